@@ -1,0 +1,116 @@
+"""Portail Famille: the application factory."""
+import os
+import secrets
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+import models
+from config import Config
+from domain import formats
+from extensions import csrf, login_manager, mail
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(test_config=None):
+    """Build the app from the environment (``config.Config``), then ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    _ensure_secret_key(app)
+    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+
+    models.init_database(app.config["DATABASE_URL"])
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    formats.register(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    from blueprints import register_blueprints
+    register_blueprints(app)
+
+    _register_request_hooks(app)
+    _register_error_pages(app)
+
+    import commands
+    commands.register(app)
+    return app
+
+
+def _ensure_secret_key(app):
+    """Refuse to start in production without SECRET_KEY; elsewhere keep one in instance/."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV_NAME"] == "production":
+        raise RuntimeError("SECRET_KEY must be set in production (PORTAIL_ENV=production).")
+    os.makedirs(app.instance_path, exist_ok=True)
+    key_file = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(key_file):
+        with open(key_file, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(key_file) as handle:
+        app.config["SECRET_KEY"] = handle.read().strip()
+
+
+def _register_request_hooks(app):
+    @app.before_request
+    def open_database():
+        models.db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def close_database(exc):
+        if not models.db.is_closed():
+            models.db.close()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _register_error_pages(app):
+    def error_page(status, title, text):
+        template = "errors/error.html"
+        return render_template(template, status=status, title=title, text=text), status
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return error_page(404, "Page introuvable",
+                          "La page demandée n'existe pas ou vous n'y avez pas accès.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return error_page(405, "Action impossible", "Cette action n'est pas permise ici.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error):
+        return error_page(400, "Formulaire expiré",
+                          "Le formulaire a expiré ou n'est pas valide. Rechargez la page "
+                          "et recommencez.")
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return error_page(400, "Demande invalide", "La demande n'a pas pu être comprise.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return error_page(413, "Fichiers trop volumineux",
+                          "Les fichiers envoyés dépassent la taille permise (6 Mo chacun).")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return error_page(500, "Erreur du serveur",
+                          "Une erreur s'est produite. Réessayez dans quelques instants.")

@@ -1,0 +1,23 @@
+"""One blueprint per tab, plus ``auth`` and ``staff``."""
+
+
+def register_blueprints(app):
+    from blueprints.accueil import bp as accueil
+    from blueprints.actualites import bp as actualites
+    from blueprints.auth import bp as auth
+    from blueprints.dossier import bp as dossier
+    from blueprints.facturation import bp as facturation
+    from blueprints.inscription import bp as inscription
+    from blueprints.messagerie import bp as messagerie
+    from blueprints.planning import bp as planning
+    from blueprints.staff import bp as staff
+
+    app.register_blueprint(auth)
+    app.register_blueprint(accueil)
+    app.register_blueprint(dossier, url_prefix="/mon-dossier")
+    app.register_blueprint(inscription, url_prefix="/inscription")
+    app.register_blueprint(planning, url_prefix="/planning")
+    app.register_blueprint(facturation, url_prefix="/facturation")
+    app.register_blueprint(messagerie, url_prefix="/messagerie")
+    app.register_blueprint(actualites, url_prefix="/actualites")
+    app.register_blueprint(staff, url_prefix="/agents")

@@ -1,0 +1,6 @@
+"""Sign-in, sign-out and password reset."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from blueprints.auth import routes  # noqa: E402,F401

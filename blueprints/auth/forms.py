@@ -1,0 +1,43 @@
+"""Forms of the auth blueprint."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from domain.passwords import password_problem
+from wtforms.validators import ValidationError
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField("N° de compte ou adresse email",
+                             validators=[DataRequired("Indiquez votre n° de compte ou votre email."),
+                                         Length(max=200)])
+    password = PasswordField("Mot de passe",
+                             validators=[DataRequired("Indiquez votre mot de passe.")])
+    next = HiddenField()
+    submit = SubmitField("Se connecter")
+
+
+class ForgotPasswordForm(FlaskForm):
+    identifier = StringField("N° de compte ou adresse email",
+                             validators=[DataRequired("Indiquez votre n° de compte ou votre email."),
+                                         Length(max=200)])
+    submit = SubmitField("Recevoir un lien")
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("Nouveau mot de passe (12 caractères au moins)",
+                             validators=[DataRequired("Choisissez un mot de passe.")])
+    confirm = PasswordField("Confirmez le mot de passe",
+                            validators=[DataRequired("Confirmez le mot de passe."),
+                                        EqualTo("password", "Les deux mots de passe diffèrent.")])
+    submit = SubmitField("Enregistrer le mot de passe")
+
+    def validate_password(self, field):
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Mot de passe actuel",
+                            validators=[DataRequired("Indiquez votre mot de passe actuel.")])

@@ -1,0 +1,150 @@
+"""Sign-in, sign-out and "mot de passe oublié"."""
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from blueprints.auth import bp
+from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm,
+                                   NewPasswordForm)
+from blueprints.common import EmptyForm, is_htmx
+from domain import throttle
+from domain.accounts import (end_sessions, find_user, make_reset_token, reset_email_address,
+                             set_password, user_for_reset_token)
+from domain.mail import send_email
+from domain.passwords import dummy_verify, verify_password
+from extensions import login_manager
+from models import User
+
+WRONG_CREDENTIALS = "N° de compte, email ou mot de passe incorrect."
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    """The user of a session cookie, only while its token is still the current one."""
+    user_pk, _, token = user_id.partition(":")
+    if not user_pk.isdigit() or not token:
+        return None
+    user = User.get_or_none((User.id == int(user_pk)) & User.is_active)
+    if user is None or user.session_token != token:
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """To the sign-in page; an htmx request is told to go there as a whole page."""
+    target = url_for("auth.login", next=request.full_path.rstrip("?"))
+    if is_htmx() or request.headers.get("HX-Request"):
+        return "", 401, {"HX-Redirect": target}
+    flash("Connectez-vous pour accéder à cette page.", "info")
+    return redirect(target)
+
+
+def home_for(user):
+    return url_for("staff.index") if user.is_staff else url_for("accueil.index")
+
+
+def safe_next(target, user):
+    """``target`` if it is a path on this site that ``user`` may open, else their home."""
+    if target:
+        parts = urlsplit(target)
+        on_site = not parts.scheme and not parts.netloc and target.startswith("/") \
+            and not target.startswith("//") and "\\" not in target
+        staff_path = parts.path.startswith("/agents")
+        if on_site and staff_path == user.is_staff:
+            return target
+    return home_for(user)
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    """Sign in with the account number or the email and the password."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm(next=request.args.get("next", ""))
+    error = None
+    if form.validate_on_submit():
+        identifier = form.identifier.data
+        wait = throttle.wait_remaining(identifier)
+        if wait:
+            error = ("Trop de tentatives de connexion ont échoué. " + throttle.describe_wait(wait))
+        else:
+            user = find_user(identifier)
+            if user is None:
+                dummy_verify(form.password.data)
+            if user is not None and verify_password(user.password_hash, form.password.data):
+                throttle.record_success(identifier)
+                session.clear()  # a new session at sign-in
+                login_user(user)
+                return redirect(safe_next(form.next.data, user), code=303)
+            throttle.record_failure(identifier)
+            error = WRONG_CREDENTIALS
+            wait = throttle.wait_remaining(identifier)
+            if wait:
+                error += " Trop de tentatives ont échoué. " + throttle.describe_wait(wait)
+    status = 200 if error is None else 401
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@login_required
+def logout():
+    """DÉCONNEXION: the session ends on the server too."""
+    if EmptyForm().validate_on_submit():
+        end_sessions(current_user)
+        logout_user()
+        session.clear()
+        flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+def forgot_password():
+    """Send a single-use reset link; the same answer whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = find_user(form.identifier.data)
+        address = reset_email_address(user) if user else None
+        if address:
+            token = make_reset_token(current_app.config["SECRET_KEY"], user)
+            link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
+                "auth.reset_password", token=token)
+            send_email(address, "Portail Famille : réinitialisation de votre mot de passe",
+                       "auth/email/reset_password", link=link, user=user,
+                       minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
+        return render_template("auth/forgot_sent.html")
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reinitialiser/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password from an emailed link (expires, works once)."""
+    user = user_for_reset_token(current_app.config["SECRET_KEY"], token,
+                                current_app.config["PASSWORD_RESET_MAX_AGE"])
+    if user is None:
+        return render_template("auth/reset_invalid.html"), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        set_password(user, form.password.data)
+        throttle.record_success(str(user.email or ""))
+        flash("Votre mot de passe est changé. Connectez-vous avec le nouveau.", "success")
+        return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; every other session ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data):
+            form.current.errors.append("Le mot de passe actuel est incorrect.")
+        else:
+            set_password(current_user, form.password.data)
+            session.clear()
+            login_user(current_user)
+            flash("Votre mot de passe est changé.", "success")
+            return redirect(home_for(current_user), code=303)
+    return render_template("auth/change_password.html", form=form)

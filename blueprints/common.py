@@ -1,0 +1,58 @@
+"""What every blueprint shares: the access guards and the htmx-aware renderer."""
+from flask import abort, make_response, render_template, request
+from flask_login import current_user
+from peewee import DoesNotExist
+from wtforms import SubmitField
+
+from extensions import login_manager
+from flask_wtf import FlaskForm
+
+
+class EmptyForm(FlaskForm):
+    """A bare button that is still a CSRF-checked POST."""
+
+    submit = SubmitField("Valider")
+
+
+def is_htmx():
+    """True for an htmx request that wants a fragment (not a history restore)."""
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def render(page, fragment=None, **context):
+    """One URL, two renderings: ``fragment`` for htmx, ``page`` otherwise."""
+    template = fragment if (fragment and is_htmx()) else page
+    response = make_response(render_template(template, **context))
+    if fragment:
+        response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def require_family():
+    """``before_request`` guard of the family tabs: signed-in family users only."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.family_id is None:
+        abort(404)
+
+
+def require_staff():
+    """``before_request`` guard of the back office: agents and administrateurs only."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_staff:
+        abort(404)
+
+
+def get_or_404(query):
+    """The single row of ``query``, or a 404 (never telling whose it is)."""
+    try:
+        return query.get()
+    except DoesNotExist:
+        abort(404)
+
+
+def current_family():
+    """The signed-in user's family."""
+    return current_user.family

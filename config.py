@@ -1,0 +1,45 @@
+"""Settings read from the environment, with safe defaults (documented in README.md)."""
+import os
+
+BASE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    """Every setting of the portal; ``create_app(test_config)`` may override any."""
+
+    ENV_NAME = os.environ.get("PORTAIL_ENV", "development")  # "production" hardens it
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    DATABASE_URL = os.environ.get(
+        "DATABASE_URL", "sqlite:///" + os.path.join(BASE_DIR, "instance", "portail.db"))
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", os.path.join(BASE_DIR, "instance", "uploads"))
+
+    COMMUNE_NAME = os.environ.get("COMMUNE_NAME", "Commune de Saint-Exemple")
+    HOLIDAY_ZONE = os.environ.get("HOLIDAY_ZONE", "C")
+    PORTAIL_TODAY = os.environ.get("PORTAIL_TODAY") or None
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portail-famille@localhost")
+    MAIL_ASYNC = _bool("MAIL_ASYNC", True)
+
+    PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
+    MAX_CONTENT_LENGTH = 4 * 6 * 1024 * 1024 + 512 * 1024  # 4 attachments of 6 Mo + form
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"

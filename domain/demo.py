@@ -1,0 +1,308 @@
+"""The demo commune (SPEC §5): ``flask --app app demo`` creates it, idempotently.
+
+Everything is computed from ``today``: the current school year, its holiday
+periods and booking windows, the month whose bookings are still open.
+"""
+import datetime
+
+from domain.accounts import new_session_token
+from domain.files import store_bytes
+from domain.opening import open_days
+from domain.passwords import hash_password
+from domain.pdf import simple_document
+from domain.pricing import family_bracket, prices_for
+from domain.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
+                                    school_year_start)
+from models import (Activity, Booking, BookingWindow, Child, Commune, DayOverride, Document,
+                    DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
+                    InvoiceLine, Message, MessageThread, Modalite, News, NumberSequence,
+                    PickupPerson, QFBracket, QFDeclaration, SchoolYear, Tariff, User,
+                    Vaccination, db, utcnow)
+
+#: (login, password) of every demo account, as the README lists them.
+DEMO_LOGINS = {
+    "famille 16122": ("16122", "famille-lena-16122"),
+    "famille 16123": ("16123", "famille-bernard-16123"),
+    "famille 16124": ("16124", "famille-petit-16124"),
+    "agent": ("agent@mairie.example.org", "agent-mairie-2026"),
+    "administrateur": ("admin@mairie.example.org", "admin-mairie-2026"),
+}
+
+BRACKETS = (("Tranche 1 (QF jusqu'à 700)", 0, 700),
+            ("Tranche 2 (QF de 701 à 1200)", 701, 1200),
+            ("Tranche 3 (QF au-delà de 1200 ou non déclaré)", 1201, None))
+
+# name, category, audience, other schools, weekdays, period, capacity, tariff label,
+# [(modalité, (price of bracket 1, 2, 3) in cents)]
+SCHOOL_ACTIVITIES = (
+    ("ALAE Matin", Activity.ALAE, Activity.FOR_ALL, False, "1,2,3,4,5", None, None,
+     "ALAE MATIN", [("Matin 7h30-8h20", (60, 90, 120))]),
+    ("ALAE Soir 1", Activity.ALAE, Activity.FOR_ALL, False, "1,2,4,5", None, None,
+     "ALAE SOIR", [("Soir jusqu'à 17h30", (80, 120, 160))]),
+    ("ALAE Soir 2", Activity.ALAE, Activity.FOR_ALL, False, "1,2,4,5", None, None,
+     "ALAE SOIR", [("Soir jusqu'à 18h30", (110, 160, 210))]),
+    ("Garderie Mercredi Scolaire", Activity.GARDERIE, Activity.FOR_ALL, False, "3", None, 30,
+     "GARDERIE DU MERCREDI", [("Garderie 11h30-12h30", (70, 100, 130))]),
+    ("Restauration Élémentaire", Activity.RESTAURATION, Activity.FOR_ELEMENTAIRE, False,
+     "1,2,4,5", None, None, "RESTAURATION SCOLAIRE", [("Repas", (250, 350, 450))]),
+    ("Restauration Maternelle", Activity.RESTAURATION, Activity.FOR_MATERNEL, False,
+     "1,2,4,5", None, None, "RESTAURATION SCOLAIRE", [("Repas", (230, 330, 430))]),
+    ("CL Élémentaire Mercredis", Activity.CL_MERCREDI, Activity.FOR_ELEMENTAIRE, True, "3",
+     None, 36, "CENTRE DE LOISIRS DEMI-JOURNEE",
+     [("Après-midi AVEC repas", (780, 1040, 1300)), ("Après-midi SANS repas", (390, 520, 650))]),
+    ("CL Maternel Mercredis", Activity.CL_MERCREDI, Activity.FOR_MATERNEL, True, "3",
+     None, 24, "CENTRE DE LOISIRS DEMI-JOURNEE",
+     [("Après-midi AVEC repas", (780, 1040, 1300)), ("Après-midi SANS repas", (390, 520, 650))]),
+)
+CLV_MODALITES = [("Journée AVEC repas", (1170, 1560, 1950)),
+                 ("Matin SANS repas", (390, 520, 650))]
+BUS_ACTIVITIES = (
+    ("Mercredi bus CL", Activity.BUS_MERCREDI, "3", "TRANSPORT CENTRE DE LOISIRS",
+     [("Trajet école - centre", (50, 100, 150))]),
+    ("Vacances bus CL", Activity.BUS_VACANCES, "1,2,3,4,5", "TRANSPORT CENTRE DE LOISIRS",
+     [("Aller-retour", (100, 200, 300))]),
+)
+
+
+def create_demo(today, zone="C", commune_name="Commune de Saint-Exemple"):
+    """Create the demo commune for the school year of ``today``; False if already there."""
+    start_year = school_year_start(today)
+    with db.atomic():
+        if Family.select().where(Family.account_number == 16122).exists():
+            return False
+        Commune.create(name=commune_name, holiday_zone=zone,
+                       contact_email="enfance@mairie.example.org")
+        year = create_school_year(start_year, zone)
+        staff = _create_staff()
+        _create_family_16122(year)
+        _create_family_16123(year, today, zone, staff["agent"])
+        _create_family_16124(year)
+        _limit_places(year, today, zone)
+        _create_news_and_documents(today, staff["agent"])
+    return True
+
+
+def create_school_year(start_year, zone):
+    """A school year with its QF brackets, catalogue and CLV booking windows."""
+    first, last = school_year_bounds(start_year, zone)
+    year = SchoolYear.create(label=school_year_label(start_year), start_date=first, end_date=last)
+    brackets = [QFBracket.create(school_year=year, label=label, min_qf=lo, max_qf=hi,
+                                 position=i) for i, (label, lo, hi) in enumerate(BRACKETS, 1)]
+    position = 0
+
+    def activity(name, category, audience, others, weekdays, period, capacity, label, modalites):
+        nonlocal position
+        position += 1
+        act = Activity.create(school_year=year, name=name, category=category, audience=audience,
+                              open_to_other_schools=others, weekdays=weekdays,
+                              holiday_period=period, capacity=capacity, tariff_label=label,
+                              position=position)
+        for i, (mod_name, prices) in enumerate(modalites, 1):
+            modalite = Modalite.create(activity=act, name=mod_name, position=i)
+            for bracket, price in zip(brackets, prices):
+                Tariff.create(modalite=modalite, bracket=bracket, price_cents=price)
+        return act
+
+    for spec in SCHOOL_ACTIVITIES:
+        activity(*spec)
+    periods = holiday_periods(start_year, zone)
+    for period in periods:
+        activity(f"CLV Élémentaire ou maternel {period}", Activity.CLV, Activity.FOR_ALL, True,
+                 "1,2,3,4,5", period, 40, "CENTRE DE LOISIRS VACANCES", CLV_MODALITES)
+    for name, category, weekdays, label, modalites in BUS_ACTIVITIES:
+        activity(name, category, Activity.FOR_ALL, True, weekdays, None, 20, label, modalites)
+    # As the guide's windows: they close 17 days before the period and open 47 days before
+    # (the autumn one opens with the school year).
+    for period, (period_first, _) in periods.items():
+        opens = None if period == "Automne" else period_first - datetime.timedelta(days=47)
+        BookingWindow.create(school_year=year, period=period, opens_on=opens,
+                             closes_on=period_first - datetime.timedelta(days=17))
+    return year
+
+
+def _user(login_email, password, role=User.ROLE_FAMILY, family=None, name=""):
+    return User.create(email=login_email, password_hash=hash_password(password), role=role,
+                       family=family, display_name=name, session_token=new_session_token())
+
+
+def _create_staff():
+    return {
+        "agent": _user("agent@mairie.example.org", DEMO_LOGINS["agent"][1], User.ROLE_AGENT,
+                       name="Sophie Agent"),
+        "admin": _user("admin@mairie.example.org", DEMO_LOGINS["administrateur"][1],
+                       User.ROLE_ADMIN, name="Paul Administrateur"),
+    }
+
+
+def _activity(year, name):
+    return Activity.get((Activity.school_year == year) & (Activity.name == name))
+
+
+def _validated_qf(family, quotient):
+    QFDeclaration.create(family=family, quotient=quotient, status=QFDeclaration.VALIDATED,
+                         reviewed_at=utcnow())
+
+
+def _create_family_16122(year):
+    family = Family.create(account_number=16122, name="DUPONT", address="12 rue des Écoles",
+                           postal_code="31000", city="Saint-Exemple")
+    _user("famille.dupont@example.org", DEMO_LOGINS["famille 16122"][1], family=family)
+    Guardian.create(family=family, last_name="DUPONT", first_name="Julie", relationship="Mère",
+                    phone_mobile="06 12 34 56 78", email="famille.dupont@example.org",
+                    profession="Infirmière", employer="CHU de Toulouse", position=1)
+    Guardian.create(family=family, last_name="DUPONT", first_name="Marc", relationship="Père",
+                    phone_mobile="06 98 76 54 32", email="marc.dupont@example.org",
+                    profession="Technicien", employer="Airbus", position=2)
+    PickupPerson.create(family=family, last_name="DUPONT", first_name="Monique",
+                        relationship="Grand-mère", phone="05 61 00 00 01")
+    lena = Child.create(family=family, first_name="LENA", last_name="DUPONT",
+                        birth_date=datetime.date(year.start_date.year - 4, 3, 14),
+                        school_name="École maternelle Jules Ferry", class_level="MS")
+    HealthRecord.create(child=lena, doctor_name="Dr Martin", doctor_phone="05 61 00 00 02")
+    Vaccination.create(child=lena, name="DTP", date=datetime.date(year.start_date.year - 3, 5, 2))
+    _validated_qf(family, 850)
+    DossierValidation.create(family=family, school_year=year, status=DossierValidation.VALIDATED,
+                             theme="Renouvellement en école publique", submitted_at=utcnow(),
+                             reviewed_at=utcnow())
+    Enrolment.create(child=lena, activity=_activity(year, "Restauration Maternelle"))
+    return family
+
+
+def _create_family_16123(year, today, zone, agent):
+    family = Family.create(account_number=16123, name="BERNARD", address="3 allée des Tilleuls",
+                           postal_code="31000", city="Saint-Exemple")
+    _user("famille.bernard@example.org", DEMO_LOGINS["famille 16123"][1], family=family)
+    Guardian.create(family=family, last_name="BERNARD", first_name="Nadia", relationship="Mère",
+                    phone_mobile="07 11 22 33 44", email="famille.bernard@example.org",
+                    profession="Comptable", employer="Mairie", position=1)
+    Guardian.create(family=family, last_name="BERNARD", first_name="Karim", relationship="Père",
+                    phone_mobile="07 55 66 77 88", email="karim.bernard@example.org",
+                    profession="Chauffeur", employer="Tisséo", position=2)
+    hugo = Child.create(family=family, first_name="HUGO", last_name="BERNARD",
+                        birth_date=datetime.date(year.start_date.year - 8, 1, 20),
+                        school_name="École élémentaire Jean Jaurès", class_level="CE2",
+                        photo_consent=True)
+    chloe = Child.create(family=family, first_name="CHLOE", last_name="BERNARD",
+                         birth_date=datetime.date(year.start_date.year - 5, 6, 2),
+                         school_name="École maternelle Jules Ferry", class_level="GS")
+    HealthRecord.create(child=hugo, doctor_name="Dr Roux", allergies="Arachide",
+                        has_pai=True, pai_details="Trousse d'urgence dans le sac de l'ALAE.")
+    HealthRecord.create(child=chloe, doctor_name="Dr Roux")
+    _validated_qf(family, 650)
+    DossierValidation.create(family=family, school_year=year, status=DossierValidation.VALIDATED,
+                             theme="Renouvellement en école publique", submitted_at=utcnow(),
+                             reviewed_at=utcnow())
+    bracket = family_bracket(family, year)
+    # ALAE lines book every open school day of the year.
+    for child in (hugo, chloe):
+        for name in ("ALAE Matin", "ALAE Soir 1"):
+            act = _activity(year, name)
+            Enrolment.create(child=child, activity=act)
+            _book(child, act, open_days(act, year.start_date, year.end_date, zone), bracket)
+    Enrolment.create(child=hugo, activity=_activity(year, "Restauration Élémentaire"))
+    Enrolment.create(child=chloe, activity=_activity(year, "Restauration Maternelle"))
+    cl = _activity(year, "CL Maternel Mercredis")
+    Enrolment.create(child=chloe, activity=cl)
+    # A few Wednesdays at the centre, last month (invoiced) and next months.
+    last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
+    last_month = open_days(cl, last_month_end.replace(day=1), last_month_end, zone)
+    _book(chloe, cl, last_month[:2], bracket, modalite_position=1)
+    _issue_demo_invoice(family, chloe, cl, last_month[:2], last_month_end)
+    # Messages: a thread with two unread answers from the services.
+    thread = MessageThread.create(family=family, service="ALAE - Restauration",
+                                  theme="Informations", subject="Sortie scolaire du jeudi")
+    Message.create(thread=thread, from_staff=False, body="Bonjour, HUGO mangera-t-il à la "
+                   "cantine le jour de la sortie ? Merci.")
+    Message.create(thread=thread, author=agent, from_staff=True,
+                   body="Bonjour, oui : un pique-nique sera fourni par la cantine.")
+    thread2 = MessageThread.create(family=family, service="Règlement - Facture",
+                                   theme="Informations", subject="Votre facture est disponible")
+    Message.create(thread=thread2, author=agent, from_staff=True,
+                   body="Bonjour, votre facture du mois est disponible dans l'onglet FACTURATION.")
+    return family
+
+
+def _book(child, activity, days, bracket, modalite_position=1):
+    modalite = activity.modalites.where(Modalite.position == modalite_position).get()
+    price = prices_for(bracket, [modalite])[modalite.id]
+    Booking.insert_many([
+        {"child": child, "activity": activity, "modalite": modalite, "date": day,
+         "price_cents": price} for day in days
+    ]).execute()
+
+
+def _issue_demo_invoice(family, child, activity, days, month_end):
+    sequence, _ = NumberSequence.get_or_create(name=f"invoice-{month_end.year}")
+    NumberSequence.update(value=NumberSequence.value + 1).where(
+        NumberSequence.id == sequence.id).execute()
+    number = f"F{month_end.year}-{NumberSequence.get_by_id(sequence.id).value:05d}"
+    bookings = list(Booking.select().where((Booking.child == child)
+                                           & (Booking.activity == activity)
+                                           & (Booking.date.in_(days))).order_by(Booking.date))
+    invoice = Invoice.create(family=family, number=number, period_year=month_end.year,
+                             period_month=month_end.month,
+                             due_date=month_end + datetime.timedelta(days=45),
+                             total_cents=sum(b.price_cents for b in bookings))
+    for booking in bookings:
+        InvoiceLine.create(invoice=invoice, child_name=child.first_name,
+                           label=f"{activity.name} - {booking.modalite.name}", date=booking.date,
+                           unit_price_cents=booking.price_cents, amount_cents=booking.price_cents)
+
+
+def _create_family_16124(year):
+    family = Family.create(account_number=16124, name="PETIT", address="8 chemin du Moulin",
+                           postal_code="31000", city="Saint-Exemple")
+    _user("famille.petit@example.org", DEMO_LOGINS["famille 16124"][1], family=family)
+    Guardian.create(family=family, last_name="PETIT", first_name="Claire", relationship="Mère",
+                    phone_mobile="06 44 55 66 77", email="famille.petit@example.org",
+                    profession="Architecte", employer="Indépendante", position=1)
+    tom = Child.create(family=family, first_name="TOM", last_name="PETIT",
+                       birth_date=datetime.date(year.start_date.year - 7, 9, 9),
+                       school_name="École Sainte-Marie", school_type=Child.SCHOOL_PRIVATE,
+                       class_level="CE1")
+    HealthRecord.create(child=tom)
+    return family
+
+
+def _limit_places(year, today, zone):
+    """A Wednesday of the first month still open, nearly full (one place left)."""
+    cl = _activity(year, "CL Maternel Mercredis")
+    month = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    if today.day > 20:
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    month_end = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    wednesdays = open_days(cl, month, month_end, zone)
+    if len(wednesdays) < 2:
+        return
+    day = wednesdays[1]
+    chloe = Child.get(Child.first_name == "CHLOE")
+    _book(chloe, cl, [day], family_bracket(chloe.family, year), modalite_position=1)
+    DayOverride.create(activity=cl, date=day, capacity=2,
+                       reason="Sortie au musée : places limitées")
+
+
+def _create_news_and_documents(today, agent):
+    News.create(title="Inscriptions aux centres de loisirs de Noël",
+                body="Les réservations pour les vacances de Noël sont ouvertes dans l'onglet "
+                     "PLANNING - RÉSERVATIONS, jusqu'à la date indiquée sur le calendrier.",
+                service="Centres de Loisirs", author=agent,
+                display_from=today - datetime.timedelta(days=5))
+    News.create(title="Menus de la restauration scolaire",
+                body="Les menus du mois sont disponibles dans « Mes documents dématérialisés ».",
+                service="ALAE - Restauration", author=agent,
+                display_from=today - datetime.timedelta(days=20))
+    menu = store_bytes(simple_document("Menus du mois", [
+        "Lundi : carottes râpées, poisson pané, riz, yaourt.",
+        "Mardi : potage, poulet rôti, haricots verts, fruit.",
+        "Jeudi : salade, lasagnes, fromage, compote.",
+        "Vendredi : betteraves, omelette, pommes de terre, fruit."]),
+        "menus-du-mois.pdf", "application/pdf")
+    Document.create(category="menu", title="Menus du mois", file=menu)
+    rules = store_bytes(simple_document("Règlement intérieur des accueils périscolaires", [
+        "Les réservations de la restauration, de la garderie du mercredi et des centres de "
+        "loisirs du mercredi se font avant le 20 de chaque mois pour le mois suivant.",
+        "Les réservations des centres de loisirs des vacances se font pendant la période "
+        "indiquée sur le calendrier des réservations."]),
+        "reglement-interieur.pdf", "application/pdf")
+    Document.create(category="reglement", title="Règlement intérieur des accueils périscolaires",
+                    file=rules)

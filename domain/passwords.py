@@ -1,0 +1,69 @@
+"""Password hashing (argon2id) and the password policy (CNIL / OWASP ASVS).
+
+A password is accepted when it has at least 12 characters, is not in the
+bundled list of 30 000 common breached passwords (shipped by ``zxcvbn``), and
+is not guessable (zxcvbn score of 3 or more), so a long passphrase passes.
+"""
+from functools import lru_cache
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+MIN_LENGTH = 12
+
+
+@lru_cache(maxsize=2)
+def _hasher(profile):
+    if profile == "cheapest":  # tests only: same algorithm, minimal cost
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+
+
+def hasher():
+    profile = current_app.config.get("PASSWORD_HASH_PROFILE", "") if has_app_context() else ""
+    return _hasher(profile)
+
+
+def hash_password(password):
+    return hasher().hash(password)
+
+
+def verify_password(password_hash, password):
+    """True when ``password`` matches; never raises on a bad hash."""
+    try:
+        return hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to verify against when the account does not exist, so that the time
+# taken does not tell whether it does.
+def dummy_verify(password):
+    verify_password(_dummy_hash(hasher()), password)
+
+
+@lru_cache(maxsize=2)
+def _dummy_hash(h):
+    return h.hash("pas-un-vrai-mot-de-passe")
+
+
+@lru_cache(maxsize=1)
+def breached_passwords():
+    """The bundled list of common breached passwords, lower-cased."""
+    return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password, user_inputs=()):
+    """A French message saying why ``password`` is refused, or None if it is fine."""
+    if len(password) < MIN_LENGTH:
+        return f"Le mot de passe doit contenir au moins {MIN_LENGTH} caractères."
+    if password.lower() in breached_passwords():
+        return ("Ce mot de passe figure dans les listes de mots de passe divulgués. "
+                "Choisissez-en un autre.")
+    if zxcvbn(password[:100], user_inputs=list(user_inputs))["score"] < 3:
+        return ("Ce mot de passe est trop facile à deviner. Préférez une phrase de "
+                "plusieurs mots sans rapport entre eux.")
+    return None

@@ -1,0 +1,46 @@
+"""Schema creation and upgrades, so that an upgrade never loses a family's data.
+
+A fresh database gets every table at :data:`models.SCHEMA_VERSION`. An older
+one runs, in order and in one transaction each, the steps of :data:`STEPS`
+whose number is above its stored version. A step adds or alters (with
+``playhouse.migrate``); it never drops a table that holds families' data.
+
+To change the schema: edit ``models.py``, bump ``SCHEMA_VERSION``, and add
+the step that brings version N-1 to N here, with a test in
+``tests/test_migrations.py``.
+"""
+from playhouse.migrate import SchemaMigrator  # noqa: F401  (used by future steps)
+
+import models
+
+#: version -> function(database, migrator) bringing version-1 to version.
+STEPS = {}
+
+
+def current_version(database):
+    """The stored schema version, or None for an empty database."""
+    if not database.table_exists(models.SchemaVersion._meta.table_name):
+        return None
+    row = models.SchemaVersion.select().first()
+    return row.version if row else None
+
+
+def upgrade(database):
+    """Create or upgrade the schema; returns the version reached."""
+    version = current_version(database)
+    if version is None:
+        with database.atomic():
+            database.create_tables(models.ALL_MODELS, safe=True)
+            models.SchemaVersion.delete().execute()
+            models.SchemaVersion.create(version=models.SCHEMA_VERSION)
+        return models.SCHEMA_VERSION
+    if version > models.SCHEMA_VERSION:
+        raise RuntimeError(
+            f"Database schema {version} is newer than this code ({models.SCHEMA_VERSION})."
+        )
+    migrator = SchemaMigrator.from_database(database)
+    for step in range(version + 1, models.SCHEMA_VERSION + 1):
+        with database.atomic():
+            STEPS[step](database, migrator)
+            models.SchemaVersion.update(version=step).execute()
+    return models.SCHEMA_VERSION

@@ -1,0 +1,524 @@
+"""The whole domain of Portail Famille as peewee models.
+
+Later work adds behaviour (in ``domain/``), not tables. Money is stored as
+integer cents. The database itself is chosen at run time through ``db``
+(a :class:`peewee.DatabaseProxy`) by :func:`init_database`.
+"""
+import datetime
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SmallIntegerField,
+    TextField,
+)
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+#: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
+SCHEMA_VERSION = 1
+
+
+def utcnow():
+    """Naive UTC timestamp, the storage convention of every DateTimeField."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def init_database(url):
+    """Bind ``db`` to the database named by ``url`` (sqlite:/// or postgresql://)."""
+    if url.startswith("sqlite"):
+        database = connect(
+            url,
+            pragmas={
+                "journal_mode": "wal",
+                "busy_timeout": 30000,
+                "foreign_keys": 1,
+                "synchronous": "normal",
+            },
+            timeout=30,
+        )
+    else:
+        database = connect(url)
+    db.initialize(database)
+    return database
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    """One row: the version of the schema the database holds."""
+
+    version = IntegerField()
+
+
+# --- Commune and people ------------------------------------------------------
+
+
+class Commune(BaseModel):
+    """Settings of the commune that are data rather than configuration."""
+
+    name = CharField()
+    holiday_zone = CharField(max_length=1, default="C")
+    contact_email = CharField(null=True)
+
+
+class Family(BaseModel):
+    """A family record (dossier famille), shown as ``Mon compte: [16122]``."""
+
+    account_number = IntegerField(unique=True)
+    name = CharField()
+    address = CharField(default="")
+    postal_code = CharField(default="")
+    city = CharField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class User(BaseModel):
+    """A person who signs in: a family member, an agent or an administrateur."""
+
+    ROLE_FAMILY, ROLE_AGENT, ROLE_ADMIN = "family", "agent", "administrateur"
+
+    email = CharField(unique=True, null=True)
+    password_hash = CharField()
+    role = CharField(default=ROLE_FAMILY)
+    family = ForeignKeyField(Family, backref="users", null=True, on_delete="CASCADE")
+    display_name = CharField(default="")
+    # Rotated at sign-out and password change, so that old session cookies die.
+    session_token = CharField()
+    password_changed_at = DateTimeField(default=utcnow)
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def is_staff(self):
+        return self.role in (self.ROLE_AGENT, self.ROLE_ADMIN)
+
+    # Flask-Login: the session holds "id:token", refused once the token rotates.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self):
+        return f"{self.id}:{self.session_token}"
+
+
+class LoginThrottle(BaseModel):
+    """Failed sign-ins per identifier (existing account or not), across workers."""
+
+    identifier = CharField(unique=True)
+    consecutive_failures = IntegerField(default=0)
+    last_failure_at = DateTimeField(null=True)
+    day = DateField(null=True)
+    day_failures = IntegerField(default=0)
+
+
+class Guardian(BaseModel):
+    """A responsable légal of the family."""
+
+    family = ForeignKeyField(Family, backref="guardians", on_delete="CASCADE")
+    last_name = CharField()
+    first_name = CharField()
+    relationship = CharField(default="")
+    phone_mobile = CharField(default="")
+    phone_home = CharField(default="")
+    phone_work = CharField(default="")
+    email = CharField(default="")
+    profession = CharField(default="")
+    employer = CharField(default="")
+    position = SmallIntegerField(default=1)
+
+
+class PickupPerson(BaseModel):
+    """Someone allowed to pick up the children."""
+
+    family = ForeignKeyField(Family, backref="pickup_people", on_delete="CASCADE")
+    last_name = CharField()
+    first_name = CharField()
+    relationship = CharField(default="")
+    phone = CharField(default="")
+
+
+class Child(BaseModel):
+    """A child of the family."""
+
+    SCHOOL_PUBLIC, SCHOOL_PRIVATE, SCHOOL_OUTSIDE = "publique", "privee", "exterieure"
+    LEVELS = ("PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2")
+    MATERNELLE_LEVELS = ("PS", "MS", "GS")
+
+    family = ForeignKeyField(Family, backref="children", on_delete="CASCADE")
+    first_name = CharField()
+    last_name = CharField()
+    birth_date = DateField(null=True)
+    school_name = CharField(default="")
+    school_type = CharField(default=SCHOOL_PUBLIC)
+    class_level = CharField(max_length=3)
+    photo_consent = BooleanField(default=False)  # droit à l'image
+
+    @property
+    def group(self):
+        """``maternel`` or ``elementaire``, from the class level."""
+        return "maternel" if self.class_level in self.MATERNELLE_LEVELS else "elementaire"
+
+
+class HealthRecord(BaseModel):
+    """Fiche sanitaire of a child: shown only to the family and to staff."""
+
+    child = ForeignKeyField(Child, backref="health_records", unique=True, on_delete="CASCADE")
+    doctor_name = CharField(default="")
+    doctor_phone = CharField(default="")
+    allergies = TextField(default="")
+    has_pai = BooleanField(default=False)
+    pai_details = TextField(default="")
+    diet = CharField(default="")  # medical diet only; nothing that reveals a religion
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Vaccination(BaseModel):
+    child = ForeignKeyField(Child, backref="vaccinations", on_delete="CASCADE")
+    name = CharField()
+    date = DateField()
+
+
+class StoredFile(BaseModel):
+    """An uploaded or generated file, stored outside ``static/`` under a generated name."""
+
+    family = ForeignKeyField(Family, backref="files", null=True, on_delete="CASCADE")
+    original_name = CharField()
+    stored_name = CharField(unique=True)
+    content_type = CharField()
+    size = IntegerField()
+    sha256 = CharField(max_length=64)
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+# --- School year and catalogue -----------------------------------------------
+
+
+class SchoolYear(BaseModel):
+    """A school year, e.g. ``2026/2027``; data, never a constant."""
+
+    label = CharField(unique=True)
+    start_date = DateField()
+    end_date = DateField()
+
+
+class QFBracket(BaseModel):
+    """A quotient familial bracket of a school year; ``max_qf`` null = no upper bound."""
+
+    school_year = ForeignKeyField(SchoolYear, backref="qf_brackets", on_delete="CASCADE")
+    label = CharField()
+    min_qf = IntegerField()
+    max_qf = IntegerField(null=True)
+    position = SmallIntegerField()
+
+
+class QFDeclaration(BaseModel):
+    """The family's declared quotient CAF; staff validate it."""
+
+    PENDING, VALIDATED, REFUSED = "en_attente", "validee", "refusee"
+
+    family = ForeignKeyField(Family, backref="qf_declarations", on_delete="CASCADE")
+    quotient = IntegerField()
+    attestation = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    status = CharField(default=PENDING)
+    declared_at = DateTimeField(default=utcnow)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_comment = TextField(default="")
+
+
+class Activity(BaseModel):
+    """One bookable service of a school year (ligne d'activité)."""
+
+    # Categories drive the rules (deadlines, calendar, auto-booking).
+    ALAE, RESTAURATION, GARDERIE, CL_MERCREDI, CLV, BUS_MERCREDI, BUS_VACANCES = (
+        "alae", "restauration", "garderie", "cl_mercredi", "clv", "bus_mercredi", "bus_vacances",
+    )
+    # Who may enrol.
+    FOR_ALL, FOR_MATERNEL, FOR_ELEMENTAIRE = "tous", "maternel", "elementaire"
+
+    school_year = ForeignKeyField(SchoolYear, backref="activities", on_delete="CASCADE")
+    name = CharField()
+    category = CharField()
+    audience = CharField(default=FOR_ALL)
+    # False: only for children of the commune's public schools (ALAE, canteen...).
+    open_to_other_schools = BooleanField(default=False)
+    # ISO weekdays (1 = Monday) the activity runs on, e.g. "1,2,4,5".
+    weekdays = CharField(default="")
+    # For CLV and Vacances bus: the holiday period (Automne, Noël, Hiver, Printemps, Été).
+    holiday_period = CharField(null=True)
+    # Places per day; null = unlimited.
+    capacity = IntegerField(null=True)
+    tariff_label = CharField(default="")
+    position = SmallIntegerField(default=0)
+
+    @property
+    def full_label(self):
+        return f"{self.school_year.label} - {self.name}"
+
+
+class Modalite(BaseModel):
+    """A bookable option of an activity for one day (modalité d'accueil)."""
+
+    activity = ForeignKeyField(Activity, backref="modalites", on_delete="CASCADE")
+    name = CharField()
+    position = SmallIntegerField(default=0)
+
+
+class Tariff(BaseModel):
+    """Unit price of a modalité for a QF bracket, in cents."""
+
+    modalite = ForeignKeyField(Modalite, backref="tariffs", on_delete="CASCADE")
+    bracket = ForeignKeyField(QFBracket, backref="tariffs", on_delete="CASCADE")
+    price_cents = IntegerField()
+
+    class Meta:
+        indexes = ((("modalite", "bracket"), True),)
+
+
+class DayOverride(BaseModel):
+    """A day staff close or open, for one activity or (activity null) for all."""
+
+    activity = ForeignKeyField(Activity, backref="day_overrides", null=True, on_delete="CASCADE")
+    date = DateField(index=True)
+    is_open = BooleanField(null=True)
+    capacity = IntegerField(null=True)
+    reason = CharField(default="")
+
+
+class BookingWindow(BaseModel):
+    """When the bookings of a holiday period (CLV) are open."""
+
+    school_year = ForeignKeyField(SchoolYear, backref="booking_windows", on_delete="CASCADE")
+    period = CharField()
+    opens_on = DateField(null=True)
+    closes_on = DateField()
+
+    class Meta:
+        indexes = ((("school_year", "period"), True),)
+
+
+class DossierValidation(BaseModel):
+    """The family's dossier update (actualisation) for a school year."""
+
+    PENDING, VALIDATED, REFUSED = "en_attente", "validee", "refusee"
+
+    family = ForeignKeyField(Family, backref="dossier_validations", on_delete="CASCADE")
+    school_year = ForeignKeyField(SchoolYear, on_delete="CASCADE")
+    status = CharField(default=PENDING)
+    theme = CharField(default="")
+    checked_sections = CharField(default="")  # comma-separated sections the family checked
+    submitted_at = DateTimeField(null=True)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("family", "school_year"), True),)
+
+
+class Enrolment(BaseModel):
+    """An activity line opened for a child (inscription); validated once saved."""
+
+    child = ForeignKeyField(Child, backref="enrolments", on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, backref="enrolments", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("child", "activity"), True),)
+
+
+class Booking(BaseModel):
+    """A committed booking of a day; the price is fixed when committed."""
+
+    child = ForeignKeyField(Child, backref="bookings", on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, backref="bookings", on_delete="CASCADE")
+    modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
+    date = DateField()
+    price_cents = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("child", "activity", "date"), True),
+            (("activity", "date"), False),
+        )
+
+
+class PendingChange(BaseModel):
+    """A change not yet committed (TERMINER): kept per family on the server."""
+
+    BOOK, CANCEL = "reservation", "annulation"
+
+    family = ForeignKeyField(Family, backref="pending_changes", on_delete="CASCADE")
+    child = ForeignKeyField(Child, on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, on_delete="CASCADE")
+    modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
+    date = DateField()
+    action = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("child", "activity", "date"), True),)
+
+
+# --- Invoicing ---------------------------------------------------------------
+
+
+class NumberSequence(BaseModel):
+    """Gapless counters (invoice numbers), incremented inside the issuing transaction."""
+
+    name = CharField(unique=True)
+    value = IntegerField(default=0)
+
+
+class Invoice(BaseModel):
+    """A monthly invoice (or credit note) of a family; never changed once issued."""
+
+    INVOICE, CREDIT_NOTE = "facture", "avoir"
+    ISSUED, PAID, CANCELLED = "emise", "payee", "annulee"
+
+    family = ForeignKeyField(Family, backref="invoices", on_delete="RESTRICT")
+    number = CharField(unique=True)
+    kind = CharField(default=INVOICE)
+    corrects = ForeignKeyField("self", null=True, backref="credit_notes", on_delete="RESTRICT")
+    period_year = IntegerField()
+    period_month = SmallIntegerField()
+    issued_at = DateTimeField(default=utcnow)
+    due_date = DateField()
+    total_cents = IntegerField()
+    status = CharField(default=ISSUED)
+    pdf = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+
+
+class InvoiceLine(BaseModel):
+    invoice = ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    child_name = CharField()
+    label = CharField()
+    date = DateField(null=True)
+    quantity = IntegerField(default=1)
+    unit_price_cents = IntegerField()
+    amount_cents = IntegerField()
+
+
+class Payment(BaseModel):
+    """A payment of an invoice, marked paid only on the provider's verified notice."""
+
+    PENDING, PAID, FAILED = "en_cours", "payee", "echouee"
+
+    invoice = ForeignKeyField(Invoice, backref="payments", on_delete="RESTRICT")
+    amount_cents = IntegerField()
+    provider = CharField(default="payfip")
+    transaction_id = CharField(unique=True)
+    status = CharField(default=PENDING)
+    created_at = DateTimeField(default=utcnow)
+    verified_at = DateTimeField(null=True)
+
+
+# --- Messagerie, news, documents --------------------------------------------
+
+
+class MessageThread(BaseModel):
+    family = ForeignKeyField(Family, backref="threads", on_delete="CASCADE")
+    service = CharField()
+    theme = CharField()
+    subject = CharField()
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Message(BaseModel):
+    thread = ForeignKeyField(MessageThread, backref="messages", on_delete="CASCADE")
+    author = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    from_staff = BooleanField(default=False)
+    body = TextField()
+    confirm_by_email = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    read_by_family_at = DateTimeField(null=True)
+    read_by_staff_at = DateTimeField(null=True)
+
+
+class MessageAttachment(BaseModel):
+    message = ForeignKeyField(Message, backref="attachments", on_delete="CASCADE")
+    file = ForeignKeyField(StoredFile, on_delete="CASCADE")
+    position = SmallIntegerField(default=1)
+
+
+class News(BaseModel):
+    """An actualité; shown when published and within its display dates."""
+
+    title = CharField()
+    body = TextField()
+    service = CharField(default="")
+    published = BooleanField(default=True)
+    display_from = DateField(null=True)
+    display_until = DateField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    author = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+class Document(BaseModel):
+    """A document of the commune (family null) or of one family."""
+
+    CATEGORIES = (
+        ("menu", "Menus du mois"),
+        ("tutoriel", "Tutoriels"),
+        ("reglement", "Règlements intérieurs"),
+        ("bus", "Ramassage bus des centres de loisirs"),
+        ("calendrier", "Calendriers des réservations"),
+        ("confirmation", "Confirmations d'inscription"),
+        ("facture", "Factures"),
+        ("fiche", "Fiche renseignement - règlement intérieur"),
+    )
+
+    family = ForeignKeyField(Family, backref="documents", null=True, on_delete="CASCADE")
+    category = CharField()
+    title = CharField()
+    file = ForeignKeyField(StoredFile, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+
+# --- Mail outbox and audit ---------------------------------------------------
+
+
+class OutgoingEmail(BaseModel):
+    """Mail to send; kept until sent so a down SMTP server loses nothing."""
+
+    recipient = CharField()
+    subject = CharField()
+    body_text = TextField()
+    body_html = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+
+
+class AuditLog(BaseModel):
+    """Who changed what, when (every staff change to a family's data)."""
+
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    family = ForeignKeyField(Family, null=True, on_delete="SET NULL")
+    at = DateTimeField(default=utcnow)
+    action = CharField()
+    details = TextField(default="")
+
+
+ALL_MODELS = [
+    SchemaVersion, Commune, Family, User, LoginThrottle, Guardian, PickupPerson, Child,
+    HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
+    Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
+    PendingChange, NumberSequence, Invoice, InvoiceLine, Payment, MessageThread, Message,
+    MessageAttachment, News, Document, OutgoingEmail, AuditLog,
+]

@@ -1,0 +1,311 @@
+"""Fixtures shared by every test.
+
+Every test that takes ``app`` (or ``client``) runs on SQLite, and again on
+PostgreSQL when ``TEST_DATABASE_URL`` is set: this run creates its own
+database there and drops it at the end, so runs never see each other's rows.
+Mail goes over real SMTP to a local aiosmtpd server and is read back.
+"""
+import os
+import re
+import sys
+import uuid
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import migrations  # noqa: E402
+import models  # noqa: E402
+from app import create_app  # noqa: E402
+from domain.demo import DEMO_LOGINS, create_demo  # noqa: E402
+
+#: The fixed "now" of the tests (Europe/Paris): a Thursday after the 20th.
+TEST_NOW = "2026-11-26T10:00"
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+# --- SMTP --------------------------------------------------------------------
+
+
+class MailBox:
+    """Messages received by the local SMTP server, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        message.envelope_rcpt = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def clear(self):
+        self.messages.clear()
+
+    def to(self, address):
+        return [m for m in self.messages if address in m.envelope_rcpt]
+
+    @staticmethod
+    def text(message):
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    @staticmethod
+    def html(message):
+        return message.get_body(preferencelist=("html",)).get_content()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = MailBox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    box.port = port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server.clear()
+    return smtp_server
+
+
+# --- Databases ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of this run's own on the PostgreSQL server, dropped at the end."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL runs skipped.")
+    import psycopg2
+    name = f"portail_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(base)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    url = base.rsplit("/", 1)[0] + "/" + name
+    database = models.init_database(url)
+    with database.connection_context():
+        migrations.upgrade(database)
+    database.close()
+    yield url
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def _empty_postgres():
+    tables = ", ".join(f'"{m._meta.table_name}"' for m in models.ALL_MODELS
+                       if m is not models.SchemaVersion)
+    models.db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return "sqlite:///" + str(tmp_path / "portail.db")
+    return request.getfixturevalue("postgres_url")
+
+
+def make_app(database_url, tmp_path, smtp_port, **overrides):
+    """A test app on ``database_url`` with an empty schema."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PORTAIL_TODAY": TEST_NOW,
+        "PASSWORD_HASH_PROFILE": "cheapest",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_ASYNC": False,
+        "PUBLIC_URL": "http://localhost",
+    }
+    config.update(overrides)
+    application = create_app(config)
+    with models.db.connection_context():
+        if database_url.startswith("postgresql"):
+            _empty_postgres()
+        migrations.upgrade(models.db.obj)
+    return application
+
+
+@pytest.fixture
+def app(database_url, tmp_path, smtp_server):
+    """The app with the demo commune, on each backend."""
+    application = make_app(database_url, tmp_path, smtp_server.port)
+    with application.app_context(), models.db.connection_context():
+        create_demo(_today(application), "C", application.config["COMMUNE_NAME"])
+    smtp_server.clear()
+    yield application
+    if not models.db.is_closed():
+        models.db.close()
+
+
+def _today(application):
+    from domain.clock import parse_fixed_now
+    return parse_fixed_now(application.config["PORTAIL_TODAY"]).date()
+
+
+@pytest.fixture
+def db(app):
+    """A database connection inside an app context, for tests that query directly."""
+    with app.app_context():
+        with models.db.connection_context():
+            yield models.db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- Signing in --------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html):
+    """The CSRF token of the first form in ``html``."""
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class AuthActions:
+    """Sign in and out through the real forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, who="famille 16122", password=None):
+        identifier, demo_password = DEMO_LOGINS.get(who, (who, None))
+        page = self._client.get("/connexion").get_data(as_text=True)
+        return self._client.post("/connexion", data={
+            "identifier": identifier, "password": password or demo_password,
+            "csrf_token": csrf_from(page)})
+
+    def logout(self):
+        page = self._client.get("/").get_data(as_text=True)
+        return self._client.post("/deconnexion", data={"csrf_token": csrf_from(page)})
+
+    def csrf(self, path="/"):
+        """A valid CSRF token of the current session."""
+        return csrf_from(self._client.get(path).get_data(as_text=True))
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# --- Browser (Debian's Chromium through Playwright) --------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1366, "height": 900}}
+SCREENSHOT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "test-artifacts", "screenshots")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium; skipped with a clear message where it is missing (never in CI)."""
+    if not os.path.exists(CHROMIUM):
+        message = (f"Chromium not found at {CHROMIUM}: browser tests skipped "
+                   "(apt-get install chromium, or set CHROMIUM_PATH).")
+        if os.environ.get("REQUIRE_BROWSER_TESTS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(tmp_path, smtp_server):
+    """The app with the demo commune (SQLite), served on a free local port."""
+    import threading
+    from werkzeug.serving import make_server
+    application = make_app("sqlite:///" + str(tmp_path / "live.db"), tmp_path, smtp_server.port)
+    with application.app_context(), models.db.connection_context():
+        create_demo(_today(application), "C", application.config["COMMUNE_NAME"])
+    smtp_server.clear()
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    server.app = application
+    yield server
+    server.shutdown()
+
+
+def _new_page(browser, device, **options):
+    context = browser.new_context(viewport=VIEWPORTS[device], locale="fr-FR",
+                                  is_mobile=(device == "phone"), has_touch=(device == "phone"),
+                                  **options)
+    page = context.new_page()
+    page.csp_errors = []
+    page.on("console", lambda msg: page.csp_errors.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
+    return context, page
+
+
+@pytest.fixture(params=["phone", "desktop"])
+def device(request):
+    return request.param
+
+
+@pytest.fixture
+def page(browser, device):
+    """A fresh browser page as a phone (360×740) or as a desktop."""
+    context, page = _new_page(browser, device)
+    page.device = device
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_without_js(browser):
+    """A desktop page with JavaScript disabled (plain forms must work)."""
+    context, page = _new_page(browser, "desktop", java_script_enabled=False)
+    page.device = "desktop-nojs"
+    yield page
+    context.close()
+
+
+def screenshot(page, name):
+    """Save a full-page screenshot under test-artifacts/screenshots/ to look at."""
+    os.makedirs(SCREENSHOT_DIR, exist_ok=True)
+    path = os.path.join(SCREENSHOT_DIR, f"{name}-{getattr(page, 'device', 'page')}.png")
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
+def browser_login(page, server, who="famille 16122"):
+    """Sign in through the real form."""
+    identifier, password = DEMO_LOGINS[who]
+    page.goto(server.url + "/connexion")
+    page.get_by_label("N° de compte ou adresse email").fill(identifier)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
