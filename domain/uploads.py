@@ -1,0 +1,125 @@
+"""Uploaded files: checked by their content, cleaned, stored, served as downloads.
+
+Accepted: PDF, JPEG and PNG, judged by their first bytes (magic numbers), never by
+their name or the browser's type; at most 6 Mo (6 × 1024 × 1024 bytes), measured
+before the file is read. Images are decoded and written again by Pillow, which
+drops their metadata (EXIF, GPS, text chunks). A file whose first bytes look like
+HTML (what a browser could sniff and run) is refused.
+"""
+import io
+import os
+import re
+from dataclasses import dataclass
+
+from flask import abort, send_file
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from domain.files import store_bytes, upload_path
+
+MAX_UPLOAD_BYTES = 6 * 1024 * 1024
+MAX_ATTACHMENTS = 4
+Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs early
+
+MAGIC = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
+HTML_MARKERS = re.compile(rb"<\s*(!doctype|html|head|body|script|iframe|svg|img|a\s|meta|"
+                          rb"style|object|embed|form|\?xml)", re.IGNORECASE)
+
+
+class UploadError(ValueError):
+    """A file refused, with the French message to show next to its field."""
+
+
+@dataclass
+class CheckedUpload:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+def _size_of(stream):
+    """The stream's size without reading it (uploads are spooled, hence seekable)."""
+    try:
+        position = stream.tell()
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        stream.seek(position)
+        return size
+    except (AttributeError, OSError):
+        return None
+
+
+def clean_filename(name, extension):
+    """The name to show and offer on download, with the extension of its real type."""
+    if not name or "/" in name or "\\" in name or ".." in name or "\x00" in name:
+        raise UploadError("Le nom du fichier n'est pas valide : il ne doit contenir ni « / », "
+                          "ni « \\ », ni « .. ».")
+    stem = os.path.splitext(name)[0]
+    stem = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]", "", stem).strip(" .")[:120] or "piece-jointe"
+    return stem + extension
+
+
+def check_upload(file_storage):
+    """Check one uploaded file; returns a :class:`CheckedUpload` or raises :class:`UploadError`."""
+    size = _size_of(file_storage.stream)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise UploadError(f"« {file_storage.filename} » dépasse la taille maximale de 6 Mo.")
+    data = file_storage.stream.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError(f"« {file_storage.filename} » dépasse la taille maximale de 6 Mo.")
+    if not data:
+        raise UploadError("Le fichier est vide.")
+    for magic, content_type, extension in MAGIC:
+        if data.startswith(magic):
+            break
+    else:
+        raise UploadError("Ce fichier n'est ni un PDF, ni une image JPEG ou PNG. "
+                          "Seuls ces formats sont acceptés.")
+    filename = clean_filename(file_storage.filename or "", extension)
+    head = data[:1024] if content_type == "application/pdf" else data
+    if HTML_MARKERS.search(head):
+        raise UploadError("Ce fichier contient du code HTML ; il est refusé. "
+                          "Envoyez un PDF, un JPEG ou un PNG ordinaire.")
+    if content_type != "application/pdf":
+        data = _clean_image(data, content_type)
+    return CheckedUpload(data=data, content_type=content_type, filename=filename)
+
+
+def _clean_image(data, content_type):
+    """Decode and re-encode the image without any metadata (EXIF, GPS, comments)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            clean = image.copy()
+            clean.info = {}
+            out = io.BytesIO()
+            if content_type == "image/jpeg":
+                clean.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+            else:
+                clean.save(out, "PNG", optimize=True)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
+        raise UploadError("Cette image est illisible ou endommagée.")
+
+
+def save_upload(checked, family, user):
+    """Store a checked upload outside ``static/``; returns its ``StoredFile``."""
+    return store_bytes(checked.data, checked.filename, checked.content_type,
+                       family=family, user=user)
+
+
+def send_stored_file(stored):
+    """Serve a stored file as a download that no browser will sniff or render."""
+    path = upload_path(stored.stored_name)
+    if not os.path.exists(path):
+        abort(404)
+    response = send_file(path, mimetype=stored.content_type, as_attachment=True,
+                         download_name=stored.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
