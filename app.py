@@ -2,7 +2,7 @@
 import os
 import secrets
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
 import models
@@ -62,11 +62,12 @@ def _ensure_secret_key(app):
 def _register_request_hooks(app):
     @app.before_request
     def open_database():
-        models.db.connect(reuse_if_open=True)
+        # Close at teardown only what this request opened (a CLI or test may hold one).
+        g.opened_database = models.db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def close_database(exc):
-        if not models.db.is_closed():
+        if g.get("opened_database") and not models.db.is_closed():
             models.db.close()
 
     @app.after_request

@@ -129,6 +129,7 @@ def make_app(database_url, tmp_path, smtp_port, **overrides):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
         "MAIL_ASYNC": False,
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would not send under TESTING
         "PUBLIC_URL": "http://localhost",
     }
     config.update(overrides)

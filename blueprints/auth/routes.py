@@ -142,9 +142,10 @@ def change_password():
         if not verify_password(current_user.password_hash, form.current.data):
             form.current.errors.append("Le mot de passe actuel est incorrect.")
         else:
-            set_password(current_user, form.password.data)
+            user = current_user._get_current_object()
+            set_password(user, form.password.data)
             session.clear()
-            login_user(current_user)
+            login_user(user)
             flash("Votre mot de passe est changé.", "success")
             return redirect(home_for(current_user), code=303)
     return render_template("auth/change_password.html", form=form)
