@@ -9,7 +9,8 @@ To change the schema: edit ``models.py``, bump ``SCHEMA_VERSION``, and add
 the step that brings version N-1 to N here, with a test in
 ``tests/test_migrations.py``.
 """
-from playhouse.migrate import SchemaMigrator  # noqa: F401  (used by future steps)
+from peewee import SqliteDatabase
+from playhouse.migrate import SchemaMigrator
 
 import models
 
@@ -39,8 +40,17 @@ def upgrade(database):
             f"Database schema {version} is newer than this code ({models.SCHEMA_VERSION})."
         )
     migrator = SchemaMigrator.from_database(database)
-    for step in range(version + 1, models.SCHEMA_VERSION + 1):
-        with database.atomic():
-            STEPS[step](database, migrator)
-            models.SchemaVersion.update(version=step).execute()
+    sqlite = isinstance(database, SqliteDatabase)
+    if sqlite:  # SQLite rebuilds tables to alter them: foreign keys wait until the end
+        database.pragma("foreign_keys", 0)
+    try:
+        for step in range(version + 1, models.SCHEMA_VERSION + 1):
+            with database.atomic():
+                STEPS[step](database, migrator)
+                models.SchemaVersion.update(version=step).execute()
+                if sqlite and database.execute_sql("PRAGMA foreign_key_check").fetchall():
+                    raise RuntimeError(f"Migration {step} broke a foreign key.")
+    finally:
+        if sqlite:
+            database.pragma("foreign_keys", 1)
     return models.SCHEMA_VERSION

@@ -1,0 +1,41 @@
+"""Mail goes through an outbox: a down SMTP server breaks nothing and loses nothing."""
+import socket
+
+from domain.mail import deliver_pending
+from models import OutgoingEmail
+from tests.conftest import csrf_from
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens there once closed
+
+
+def test_mail_server_down_then_back(app, client, mailbox, db):
+    app.config["MAIL_PORT"] = closed_port()
+    app.extensions["mail"].port = app.config["MAIL_PORT"]
+    page = client.get("/mot-de-passe-oublie").get_data(as_text=True)
+    response = client.post("/mot-de-passe-oublie", data={"identifier": "16122",
+                                                         "csrf_token": csrf_from(page)})
+    assert response.status_code == 200  # the family is not shown an error
+    [email] = OutgoingEmail.select()
+    assert email.sent_at is None and email.attempts == 1 and email.last_error
+    assert mailbox.messages == []
+    # The server is back: the retry (cron: flask send-mail) sends it once.
+    app.extensions["mail"].port = mailbox.port
+    with app.test_request_context():
+        assert deliver_pending() == 1
+        assert deliver_pending() == 0
+    assert len(mailbox.to("famille.dupont@example.org")) == 1
+    assert OutgoingEmail.get_by_id(email.id).sent_at is not None
+
+
+def test_mail_has_text_and_html_parts(client, mailbox):
+    page = client.get("/mot-de-passe-oublie").get_data(as_text=True)
+    client.post("/mot-de-passe-oublie", data={"identifier": "famille.dupont@example.org",
+                                              "csrf_token": csrf_from(page)})
+    [mail] = mailbox.messages
+    assert "réinitialisation" in mail["Subject"]
+    assert "/reinitialiser/" in mailbox.text(mail)
+    assert '<a href="http://localhost/reinitialiser/' in mailbox.html(mail)

@@ -1,0 +1,49 @@
+"""The schema has a version and a migration path that keeps families' data."""
+import pytest
+from peewee import CharField
+from playhouse.migrate import migrate
+
+import migrations
+import models
+from models import Family, SchemaVersion
+
+
+def test_fresh_database_is_at_the_current_version(db):
+    assert migrations.current_version(db.obj) == models.SCHEMA_VERSION
+    assert SchemaVersion.select().count() == 1
+    # Upgrading again changes nothing and keeps every row.
+    families = Family.select().count()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert Family.select().count() == families == 3
+
+
+@pytest.fixture
+def restore_schema(db):
+    """Put the schema back as it was: the PostgreSQL database is shared by the run."""
+    version = models.SCHEMA_VERSION
+    yield
+    if "nickname" in [c.name for c in db.get_columns("family")]:
+        migrate(migrations.SchemaMigrator.from_database(db.obj).drop_column("family", "nickname"))
+    SchemaVersion.update(version=version).execute()
+
+
+def test_an_upgrade_step_runs_once_and_keeps_the_data(db, monkeypatch, restore_schema):
+    def add_nickname(database, migrator):
+        migrate(migrator.add_column("family", "nickname", CharField(default="")))
+
+    monkeypatch.setattr(models, "SCHEMA_VERSION", models.SCHEMA_VERSION + 1)
+    monkeypatch.setitem(migrations.STEPS, models.SCHEMA_VERSION, add_nickname)
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert SchemaVersion.get().version == models.SCHEMA_VERSION
+    columns = [c.name for c in db.get_columns("family")]
+    assert "nickname" in columns
+    assert [f.account_number for f in Family.select().order_by(Family.account_number)] == \
+        [16122, 16123, 16124]
+    # Running it again is a no-op (the step is not applied twice).
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+
+
+def test_a_database_newer_than_the_code_is_refused(db, restore_schema):
+    SchemaVersion.update(version=models.SCHEMA_VERSION + 5).execute()
+    with pytest.raises(RuntimeError, match="newer"):
+        migrations.upgrade(db.obj)

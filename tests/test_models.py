@@ -1,0 +1,90 @@
+"""The data model: constraints the domain has, on SQLite and on PostgreSQL."""
+import datetime
+
+import pytest
+from peewee import IntegrityError
+
+import models
+from models import (Activity, Booking, Child, Enrolment, Family, Invoice, Modalite,
+                    NumberSequence, QFBracket, Tariff, User)
+
+
+def lena():
+    return Child.get(Child.first_name == "LENA")
+
+
+def cl_maternel():
+    return Activity.get(Activity.name == "CL Maternel Mercredis")
+
+
+def test_one_booking_per_child_day_and_activity(db):
+    activity = cl_maternel()
+    with_meal, without_meal = list(activity.modalites.order_by(Modalite.position))
+    day = datetime.date(2027, 1, 6)
+    Booking.create(child=lena(), activity=activity, modalite=with_meal, date=day, price_cents=1040)
+    with pytest.raises(IntegrityError):
+        with db.atomic():
+            Booking.create(child=lena(), activity=activity, modalite=without_meal, date=day,
+                           price_cents=520)
+    assert Booking.select().where((Booking.child == lena()) & (Booking.date == day)).count() == 1
+
+
+def test_one_enrolment_per_child_and_activity(db):
+    restauration = Activity.get(Activity.name == "Restauration Maternelle")
+    with pytest.raises(IntegrityError):
+        with db.atomic():
+            Enrolment.create(child=lena(), activity=restauration)
+
+
+def test_account_numbers_and_emails_are_unique(db):
+    with pytest.raises(IntegrityError):
+        with db.atomic():
+            Family.create(account_number=16122, name="AUTRE")
+    with pytest.raises(IntegrityError):
+        with db.atomic():
+            User.create(email="famille.dupont@example.org", password_hash="x", session_token="t")
+
+
+def test_one_tariff_per_modalite_and_bracket(db):
+    tariff = Tariff.select().first()
+    with pytest.raises(IntegrityError):
+        with db.atomic():
+            Tariff.create(modalite=tariff.modalite, bracket=tariff.bracket, price_cents=1)
+
+
+def test_money_is_stored_as_integer_cents(db):
+    for tariff in Tariff.select():
+        assert isinstance(tariff.price_cents, int)
+    invoice = Invoice.select().first()
+    assert isinstance(invoice.total_cents, int)
+    assert invoice.total_cents == sum(line.amount_cents for line in invoice.lines)
+
+
+def test_an_invoice_of_a_family_cannot_vanish_with_it(db):
+    family = Family.get(Family.account_number == 16123)
+    with pytest.raises(IntegrityError):
+        with db.atomic():
+            family.delete_instance()
+
+
+def test_gapless_invoice_counter_is_a_row_per_year(db):
+    sequence = NumberSequence.get(NumberSequence.name.startswith("invoice-"))
+    assert sequence.value == Invoice.select().count() == 1
+    with pytest.raises(IntegrityError):
+        with db.atomic():
+            NumberSequence.create(name=sequence.name)
+
+
+def test_deleting_a_child_removes_its_health_data(db):
+    child = Child.get(Child.first_name == "HUGO")
+    assert models.HealthRecord.select().where(models.HealthRecord.child == child).count() == 1
+    models.Booking.delete().where(models.Booking.child == child).execute()
+    child.delete_instance()
+    assert models.HealthRecord.select().where(models.HealthRecord.child == child).count() == 0
+
+
+def test_qf_brackets_cover_every_quotient_once(db):
+    brackets = list(QFBracket.select().order_by(QFBracket.position))
+    assert brackets[0].min_qf == 0 and brackets[-1].max_qf is None
+    for lower, upper in zip(brackets, brackets[1:]):
+        assert upper.min_qf == lower.max_qf + 1
