@@ -1,5 +1,77 @@
-"""Messagerie rules shared by the family and staff sides."""
-from models import Message, MessageThread
+"""Messagerie rules shared by the family and staff sides.
+
+A family writes to a service (``SERVICES``) in a new thread; staff answer in the
+same thread; either side may write again there. Each message remembers when
+the family and when staff read it. Attachments are checked all together
+before any is saved (``domain.uploads``).
+"""
+from flask import current_app, url_for
+from peewee import fn
+
+from domain import clock
+from domain.dossier import ACTUALISATION_SERVICE, actualisation_submitted
+from domain.mail import send_email
+from domain.uploads import UploadError, check_upload, save_upload
+from domain.years import current_school_year
+from models import (AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread,
+                    StoredFile, User, db, utcnow)
+
+GENERAL_THEMES = ("Informations", "Modifications", "Réclamations")
+ACTUALISATION_THEMES = ("Entrée Petite Section – CP en école publique",
+                        "Renouvellement en école publique", "Centre de loisirs")
+
+#: Service -> the themes a family may choose for it (the guide's page 12 lists).
+SERVICES = {
+    "ALAE - Restauration": GENERAL_THEMES,
+    "Centres de Loisirs": GENERAL_THEMES,
+    "Crèche - Petite Enfance": GENERAL_THEMES,
+    "Données du Dossier Famille": GENERAL_THEMES,
+    "PAI - ALLERGIE- MDPH": GENERAL_THEMES,
+    "Règlement - Facture": GENERAL_THEMES,
+    "Scolarité": GENERAL_THEMES,
+    ACTUALISATION_SERVICE: ACTUALISATION_THEMES,
+}
+
+ATTACHMENT_LABELS = ("1er pièce jointe", "2ème pièce jointe", "3ème pièce jointe",
+                     "4ème pièce jointe")
+#: What each attachment is for, in an actualisation message (the guide's "Précisions").
+ACTUALISATION_ATTACHMENT_HINTS = (
+    "Justificatif de domicile en PDF (attestation d'assurance habitation).",
+    "Fiche « Contacts Règlement intérieur ».",
+    "Divers documents utiles (dernier jugement, attestation d'hébergement…).",
+    "Divers documents utiles.",
+)
+
+
+def themes_for(service):
+    """The themes offered for ``service`` (none for an unknown service)."""
+    return SERVICES.get(service, ())
+
+
+def theme_problem(service, theme):
+    """A French message when ``theme`` cannot be chosen with ``service``, else None."""
+    if not theme:
+        return "Sélectionnez un thème."
+    if service in SERVICES and theme not in SERVICES[service]:
+        return "Ce thème ne correspond pas au service choisi : choisissez l'un des thèmes proposés."
+    return None
+
+
+def check_attachments(named_files):
+    """Check every ``(field name, file)`` before any is saved.
+
+    Returns ``(checked uploads in order, {field name: French message})``.
+    """
+    checked, errors = [], {}
+    for name, storage in named_files:
+        try:
+            checked.append(check_upload(storage))
+        except UploadError as error:
+            errors[name] = str(error)
+    return checked, errors
+
+
+# --- Read state --------------------------------------------------------------
 
 
 def unread_count(family):
@@ -8,3 +80,171 @@ def unread_count(family):
             .where((MessageThread.family == family) & Message.from_staff
                    & Message.read_by_family_at.is_null())
             .count())
+
+
+def mark_read_by_family(thread):
+    """The family opened ``thread``: every staff message in it is now read."""
+    return (Message.update(read_by_family_at=utcnow())
+            .where((Message.thread == thread) & Message.from_staff
+                   & Message.read_by_family_at.is_null())
+            .execute())
+
+
+def mark_read_by_staff(thread):
+    """Staff opened ``thread``: every family message in it is now read."""
+    return (Message.update(read_by_staff_at=utcnow())
+            .where((Message.thread == thread) & ~Message.from_staff
+                   & Message.read_by_staff_at.is_null())
+            .execute())
+
+
+# --- Queries (every family query filtered by the family) --------------------
+
+
+def _family_messages(family, from_staff):
+    return (Message.select(Message, MessageThread).join(MessageThread)
+            .where((MessageThread.family == family) & (Message.from_staff == from_staff))
+            .order_by(Message.created_at.desc(), Message.id.desc()))
+
+
+def received_messages(family):
+    """Message(s) reçu(s): the services' messages to the family, newest first."""
+    return _family_messages(family, True)
+
+
+def sent_messages(family):
+    """Message(s) envoyé(s): the family's messages, newest first."""
+    return _family_messages(family, False)
+
+
+def family_thread(family, thread_id):
+    """Query of the family's thread ``thread_id`` (empty for another family's)."""
+    return MessageThread.select().where((MessageThread.id == thread_id)
+                                        & (MessageThread.family == family))
+
+
+def family_attachment(family, attachment_id):
+    """Query of the attachment ``attachment_id`` if it belongs to the family's threads."""
+    return (MessageAttachment.select(MessageAttachment, StoredFile)
+            .join(StoredFile).switch(MessageAttachment).join(Message).join(MessageThread)
+            .where((MessageAttachment.id == attachment_id) & (MessageThread.family == family)))
+
+
+def staff_attachment(attachment_id):
+    """Query of any message attachment (staff see every service's messages)."""
+    return (MessageAttachment.select(MessageAttachment, StoredFile).join(StoredFile)
+            .where(MessageAttachment.id == attachment_id))
+
+
+def thread_messages(thread):
+    """The messages of ``thread``, oldest first, each with ``.files`` (its attachments)."""
+    messages = list(thread.messages.order_by(Message.created_at, Message.id))
+    attachments = (MessageAttachment.select(MessageAttachment, StoredFile).join(StoredFile)
+                   .where(MessageAttachment.message.in_([m.id for m in messages] or [0]))
+                   .order_by(MessageAttachment.position))
+    by_message = {}
+    for attachment in attachments:
+        by_message.setdefault(attachment.message_id, []).append(attachment)
+    for message in messages:
+        message.files = by_message.get(message.id, [])
+    return messages
+
+
+def staff_threads(service=None):
+    """Threads for staff, most recent first, each with ``.unread`` family messages."""
+    unread = (Message.select(fn.COUNT(Message.id))
+              .where((Message.thread == MessageThread.id) & ~Message.from_staff
+                     & Message.read_by_staff_at.is_null()))
+    query = (MessageThread.select(MessageThread, Family, unread.alias("unread"))
+             .join(Family).order_by(MessageThread.updated_at.desc(), MessageThread.id.desc()))
+    if service:
+        query = query.where(MessageThread.service == service)
+    return query
+
+
+def staff_unread_by_service():
+    """{service: number of family messages staff have not read}."""
+    rows = (Message.select(MessageThread.service, fn.COUNT(Message.id).alias("n"))
+            .join(MessageThread)
+            .where(~Message.from_staff & Message.read_by_staff_at.is_null())
+            .group_by(MessageThread.service).tuples())
+    return dict(rows)
+
+
+# --- Writing -----------------------------------------------------------------
+
+
+def family_email_address(family, user=None):
+    """Where the family's mail goes: ``user``'s (or its first user's) email, else its
+    first guardian's that has one."""
+    users = [user] if user is not None else family.users.where(User.is_active).order_by(User.id)
+    for candidate in users:
+        if candidate.email:
+            return candidate.email
+    guardian = (Guardian.select().where((Guardian.family == family) & (Guardian.email != ""))
+                .order_by(Guardian.position).first())
+    return guardian.email if guardian else None
+
+
+def _add_message(thread, author, body, from_staff, checked=(), confirm=False):
+    message = Message.create(thread=thread, author=author, from_staff=from_staff, body=body,
+                             confirm_by_email=confirm)
+    for position, upload in enumerate(checked, 1):
+        stored = save_upload(upload, thread.family_id, author)
+        MessageAttachment.create(message=message, file=stored, position=position)
+    MessageThread.update(updated_at=utcnow()).where(MessageThread.id == thread.id).execute()
+    return message
+
+
+def send_family_message(family, user, service, theme, subject, body, checked, confirm):
+    """NOUS ENVOYER UN MESSAGE: a new thread to ``service``; returns the message.
+
+    ``checked`` are the already checked uploads. A message to the actualisation
+    service puts the dossier of the current school year in "en attente".
+    """
+    with db.atomic():
+        thread = MessageThread.create(family=family, service=service, theme=theme,
+                                      subject=subject)
+        message = _add_message(thread, user, body, False, checked, confirm)
+        if service == ACTUALISATION_SERVICE:
+            year = current_school_year(clock.today())
+            if year is not None:
+                actualisation_submitted(family, year, theme)
+    # After the commit: the mail thread reads the outbox with its own connection.
+    if confirm:
+        _send_confirmation(user, thread, message, [u.filename for u in checked])
+    return message
+
+
+def family_writes_again(thread, user, body):
+    """The family writes again in one of its threads; returns the message."""
+    with db.atomic():
+        return _add_message(thread, user, body, False)
+
+
+def staff_reply(thread, staff_user, body):
+    """Staff answer in ``thread``: logged, and the family is told by email."""
+    with db.atomic():
+        message = _add_message(thread, staff_user, body, True)
+        AuditLog.create(user=staff_user, family=thread.family_id, action="message.reply",
+                        details=f"Réponse dans le fil {thread.id} ({thread.service} – "
+                                f"{thread.subject})")
+    address = family_email_address(thread.family)
+    if address:
+        send_email(address, f"Portail Famille : réponse à votre message « {thread.subject} »",
+                   "messagerie/email/staff_reply", thread=thread, message=message,
+                   link=_public_url("messagerie.thread", thread_id=thread.id))
+    return message
+
+
+def _send_confirmation(user, thread, message, filenames):
+    address = family_email_address(thread.family_id, user)
+    if address:
+        send_email(address, f"Portail Famille : confirmation de votre message « {thread.subject} »",
+                   "messagerie/email/confirmation", thread=thread, message=message,
+                   filenames=filenames,
+                   link=_public_url("messagerie.thread", thread_id=thread.id))
+
+
+def _public_url(endpoint, **values):
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)

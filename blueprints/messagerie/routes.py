@@ -1,10 +1,120 @@
-"""Messagerie: landing page."""
-from flask import render_template
+"""MESSAGERIE: messages received and sent, threads, NOUS ENVOYER UN MESSAGE."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from blueprints.common import current_family, get_or_404, render
 from blueprints.messagerie import bp
+from blueprints.messagerie.forms import MessageForm, ReplyForm, submitted_files
+from domain import messaging
+from domain.messaging import ACTUALISATION_ATTACHMENT_HINTS, SERVICES
+from domain.dossier import ACTUALISATION_SERVICE
+from domain.uploads import MAX_ATTACHMENTS, send_stored_file
+
+TOO_MANY_FILES = f"Vous pouvez joindre {MAX_ATTACHMENTS} fichiers au plus."
 
 
 @bp.route("/")
 def index():
-    """The landing page of the tab."""
-    return render_template("messagerie/index.html", active_tab="messagerie")
+    """Message(s) reçu(s)."""
+    messages = messaging.received_messages(current_family())
+    return render_template("messagerie/received.html", active_tab="messagerie",
+                           section="received", messages=messages)
+
+
+@bp.route("/envoyes")
+def sent():
+    """Message(s) envoyé(s)."""
+    messages = messaging.sent_messages(current_family())
+    return render_template("messagerie/sent.html", active_tab="messagerie",
+                           section="sent", messages=messages)
+
+
+def prefilled_form():
+    """The form pre-filled from the query (``service``, ``theme``, ``subject``)."""
+    service = request.args.get("service", "")
+    service = service if service in SERVICES else ""
+    theme = request.args.get("theme", "")
+    theme = theme if theme in messaging.themes_for(service) else ""
+    return MessageForm(service=service, theme=theme,
+                       subject=request.args.get("subject", "")[:150])
+
+
+def show_form(form, file_errors=None, files_error=None, resend=None):
+    """The page NOUS ENVOYER UN MESSAGE, with the errors of the last try.
+
+    ``file_errors`` maps a file field to its message; ``resend`` maps the fields
+    whose file was fine to its name (browsers cannot fill a file input again).
+    """
+    for name, message in (file_errors or {}).items():
+        form[name].errors = list(form[name].errors) + [message]
+    hints = ACTUALISATION_ATTACHMENT_HINTS if form.service.data == ACTUALISATION_SERVICE else ()
+    return render_template("messagerie/new_message.html", active_tab="messagerie",
+                           section="new", form=form, files_error=files_error,
+                           resend=resend or {}, attachment_hints=hints,
+                           resend_files=bool(file_errors or resend or files_error))
+
+
+@bp.route("/envoyer", methods=["GET", "POST"])
+def new_message():
+    """NOUS ENVOYER UN MESSAGE; without JavaScript "Choisir ce service" reloads the themes."""
+    if request.method == "GET":
+        return show_form(prefilled_form())
+    form = MessageForm()
+    if request.form.get("choose_service"):
+        return show_form(form)
+    named, too_many = submitted_files(request.files)
+    checked, file_errors = messaging.check_attachments(named)
+    form_ok = form.validate_on_submit()
+    if not form_ok or file_errors or too_many:
+        kept = {name: f.filename for name, f in named if name not in file_errors}
+        return show_form(form, file_errors, TOO_MANY_FILES if too_many else None, kept)
+    messaging.send_family_message(current_family(), current_user._get_current_object(),
+                                  form.service.data, form.theme.data, form.subject.data.strip(),
+                                  form.body.data.strip(), checked, form.confirm_by_email.data)
+    flash("Votre message a été envoyé." + (" Une confirmation vous est envoyée par email."
+                                           if form.confirm_by_email.data else ""), "success")
+    return redirect(url_for("messagerie.sent"), code=303)
+
+
+@bp.route("/envoyer/themes")
+def theme_field():
+    """The Thème list of a service: the field alone for htmx, else the whole form."""
+    form = prefilled_form()
+    return render("messagerie/new_message.html", "messagerie/_theme_field.html",
+                  active_tab="messagerie", section="new", form=form, files_error=None,
+                  resend={}, attachment_hints=(), resend_files=False)
+
+
+@bp.route("/fil/<int:thread_id>")
+def thread(thread_id):
+    """A thread with every message; opening it marks the services' messages read."""
+    conversation = get_or_404(messaging.family_thread(current_family(), thread_id))
+    messaging.mark_read_by_family(conversation)
+    return show_thread(conversation, ReplyForm())
+
+
+def show_thread(conversation, form):
+    """The thread page with its reply form."""
+    return render_template("messagerie/thread.html", active_tab="messagerie", section=None,
+                           thread=conversation, messages=messaging.thread_messages(conversation),
+                           form=form)
+
+
+@bp.route("/fil/<int:thread_id>/repondre", methods=["POST"])
+def reply(thread_id):
+    """The family writes again in one of its threads."""
+    conversation = get_or_404(messaging.family_thread(current_family(), thread_id))
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return show_thread(conversation, form)
+    messaging.family_writes_again(conversation, current_user._get_current_object(),
+                                  form.body.data.strip())
+    flash("Votre message a été envoyé.", "success")
+    return redirect(url_for("messagerie.thread", thread_id=conversation.id), code=303)
+
+
+@bp.route("/piece-jointe/<int:attachment_id>")
+def attachment(attachment_id):
+    """Download an attachment of one of the family's messages."""
+    found = get_or_404(messaging.family_attachment(current_family(), attachment_id))
+    return send_stored_file(found.file)

@@ -7,3 +7,4 @@ bp = Blueprint("staff", __name__)
 bp.before_request(require_staff)
 
 from blueprints.staff import routes  # noqa: E402,F401
+from blueprints.staff import messages  # noqa: E402,F401

@@ -1,0 +1,84 @@
+"""Forms of the messagerie: NOUS ENVOYER UN MESSAGE and the reply in a thread."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from domain.messaging import ATTACHMENT_LABELS, SERVICES, theme_problem, themes_for
+from domain.uploads import MAX_ATTACHMENTS
+
+SERVICE_PLACEHOLDER = "--- Veuillez sélectionner un service ---"
+THEME_PLACEHOLDER = "--- Veuillez sélectionner un thème ---"
+ATTACHMENT_FIELDS = tuple(f"attachment_{n}" for n in range(1, MAX_ATTACHMENTS + 1))
+ACCEPTED_TYPES = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
+
+
+def theme_choices(service):
+    """The options of the Thème list for ``service``."""
+    return [("", THEME_PLACEHOLDER)] + [(theme, theme) for theme in themes_for(service)]
+
+
+class MessageForm(FlaskForm):
+    """NOUS ENVOYER UN MESSAGE; the themes offered follow the chosen service."""
+
+    service = SelectField("Service", validate_choice=False,
+                          choices=[("", SERVICE_PLACEHOLDER)] + [(s, s) for s in SERVICES])
+    theme = SelectField("Thème", validate_choice=False)
+    subject = StringField("Objet", validators=[
+        DataRequired("Indiquez l'objet de votre message."),
+        Length(max=150, message="L'objet ne doit pas dépasser 150 caractères.")])
+    body = TextAreaField("Message", validators=[
+        DataRequired("Écrivez votre message."),
+        Length(max=5000, message="Le message ne doit pas dépasser 5000 caractères.")])
+    attachment_1 = FileField(ATTACHMENT_LABELS[0])
+    attachment_2 = FileField(ATTACHMENT_LABELS[1])
+    attachment_3 = FileField(ATTACHMENT_LABELS[2])
+    attachment_4 = FileField(ATTACHMENT_LABELS[3])
+    confirm_by_email = BooleanField("Confirmation par email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.theme.choices = theme_choices(self.service.data)
+
+    @property
+    def attachment_fields(self):
+        """The four file fields, in order."""
+        return [self[name] for name in ATTACHMENT_FIELDS]
+
+    def validate_service(self, field):
+        if not field.data:
+            raise ValidationError("Sélectionnez un service.")
+        if field.data not in SERVICES:
+            raise ValidationError("Ce service n'existe pas : choisissez-en un dans la liste.")
+
+    def validate_theme(self, field):
+        problem = theme_problem(self.service.data, field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class ReplyForm(FlaskForm):
+    """Write again in a thread (family or staff)."""
+
+    body = TextAreaField("Votre réponse", validators=[
+        DataRequired("Écrivez votre réponse."),
+        Length(max=5000, message="La réponse ne doit pas dépasser 5000 caractères.")])
+
+
+def submitted_files(files):
+    """The files of a request: ``([(field name, file)], too_many)``.
+
+    Only the four attachment fields, one file each, are allowed; any other file
+    (a forged fifth one) makes ``too_many`` true.
+    """
+    named, too_many = [], False
+    for name in files:
+        chosen = [f for f in files.getlist(name) if f and f.filename]
+        if not chosen:
+            continue
+        if name not in ATTACHMENT_FIELDS or len(chosen) > 1:
+            too_many = True
+            continue
+        named.append((name, chosen[0]))
+    named.sort(key=lambda pair: ATTACHMENT_FIELDS.index(pair[0]))
+    return named, too_many
