@@ -1,10 +1,13 @@
-"""Actualités: landing page."""
+"""ACTUALITÉS: the latest news of the services."""
 from flask import render_template
 
 from blueprints.actualites import bp
+from domain import clock
+from domain.news import news_date, visible_news
 
 
 @bp.route("/")
 def index():
-    """The landing page of the tab."""
-    return render_template("actualites/index.html", active_tab="actualites")
+    """The published news shown today, newest first."""
+    return render_template("actualites/index.html", active_tab="actualites",
+                           news=visible_news(clock.today()), news_date=news_date)
