@@ -1,0 +1,360 @@
+"""Pending changes, the recap and TERMINER (SPEC §2.3).
+
+A family's choices are kept on the server as PendingChange rows until
+TERMINER commits them all in one transaction (or TOUT SUPPRIMER drops them).
+TERMINER checks every change again under a lock — the deadline, the opening
+of the day, the places left — and applies all of them or none; the recap
+email leaves only once the transaction is committed.
+"""
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from peewee import JOIN, IntegrityError, SqliteDatabase, fn
+
+from domain.booking import (FULL_TEXT, CLOSED_DAY_TEXT, ChoiceError, capacity_of,
+                            day_edit_state, overrides_for)
+from domain.booking_calendar import as_date, load_overrides, load_windows
+from domain.formats import date_fr, euros, month_fr
+from domain.mail import send_email
+from domain.opening import open_days
+from domain.pricing import family_bracket, prices_for
+from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
+                    SchoolYear, db, utcnow)
+
+WEEKDAYS_EMAIL = ("Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim.")
+RESERVATION, ANNULATION = "Réservation", "annulation"
+NOT_ENROLLED_TEXT = "Cette ligne d'activité n'est plus ouverte pour cet enfant."
+NO_PRICE_TEXT = "Aucun tarif n'est fixé pour cette modalité : écrivez au service."
+
+
+# --- Keeping choices -----------------------------------------------------------
+
+
+def save_choices(family_id, line, wanted_by_day):
+    """Keep the wanted modalité (or None) of each day of ``line`` as pending changes.
+
+    A day whose wish equals the committed booking has no pending change. The
+    line's DayStatus objects are updated in place; returns the changed dates.
+    """
+    changed, rows = [], []
+    for day, wanted in sorted(wanted_by_day.items()):
+        status = line.days[day]
+        if wanted == status.desired:
+            continue
+        changed.append(day)
+        status.desired = wanted
+        status.pending = None
+        if wanted == status.booked:
+            continue
+        action = PendingChange.CANCEL if wanted is None else PendingChange.BOOK
+        rows.append({"family": family_id, "child": line.child.id, "activity": line.activity.id,
+                     "modalite": wanted if wanted is not None else status.booked,
+                     "date": day, "action": action})
+    if not changed:
+        return changed
+    try:
+        with db.atomic():
+            PendingChange.delete().where(
+                (PendingChange.child == line.child.id)
+                & (PendingChange.activity == line.activity.id)
+                & PendingChange.date.in_(changed)).execute()
+            if rows:
+                PendingChange.insert_many(rows).execute()
+    except IntegrityError:  # the same day changed at once from another screen
+        raise ChoiceError(["Ces jours viennent d'être modifiés depuis un autre écran : "
+                           "rechargez la page et recommencez."])
+    for row in rows:
+        line.days[row["date"]].pending = row
+    return changed
+
+
+def drop_all(family_id):
+    """TOUT SUPPRIMER: forget every pending change of the family; returns how many."""
+    return PendingChange.delete().where(PendingChange.family == family_id).execute()
+
+
+def drop_one(family_id, pending_id):
+    """Forget one pending change of the family (never another family's)."""
+    return PendingChange.delete().where((PendingChange.family == family_id)
+                                        & (PendingChange.id == pending_id)).execute()
+
+
+# --- The recap -----------------------------------------------------------------
+
+
+@dataclass
+class RecapLine:
+    """One line of the recap and of the email: a booking or a cancellation."""
+
+    day: datetime.date
+    child: Child
+    activity: Activity
+    modalite: Modalite
+    action: str  # RESERVATION or ANNULATION
+    amount_cents: int | None  # signed: a cancellation gives back its price
+    pending_id: int
+    problem: str = ""
+
+    @property
+    def element(self):
+        """``LENA - 2026/2027 - CL Maternel Mercredis - Après-midi SANS repas``."""
+        return f"{self.child.first_name} - {self.activity.full_label} - {self.modalite.name}"
+
+    @property
+    def email_day(self):
+        """``Mer. 06/01/2027``."""
+        return f"{WEEKDAYS_EMAIL[self.day.weekday()]} {date_fr(self.day)}"
+
+
+@dataclass
+class Recap:
+    """Every pending change of a family, priced, with what would stop TERMINER."""
+
+    lines: list = field(default_factory=list)
+    # Pending rows that need no work (already as wished): dropped at TERMINER.
+    idle_ids: list = field(default_factory=list)
+    new_bookings: list = field(default_factory=list)
+    removed_booking_ids: list = field(default_factory=list)
+
+    @property
+    def count(self):
+        return len(self.lines)
+
+    @property
+    def total_cents(self):
+        return sum(line.amount_cents or 0 for line in self.lines)
+
+    @property
+    def summary(self):
+        """``4 modifications à l'unité : 20,80 €``."""
+        plural = "s" if self.count > 1 else ""
+        return f"{self.count} modification{plural} à l'unité : {euros(self.total_cents)}"
+
+    @property
+    def problems(self):
+        return [line for line in self.lines if line.problem]
+
+    @property
+    def pending_ids(self):
+        return sorted({line.pending_id for line in self.lines} | set(self.idle_ids))
+
+    def by_child_and_month(self):
+        """[(child first name, "Janvier 2027", cost in cents)] for the confirmation."""
+        costs = defaultdict(int)
+        for line in self.lines:
+            costs[(line.child.first_name, line.child.id, line.day.year, line.day.month)] += \
+                line.amount_cents or 0
+        return [{"child": name, "month": month_fr(year, month), "cost": cost}
+                for (name, _, year, month), cost in sorted(
+                    costs.items(), key=lambda item: (item[0][2], item[0][3], item[0][0]))]
+
+
+def _pending_rows(family_id):
+    """The family's pending changes with child, activity, year, modalité and whether the
+    line is still open (one query)."""
+    return list(
+        PendingChange.select(PendingChange, Child, Activity, SchoolYear, Modalite, Enrolment)
+        .join(Child).switch(PendingChange).join(Activity).join(SchoolYear)
+        .switch(PendingChange).join(Modalite)
+        .switch(PendingChange).join(Enrolment, JOIN.LEFT_OUTER,
+              on=((Enrolment.child == PendingChange.child)
+                  & (Enrolment.activity == PendingChange.activity)), attr="enrolment")
+        .where(PendingChange.family == family_id)
+        .order_by(PendingChange.date, Child.first_name, Child.id, Activity.position,
+                  Activity.id))
+
+
+def _bookings_of(family_id, rows):
+    """{(child id, activity id, date): Booking (with modalité)} under the pending rows."""
+    if not rows:
+        return {}
+    query = (Booking.select(Booking, Modalite).join(Modalite)
+             .where(Booking.child.in_(Child.select(Child.id).where(Child.family == family_id))
+                    & Booking.activity.in_(sorted({r.activity_id for r in rows}))
+                    & Booking.date.in_(sorted({r.date for r in rows}))))
+    return {(b.child_id, b.activity_id, b.date): b for b in query}
+
+
+def _counts_of(rows):
+    """{(activity id, date): committed bookings} for the days of the pending rows."""
+    if not rows:
+        return {}
+    query = (Booking.select(Booking.activity, Booking.date, fn.COUNT(Booking.id))
+             .where(Booking.activity.in_(sorted({r.activity_id for r in rows}))
+                    & Booking.date.in_(sorted({r.date for r in rows})))
+             .group_by(Booking.activity, Booking.date).tuples())
+    return {(activity_id, as_date(day)): count for activity_id, day, count in query}
+
+
+def _prices_of(family_id, rows):
+    """{modalité id: price in cents} at the family's bracket, per school year involved."""
+    by_year = defaultdict(dict)
+    for row in rows:
+        by_year[row.activity.school_year_id][row.modalite_id] = row.modalite
+    prices = {}
+    for year_id, modalites in sorted(by_year.items()):
+        bracket = family_bracket(family_id, year_id)
+        if bracket is not None:
+            prices.update(prices_for(bracket, list(modalites.values())))
+    return prices
+
+
+def load_recap(family_id, now, zone, rows=None):
+    """The recap of the family's pending changes, checked against the rules at ``now``
+    (a hint on the page; TERMINER checks again under a lock)."""
+    rows = _pending_rows(family_id) if rows is None else rows
+    recap = Recap()
+    if not rows:
+        return recap
+    bookings = _bookings_of(family_id, rows)
+    prices = _prices_of(family_id, rows)
+    checker = _Checker(rows, now, zone)
+    for row in rows:
+        booking = bookings.get((row.child_id, row.activity_id, row.date))
+        base = dict(day=row.date, child=row.child, activity=row.activity, pending_id=row.id)
+        if row.action == PendingChange.CANCEL or booking is not None:
+            if booking is None or (row.action == PendingChange.BOOK
+                                   and booking.modalite_id == row.modalite_id):
+                recap.idle_ids.append(row.id)  # nothing to cancel, or already as wished
+                continue
+            problem = checker.problem(row, takes_place=False)
+            recap.lines.append(RecapLine(modalite=booking.modalite, action=ANNULATION,
+                                         amount_cents=-booking.price_cents, problem=problem,
+                                         **base))
+            recap.removed_booking_ids.append(booking.id)
+            if row.action == PendingChange.CANCEL:
+                continue
+        price = prices.get(row.modalite_id)
+        problem = checker.problem(row, takes_place=booking is None) or (
+            NO_PRICE_TEXT if price is None else "")
+        recap.lines.append(RecapLine(modalite=row.modalite, action=RESERVATION,
+                                     amount_cents=price, problem=problem, **base))
+        recap.new_bookings.append({"child": row.child_id, "activity": row.activity_id,
+                                   "modalite": row.modalite_id, "date": row.date,
+                                   "price_cents": price})
+    return recap
+
+
+class _Checker:
+    """The rules of every pending change, with the rows they need loaded in bulk."""
+
+    def __init__(self, rows, now, zone):
+        self.now, self.zone = now, zone
+        first, last = min(r.date for r in rows), max(r.date for r in rows)
+        self.windows = load_windows({r.activity.school_year_id for r in rows})
+        self.opening, self.places = load_overrides(sorted({r.activity_id for r in rows}),
+                                                   first, last)
+        self.counts = _counts_of(rows)
+        self.taken = defaultdict(int)  # places taken by this very commit
+
+    def problem(self, row, takes_place):
+        """Why ``row`` cannot be committed now ("" if it can)."""
+        activity, day = row.activity, row.date
+        enrolment = getattr(row, "enrolment", None)
+        if enrolment is None or enrolment.id is None:
+            return NOT_ENROLLED_TEXT
+        if not open_days(activity, day, day, self.zone, overrides_for(activity.id, self.opening)):
+            return CLOSED_DAY_TEXT
+        state = day_edit_state(activity, day, self.now, self.windows, self.zone)
+        if not state.allowed:
+            return state.reason
+        if takes_place:
+            places = capacity_of(activity, day, overrides_for(activity.id, self.places))
+            key = (activity.id, day)
+            if places is not None and self.counts.get(key, 0) + self.taken[key] >= places:
+                return FULL_TEXT
+            self.taken[key] += 1
+        return ""
+
+
+# --- TERMINER ------------------------------------------------------------------
+
+
+@dataclass
+class CommitResult:
+    """What TERMINER did: the committed recap, or the refused one (nothing applied)."""
+
+    recap: Recap
+    committed: bool
+    message: str = ""
+
+
+def _lock(family_id):
+    """Serialize the commits of this family (PostgreSQL; SQLite holds the write lock)."""
+    if not isinstance(db.obj, SqliteDatabase):
+        list(Family.select(Family.id).where(Family.id == family_id).for_update())
+
+
+def _lock_activities(rows):
+    """Lock the activities whose places are counted, in id order (no deadlock)."""
+    ids = sorted({r.activity_id for r in rows})
+    if ids and not isinstance(db.obj, SqliteDatabase):
+        list(Activity.select(Activity.id).where(Activity.id.in_(ids))
+             .order_by(Activity.id).for_update())
+
+
+def transaction():
+    """A write transaction; on SQLite it takes the write lock at once (BEGIN IMMEDIATE),
+    so that concurrent commits wait their turn instead of failing."""
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+class _Refused(Exception):
+    """Raised inside the transaction to roll it back."""
+
+
+def commit_pending(family_id, now, zone):
+    """TERMINER: apply every pending change of the family in one transaction, or none.
+
+    Deadlines, opening and places are checked again after taking the locks; a
+    change that no longer holds is listed with its reason and nothing is applied.
+    """
+    recap, message = Recap(), ""
+    try:
+        with transaction():
+            _lock(family_id)
+            rows = _pending_rows(family_id)
+            if not rows:
+                return CommitResult(recap, False, "Aucune modification en attente : "
+                                                  "rien n'a été enregistré.")
+            _lock_activities(rows)
+            recap = load_recap(family_id, now, zone, rows)
+            if recap.problems:
+                raise _Refused()
+            _apply(recap)
+    except _Refused:
+        return CommitResult(recap, False, "Aucune modification n'a été enregistrée : "
+                                          "certaines ne sont plus possibles.")
+    except IntegrityError:
+        return CommitResult(recap, False, "Ces jours viennent d'être réservés depuis un autre "
+                                          "écran : rien n'a été enregistré, vérifiez votre "
+                                          "planning.")
+    return CommitResult(recap, True, message)
+
+
+def _apply(recap):
+    """The writes of a checked recap: cancellations, bookings, then the pending rows."""
+    if recap.removed_booking_ids:
+        Booking.delete().where(Booking.id.in_(recap.removed_booking_ids)).execute()
+    if recap.new_bookings:
+        stamp = utcnow()
+        Booking.insert_many([dict(row, created_at=stamp)
+                             for row in recap.new_bookings]).execute()
+    PendingChange.delete().where(PendingChange.id.in_(recap.pending_ids)).execute()
+
+
+def finish(family_id, address, now, zone):
+    """TERMINER and, once committed, the recap email to ``address``."""
+    result = commit_pending(family_id, now, zone)
+    if result.committed and result.recap.lines and address:
+        send_recap_email(address, result.recap, now)
+    return result
+
+
+def send_recap_email(address, recap, now):
+    """"Récapitulatif de vos réservations du DD/MM/YYYY à HHhMM", in HTML and text."""
+    subject = f"Récapitulatif de vos réservations du {date_fr(now)} à {now.strftime('%Hh%M')}"
+    return send_email(address, subject, "planning/email/recap", title=subject, recap=recap)
