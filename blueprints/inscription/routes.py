@@ -1,10 +1,76 @@
-"""Inscription: landing page."""
-from flask import render_template
+"""Inscription: open activity lines for the children of the family (SPEC §2.2)."""
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
 
+from blueprints.common import current_family, get_or_404
 from blueprints.inscription import bp
+from blueprints.inscription.forms import InscriptionForm
+from domain import clock
+from domain.formats import date_fr, euros
+from domain.inscription import (SCHOOL_TYPE_LABELS, InscriptionClosed, InscriptionRefused,
+                                child_lines, inscription_state, open_lines)
+from domain.years import current_school_year
+from models import Activity, Child
+
+
+def message_url(service, subject):
+    """A link to write to ``service`` with the message pre-filled, where the messagerie can."""
+    if "messagerie.new_message" in current_app.view_functions:
+        return url_for("messagerie.new_message", service=service, theme="Modifications",
+                       subject=subject)
+    return url_for("messagerie.index")
+
+
+def show_page(forms=None):
+    """The tab: each child's lines, and a form per child when lines can be opened."""
+    family = current_family()
+    year = current_school_year(clock.today())
+    children = list(family.children.order_by(Child.first_name, Child.id))
+    forms = forms or {}
+    for child in children:
+        forms.setdefault(child.id, InscriptionForm(prefix=f"enfant-{child.id}", formdata=None))
+    state = inscription_state(family, year, clock.now())
+    return render_template(
+        "inscription/index.html", active_tab="inscription", year=year, children=children,
+        lines=child_lines(children, year, state.effective_from) if year else {}, forms=forms,
+        state=state, message_url=message_url,
+        school_types=SCHOOL_TYPE_LABELS, alae=Activity.ALAE)
 
 
 @bp.route("/")
 def index():
-    """The landing page of the tab."""
-    return render_template("inscription/index.html", active_tab="inscription")
+    """Each child's lines of the current school year, and what may still be opened."""
+    return show_page()
+
+
+@bp.route("/enfant/<int:child_id>", methods=["POST"])
+def enrol(child_id):
+    """ENREGISTRER: open the ticked lines of one child (validated at once)."""
+    child = get_or_404(Child.select().where((Child.id == child_id)
+                                            & (Child.family == current_family())))
+    form = InscriptionForm(prefix=f"enfant-{child.id}")
+    if not form.validate_on_submit():
+        return show_page({child.id: form})
+    year = current_school_year(clock.today())
+    try:
+        opened = open_lines(current_user, child, form.activites.data, year, clock.now())
+    except InscriptionClosed as refusal:  # the page is read-only now: say why there
+        flash(str(refusal), "error")
+        return redirect(url_for("inscription.index"), 303)
+    except InscriptionRefused as refusal:
+        form.activites.errors = [str(refusal)]
+        return show_page({child.id: form})
+    for line in opened:
+        flash(opened_message(child, line), "success")
+    if not opened:
+        flash("Ces activités étaient déjà ouvertes : rien n'a changé.", "info")
+    return redirect(url_for("inscription.index", _anchor=f"enfant-{child.id}"), 303)
+
+
+def opened_message(child, line):
+    """The French confirmation of one opened line."""
+    text = f"{child.first_name} : « {line.activity.full_label} » est ouverte et validée."
+    if line.booked_days:
+        text += (f" {line.booked_days} jours d'école réservés à partir du "
+                 f"{date_fr(line.first_day)} ({euros(line.price_cents)} par jour).")
+    return text

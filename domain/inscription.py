@@ -1,0 +1,340 @@
+"""Inscription: opening activity lines (lignes d'activité) for a child (SPEC §2.2).
+
+A line is offered to the children it fits (maternel / élémentaire; families of
+private or outside schools get the centres de loisirs lines only). Opening a
+line validates it at once; an ALAE line also books every open school day of
+the year from the day the line takes effect. Closing a line goes through the
+messagerie, never through this tab.
+
+The inscription periods, for the lines of one school year:
+
+* the main period, from 10 March 00:00 to 20 August 23:59 (Paris) of the year
+  the school year starts in: a line opened then takes effect on the first day
+  of the school year;
+* the monthly period, from the end of the main period to the end of the school
+  year: until the 20th of month M (23:59 Paris) a line takes effect on the 1st
+  of month M+1, from the 21st on the 1st of month M+2 (so on 26/11/2026 it takes
+  effect in January 2027, on 20/11/2026 at 23:59 in December 2026);
+* no period before 10 March of the start year, nor once the month a line would
+  take effect in begins after the last day of the school year.
+"""
+import datetime
+from collections import namedtuple
+
+from peewee import IntegrityError, chunked
+
+from domain.clock import PARIS
+from domain.dossier import is_dossier_validated
+from domain.formats import date_fr, euros
+from domain.opening import open_days
+from domain.pricing import family_bracket, prices_for
+from domain.school_calendar import holiday_periods
+from models import (Activity, AuditLog, Booking, Child, Commune, Enrolment, Modalite,
+                    SchoolYear, db)
+
+MAIN_PERIOD_OPENS = (3, 10)    # 10 March
+MAIN_PERIOD_CLOSES = (8, 20)   # 20 August
+MONTHLY_DEADLINE_DAY = 20
+
+#: The guide's groups of lines: (title, categories, messagerie service).
+GROUPS = (
+    ("ALAE", (Activity.ALAE, Activity.GARDERIE), "ALAE - Restauration"),
+    ("Restauration", (Activity.RESTAURATION,), "ALAE - Restauration"),
+    ("Centres de loisirs", (Activity.CL_MERCREDI, Activity.CLV, Activity.BUS_MERCREDI,
+                            Activity.BUS_VACANCES), "Centres de Loisirs"),
+)
+
+SCHOOL_TYPE_LABELS = {
+    Child.SCHOOL_PUBLIC: "école publique",
+    Child.SCHOOL_PRIVATE: "école privée",
+    Child.SCHOOL_OUTSIDE: "école extérieure à la commune",
+}
+
+# Ids beyond a 32-bit integer would overflow PostgreSQL's "integer" column.
+MAX_ID = 2**31 - 1
+
+Line = namedtuple("Line", "activity enrolment ended")
+LineGroup = namedtuple("LineGroup", "title service lines")
+InscriptionState = namedtuple("InscriptionState", "is_open reason effective_from deadline")
+OpenedLine = namedtuple("OpenedLine", "activity booked_days first_day price_cents")
+
+
+class InscriptionRefused(Exception):
+    """A request to open lines that cannot be honoured; ``str()`` is the French reason."""
+
+
+class InscriptionClosed(InscriptionRefused):
+    """No line can be opened at all now (dossier not validated, outside any period)."""
+
+
+# --- Periods (pure functions of ``now``) -------------------------------------
+
+
+def _paris_date(now):
+    """The Paris calendar date of an aware ``now`` (a naive one is taken as Paris time)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=PARIS)
+    return now.astimezone(PARIS).date()
+
+
+def _first_of_next_month(day, months=1):
+    """The 1st of the month ``months`` after the month of ``day``."""
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def main_inscription_period(school_year):
+    """(first day, last day) of the main period: 10 March to 20 August before the year."""
+    year = school_year.start_date.year
+    return (datetime.date(year, *MAIN_PERIOD_OPENS), datetime.date(year, *MAIN_PERIOD_CLOSES))
+
+
+def monthly_effective_month(now):
+    """The 1st of the month a line opened at ``now`` takes effect by the monthly rule.
+
+    Until the 20th at 23:59 (Paris) it is the next month, from the 21st the one after.
+    """
+    today = _paris_date(now)
+    return _first_of_next_month(today, 1 if today.day <= MONTHLY_DEADLINE_DAY else 2)
+
+
+def inscription_effective_from(school_year, now):
+    """The first day a line of ``school_year`` opened at ``now`` takes effect, or None.
+
+    None means no inscription period is open for that school year at ``now``.
+    """
+    today = _paris_date(now)
+    opens, closes = main_inscription_period(school_year)
+    if today < opens:
+        return None
+    if today <= closes:
+        return school_year.start_date
+    effective = max(monthly_effective_month(now), school_year.start_date)
+    return effective if effective <= school_year.end_date else None
+
+
+def inscription_deadline(school_year, now):
+    """The last day (until 23:59 Paris) to open a line taking effect as it would at ``now``."""
+    effective = inscription_effective_from(school_year, now)
+    if effective is None:
+        return None
+    opens, closes = main_inscription_period(school_year)
+    if opens <= _paris_date(now) <= closes:
+        return closes
+    return (effective.replace(day=1) - datetime.timedelta(days=1)).replace(
+        day=MONTHLY_DEADLINE_DAY)
+
+
+def inscription_state(family, school_year, now):
+    """Whether the family may open lines of ``school_year`` at ``now``, and from when.
+
+    ``reason`` is ``"annee"`` (no school year), ``"dossier"`` (the dossier is not
+    validated for the year) or ``"periode"`` (outside any period) when closed.
+    """
+    if school_year is None:
+        return InscriptionState(False, "annee", None, None)
+    if not is_dossier_validated(family, school_year):
+        return InscriptionState(False, "dossier", None, None)
+    effective = inscription_effective_from(school_year, now)
+    if effective is None:
+        return InscriptionState(False, "periode", None, None)
+    return InscriptionState(True, None, effective, inscription_deadline(school_year, now))
+
+
+# --- Which lines fit which child ---------------------------------------------
+
+
+def misfit_reason(activity, child):
+    """Why ``activity`` cannot be opened for ``child`` (French), or None when it fits."""
+    if activity.audience == Activity.FOR_MATERNEL and child.group != "maternel":
+        return "elle est réservée aux enfants de maternelle"
+    if activity.audience == Activity.FOR_ELEMENTAIRE and child.group != "elementaire":
+        return "elle est réservée aux enfants d'élémentaire"
+    if child.school_type != Child.SCHOOL_PUBLIC and not activity.open_to_other_schools:
+        return "elle est réservée aux enfants des écoles publiques de la commune"
+    return None
+
+
+def fits_child(activity, child):
+    """Whether ``activity`` may be offered to ``child`` (group and school type)."""
+    return misfit_reason(activity, child) is None
+
+
+def period_ended(activity, effective_from, zone):
+    """Whether a CLV line has no day of its holiday period left from ``effective_from``.
+
+    Such a line has nothing left to book, so it is no longer offered. Only the
+    calendar counts here (staff day overrides are ignored: no query per line).
+    """
+    if effective_from is None or not activity.holiday_period:
+        return False
+    periods = holiday_periods(activity.school_year.start_date.year, zone)
+    bounds = periods.get(activity.holiday_period)
+    if bounds is None or bounds[1] < effective_from:
+        return bounds is not None
+    return not open_days(activity, max(bounds[0], effective_from), bounds[1], zone, overrides={})
+
+
+def group_title(activity):
+    """The guide's group of ``activity``: ALAE, Restauration or Centres de loisirs."""
+    for title, categories, _service in GROUPS:
+        if activity.category in categories:
+            return title
+    return GROUPS[-1][0]
+
+
+def year_activities(school_year):
+    """Every activity of ``school_year`` in the catalogue's order, its year joined."""
+    return list(Activity.select(Activity, SchoolYear).join(SchoolYear)
+                .where(Activity.school_year == school_year)
+                .order_by(Activity.position, Activity.id))
+
+
+def child_lines(children, school_year, effective_from=None):
+    """{child id: [LineGroup]}: the lines that fit each child, and those already open.
+
+    A line whose holiday period ends before ``effective_from`` is marked ``ended``.
+    Three or four queries whatever the number of children and lines.
+    """
+    zone = commune_zone() if effective_from else None
+    activities = year_activities(school_year)
+    enrolments = {(e.child_id, e.activity_id): e for e in Enrolment.select().where(
+        Enrolment.child.in_([c.id for c in children])
+        & Enrolment.activity.in_([a.id for a in activities]))} if children and activities else {}
+    result = {}
+    for child in children:
+        groups = []
+        for title, categories, service in GROUPS:
+            lines = [Line(a, enrolments.get((child.id, a.id)), period_ended(a, effective_from, zone))
+                     for a in activities
+                     if a.category in categories
+                     and ((child.id, a.id) in enrolments or fits_child(a, child))]
+            if lines:
+                groups.append(LineGroup(title, service, lines))
+        result[child.id] = groups
+    return result
+
+
+# --- Opening lines -----------------------------------------------------------
+
+
+def commune_zone():
+    """The school-holiday zone of the commune (``C`` when none is set up)."""
+    commune = Commune.select().first()
+    return commune.holiday_zone if commune else "C"
+
+
+def chosen_activities(child, raw_ids, school_year):
+    """The activities behind the submitted ids, each checked; raises InscriptionRefused."""
+    ids = []
+    for raw in raw_ids:
+        raw = (raw or "").strip()
+        if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+            raise InscriptionRefused("Cette activité n'existe pas : rechargez la page et "
+                                     "recommencez.")
+        if int(raw) not in ids:
+            ids.append(int(raw))
+    if not ids:
+        raise InscriptionRefused("Cochez au moins une activité à ouvrir.")
+    found = {a.id: a for a in Activity.select(Activity, SchoolYear).join(SchoolYear)
+             .where(Activity.id.in_(ids))}
+    for activity_id in ids:
+        activity = found.get(activity_id)
+        if activity is None:
+            raise InscriptionRefused("Cette activité n'existe pas : rechargez la page et "
+                                     "recommencez.")
+        if activity.school_year_id != school_year.id:
+            raise InscriptionRefused(f"« {activity.full_label} » n'est pas une activité de "
+                                     f"l'année scolaire {school_year.label}.")
+        reason = misfit_reason(activity, child)
+        if reason:
+            raise InscriptionRefused(f"« {activity.full_label} » ne peut pas être ouverte pour "
+                                     f"{child.first_name} : {reason}.")
+    return [found[i] for i in ids]
+
+
+def check_periods_not_ended(activities, effective_from, zone):
+    """Refuse a CLV line whose holiday period is over before the line would take effect."""
+    for activity in activities:
+        if period_ended(activity, effective_from, zone):
+            raise InscriptionRefused(f"« {activity.full_label} » ne peut plus être ouverte : "
+                                     f"il ne reste aucun jour de ces vacances à partir du "
+                                     f"{date_fr(effective_from)}.")
+
+
+def open_lines(user, child, raw_ids, school_year, now):
+    """Open (and validate) the chosen lines for ``child``; returns [OpenedLine].
+
+    Everything is checked first (period, dossier, each activity); then all the
+    lines are opened in one transaction. A line already open (a double submit)
+    is skipped, not duplicated. Raises InscriptionRefused with nothing changed.
+    """
+    state = inscription_state(child.family, school_year, now)
+    if not state.is_open:
+        raise InscriptionClosed(closed_message(state))
+    activities = chosen_activities(child, raw_ids, school_year)
+    already = {e.activity_id for e in Enrolment.select(Enrolment.activity).where(
+        (Enrolment.child == child) & Enrolment.activity.in_([a.id for a in activities]))}
+    zone = commune_zone()
+    check_periods_not_ended(activities, state.effective_from, zone)
+    opened = []
+    with db.atomic():
+        for activity in activities:
+            if activity.id in already:
+                continue
+            try:
+                with db.atomic():  # a savepoint: a concurrent duplicate only skips its line
+                    opened.append(_open_line(user, child, activity, state.effective_from, zone))
+            except IntegrityError:
+                continue
+    return opened
+
+
+def _open_line(user, child, activity, effective_from, zone):
+    """Create the enrolment (first: a write opens the SQLite write lock), book, log."""
+    Enrolment.create(child=child, activity=activity, created_by=user)
+    opened = OpenedLine(activity, 0, None, None)
+    if activity.category == Activity.ALAE:
+        opened = book_school_days(child, activity, effective_from, zone)
+    details = f"{child.first_name} {child.last_name} : {activity.full_label} ouverte"
+    if opened.booked_days:
+        details += (f", {opened.booked_days} jours réservés du {date_fr(opened.first_day)} au "
+                    f"{date_fr(activity.school_year.end_date)} à {euros(opened.price_cents)}")
+    AuditLog.create(user=user, family=child.family_id, action="inscription", details=details)
+    return opened
+
+
+def book_school_days(child, activity, effective_from, zone):
+    """Book every open day of an ALAE line from ``effective_from`` to the year's end.
+
+    One price (the family's bracket), one bulk insert; days already booked are kept.
+    """
+    year = activity.school_year
+    modalite = (Modalite.select().where(Modalite.activity == activity)
+                .order_by(Modalite.position, Modalite.id).first())
+    bracket = family_bracket(child.family, year)
+    price = prices_for(bracket, [modalite]).get(modalite.id) if modalite and bracket else None
+    if price is None:
+        raise InscriptionRefused(f"Le tarif de « {activity.full_label} » n'est pas encore "
+                                 "défini : écrivez au service par la messagerie.")
+    booked = {b.date for b in Booking.select(Booking.date).where(
+        (Booking.child == child) & (Booking.activity == activity)
+        & (Booking.date >= effective_from))}
+    days = [d for d in open_days(activity, effective_from, year.end_date, zone)
+            if d not in booked]
+    rows = [{"child": child.id, "activity": activity.id, "modalite": modalite.id, "date": day,
+             "price_cents": price} for day in days]
+    for batch in chunked(rows, 200):
+        Booking.insert_many(batch).execute()
+    return OpenedLine(activity, len(days), days[0] if days else None, price)
+
+
+def closed_message(state):
+    """The French reason why lines cannot be opened (for a refused request)."""
+    if state.reason == "annee":
+        return "Aucune année scolaire n'est ouverte aux inscriptions."
+    if state.reason == "dossier":
+        return ("Votre dossier famille n'est pas encore validé pour cette année scolaire : "
+                "actualisez-le dans MON DOSSIER avant d'inscrire vos enfants.")
+    return ("La période d'inscription est terminée : toute modification se fait via la "
+            "messagerie du portail.")
