@@ -313,6 +313,7 @@ class DossierValidation(BaseModel):
     """The family's dossier update (actualisation) for a school year."""
 
     PENDING, VALIDATED, REFUSED = "en_attente", "validee", "refusee"
+    DRAFT = "en_cours"  # sections being checked by the family, not sent to staff yet
 
     family = ForeignKeyField(Family, backref="dossier_validations", on_delete="CASCADE")
     school_year = ForeignKeyField(SchoolYear, on_delete="CASCADE")

@@ -173,7 +173,7 @@ def _create_family_16123(year, today, zone, agent):
                            postal_code="31000", city="Saint-Exemple")
     _user("famille.bernard@example.org", DEMO_LOGINS["famille 16123"][1], family=family)
     Guardian.create(family=family, last_name="BERNARD", first_name="Nadia", relationship="Mère",
-                    phone_mobile="07 11 22 33 44", email="famille.bernard@example.org",
+                    phone_mobile="07 81 22 33 44", email="famille.bernard@example.org",
                     profession="Comptable", employer="Mairie", position=1)
     Guardian.create(family=family, last_name="BERNARD", first_name="Karim", relationship="Père",
                     phone_mobile="07 55 66 77 88", email="karim.bernard@example.org",

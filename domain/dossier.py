@@ -1,7 +1,60 @@
-"""The family record (dossier famille) and its yearly update (actualisation)."""
-from models import DossierValidation, utcnow
+"""The family record (dossier famille) and its yearly update (actualisation).
+
+The guide's procedure: the family checks each section of its dossier (a
+checklist kept in ``DossierValidation.checked_sections`` for the school year),
+then writes to the service "Actualisation Dossier Famille" with a theme and its
+attachments; the dossier waits ("en attente de validation") until staff
+validate it, and the family gets an acknowledgement by email.
+"""
+import datetime
+
+from domain.mail import send_email
+from models import AuditLog, DossierValidation, User, db, utcnow
 
 ACTUALISATION_SERVICE = "Actualisation Dossier Famille"
+ACTUALISATION_SUBJECT = "Actualisation"
+
+#: The themes of the service, with the guide's explanation of each.
+ACTUALISATION_THEMES = (
+    ("Entrée Petite Section – CP en école publique",
+     "Un de vos enfants entre en Petite Section ou en CP, ou change d'école après un "
+     "déménagement."),
+    ("Renouvellement en école publique",
+     "Mise à jour du dossier sans changement d'école."),
+    ("Centre de loisirs",
+     "Uniquement pour les enfants en école privée ou extérieurs à la commune."),
+)
+
+#: The attachments the message carries, as the guide lists them.
+ACTUALISATION_ATTACHMENTS = (
+    "Justificatif de domicile en PDF (attestation d'assurance habitation)",
+    "Fiche « Contacts Règlement intérieur » (PDF interactif)",
+    "Divers documents utiles (dernier jugement, attestation d'hébergement…)",
+)
+
+#: The sections of the dossier to check, in the guide's order: (key, title, what to do).
+ACTUALISATION_SECTIONS = (
+    ("famille", "Composition de la famille",
+     "Vérifier ou renseigner les responsables légaux et les personnes autorisées à venir "
+     "chercher les enfants."),
+    ("enfants", "Mes enfants",
+     "Vérifier la fiche sanitaire de chaque enfant (médecin, vaccins, allergies, PAI) et son "
+     "droit à l'image."),
+    ("coordonnees", "Mes coordonnées",
+     "Vérifier ou renseigner l'adresse, les numéros de téléphone et la profession."),
+    ("quotient", "Déclarer mon quotient CAF",
+     "Déclarer le quotient familial de l'année avec l'attestation de la CAF."),
+    ("documents", "Mes documents dématérialisés",
+     "Compléter les 2 parties de la « FICHE RENSEIGNEMENT-REGLEMENT INTERIEUR » et "
+     "l'enregistrer au format PDF."),
+)
+SECTION_KEYS = tuple(key for key, _, _ in ACTUALISATION_SECTIONS)
+
+STATUS_LABELS = {
+    DossierValidation.PENDING: "en attente de validation",
+    DossierValidation.VALIDATED: "validé",
+    DossierValidation.REFUSED: "à compléter : le service vous a répondu dans la messagerie",
+}
 
 
 def dossier_validation(family, school_year):
@@ -28,4 +81,79 @@ def actualisation_submitted(family, school_year, theme):
     validation.theme = theme
     validation.submitted_at = utcnow()
     validation.save()
+    return validation
+
+
+def dossier_status(validation):
+    """``(status, French label)`` of the dossier for the year; ``(None, …)`` if not sent."""
+    if validation is None or validation.status not in STATUS_LABELS or (
+            validation.status == DossierValidation.PENDING and validation.submitted_at is None):
+        return None, "à actualiser"
+    return validation.status, STATUS_LABELS[validation.status]
+
+
+def checked_sections(validation):
+    """The sections the family ticked as checked (a set of keys)."""
+    if validation is None or not validation.checked_sections:
+        return set()
+    return {key for key in validation.checked_sections.split(",") if key in SECTION_KEYS}
+
+
+def set_section_checked(family, school_year, section, checked):
+    """Tick (or untick) one section of the year's checklist; returns the validation.
+
+    A family that has not sent its actualisation yet gets a draft row
+    (``DossierValidation.DRAFT``), which staff lists do not show.
+    """
+    if section not in SECTION_KEYS:
+        raise ValueError(f"unknown section {section!r}")
+    with db.atomic():
+        validation = dossier_validation(family, school_year)
+        if validation is None:
+            validation = DossierValidation.create(family=family, school_year=school_year,
+                                                  status=DossierValidation.DRAFT)
+        sections = checked_sections(validation)
+        if checked:
+            sections.add(section)
+        else:
+            sections.discard(section)
+        validation.checked_sections = ",".join(k for k in SECTION_KEYS if k in sections)
+        validation.save()
+    return validation
+
+
+def family_email_address(family):
+    """Where mail to the family goes: its sign-in email, else a guardian's."""
+    user = (User.select().where((User.family == family) & User.is_active
+                                & User.email.is_null(False) & (User.email != ""))
+            .order_by(User.id).first())
+    if user:
+        return user.email
+    for guardian in family.guardians.order_by("position"):
+        if guardian.email:
+            return guardian.email
+    return None
+
+
+def validate_actualisation(validation, staff_user, now):
+    """Staff validate the family's actualisation: status, audit log, acknowledgement email.
+
+    ``now`` is the aware (Paris) or naive-UTC moment of the validation.
+    """
+    if now.tzinfo is not None:
+        now = now.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    family, year = validation.family, validation.school_year
+    with db.atomic():
+        validation.status = DossierValidation.VALIDATED
+        validation.reviewed_by = staff_user
+        validation.reviewed_at = now
+        validation.save()
+        AuditLog.create(user=staff_user, family=family, at=now, action="actualisation_validee",
+                        details=f"Dossier {year.label} validé (thème : "
+                                f"{validation.theme or 'non précisé'}).")
+    address = family_email_address(family)
+    if address:
+        send_email(address, f"Portail Famille : votre dossier {year.label} est validé",
+                   "dossier/email/actualisation_validee", family=family, school_year=year,
+                   validation=validation)
     return validation
