@@ -1,4 +1,4 @@
-"""Tab MON DOSSIER."""
+"""Tab MON DOSSIER: the family record, the children, the QF, the documents, the actualisation."""
 from flask import Blueprint
 
 from blueprints.common import require_family
@@ -6,4 +6,4 @@ from blueprints.common import require_family
 bp = Blueprint("dossier", __name__)
 bp.before_request(require_family)
 
-from blueprints.dossier import routes  # noqa: E402,F401
+from blueprints.dossier import actualisation, children, documents, routes  # noqa: E402,F401

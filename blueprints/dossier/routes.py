@@ -1,10 +1,137 @@
-"""Mon dossier: landing page."""
-from flask import render_template
+"""Mon dossier: consult the dossier, "Modifier mes coordonnées", the sign-in email, pick-up people."""
+from flask import abort, current_app, flash, redirect, url_for
+from flask_login import current_user
 
+from blueprints.common import EmptyForm, current_family
 from blueprints.dossier import bp
+from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
+from blueprints.dossier.rendering import page
+from domain import throttle
+from domain.clock import today
+from domain.dossier import dossier_status, dossier_validation
+from domain.family_documents import commune_documents, family_documents
+from domain.family_record import (EMAIL_CHANGE_MAX_AGE, EmailTaken, add_pickup_person,
+                                  apply_email_change, email_change_for_token, family_children,
+                                  family_guardians, family_pickup_people,
+                                  make_email_change_token, remove_pickup_person,
+                                  update_coordonnees)
+from domain.mail import send_email
+from domain.passwords import verify_password
+from domain.quotient import quotient_summary
+from domain.years import current_school_year
 
 
 @bp.route("/")
 def index():
-    """The landing page of the tab."""
-    return render_template("dossier/index.html", active_tab="dossier")
+    """Consulter mon dossier et mes démarches: family, coordonnées, QF, documents, children."""
+    family = current_family()
+    year = current_school_year(today())
+    state, state_label = dossier_status(dossier_validation(family, year))
+    return page("dossier/index.html", family=family, year=year, state=state,
+                state_label=state_label, guardians=family_guardians(family),
+                pickup_people=family_pickup_people(family), children=family_children(family),
+                quotient=quotient_summary(family, year),
+                document_count=len(commune_documents()) + len(family_documents(family)))
+
+
+@bp.route("/coordonnees", methods=["GET", "POST"])
+def coordonnees():
+    """Modifier mes coordonnées: the address, and each guardian's phones and work."""
+    family = current_family()
+    guardians = family_guardians(family)
+    form = CoordonneesForm(data={
+        "address": family.address, "postal_code": family.postal_code, "city": family.city,
+        "guardians": [{name: getattr(g, name) for name in
+                       ("phone_mobile", "phone_home", "phone_work", "profession", "employer")}
+                      for g in guardians]})
+    if form.validate_on_submit():
+        update_coordonnees(family, form.address.data.strip(), form.postal_code.data.strip(),
+                           form.city.data.strip(),
+                           list(zip(guardians, (entry.data for entry in form.guardians))))
+        flash("Vos coordonnées sont enregistrées.", "success")
+        return redirect(url_for("dossier.index") + "#coordonnees", code=303)
+    return page("dossier/coordonnees.html", form=form,
+                guardian_forms=list(zip(guardians, form.guardians)))
+
+
+EMAIL_THROTTLE = "email-change:{}"
+
+
+@bp.route("/coordonnees/email", methods=["GET", "POST"])
+def change_email():
+    """Ask for a new sign-in email: password again, then a link to the new address."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        key = EMAIL_THROTTLE.format(current_user.id)
+        new_email = form.new_email.data.strip().lower()
+        if throttle.wait_remaining(key):
+            form.password.errors.append("Trop d'essais ont échoué. " + throttle.describe_wait(
+                throttle.wait_remaining(key)))
+        elif not verify_password(current_user.password_hash, form.password.data):
+            throttle.record_failure(key)
+            form.password.errors.append("Le mot de passe est incorrect.")
+        elif new_email == (current_user.email or ""):
+            form.new_email.errors.append("C'est déjà votre adresse de connexion.")
+        else:
+            throttle.record_success(key)
+            _send_email_change_link(new_email)
+            flash(f"Un lien de confirmation vient d'être envoyé à {new_email}. Votre adresse ne "
+                  "change qu'une fois ce lien ouvert (il est valable 24 heures).", "success")
+            return redirect(url_for("dossier.coordonnees"), code=303)
+    return page("dossier/change_email.html", form=form)
+
+
+def _send_email_change_link(new_email):
+    token = make_email_change_token(current_app.config["SECRET_KEY"], current_user, new_email)
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("dossier.confirm_email",
+                                                                   token=token)
+    send_email(new_email, "Portail Famille : confirmez votre nouvelle adresse email",
+               "dossier/email/confirm_email", link=link, new_email=new_email,
+               hours=EMAIL_CHANGE_MAX_AGE // 3600, family=current_family())
+
+
+@bp.route("/coordonnees/email/confirmer/<token>", methods=["GET", "POST"])
+def confirm_email(token):
+    """The link sent to the new address: a button confirms the change."""
+    new_email = email_change_for_token(current_app.config["SECRET_KEY"], token,
+                                       current_user._get_current_object(),
+                                       current_app.config.get("EMAIL_CHANGE_MAX_AGE",
+                                                              EMAIL_CHANGE_MAX_AGE))
+    if new_email is None:
+        return page("dossier/email_link_invalid.html", status=400)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            old_email = apply_email_change(current_user._get_current_object(), new_email)
+        except EmailTaken:
+            return page("dossier/email_link_invalid.html", status=409, taken=new_email)
+        if old_email:
+            send_email(old_email, "Portail Famille : votre adresse email a changé",
+                       "dossier/email/email_changed", new_email=new_email,
+                       family=current_family())
+        flash(f"Votre adresse de connexion est désormais {new_email}.", "success")
+        return redirect(url_for("dossier.coordonnees"), code=303)
+    return page("dossier/confirm_email.html", form=form, new_email=new_email)
+
+
+@bp.route("/personnes-autorisees", methods=["GET", "POST"])
+def pickup_people():
+    """Les personnes autorisées à venir chercher les enfants: list and add."""
+    family = current_family()
+    form = PickupPersonForm()
+    if form.validate_on_submit():
+        person = add_pickup_person(family, form.last_name.data, form.first_name.data,
+                                   form.relationship.data or "", form.phone.data)
+        flash(f"{person.first_name} {person.last_name} peut désormais venir chercher vos "
+              "enfants.", "success")
+        return redirect(url_for("dossier.pickup_people"), code=303)
+    return page("dossier/pickup_people.html", form=form, people=family_pickup_people(family))
+
+
+@bp.route("/personnes-autorisees/<int:person_id>/supprimer", methods=["POST"])
+def remove_pickup(person_id):
+    """Withdraw a pick-up person (only one of the family's: else 404)."""
+    if not remove_pickup_person(current_family(), person_id):
+        abort(404)
+    flash("La personne a été retirée de la liste.", "success")
+    return redirect(url_for("dossier.pickup_people"), code=303)

@@ -1,0 +1,71 @@
+"""Actualisation du dossier: the guide's procedure as a checklist, then the message."""
+from flask import abort, current_app, flash, redirect, request, url_for
+
+from blueprints.common import current_family
+from blueprints.dossier import bp
+from blueprints.dossier.rendering import page, page_or_fragment, wants_fragment
+from domain.clock import today
+from domain.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SECTIONS,
+                            ACTUALISATION_SERVICE, ACTUALISATION_SUBJECT, ACTUALISATION_THEMES,
+                            SECTION_KEYS, checked_sections, dossier_status, dossier_validation,
+                            set_section_checked)
+from domain.years import current_school_year
+
+#: Where each section of the checklist is checked.
+SECTION_ENDPOINTS = {"famille": ("dossier.index", "famille"), "enfants": ("dossier.children", ""),
+                     "coordonnees": ("dossier.coordonnees", ""),
+                     "quotient": ("dossier.quotient", ""), "documents": ("dossier.documents", "")}
+
+
+def section_url(key):
+    """The page where the family checks the section ``key``."""
+    endpoint, anchor = SECTION_ENDPOINTS[key]
+    return url_for(endpoint) + (f"#{anchor}" if anchor else "")
+
+
+def message_url(theme):
+    """The pre-filled message to the actualisation service (the messagerie's form)."""
+    if "messagerie.new_message" in current_app.view_functions:
+        return url_for("messagerie.new_message", service=ACTUALISATION_SERVICE, theme=theme,
+                       subject=ACTUALISATION_SUBJECT)
+    return url_for("messagerie.index")
+
+
+def checklist_context(validation):
+    """What the checklist and its progress show."""
+    done = checked_sections(validation)
+    return dict(sections=ACTUALISATION_SECTIONS, done=done, done_count=len(done),
+                total=len(SECTION_KEYS), section_url=section_url)
+
+
+@bp.route("/actualisation")
+def actualisation():
+    """The procedure: 1 check each section, 2 send the message, 3 staff validate."""
+    family = current_family()
+    year = current_school_year(today())
+    validation = dossier_validation(family, year)
+    state, state_label = dossier_status(validation)
+    themes = [(theme, explanation, message_url(theme))
+              for theme, explanation in ACTUALISATION_THEMES]
+    return page("dossier/actualisation.html", year=year, state=state,
+                state_label=state_label, validation=validation, themes=themes,
+                attachments=ACTUALISATION_ATTACHMENTS, service=ACTUALISATION_SERVICE,
+                subject=ACTUALISATION_SUBJECT, **checklist_context(validation))
+
+
+@bp.route("/actualisation/rubriques/<section>", methods=["POST"])
+def toggle_section(section):
+    """Tick or untick one section; under htmx only that item (and the progress) comes back."""
+    if section not in SECTION_KEYS:
+        abort(404)
+    checked = request.form.get("checked") == "1"
+    validation = set_section_checked(current_family(), current_school_year(today()), section,
+                                     checked)
+    title = dict((k, t) for k, t, _ in ACTUALISATION_SECTIONS)[section]
+    context = checklist_context(validation)
+    item = next(s for s in ACTUALISATION_SECTIONS if s[0] == section)
+    if wants_fragment():
+        return page_or_fragment("dossier/actualisation.html", "dossier/_checklist_item.html",
+                                item=item, oob_progress=True, **context)
+    flash(f"Rubrique « {title} » : " + ("vérifiée." if checked else "à revoir."), "success")
+    return redirect(url_for("dossier.actualisation") + f"#rubrique-{section}", code=303)
