@@ -59,3 +59,27 @@ def test_works_without_javascript(page_without_js, live_server):
     assert "jours d'école réservés à partir du 04/01/2027" in page.get_by_role(
         "status").first.inner_text()
     assert page.locator("li.line-open", has_text="2026/2027 - ALAE Soir 1").is_visible()
+
+
+def test_enregistrer_without_a_tick_says_so_next_to_the_lines(page, live_server):
+    from tests.test_browser_a11y import axe_violations
+    browser_login(page, live_server, "famille 16122")
+    page.goto(live_server.url + "/inscription/")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="ENREGISTRER").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "Rien n'a été enregistré. LENA : Cochez au moins une activité à ouvrir." \
+        == " ".join(alert.inner_text().split())
+    box = page.get_by_role("checkbox", name="2026/2027 - ALAE Matin")
+    error = page.locator("#" + box.get_attribute("aria-describedby"))
+    assert error.inner_text() == "Cochez au moins une activité à ouvrir."
+    alert.get_by_role("link").click()  # the summary leads to the message, by the lines
+    assert page.evaluate("document.activeElement.id") == error.get_attribute("id")
+    assert axe_violations(page) == []
+    screenshot(page, "inscription-error")
+    page.get_by_role("button", name="DÉCONNEXION").click()
+    page.wait_for_url("**/connexion")
+    browser_login(page, live_server, "famille 16124")
+    page.goto(live_server.url + "/inscription/")
+    assert axe_violations(page) == []
