@@ -75,6 +75,12 @@ def show(planning, edit_key=None, errors=None, ticked=None, day_form=None, statu
     return response
 
 
+def ensure_editable(line):
+    """Refuse any change to a line that cannot be changed in the range (stale or forged)."""
+    if not line.state.allowed:
+        raise ChoiceError([line.state.reason])
+
+
 def edit_url(line, day_range):
     return url_for("planning.index", vue=day_range.view, du=day_range.first, ligne=line.key,
                    modifier=1, _anchor=f"ligne-{line.key}")
@@ -101,6 +107,7 @@ def toggle():
     before = sum(1 for s in line.days.values() if s.pending)
     chosen, changed, errors = {}, [], []
     try:
+        ensure_editable(line)
         chosen = parse_day_tokens(request.form.getlist("jours"), line.modalite_ids, line.days)
         wanted = resolve_choices(chosen, line.days, line.desired, prefer_new=True)
         changed = booking_changes.save_choices(current_user.family_id, line, wanted)
@@ -126,6 +133,7 @@ def validate_month():
     planning, line = one_line(request.form.get("ligne"), day_range)
     chosen = None
     try:
+        ensure_editable(line)
         chosen = parse_day_tokens(request.form.getlist("jours"), line.modalite_ids, line.days)
         wanted = resolve_choices(chosen, line.days, line.desired, prefer_new=False)
         booking_changes.save_choices(current_user.family_id, line, wanted)
@@ -144,9 +152,9 @@ def tick_all():
     planning, line = one_line(request.form.get("ligne"), day_range)
     raw = request.form.get("cocher", "")
     modalite = line.modalite(int(raw)) if raw.isdigit() else None
-    if modalite is None:
-        return show(planning, line.key, ["Cette modalité n'appartient pas à cette activité."],
-                    status=refused_status(422))
+    if modalite is None or not line.state.allowed:
+        errors = [line.state.reason or "Cette modalité n'appartient pas à cette activité."]
+        return show(planning, line.key, errors, status=refused_status(422))
     wanted = {d: modalite.id for d, s in line.days.items()
               if s.changeable and not s.full_for_child}
     changed = booking_changes.save_choices(current_user.family_id, line, wanted)
@@ -164,6 +172,7 @@ def choose_day():
     form.set_choices(line, [d for d, s in line.days.items() if s.changeable])
     if form.validate_on_submit():
         try:
+            ensure_editable(line)
             day, wanted = _day_choice(form, line)
             result = resolve_choices({day: [wanted]} if wanted else {}, {day: line.days[day]},
                                      line.desired, prefer_new=False)
