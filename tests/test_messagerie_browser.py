@@ -48,11 +48,13 @@ def test_family_sends_a_message_with_two_attachments(page, live_server, smtp_ser
     page.get_by_label("Service*").select_option("Actualisation Dossier Famille")
     page.wait_for_selector("#theme option:text('Centre de loisirs')", state="attached")
     assert "Informations" not in theme_options(page)
+    assert "Justificatif de domicile" in page.locator("#attachment_1-hint").inner_text()
     page.get_by_label("Service*").select_option("Centres de Loisirs")
     page.wait_for_selector("#theme option:text('Réclamations')", state="attached")
     assert theme_options(page) == ["--- Veuillez sélectionner un thème ---", "Informations",
                                    "Modifications", "Réclamations"]
     assert page.evaluate("window.notReloaded") is True
+    assert page.locator("#attachment_1-hint").inner_text() == "Taille maximum : 6 Mo"
     assert page.get_by_label("Objet*").input_value() == "Absence de LENA mercredi"
     assert not page.get_by_role("button", name="Choisir ce service").is_visible()
     page.get_by_label("Thème*").select_option("Modifications")

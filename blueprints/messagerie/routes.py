@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family, get_or_404, render
+from blueprints.common import current_family, get_or_404, is_htmx, render
 from blueprints.messagerie import bp
 from blueprints.messagerie.forms import MessageForm, ReplyForm, submitted_files
 from domain import messaging
@@ -39,6 +39,11 @@ def prefilled_form():
                        subject=request.args.get("subject", "")[:150])
 
 
+def attachment_hints(form):
+    """What each attachment is for, when the service asks for given documents."""
+    return ACTUALISATION_ATTACHMENT_HINTS if form.service.data == ACTUALISATION_SERVICE else ()
+
+
 def show_form(form, file_errors=None, files_error=None, resend=None):
     """The page NOUS ENVOYER UN MESSAGE, with the errors of the last try.
 
@@ -47,10 +52,9 @@ def show_form(form, file_errors=None, files_error=None, resend=None):
     """
     for name, message in (file_errors or {}).items():
         form[name].errors = list(form[name].errors) + [message]
-    hints = ACTUALISATION_ATTACHMENT_HINTS if form.service.data == ACTUALISATION_SERVICE else ()
     return render_template("messagerie/new_message.html", active_tab="messagerie",
                            section="new", form=form, files_error=files_error,
-                           resend=resend or {}, attachment_hints=hints,
+                           resend=resend or {}, attachment_hints=attachment_hints(form),
                            resend_files=bool(file_errors or resend or files_error))
 
 
@@ -82,7 +86,8 @@ def theme_field():
     form = prefilled_form()
     return render("messagerie/new_message.html", "messagerie/_theme_field.html",
                   active_tab="messagerie", section="new", form=form, files_error=None,
-                  resend={}, attachment_hints=(), resend_files=False)
+                  resend={}, attachment_hints=attachment_hints(form), resend_files=False,
+                  oob_hints=is_htmx())
 
 
 @bp.route("/fil/<int:thread_id>")
