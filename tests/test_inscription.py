@@ -459,3 +459,54 @@ def test_post_without_csrf_is_refused(client, auth, conn):
 def test_get_on_the_form_url_is_not_allowed(client, auth, conn):
     auth.login("famille 16122")
     assert client.get(f"/inscription/enfant/{child('LENA').id}").status_code == 405
+
+
+# --- Queries: none per child, line or day ------------------------------------
+
+
+class QueryLog:
+    """Counts the SQL statements peewee runs (its DEBUG log), by kind."""
+
+    def __init__(self):
+        import logging
+        self.statements = []
+        self.logger = logging.getLogger("peewee")
+        self.handler = logging.Handler()
+        self.handler.emit = lambda record: self.statements.append(str(record.msg[0])
+                                                                  if isinstance(record.msg, tuple)
+                                                                  else str(record.msg))
+
+    def __enter__(self):
+        import logging
+        self.level = self.logger.level
+        self.logger.setLevel(logging.DEBUG)
+        self.logger.addHandler(self.handler)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)
+
+
+def test_the_page_runs_as_many_queries_for_two_children_as_for_one(client, auth, conn):
+    auth.login("famille 16122")
+    with QueryLog() as one_child:
+        client.get("/inscription/")
+    auth.logout()
+    auth.login("famille 16123")
+    with QueryLog() as two_children:
+        client.get("/inscription/")
+    assert len(one_child.statements) == len(two_children.statements) <= 10
+
+
+def test_alae_opening_inserts_the_year_in_one_statement(client, auth, conn):
+    auth.login("famille 16122")
+    token, lena, matin = auth.csrf("/inscription/"), child("LENA"), activity("ALAE Matin")
+    with QueryLog() as log:
+        client.post(f"/inscription/enfant/{lena.id}",
+                    data={f"enfant-{lena.id}-csrf_token": token,
+                          f"enfant-{lena.id}-activites": [str(matin.id)]})
+    inserts = [s for s in log.statements if s.startswith('INSERT INTO "booking"')]
+    assert len(inserts) == 1
+    assert Booking.select().where(Booking.child == lena).count() > 100
+    assert len(log.statements) <= 20
