@@ -5,7 +5,7 @@ import secrets
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from domain.passwords import hash_password
-from models import Family, User, utcnow
+from models import Family, Guardian, User, utcnow
 
 RESET_SALT = "password-reset"
 
@@ -67,7 +67,7 @@ def reset_email_address(user):
     if user.email:
         return user.email
     if user.family_id:
-        for guardian in user.family.guardians.order_by("position"):
+        for guardian in user.family.guardians.order_by(Guardian.position):
             if guardian.email:
                 return guardian.email
     return None

@@ -214,3 +214,16 @@ def test_production_refuses_to_start_without_secret_key_and_uses_secure_cookies(
         create_app(config)
     config.update(SECRET_KEY="x" * 32, SESSION_COOKIE_SECURE=True)
     assert create_app(config).config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_reset_link_goes_to_the_first_guardian_when_the_account_has_no_email(client, mailbox):
+    from models import Family, Guardian, db as database
+    with database.connection_context():
+        family = Family.get(Family.account_number == 16122)
+        User.update(email=None).where(User.family == family).execute()
+        Guardian.update(position=3 - Guardian.position).where(Guardian.family == family).execute()
+    page = client.get("/mot-de-passe-oublie").get_data(as_text=True)
+    response = client.post("/mot-de-passe-oublie", data={"identifier": "16122",
+                                                         "csrf_token": csrf_from(page)})
+    assert response.status_code == 200
+    assert [m.envelope_rcpt for m in mailbox.messages] == [["marc.dupont@example.org"]]
