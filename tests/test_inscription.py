@@ -317,6 +317,8 @@ def test_outside_any_period_the_tab_is_read_only(app, client, auth, conn):
     if "/envoyer" in link:  # the pre-filled message, where the messagerie offers it
         assert "service=Centres+de+Loisirs" in link and "theme=Modifications" in link
         assert "subject=Inscription+LENA" in link
+        form = text(client.get(html.unescape(link)))
+        assert 'value="Inscription LENA - 2026/2027"' in form
     response = enrol(client, auth, child("LENA"), activity("CL Maternel Mercredis"))
     assert response.status_code == 303
     assert "La période d'inscription est terminée" in text(client.get("/inscription/"))

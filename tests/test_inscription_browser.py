@@ -83,3 +83,19 @@ def test_enregistrer_without_a_tick_says_so_next_to_the_lines(page, live_server)
     browser_login(page, live_server, "famille 16124")
     page.goto(live_server.url + "/inscription/")
     assert axe_violations(page) == []
+
+
+def test_outside_the_period_the_tab_points_to_the_messagerie(page, live_server):
+    live_server.app.config["PORTAIL_TODAY"] = "2027-06-21T00:00"
+    browser_login(page, live_server, "famille 16122")
+    page.goto(live_server.url + "/inscription/")
+    assert page.get_by_text("La période d'inscription est fermée.").is_visible()
+    assert page.get_by_role("checkbox").count() == 0
+    screenshot(page, "inscription-closed")
+    page.reload()  # without the screenshot's leftovers (see above)
+    page.get_by_role("link", name="Écrire au service Centres de Loisirs").click()
+    page.wait_for_url("**/messagerie/**")
+    if "/envoyer" in page.url:  # the pre-filled message, where the messagerie offers it
+        assert page.get_by_label("Objet", exact=False).input_value() == \
+            "Inscription LENA - 2026/2027"
+    assert page.csp_errors == []
