@@ -133,6 +133,18 @@ def day_edit_state(activity, day, now, windows, zone):
     return EditState(False, "Cette activité ne se réserve pas sur le portail.")
 
 
+def edit_state_key(activity, day, today, zone):
+    """Days of one activity with the same key have the same EditState at a given "now":
+    lets a page compute it once per month (or period) instead of once per day."""
+    if day < today:
+        return ("past",)
+    if activity.category in MONTHLY:
+        return (day.year, day.month)
+    if activity.category in WINDOWED:
+        return ("period", period_of(activity, day, zone))
+    return ()
+
+
 def _monthly_state(activity, day, now):
     closes_at = booking_deadline(activity, day)
     if now < closes_at:
@@ -171,17 +183,19 @@ def _of_period(period):
     return f"d'{period}" if period[:1] in "AEÉIOUH" else f"de {period}"
 
 
-def range_edit_state(activity, days, now, windows, zone):
+def range_edit_state(activity, days, now, windows, zone, state_of=None):
     """The state of a displayed range of open ``days``: allowed if any day is.
 
     With no open day at all, says so; when none can be changed, the reason of
     the last day (the most future one, which is the one a family aims at).
+    ``state_of(day)``, when given, is a memoized :func:`day_edit_state`.
     """
     if activity.category in BY_INSCRIPTION:
         return EditState(False, BY_INSCRIPTION_TEXT)
     if not days:
         return EditState(False, "Pas d'accueil sur cette période.")
-    states = [day_edit_state(activity, day, now, windows, zone) for day in days]
+    state_of = state_of or (lambda day: day_edit_state(activity, day, now, windows, zone))
+    states = [state_of(day) for day in days]
     allowed = [s for s in states if s.allowed]
     if allowed:
         return allowed[-1]
@@ -241,6 +255,17 @@ class DayStatus:
     booked: int | None = None
     desired: int | None = None
     pending: object = None
+
+    def css(self, modalite_id):
+        """The calendar's class of this day in the row of ``modalite_id``: ``x`` closed,
+        ``b`` booked, ``p`` booking pending, ``c`` cancellation pending, ``f`` full."""
+        if not self.is_open:
+            return "x"
+        if self.desired == modalite_id:
+            return "b" if self.booked == modalite_id else "p"
+        if self.booked == modalite_id:
+            return "c"
+        return "f" if self.full else ""
 
     @property
     def full_for_child(self):

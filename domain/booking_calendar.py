@@ -9,12 +9,14 @@ the family's pending changes.
 """
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from peewee import JOIN, SQL, Case, fn
 
-from domain.booking import (DayStatus, EditState, add_months, day_edit_state, first_of_month,
-                            is_full, month_end, overrides_for, range_edit_state, split_overrides,
-                            windows_by_period)
+from domain.booking import (DayStatus, EditState, add_months, day_edit_state, edit_state_key,
+                            first_of_month, is_full, month_end, overrides_for, range_edit_state,
+                            split_overrides, windows_by_period)
+from domain.clock import PARIS
 from domain.formats import date_fr, month_fr
 from domain.opening import open_days
 from models import (Activity, Booking, BookingWindow, Child, DayOverride, Enrolment, Family,
@@ -24,7 +26,7 @@ VIEWS = ("mensuel", "quinzaine", "semaine")
 VIEW_LABELS = {"mensuel": "MENSUEL", "quinzaine": "QUINZAINE", "semaine": "SEMAINE"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class DayRange:
     """The displayed range of a view, with the starts of the previous and next ones."""
 
@@ -34,8 +36,9 @@ class DayRange:
     previous: datetime.date
     next: datetime.date
 
-    @property
+    @cached_property
     def label(self):
+        """``Janvier 2027``, or ``Du 01/01/2027 au 15/01/2027``."""
         if self.view == "mensuel":
             return month_fr(self.first.year, self.first.month)
         return f"Du {date_fr(self.first)} au {date_fr(self.last)}"
@@ -213,18 +216,25 @@ def fill_days(lines, first, last, now, zone, pending):
     windows = load_windows({line.activity.school_year_id for line in lines})
     opening, places = load_overrides(activity_ids, first, last)
     counts, booked = load_bookings(lines[0].child.family_id, activity_ids, first, last)
+    today, memo = now.astimezone(PARIS).date(), {}
+    days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
+
+    def state_of(activity, day):
+        key = (activity.id,) + edit_state_key(activity, day, today, zone)
+        if key not in memo:
+            memo[key] = day_edit_state(activity, day, now, windows, zone)
+        return memo[key]
+
     for line in lines:
         activity = line.activity
         capacity_overrides = overrides_for(activity.id, places)
         open_set = set(open_days(activity, first, last, zone,
                                  overrides_for(activity.id, opening)))
-        for offset in range((last - first).days + 1):
-            day = first + datetime.timedelta(days=offset)
+        for day in days:
             key = (line.child.id, activity.id, day)
             change = pending.get(key)
             status = DayStatus(
-                day=day, is_open=day in open_set,
-                state=day_edit_state(activity, day, now, windows, zone),
+                day=day, is_open=day in open_set, state=state_of(activity, day),
                 full=is_full(activity, day, counts.get((activity.id, day), 0),
                              capacity_overrides),
                 booked=booked.get(key), pending=change)
@@ -232,7 +242,8 @@ def fill_days(lines, first, last, now, zone, pending):
                               else change.modalite_id if change.action == PendingChange.BOOK
                               else None)
             line.days[day] = status
-        line.state = range_edit_state(activity, sorted(open_set), now, windows, zone)
+        line.state = range_edit_state(activity, sorted(open_set), now, windows, zone,
+                                      lambda day, activity=activity: state_of(activity, day))
 
 
 def load_planning(family_id, day_range, now, zone, child_id=None, activity_id=None):

@@ -1,0 +1,162 @@
+"""Benchmark of PLANNING - RÉSERVATIONS (not a test): server times of the calendar page,
+a toggle, the recap and TERMINER, at 1 child x 1 line and at 4 children x 4 lines.
+
+Each action runs many times through the WSGI app in process; the median and the 95th
+percentile are printed in milliseconds and as a ratio to a trivial route (a static file)
+measured in the same run, so that the figures compare across machines. Also printed: the
+page's bytes (raw and gzipped) and the SQL queries of each action.
+
+    .venv/bin/python bench/calendar.py [--runs 200] [--database-url postgresql://...]
+"""
+import os
+import sys
+
+# This file is named like the standard "calendar" module: run from bench/, its folder must
+# not shadow it. The project's root takes its place on the path.
+sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import gzip  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import migrations  # noqa: E402
+import models  # noqa: E402
+from app import create_app  # noqa: E402
+from domain.demo import create_demo  # noqa: E402
+from models import Booking, PendingChange  # noqa: E402
+from tests.planning_support import (FOUR_LINES, QueryCounter, activity, line_key,  # noqa: E402
+                                    new_family, page_token, sign_in, token)
+
+NOW = "2026-11-26T10:00"
+JANUARY_1 = datetime.date(2027, 1, 1)
+PAGE = "/planning/?du=2027-01-01"
+TRIVIAL = "/static/js/portail.js"
+
+
+def build_app(database_url):
+    """The app on a fresh database with the demo commune, mail kept in the outbox."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": database_url,
+                      "PORTAIL_TODAY": NOW, "MAIL_ASYNC": False, "MAIL_SUPPRESS_SEND": True,
+                      "UPLOAD_DIR": tempfile.mkdtemp(), "PASSWORD_HASH_PROFILE": "cheapest"})
+    with app.app_context(), models.db.connection_context():
+        migrations.upgrade(models.db.obj)
+        create_demo(datetime.date(2026, 11, 26), "C", "Bench")
+    return app
+
+
+def timed(call, runs, before=None):
+    """[milliseconds] of ``runs`` calls (``before`` runs untimed before each)."""
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        start = time.perf_counter()
+        response = call()
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code < 400, response.status_code
+        response.close()
+    return times
+
+
+def p95(values):
+    return sorted(values)[int(len(values) * 0.95) - 1]
+
+
+def queries(call):
+    with QueryCounter() as counter:
+        call().close()
+    return counter.count
+
+
+class FamilyBench:
+    """One family's client and the four actions to time."""
+
+    def __init__(self, app, account, children, lines):
+        self.family, user, self.kids = new_family(account, children, lines, book_month=JANUARY_1)
+        self.lines = lines
+        self.client = app.test_client()
+        sign_in(self.client, user)
+        self.csrf = page_token(self.client)
+        self.bookings = [dict(child=b.child_id, activity=b.activity_id, modalite=b.modalite_id,
+                              date=b.date, price_cents=b.price_cents)
+                         for b in Booking.select().where(Booking.child.in_(self.kids))]
+        name = FOUR_LINES[0]
+        days = sorted(b["date"] for b in self.bookings
+                      if b["child"] == self.kids[-1].id and b["activity"] == activity(name).id)
+        only = activity(name).modalites.first()
+        self.toggle_forms = [
+            {"ligne": line_key(self.kids[-1], name), "vue": "mensuel", "du": "2027-01-01",
+             "jours": [token(day, only) for day in kept], "csrf_token": self.csrf}
+            for kept in (days[1:], days)]  # untick the first day, then tick it back
+        self.toggles = 0
+
+    def page(self):
+        return self.client.get(PAGE)
+
+    def toggle(self):
+        self.toggles += 1
+        return self.client.post("/planning/basculer", data=self.toggle_forms[self.toggles % 2],
+                                headers={"HX-Request": "true"})
+
+    def recap(self):
+        return self.client.get("/planning/recapitulatif")
+
+    def finish(self):
+        return self.client.post("/planning/terminer", data={"csrf_token": self.csrf})
+
+    def pend_cancellations(self):
+        """Every booked day of the family pending cancellation (restored first)."""
+        Booking.delete().where(Booking.child.in_(self.kids)).execute()
+        PendingChange.delete().where(PendingChange.family == self.family).execute()
+        Booking.insert_many(self.bookings).execute()
+        PendingChange.insert_many([
+            dict(family=self.family, child=b["child"], activity=b["activity"],
+                 modalite=b["modalite"], date=b["date"], action=PendingChange.CANCEL)
+            for b in self.bookings]).execute()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    url = args.database_url or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
+    app = build_app(url)
+    models.db.connect(reuse_if_open=True)
+    trivial_client = app.test_client()
+    benches = {"1x1": FamilyBench(app, 91001, 1, 1), "4x4": FamilyBench(app, 91002, 4, 4)}
+    for bench in benches.values():  # warm-up
+        for _ in range(5):
+            bench.page().close()
+            bench.recap().close()
+    trivial = timed(lambda: trivial_client.get(TRIVIAL), args.runs)
+    base = statistics.median(trivial)
+    print(f"database: {url.split(':')[0]}; runs: {args.runs} (TERMINER: {args.runs // 4}); "
+          f"trivial route {TRIVIAL}: median {base:.2f} ms, p95 {p95(trivial):.2f} ms")
+    print(f"{'action':<10}{'family':>7}{'median ms':>11}{'p95 ms':>9}{'x trivial':>11}"
+          f"{'p95 x':>8}{'queries':>9}")
+    for size, bench in benches.items():
+        page_html = bench.page().get_data()
+        rows = [("page", timed(bench.page, args.runs), queries(bench.page)),
+                ("toggle", timed(bench.toggle, args.runs), queries(bench.toggle))]
+        bench.pend_cancellations()
+        rows.append(("recap", timed(bench.recap, args.runs), queries(bench.recap)))
+        finish_times = timed(bench.finish, args.runs // 4, before=bench.pend_cancellations)
+        bench.pend_cancellations()
+        rows.append(("TERMINER", finish_times, queries(bench.finish)))
+        for name, times, count in rows:
+            median = statistics.median(times)
+            print(f"{name:<10}{size:>7}{median:>11.2f}{p95(times):>9.2f}{median / base:>11.1f}"
+                  f"{p95(times) / base:>8.1f}{count:>9}")
+        print(f"{'':<10}{size:>7}  page: {len(page_html)} bytes, "
+              f"{len(gzip.compress(page_html))} gzipped; "
+              f"{len(bench.bookings)} bookings, "
+              f"{len(bench.bookings)} changes per TERMINER")
+    models.db.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Budgets of the calendar, as tests: bytes and SQL queries are deterministic.
+
+The calendar page fits the first round trip (<= 14 KB gzipped), its first load
+is <= 4 requests and <= 35 KB gzipped with htmx, a toggle answers <= 1 KB, and
+the page, a toggle, the recap and TERMINER run as many queries for a family of
+1 child x 1 line as for one of 4 children x 4 lines (never one per cell or per
+pending change), the page at most 8.
+"""
+import datetime
+import re
+
+import pytest
+
+from models import Booking, Child, Enrolment, Modalite, PendingChange
+from tests.planning_support import conn  # noqa: F401  (fixture)
+from tests.planning_support import (FOUR_LINES, HTMX, QueryCounter, activity, gzipped_size,
+                                    line_key, new_family, page_token, sign_in, token)
+
+JANUARY_1 = datetime.date(2027, 1, 1)
+PAGE = "/planning/?du=2027-01-01"
+
+
+def family_client(app, account, children, lines):
+    """A signed-in client of a new family whose lines are booked every open day of January."""
+    family, user, kids = new_family(account, children, lines, book_month=JANUARY_1)
+    client = app.test_client()
+    sign_in(client, user)
+    client.get(PAGE)  # warm the process caches (school calendar), as in production
+    return client, family, kids
+
+
+def booked_days(kid, name):
+    return sorted(b.date for b in Booking.select().where(
+        (Booking.child == kid) & (Booking.activity == activity(name))))
+
+
+def untick_first_day_data(client, kid, name=FOUR_LINES[0]):
+    """The grid form of ``kid``'s line with every booked day ticked but the first."""
+    days = booked_days(kid, name)
+    only = activity(name).modalites.order_by(Modalite.position).first()
+    return {"ligne": line_key(kid, name), "vue": "mensuel", "du": "2027-01-01",
+            "jours": [token(day, only) for day in days[1:]], "csrf_token": page_token(client)}
+
+
+def cancel_everything(family, kids, lines):
+    """A pending cancellation of every booked day of every line (one per day)."""
+    rows = []
+    for kid in kids:
+        for name in FOUR_LINES[:lines]:
+            for booking in Booking.select().where((Booking.child == kid)
+                                                  & (Booking.activity == activity(name))):
+                rows.append({"family": family, "child": kid, "activity": booking.activity_id,
+                             "modalite": booking.modalite_id, "date": booking.date,
+                             "action": PendingChange.CANCEL})
+    PendingChange.insert_many(rows).execute()
+    return len(rows)
+
+
+def counted(call):
+    with QueryCounter() as counter:
+        response = call()
+    assert response.status_code < 400, response.status_code
+    return counter.count, response
+
+
+@pytest.fixture
+def small(app, conn):
+    return family_client(app, 90001, 1, 1)
+
+
+@pytest.fixture
+def large(app, conn):
+    return family_client(app, 90002, 4, 4)
+
+
+def test_the_large_family_really_has_16_lines_and_a_full_january(large):
+    client, family, kids = large
+    assert Enrolment.select().join(Child).where(Child.family == family).count() == 16
+    html = client.get(PAGE).get_data(as_text=True)
+    assert html.count('class="pl-line"') == 16
+    assert html.count("réservé</span></td>") > 16 * 4
+
+
+def test_calendar_page_queries_are_the_same_for_1x1_and_4x4_and_at_most_8(small, large):
+    small_count, _ = counted(lambda: small[0].get(PAGE))
+    large_count, _ = counted(lambda: large[0].get(PAGE))
+    assert small_count == large_count
+    assert large_count <= 8
+    # The edit mode of one line, and its htmx fragment, too.
+    for view in ("", "&vue=semaine"):
+        small_edit = f"{PAGE}{view}&ligne={line_key(small[2][0], FOUR_LINES[0])}&modifier=1"
+        large_edit = f"{PAGE}{view}&ligne={line_key(large[2][3], FOUR_LINES[0])}&modifier=1"
+        assert counted(lambda: small[0].get(small_edit))[0] == \
+            counted(lambda: large[0].get(large_edit))[0]
+        assert counted(lambda: small[0].get(small_edit, headers=HTMX))[0] == \
+            counted(lambda: large[0].get(large_edit, headers=HTMX))[0]
+
+
+def test_toggle_queries_are_the_same_and_its_answer_fits_1_kb(small, large):
+    results = []
+    for client, _, kids in (small, large):
+        data = untick_first_day_data(client, kids[-1])
+        count, response = counted(lambda: client.post(
+            "/planning/basculer", data=data, headers={**HTMX, "X-CSRFToken": data["csrf_token"]}))
+        assert len(response.data) <= 1024, len(response.data)
+        assert response.data.count(b"<td id=") == 1  # the day's only cell (one modalité)
+        results.append(count)
+    assert results[0] == results[1]
+
+
+def test_recap_and_terminer_queries_do_not_grow_with_pending_changes(small, large, mailbox):
+    counts = {}
+    for name, (client, family, kids), lines in (("small", small, 1), ("large", large, 4)):
+        pending = cancel_everything(family, kids, lines)
+        recap_count, recap = counted(lambda: client.get("/planning/recapitulatif"))
+        assert f"{pending} modification" in recap.get_data(as_text=True)
+        token_ = page_token(client)
+        finish_count, response = counted(lambda: client.post("/planning/terminer",
+                                                             data={"csrf_token": token_}))
+        assert response.status_code == 303
+        counts[name] = (pending, recap_count, finish_count)
+    assert counts["large"][0] >= 6 * counts["small"][0]  # 96 cancellations on 16 lines vs 16
+    assert counts["small"][1:] == counts["large"][1:]
+    assert len(mailbox.messages) == 2
+
+
+def test_calendar_html_fits_14_kb_gzipped_and_the_first_load_35_kb_in_4_requests(large):
+    client = large[0]
+    html = client.get(PAGE).get_data(as_text=True)
+    assert gzipped_size(html) <= 14 * 1024, gzipped_size(html)
+    assets = re.findall(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="([^"]+)"', html)
+    fetched = [url for url in assets if not url.startswith("data:")]
+    assert len(fetched) + 1 <= 4, fetched  # the page, the CSS, htmx and portail.js
+    total = gzipped_size(html)
+    for url in fetched:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        total += gzipped_size(response.get_data())
+        response.close()
+        if url.endswith(".css"):
+            css = response.get_data(as_text=True)
+            assert "@font-face" not in css  # no web font
+    assert any("htmx-2.0.8.min.js" in url for url in fetched)
+    assert total <= 35 * 1024, total
+
+
+def test_the_demo_family_page_and_edit_grid_fit_too(client, auth, conn):
+    auth.login("famille 16122")
+    assert gzipped_size(client.get(PAGE).get_data()) <= 14 * 1024
+    lena_key = client.get(PAGE).get_data(as_text=True).split('id="ligne-')[1].split('"')[0]
+    edit = client.get(f"{PAGE}&ligne={lena_key}&modifier=1", headers=HTMX).get_data()
+    assert gzipped_size(edit) <= 14 * 1024
