@@ -175,14 +175,6 @@ def period_ended(activity, effective_from, zone):
     return not open_days(activity, max(bounds[0], effective_from), bounds[1], zone, overrides={})
 
 
-def group_title(activity):
-    """The guide's group of ``activity``: ALAE, Restauration or Centres de loisirs."""
-    for title, categories, _service in GROUPS:
-        if activity.category in categories:
-            return title
-    return GROUPS[-1][0]
-
-
 def year_activities(school_year):
     """Every activity of ``school_year`` in the catalogue's order, its year joined."""
     return list(Activity.select(Activity, SchoolYear).join(SchoolYear)
@@ -205,7 +197,8 @@ def child_lines(children, school_year, effective_from=None):
     for child in children:
         groups = []
         for title, categories, service in GROUPS:
-            lines = [Line(a, enrolments.get((child.id, a.id)), period_ended(a, effective_from, zone))
+            lines = [Line(a, enrolments.get((child.id, a.id)),
+                          period_ended(a, effective_from, zone))
                      for a in activities
                      if a.category in categories
                      and ((child.id, a.id) in enrolments or fits_child(a, child))]
@@ -229,7 +222,7 @@ def chosen_activities(child, raw_ids, school_year):
     ids = []
     for raw in raw_ids:
         raw = (raw or "").strip()
-        if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
             raise InscriptionRefused("Cette activité n'existe pas : rechargez la page et "
                                      "recommencez.")
         if int(raw) not in ids:

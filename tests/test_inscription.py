@@ -128,7 +128,8 @@ def test_two_children_each_get_their_own_group(client, auth, conn):
     hugo, chloe = section(page, child("HUGO")), section(page, child("CHLOE"))
     assert "Restauration Élémentaire" in labels(hugo)
     assert "Restauration Maternelle" not in labels(hugo)
-    assert "CL Maternel Mercredis" in labels(chloe) and "CL Élémentaire Mercredis" not in labels(chloe)
+    assert "CL Maternel Mercredis" in labels(chloe)
+    assert "CL Élémentaire Mercredis" not in labels(chloe)
     assert set(open_line_names(hugo)) == {"ALAE Matin", "ALAE Soir 1", "Restauration Élémentaire"}
     assert set(open_line_names(chloe)) == {"ALAE Matin", "ALAE Soir 1", "Restauration Maternelle",
                                            "CL Maternel Mercredis"}
@@ -377,6 +378,8 @@ def _counts():
     (["abc"], "Cette activité n'existe pas"),
     (["-3"], "Cette activité n'existe pas"),
     (["99999999999999999999"], "Cette activité n'existe pas"),
+    (["²"], "Cette activité n'existe pas"),  # a digit for str.isdigit(), not for int()
+    (["0x1"], "Cette activité n'existe pas"),
     ([], "Cochez au moins une activité à ouvrir."),
 ])
 def test_forged_ids_are_refused_with_a_french_message(client, auth, conn, raw, message):
