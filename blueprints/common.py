@@ -15,8 +15,10 @@ class EmptyForm(FlaskForm):
 
 
 def is_htmx():
-    """True for an htmx request that wants a fragment (not a history restore)."""
+    """True for an htmx request that wants a fragment: not a boosted navigation (which
+    swaps the whole body) and not a history restore."""
     return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-Boosted") != "true"
             and request.headers.get("HX-History-Restore-Request") != "true")
 
 

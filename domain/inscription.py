@@ -28,9 +28,8 @@ from domain.dossier import is_dossier_validated
 from domain.formats import date_fr, euros
 from domain.opening import open_days
 from domain.pricing import family_bracket, prices_for
-from domain.school_calendar import holiday_periods
-from models import (Activity, AuditLog, Booking, Child, Commune, Enrolment, Modalite,
-                    SchoolYear, db)
+from models import (Activity, AuditLog, Booking, BookingWindow, Child, Commune, Enrolment,
+                    Modalite, SchoolYear, db)
 
 MAIN_PERIOD_OPENS = (3, 10)    # 10 March
 MAIN_PERIOD_CLOSES = (8, 20)   # 20 August
@@ -160,19 +159,24 @@ def fits_child(activity, child):
     return misfit_reason(activity, child) is None
 
 
-def period_ended(activity, effective_from, zone):
-    """Whether a CLV line has no day of its holiday period left from ``effective_from``.
+def booking_windows(school_year):
+    """{period: BookingWindow} of ``school_year`` (one query)."""
+    return {w.period: w for w in BookingWindow.select().where(
+        BookingWindow.school_year == school_year)}
 
-    Such a line has nothing left to book, so it is no longer offered. Only the
-    calendar counts here (staff day overrides are ignored: no query per line).
+
+def period_ended(activity, today, windows):
+    """Whether a holiday-centre (CLV) line can no longer be opened.
+
+    Its days are booked only inside the booking window of its period (SPEC §2.3),
+    so once that window has closed there is nothing left to book: the line is no
+    longer offered. Before that it can be opened whatever the monthly rule says
+    (on 26/11 the Noël line opens, its window runs until early December).
     """
-    if effective_from is None or not activity.holiday_period:
+    if not activity.holiday_period:
         return False
-    periods = holiday_periods(activity.school_year.start_date.year, zone)
-    bounds = periods.get(activity.holiday_period)
-    if bounds is None or bounds[1] < effective_from:
-        return bounds is not None
-    return not open_days(activity, max(bounds[0], effective_from), bounds[1], zone, overrides={})
+    window = windows.get(activity.holiday_period)
+    return window is not None and window.closes_on < today
 
 
 def year_activities(school_year):
@@ -182,13 +186,13 @@ def year_activities(school_year):
                 .order_by(Activity.position, Activity.id))
 
 
-def child_lines(children, school_year, effective_from=None):
+def child_lines(children, school_year, today=None):
     """{child id: [LineGroup]}: the lines that fit each child, and those already open.
 
-    A line whose holiday period ends before ``effective_from`` is marked ``ended``.
+    A holiday line whose booking window closed before ``today`` is marked ``ended``.
     Three or four queries whatever the number of children and lines.
     """
-    zone = commune_zone() if effective_from else None
+    windows = booking_windows(school_year) if today else {}
     activities = year_activities(school_year)
     enrolments = {(e.child_id, e.activity_id): e for e in Enrolment.select().where(
         Enrolment.child.in_([c.id for c in children])
@@ -198,7 +202,7 @@ def child_lines(children, school_year, effective_from=None):
         groups = []
         for title, categories, service in GROUPS:
             lines = [Line(a, enrolments.get((child.id, a.id)),
-                          period_ended(a, effective_from, zone))
+                          bool(today) and period_ended(a, today, windows))
                      for a in activities
                      if a.category in categories
                      and ((child.id, a.id) in enrolments or fits_child(a, child))]
@@ -246,13 +250,17 @@ def chosen_activities(child, raw_ids, school_year):
     return [found[i] for i in ids]
 
 
-def check_periods_not_ended(activities, effective_from, zone):
-    """Refuse a CLV line whose holiday period is over before the line would take effect."""
+def check_periods_not_ended(activities, today, school_year):
+    """Refuse a CLV line whose booking window has closed."""
+    if not any(a.holiday_period for a in activities):
+        return
+    windows = booking_windows(school_year)
     for activity in activities:
-        if period_ended(activity, effective_from, zone):
+        if period_ended(activity, today, windows):
+            window = windows[activity.holiday_period]
             raise InscriptionRefused(f"« {activity.full_label} » ne peut plus être ouverte : "
-                                     f"il ne reste aucun jour de ces vacances à partir du "
-                                     f"{date_fr(effective_from)}.")
+                                     f"les réservations de ces vacances sont closes depuis le "
+                                     f"{date_fr(window.closes_on)}.")
 
 
 def open_lines(user, child, raw_ids, school_year, now):
@@ -269,7 +277,7 @@ def open_lines(user, child, raw_ids, school_year, now):
     already = {e.activity_id for e in Enrolment.select(Enrolment.activity).where(
         (Enrolment.child == child) & Enrolment.activity.in_([a.id for a in activities]))}
     zone = commune_zone()
-    check_periods_not_ended(activities, state.effective_from, zone)
+    check_periods_not_ended(activities, _paris_date(now), school_year)
     opened = []
     with db.atomic():
         for activity in activities:

@@ -100,13 +100,17 @@ def test_lena_gets_the_maternel_and_everyone_lines_grouped_as_the_guide(client, 
 def test_holiday_lines_with_nothing_left_are_not_offered(client, auth, conn):
     auth.login("famille 16122")
     lena = section(text(client.get("/inscription/")), child("LENA"))
-    # Automne (October) is over; from 01/01/2027 Noël has only a holiday and a weekend left.
+    # Automne's booking window closed on 30/09; Noël's is open until 02/12, so its line
+    # opens now although the monthly rule would start other lines in January.
     assert "CLV Élémentaire ou maternel Automne" not in checkbox_names(lena)
-    assert "CLV Élémentaire ou maternel Noël" not in checkbox_names(lena)
+    assert "CLV Élémentaire ou maternel Noël" in checkbox_names(lena)
     assert "CLV Élémentaire ou maternel Hiver" in checkbox_names(lena)
+    assert lena.count("Réservations closes") == 1
     response = enrol(client, auth, child("LENA"), activity("CLV Élémentaire ou maternel Automne"))
-    assert "il ne reste aucun jour de ces vacances à partir du 01/01/2027" in text(response)
+    assert "les réservations de ces vacances sont closes depuis le 30/09/2026" in text(response)
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 1
+    enrol(client, auth, child("LENA"), activity("CLV Élémentaire ou maternel Noël"))
+    assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 2
 
 
 def test_private_school_child_gets_only_lines_open_to_other_schools(client, auth, conn):
@@ -515,3 +519,4 @@ def test_alae_opening_inserts_the_year_in_one_statement(client, auth, conn):
     assert len(inserts) == 1
     assert Booking.select().where(Booking.child == lena).count() > 100
     assert len(log.statements) <= 20
+

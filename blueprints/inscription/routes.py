@@ -32,7 +32,7 @@ def show_page(forms=None):
     state = inscription_state(family, year, clock.now())
     return render_template(
         "inscription/index.html", active_tab="inscription", year=year, children=children,
-        lines=child_lines(children, year, state.effective_from) if year else {}, forms=forms,
+        lines=child_lines(children, year, clock.today() if state.is_open else None) if year else {}, forms=forms,
         state=state, message_url=message_url,
         school_types=SCHOOL_TYPE_LABELS, alae=Activity.ALAE)
 
