@@ -171,9 +171,8 @@ def family_children(family):
 
 
 def health_record(child):
-    """The child's fiche sanitaire (an empty one is created on first use)."""
-    record, _ = HealthRecord.get_or_create(child=child)
-    return record
+    """The child's fiche sanitaire; an empty, unsaved one when there is none yet."""
+    return HealthRecord.get_or_none(HealthRecord.child == child) or HealthRecord(child=child)
 
 
 def update_health_record(child, doctor_name, doctor_phone, allergies, has_pai, pai_details,

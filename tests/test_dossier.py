@@ -310,7 +310,7 @@ def test_photo_consent_through_modifier_then_valider(client, auth, rows):
     edit = f"/mon-dossier/enfants/{lena.id}/droit-image"
     assert f'href="{edit}"' in child_page
     form = client.get(edit).get_data(as_text=True)
-    assert re.search(r'<input checked id="consent-1" name="consent"[^>]* value="non">', form)
+    assert re.search(r'<input [^>]*checked id="consent-1" name="consent"[^>]* value="non">', form)
     response = client.post(edit, data={"csrf_token": auth.csrf(edit), "consent": "oui"})
     assert response.status_code == 303
     assert Child.get_by_id(lena.id).photo_consent is True
@@ -407,3 +407,20 @@ def test_unchanged_coordonnees_of_every_demo_family_save(client, auth, rows):
         response = client.post("/mon-dossier/coordonnees", data=fields)
         assert response.status_code == 303, who
         auth.logout()
+
+
+def test_a_child_without_fiche_sanitaire_gets_one_when_the_family_saves_it(client, auth, rows):
+    petit = family(16124)
+    lou = Child.create(family=petit, first_name="LOU", last_name="PETIT", class_level="PS",
+                       school_type=Child.SCHOOL_PRIVATE)
+    auth.login("famille 16124")
+    page = text_of(client.get(f"/mon-dossier/enfants/{lou.id}"))
+    assert "LOU PETIT" in page and "Médecin traitant non renseigné" in page
+    path = f"/mon-dossier/enfants/{lou.id}/fiche-sanitaire"
+    assert client.get(path).status_code == 200
+    assert not HealthRecord.select().where(HealthRecord.child == lou).exists()  # GET: no write
+    response = client.post(path, data={"csrf_token": auth.csrf(path), "doctor_name": "Dr Blanc",
+                                       "diet": "vegetarien"})
+    assert response.status_code == 303
+    record = HealthRecord.get(HealthRecord.child == lou)
+    assert (record.doctor_name, record.diet, record.has_pai) == ("Dr Blanc", "vegetarien", False)
