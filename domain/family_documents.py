@@ -10,6 +10,7 @@ CATEGORY_ORDER = {key: i for i, (key, _) in enumerate(Document.CATEGORIES)}
 
 
 def _with_files(query):
+    """``query`` with each document's stored file, in one query."""
     return query.select(Document, StoredFile).join(StoredFile)
 
 

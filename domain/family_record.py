@@ -106,6 +106,7 @@ def remove_pickup_person(family, person_id):
 
 
 def _email_fingerprint(user):
+    """A short digest of the current sign-in email."""
     # Changes with the current address, so that a confirmation link works once.
     return hashlib.sha256((user.email or "").encode()).hexdigest()[:16]
 

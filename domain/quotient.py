@@ -29,6 +29,7 @@ class QuotientSummary:
 
 
 def _declarations(family, status):
+    """The family's declarations in ``status``."""
     return (QFDeclaration.select()
             .where((QFDeclaration.family == family) & (QFDeclaration.status == status)))
 

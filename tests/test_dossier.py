@@ -424,3 +424,17 @@ def test_a_child_without_fiche_sanitaire_gets_one_when_the_family_saves_it(clien
     assert response.status_code == 303
     record = HealthRecord.get(HealthRecord.child == lou)
     assert (record.doctor_name, record.diet, record.has_pai) == ("Dr Blanc", "vegetarien", False)
+
+
+def test_guessing_the_password_through_the_email_change_is_slowed_down(client, auth, rows,
+                                                                      mailbox):
+    auth.login()
+    path = "/mon-dossier/coordonnees/email"
+    for _ in range(5):
+        client.post(path, data={"csrf_token": auth.csrf(path), "new_email": "x@example.org",
+                                "password": "pas-le-bon-mot-de-passe"})
+    response = client.post(path, data={"csrf_token": auth.csrf(path),
+                                       "new_email": "x@example.org",
+                                       "password": "famille-lena-16122"})
+    assert "Trop d'essais ont échoué." in text_of(response)
+    assert mailbox.messages == []

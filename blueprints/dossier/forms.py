@@ -103,12 +103,14 @@ class OneMessageOnBadValue:
     """
 
     def process_formdata(self, valuelist):
+        """Read the value; an empty one is left to the required validator."""
         if valuelist and not " ".join(valuelist).strip():
             self.data = None
             return
         super().process_formdata(valuelist)
 
     def pre_validate(self, form):
+        """Stop at the reading error, so that it is the only message."""
         if self.process_errors:
             raise StopValidation()
         super().pre_validate(form)
@@ -133,10 +135,12 @@ class VaccinationForm(FlaskForm):
                            invalid_value_message="Indiquez une date valide (JJ/MM/AAAA).")
 
     def __init__(self, *args, birth_date=None, **kwargs):
+        """``birth_date``: no vaccine can be dated before it."""
         super().__init__(*args, **kwargs)
         self.birth_date = birth_date
 
     def validate_date(self, field):
+        """Neither in the future nor before the child's birth."""
         if field.data and field.data > today():
             raise ValidationError("La date ne peut pas être dans le futur.")
         earliest = self.birth_date or datetime.date(1990, 1, 1)

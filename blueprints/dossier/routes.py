@@ -61,27 +61,38 @@ EMAIL_THROTTLE = "email-change:{}"
 def change_email():
     """Ask for a new sign-in email: password again, then a link to the new address."""
     form = EmailChangeForm()
-    if form.validate_on_submit():
-        key = EMAIL_THROTTLE.format(current_user.id)
+    if form.validate_on_submit() and _email_change_allowed(form):
         new_email = form.new_email.data.strip().lower()
-        if throttle.wait_remaining(key):
-            form.password.errors.append("Trop d'essais ont échoué. " + throttle.describe_wait(
-                throttle.wait_remaining(key)))
-        elif not verify_password(current_user.password_hash, form.password.data):
-            throttle.record_failure(key)
-            form.password.errors.append("Le mot de passe est incorrect.")
-        elif new_email == (current_user.email or ""):
-            form.new_email.errors.append("C'est déjà votre adresse de connexion.")
-        else:
-            throttle.record_success(key)
-            _send_email_change_link(new_email)
-            flash(f"Un lien de confirmation vient d'être envoyé à {new_email}. Votre adresse ne "
-                  "change qu'une fois ce lien ouvert (il est valable 24 heures).", "success")
-            return redirect(url_for("dossier.coordonnees"), code=303)
+        _send_email_change_link(new_email)
+        flash(f"Un lien de confirmation vient d'être envoyé à {new_email}. Votre adresse ne "
+              "change qu'une fois ce lien ouvert (il est valable 24 heures).", "success")
+        return redirect(url_for("dossier.coordonnees"), code=303)
     return page("dossier/change_email.html", form=form)
 
 
+def _email_change_allowed(form):
+    """The password is right (failures are throttled) and the address is a new one.
+
+    Otherwise says why next to the field and returns False.
+    """
+    key = EMAIL_THROTTLE.format(current_user.id)
+    wait = throttle.wait_remaining(key)
+    if wait:
+        form.password.errors.append("Trop d'essais ont échoué. " + throttle.describe_wait(wait))
+        return False
+    if not verify_password(current_user.password_hash, form.password.data):
+        throttle.record_failure(key)
+        form.password.errors.append("Le mot de passe est incorrect.")
+        return False
+    throttle.record_success(key)
+    if form.new_email.data.strip().lower() == (current_user.email or ""):
+        form.new_email.errors.append("C'est déjà votre adresse de connexion.")
+        return False
+    return True
+
+
 def _send_email_change_link(new_email):
+    """Mail the signed confirmation link to the new address (nothing changes before)."""
     token = make_email_change_token(current_app.config["SECRET_KEY"], current_user, new_email)
     link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("dossier.confirm_email",
                                                                    token=token)
