@@ -127,6 +127,8 @@ def test_vaccine_added_and_removed_in_place(page, live_server):
     assert "15/02/2024" in row.inner_text()
     assert page.locator("#vaccins").get_by_label("Vaccin*").input_value() == ""
     assert page.evaluate("document.activeElement.id") == "vaccin-ajouter"
+    assert page.evaluate("(w => w.scrollWidth <= w.clientWidth)"
+                         "(document.querySelector('#vaccins .table-wrap'))"), "no sideways scroll"
     screenshot(page, "dossier-vaccins")
     row.get_by_role("button", name=re.compile("^Retirer")).click()
     page.get_by_text("Le vaccin est retiré de la fiche.").wait_for()
