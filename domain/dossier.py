@@ -9,7 +9,7 @@ validate it, and the family gets an acknowledgement by email.
 import datetime
 
 from domain.mail import send_email
-from models import AuditLog, DossierValidation, User, db, utcnow
+from models import AuditLog, DossierValidation, Guardian, User, db, utcnow
 
 ACTUALISATION_SERVICE = "Actualisation Dossier Famille"
 ACTUALISATION_SUBJECT = "Actualisation"
@@ -129,7 +129,7 @@ def family_email_address(family):
             .order_by(User.id).first())
     if user:
         return user.email
-    for guardian in family.guardians.order_by("position"):
+    for guardian in family.guardians.order_by(Guardian.position, Guardian.id):
         if guardian.email:
             return guardian.email
     return None

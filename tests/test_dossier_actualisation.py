@@ -166,3 +166,13 @@ def test_the_themes_offered_are_those_the_messagerie_accepts():
     from domain import dossier, messaging
     assert tuple(theme for theme, _ in dossier.ACTUALISATION_THEMES) == \
         messaging.SERVICES[ACTUALISATION_SERVICE]
+
+
+def test_acknowledgement_goes_to_a_guardian_when_the_account_has_no_email(app, rows, mailbox):
+    petit = family(16124)
+    User.update(email=None).where(User.family == petit).execute()
+    validation = actualisation_submitted(petit, year(), "Centre de loisirs")
+    with app.test_request_context():
+        validate_actualisation(validation, User.get(User.email == "agent@mairie.example.org"),
+                               datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS))
+    assert [m.envelope_rcpt for m in mailbox.messages] == [["famille.petit@example.org"]]
