@@ -159,3 +159,12 @@ def test_every_reachable_page_answers_without_error_and_fits_a_strict_csp(client
         assert not duplicates, f"{path} repeats ids {duplicates}"
         assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)[^\"' ]+\.(js|css)", page), \
             f"{path} loads a script or style from another host"
+
+
+def test_boosted_navigation_gets_the_whole_page(client, auth):
+    """hx-boost swaps the whole body: a boosted GET must get the page with its header."""
+    auth.login()
+    response = client.get("/planning/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<title>" in page and "Mon compte: [16122]" in page
