@@ -22,12 +22,12 @@ def is_htmx():
             and request.headers.get("HX-History-Restore-Request") != "true")
 
 
-def render(page, fragment=None, **context):
+def render(page, fragment=None, status=200, **context):
     """One URL, two renderings: ``fragment`` for htmx, ``page`` otherwise."""
     template = fragment if (fragment and is_htmx()) else page
-    response = make_response(render_template(template, **context))
+    response = make_response(render_template(template, **context), status)
     if fragment:
-        response.headers["Vary"] = "HX-Request"
+        response.headers["Vary"] = "HX-Request, HX-Boosted"
     return response
 
 

@@ -298,7 +298,8 @@ def screenshot(page, name):
     """Save a full-page screenshot under test-artifacts/screenshots/ to look at."""
     os.makedirs(SCREENSHOT_DIR, exist_ok=True)
     path = os.path.join(SCREENSHOT_DIR, f"{name}-{getattr(page, 'device', 'page')}.png")
-    page.screenshot(path=path, full_page=True)
+    # caret="initial": the default hides the caret with an injected <style> the CSP blocks.
+    page.screenshot(path=path, full_page=True, caret="initial")
     return path
 
 

@@ -1,5 +1,5 @@
 """ACCUEIL: the six tiles of the guide's "Vue générale"."""
-from flask import render_template
+from flask import has_request_context, render_template
 from flask_login import current_user
 
 from blueprints.accueil import bp
@@ -9,7 +9,8 @@ from domain.messaging import unread_count
 @bp.app_context_processor
 def family_header():
     """The unread count shown in the navigation on every family page."""
-    if current_user.is_authenticated and current_user.family_id:
+    # Mail rendered by a command or a background job has no signed-in user.
+    if has_request_context() and current_user.is_authenticated and current_user.family_id:
         return {"unread_count": unread_count(current_user.family_id)}
     return {}
 
