@@ -39,3 +39,11 @@ def test_mail_has_text_and_html_parts(client, mailbox):
     assert "réinitialisation" in mail["Subject"]
     assert "/reinitialiser/" in mailbox.text(mail)
     assert '<a href="http://localhost/reinitialiser/' in mailbox.html(mail)
+
+
+def test_mail_renders_outside_a_request(app):
+    """A command or a background job renders mail with no signed-in user."""
+    from flask import render_template
+    with app.app_context():
+        text = render_template("auth/email/reset_password.txt", link="http://x/l", minutes=60)
+    assert "http://x/l" in text
