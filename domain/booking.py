@@ -152,7 +152,7 @@ def _monthly_state(activity, day, now):
     last = closes_at - datetime.timedelta(minutes=1)
     return EditState(
         False,
-        f"Les réservations de {month_fr(day.year, day.month)} ne sont plus modifiables "
+        f"Les réservations de {month_fr(day.year, day.month).lower()} ne sont plus modifiables "
         f"depuis le {date_fr(closes_at)} à 00h00 : la date limite était le {date_fr(last)} "
         f"à 23h59 (le 20 de chaque mois pour le mois suivant).",
         closes_at=closes_at)

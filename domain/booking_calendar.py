@@ -102,6 +102,19 @@ class Line:
         return next((m for m in self.modalites if m.id == modalite_id), None)
 
     @property
+    def chosen_days(self):
+        """[(DayStatus, modalité name, state)] of the days booked or changed in the range."""
+        states = {"b": "réservé", "p": "réservation en attente", "c": "annulation en attente"}
+        chosen = []
+        for status in self.days.values():
+            modalite_id = status.desired or status.booked
+            if modalite_id is not None:
+                modalite = self.modalite(modalite_id)
+                chosen.append((status, modalite.name if modalite else "",
+                               states.get(status.css(modalite_id), "")))
+        return chosen
+
+    @property
     def desired(self):
         """{date: modalité id} the server holds now (pending change, else booking)."""
         return {day: status.desired for day, status in self.days.items()

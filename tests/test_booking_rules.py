@@ -71,7 +71,7 @@ def test_20th_at_2359_is_open_and_21st_at_0000_is_closed(activity):
     closed = state(activity, day, paris("2026-12-21T00:00"))
     assert not closed.allowed
     assert closed.reason == (
-        "Les réservations de Janvier 2027 ne sont plus modifiables depuis le 21/12/2026 à "
+        "Les réservations de janvier 2027 ne sont plus modifiables depuis le 21/12/2026 à "
         "00h00 : la date limite était le 20/12/2026 à 23h59 (le 20 de chaque mois pour le "
         "mois suivant).")
     assert closed.closes_at == paris("2026-12-21T00:00")

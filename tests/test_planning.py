@@ -3,8 +3,8 @@
 The demo family 16122 (LENA) with `CL Maternel Mercredis` opened (as INSCRIPTION
 would) and the test "now" 26/11/2026 10:00: December is closed, January open.
 """
-import datetime
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -79,10 +79,18 @@ def test_a_closed_month_says_why_since_when_and_links_to_the_messagerie(client, 
     html = client.get("/planning/?du=2026-12-01").get_data(as_text=True)
     text = text_of(html)
     assert "MODIFIER" not in text
-    assert ("Les réservations de Décembre 2026 ne sont plus modifiables depuis le 21/11/2026 "
+    assert ("Les réservations de décembre 2026 ne sont plus modifiables depuis le 21/11/2026 "
             "à 00h00 : la date limite était le 20/11/2026 à 23h59") in text
     assert "Écrire au service" in text
-    assert re.search(r'href="/messagerie/[^"]*">Écrire au service</a>', html)
+    link = re.findall(r'href="(/messagerie/[^"]*)">Écrire au service</a>', html)
+    assert len(link) == 2  # Restauration and CL
+    query = parse_qs(urlsplit(link[1].replace("&amp;", "&")).query)
+    assert query["service"] == ["Centres de Loisirs"] and query["theme"] == ["Modifications"]
+    assert query["subject"] == ["Réservations Décembre 2026 - LENA - 2026/2027 - CL Maternel "
+                                "Mercredis"]
+    assert parse_qs(urlsplit(link[0].replace("&amp;", "&")).query)["service"] == \
+        ["ALAE - Restauration"]
+    assert client.get(link[1].replace("&amp;", "&")).status_code == 200
 
 
 def test_views_quinzaine_and_semaine_show_their_days(client, lena):
@@ -233,8 +241,7 @@ def test_toggle_without_javascript_redirects_back_to_the_edit_grid(client, lena)
 def test_valider_keeps_the_month_s_choice_and_redirects(client, lena):
     response = client.post("/planning/valider", data=grid_data(client, lena, JANUARY))
     assert response.status_code == 303
-    assert response.headers["Location"] == "/planning/?vue=mensuel&du=2027-01-01#ligne-" \
-        + line_key(lena, CL)
+    assert response.headers["Location"] == "/planning/?vue=mensuel&du=2027-01-01"
     assert [p.date for p in pending(lena)] == JANUARY
     page = text_of(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "vos choix (Janvier 2027) sont gardés" in page

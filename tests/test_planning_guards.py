@@ -54,7 +54,7 @@ def test_january_until_20_december_2359_paris(app, client, lena, now, open_):
         assert "Modifications possibles jusqu'au 20/12/2026 à 23h59." in text
         assert response.status_code == 303 and pending_count() == 1
     else:
-        assert ("Les réservations de Janvier 2027 ne sont plus modifiables depuis le "
+        assert ("Les réservations de janvier 2027 ne sont plus modifiables depuis le "
                 "21/12/2026 à 00h00") in text
         assert response.status_code == 422 and pending_count() == 0
         assert "ne sont plus modifiables" in text_of(response.get_data(as_text=True))

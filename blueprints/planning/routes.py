@@ -30,11 +30,12 @@ def refused_status(status):
     return 200 if is_htmx() else status
 
 
-def message_url(line):
+def message_url(line, period_label):
     """A link to write to the line's service, pre-filled when the messagerie can."""
     service = SERVICES.get(line.activity.category, "Centres de Loisirs")
     if "messagerie.new_message" in current_app.view_functions:
-        subject = f"Réservations {line.child.first_name} - {line.activity.full_label}"
+        subject = (f"Réservations {period_label} - {line.child.first_name} - "
+                   f"{line.activity.full_label}")
         return url_for("messagerie.new_message", service=service, theme="Modifications",
                        subject=subject)
     return url_for("messagerie.index")
@@ -63,9 +64,12 @@ def show(planning, edit_key=None, errors=None, ticked=None, day_form=None, statu
     line = next((ln for ln in planning.lines if ln.key == edit_key), None)
     if line is not None and day_form is None:
         day_form = DayForm(formdata=None)
+        free = [d for d, s in line.days.items() if s.changeable and s.desired is None]
+        day_form.jour.data = free[0].isoformat() if free else ""
     if day_form is not None and line is not None:
         day_form.set_choices(line, [d for d, s in line.days.items() if s.changeable])
-    context = dict(planning=planning, edit_key=edit_key, errors=errors, ticked=ticked,
+    note = session.pop("planning_note", None)
+    context = dict(planning=planning, edit_key=edit_key, errors=errors, ticked=ticked, note=note,
                    day_form=day_form, views=VIEWS, view_labels=VIEW_LABELS, line=line,
                    editing=line is not None, pending_count=planning.pending_count,
                    message_url=message_url, no_day_text=NO_DAY_TEXT, active_tab="planning")
@@ -79,6 +83,12 @@ def ensure_editable(line):
     """Refuse any change to a line that cannot be changed in the range (stale or forged)."""
     if not line.state.allowed:
         raise ChoiceError([line.state.reason])
+
+
+def keep_note(line, text):
+    """A message for the next page, shown in ``line``'s own box (where the page scrolls
+    to), unlike a flash at the top of the page."""
+    session["planning_note"] = {"key": line.key, "text": text}
 
 
 def edit_url(line, day_range):
@@ -141,8 +151,8 @@ def validate_month():
         return show(planning, line.key, error.messages, chosen, status=refused_status(422))
     flash(f"{line.child.first_name} – {line.activity.name} : vos choix ({day_range.label}) sont "
           "gardés. Cliquez sur « TERMINER LES MODIFICATIONS » pour les enregistrer.", "success")
-    return redirect(url_for("planning.index", vue=day_range.view, du=day_range.first,
-                            _anchor=f"ligne-{line.key}"), code=303)
+    return redirect(url_for("planning.index", vue=day_range.view, du=day_range.first),
+                    code=303)
 
 
 @bp.route("/cocher", methods=["POST"])
@@ -158,8 +168,8 @@ def tick_all():
     wanted = {d: modalite.id for d, s in line.days.items()
               if s.changeable and not s.full_for_child}
     changed = booking_changes.save_choices(current_user.family_id, line, wanted)
-    flash(f"{len(wanted)} jour(s) cochés pour « {modalite.name} » ({len(changed)} "
-          "changement(s)). Cliquez sur « VALIDER ».", "success")
+    keep_note(line, f"{len(wanted)} jour(s) cochés pour « {modalite.name} » ({len(changed)} "
+                    "changement(s)). Cliquez sur « VALIDER ».")
     return redirect(edit_url(line, day_range), code=303)
 
 
@@ -181,8 +191,8 @@ def choose_day():
             form.jour.errors = list(error.messages)
         else:
             name = line.modalite(wanted).name if wanted else "pas de réservation"
-            flash(f"{day_label(day)} ({date_fr(day)}) : {name} — gardé. Choisissez un autre "
-                  "jour ou cliquez sur « TERMINER LES MODIFICATIONS ».", "success")
+            keep_note(line, f"{day_label(day)} ({date_fr(day)}) : {name} — gardé. Choisissez "
+                            "un autre jour ou cliquez sur « TERMINER LES MODIFICATIONS ».")
             return redirect(edit_url(line, day_range), code=303)
     return show(planning, line.key, day_form=form, status=refused_status(422))
 
