@@ -1,5 +1,6 @@
 """Which days an activity runs: its weekdays, the school calendar and staff overrides."""
 import datetime
+from functools import lru_cache
 
 from domain.school_calendar import holiday_period, is_public_holiday
 from models import Activity, DayOverride
@@ -11,7 +12,12 @@ HOLIDAY_TIME = (Activity.CLV, Activity.BUS_VACANCES)
 
 def weekdays_of(activity):
     """The ISO weekdays (1 = Monday) ``activity`` runs on."""
-    return {int(x) for x in activity.weekdays.split(",") if x.strip()}
+    return _parse_weekdays(activity.weekdays)
+
+
+@lru_cache(maxsize=64)
+def _parse_weekdays(text):
+    return frozenset(int(x) for x in text.split(",") if x.strip())
 
 
 def day_overrides(activity, first, last):

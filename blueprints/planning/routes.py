@@ -20,11 +20,6 @@ def zone():
     return current_app.config["HOLIDAY_ZONE"]
 
 
-def wants_fragment():
-    """An htmx request for a part of the page (a boosted navigation wants the page)."""
-    return is_htmx() and request.headers.get("HX-Boosted") != "true"
-
-
 def refused_status(status):
     """``status`` for a plain request; 200 under htmx, which swaps only 2xx answers."""
     return 200 if is_htmx() else status
@@ -73,10 +68,8 @@ def show(planning, edit_key=None, errors=None, ticked=None, day_form=None, statu
                    day_form=day_form, views=VIEWS, view_labels=VIEW_LABELS, line=line,
                    editing=line is not None, pending_count=planning.pending_count,
                    message_url=message_url, no_day_text=NO_DAY_TEXT, active_tab="planning")
-    fragment = "planning/_line.html" if wants_fragment() and request.args.get("ligne") else None
-    response = render("planning/index.html", fragment or "planning/index.html", **context)
-    response.status_code = status
-    return response
+    fragment = "planning/_line.html" if request.args.get("ligne") else None
+    return render("planning/index.html", fragment, status=status, **context)
 
 
 def ensure_editable(line):
@@ -102,7 +95,7 @@ def index():
     day_range = request_range(request.args)
     key = request.args.get("ligne")
     editing = request.args.get("modifier") == "1"
-    if key and wants_fragment():
+    if key and is_htmx():
         planning, _ = one_line(key, day_range)
     else:
         planning = load_planning(current_user.family_id, day_range, clock.now(), zone())
