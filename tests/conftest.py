@@ -160,10 +160,16 @@ def _today(application):
 
 @pytest.fixture
 def db(app):
-    """A database connection inside an app context, for tests that query directly."""
-    with app.app_context():
-        with models.db.connection_context():
-            yield models.db
+    """A database connection for the test's own queries.
+
+    No app context is kept pushed: the test client's requests would share it, and
+    with it ``g`` (where Flask-WTF keeps the CSRF token). Tests that call code
+    needing the app push ``app.app_context()`` themselves.
+    """
+    models.db.connect(reuse_if_open=True)
+    yield models.db
+    if not models.db.is_closed():
+        models.db.close()
 
 
 @pytest.fixture

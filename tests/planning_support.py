@@ -3,7 +3,6 @@ import datetime
 import gzip
 import re
 
-import pytest
 
 import models
 from domain.accounts import new_session_token
@@ -22,17 +21,6 @@ HTMX = {"HX-Request": "true"}
 #: Lines a test family's children open, four per child (maternel).
 FOUR_LINES = ("Restauration Maternelle", CL, "Garderie Mercredi Scolaire",
               "CLV Élémentaire ou maternel Noël")
-
-
-@pytest.fixture
-def conn(app):
-    """A database connection for the test's own queries, WITHOUT an app context: under
-    the ``db`` fixture's app context every request of the test client would share one
-    ``g`` (and Flask-WTF keeps the CSRF token of the first request in ``g``)."""
-    models.db.connect(reuse_if_open=True)
-    yield models.db
-    if not models.db.is_closed():
-        models.db.close()
 
 
 def activity(name):

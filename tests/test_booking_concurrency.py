@@ -4,7 +4,6 @@ import threading
 
 import models
 from models import Booking, OutgoingEmail, PendingChange
-from tests.planning_support import conn  # noqa: F401  (fixture)
 from tests.planning_support import (CL, JANUARY, SANS, activity, modalite, new_family,
                                     page_token, sign_in, text_of)
 
@@ -12,7 +11,7 @@ RACERS = 50
 LAST_PLACE = JANUARY[1]  # the demo leaves one place on the 2nd Wednesday of January
 
 
-def test_fifty_families_commit_at_once_for_the_last_place(app, conn, mailbox):
+def test_fifty_families_commit_at_once_for_the_last_place(app, db, mailbox):
     cl, sans = activity(CL), modalite(CL, SANS)
     assert Booking.select().where((Booking.activity == cl)
                                   & (Booking.date == LAST_PLACE)).count() == 1  # of 2 places

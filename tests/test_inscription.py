@@ -6,25 +6,12 @@ import threading
 
 import pytest
 
-import models
 from domain import inscription
 from domain.opening import open_days
 from domain.school_calendar import holiday_period, is_public_holiday
 from models import (Activity, AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
                     QFDeclaration, SchoolYear)
 from tests.conftest import AuthActions
-
-
-@pytest.fixture
-def conn(app):
-    """A database connection for the test's own queries.
-
-    Not the ``db`` fixture: its app context would be shared by the test client's
-    requests, and Flask-WTF would then keep a CSRF token in ``g`` that the
-    sign-in has since dropped from the session.
-    """
-    with models.db.connection_context():
-        yield models.db
 
 
 LABEL_RE = re.compile(r"2026/2027 - ([^<]+?)\s*<")
@@ -78,7 +65,7 @@ def text(response):
 # --- What is offered ---------------------------------------------------------
 
 
-def test_lena_gets_the_maternel_and_everyone_lines_grouped_as_the_guide(client, auth, conn):
+def test_lena_gets_the_maternel_and_everyone_lines_grouped_as_the_guide(client, auth, db):
     auth.login("famille 16122")
     page = text(client.get("/inscription/"))
     lena = section(page, child("LENA"))
@@ -97,7 +84,7 @@ def test_lena_gets_the_maternel_and_everyone_lines_grouped_as_the_guide(client, 
     assert "ENREGISTRER" in lena
 
 
-def test_holiday_lines_with_nothing_left_are_not_offered(client, auth, conn):
+def test_holiday_lines_with_nothing_left_are_not_offered(client, auth, db):
     auth.login("famille 16122")
     lena = section(text(client.get("/inscription/")), child("LENA"))
     # Automne's booking window closed on 30/09; Noël's is open until 02/12, so its line
@@ -113,7 +100,7 @@ def test_holiday_lines_with_nothing_left_are_not_offered(client, auth, conn):
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 2
 
 
-def test_private_school_child_gets_only_lines_open_to_other_schools(client, auth, conn):
+def test_private_school_child_gets_only_lines_open_to_other_schools(client, auth, db):
     auth.login("famille 16124")
     tom = section(text(client.get("/inscription/")), child("TOM"))
     expected = {a.name for a in Activity.select().where(
@@ -126,7 +113,7 @@ def test_private_school_child_gets_only_lines_open_to_other_schools(client, auth
     assert "seuls les centres de loisirs et leurs bus" in tom
 
 
-def test_two_children_each_get_their_own_group(client, auth, conn):
+def test_two_children_each_get_their_own_group(client, auth, db):
     auth.login("famille 16123")
     page = text(client.get("/inscription/"))
     hugo, chloe = section(page, child("HUGO")), section(page, child("CHLOE"))
@@ -142,7 +129,7 @@ def test_two_children_each_get_their_own_group(client, auth, conn):
 # --- Opening lines -----------------------------------------------------------
 
 
-def test_enregistrer_opens_and_validates_the_line(client, auth, conn):
+def test_enregistrer_opens_and_validates_the_line(client, auth, db):
     auth.login("famille 16122")
     lena, cl = child("LENA"), activity("CL Maternel Mercredis")
     response = enrol(client, auth, lena, cl)
@@ -161,7 +148,7 @@ def test_enregistrer_opens_and_validates_the_line(client, auth, conn):
     assert "LENA DUPONT : 2026/2027 - CL Maternel Mercredis ouverte" == log.details
 
 
-def test_several_lines_at_once(client, auth, conn):
+def test_several_lines_at_once(client, auth, db):
     auth.login("famille 16122")
     lena = child("LENA")
     names = ["Garderie Mercredi Scolaire", "CL Maternel Mercredis", "Mercredi bus CL"]
@@ -174,7 +161,7 @@ def test_several_lines_at_once(client, auth, conn):
 
 @pytest.mark.parametrize("name, weekdays", [("ALAE Soir 1", {0, 1, 3, 4}),
                                              ("ALAE Matin", {0, 1, 2, 3, 4})])
-def test_alae_line_books_every_open_school_day_from_its_start(client, auth, conn, name, weekdays):
+def test_alae_line_books_every_open_school_day_from_its_start(client, auth, db, name, weekdays):
     auth.login("famille 16122")
     lena, alae = child("LENA"), activity(name)
     year = SchoolYear.get()
@@ -203,7 +190,7 @@ def test_alae_line_books_every_open_school_day_from_its_start(client, auth, conn
     assert f"{len(days)} jours réservés du 04/01/2027 au 02/07/2027" in log.details
 
 
-def test_alae_price_follows_the_familys_bracket(client, auth, conn):
+def test_alae_price_follows_the_familys_bracket(client, auth, db):
     auth.login("famille 16123")
     hugo, soir2 = child("HUGO"), activity("ALAE Soir 2")
     assert enrol(client, auth, hugo, soir2).status_code == 303
@@ -212,7 +199,7 @@ def test_alae_price_follows_the_familys_bracket(client, auth, conn):
     assert prices == {110}  # QF 650: bracket 1
 
 
-def test_alae_price_is_the_highest_without_a_validated_quotient(client, auth, conn):
+def test_alae_price_is_the_highest_without_a_validated_quotient(client, auth, db):
     QFDeclaration.update(status=QFDeclaration.REFUSED).execute()
     auth.login("famille 16122")
     lena, soir2 = child("LENA"), activity("ALAE Soir 2")
@@ -221,7 +208,7 @@ def test_alae_price_is_the_highest_without_a_validated_quotient(client, auth, co
     assert prices == {210}
 
 
-def test_alae_opening_keeps_days_already_booked(client, auth, conn):
+def test_alae_opening_keeps_days_already_booked(client, auth, db):
     lena, matin = child("LENA"), activity("ALAE Matin")
     day = datetime.date(2027, 1, 5)
     Booking.create(child=lena, activity=matin, modalite=matin.modalites.get(), date=day,
@@ -237,7 +224,7 @@ def test_alae_opening_keeps_days_already_booked(client, auth, conn):
 # --- Double submit -----------------------------------------------------------
 
 
-def test_double_submit_opens_the_line_once(client, auth, conn):
+def test_double_submit_opens_the_line_once(client, auth, db):
     auth.login("famille 16122")
     lena, soir = child("LENA"), activity("ALAE Soir 1")
     assert enrol(client, auth, lena, soir).status_code == 303
@@ -270,7 +257,7 @@ def test_line_opened_meanwhile_by_another_request_is_skipped(db, monkeypatch):
     assert Booking.select().where(Booking.child == lena).count() == 0
 
 
-def test_simultaneous_submits_open_the_line_once(app, conn):
+def test_simultaneous_submits_open_the_line_once(app, db):
     """Eight clients post the same ALAE line at once: one enrolment, one year of bookings."""
     lena, soir = child("LENA"), activity("ALAE Soir 1")
     clients = []
@@ -306,7 +293,7 @@ def test_simultaneous_submits_open_the_line_once(app, conn):
 # --- Read-only: outside the period, dossier not validated ---------------------
 
 
-def test_outside_any_period_the_tab_is_read_only(app, client, auth, conn):
+def test_outside_any_period_the_tab_is_read_only(app, client, auth, db):
     app.config["PORTAIL_TODAY"] = "2027-06-21T00:00"  # a line would start in August: too late
     auth.login("famille 16122")
     page = text(client.get("/inscription/"))
@@ -330,7 +317,7 @@ def test_outside_any_period_the_tab_is_read_only(app, client, auth, conn):
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 1
 
 
-def test_the_last_minute_of_the_20th_is_still_open_in_june(app, client, auth, conn):
+def test_the_last_minute_of_the_20th_is_still_open_in_june(app, client, auth, db):
     app.config["PORTAIL_TODAY"] = "2027-06-20T23:59"
     auth.login("famille 16122")
     page = text(client.get("/inscription/"))
@@ -341,7 +328,7 @@ def test_the_last_minute_of_the_20th_is_still_open_in_june(app, client, auth, co
     assert days == [datetime.date(2027, 7, 1), datetime.date(2027, 7, 2)]
 
 
-def test_unvalidated_dossier_is_read_only_and_points_to_mon_dossier(client, auth, conn):
+def test_unvalidated_dossier_is_read_only_and_points_to_mon_dossier(client, auth, db):
     auth.login("famille 16124")
     page = text(client.get("/inscription/"))
     assert "Votre dossier famille n'est pas encore validé pour l'année scolaire 2026/2027" in page
@@ -354,7 +341,7 @@ def test_unvalidated_dossier_is_read_only_and_points_to_mon_dossier(client, auth
     assert Enrolment.select().where(Enrolment.child == tom).count() == 0
 
 
-def test_pending_dossier_is_not_enough(client, auth, conn):
+def test_pending_dossier_is_not_enough(client, auth, db):
     family = Family.get(Family.account_number == 16122)
     DossierValidation.update(status=DossierValidation.PENDING).where(
         DossierValidation.family == family).execute()
@@ -386,7 +373,7 @@ def _counts():
     (["0x1"], "Cette activité n'existe pas"),
     ([], "Cochez au moins une activité à ouvrir."),
 ])
-def test_forged_ids_are_refused_with_a_french_message(client, auth, conn, raw, message):
+def test_forged_ids_are_refused_with_a_french_message(client, auth, db, raw, message):
     auth.login("famille 16122")
     before = _counts()
     response = enrol(client, auth, child("LENA"), raw=raw)
@@ -401,7 +388,7 @@ def test_forged_ids_are_refused_with_a_french_message(client, auth, conn, raw, m
     ("CL Élémentaire Mercredis", "elle est réservée aux enfants d'élémentaire"),
     ("Restauration Élémentaire", "elle est réservée aux enfants d'élémentaire"),
 ])
-def test_a_line_that_does_not_fit_the_child_is_refused(client, auth, conn, name, reason):
+def test_a_line_that_does_not_fit_the_child_is_refused(client, auth, db, name, reason):
     auth.login("famille 16122")
     before = _counts()
     # A valid line ticked with it is not opened either: all or nothing.
@@ -414,7 +401,7 @@ def test_a_line_that_does_not_fit_the_child_is_refused(client, auth, conn, name,
     _nothing_changed(before)
 
 
-def test_a_public_school_line_is_refused_to_a_private_school_child(client, auth, conn):
+def test_a_public_school_line_is_refused_to_a_private_school_child(client, auth, db):
     family = Family.get(Family.account_number == 16124)
     DossierValidation.create(family=family, school_year=SchoolYear.get(),
                              status=DossierValidation.VALIDATED)
@@ -427,7 +414,7 @@ def test_a_public_school_line_is_refused_to_a_private_school_child(client, auth,
         .status_code == 303
 
 
-def test_an_activity_of_another_school_year_is_refused(client, auth, conn):
+def test_an_activity_of_another_school_year_is_refused(client, auth, db):
     old = SchoolYear.create(label="2025/2026", start_date=datetime.date(2025, 9, 1),
                             end_date=datetime.date(2026, 7, 3))
     old_cl = Activity.create(school_year=old, name="CL Maternel Mercredis",
@@ -442,7 +429,7 @@ def test_an_activity_of_another_school_year_is_refused(client, auth, conn):
     _nothing_changed(before)
 
 
-def test_another_familys_child_is_404(client, auth, conn):
+def test_another_familys_child_is_404(client, auth, db):
     auth.login("famille 16122")
     before = _counts()
     hugo = child("HUGO")
@@ -456,7 +443,7 @@ def test_another_familys_child_is_404(client, auth, conn):
     _nothing_changed(before)
 
 
-def test_post_without_csrf_is_refused(client, auth, conn):
+def test_post_without_csrf_is_refused(client, auth, db):
     auth.login("famille 16122")
     lena = child("LENA")
     response = client.post(f"/inscription/enfant/{lena.id}",
@@ -465,7 +452,7 @@ def test_post_without_csrf_is_refused(client, auth, conn):
     assert Enrolment.select().where(Enrolment.child == lena).count() == 1
 
 
-def test_get_on_the_form_url_is_not_allowed(client, auth, conn):
+def test_get_on_the_form_url_is_not_allowed(client, auth, db):
     auth.login("famille 16122")
     assert client.get(f"/inscription/enfant/{child('LENA').id}").status_code == 405
 
@@ -497,7 +484,7 @@ class QueryLog:
         self.logger.setLevel(self.level)
 
 
-def test_the_page_runs_as_many_queries_for_two_children_as_for_one(client, auth, conn):
+def test_the_page_runs_as_many_queries_for_two_children_as_for_one(client, auth, db):
     auth.login("famille 16122")
     with QueryLog() as one_child:
         client.get("/inscription/")
@@ -508,7 +495,7 @@ def test_the_page_runs_as_many_queries_for_two_children_as_for_one(client, auth,
     assert len(one_child.statements) == len(two_children.statements) <= 10
 
 
-def test_alae_opening_inserts_the_year_in_one_statement(client, auth, conn):
+def test_alae_opening_inserts_the_year_in_one_statement(client, auth, db):
     auth.login("famille 16122")
     token, lena, matin = auth.csrf("/inscription/"), child("LENA"), activity("ALAE Matin")
     with QueryLog() as log:

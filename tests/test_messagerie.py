@@ -12,7 +12,6 @@ from domain.mail import deliver_pending
 from domain.pdf import simple_document
 from models import (DossierValidation, Family, Message, MessageAttachment, MessageThread,
                     OutgoingEmail, StoredFile)
-from tests.conftest import csrf_from
 
 SIX_MO = 6 * 1024 * 1024
 ACTUALISATION = "Actualisation Dossier Famille"

@@ -10,13 +10,12 @@ import pytest
 
 from models import Booking, OutgoingEmail, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import conn  # noqa: F401  (fixture)
 from tests.planning_support import (AVEC, CL, HTMX, JANUARY, SANS, activity, child, enrol,
                                     line_key, modalite, page_token, text_of, token)
 
 
 @pytest.fixture
-def lena(conn, client, auth):
+def lena(db, client, auth):
     """Signed in as family 16122, LENA's CL Maternel Mercredis line open."""
     kid = child("LENA")
     enrol(kid, CL)
@@ -348,7 +347,7 @@ def test_terminer_sends_no_email_when_nothing_is_pending(client, lena, mailbox):
     assert mailbox.messages == [] and OutgoingEmail.select().count() == 0
 
 
-def test_prices_follow_the_family_s_validated_bracket(client, auth, conn):
+def test_prices_follow_the_family_s_validated_bracket(client, auth, db):
     """Family 16124 has no validated QF: the highest bracket (6,50 €) applies."""
     tom = child("TOM")
     enrol(tom, "CL Élémentaire Mercredis")

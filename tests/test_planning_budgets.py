@@ -12,7 +12,6 @@ import re
 import pytest
 
 from models import Booking, Child, Enrolment, Modalite, PendingChange
-from tests.planning_support import conn  # noqa: F401  (fixture)
 from tests.planning_support import (FOUR_LINES, HTMX, QueryCounter, activity, gzipped_size,
                                     line_key, new_family, page_token, sign_in, token)
 
@@ -64,12 +63,12 @@ def counted(call):
 
 
 @pytest.fixture
-def small(app, conn):
+def small(app, db):
     return family_client(app, 90001, 1, 1)
 
 
 @pytest.fixture
-def large(app, conn):
+def large(app, db):
     return family_client(app, 90002, 4, 4)
 
 
@@ -144,7 +143,7 @@ def test_calendar_html_fits_14_kb_gzipped_and_the_first_load_35_kb_in_4_requests
     assert total <= 35 * 1024, total
 
 
-def test_the_demo_family_page_and_edit_grid_fit_too(client, auth, conn):
+def test_the_demo_family_page_and_edit_grid_fit_too(client, auth, db):
     auth.login("famille 16122")
     assert gzipped_size(client.get(PAGE).get_data()) <= 14 * 1024
     lena_key = client.get(PAGE).get_data(as_text=True).split('id="ligne-')[1].split('"')[0]

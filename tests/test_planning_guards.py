@@ -4,7 +4,6 @@ families, replays and expired sessions. Each refusal says why and changes nothin
 import pytest
 
 from models import Booking, DayOverride, OutgoingEmail, PendingChange, User
-from tests.planning_support import conn  # noqa: F401  (fixture)
 from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, enrol, line_key,
                                     modalite, new_family, page_token, sign_in, text_of, token)
 
@@ -12,7 +11,7 @@ NOEL = "CLV Élémentaire ou maternel Noël"
 
 
 @pytest.fixture
-def lena(conn, client, auth):
+def lena(db, client, auth):
     kid = child("LENA")
     enrol(kid, CL)
     auth.login("famille 16122")
@@ -233,7 +232,7 @@ def test_phone_form_refuses_a_closed_day_and_another_activity_s_modalite(client,
     assert pending_count() == 0
 
 
-def test_alae_lines_are_read_only_here(client, auth, conn):
+def test_alae_lines_are_read_only_here(client, auth, db):
     auth.login("famille 16123")
     hugo = child("HUGO")
     text = text_of(client.get("/planning/?du=2027-01-01").get_data(as_text=True))
