@@ -317,3 +317,11 @@ def browser_login(page, server, who="famille 16122"):
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_load_state()
+
+
+def axe_violations(page):
+    """axe-core's WCAG 2.1 A/AA violations on ``page``: (rule, help, first targets)."""
+    from axe_playwright_python.sync_playwright import Axe
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
+    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"]]

@@ -3,6 +3,7 @@ import datetime
 import gzip
 import re
 
+import pytest
 
 import models
 from domain.accounts import new_session_token
@@ -129,3 +130,12 @@ def text_of(html):
     import html as html_module
     text = re.sub(r"<[^>]+>", " ", html)
     return re.sub(r"\s+", " ", html_module.unescape(text)).replace("\u00a0", " ").strip()
+
+
+@pytest.fixture
+def lena(db, client, auth):
+    """Signed in as family 16122, LENA's CL Maternel Mercredis line open."""
+    kid = child("LENA")
+    enrol(kid, CL)
+    auth.login("famille 16122")
+    return kid

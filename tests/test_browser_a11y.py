@@ -1,16 +1,9 @@
 """Accessibility (RGAA): axe-core finds no violation on the shell's pages, phone and desktop."""
 import pytest
 
-from tests.conftest import browser_login
+from tests.conftest import axe_violations, browser_login
 
 pytestmark = pytest.mark.browser
-
-
-def axe_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]]
 
 
 def test_sign_in_page_has_no_axe_violation(page, live_server):

@@ -6,27 +6,10 @@ import pytest
 import models
 from domain.pdf import simple_document
 from models import Child, Guardian, QFDeclaration
-from tests.conftest import SCREENSHOT_DIR, browser_login
+from tests.conftest import axe_violations, browser_login, screenshot
 
-
-def screenshot(page, name):
-    """Like conftest's, with the caret left alone: Playwright hides it with an injected
-    <style>, which the strict CSP blocks and reports (sometimes late), so a later
-    ``page.csp_errors == []`` would fail for a reason not the page's."""
-    import os
-    os.makedirs(SCREENSHOT_DIR, exist_ok=True)
-    path = os.path.join(SCREENSHOT_DIR, f"{name}-{page.device}.png")
-    page.screenshot(path=path, full_page=True, caret="initial")
-    return path
 
 pytestmark = pytest.mark.browser
-
-
-def axe_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]]
 
 
 def query(server, function):

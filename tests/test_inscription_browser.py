@@ -62,7 +62,7 @@ def test_works_without_javascript(page_without_js, live_server):
 
 
 def test_enregistrer_without_a_tick_says_so_next_to_the_lines(page, live_server):
-    from tests.test_browser_a11y import axe_violations
+    from tests.conftest import axe_violations
     browser_login(page, live_server, "famille 16122")
     page.goto(live_server.url + "/inscription/")
     assert axe_violations(page) == []

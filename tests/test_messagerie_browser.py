@@ -6,7 +6,7 @@ from PIL import Image
 
 from domain.pdf import simple_document
 from tests.conftest import browser_login, screenshot
-from tests.test_browser_a11y import axe_violations
+from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 

@@ -6,21 +6,13 @@ would) and the test "now" 26/11/2026 10:00: December is closed, January open.
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 
 from models import Booking, OutgoingEmail, PendingChange
 from tests.conftest import MailBox
+from tests.planning_support import lena  # noqa: F401  (fixture)
 from tests.planning_support import (AVEC, CL, HTMX, JANUARY, SANS, activity, child, enrol,
                                     line_key, modalite, page_token, text_of, token)
 
-
-@pytest.fixture
-def lena(db, client, auth):
-    """Signed in as family 16122, LENA's CL Maternel Mercredis line open."""
-    kid = child("LENA")
-    enrol(kid, CL)
-    auth.login("famille 16122")
-    return kid
 
 
 def grid_data(client, kid, days, name=SANS, **extra):

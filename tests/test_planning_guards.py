@@ -4,18 +4,12 @@ families, replays and expired sessions. Each refusal says why and changes nothin
 import pytest
 
 from models import Booking, DayOverride, OutgoingEmail, PendingChange, User
+from tests.planning_support import lena  # noqa: F401  (fixture)
 from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, enrol, line_key,
                                     modalite, new_family, page_token, sign_in, text_of, token)
 
 NOEL = "CLV Élémentaire ou maternel Noël"
 
-
-@pytest.fixture
-def lena(db, client, auth):
-    kid = child("LENA")
-    enrol(kid, CL)
-    auth.login("famille 16122")
-    return kid
 
 
 def post_days(client, kid, tokens, path="/planning/valider", activity_name=CL, du="2027-01-01",
