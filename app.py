@@ -4,6 +4,7 @@ import secrets
 
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 import models
 from config import Config
@@ -32,6 +33,8 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     formats.register(app)
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Before the blueprints: their <int:...> rules are bound to it when registered.
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     from blueprints import register_blueprints
     register_blueprints(app)
@@ -42,6 +45,15 @@ def create_app(test_config=None):
     import commands
     commands.register(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` limited to what a database id can be: a larger number is a 404,
+    not a 500 (SQLite refuses integers past 64 bits)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _ensure_secret_key(app):

@@ -1,0 +1,41 @@
+"""Forged input found in review: never a 500, never another family's data."""
+import pytest
+
+#: An id past SQLite's 64-bit INTEGER (and PostgreSQL's bigint).
+HUGE_ID = "99999999999999999999"
+
+FAMILY_GETS = ["/mon-dossier/enfants/{}", "/mon-dossier/enfants/{}/fiche-sanitaire",
+               "/mon-dossier/enfants/{}/droit-image", "/mon-dossier/documents/{}",
+               "/mon-dossier/quotient/{}/attestation", "/messagerie/fil/{}",
+               "/messagerie/piece-jointe/{}"]
+FAMILY_POSTS = ["/mon-dossier/enfants/{}/vaccins", "/mon-dossier/enfants/1/vaccins/{}/supprimer",
+                "/mon-dossier/personnes-autorisees/{}/supprimer", "/messagerie/fil/{}/repondre",
+                "/inscription/enfant/{}", "/planning/retirer/{}"]
+
+
+@pytest.mark.parametrize("path", FAMILY_GETS)
+def test_huge_id_in_a_family_url_is_404(client, auth, path):
+    auth.login()
+    response = client.get(path.format(HUGE_ID))
+    assert response.status_code == 404
+    assert "Page introuvable" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", FAMILY_POSTS)
+def test_huge_id_in_a_family_post_is_404(client, auth, path):
+    auth.login()
+    token = auth.csrf("/mon-dossier/personnes-autorisees")
+    response = client.post(path.format(HUGE_ID), data={"csrf_token": token, "body": "Bonjour"})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("method, path", [("get", "/agents/messages/{}"),
+                                          ("get", "/agents/messages/piece-jointe/{}"),
+                                          ("post", "/agents/messages/{}/repondre")])
+def test_huge_id_in_a_staff_url_is_404(client, auth, method, path):
+    auth.login("agent")
+    token = auth.csrf("/agents/messages/")
+    response = getattr(client, method)(path.format(HUGE_ID),
+                                       data={"csrf_token": token, "body": "Bonjour"})
+    assert response.status_code == 404
+
