@@ -5,6 +5,7 @@ and hands it to a background thread (or sends inline when ``MAIL_ASYNC`` is
 off, as in tests). A failure is logged and kept; the next send, or
 ``flask --app app send-mail``, retries it.
 """
+import re
 import threading
 
 from flask import current_app, render_template
@@ -18,6 +19,9 @@ MAX_ATTEMPTS = 10
 
 def send_email(recipient, subject, template, **context):
     """Queue the mail rendered from ``template``.txt/.html and start its delivery."""
+    # A subject on one line: a line break typed by a user (a forged message subject)
+    # would inject headers, and Flask-Mail would refuse the mail on every retry.
+    subject = re.sub(r"\s*[\r\n]+\s*", " ", subject)
     text = render_template(f"{template}.txt", **context)
     html = render_template(f"{template}.html", **context)
     email = OutgoingEmail.create(recipient=recipient, subject=subject,

@@ -39,3 +39,20 @@ def test_huge_id_in_a_staff_url_is_404(client, auth, method, path):
                                        data={"csrf_token": token, "body": "Bonjour"})
     assert response.status_code == 404
 
+
+def test_a_forged_subject_with_line_breaks_injects_no_header_and_blocks_no_mail(
+        client, auth, mailbox):
+    from models import OutgoingEmail
+    auth.login("famille 16122")
+    token = auth.csrf("/messagerie/envoyer")
+    response = client.post("/messagerie/envoyer", data={
+        "csrf_token": token, "service": "Centres de Loisirs", "theme": "Modifications",
+        "subject": "Mercredi\r\nBcc: pirate@example.net", "body": "Bonjour",
+        "confirm_by_email": "y"}, content_type="multipart/form-data")
+    assert response.status_code == 303
+    [mail] = mailbox.to("famille.dupont@example.org")
+    assert mail["Subject"] == ("Portail Famille : confirmation de votre message "
+                               "« Mercredi Bcc: pirate@example.net »")
+    assert mail["Bcc"] is None
+    assert mailbox.to("pirate@example.net") == []
+    assert OutgoingEmail.select().where(OutgoingEmail.sent_at.is_null()).count() == 0
