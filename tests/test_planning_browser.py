@@ -9,7 +9,7 @@ import pytest
 import models
 from tests.conftest import MailBox, browser_login, screenshot
 from tests.planning_support import CL, SANS, child, enrol
-from tests.test_browser_a11y import axe_violations
+from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 
