@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test demo migrate clean
+.PHONY: run test bench demo migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(VENV)/.installed
 ## test: install the test needs and run every test
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: the calendar benchmark (prints figures; not a test)
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/calendar.py
 
 demo: $(VENV)/.installed
 	$(BIN)/flask --app app demo
