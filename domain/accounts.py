@@ -8,12 +8,16 @@ from domain.passwords import hash_password
 from models import Family, Guardian, User, utcnow
 
 RESET_SALT = "password-reset"
+MAX_ACCOUNT_NUMBER = 2**31 - 1  # Family.account_number is a 32-bit integer column
 
 
 def find_user(identifier):
     """The active user whose account number or email is ``identifier``, or None."""
     identifier = identifier.strip()
-    if identifier.isdigit():
+    # ASCII digits only: int() would read "١٦١٢٢" as 16122 and fail on "²".
+    if identifier.isascii() and identifier.isdigit():
+        if int(identifier) > MAX_ACCOUNT_NUMBER:  # past what the column holds
+            return None
         family = Family.get_or_none(Family.account_number == int(identifier))
         if family is None:
             return None

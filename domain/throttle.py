@@ -18,7 +18,12 @@ MAX_DELAY = datetime.timedelta(hours=1)
 
 
 def normalize(identifier):
-    return identifier.strip().lower()[:200]
+    """The key failures are counted under: one per account, however it is spelled
+    (``016122`` is account 16122, so leading zeros cannot dodge the count)."""
+    key = identifier.strip().lower()
+    if key.isascii() and key.isdigit():
+        key = key.lstrip("0") or "0"
+    return key[:200]
 
 
 def _row(identifier):

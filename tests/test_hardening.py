@@ -56,3 +56,39 @@ def test_a_forged_subject_with_line_breaks_injects_no_header_and_blocks_no_mail(
     assert mail["Bcc"] is None
     assert mailbox.to("pirate@example.net") == []
     assert OutgoingEmail.select().where(OutgoingEmail.sent_at.is_null()).count() == 0
+
+
+@pytest.mark.parametrize("identifier", ["²", "١٦١٢٢", HUGE_ID])
+def test_odd_digits_as_an_account_number_are_wrong_credentials(client, identifier):
+    from tests.conftest import csrf_from
+    token = csrf_from(client.get("/connexion").get_data(as_text=True))
+    response = client.post("/connexion", data={"identifier": identifier,
+                                               "password": "famille-lena-16122",
+                                               "csrf_token": token})
+    assert response.status_code == 401
+    assert "N° de compte, email ou mot de passe incorrect." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("identifier", ["²", HUGE_ID])
+def test_odd_digits_in_forgotten_password_get_the_usual_answer(client, mailbox, identifier):
+    from tests.conftest import csrf_from
+    token = csrf_from(client.get("/mot-de-passe-oublie").get_data(as_text=True))
+    response = client.post("/mot-de-passe-oublie", data={"identifier": identifier,
+                                                         "csrf_token": token})
+    assert response.status_code == 200
+    assert mailbox.messages == []
+
+
+@pytest.mark.parametrize("variant", ["016122", "0000016122", " 16122 "])
+def test_the_sign_in_throttle_is_per_account_not_per_spelling(client, variant):
+    from tests.conftest import csrf_from
+    token = csrf_from(client.get("/connexion").get_data(as_text=True))
+    for _ in range(5):
+        client.post("/connexion", data={"identifier": "16122", "password": "mauvais",
+                                        "csrf_token": token})
+    response = client.post("/connexion", data={"identifier": variant,
+                                               "password": "famille-lena-16122",
+                                               "csrf_token": token})
+    assert response.status_code == 401
+    assert "Trop de tentatives de connexion ont échoué." in response.get_data(as_text=True)
+
