@@ -83,7 +83,8 @@ def update_coordonnees(family, address, postal_code, city, guardian_changes):
             if guardian.family_id != family.id:
                 raise ValueError("guardian of another family")
             for name in GUARDIAN_EDITABLE:
-                if name in values:
+                # None: the field was not posted (a forged entry), so nothing changes.
+                if values.get(name) is not None:
                     setattr(guardian, name, values[name].strip())
             guardian.save()
 

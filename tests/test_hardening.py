@@ -92,3 +92,29 @@ def test_the_sign_in_throttle_is_per_account_not_per_spelling(client, variant):
     assert response.status_code == 401
     assert "Trop de tentatives de connexion ont échoué." in response.get_data(as_text=True)
 
+
+def test_a_forged_guardian_index_in_coordonnees_is_no_500(client, auth):
+    from models import Guardian
+    auth.login()
+    token = auth.csrf("/mon-dossier/coordonnees")
+    before = [(g.phone_mobile, g.profession) for g in
+              Guardian.select().where(Guardian.family == 1).order_by(Guardian.id)]
+    response = client.post("/mon-dossier/coordonnees", data={
+        "csrf_token": token, "address": "12 rue des Écoles", "postal_code": "31000",
+        "city": "Saint-Exemple", "guardians-2-phone_mobile": "06 12 34 56 78"})
+    assert response.status_code in (200, 303)
+    after = [(g.phone_mobile, g.profession) for g in
+             Guardian.select().where(Guardian.family == 1).order_by(Guardian.id)]
+    assert after == before
+
+
+def test_a_postal_code_in_other_digits_is_refused_next_to_its_field(client, auth):
+    from models import Family
+    auth.login()
+    token = auth.csrf("/mon-dossier/coordonnees")
+    response = client.post("/mon-dossier/coordonnees", data={
+        "csrf_token": token, "address": "12 rue des Écoles", "postal_code": "٣١٠٠٠",
+        "city": "Saint-Exemple"})
+    assert response.status_code == 200
+    assert "Le code postal compte 5 chiffres." in response.get_data(as_text=True)
+    assert Family.get(Family.account_number == 16122).postal_code == "31000"

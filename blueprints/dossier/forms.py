@@ -50,7 +50,7 @@ class CoordonneesForm(FlaskForm):
                                       Length(max=200, message="200 caractères au plus.")],
                           render_kw={"autocomplete": "street-address"})
     postal_code = StringField("Code postal", [DataRequired("Indiquez le code postal."),
-                                              Regexp(r"^\s*\d{5}\s*$",
+                                              Regexp(r"^\s*[0-9]{5}\s*$",
                                                      message="Le code postal compte 5 chiffres.")],
                               render_kw={"autocomplete": "postal-code", "inputmode": "numeric"})
     city = StringField("Ville", [DataRequired("Indiquez la ville."),
