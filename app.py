@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 import models
 from config import Config
 from domain import formats
+from domain.school_calendar import CalendarDataMissing
 from extensions import csrf, login_manager, mail
 
 CONTENT_SECURITY_POLICY = (
@@ -122,6 +123,13 @@ def _register_error_pages(app):
     def too_large(error):
         return error_page(413, "Fichiers trop volumineux",
                           "Les fichiers envoyés dépassent la taille permise (6 Mo chacun).")
+
+    @app.errorhandler(CalendarDataMissing)
+    def calendar_missing(error):
+        app.logger.error("%s", error)
+        return error_page(503, "Calendrier indisponible",
+                          f"Le calendrier scolaire de {error.year} n'est pas encore connu du "
+                          "portail. Réessayez plus tard ou écrivez au service.")
 
     @app.errorhandler(500)
     def server_error(error):

@@ -31,6 +31,18 @@ def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+#: The largest id of an "integer" column on PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw):
+    """The row id written in ``raw`` (ASCII digits, within the column's range), or None."""
+    raw = (raw or "").strip()
+    if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
+        return int(raw)
+    return None
+
+
 def init_database(url):
     """Bind ``db`` to the database named by ``url`` (sqlite:/// or postgresql://)."""
     if url.startswith("sqlite"):

@@ -19,6 +19,7 @@ from domain.booking import (DayStatus, EditState, add_months, day_edit_state, ed
 from domain.clock import PARIS
 from domain.formats import date_fr, month_fr
 from domain.opening import open_days
+from domain.school_calendar import is_covered
 from models import (Activity, Booking, BookingWindow, Child, DayOverride, Enrolment, Family,
                     Modalite, PendingChange, SchoolYear)
 
@@ -74,7 +75,7 @@ def parse_range(view, start, today):
         day = datetime.date.fromisoformat(start or "")
     except ValueError:
         day = today
-    if not 2000 <= day.year <= 2100:
+    if not is_covered(day.year):  # outside the holiday data: back to today
         day = today
     return display_range(view if view in VIEWS else "mensuel", day)
 

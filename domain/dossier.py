@@ -72,11 +72,15 @@ def is_dossier_validated(family, school_year):
 def actualisation_submitted(family, school_year, theme):
     """The family sent its actualisation message: the dossier waits for staff validation.
 
-    Called by the messagerie when a message goes to ``ACTUALISATION_SERVICE``.
+    Called by the messagerie when a message goes to ``ACTUALISATION_SERVICE``. A dossier
+    already validated for the year stays validated (a later message, say a forgotten
+    document, must not close the family's inscriptions until staff look again).
     """
     validation = dossier_validation(family, school_year)
     if validation is None:
         validation = DossierValidation(family=family, school_year=school_year)
+    elif validation.status == DossierValidation.VALIDATED:
+        return validation
     validation.status = DossierValidation.PENDING
     validation.theme = theme
     validation.submitted_at = utcnow()

@@ -29,7 +29,7 @@ from domain.formats import date_fr, euros
 from domain.opening import open_days
 from domain.pricing import family_bracket, prices_for
 from models import (Activity, AuditLog, Booking, BookingWindow, Child, Commune, Enrolment,
-                    Modalite, SchoolYear, db)
+                    Modalite, SchoolYear, db, parse_id)
 
 MAIN_PERIOD_OPENS = (3, 10)    # 10 March
 MAIN_PERIOD_CLOSES = (8, 20)   # 20 August
@@ -49,8 +49,6 @@ SCHOOL_TYPE_LABELS = {
     Child.SCHOOL_OUTSIDE: "école extérieure à la commune",
 }
 
-# Ids beyond a 32-bit integer would overflow PostgreSQL's "integer" column.
-MAX_ID = 2**31 - 1
 
 Line = namedtuple("Line", "activity enrolment ended")
 LineGroup = namedtuple("LineGroup", "title service lines")
@@ -225,12 +223,12 @@ def chosen_activities(child, raw_ids, school_year):
     """The activities behind the submitted ids, each checked; raises InscriptionRefused."""
     ids = []
     for raw in raw_ids:
-        raw = (raw or "").strip()
-        if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+        activity_id = parse_id(raw)
+        if activity_id is None:
             raise InscriptionRefused("Cette activité n'existe pas : rechargez la page et "
                                      "recommencez.")
-        if int(raw) not in ids:
-            ids.append(int(raw))
+        if activity_id not in ids:
+            ids.append(activity_id)
     if not ids:
         raise InscriptionRefused("Cochez au moins une activité à ouvrir.")
     found = {a.id: a for a in Activity.select(Activity, SchoolYear).join(SchoolYear)

@@ -6,6 +6,7 @@ off, as in tests). A failure is logged and kept; the next send, or
 ``flask --app app send-mail``, retries it.
 """
 import re
+import smtplib
 import threading
 
 from flask import current_app, render_template
@@ -15,6 +16,9 @@ from models import OutgoingEmail, db, utcnow
 
 mail = Mail()
 MAX_ATTEMPTS = 10
+#: Failures of one message, not of the server: the next mails may still go.
+MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
+                  smtplib.SMTPDataError, ValueError)
 
 
 def send_email(recipient, subject, template, **context):
@@ -56,13 +60,15 @@ def deliver_pending():
                               body=email.body_text, html=email.body_html)
             try:
                 mail.send(message)
-            except Exception as error:  # the mail server may be down: keep and retry later
+            except Exception as error:  # keep it and retry later
                 current_app.logger.warning("Mail %s to %s not sent: %s",
                                            email.id, email.recipient, error)
                 OutgoingEmail.update(attempts=OutgoingEmail.attempts + 1,
                                      last_error=str(error)[:500]).where(
                     OutgoingEmail.id == email.id).execute()
-                break  # the server is down for the others too
+                if isinstance(error, MESSAGE_ERRORS):
+                    continue  # this mail only (a refused recipient): send the others
+                break  # the server is down or unreachable: the others would fail too
             OutgoingEmail.update(sent_at=utcnow(), attempts=OutgoingEmail.attempts + 1,
                                  last_error="").where(OutgoingEmail.id == email.id).execute()
             sent += 1

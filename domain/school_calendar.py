@@ -20,11 +20,39 @@ PERIOD_NAMES = {
 PERIOD_ORDER = ("Automne", "Noël", "Hiver", "Printemps", "Été")
 
 
+class CalendarDataMissing(LookupError):
+    """The holiday package has no data for a year yet (it ships a few years ahead):
+    update ``vacances-scolaires-france``. Never guessed: holidays are not school days."""
+
+    def __init__(self, year):
+        super().__init__(f"No school-holiday data for {year}: update vacances-scolaires-france.")
+        self.year = year
+
+
+@lru_cache(maxsize=1)
+def _holiday_dates():
+    return SchoolHolidayDates()
+
+
+@lru_cache(maxsize=1)
+def covered_years():
+    """(first, last) calendar years the holiday package has data for."""
+    data = _holiday_dates().data
+    return min(data).year, max(data).year
+
+
+def is_covered(year):
+    first, last = covered_years()
+    return first <= year <= last
+
+
 @lru_cache(maxsize=32)
 def _holidays_of_year(year, zone):
     """{date: period name} of the school holidays of calendar ``year`` in ``zone``."""
+    if not is_covered(year):
+        raise CalendarDataMissing(year)
     key = f"vacances_zone_{zone.lower()}"
-    days = SchoolHolidayDates().holidays_for_year(year)
+    days = _holiday_dates().holidays_for_year(year)
     return {day: PERIOD_NAMES.get(info["nom_vacances"], info["nom_vacances"])
             for day, info in days.items() if info.get(key)}
 

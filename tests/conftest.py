@@ -35,6 +35,13 @@ class MailBox:
 
     def __init__(self):
         self.messages = []
+        self.refuse = set()  # addresses the server refuses (550), for tests
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=default_policy)

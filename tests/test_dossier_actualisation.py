@@ -94,6 +94,7 @@ def test_validate_actualisation_logs_and_acknowledges_by_email(app, rows, mailbo
 
 def test_dossier_shows_en_attente_then_valide(app, client, auth, rows):
     dupont = family(16122)
+    dossier_validation(dupont, year()).delete_instance()  # this year's not sent yet
     actualisation_submitted(dupont, year(), "Renouvellement en école publique")
     auth.login()
     assert "Dossier 2026/2027 : en attente de validation" in text_of(client.get("/mon-dossier/"))
@@ -176,3 +177,14 @@ def test_acknowledgement_goes_to_a_guardian_when_the_account_has_no_email(app, r
         validate_actualisation(validation, User.get(User.email == "agent@mairie.example.org"),
                                datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS))
     assert [m.envelope_rcpt for m in mailbox.messages] == [["famille.petit@example.org"]]
+
+
+def test_a_later_actualisation_message_keeps_a_validated_dossier_validated(app, db):
+    """Family 16122's dossier is validated for the year: sending another message to the
+    service (a forgotten document) must not close its inscriptions."""
+    from domain.dossier import actualisation_submitted, is_dossier_validated
+    from models import Family, SchoolYear
+    family, year = Family.get(Family.account_number == 16122), SchoolYear.get()
+    assert is_dossier_validated(family, year)
+    actualisation_submitted(family, year, "Renouvellement en école publique")
+    assert is_dossier_validated(family, year)

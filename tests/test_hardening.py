@@ -118,3 +118,38 @@ def test_a_postal_code_in_other_digits_is_refused_next_to_its_field(client, auth
     assert response.status_code == 200
     assert "Le code postal compte 5 chiffres." in response.get_data(as_text=True)
     assert Family.get(Family.account_number == 16122).postal_code == "31000"
+
+
+# --- Planning: odd digits and dates beyond the holiday data (review findings) ---
+
+from tests.planning_support import CL, lena, line_key, page_token  # noqa: E402,F401
+
+
+@pytest.mark.parametrize("path", ["/planning/basculer", "/planning/valider", "/planning/cocher",
+                                  "/planning/jour"])
+@pytest.mark.parametrize("key", ["²-1", "1-²", "99999999999999999999-1"])
+def test_odd_digits_in_a_planning_line_are_404(client, lena, path, key):
+    response = client.post(path, data={"ligne": key, "csrf_token": page_token(client)})
+    assert response.status_code == 404
+
+
+def test_odd_digits_as_the_modalite_to_tick_are_refused(client, lena):
+    response = client.post("/planning/cocher", data={
+        "ligne": line_key(lena, CL), "cocher": "²", "du": "2027-01-01",
+        "csrf_token": page_token(client)})
+    assert response.status_code == 422
+    assert "n&#39;appartient pas à cette activité" in response.get_data(as_text=True)
+
+
+def test_a_month_beyond_the_holiday_data_shows_this_month(client, lena):
+    response = client.get("/planning/?du=2029-01-01&vue=mensuel")
+    assert response.status_code == 200
+    assert "Novembre 2026" in response.get_data(as_text=True)
+
+
+def test_a_year_without_holiday_data_is_a_clear_error_not_a_guess():
+    import datetime
+    from domain.school_calendar import CalendarDataMissing, covered_years, holiday_period
+    last = covered_years()[1]
+    with pytest.raises(CalendarDataMissing):
+        holiday_period(datetime.date(last + 1, 1, 5), "C")

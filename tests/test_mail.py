@@ -47,3 +47,19 @@ def test_mail_renders_outside_a_request(app):
     with app.app_context():
         text = render_template("auth/email/reset_password.txt", link="http://x/l", minutes=60)
     assert "http://x/l" in text
+
+
+def test_a_refused_recipient_does_not_hold_up_the_mails_behind_it(app, mailbox, db):
+    """The SMTP server refuses one address: that mail waits, the next one goes."""
+    from domain.mail import send_email
+    mailbox.refuse = {"refuse@example.org"}
+    try:
+        with app.test_request_context():
+            for address in ("refuse@example.org", "famille.dupont@example.org"):
+                send_email(address, "Essai", "auth/email/reset_password", link="x",
+                           user=None, minutes=1)
+    finally:
+        mailbox.refuse = set()
+    assert [m.envelope_rcpt for m in mailbox.messages] == [["famille.dupont@example.org"]]
+    refused = OutgoingEmail.get(OutgoingEmail.recipient == "refuse@example.org")
+    assert refused.sent_at is None and "refuse@example.org" in refused.last_error

@@ -212,7 +212,8 @@ def test_no_confirmation_email_unless_asked(family, auth, mailbox):
 def test_message_to_actualisation_puts_the_dossier_in_waiting(family, auth):
     family_row = Family.get(Family.account_number == 16122)
     before = DossierValidation.get(DossierValidation.family == family_row)
-    assert before.status == DossierValidation.VALIDATED
+    before.status = DossierValidation.DRAFT  # sections being checked, not sent yet
+    before.save()
     response = post_message(family, auth, service=ACTUALISATION, subject="Actualisation",
                             theme="Entrée Petite Section – CP en école publique",
                             attachment_1=(io.BytesIO(pdf_bytes()), "domicile.pdf"))

@@ -10,6 +10,7 @@ from domain import booking_changes, clock
 from domain.booking import ChoiceError, parse_day_tokens, resolve_choices
 from domain.booking_calendar import VIEW_LABELS, VIEWS, load_planning, parse_range
 from domain.formats import date_fr, day_label
+from models import parse_id
 
 NO_DAY_TEXT = "Pas d'accueil sur cette période."
 SERVICES = {"restauration": "ALAE - Restauration", "garderie": "ALAE - Restauration",
@@ -43,10 +44,11 @@ def request_range(values):
 def one_line(key, day_range):
     """(planning, line) of the family's line ``<child id>-<activity id>``, else 404."""
     child_id, _, activity_id = (key or "").partition("-")
-    if not (child_id.isdigit() and activity_id.isdigit()):
+    child_id, activity_id = parse_id(child_id), parse_id(activity_id)
+    if child_id is None or activity_id is None:
         abort(404)
     planning = load_planning(current_user.family_id, day_range, clock.now(), zone(),
-                             int(child_id), int(activity_id))
+                             child_id, activity_id)
     if not planning.lines:
         abort(404)
     return planning, planning.lines[0]
@@ -153,8 +155,8 @@ def tick_all():
     """The icon: tick every open day of the range that can take the modalité."""
     day_range = request_range(request.form)
     planning, line = one_line(request.form.get("ligne"), day_range)
-    raw = request.form.get("cocher", "")
-    modalite = line.modalite(int(raw)) if raw.isdigit() else None
+    modalite_id = parse_id(request.form.get("cocher"))
+    modalite = line.modalite(modalite_id) if modalite_id else None
     if modalite is None or not line.state.allowed:
         errors = [line.state.reason or "Cette modalité n'appartient pas à cette activité."]
         return show(planning, line.key, errors, status=refused_status(422))
