@@ -43,8 +43,6 @@ def save_choices(family_id, line, wanted_by_day):
         if wanted == status.desired:
             continue
         changed.append(day)
-        status.desired = wanted
-        status.pending = None
         if wanted == status.booked:
             continue
         action = PendingChange.CANCEL if wanted is None else PendingChange.BOOK
@@ -64,6 +62,8 @@ def save_choices(family_id, line, wanted_by_day):
     except IntegrityError:  # the same day changed at once from another screen
         raise ChoiceError(["Ces jours viennent d'être modifiés depuis un autre écran : "
                            "rechargez la page et recommencez."])
+    for day in changed:  # only once stored: a refused change leaves the line as it was
+        line.days[day].desired, line.days[day].pending = wanted_by_day[day], None
     for row in rows:
         line.days[row["date"]].pending = row
     return changed

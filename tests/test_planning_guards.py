@@ -270,3 +270,35 @@ def test_expired_session_during_an_htmx_toggle_redirects_the_whole_page(app, cli
     assert response.headers["HX-Redirect"].startswith("/connexion?next=")
     assert response.get_data() == b""  # no sign-in page inside a calendar cell
     assert pending_count() == 0
+
+
+# --- Review: odd query strings under htmx ------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["ligne={key}", "ligne={key}&modifier=0",
+                                   "ligne=0{key}&modifier=1"])
+def test_an_htmx_line_without_edit_mode_or_with_a_padded_key_is_that_line(client, lena, query):
+    key = line_key(lena, CL)
+    response = client.get(f"/planning/?du=2027-01-01&{query.format(key=key)}", headers=HTMX)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.startswith(f'<section class="pl-line') and f'id="ligne-{key}"' in html
+    assert ("VALIDER" in html) is query.endswith("modifier=1")
+
+
+def test_tick_all_racing_another_screen_says_so_and_keeps_nothing(client, lena, monkeypatch):
+    from peewee import IntegrityError
+
+    def clash(*args, **kwargs):  # what the unique index says when another screen won the race
+        raise IntegrityError("UNIQUE constraint failed: pendingchange.child_id")
+
+    monkeypatch.setattr(PendingChange, "insert_many", clash)
+    response = client.post("/planning/cocher", data={
+        "ligne": line_key(lena, CL), "vue": "mensuel", "du": "2027-01-01",
+        "cocher": str(modalite(CL, SANS).id), "csrf_token": page_token(client)})
+    assert response.status_code == 422
+    assert "viennent d'être modifiés depuis un autre écran" in text_of(
+        response.get_data(as_text=True))
+    assert pending_count() == 0
+    # The page shows what is stored: no day ticked.
+    assert 'checked' not in response.get_data(as_text=True)

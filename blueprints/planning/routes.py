@@ -66,11 +66,13 @@ def show(planning, edit_key=None, errors=None, ticked=None, day_form=None, statu
     if day_form is not None and line is not None:
         day_form.set_choices(line, [d for d, s in line.days.items() if s.changeable])
     note = session.pop("planning_note", None)
+    fragment = "planning/_line.html" if request.args.get("ligne") else None
+    # The fragment of a line not in edit mode: the only line loaded (see one_line).
+    shown = line or (planning.lines[0] if fragment and is_htmx() and planning.lines else None)
     context = dict(planning=planning, edit_key=edit_key, errors=errors, ticked=ticked, note=note,
-                   day_form=day_form, views=VIEWS, view_labels=VIEW_LABELS, line=line,
+                   day_form=day_form, views=VIEWS, view_labels=VIEW_LABELS, line=shown,
                    editing=line is not None, pending_count=planning.pending_count,
                    message_url=message_url, no_day_text=NO_DAY_TEXT, active_tab="planning")
-    fragment = "planning/_line.html" if request.args.get("ligne") else None
     return render("planning/index.html", fragment, status=status, **context)
 
 
@@ -98,7 +100,8 @@ def index():
     key = request.args.get("ligne")
     editing = request.args.get("modifier") == "1"
     if key and is_htmx():
-        planning, _ = one_line(key, day_range)
+        planning, line = one_line(key, day_range)
+        key = line.key  # "01-8" is line "1-8"
     else:
         planning = load_planning(current_user.family_id, day_range, clock.now(), zone())
     return show(planning, key if editing else None)
@@ -162,7 +165,10 @@ def tick_all():
         return show(planning, line.key, errors, status=refused_status(422))
     wanted = {d: modalite.id for d, s in line.days.items()
               if s.changeable and not s.full_for_child}
-    changed = booking_changes.save_choices(current_user.family_id, line, wanted)
+    try:
+        changed = booking_changes.save_choices(current_user.family_id, line, wanted)
+    except ChoiceError as error:
+        return show(planning, line.key, error.messages, status=refused_status(422))
     keep_note(line, f"{len(wanted)} jour(s) cochés pour « {modalite.name} » ({len(changed)} "
                     "changement(s)). Cliquez sur « VALIDER ».")
     return redirect(edit_url(line, day_range), code=303)
