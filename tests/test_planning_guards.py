@@ -302,3 +302,17 @@ def test_tick_all_racing_another_screen_says_so_and_keeps_nothing(client, lena, 
     assert pending_count() == 0
     # The page shows what is stored: no day ticked.
     assert 'checked' not in response.get_data(as_text=True)
+
+
+def test_terminer_with_only_changes_already_made_claims_no_email(client, lena, mailbox):
+    post_days(client, lena, sans_days(JANUARY[:1]))
+    # Meanwhile the service booked that very day with that very modalité.
+    Booking.create(child=lena, activity=activity(CL), modalite=modalite(CL, SANS),
+                   date=JANUARY[0], price_cents=520)
+    response = finish(client)
+    assert response.status_code == 303
+    text = text_of(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "VOTRE RESERVATION EST TERMINEE" not in text
+    assert "e-mail récapitulatif de vos réservations vous a été envoyé" not in text
+    assert "déjà enregistrées" in text
+    assert pending_count() == 0 and mailbox.messages == []

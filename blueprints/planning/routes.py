@@ -242,6 +242,9 @@ def finish():
     """TERMINER: commit every pending change at once, then the recap email."""
     now = clock.now()
     result = booking_changes.finish(current_user.family_id, current_user.email, now, zone())
+    if result.committed and not result.recap.lines:  # every change was already made
+        flash("Vos modifications étaient déjà enregistrées : aucun e-mail n'est envoyé.", "info")
+        return redirect(url_for("planning.index"), code=303)
     if result.committed:
         first = min(line.day for line in result.recap.lines) if result.recap.lines else None
         session["planning_done"] = {"periods": result.recap.by_child_and_month(),
