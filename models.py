@@ -164,6 +164,11 @@ class Child(BaseModel):
     """A child of the family."""
 
     SCHOOL_PUBLIC, SCHOOL_PRIVATE, SCHOOL_OUTSIDE = "publique", "privee", "exterieure"
+    SCHOOL_TYPE_LABELS = {
+        SCHOOL_PUBLIC: "école publique",
+        SCHOOL_PRIVATE: "école privée",
+        SCHOOL_OUTSIDE: "école extérieure à la commune",
+    }
     LEVELS = ("PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2")
     MATERNELLE_LEVELS = ("PS", "MS", "GS")
 
@@ -175,6 +180,11 @@ class Child(BaseModel):
     school_type = CharField(default=SCHOOL_PUBLIC)
     class_level = CharField(max_length=3)
     photo_consent = BooleanField(default=False)  # droit à l'image
+
+    @property
+    def school_type_label(self):
+        """``école publique`` / ``école privée`` / ``école extérieure à la commune``."""
+        return self.SCHOOL_TYPE_LABELS.get(self.school_type, self.school_type)
 
     @property
     def group(self):

@@ -43,13 +43,6 @@ GROUPS = (
                             Activity.BUS_VACANCES), "Centres de Loisirs"),
 )
 
-SCHOOL_TYPE_LABELS = {
-    Child.SCHOOL_PUBLIC: "école publique",
-    Child.SCHOOL_PRIVATE: "école privée",
-    Child.SCHOOL_OUTSIDE: "école extérieure à la commune",
-}
-
-
 Line = namedtuple("Line", "activity enrolment ended")
 LineGroup = namedtuple("LineGroup", "title service lines")
 InscriptionState = namedtuple("InscriptionState", "is_open reason effective_from deadline")

@@ -7,7 +7,7 @@ from blueprints.inscription import bp
 from blueprints.inscription.forms import InscriptionForm
 from domain import clock
 from domain.formats import date_fr, euros
-from domain.inscription import (SCHOOL_TYPE_LABELS, InscriptionClosed, InscriptionRefused,
+from domain.inscription import (InscriptionClosed, InscriptionRefused,
                                 child_lines, inscription_state, open_lines)
 from domain.years import current_school_year
 from models import Activity, Child
@@ -32,9 +32,9 @@ def show_page(forms=None):
     state = inscription_state(family, year, clock.now())
     return render_template(
         "inscription/index.html", active_tab="inscription", year=year, children=children,
-        lines=child_lines(children, year, clock.today() if state.is_open else None) if year else {}, forms=forms,
-        state=state, message_url=message_url,
-        school_types=SCHOOL_TYPE_LABELS, alae=Activity.ALAE)
+        lines=child_lines(children, year, clock.today() if state.is_open else None)
+        if year else {},
+        forms=forms, state=state, message_url=message_url, alae=Activity.ALAE)
 
 
 @bp.route("/")
