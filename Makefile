@@ -30,7 +30,7 @@ test: $(VENV)/.installed-test
 
 ## bench: the calendar benchmark (prints figures; not a test)
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/calendar.py
+	$(BIN)/python bench/planning.py
 
 demo: $(VENV)/.installed
 	$(BIN)/flask --app app demo

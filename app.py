@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 import models
 from config import Config
 from domain import formats
-from domain.school_calendar import CalendarDataMissing
+from domain.catalogue.school_calendar import CalendarDataMissing
 from extensions import csrf, login_manager, mail
 
 CONTENT_SECURITY_POLICY = (

@@ -18,7 +18,7 @@ def register(app):
     @app.cli.command("demo")
     def demo_command():
         """Create the demo commune and families (does nothing if they exist)."""
-        from domain.demo import create_demo
+        from demo import create_demo
         with models.db.connection_context():
             migrations.upgrade(models.db.obj)
             created = create_demo(clock.today(), current_app.config["HOLIDAY_ZONE"],

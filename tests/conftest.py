@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import migrations  # noqa: E402
 import models  # noqa: E402
 from app import create_app  # noqa: E402
-from domain.demo import DEMO_LOGINS, create_demo  # noqa: E402
+from demo import DEMO_LOGINS, create_demo  # noqa: E402
 
 #: The fixed "now" of the tests (Europe/Paris): a Thursday after the 20th.
 TEST_NOW = "2026-11-26T10:00"

@@ -6,9 +6,9 @@ import re
 import pytest
 
 import models
-from domain.accounts import new_session_token
-from domain.opening import open_days
-from domain.pricing import family_bracket, prices_for
+from domain.family.accounts import new_session_token
+from domain.catalogue.opening import open_days
+from domain.billing.pricing import family_bracket, prices_for
 from models import (Activity, Booking, Child, Enrolment, Family, Modalite, QFDeclaration, User,
                     utcnow)
 from tests.conftest import csrf_from

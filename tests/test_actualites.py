@@ -4,7 +4,7 @@ import html
 
 import pytest
 
-from domain.news import visible_news
+from domain.messaging.news import visible_news
 from models import News
 
 TODAY = datetime.date(2026, 11, 26)  # the tests' fixed "now"

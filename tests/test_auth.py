@@ -6,8 +6,8 @@ import pytest
 
 import models
 from app import create_app
-from domain import throttle
-from domain.accounts import make_reset_token
+from domain.family import throttle
+from domain.family.accounts import make_reset_token
 from models import LoginThrottle, User
 from tests.conftest import csrf_from
 

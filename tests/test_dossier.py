@@ -173,7 +173,7 @@ def test_bad_email_change_is_refused_next_to_the_field(client, auth, rows, mailb
 
 
 def test_email_link_of_another_account_or_tampered_is_refused(app, client, auth, rows):
-    from domain.family_record import make_email_change_token
+    from domain.family.record import make_email_change_token
     other = User.get(User.family == family(16123))
     token = make_email_change_token(app.config["SECRET_KEY"], other, "pirate@example.org")
     auth.login()
@@ -390,7 +390,7 @@ def test_staff_and_anonymous_never_reach_the_dossier(client, auth, rows):
 
 def test_every_stored_demo_phone_is_already_in_the_one_format(rows):
     """So that a family can save its coordonnées without retyping its numbers."""
-    from domain.family_record import normalize_phone
+    from domain.family.record import normalize_phone
     phones = [p for g in Guardian.select() for p in (g.phone_mobile, g.phone_home, g.phone_work)]
     phones += [p.phone for p in PickupPerson.select()]
     phones += [r.doctor_phone for r in HealthRecord.select()]

@@ -8,11 +8,11 @@ import pytest
 
 import models
 from domain.clock import PARIS
-from domain.dossier import (ACTUALISATION_SERVICE, actualisation_submitted, checked_sections,
+from domain.family.dossier import (ACTUALISATION_SERVICE, actualisation_submitted, checked_sections,
                             dossier_status, dossier_validation, set_section_checked,
                             validate_actualisation)
-from domain.family_record import InvalidPhone, normalize_phone
-from domain.years import current_school_year
+from domain.family.record import InvalidPhone, normalize_phone
+from domain.catalogue.years import current_school_year
 from models import AuditLog, DossierValidation, Family, User
 
 PAGE = "/mon-dossier/actualisation"
@@ -164,7 +164,8 @@ def test_the_message_step_links_to_the_prefilled_message(app, client, auth):
 
 
 def test_the_themes_offered_are_those_the_messagerie_accepts():
-    from domain import dossier, messaging
+    from domain.family import dossier
+    from domain.messaging import messages as messaging
     assert tuple(theme for theme, _ in dossier.ACTUALISATION_THEMES) == \
         messaging.SERVICES[ACTUALISATION_SERVICE]
 
@@ -182,7 +183,7 @@ def test_acknowledgement_goes_to_a_guardian_when_the_account_has_no_email(app, r
 def test_a_later_actualisation_message_keeps_a_validated_dossier_validated(app, db):
     """Family 16122's dossier is validated for the year: sending another message to the
     service (a forgotten document) must not close its inscriptions."""
-    from domain.dossier import actualisation_submitted, is_dossier_validated
+    from domain.family.dossier import actualisation_submitted, is_dossier_validated
     from models import Family, SchoolYear
     family, year = Family.get(Family.account_number == 16122), SchoolYear.get()
     assert is_dossier_validated(family, year)

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from domain import inscription
-from domain.opening import open_days
-from domain.school_calendar import holiday_period, is_public_holiday
+from domain.booking import inscription
+from domain.catalogue.opening import open_days
+from domain.catalogue.school_calendar import holiday_period, is_public_holiday
 from models import (Activity, AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
                     QFDeclaration, SchoolYear)
 from tests.conftest import AuthActions

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.inscription import (inscription_deadline, inscription_effective_from,
+from domain.booking.inscription import (inscription_deadline, inscription_effective_from,
                                 main_inscription_period, monthly_effective_month)
 from models import SchoolYear
 

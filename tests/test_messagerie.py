@@ -328,7 +328,7 @@ def test_every_refused_file_gets_its_own_message(family, auth):
 
 def test_a_too_big_file_is_refused_before_it_is_read_whole():
     from werkzeug.datastructures import FileStorage
-    from domain.messaging import check_attachments
+    from domain.messaging.messages import check_attachments
 
     class WatchedStream(io.BytesIO):
         largest_read = 0

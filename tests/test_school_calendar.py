@@ -1,8 +1,8 @@
 """The commune's calendar from maintained packages: nothing hard-coded per year."""
 import datetime
 
-from domain.opening import open_days
-from domain.school_calendar import holiday_period, holiday_periods, is_public_holiday
+from domain.catalogue.opening import open_days
+from domain.catalogue.school_calendar import holiday_period, holiday_periods, is_public_holiday
 from models import Activity, DayOverride
 
 

@@ -3,7 +3,7 @@ from flask import has_request_context, render_template
 from flask_login import current_user
 
 from blueprints.accueil import bp
-from domain.messaging import unread_count
+from domain.messaging.messages import unread_count
 
 
 class LazyCount:

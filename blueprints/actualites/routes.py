@@ -3,7 +3,7 @@ from flask import render_template
 
 from blueprints.actualites import bp
 from domain import clock
-from domain.news import news_date, visible_news
+from domain.messaging.news import news_date, visible_news
 
 
 @bp.route("/")

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from domain.passwords import password_problem
+from domain.family.passwords import password_problem
 from wtforms.validators import ValidationError
 
 

@@ -8,11 +8,11 @@ from blueprints.auth import bp
 from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm,
                                    NewPasswordForm)
 from blueprints.common import EmptyForm, is_htmx
-from domain import throttle
-from domain.accounts import (end_sessions, find_user, make_reset_token, reset_email_address,
+from domain.family import throttle
+from domain.family.accounts import (end_sessions, find_user, make_reset_token, reset_email_address,
                              set_password, user_for_reset_token)
 from domain.mail import send_email
-from domain.passwords import dummy_verify, verify_password
+from domain.family.passwords import dummy_verify, verify_password
 from extensions import login_manager
 from models import User
 

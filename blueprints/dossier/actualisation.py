@@ -5,11 +5,11 @@ from blueprints.common import current_family
 from blueprints.dossier import bp
 from blueprints.dossier.rendering import page, page_or_fragment, wants_fragment
 from domain.clock import today
-from domain.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SECTIONS,
+from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SECTIONS,
                             ACTUALISATION_SERVICE, ACTUALISATION_SUBJECT, ACTUALISATION_THEMES,
                             SECTION_KEYS, checked_sections, dossier_status, dossier_validation,
                             set_section_checked)
-from domain.years import current_school_year
+from domain.catalogue.years import current_school_year
 
 #: Where each section of the checklist is checked.
 SECTION_ENDPOINTS = {"famille": ("dossier.index", "famille"), "enfants": ("dossier.children", ""),

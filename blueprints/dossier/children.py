@@ -8,7 +8,7 @@ from blueprints.common import current_family, get_or_404
 from blueprints.dossier import bp
 from blueprints.dossier.forms import HealthRecordForm, PhotoConsentForm, VaccinationForm
 from blueprints.dossier.rendering import page, page_or_fragment, wants_fragment
-from domain.family_record import (DIET_LABELS, add_vaccination, child_vaccinations,
+from domain.family.record import (DIET_LABELS, add_vaccination, child_vaccinations,
                                   family_children, health_record, remove_vaccination,
                                   set_photo_consent, update_health_record)
 from models import Child

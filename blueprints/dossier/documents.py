@@ -7,11 +7,11 @@ from blueprints.dossier import bp
 from blueprints.dossier.forms import QuotientForm
 from blueprints.dossier.rendering import page
 from domain.clock import today
-from domain.family_documents import (by_category, commune_documents, document_for_family,
+from domain.family.documents import (by_category, commune_documents, document_for_family,
                                      family_documents)
-from domain.quotient import STATUS_LABELS, attestation_of, declare_quotient, quotient_summary
+from domain.family.quotient import STATUS_LABELS, attestation_of, declare_quotient, quotient_summary
 from domain.uploads import UploadError, check_upload, send_stored_file
-from domain.years import current_school_year
+from domain.catalogue.years import current_school_year
 
 
 @bp.route("/documents")

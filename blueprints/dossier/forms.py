@@ -10,8 +10,8 @@ from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Lengt
                                 Regexp, StopValidation, ValidationError)
 
 from domain.clock import today
-from domain.family_record import DIETS, InvalidPhone, normalize_phone
-from domain.quotient import QF_MAX, QF_MIN
+from domain.family.record import DIETS, InvalidPhone, normalize_phone
+from domain.family.quotient import QF_MAX, QF_MIN
 
 TEL = {"type": "tel", "autocomplete": "tel", "inputmode": "tel"}
 

@@ -6,19 +6,19 @@ from blueprints.common import EmptyForm, current_family
 from blueprints.dossier import bp
 from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
 from blueprints.dossier.rendering import page
-from domain import throttle
+from domain.family import throttle
 from domain.clock import today
-from domain.dossier import dossier_status, dossier_validation
-from domain.family_documents import commune_documents, family_documents
-from domain.family_record import (EMAIL_CHANGE_MAX_AGE, EmailTaken, add_pickup_person,
+from domain.family.dossier import dossier_status, dossier_validation
+from domain.family.documents import commune_documents, family_documents
+from domain.family.record import (EMAIL_CHANGE_MAX_AGE, EmailTaken, add_pickup_person,
                                   apply_email_change, email_change_for_token, family_children,
                                   family_guardians, family_pickup_people,
                                   make_email_change_token, remove_pickup_person,
                                   update_coordonnees)
 from domain.mail import send_email
-from domain.passwords import verify_password
-from domain.quotient import quotient_summary
-from domain.years import current_school_year
+from domain.family.passwords import verify_password
+from domain.family.quotient import quotient_summary
+from domain.catalogue.years import current_school_year
 
 
 @bp.route("/")

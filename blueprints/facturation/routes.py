@@ -1,7 +1,7 @@
 """FACTURATION: unpaid invoices, every invoice with its lines, payments and the balance."""
 from blueprints.common import current_family, render
 from blueprints.facturation import bp
-from domain.invoicing import account_summary, amount_due_cents, family_invoices, paid_cents
+from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices, paid_cents
 
 
 @bp.route("/")

@@ -9,7 +9,7 @@ class InscriptionForm(FlaskForm):
 
     Built with ``prefix=f"enfant-{child.id}"`` so that each child's form on the
     page has its own field names and ids. Choices are checked by
-    ``domain.inscription.chosen_activities`` (clear French messages), not here.
+    ``domain.booking.inscription.chosen_activities`` (clear French messages), not here.
     """
 
     activites = SelectMultipleField("Activités à ouvrir", coerce=str, validate_choice=False,

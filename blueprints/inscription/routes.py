@@ -7,9 +7,9 @@ from blueprints.inscription import bp
 from blueprints.inscription.forms import InscriptionForm
 from domain import clock
 from domain.formats import date_fr, euros
-from domain.inscription import (InscriptionClosed, InscriptionRefused,
+from domain.booking.inscription import (InscriptionClosed, InscriptionRefused,
                                 child_lines, inscription_state, open_lines)
-from domain.years import current_school_year
+from domain.catalogue.years import current_school_year
 from models import Activity, Child
 
 

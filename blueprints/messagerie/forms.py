@@ -4,7 +4,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from domain.messaging import ATTACHMENT_LABELS, SERVICES, theme_problem, themes_for
+from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES, theme_problem, themes_for
 from domain.uploads import MAX_ATTACHMENTS
 
 SERVICE_PLACEHOLDER = "--- Veuillez sélectionner un service ---"

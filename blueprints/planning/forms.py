@@ -1,7 +1,7 @@
 """Forms of PLANNING - RÉSERVATIONS (CSRF on every one).
 
 The month grid's checkboxes are many and dynamic: the view reads them from
-``request.form.getlist("jours")`` and ``domain.booking`` checks them; its
+``request.form.getlist("jours")`` and ``domain.booking.days`` checks them; its
 form is plain HTML with the CSRF token. The phone flow has a real form.
 """
 from flask_wtf import FlaskForm

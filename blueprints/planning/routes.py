@@ -6,9 +6,10 @@ from flask_login import current_user
 from blueprints.common import is_htmx, render
 from blueprints.planning import bp
 from blueprints.planning.forms import NO_BOOKING, DayForm
-from domain import booking_changes, clock
-from domain.booking import ChoiceError, parse_day_tokens, resolve_choices
-from domain.booking_calendar import VIEW_LABELS, VIEWS, load_planning, parse_range
+from domain import clock
+from domain.booking import changes as booking_changes
+from domain.booking.days import ChoiceError, parse_day_tokens, resolve_choices
+from domain.booking.calendar import VIEW_LABELS, VIEWS, load_planning, parse_range
 from domain.formats import date_fr, day_label
 from models import parse_id
 

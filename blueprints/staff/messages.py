@@ -5,7 +5,7 @@ from flask_login import current_user
 from blueprints.common import get_or_404
 from blueprints.messagerie.forms import ReplyForm
 from blueprints.staff import bp
-from domain import messaging
+from domain.messaging import messages as messaging
 from domain.uploads import send_stored_file
 from models import Family, MessageThread
 

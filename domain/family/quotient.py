@@ -5,7 +5,7 @@ validated one (or, without any, the highest bracket) sets the tariffs.
 """
 from dataclasses import dataclass
 
-from domain.pricing import bracket_for
+from domain.billing.pricing import bracket_for
 from domain.uploads import save_upload
 from models import QFDeclaration, StoredFile, db, utcnow
 

@@ -4,7 +4,7 @@ import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from domain.passwords import hash_password
+from domain.family.passwords import hash_password
 from models import Family, Guardian, User, utcnow
 
 RESET_SALT = "password-reset"

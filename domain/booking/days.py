@@ -3,7 +3,7 @@
 Who may change which day, until when and why not; capacity; one modalité per
 child, day and activity. Every function here is pure: the rows it needs
 (booking windows, staff overrides, booking counts) are loaded in bulk by the
-callers (``domain.booking_calendar``, ``domain.booking_changes``) and passed in,
+callers (``domain.booking.calendar``, ``domain.booking.changes``) and passed in,
 so that a page costs one query per table, never one per day or per change.
 
 ``now`` is always an aware datetime; deadlines are instants in Europe/Paris,
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from domain.clock import PARIS
 from domain.formats import date_fr, day_label, month_fr
-from domain.school_calendar import holiday_period
+from domain.catalogue.school_calendar import holiday_period
 from models import Activity
 
 #: Changes until the 20th of month M (23:59, Paris) for month M+1 and later.
@@ -120,7 +120,7 @@ def day_edit_state(activity, day, now, windows, zone):
 
     ``windows`` is :func:`windows_by_period` of the activity's school year.
     Whether the activity runs that day and whether places are left are
-    checked apart (:func:`domain.opening.open_days`, :func:`is_full`).
+    checked apart (:func:`domain.catalogue.opening.open_days`, :func:`is_full`).
     """
     if activity.category in BY_INSCRIPTION:
         return EditState(False, BY_INSCRIPTION_TEXT)

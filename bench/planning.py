@@ -6,7 +6,7 @@ percentile are printed in milliseconds and as a ratio to a trivial route (a stat
 measured in the same run, so that the figures compare across machines. Also printed: the
 page's bytes (raw and gzipped) and the SQL queries of each action.
 
-    .venv/bin/python bench/calendar.py [--runs 200] [--database-url postgresql://...]
+    .venv/bin/python bench/planning.py [--runs 200] [--database-url postgresql://...]
 """
 import os
 import sys
@@ -25,7 +25,7 @@ import time  # noqa: E402
 import migrations  # noqa: E402
 import models  # noqa: E402
 from app import create_app  # noqa: E402
-from domain.demo import create_demo  # noqa: E402
+from demo import create_demo  # noqa: E402
 from models import Booking, PendingChange  # noqa: E402
 from tests.planning_support import (FOUR_LINES, QueryCounter, activity, line_key,  # noqa: E402
                                     new_family, page_token, sign_in, token)

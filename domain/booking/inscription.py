@@ -24,10 +24,10 @@ from collections import namedtuple
 from peewee import IntegrityError, chunked
 
 from domain.clock import PARIS
-from domain.dossier import is_dossier_validated
+from domain.family.dossier import is_dossier_validated
 from domain.formats import date_fr, euros
-from domain.opening import open_days
-from domain.pricing import family_bracket, prices_for
+from domain.catalogue.opening import open_days
+from domain.billing.pricing import family_bracket, prices_for
 from models import (Activity, AuditLog, Booking, BookingWindow, Child, Commune, Enrolment,
                     Modalite, SchoolYear, db, parse_id)
 

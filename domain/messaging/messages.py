@@ -9,10 +9,10 @@ from flask import current_app, url_for
 from peewee import fn
 
 from domain import clock
-from domain.dossier import ACTUALISATION_SERVICE, actualisation_submitted
+from domain.family.dossier import ACTUALISATION_SERVICE, actualisation_submitted
 from domain.mail import send_email
 from domain.uploads import UploadError, check_upload, save_upload
-from domain.years import current_school_year
+from domain.catalogue.years import current_school_year
 from models import (AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread,
                     StoredFile, User, db, utcnow)
 

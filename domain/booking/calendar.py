@@ -13,13 +13,13 @@ from functools import cached_property
 
 from peewee import JOIN, SQL, Case, fn
 
-from domain.booking import (DayStatus, EditState, add_months, day_edit_state, edit_state_key,
+from domain.booking.days import (DayStatus, EditState, add_months, day_edit_state, edit_state_key,
                             first_of_month, is_full, month_end, overrides_for, range_edit_state,
                             split_overrides, windows_by_period)
 from domain.clock import PARIS
 from domain.formats import date_fr, month_fr
-from domain.opening import open_days
-from domain.school_calendar import is_covered
+from domain.catalogue.opening import open_days
+from domain.catalogue.school_calendar import is_covered
 from models import (Activity, Booking, BookingWindow, Child, DayOverride, Enrolment, Family,
                     Modalite, PendingChange, SchoolYear)
 
@@ -205,7 +205,7 @@ def as_date(value):
 
 def load_overrides(activity_ids, first, last):
     """Staff overrides of the activities (and commune-wide ones) in a range, split by
-    activity: see :func:`domain.booking.split_overrides`."""
+    activity: see :func:`domain.booking.days.split_overrides`."""
     rows = DayOverride.select().where(
         (DayOverride.activity.in_(activity_ids) | DayOverride.activity.is_null())
         & (DayOverride.date >= first) & (DayOverride.date <= last))

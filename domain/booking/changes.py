@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, IntegrityError, SqliteDatabase, fn
 
-from domain.booking import (FULL_TEXT, CLOSED_DAY_TEXT, ChoiceError, capacity_of,
+from domain.booking.days import (FULL_TEXT, CLOSED_DAY_TEXT, ChoiceError, capacity_of,
                             day_edit_state, overrides_for)
-from domain.booking_calendar import as_date, load_overrides, load_windows
+from domain.booking.calendar import as_date, load_overrides, load_windows
 from domain.formats import date_fr, euros, month_fr
 from domain.mail import send_email
-from domain.opening import open_days
-from domain.pricing import family_bracket, prices_for
+from domain.catalogue.opening import open_days
+from domain.billing.pricing import family_bracket, prices_for
 from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
                     SchoolYear, db, utcnow)
 

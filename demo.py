@@ -5,13 +5,13 @@ periods and booking windows, the month whose bookings are still open.
 """
 import datetime
 
-from domain.accounts import new_session_token
+from domain.family.accounts import new_session_token
 from domain.files import store_bytes
-from domain.opening import open_days
-from domain.passwords import hash_password
+from domain.catalogue.opening import open_days
+from domain.family.passwords import hash_password
 from domain.pdf import simple_document
-from domain.pricing import family_bracket, prices_for
-from domain.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
+from domain.billing.pricing import family_bracket, prices_for
+from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
                                     school_year_start)
 from models import (Activity, Booking, BookingWindow, Child, Commune, DayOverride, Document,
                     DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,

@@ -2,7 +2,7 @@
 import datetime
 from functools import lru_cache
 
-from domain.school_calendar import holiday_period, is_public_holiday
+from domain.catalogue.school_calendar import holiday_period, is_public_holiday
 from models import Activity, DayOverride
 
 SCHOOL_TIME = (Activity.ALAE, Activity.RESTAURATION, Activity.GARDERIE,

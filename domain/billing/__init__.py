@@ -1,0 +1,1 @@
+"""Prices, invoices and payments."""

@@ -1,0 +1,1 @@
+"""Booking: inscription lines, the calendar, pending changes and TERMINER."""

@@ -1,0 +1,1 @@
+"""The catalogue of a school year: years, the school calendar, opening days."""

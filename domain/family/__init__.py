@@ -1,0 +1,1 @@
+"""The family: accounts and sign-in, the dossier, its record, documents and quotient."""

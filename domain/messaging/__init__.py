@@ -1,0 +1,1 @@
+"""Messages between families and services, and the news."""
