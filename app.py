@@ -2,13 +2,13 @@
 import os
 import secrets
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, has_app_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 import models
 from config import Config
-from domain import formats
+from domain import clock, formats
 from domain.catalogue.school_calendar import CalendarDataMissing
 from extensions import csrf, login_manager, mail
 
@@ -26,6 +26,9 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     _ensure_secret_key(app)
+    global _last_config
+    _last_config = app.config
+    clock.configure(lambda: _current_config().get("PORTAIL_TODAY"))
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
 
     models.init_database(app.config["DATABASE_URL"])
@@ -46,6 +49,15 @@ def create_app(test_config=None):
     import commands
     commands.register(app)
     return app
+
+
+def _current_config():
+    """The config of the app handling this request or command (the last app built
+    when there is none, as in a thread of our own)."""
+    return current_app.config if has_app_context() else _last_config
+
+
+_last_config = {}
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -104,6 +116,11 @@ def _register_error_pages(app):
     def not_found(error):
         return error_page(404, "Page introuvable",
                           "La page demandée n'existe pas ou vous n'y avez pas accès.")
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return error_page(403, "Accès réservé",
+                          "Cette page est réservée à l'administrateur du portail.")
 
     @app.errorhandler(405)
     def method_not_allowed(error):

@@ -27,8 +27,10 @@ SCHEMA_VERSION = 1
 
 
 def utcnow():
-    """Naive UTC timestamp, the storage convention of every DateTimeField."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    """Naive UTC timestamp from the portal's one clock (``domain.clock``): the
+    storage convention of every DateTimeField."""
+    from domain.clock import utc_now
+    return utc_now()
 
 
 #: The largest id of an "integer" column on PostgreSQL.

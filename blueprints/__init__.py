@@ -2,6 +2,7 @@
 
 
 def register_blueprints(app):
+    from blueprints.common import STAFF_PREFIX
     from blueprints.accueil import bp as accueil
     from blueprints.actualites import bp as actualites
     from blueprints.auth import bp as auth
@@ -20,4 +21,4 @@ def register_blueprints(app):
     app.register_blueprint(facturation, url_prefix="/facturation")
     app.register_blueprint(messagerie, url_prefix="/messagerie")
     app.register_blueprint(actualites, url_prefix="/actualites")
-    app.register_blueprint(staff, url_prefix="/agents")
+    app.register_blueprint(staff, url_prefix=STAFF_PREFIX)

@@ -5,6 +5,7 @@ from peewee import DoesNotExist
 from wtforms import SubmitField
 
 from extensions import login_manager
+from models import User
 from flask_wtf import FlaskForm
 
 
@@ -39,12 +40,35 @@ def require_family():
         abort(404)
 
 
-def require_staff():
-    """``before_request`` guard of the back office: agents and administrateurs only."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_staff:
-        abort(404)
+#: Where the back office lives: the one place that says what a staff URL is.
+STAFF_PREFIX = "/agents"
+
+
+def is_staff_path(path):
+    """True for a URL path of the back office."""
+    return path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
+
+
+def require_role(*roles):
+    """A ``before_request`` guard for staff pages open to ``roles``: anonymous users go
+    to the sign-in page, families get 404 (they never learn the page exists), staff
+    of another role get 403."""
+    def guard():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not current_user.is_staff:
+            abort(404)
+        if current_user.role not in roles:
+            abort(403)
+        return None
+    guard.roles = roles
+    return guard
+
+
+#: The back office's guard: agents and administrateurs.
+require_staff = require_role(User.ROLE_AGENT, User.ROLE_ADMIN)
+#: The guard of the administrateur's pages (catalogue, billing runs, accounts).
+require_admin = require_role(User.ROLE_ADMIN)
 
 
 def get_or_404(query):

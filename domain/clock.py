@@ -1,15 +1,26 @@
-"""The portal's notion of "now", injectable through the ``PORTAIL_TODAY`` setting.
+"""The portal's one clock: "now", injectable through the ``PORTAIL_TODAY`` setting.
 
 ``PORTAIL_TODAY`` may be a date (``2026-11-20``: that day, at the real time of
 day) or a date and time (``2026-11-20T23:59``), both in Europe/Paris. Unset means
-the real date. Every rule takes ``now`` as an argument; views get it from here.
+the real date. The app factory tells this module where to read the setting
+(:func:`configure`), so the domain knows nothing of Flask. Every rule takes
+``now`` as an argument; views get it from here, and every stored timestamp
+(``models.utcnow``) too.
 """
 import datetime
+from typing import Callable
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
-
 PARIS = ZoneInfo("Europe/Paris")
+
+#: Returns the configured ``PORTAIL_TODAY`` value (or None): set by the app factory.
+_fixed_setting: Callable[[], object] = lambda: None
+
+
+def configure(fixed_setting: Callable[[], object]) -> None:
+    """Read the fixed "now" through ``fixed_setting`` (the app's ``PORTAIL_TODAY``)."""
+    global _fixed_setting
+    _fixed_setting = fixed_setting
 
 
 def parse_fixed_now(value):
@@ -31,18 +42,20 @@ def parse_fixed_now(value):
     return fixed.astimezone(PARIS)
 
 
-def now():
+def now() -> datetime.datetime:
     """The current aware datetime in Europe/Paris (fixed when configured)."""
-    if has_app_context():
-        fixed = parse_fixed_now(current_app.config.get("PORTAIL_TODAY"))
-        if fixed is not None:
-            return fixed
-    return datetime.datetime.now(PARIS)
+    fixed = parse_fixed_now(_fixed_setting())
+    return fixed if fixed is not None else datetime.datetime.now(PARIS)
 
 
-def today():
+def today() -> datetime.date:
     """The current date in Europe/Paris."""
     return now().date()
+
+
+def utc_now() -> datetime.datetime:
+    """The clock's "now" as a naive UTC timestamp: the storage convention."""
+    return now().astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
 
 def to_paris(utc_naive):

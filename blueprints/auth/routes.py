@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from blueprints.auth import bp
 from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm,
                                    NewPasswordForm)
-from blueprints.common import EmptyForm, is_htmx
+from blueprints.common import EmptyForm, is_htmx, is_staff_path
 from domain.family import throttle
 from domain.family.accounts import (end_sessions, find_user, make_reset_token, reset_email_address,
                              set_password, user_for_reset_token)
@@ -51,7 +51,7 @@ def safe_next(target, user):
         parts = urlsplit(target)
         on_site = not parts.scheme and not parts.netloc and target.startswith("/") \
             and not target.startswith("//") and "\\" not in target
-        staff_path = parts.path.startswith("/agents")
+        staff_path = is_staff_path(parts.path)
         if on_site and staff_path == user.is_staff:
             return target
     return home_for(user)

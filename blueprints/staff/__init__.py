@@ -1,10 +1,25 @@
-"""The staff back office: agents and administrateurs only, guarded once for the whole blueprint."""
+"""The staff back office, guarded once per blueprint.
+
+``bp`` (``/agents/…``) is for agents and administrateurs; ``admin_bp``, nested
+in it (``/agents/admin/…``, endpoints ``staff.admin.*``), is for the
+administrateur only: an agent gets 403 there. A module of the back office
+registers its views on the one that fits its area, so no view can be left open
+by forgetting a decorator. One module per area (messages, validations,
+families, accounts, catalogue, attendance, billing, …), its templates in
+``templates/staff/<area>/``.
+"""
 from flask import Blueprint
 
-from blueprints.common import require_staff
+from blueprints.common import require_admin, require_staff
 
 bp = Blueprint("staff", __name__)
 bp.before_request(require_staff)
 
+admin_bp = Blueprint("admin", __name__)
+admin_bp.before_request(require_admin)
+
 from blueprints.staff import routes  # noqa: E402,F401
 from blueprints.staff import messages  # noqa: E402,F401
+
+# Last: the nested blueprint's views must all be declared before it is registered.
+bp.register_blueprint(admin_bp, url_prefix="/admin")

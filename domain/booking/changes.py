@@ -10,11 +10,12 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from peewee import JOIN, IntegrityError, SqliteDatabase, fn
+from peewee import JOIN, IntegrityError, fn
 
 from domain.booking.days import (FULL_TEXT, CLOSED_DAY_TEXT, ChoiceError, capacity_of,
                             day_edit_state, overrides_for)
 from domain.booking.calendar import as_date, load_overrides, load_windows
+from domain.transactions import lock_rows, write_transaction
 from domain.formats import date_fr, euros, month_fr
 from domain.mail import send_email
 from domain.catalogue.opening import open_days
@@ -280,28 +281,6 @@ class CommitResult:
     message: str = ""
 
 
-def _lock(family_id):
-    """Serialize the commits of this family (PostgreSQL; SQLite holds the write lock)."""
-    if not isinstance(db.obj, SqliteDatabase):
-        list(Family.select(Family.id).where(Family.id == family_id).for_update())
-
-
-def _lock_activities(rows):
-    """Lock the activities whose places are counted, in id order (no deadlock)."""
-    ids = sorted({r.activity_id for r in rows})
-    if ids and not isinstance(db.obj, SqliteDatabase):
-        list(Activity.select(Activity.id).where(Activity.id.in_(ids))
-             .order_by(Activity.id).for_update())
-
-
-def transaction():
-    """A write transaction; on SQLite it takes the write lock at once (BEGIN IMMEDIATE),
-    so that concurrent commits wait their turn instead of failing."""
-    if isinstance(db.obj, SqliteDatabase):
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
-
-
 class _Refused(Exception):
     """Raised inside the transaction to roll it back."""
 
@@ -314,13 +293,13 @@ def commit_pending(family_id, now, zone):
     """
     recap, message = Recap(), ""
     try:
-        with transaction():
-            _lock(family_id)
+        with write_transaction():
+            lock_rows(Family, [family_id])
             rows = _pending_rows(family_id)
             if not rows:
                 return CommitResult(recap, False, "Aucune modification en attente : "
                                                   "rien n'a été enregistré.")
-            _lock_activities(rows)
+            lock_rows(Activity, [r.activity_id for r in rows])
             recap = load_recap(family_id, now, zone, rows)
             if recap.problems:
                 raise _Refused()
