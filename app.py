@@ -10,7 +10,8 @@ import models
 from config import Config
 from domain import clock, formats
 from domain.catalogue.school_calendar import CalendarDataMissing
-from extensions import csrf, login_manager, mail
+import mailer
+from extensions import csrf, login_manager
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -33,7 +34,7 @@ def create_app(test_config=None):
 
     models.init_database(app.config["DATABASE_URL"])
     csrf.init_app(app)
-    mail.init_app(app)
+    mailer.init_app(app)
     login_manager.init_app(app)
     formats.register(app)
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -44,6 +45,7 @@ def create_app(test_config=None):
     register_blueprints(app)
 
     _register_request_hooks(app)
+    _register_template_context(app)
     _register_error_pages(app)
 
     import commands
@@ -105,6 +107,24 @@ def _register_request_hooks(app):
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class _CommuneOfContext:
+    """The commune's settings for templates, read once per request (or app context)
+    and only by the templates that show them."""
+
+    def __getattr__(self, name):
+        from blueprints.common import commune_settings
+        return getattr(commune_settings(), name)
+
+
+def _register_template_context(app):
+    from blueprints.common import message_url
+    app.jinja_env.globals["message_url"] = message_url
+
+    @app.context_processor
+    def commune_context():
+        return {"commune": _CommuneOfContext()}
 
 
 def _register_error_pages(app):

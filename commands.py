@@ -4,7 +4,7 @@ from flask import current_app
 
 import migrations
 import models
-from domain import clock
+from domain import clock, commune
 
 
 def register(app):
@@ -13,6 +13,7 @@ def register(app):
         """Create or upgrade the database schema."""
         with models.db.connection_context():
             version = migrations.upgrade(models.db.obj)
+            commune.seed(current_app.config["COMMUNE_NAME"], current_app.config["HOLIDAY_ZONE"])
         click.echo(f"Schéma de la base à la version {version}.")
 
     @app.cli.command("demo")

@@ -20,8 +20,9 @@ class Config:
         "DATABASE_URL", "sqlite:///" + os.path.join(BASE_DIR, "instance", "portail.db"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", os.path.join(BASE_DIR, "instance", "uploads"))
 
-    COMMUNE_NAME = os.environ.get("COMMUNE_NAME", "Commune de Saint-Exemple")
-    HOLIDAY_ZONE = os.environ.get("HOLIDAY_ZONE", "C")
+    # Seed the commune's row (domain/commune.py) at migrate/demo; the row is the truth after.
+    COMMUNE_NAME = os.environ.get("COMMUNE_NAME") or None
+    HOLIDAY_ZONE = os.environ.get("HOLIDAY_ZONE") or None
     PORTAIL_TODAY = os.environ.get("PORTAIL_TODAY") or None
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 

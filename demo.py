@@ -5,6 +5,8 @@ periods and booking windows, the month whose bookings are still open.
 """
 import datetime
 
+from domain import commune
+
 from domain.family.accounts import new_session_token
 from domain.files import store_bytes
 from domain.catalogue.opening import open_days
@@ -13,7 +15,7 @@ from domain.pdf import simple_document
 from domain.billing.pricing import family_bracket, prices_for
 from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
                                     school_year_start)
-from models import (Activity, Booking, BookingWindow, Child, Commune, DayOverride, Document,
+from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
                     DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
                     InvoiceLine, Message, MessageThread, Modalite, News, NumberSequence,
                     PickupPerson, QFBracket, QFDeclaration, SchoolYear, Tariff, User,
@@ -64,14 +66,20 @@ BUS_ACTIVITIES = (
 )
 
 
-def create_demo(today, zone="C", commune_name="Commune de Saint-Exemple"):
-    """Create the demo commune for the school year of ``today``; False if already there."""
+def create_demo(today, zone=None, commune_name=None):
+    """Create the demo commune for the school year of ``today``; False if already there.
+
+    The commune's row is seeded with ``zone`` and ``commune_name`` (the
+    environment's) unless it exists; its zone is the one the demo follows.
+    """
     start_year = school_year_start(today)
     with db.atomic():
         if Family.select().where(Family.account_number == 16122).exists():
             return False
-        Commune.create(name=commune_name, holiday_zone=zone,
-                       contact_email="enfance@mairie.example.org")
+        row = commune.seed(commune_name, zone)
+        row.contact_email = row.contact_email or "enfance@mairie.example.org"
+        row.save()
+        zone = row.holiday_zone
         year = create_school_year(start_year, zone)
         staff = _create_staff()
         _create_family_16122(year)

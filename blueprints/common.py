@@ -1,9 +1,10 @@
 """What every blueprint shares: the access guards and the htmx-aware renderer."""
-from flask import abort, make_response, render_template, request
+from flask import abort, current_app, g, make_response, render_template, request, url_for
 from flask_login import current_user
 from peewee import DoesNotExist
 from wtforms import SubmitField
 
+from domain import commune
 from extensions import login_manager
 from models import User
 from flask_wtf import FlaskForm
@@ -30,6 +31,28 @@ def render(page, fragment=None, status=200, **context):
     if fragment:
         response.headers["Vary"] = "HX-Request, HX-Boosted"
     return response
+
+
+def commune_settings():
+    """The commune's settings (name, holiday zone), read once per request."""
+    if "commune_settings" not in g:
+        g.commune_settings = commune.settings()
+    return g.commune_settings
+
+
+def public_url(endpoint, **values):
+    """The full address of a page of the site (``PUBLIC_URL``), for links sent by email."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def thread_link(thread_id):
+    """The family's address of a message thread, for the emails about it."""
+    return public_url("messagerie.thread", thread_id=thread_id)
+
+
+def message_url(service, subject, theme="Modifications"):
+    """NOUS ENVOYER UN MESSAGE to ``service``, pre-filled with ``theme`` and ``subject``."""
+    return url_for("messagerie.new_message", service=service, theme=theme, subject=subject)
 
 
 def require_family():

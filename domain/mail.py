@@ -1,48 +1,55 @@
 """Outgoing email through an outbox: a mail is saved first, then sent.
 
-Sending never blocks nor breaks the request: ``send_email`` stores the mail
-and hands it to a background thread (or sends inline when ``MAIL_ASYNC`` is
-off, as in tests). A failure is logged and kept; the next send, or
-``flask --app app send-mail``, retries it.
+Sending never blocks nor breaks the request: ``send_email`` stores the mail in
+the caller's transaction and tells the app, which delivers after the request
+(in a background thread, or inline when ``MAIL_ASYNC`` is off, as in tests).
+A failure is logged and kept; the next delivery, or ``flask --app app
+send-mail``, retries it. The web side is plugged in by :func:`configure`: how
+a template is rendered, how one mail is handed to the SMTP server, and what to
+do once a mail is queued; this module knows nothing of Flask. Each email of
+the portal is one function of ``domain.notifications``.
 """
+import logging
 import re
 import smtplib
 import threading
+from typing import Callable
 
-from flask import current_app, render_template
-from flask_mail import Mail, Message
+from models import OutgoingEmail, utcnow
 
-from models import OutgoingEmail, db, utcnow
-
-mail = Mail()
+log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 #: Failures of one message, not of the server: the next mails may still go.
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused,
                   smtplib.SMTPDataError, ValueError)
 
 
+class _Wiring:
+    """What the app plugs in (``configure``)."""
+
+    #: (template, context) -> (text, html)
+    render: Callable[[str, dict], tuple[str, str]] | None = None
+    #: OutgoingEmail -> None, raises on failure
+    transport: Callable[[OutgoingEmail], None] | None = None
+    #: called once a mail is queued (the app delivers after the commit)
+    queued: Callable[[], None] = staticmethod(lambda: None)
+
+
+def configure(render, transport, queued):
+    """Plug in the renderer, the SMTP transport and the after-queue hook."""
+    _Wiring.render, _Wiring.transport, _Wiring.queued = render, transport, queued
+
+
 def send_email(recipient, subject, template, **context):
-    """Queue the mail rendered from ``template``.txt/.html and start its delivery."""
+    """Queue the mail rendered from ``template``.txt/.html; the app delivers it."""
     # A subject on one line: a line break typed by a user (a forged message subject)
     # would inject headers, and Flask-Mail would refuse the mail on every retry.
     subject = re.sub(r"\s*[\r\n]+\s*", " ", subject)
-    text = render_template(f"{template}.txt", **context)
-    html = render_template(f"{template}.html", **context)
+    text, html = _Wiring.render(template, context)
     email = OutgoingEmail.create(recipient=recipient, subject=subject,
                                  body_text=text, body_html=html)
-    app = current_app._get_current_object()
-    if app.config.get("MAIL_ASYNC", True):
-        # After the request's transaction: the thread opens its own connection.
-        threading.Thread(target=_deliver_in_thread, args=(app,), daemon=True).start()
-    else:
-        deliver_pending()
+    _Wiring.queued()
     return email
-
-
-def _deliver_in_thread(app):
-    with app.app_context():
-        with db.connection_context():
-            deliver_pending()
 
 
 _delivery_lock = threading.Lock()
@@ -56,12 +63,10 @@ def deliver_pending():
             OutgoingEmail.sent_at.is_null() & (OutgoingEmail.attempts < MAX_ATTEMPTS)
         ).order_by(OutgoingEmail.id))
         for email in pending:
-            message = Message(subject=email.subject, recipients=[email.recipient],
-                              body=email.body_text, html=email.body_html)
             try:
-                mail.send(message)
+                _Wiring.transport(email)
             except Exception as error:  # keep it and retry later
-                current_app.logger.warning("Mail %s to %s not sent: %s",
+                log.warning("Mail %s to %s not sent: %s",
                                            email.id, email.recipient, error)
                 OutgoingEmail.update(attempts=OutgoingEmail.attempts + 1,
                                      last_error=str(error)[:500]).where(

@@ -13,6 +13,7 @@ from domain.family.dossier import (ACTUALISATION_SERVICE, actualisation_submitte
                             validate_actualisation)
 from domain.family.record import InvalidPhone, normalize_phone
 from domain.catalogue.years import current_school_year
+from domain import audit
 from models import AuditLog, DossierValidation, Family, User
 
 PAGE = "/mon-dossier/actualisation"
@@ -77,14 +78,14 @@ def test_validate_actualisation_logs_and_acknowledges_by_email(app, rows, mailbo
     bernard = family(16123)
     validation = actualisation_submitted(bernard, year(), "Renouvellement en école publique")
     now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
-    with app.test_request_context():  # as from a staff page
+    with app.app_context():  # as from a command (a staff view delivers after its request)
         validate_actualisation(validation, agent, now)
     saved = dossier_validation(bernard, year())
     assert saved.status == DossierValidation.VALIDATED
     assert saved.reviewed_by_id == agent.id
     assert saved.reviewed_at == datetime.datetime(2026, 11, 26, 9, 0)  # stored in UTC
     [log] = AuditLog.select().where(AuditLog.family == bernard)
-    assert (log.user_id, log.action) == (agent.id, "actualisation_validee")
+    assert (log.user_id, log.action) == (agent.id, audit.DOSSIER_VALIDATED)
     assert "2026/2027" in log.details and "Renouvellement en école publique" in log.details
     [mail] = mailbox.to("famille.bernard@example.org")
     assert mail["Subject"] == "Portail Famille : votre dossier 2026/2027 est validé"
@@ -99,7 +100,7 @@ def test_dossier_shows_en_attente_then_valide(app, client, auth, rows):
     auth.login()
     assert "Dossier 2026/2027 : en attente de validation" in text_of(client.get("/mon-dossier/"))
     assert "Dossier 2026/2027 : en attente de validation" in text_of(client.get(PAGE))
-    with app.test_request_context():  # as from a staff page
+    with app.app_context():  # as from a command (a staff view delivers after its request)
         validate_actualisation(dossier_validation(dupont, year()),
                                User.get(User.email == "agent@mairie.example.org"),
                                datetime.datetime(2026, 11, 26, 11, 0, tzinfo=PARIS))
@@ -174,7 +175,7 @@ def test_acknowledgement_goes_to_a_guardian_when_the_account_has_no_email(app, r
     petit = family(16124)
     User.update(email=None).where(User.family == petit).execute()
     validation = actualisation_submitted(petit, year(), "Centre de loisirs")
-    with app.test_request_context():
+    with app.app_context():
         validate_actualisation(validation, User.get(User.email == "agent@mairie.example.org"),
                                datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS))
     assert [m.envelope_rcpt for m in mailbox.messages] == [["famille.petit@example.org"]]

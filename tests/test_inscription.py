@@ -9,6 +9,7 @@ import pytest
 from domain.booking import inscription
 from domain.catalogue.opening import open_days
 from domain.catalogue.school_calendar import holiday_period, is_public_holiday
+from domain import audit
 from models import (Activity, AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
                     QFDeclaration, SchoolYear)
 from tests.conftest import AuthActions
@@ -143,9 +144,9 @@ def test_enregistrer_opens_and_validates_the_line(client, auth, db):
     assert "« 2026/2027 - CL Maternel Mercredis » est ouverte et validée" in page
     assert set(open_line_names(section(page, lena))) == {"Restauration Maternelle",
                                                         "CL Maternel Mercredis"}
-    log = AuditLog.get(AuditLog.action == "inscription")
+    log = AuditLog.get(AuditLog.action == audit.INSCRIPTION_OPENED)
     assert log.family.account_number == 16122 and log.user_id == enrolment.created_by_id
-    assert "LENA DUPONT : 2026/2027 - CL Maternel Mercredis ouverte" == log.details
+    assert audit.details_of(log)["summary"] == "LENA DUPONT : 2026/2027 - CL Maternel Mercredis ouverte"
 
 
 def test_several_lines_at_once(client, auth, db):
@@ -156,7 +157,7 @@ def test_several_lines_at_once(client, auth, db):
     assert response.status_code == 303
     opened = {e.activity.name for e in Enrolment.select().where(Enrolment.child == lena)}
     assert opened == set(names) | {"Restauration Maternelle"}
-    assert AuditLog.select().where(AuditLog.action == "inscription").count() == 3
+    assert AuditLog.select().where(AuditLog.action == audit.INSCRIPTION_OPENED).count() == 3
 
 
 @pytest.mark.parametrize("name, weekdays", [("ALAE Soir 1", {0, 1, 3, 4}),
@@ -186,7 +187,7 @@ def test_alae_line_books_every_open_school_day_from_its_start(client, auth, db, 
     assert {b.modalite.activity_id for b in bookings} == {alae.id}
     page = text(client.get("/inscription/"))
     assert f"{len(days)} jours d'école réservés à partir du 04/01/2027" in page
-    log = AuditLog.get(AuditLog.action == "inscription")
+    log = AuditLog.get(AuditLog.action == audit.INSCRIPTION_OPENED)
     assert f"{len(days)} jours réservés du 04/01/2027 au 02/07/2027" in log.details
 
 
@@ -235,21 +236,21 @@ def test_double_submit_opens_the_line_once(client, auth, db):
     assert Enrolment.select().where((Enrolment.child == lena)
                                     & (Enrolment.activity == soir)).count() == 1
     assert Booking.select().count() == count
-    assert AuditLog.select().where(AuditLog.action == "inscription").count() == 1
+    assert AuditLog.select().where(AuditLog.action == audit.INSCRIPTION_OPENED).count() == 1
 
 
 def test_line_opened_meanwhile_by_another_request_is_skipped(db, monkeypatch):
     """The unique index catches a duplicate the first check could not see."""
     lena, soir, cl = child("LENA"), activity("ALAE Soir 1"), activity("CL Maternel Mercredis")
     user = lena.family.users.get()
-    real_zone = inscription.commune_zone
+    real_zone = inscription.commune.holiday_zone
 
     def zone_after_a_concurrent_commit():
         # Another request opens ALAE Soir 1 just after this one checked what is open.
         Enrolment.create(child=lena, activity=soir)
         return real_zone()
 
-    monkeypatch.setattr(inscription, "commune_zone", zone_after_a_concurrent_commit)
+    monkeypatch.setattr(inscription.commune, "holiday_zone", zone_after_a_concurrent_commit)
     now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=inscription.PARIS)
     opened = inscription.open_lines(user, lena, [str(soir.id), str(cl.id)], SchoolYear.get(), now)
     assert [line.activity.name for line in opened] == ["CL Maternel Mercredis"]
@@ -287,7 +288,7 @@ def test_simultaneous_submits_open_the_line_once(app, db):
     expected = len(open_days(soir, datetime.date(2027, 1, 1), SchoolYear.get().end_date, "C"))
     assert Booking.select().where(Booking.activity == soir, Booking.child == lena).count() \
         == expected
-    assert AuditLog.select().where(AuditLog.action == "inscription").count() == 1
+    assert AuditLog.select().where(AuditLog.action == audit.INSCRIPTION_OPENED).count() == 1
 
 
 # --- Read-only: outside the period, dossier not validated ---------------------
@@ -357,7 +358,7 @@ def test_pending_dossier_is_not_enough(client, auth, db):
 def _nothing_changed(before):
     assert Enrolment.select().count() == before["enrolments"]
     assert Booking.select().count() == before["bookings"]
-    assert AuditLog.select().where(AuditLog.action == "inscription").count() == 0
+    assert AuditLog.select().where(AuditLog.action == audit.INSCRIPTION_OPENED).count() == 0
 
 
 def _counts():

@@ -24,7 +24,7 @@ def test_mail_server_down_then_back(app, client, mailbox, db):
     assert mailbox.messages == []
     # The server is back: the retry (cron: flask send-mail) sends it once.
     app.extensions["mail"].port = mailbox.port
-    with app.test_request_context():
+    with app.app_context():
         assert deliver_pending() == 1
         assert deliver_pending() == 0
     assert len(mailbox.to("famille.dupont@example.org")) == 1
@@ -54,7 +54,7 @@ def test_a_refused_recipient_does_not_hold_up_the_mails_behind_it(app, mailbox, 
     from domain.mail import send_email
     mailbox.refuse = {"refuse@example.org"}
     try:
-        with app.test_request_context():
+        with app.app_context():
             for address in ("refuse@example.org", "famille.dupont@example.org"):
                 send_email(address, "Essai", "auth/email/reset_password", link="x",
                            user=None, minutes=1)

@@ -236,7 +236,7 @@ def test_a_down_mail_server_breaks_nothing_and_the_mail_goes_later(app, family, 
     assert email.sent_at is None and email.last_error and email.attempts == 1
     assert mailbox.messages == []
     app.extensions["mail"].port = mailbox.port  # the server is back
-    with app.test_request_context():
+    with app.app_context():
         assert deliver_pending() == 1
     [mail] = mailbox.to("famille.dupont@example.org")
     assert "confirmation de votre message" in mail["Subject"]

@@ -5,6 +5,7 @@ import io
 import pytest
 
 from domain.messaging.messages import family_email_address
+from domain import audit
 from models import AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread, User
 from tests.test_messagerie import pdf_bytes, post_message
 
@@ -66,7 +67,7 @@ def test_staff_reply_is_logged_and_the_family_is_notified(client, auth, mailbox,
     reply = family_message.messages.order_by(Message.id.desc()).first()
     assert reply.from_staff and reply.author.email == "agent@mairie.example.org"
     assert reply.body == "Bonjour, nous avons prévenu le transporteur."
-    log = AuditLog.get(AuditLog.action == "message.reply")
+    log = AuditLog.get(AuditLog.action == audit.MESSAGE_REPLIED)
     assert log.user.email == "agent@mairie.example.org"
     assert log.family.account_number == 16122
     [mail] = mailbox.to("famille.dupont@example.org")

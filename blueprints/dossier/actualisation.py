@@ -1,7 +1,7 @@
 """Actualisation du dossier: the guide's procedure as a checklist, then the message."""
 from flask import abort, current_app, flash, redirect, request, url_for
 
-from blueprints.common import current_family
+from blueprints.common import current_family, message_url
 from blueprints.dossier import bp
 from blueprints.dossier.rendering import page, page_or_fragment, wants_fragment
 from domain.clock import today
@@ -23,12 +23,9 @@ def section_url(key):
     return url_for(endpoint) + (f"#{anchor}" if anchor else "")
 
 
-def message_url(theme):
+def actualisation_message_url(theme):
     """The pre-filled message to the actualisation service (the messagerie's form)."""
-    if "messagerie.new_message" in current_app.view_functions:
-        return url_for("messagerie.new_message", service=ACTUALISATION_SERVICE, theme=theme,
-                       subject=ACTUALISATION_SUBJECT)
-    return url_for("messagerie.index")
+    return message_url(ACTUALISATION_SERVICE, ACTUALISATION_SUBJECT, theme)
 
 
 def checklist_context(validation):
@@ -45,7 +42,7 @@ def actualisation():
     year = current_school_year(today())
     validation = dossier_validation(family, year)
     state, state_label = dossier_status(validation)
-    themes = [(theme, explanation, message_url(theme))
+    themes = [(theme, explanation, actualisation_message_url(theme))
               for theme, explanation in ACTUALISATION_THEMES]
     return page("dossier/actualisation.html", year=year, state=state,
                 state_label=state_label, validation=validation, themes=themes,

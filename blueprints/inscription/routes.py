@@ -13,14 +13,6 @@ from domain.catalogue.years import current_school_year
 from models import Activity, Child
 
 
-def message_url(service, subject):
-    """A link to write to ``service`` with the message pre-filled, where the messagerie can."""
-    if "messagerie.new_message" in current_app.view_functions:
-        return url_for("messagerie.new_message", service=service, theme="Modifications",
-                       subject=subject)
-    return url_for("messagerie.index")
-
-
 def show_page(forms=None):
     """The tab: each child's lines, and a form per child when lines can be opened."""
     family = current_family()
@@ -34,7 +26,7 @@ def show_page(forms=None):
         "inscription/index.html", active_tab="inscription", year=year, children=children,
         lines=child_lines(children, year, clock.today() if state.is_open else None)
         if year else {},
-        forms=forms, state=state, message_url=message_url, alae=Activity.ALAE)
+        forms=forms, state=state, alae=Activity.ALAE)
 
 
 @bp.route("/")

@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family, get_or_404, is_htmx, render
+from blueprints.common import current_family, get_or_404, is_htmx, render, thread_link
 from blueprints.messagerie import bp
 from blueprints.messagerie.forms import MessageForm, ReplyForm, submitted_files
 from domain.messaging import messages as messaging
@@ -74,7 +74,8 @@ def new_message():
         return show_form(form, file_errors, TOO_MANY_FILES if too_many else None, kept)
     messaging.send_family_message(current_family(), current_user._get_current_object(),
                                   form.service.data, form.theme.data, form.subject.data.strip(),
-                                  form.body.data.strip(), checked, form.confirm_by_email.data)
+                                  form.body.data.strip(), checked, form.confirm_by_email.data,
+                                  thread_link)
     flash("Votre message a été envoyé." + (" Une confirmation vous est envoyée par email."
                                            if form.confirm_by_email.data else ""), "success")
     return redirect(url_for("messagerie.sent"), code=303)

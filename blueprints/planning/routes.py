@@ -3,7 +3,8 @@ from flask import (abort, current_app, flash, redirect, render_template, request
                    url_for)
 from flask_login import current_user
 
-from blueprints.common import is_htmx, render
+from blueprints.common import commune_settings, is_htmx, message_url, render
+from domain.catalogue.categories import service_of
 from blueprints.planning import bp
 from blueprints.planning.forms import NO_BOOKING, DayForm
 from domain import clock
@@ -14,12 +15,10 @@ from domain.formats import date_fr, day_label
 from models import parse_id
 
 NO_DAY_TEXT = "Pas d'accueil sur cette période."
-SERVICES = {"restauration": "ALAE - Restauration", "garderie": "ALAE - Restauration",
-            "alae": "ALAE - Restauration"}
 
 
 def zone():
-    return current_app.config["HOLIDAY_ZONE"]
+    return commune_settings().holiday_zone
 
 
 def refused_status(status):
@@ -27,15 +26,11 @@ def refused_status(status):
     return 200 if is_htmx() else status
 
 
-def message_url(line, period_label):
-    """A link to write to the line's service, pre-filled when the messagerie can."""
-    service = SERVICES.get(line.activity.category, "Centres de Loisirs")
-    if "messagerie.new_message" in current_app.view_functions:
-        subject = (f"Réservations {period_label} - {line.child.first_name} - "
-                   f"{line.activity.full_label}")
-        return url_for("messagerie.new_message", service=service, theme="Modifications",
-                       subject=subject)
-    return url_for("messagerie.index")
+def line_message_url(line, period_label):
+    """A link to write to the line's service about its bookings, pre-filled."""
+    return message_url(service_of(line.activity),
+                       f"Réservations {period_label} - {line.child.first_name} - "
+                       f"{line.activity.full_label}")
 
 
 def request_range(values):
@@ -73,7 +68,7 @@ def show(planning, edit_key=None, errors=None, ticked=None, day_form=None, statu
     context = dict(planning=planning, edit_key=edit_key, errors=errors, ticked=ticked, note=note,
                    day_form=day_form, views=VIEWS, view_labels=VIEW_LABELS, line=shown,
                    editing=line is not None, pending_count=planning.pending_count,
-                   message_url=message_url, no_day_text=NO_DAY_TEXT, active_tab="planning")
+                   line_message_url=line_message_url, no_day_text=NO_DAY_TEXT, active_tab="planning")
     return render("planning/index.html", fragment, status=status, **context)
 
 

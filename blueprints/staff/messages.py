@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import get_or_404
+from blueprints.common import get_or_404, thread_link
 from blueprints.messagerie.forms import ReplyForm
 from blueprints.staff import bp
 from domain.messaging import messages as messaging
@@ -47,7 +47,8 @@ def message_reply(thread_id):
     form = ReplyForm()
     if not form.validate_on_submit():
         return show_thread(thread, form)
-    messaging.staff_reply(thread, current_user._get_current_object(), form.body.data.strip())
+    messaging.staff_reply(thread, current_user._get_current_object(), form.body.data.strip(),
+                          thread_link)
     flash("Votre réponse a été envoyée ; la famille est prévenue par email.", "success")
     return redirect(url_for("staff.message_thread", thread_id=thread.id), code=303)
 

@@ -13,8 +13,9 @@ from functools import cached_property
 
 from peewee import JOIN, SQL, Case, fn
 
-from domain.booking.days import (DayStatus, EditState, add_months, day_edit_state, edit_state_key,
-                            first_of_month, is_full, month_end, overrides_for, range_edit_state,
+from domain.dates import add_months, first_of_month, month_end
+from domain.booking.days import (DayStatus, EditState, day_edit_state, edit_state_key,
+                            is_full, overrides_for, range_edit_state,
                             split_overrides, windows_by_period)
 from domain.clock import PARIS
 from domain.formats import date_fr, month_fr

@@ -17,7 +17,7 @@ from domain.booking.days import (FULL_TEXT, CLOSED_DAY_TEXT, ChoiceError, capaci
 from domain.booking.calendar import as_date, load_overrides, load_windows
 from domain.transactions import lock_rows, write_transaction
 from domain.formats import date_fr, euros, month_fr
-from domain.mail import send_email
+from domain import notifications
 from domain.catalogue.opening import open_days
 from domain.billing.pricing import family_bracket, prices_for
 from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
@@ -329,11 +329,5 @@ def finish(family_id, address, now, zone):
     """TERMINER and, once committed, the recap email to ``address``."""
     result = commit_pending(family_id, now, zone)
     if result.committed and result.recap.lines and address:
-        send_recap_email(address, result.recap, now)
+        notifications.booking_recap(address, result.recap, now)
     return result
-
-
-def send_recap_email(address, recap, now):
-    """"Récapitulatif de vos réservations du DD/MM/YYYY à HHhMM", in HTML and text."""
-    subject = f"Récapitulatif de vos réservations du {date_fr(now)} à {now.strftime('%Hh%M')}"
-    return send_email(address, subject, "planning/email/recap", title=subject, recap=recap)

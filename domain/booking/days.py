@@ -15,16 +15,10 @@ from dataclasses import dataclass
 from domain.clock import PARIS
 from domain.formats import date_fr, day_label, month_fr
 from domain.catalogue.school_calendar import holiday_period
+from domain.catalogue.categories import BY_INSCRIPTION, DEADLINE_DAY, MONTHLY, WINDOWED
+from domain.dates import add_months, month_end, paris_instant
 from models import Activity
 
-#: Changes until the 20th of month M (23:59, Paris) for month M+1 and later.
-MONTHLY = (Activity.RESTAURATION, Activity.GARDERIE, Activity.CL_MERCREDI,
-           Activity.BUS_MERCREDI)
-#: Changes only inside the booking window of the holiday period.
-WINDOWED = (Activity.CLV, Activity.BUS_VACANCES)
-#: Booked by the inscription for the whole year, never day by day here.
-BY_INSCRIPTION = (Activity.ALAE,)
-DEADLINE_DAY = 20
 
 # Messages shown to families (French, as the guide words it).
 BY_INSCRIPTION_TEXT = ("Cette ligne est réservée pour toute l'année par l'inscription : "
@@ -63,23 +57,8 @@ class EditState:
         return self.reason
 
 
-def paris_instant(day, hour=0, minute=0):
-    """The aware instant ``day`` at ``hour:minute`` in Europe/Paris."""
-    return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
-def first_of_month(day):
-    return day.replace(day=1)
-
-
-def add_months(day, months):
-    """The first of the month ``months`` after ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(day):
-    return add_months(day, 1) - datetime.timedelta(days=1)
 
 
 def booking_deadline(activity, day):

@@ -23,25 +23,20 @@ from collections import namedtuple
 
 from peewee import IntegrityError, chunked
 
+from domain.catalogue.categories import DEADLINE_DAY, GROUPS
+from domain import audit, commune
 from domain.clock import PARIS
+from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
 from domain.formats import date_fr, euros
 from domain.catalogue.opening import open_days
 from domain.billing.pricing import family_bracket, prices_for
-from models import (Activity, AuditLog, Booking, BookingWindow, Child, Commune, Enrolment,
+from models import (Activity, Booking, BookingWindow, Child, Enrolment,
                     Modalite, SchoolYear, db, parse_id)
 
 MAIN_PERIOD_OPENS = (3, 10)    # 10 March
 MAIN_PERIOD_CLOSES = (8, 20)   # 20 August
-MONTHLY_DEADLINE_DAY = 20
 
-#: The guide's groups of lines: (title, categories, messagerie service).
-GROUPS = (
-    ("ALAE", (Activity.ALAE, Activity.GARDERIE), "ALAE - Restauration"),
-    ("Restauration", (Activity.RESTAURATION,), "ALAE - Restauration"),
-    ("Centres de loisirs", (Activity.CL_MERCREDI, Activity.CLV, Activity.BUS_MERCREDI,
-                            Activity.BUS_VACANCES), "Centres de Loisirs"),
-)
 
 Line = namedtuple("Line", "activity enrolment ended")
 LineGroup = namedtuple("LineGroup", "title service lines")
@@ -60,19 +55,6 @@ class InscriptionClosed(InscriptionRefused):
 # --- Periods (pure functions of ``now``) -------------------------------------
 
 
-def _paris_date(now):
-    """The Paris calendar date of an aware ``now`` (a naive one is taken as Paris time)."""
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=PARIS)
-    return now.astimezone(PARIS).date()
-
-
-def _first_of_next_month(day, months=1):
-    """The 1st of the month ``months`` after the month of ``day``."""
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
 def main_inscription_period(school_year):
     """(first day, last day) of the main period: 10 March to 20 August before the year."""
     year = school_year.start_date.year
@@ -84,8 +66,8 @@ def monthly_effective_month(now):
 
     Until the 20th at 23:59 (Paris) it is the next month, from the 21st the one after.
     """
-    today = _paris_date(now)
-    return _first_of_next_month(today, 1 if today.day <= MONTHLY_DEADLINE_DAY else 2)
+    today = paris_date(now)
+    return add_months(today, 1 if today.day <= DEADLINE_DAY else 2)
 
 
 def inscription_effective_from(school_year, now):
@@ -93,7 +75,7 @@ def inscription_effective_from(school_year, now):
 
     None means no inscription period is open for that school year at ``now``.
     """
-    today = _paris_date(now)
+    today = paris_date(now)
     opens, closes = main_inscription_period(school_year)
     if today < opens:
         return None
@@ -109,10 +91,10 @@ def inscription_deadline(school_year, now):
     if effective is None:
         return None
     opens, closes = main_inscription_period(school_year)
-    if opens <= _paris_date(now) <= closes:
+    if opens <= paris_date(now) <= closes:
         return closes
     return (effective.replace(day=1) - datetime.timedelta(days=1)).replace(
-        day=MONTHLY_DEADLINE_DAY)
+        day=DEADLINE_DAY)
 
 
 def inscription_state(family, school_year, now):
@@ -206,12 +188,6 @@ def child_lines(children, school_year, today=None):
 # --- Opening lines -----------------------------------------------------------
 
 
-def commune_zone():
-    """The school-holiday zone of the commune (``C`` when none is set up)."""
-    commune = Commune.select().first()
-    return commune.holiday_zone if commune else "C"
-
-
 def chosen_activities(child, raw_ids, school_year):
     """The activities behind the submitted ids, each checked; raises InscriptionRefused."""
     ids = []
@@ -267,8 +243,8 @@ def open_lines(user, child, raw_ids, school_year, now):
     activities = chosen_activities(child, raw_ids, school_year)
     already = {e.activity_id for e in Enrolment.select(Enrolment.activity).where(
         (Enrolment.child == child) & Enrolment.activity.in_([a.id for a in activities]))}
-    zone = commune_zone()
-    check_periods_not_ended(activities, _paris_date(now), school_year)
+    zone = commune.holiday_zone()
+    check_periods_not_ended(activities, paris_date(now), school_year)
     opened = []
     with db.atomic():
         for activity in activities:
@@ -292,7 +268,7 @@ def _open_line(user, child, activity, effective_from, zone):
     if opened.booked_days:
         details += (f", {opened.booked_days} jours réservés du {date_fr(opened.first_day)} au "
                     f"{date_fr(activity.school_year.end_date)} à {euros(opened.price_cents)}")
-    AuditLog.create(user=user, family=child.family_id, action="inscription", details=details)
+    audit.record(user, child.family_id, audit.INSCRIPTION_OPENED, details)
     return opened
 
 

@@ -3,11 +3,9 @@ import datetime
 from functools import lru_cache
 
 from domain.catalogue.school_calendar import holiday_period, is_public_holiday
+from domain.catalogue.categories import WINDOWED
 from models import Activity, DayOverride
 
-SCHOOL_TIME = (Activity.ALAE, Activity.RESTAURATION, Activity.GARDERIE,
-               Activity.CL_MERCREDI, Activity.BUS_MERCREDI)
-HOLIDAY_TIME = (Activity.CLV, Activity.BUS_VACANCES)
 
 
 def weekdays_of(activity):
@@ -36,7 +34,7 @@ def runs_by_calendar(activity, day, zone):
     if day.isoweekday() not in weekdays_of(activity) or is_public_holiday(day):
         return False
     period = holiday_period(day, zone)
-    if activity.category in HOLIDAY_TIME:
+    if activity.category in WINDOWED:
         if period is None:
             return False
         return activity.holiday_period in (None, "", period)

@@ -8,8 +8,8 @@ validate it, and the family gets an acknowledgement by email.
 """
 import datetime
 
-from domain.mail import send_email
-from models import AuditLog, DossierValidation, Guardian, User, db, utcnow
+from domain import audit, notifications
+from models import DossierValidation, Guardian, User, db, utcnow
 
 ACTUALISATION_SERVICE = "Actualisation Dossier Famille"
 ACTUALISATION_SUBJECT = "Actualisation"
@@ -152,12 +152,10 @@ def validate_actualisation(validation, staff_user, now):
         validation.reviewed_by = staff_user
         validation.reviewed_at = now
         validation.save()
-        AuditLog.create(user=staff_user, family=family, at=now, action="actualisation_validee",
-                        details=f"Dossier {year.label} validé (thème : "
-                                f"{validation.theme or 'non précisé'}).")
+        audit.record(staff_user, family, audit.DOSSIER_VALIDATED,
+                     f"Dossier {year.label} validé (thème : {validation.theme or 'non précisé'}).",
+                     at=now)
     address = family_email_address(family)
     if address:
-        send_email(address, f"Portail Famille : votre dossier {year.label} est validé",
-                   "dossier/email/actualisation_validee", family=family, school_year=year,
-                   validation=validation)
+        notifications.actualisation_validated(address, family, year, validation)
     return validation

@@ -5,15 +5,14 @@ same thread; either side may write again there. Each message remembers when
 the family and when staff read it. Attachments are checked all together
 before any is saved (``domain.uploads``).
 """
-from flask import current_app, url_for
 from peewee import fn
 
 from domain import clock
 from domain.family.dossier import ACTUALISATION_SERVICE, actualisation_submitted
-from domain.mail import send_email
+from domain import audit, notifications
 from domain.uploads import UploadError, check_upload, save_upload
 from domain.catalogue.years import current_school_year
-from models import (AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread,
+from models import (Family, Guardian, Message, MessageAttachment, MessageThread,
                     StoredFile, User, db, utcnow)
 
 GENERAL_THEMES = ("Informations", "Modifications", "Réclamations")
@@ -196,7 +195,8 @@ def _add_message(thread, author, body, from_staff, checked=(), confirm=False):
     return message
 
 
-def send_family_message(family, user, service, theme, subject, body, checked, confirm):
+def send_family_message(family, user, service, theme, subject, body, checked, confirm,
+                        thread_link):
     """NOUS ENVOYER UN MESSAGE: a new thread to ``service``; returns the message.
 
     ``checked`` are the already checked uploads. A message to the actualisation
@@ -212,7 +212,7 @@ def send_family_message(family, user, service, theme, subject, body, checked, co
                 actualisation_submitted(family, year, theme)
     # After the commit: the mail thread reads the outbox with its own connection.
     if confirm:
-        _send_confirmation(user, thread, message, [u.filename for u in checked])
+        _send_confirmation(user, thread, message, [u.filename for u in checked], thread_link)
     return message
 
 
@@ -222,29 +222,23 @@ def family_writes_again(thread, user, body):
         return _add_message(thread, user, body, False)
 
 
-def staff_reply(thread, staff_user, body):
-    """Staff answer in ``thread``: logged, and the family is told by email."""
+def staff_reply(thread, staff_user, body, thread_link):
+    """Staff answer in ``thread``: logged, and the family is told by email.
+
+    ``thread_link(thread_id)`` is the thread's address on the site, for the email.
+    """
     with db.atomic():
         message = _add_message(thread, staff_user, body, True)
-        AuditLog.create(user=staff_user, family=thread.family_id, action="message.reply",
-                        details=f"Réponse dans le fil {thread.id} ({thread.service} – "
-                                f"{thread.subject})")
+        audit.record(staff_user, thread.family_id, audit.MESSAGE_REPLIED,
+                     f"Réponse dans le fil {thread.id} ({thread.service} – {thread.subject})")
     address = family_email_address(thread.family)
     if address:
-        send_email(address, f"Portail Famille : réponse à votre message « {thread.subject} »",
-                   "messagerie/email/staff_reply", thread=thread, message=message,
-                   link=_public_url("messagerie.thread", thread_id=thread.id))
+        notifications.staff_replied(address, thread, message, thread_link(thread.id))
     return message
 
 
-def _send_confirmation(user, thread, message, filenames):
+def _send_confirmation(user, thread, message, filenames, thread_link):
     address = family_email_address(thread.family_id, user)
     if address:
-        send_email(address, f"Portail Famille : confirmation de votre message « {thread.subject} »",
-                   "messagerie/email/confirmation", thread=thread, message=message,
-                   filenames=filenames,
-                   link=_public_url("messagerie.thread", thread_id=thread.id))
-
-
-def _public_url(endpoint, **values):
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
+        notifications.message_confirmation(address, thread, message, filenames,
+                                           thread_link(thread.id))

@@ -1,0 +1,56 @@
+"""Every email the portal sends, one function each.
+
+Each takes the address and the plain values its message shows (links are made
+by the caller, which knows the site's URLs) and queues the mail in the outbox
+(``domain.mail``), which the app delivers after the commit.
+"""
+from domain.formats import date_fr
+from domain.mail import send_email
+
+
+def password_reset(address, link, minutes, user=None):
+    """"Mot de passe oublié": the single-use reset link."""
+    return send_email(address, "Portail Famille : réinitialisation de votre mot de passe",
+                      "auth/email/reset_password", link=link, user=user, minutes=minutes)
+
+
+def email_change_link(address, link, hours, family):
+    """The signed link that confirms a new sign-in address, sent to that address."""
+    return send_email(address, "Portail Famille : confirmez votre nouvelle adresse email",
+                      "dossier/email/confirm_email", link=link, new_email=address,
+                      hours=hours, family=family)
+
+
+def email_changed(old_address, new_address, family):
+    """Tell the old address that the sign-in address changed."""
+    return send_email(old_address, "Portail Famille : votre adresse email a changé",
+                      "dossier/email/email_changed", new_email=new_address, family=family)
+
+
+def actualisation_validated(address, family, school_year, validation):
+    """The guide's acknowledgement ("accusé"): the dossier of the year is validated."""
+    return send_email(address, f"Portail Famille : votre dossier {school_year.label} est validé",
+                      "dossier/email/actualisation_validee", family=family,
+                      school_year=school_year, validation=validation)
+
+
+def staff_replied(address, thread, message, link):
+    """A service answered the family's message."""
+    return send_email(address,
+                      f"Portail Famille : réponse à votre message « {thread.subject} »",
+                      "messagerie/email/staff_reply", thread=thread, message=message,
+                      link=link)
+
+
+def message_confirmation(address, thread, message, filenames, link):
+    """"Confirmation par email" of the family's own message."""
+    return send_email(address,
+                      f"Portail Famille : confirmation de votre message « {thread.subject} »",
+                      "messagerie/email/confirmation", thread=thread, message=message,
+                      filenames=filenames, link=link)
+
+
+def booking_recap(address, recap, now):
+    """"Récapitulatif de vos réservations du DD/MM/YYYY à HHhMM", after TERMINER."""
+    subject = f"Récapitulatif de vos réservations du {date_fr(now)} à {now.strftime('%Hh%M')}"
+    return send_email(address, subject, "planning/email/recap", title=subject, recap=recap)

@@ -1,0 +1,58 @@
+"""The web side of the outbox (``domain.mail``): Jinja templates, Flask-Mail, delivery
+after the request.
+
+A mail queued during a request is delivered once the view has returned (its
+transaction committed): in a background thread with its own connection, or
+inline when ``MAIL_ASYNC`` is off (tests). A mail queued by a command or a
+thread of our own is delivered at once the same way.
+"""
+import threading
+
+from flask import current_app, g, has_request_context, render_template
+from flask_mail import Message
+
+import models
+from domain import mail as outbox
+from extensions import mail
+
+
+def init_app(app):
+    """Bind Flask-Mail and plug the renderer, transport and hook into the outbox."""
+    mail.init_app(app)
+    outbox.configure(render=_render, transport=_send, queued=_queued)
+
+    @app.after_request
+    def deliver_queued_mail(response):
+        if g.pop("mail_queued", False):
+            _deliver(current_app._get_current_object())
+        return response
+
+
+def _render(template, context):
+    return (render_template(f"{template}.txt", **context),
+            render_template(f"{template}.html", **context))
+
+
+def _send(email):
+    mail.send(Message(subject=email.subject, recipients=[email.recipient],
+                      body=email.body_text, html=email.body_html))
+
+
+def _queued():
+    if has_request_context():
+        g.mail_queued = True  # after the view: its transaction is committed by then
+    else:
+        _deliver(current_app._get_current_object())
+
+
+def _deliver(app):
+    if app.config.get("MAIL_ASYNC", True):
+        threading.Thread(target=_deliver_in_thread, args=(app,), daemon=True).start()
+    else:
+        outbox.deliver_pending()
+
+
+def _deliver_in_thread(app):
+    with app.app_context():
+        with models.db.connection_context():
+            outbox.deliver_pending()
