@@ -8,7 +8,8 @@ from werkzeug.routing import IntegerConverter
 
 import models
 from config import Config
-from domain import clock, formats
+from domain import clock, files, formats
+from domain.family import passwords
 from domain.catalogue.school_calendar import CalendarDataMissing
 import mailer
 from extensions import csrf, login_manager
@@ -30,6 +31,8 @@ def create_app(test_config=None):
     global _last_config
     _last_config = app.config
     clock.configure(lambda: _current_config().get("PORTAIL_TODAY"))
+    files.configure(lambda: _current_config()["UPLOAD_DIR"])
+    passwords.configure(app.config.get("PASSWORD_HASH_PROFILE", ""))
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
 
     models.init_database(app.config["DATABASE_URL"])

@@ -4,7 +4,6 @@ Later work adds behaviour (in ``domain/``), not tables. Money is stored as
 integer cents. The database itself is chosen at run time through ``db``
 (a :class:`peewee.DatabaseProxy`) by :func:`init_database`.
 """
-import datetime
 
 from peewee import (
     BooleanField,

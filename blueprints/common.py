@@ -1,10 +1,14 @@
 """What every blueprint shares: the access guards and the htmx-aware renderer."""
-from flask import abort, current_app, g, make_response, render_template, request, url_for
+import os
+
+from flask import (abort, current_app, g, make_response, render_template, request, send_file,
+                   url_for)
 from flask_login import current_user
 from peewee import DoesNotExist
 from wtforms import SubmitField
 
 from domain import commune
+from domain.files import upload_path
 from extensions import login_manager
 from models import User
 from flask_wtf import FlaskForm
@@ -105,3 +109,16 @@ def get_or_404(query):
 def current_family():
     """The signed-in user's family."""
     return current_user.family
+
+
+def send_stored_file(stored):
+    """Serve a stored file as a download that no browser will sniff or render."""
+    path = upload_path(stored.stored_name)
+    if not os.path.exists(path):
+        abort(404)
+    response = send_file(path, mimetype=stored.content_type, as_attachment=True,
+                         download_name=stored.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,16 +1,32 @@
-"""Stored files: kept outside ``static/`` under generated names."""
+"""Stored files: kept outside ``static/`` under generated names.
+
+The folder is the app's ``UPLOAD_DIR``, told by the app factory (:func:`configure`).
+"""
 import hashlib
 import os
 import secrets
-
-from flask import current_app
+from typing import Callable
 
 from models import StoredFile
+
+#: Returns the folder of the stored files: set by the app factory.
+_upload_dir: Callable[[], str] = lambda: os.path.join("instance", "uploads")
+
+
+def configure(upload_dir: Callable[[], str]) -> None:
+    """Read the folder of the stored files through ``upload_dir``."""
+    global _upload_dir
+    _upload_dir = upload_dir
+
+
+def upload_dir() -> str:
+    """The folder of the stored files."""
+    return _upload_dir()
 
 
 def upload_path(stored_name):
     """Where a stored file lives on disk."""
-    return os.path.join(current_app.config["UPLOAD_DIR"], stored_name)
+    return os.path.join(upload_dir(), stored_name)
 
 
 def store_bytes(data, original_name, content_type, family=None, user=None):
@@ -18,7 +34,7 @@ def store_bytes(data, original_name, content_type, family=None, user=None):
     extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg",
                  "image/png": ".png"}.get(content_type, ".bin")
     stored_name = secrets.token_hex(16) + extension
-    os.makedirs(current_app.config["UPLOAD_DIR"], exist_ok=True)
+    os.makedirs(upload_dir(), exist_ok=True)
     with open(upload_path(stored_name), "wb") as handle:
         handle.write(data)
     return StoredFile.create(family=family, original_name=original_name[:200],

@@ -11,10 +11,9 @@ import os
 import re
 from dataclasses import dataclass
 
-from flask import abort, send_file
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from domain.files import store_bytes, upload_path
+from domain.files import store_bytes
 
 MAX_UPLOAD_BYTES = 6 * 1024 * 1024
 MAX_ATTACHMENTS = 4
@@ -110,16 +109,3 @@ def save_upload(checked, family, user):
     """Store a checked upload outside ``static/``; returns its ``StoredFile``."""
     return store_bytes(checked.data, checked.filename, checked.content_type,
                        family=family, user=user)
-
-
-def send_stored_file(stored):
-    """Serve a stored file as a download that no browser will sniff or render."""
-    path = upload_path(stored.stored_name)
-    if not os.path.exists(path):
-        abort(404)
-    response = send_file(path, mimetype=stored.content_type, as_attachment=True,
-                         download_name=stored.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

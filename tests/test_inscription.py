@@ -10,6 +10,7 @@ from domain.booking import inscription
 from domain.catalogue.opening import open_days
 from domain.catalogue.school_calendar import holiday_period, is_public_holiday
 from domain import audit
+from domain.clock import PARIS
 from models import (Activity, AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
                     QFDeclaration, SchoolYear)
 from tests.conftest import AuthActions
@@ -251,7 +252,7 @@ def test_line_opened_meanwhile_by_another_request_is_skipped(db, monkeypatch):
         return real_zone()
 
     monkeypatch.setattr(inscription.commune, "holiday_zone", zone_after_a_concurrent_commit)
-    now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=inscription.PARIS)
+    now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
     opened = inscription.open_lines(user, lena, [str(soir.id), str(cl.id)], SchoolYear.get(), now)
     assert [line.activity.name for line in opened] == ["CL Maternel Mercredis"]
     assert Enrolment.select().where(Enrolment.child == lena).count() == 3

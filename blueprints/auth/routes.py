@@ -7,11 +7,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from blueprints.auth import bp
 from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm,
                                    NewPasswordForm)
-from blueprints.common import EmptyForm, is_htmx, is_staff_path
+from blueprints.common import EmptyForm, is_htmx, is_staff_path, public_url
 from domain.family import throttle
 from domain.family.accounts import (end_sessions, find_user, make_reset_token, reset_email_address,
                              set_password, user_for_reset_token)
-from domain.mail import send_email
+from domain import notifications
 from domain.family.passwords import dummy_verify, verify_password
 from extensions import login_manager
 from models import User
@@ -108,11 +108,9 @@ def forgot_password():
         address = reset_email_address(user) if user else None
         if address:
             token = make_reset_token(current_app.config["SECRET_KEY"], user)
-            link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for(
-                "auth.reset_password", token=token)
-            send_email(address, "Portail Famille : réinitialisation de votre mot de passe",
-                       "auth/email/reset_password", link=link, user=user,
-                       minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
+            notifications.password_reset(
+                address, public_url("auth.reset_password", token=token),
+                current_app.config["PASSWORD_RESET_MAX_AGE"] // 60, user)
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot_password.html", form=form)
 

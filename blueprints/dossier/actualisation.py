@@ -1,5 +1,5 @@
 """Actualisation du dossier: the guide's procedure as a checklist, then the message."""
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 
 from blueprints.common import current_family, message_url
 from blueprints.dossier import bp

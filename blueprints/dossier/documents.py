@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family
+from blueprints.common import current_family, send_stored_file
 from blueprints.dossier import bp
 from blueprints.dossier.forms import QuotientForm
 from blueprints.dossier.rendering import page
@@ -10,7 +10,7 @@ from domain.clock import today
 from domain.family.documents import (by_category, commune_documents, document_for_family,
                                      family_documents)
 from domain.family.quotient import STATUS_LABELS, attestation_of, declare_quotient, quotient_summary
-from domain.uploads import UploadError, check_upload, send_stored_file
+from domain.uploads import UploadError, check_upload
 from domain.catalogue.years import current_school_year
 
 

@@ -2,7 +2,7 @@
 from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, current_family
+from blueprints.common import EmptyForm, current_family, public_url
 from blueprints.dossier import bp
 from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
 from blueprints.dossier.rendering import page
@@ -15,7 +15,7 @@ from domain.family.record import (EMAIL_CHANGE_MAX_AGE, EmailTaken, add_pickup_p
                                   family_guardians, family_pickup_people,
                                   make_email_change_token, remove_pickup_person,
                                   update_coordonnees)
-from domain.mail import send_email
+from domain import notifications
 from domain.family.passwords import verify_password
 from domain.family.quotient import quotient_summary
 from domain.catalogue.years import current_school_year
@@ -94,11 +94,8 @@ def _email_change_allowed(form):
 def _send_email_change_link(new_email):
     """Mail the signed confirmation link to the new address (nothing changes before)."""
     token = make_email_change_token(current_app.config["SECRET_KEY"], current_user, new_email)
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("dossier.confirm_email",
-                                                                   token=token)
-    send_email(new_email, "Portail Famille : confirmez votre nouvelle adresse email",
-               "dossier/email/confirm_email", link=link, new_email=new_email,
-               hours=EMAIL_CHANGE_MAX_AGE // 3600, family=current_family())
+    notifications.email_change_link(new_email, public_url("dossier.confirm_email", token=token),
+                                    EMAIL_CHANGE_MAX_AGE // 3600, current_family())
 
 
 @bp.route("/coordonnees/email/confirmer/<token>", methods=["GET", "POST"])
@@ -117,9 +114,7 @@ def confirm_email(token):
         except EmailTaken:
             return page("dossier/email_link_invalid.html", status=409, taken=new_email)
         if old_email:
-            send_email(old_email, "Portail Famille : votre adresse email a changé",
-                       "dossier/email/email_changed", new_email=new_email,
-                       family=current_family())
+            notifications.email_changed(old_email, new_email, current_family())
         flash(f"Votre adresse de connexion est désormais {new_email}.", "success")
         return redirect(url_for("dossier.coordonnees"), code=303)
     return page("dossier/confirm_email.html", form=form, new_email=new_email)

@@ -1,5 +1,5 @@
 """Inscription: open activity lines for the children of the family (SPEC §2.2)."""
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from blueprints.common import current_family, get_or_404

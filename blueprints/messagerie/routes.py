@@ -2,13 +2,13 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family, get_or_404, is_htmx, render, thread_link
+from blueprints.common import current_family, get_or_404, is_htmx, render, send_stored_file, thread_link
 from blueprints.messagerie import bp
 from blueprints.messagerie.forms import MessageForm, ReplyForm, submitted_files
 from domain.messaging import messages as messaging
 from domain.messaging.messages import ACTUALISATION_ATTACHMENT_HINTS, SERVICES
 from domain.family.dossier import ACTUALISATION_SERVICE
-from domain.uploads import MAX_ATTACHMENTS, send_stored_file
+from domain.uploads import MAX_ATTACHMENTS
 
 TOO_MANY_FILES = f"Vous pouvez joindre {MAX_ATTACHMENTS} fichiers au plus."
 

@@ -1,5 +1,5 @@
 """PLANNING - RÉSERVATIONS: the calendar, its edit mode, the recap and TERMINER."""
-from flask import (abort, current_app, flash, redirect, render_template, request, session,
+from flask import (abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_login import current_user
 

@@ -2,11 +2,10 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import get_or_404, thread_link
+from blueprints.common import get_or_404, send_stored_file, thread_link
 from blueprints.messagerie.forms import ReplyForm
 from blueprints.staff import bp
 from domain.messaging import messages as messaging
-from domain.uploads import send_stored_file
 from models import Family, MessageThread
 
 

@@ -16,8 +16,7 @@ from domain.clock import PARIS
 from domain.formats import date_fr, day_label, month_fr
 from domain.catalogue.school_calendar import holiday_period
 from domain.catalogue.categories import BY_INSCRIPTION, DEADLINE_DAY, MONTHLY, WINDOWED
-from domain.dates import add_months, month_end, paris_instant
-from models import Activity
+from domain.dates import add_months, paris_instant
 
 
 # Messages shown to families (French, as the guide words it).

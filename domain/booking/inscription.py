@@ -25,7 +25,6 @@ from peewee import IntegrityError, chunked
 
 from domain.catalogue.categories import DEADLINE_DAY, GROUPS
 from domain import audit, commune
-from domain.clock import PARIS
 from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
 from domain.formats import date_fr, euros

@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from domain.catalogue.school_calendar import holiday_period, is_public_holiday
 from domain.catalogue.categories import WINDOWED
-from models import Activity, DayOverride
+from models import DayOverride
 
 
 

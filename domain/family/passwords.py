@@ -8,7 +8,6 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_app_context
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -22,9 +21,18 @@ def _hasher(profile):
     return PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 
 
+#: The hashing profile ("" or "cheapest", tests only): set by the app factory.
+_profile = ""
+
+
+def configure(profile: str) -> None:
+    """Use the hashing ``profile`` (``PASSWORD_HASH_PROFILE``)."""
+    global _profile
+    _profile = profile or ""
+
+
 def hasher():
-    profile = current_app.config.get("PASSWORD_HASH_PROFILE", "") if has_app_context() else ""
-    return _hasher(profile)
+    return _hasher(_profile)
 
 
 def hash_password(password):
