@@ -66,11 +66,11 @@ _last_config = {}
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` limited to what a database id can be: a larger number is a 404,
-    not a 500 (SQLite refuses integers past 64 bits)."""
+    """``<int:...>`` limited to what a database id can be (``models.MAX_ID``): a larger
+    number is a 404, not a 500."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", models.MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 
@@ -123,7 +123,8 @@ class _CommuneOfContext:
 
 def _register_template_context(app):
     from blueprints.common import message_url
-    app.jinja_env.globals["message_url"] = message_url
+    from domain.booking.days import CELL_STATE_LABELS
+    app.jinja_env.globals.update(message_url=message_url, CELL_STATE_LABELS=CELL_STATE_LABELS)
 
     @app.context_processor
     def commune_context():

@@ -32,12 +32,14 @@ def utcnow():
     return utc_now()
 
 
-#: The largest id of an "integer" column on PostgreSQL.
+#: The largest value of an "integer" column on PostgreSQL: every id, every account number.
 MAX_ID = 2**31 - 1
 
 
 def parse_id(raw):
-    """The row id written in ``raw`` (ASCII digits, within the column's range), or None."""
+    """The id (or account number) written in ``raw``: ASCII digits within the column's
+    range, else None. The one way to read an id typed, posted or put in a URL
+    (``int()`` would read "١٦" as 16 and fail on "²")."""
     raw = (raw or "").strip()
     if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID:
         return int(raw)
@@ -191,6 +193,11 @@ class Child(BaseModel):
     def group(self):
         """``maternel`` or ``elementaire``, from the class level."""
         return "maternel" if self.class_level in self.MATERNELLE_LEVELS else "elementaire"
+
+    @property
+    def group_label(self):
+        """``maternelle`` or ``élémentaire``, as the pages say it."""
+        return "maternelle" if self.group == "maternel" else "élémentaire"
 
 
 class HealthRecord(BaseModel):

@@ -25,7 +25,7 @@ class CommuneSettings:
 
 def settings() -> CommuneSettings:
     """The commune's settings (the defaults before the row is seeded)."""
-    row = Commune.select().order_by(Commune.id).first()
+    row = Commune.select().first()
     if row is None:
         return CommuneSettings(DEFAULT_NAME, DEFAULT_ZONE)
     return CommuneSettings(row.name, row.holiday_zone, row.contact_email)
@@ -38,7 +38,7 @@ def holiday_zone() -> str:
 
 def seed(name: str | None, zone: str | None) -> Commune:
     """Create the commune's row from the environment's values if there is none yet."""
-    row = Commune.select().order_by(Commune.id).first()
+    row = Commune.select().first()
     if row is None:
         zone = (zone or DEFAULT_ZONE).strip().upper()
         if zone not in ZONES:

@@ -164,13 +164,6 @@ def test_the_message_step_links_to_the_prefilled_message(app, client, auth):
         assert attachment in text
 
 
-def test_the_themes_offered_are_those_the_messagerie_accepts():
-    from domain.family import dossier
-    from domain.messaging import messages as messaging
-    assert tuple(theme for theme, _ in dossier.ACTUALISATION_THEMES) == \
-        messaging.SERVICES[ACTUALISATION_SERVICE]
-
-
 def test_acknowledgement_goes_to_a_guardian_when_the_account_has_no_email(app, rows, mailbox):
     petit = family(16124)
     User.update(email=None).where(User.family == petit).execute()

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from domain.messaging.messages import family_email_address
+from domain.family.contact import family_email_address
 from domain import audit
 from models import AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread, User
 from tests.test_messagerie import pdf_bytes, post_message

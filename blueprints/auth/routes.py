@@ -14,7 +14,7 @@ from domain.family.accounts import (end_sessions, find_user, make_reset_token, r
 from domain import notifications
 from domain.family.passwords import dummy_verify, verify_password
 from extensions import login_manager
-from models import User
+from models import User, parse_id
 
 WRONG_CREDENTIALS = "N° de compte, email ou mot de passe incorrect."
 
@@ -23,9 +23,10 @@ WRONG_CREDENTIALS = "N° de compte, email ou mot de passe incorrect."
 def load_user(user_id):
     """The user of a session cookie, only while its token is still the current one."""
     user_pk, _, token = user_id.partition(":")
-    if not user_pk.isdigit() or not token:
+    user_pk = parse_id(user_pk)
+    if user_pk is None or not token:
         return None
-    user = User.get_or_none((User.id == int(user_pk)) & User.is_active)
+    user = User.get_or_none((User.id == user_pk) & User.is_active)
     if user is None or user.session_token != token:
         return None
     return user

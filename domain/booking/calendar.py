@@ -14,7 +14,7 @@ from functools import cached_property
 from peewee import JOIN, SQL, Case, fn
 
 from domain.dates import add_months, first_of_month, month_end
-from domain.booking.days import (DayStatus, EditState, day_edit_state, edit_state_key,
+from domain.booking.days import (CELL_STATE_LABELS, DayStatus, EditState, day_edit_state, edit_state_key,
                             is_full, overrides_for, range_edit_state,
                             split_overrides, windows_by_period)
 from domain.clock import PARIS
@@ -106,14 +106,13 @@ class Line:
     @property
     def chosen_days(self):
         """[(DayStatus, modalité name, state)] of the days booked or changed in the range."""
-        states = {"b": "réservé", "p": "réservation en attente", "c": "annulation en attente"}
         chosen = []
         for status in self.days.values():
             modalite_id = status.desired or status.booked
             if modalite_id is not None:
                 modalite = self.modalite(modalite_id)
                 chosen.append((status, modalite.name if modalite else "",
-                               states.get(status.css(modalite_id), "")))
+                               CELL_STATE_LABELS.get(status.css(modalite_id), "")))
         return chosen
 
     @property
@@ -252,7 +251,7 @@ def fill_days(lines, first, last, now, zone, pending):
                 day=day, is_open=day in open_set, state=state_of(activity, day),
                 full=is_full(activity, day, counts.get((activity.id, day), 0),
                              capacity_overrides),
-                booked=booked.get(key), pending=change)
+                booked=booked.get(key), pending=change is not None)
             status.desired = (status.booked if change is None
                               else change.modalite_id if change.action == PendingChange.BOOK
                               else None)

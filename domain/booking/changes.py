@@ -64,9 +64,9 @@ def save_choices(family_id, line, wanted_by_day):
         raise ChoiceError(["Ces jours viennent d'être modifiés depuis un autre écran : "
                            "rechargez la page et recommencez."])
     for day in changed:  # only once stored: a refused change leaves the line as it was
-        line.days[day].desired, line.days[day].pending = wanted_by_day[day], None
+        line.days[day].desired, line.days[day].pending = wanted_by_day[day], False
     for row in rows:
-        line.days[row["date"]].pending = row
+        line.days[row["date"]].pending = True
     return changed
 
 

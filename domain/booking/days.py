@@ -218,12 +218,17 @@ def overrides_for(activity_id, by_activity):
 # --- One day of a line --------------------------------------------------------
 
 
+#: What a screen reader says of a calendar cell, by its class (``DayStatus.css``).
+CELL_STATE_LABELS = {"b": "réservé", "p": "réservation en attente", "c": "annulation en attente"}
+
+
 @dataclass
 class DayStatus:
     """What the calendar knows of one day of one child's line.
 
     ``booked`` is the committed modalité id (or None), ``desired`` the one the
-    family wants once its pending change is committed, ``pending`` that change.
+    family wants once its pending change is committed, ``pending`` whether such
+    a change waits.
     """
 
     day: datetime.date
@@ -232,7 +237,7 @@ class DayStatus:
     full: bool = False
     booked: int | None = None
     desired: int | None = None
-    pending: object = None
+    pending: bool = False
 
     def css(self, modalite_id):
         """The calendar's class of this day in the row of ``modalite_id``: ``x`` closed,

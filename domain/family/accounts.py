@@ -4,21 +4,21 @@ import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from domain.family.contact import family_email_address
 from domain.family.passwords import hash_password
-from models import Family, Guardian, User, utcnow
+from models import Family, User, parse_id, utcnow
 
 RESET_SALT = "password-reset"
-MAX_ACCOUNT_NUMBER = 2**31 - 1  # Family.account_number is a 32-bit integer column
 
 
 def find_user(identifier):
     """The active user whose account number or email is ``identifier``, or None."""
     identifier = identifier.strip()
-    # ASCII digits only: int() would read "١٦١٢٢" as 16122 and fail on "²".
-    if identifier.isascii() and identifier.isdigit():
-        if int(identifier) > MAX_ACCOUNT_NUMBER:  # past what the column holds
+    if identifier.isascii() and identifier.isdigit():  # an account number
+        account_number = parse_id(identifier)
+        if account_number is None:  # past what the column holds
             return None
-        family = Family.get_or_none(Family.account_number == int(identifier))
+        family = Family.get_or_none(Family.account_number == account_number)
         if family is None:
             return None
         return (User.select().where((User.family == family) & User.is_active)
@@ -68,10 +68,6 @@ def user_for_reset_token(secret_key, token, max_age):
 
 def reset_email_address(user):
     """Where a reset link goes: the user's email, else the family's first guardian's."""
-    if user.email:
-        return user.email
-    if user.family_id:
-        for guardian in user.family.guardians.order_by(Guardian.position):
-            if guardian.email:
-                return guardian.email
-    return None
+    if user.email or not user.family_id:
+        return user.email or None
+    return family_email_address(user.family_id, user)

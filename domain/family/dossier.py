@@ -9,7 +9,8 @@ validate it, and the family gets an acknowledgement by email.
 import datetime
 
 from domain import audit, notifications
-from models import DossierValidation, Guardian, User, db, utcnow
+from domain.family.contact import family_email_address
+from models import DossierValidation, db, utcnow
 
 ACTUALISATION_SERVICE = "Actualisation Dossier Famille"
 ACTUALISATION_SUBJECT = "Actualisation"
@@ -124,19 +125,6 @@ def set_section_checked(family, school_year, section, checked):
         validation.checked_sections = ",".join(k for k in SECTION_KEYS if k in sections)
         validation.save()
     return validation
-
-
-def family_email_address(family):
-    """Where mail to the family goes: its sign-in email, else a guardian's."""
-    user = (User.select().where((User.family == family) & User.is_active
-                                & User.email.is_null(False) & (User.email != ""))
-            .order_by(User.id).first())
-    if user:
-        return user.email
-    for guardian in family.guardians.order_by(Guardian.position, Guardian.id):
-        if guardian.email:
-            return guardian.email
-    return None
 
 
 def validate_actualisation(validation, staff_user, now):

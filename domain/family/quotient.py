@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from domain.billing.pricing import bracket_for
 from domain.uploads import save_upload
-from models import QFDeclaration, StoredFile, db, utcnow
+from models import QFBracket, QFDeclaration, StoredFile, db, utcnow
 
 QF_MIN, QF_MAX = 0, 9999  # a CAF quotient familial is a whole number of euros
 
@@ -22,10 +22,10 @@ STATUS_LABELS = {
 class QuotientSummary:
     """What the family sees of its QF for a school year."""
 
-    validated: QFDeclaration = None
-    bracket: object = None  # the QFBracket that applies (highest without a validated QF)
-    pending: QFDeclaration = None
-    refused: QFDeclaration = None  # the latest refusal, when nothing newer is pending
+    validated: QFDeclaration | None = None
+    bracket: QFBracket | None = None  # the one that applies (highest without a validated QF)
+    pending: QFDeclaration | None = None
+    refused: QFDeclaration | None = None  # the latest refusal, when nothing newer is pending
 
 
 def _declarations(family, status):

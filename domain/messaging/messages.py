@@ -8,16 +8,16 @@ before any is saved (``domain.uploads``).
 from peewee import fn
 
 from domain import clock
-from domain.family.dossier import ACTUALISATION_SERVICE, actualisation_submitted
+from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SERVICE,
+                                   ACTUALISATION_THEMES, actualisation_submitted)
 from domain import audit, notifications
+from domain.family.contact import family_email_address
 from domain.uploads import UploadError, check_upload, save_upload
 from domain.catalogue.years import current_school_year
-from models import (Family, Guardian, Message, MessageAttachment, MessageThread,
-                    StoredFile, User, db, utcnow)
+from models import (Family, Message, MessageAttachment, MessageThread,
+                    StoredFile, db, utcnow)
 
 GENERAL_THEMES = ("Informations", "Modifications", "Réclamations")
-ACTUALISATION_THEMES = ("Entrée Petite Section – CP en école publique",
-                        "Renouvellement en école publique", "Centre de loisirs")
 
 #: Service -> the themes a family may choose for it (the guide's page 12 lists).
 SERVICES = {
@@ -28,18 +28,13 @@ SERVICES = {
     "PAI - ALLERGIE- MDPH": GENERAL_THEMES,
     "Règlement - Facture": GENERAL_THEMES,
     "Scolarité": GENERAL_THEMES,
-    ACTUALISATION_SERVICE: ACTUALISATION_THEMES,
+    ACTUALISATION_SERVICE: tuple(theme for theme, _ in ACTUALISATION_THEMES),
 }
 
 ATTACHMENT_LABELS = ("1er pièce jointe", "2ème pièce jointe", "3ème pièce jointe",
                      "4ème pièce jointe")
 #: What each attachment is for, in an actualisation message (the guide's "Précisions").
-ACTUALISATION_ATTACHMENT_HINTS = (
-    "Justificatif de domicile en PDF (attestation d'assurance habitation).",
-    "Fiche « Contacts Règlement intérieur ».",
-    "Divers documents utiles (dernier jugement, attestation d'hébergement…).",
-    "Divers documents utiles.",
-)
+ACTUALISATION_ATTACHMENT_HINTS = ACTUALISATION_ATTACHMENTS + ("Divers documents utiles",)
 
 
 def themes_for(service):
@@ -171,18 +166,6 @@ def staff_unread_by_service():
 
 
 # --- Writing -----------------------------------------------------------------
-
-
-def family_email_address(family, user=None):
-    """Where the family's mail goes: ``user``'s (or its first user's) email, else its
-    first guardian's that has one."""
-    users = [user] if user is not None else family.users.where(User.is_active).order_by(User.id)
-    for candidate in users:
-        if candidate.email:
-            return candidate.email
-    guardian = (Guardian.select().where((Guardian.family == family) & (Guardian.email != ""))
-                .order_by(Guardian.position).first())
-    return guardian.email if guardian else None
 
 
 def _add_message(thread, author, body, from_staff, checked=(), confirm=False):
