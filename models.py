@@ -6,6 +6,7 @@ integer cents. The database itself is chosen at run time through ``db``
 """
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -66,6 +67,8 @@ def init_database(url):
 
 
 class BaseModel(Model):
+    id = AutoField()  # what peewee adds implicitly, declared so that type checkers know it
+
     class Meta:
         database = db
         legacy_table_names = False
