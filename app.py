@@ -2,7 +2,8 @@
 import os
 import secrets
 
-from flask import Flask, current_app, g, has_app_context, render_template, request
+from flask import (Flask, current_app, flash, g, has_app_context, has_request_context,
+                   render_template, request)
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
@@ -121,6 +122,18 @@ class _CommuneOfContext:
         return getattr(commune_settings(), name)
 
 
+def _active_tab():
+    """The tab the nav marks as current: the blueprint's name for the family tabs, and
+    ``staff`` / ``staff_<module>`` for the back office's areas (one module per area)."""
+    if not has_request_context() or not request.blueprint:
+        return None
+    if request.blueprint.split(".")[0] != "staff":
+        return request.blueprint
+    view = current_app.view_functions.get(request.endpoint)
+    module = view.__module__.rsplit(".", 1)[-1] if view else "routes"
+    return "staff" if module == "routes" else f"staff_{module}"
+
+
 def _register_template_context(app):
     from blueprints.common import message_url
     from domain.booking.days import CELL_STATE_LABELS
@@ -128,7 +141,7 @@ def _register_template_context(app):
 
     @app.context_processor
     def commune_context():
-        return {"commune": _CommuneOfContext()}
+        return {"commune": _CommuneOfContext(), "active_tab": _active_tab()}
 
 
 def _register_error_pages(app):
@@ -152,9 +165,15 @@ def _register_error_pages(app):
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):
-        return error_page(400, "Formulaire expiré",
-                          "Le formulaire a expiré ou n'est pas valide. Rechargez la page "
-                          "et recommencez.")
+        text = ("Le formulaire a expiré ou n'est pas valide. Rechargez la page et "
+                "recommencez.")
+        if request.headers.get("HX-Request") == "true":
+            # htmx swaps no 4xx answer: reload the page the user is on, saying why.
+            flash(text, "error")
+            response = app.make_response(("", 400))
+            response.headers["HX-Refresh"] = "true"
+            return response
+        return error_page(400, "Formulaire expiré", text)
 
     @app.errorhandler(400)
     def bad_request(error):

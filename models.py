@@ -268,6 +268,18 @@ class QFDeclaration(BaseModel):
     declared_at = DateTimeField(default=utcnow)
     reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     reviewed_at = DateTimeField(null=True)
+
+    @property
+    def is_pending(self):
+        return self.status == self.PENDING
+
+    @property
+    def is_validated(self):
+        return self.status == self.VALIDATED
+
+    @property
+    def is_refused(self):
+        return self.status == self.REFUSED
     review_comment = TextField(default="")
 
 
@@ -357,6 +369,14 @@ class DossierValidation(BaseModel):
     reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     reviewed_at = DateTimeField(null=True)
 
+    @property
+    def is_pending(self):
+        return self.status == self.PENDING
+
+    @property
+    def is_validated(self):
+        return self.status == self.VALIDATED
+
     class Meta:
         indexes = ((("family", "school_year"), True),)
 
@@ -435,6 +455,14 @@ class Invoice(BaseModel):
     status = CharField(default=ISSUED)
     pdf = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
 
+    @property
+    def is_paid(self):
+        return self.status == self.PAID
+
+    @property
+    def is_credit_note(self):
+        return self.kind == self.CREDIT_NOTE
+
 
 class InvoiceLine(BaseModel):
     invoice = ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
@@ -458,6 +486,10 @@ class Payment(BaseModel):
     status = CharField(default=PENDING)
     created_at = DateTimeField(default=utcnow)
     verified_at = DateTimeField(null=True)
+
+    @property
+    def is_paid(self):
+        return self.status == self.PAID
 
 
 # --- Messagerie, news, documents --------------------------------------------

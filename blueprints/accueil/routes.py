@@ -42,4 +42,4 @@ def family_header():
 @bp.route("/")
 def index():
     """The six tiles with their links."""
-    return render_template("accueil/index.html", active_tab="accueil")
+    return render_template("accueil/index.html")

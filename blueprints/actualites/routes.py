@@ -9,5 +9,5 @@ from domain.messaging.news import news_date, visible_news
 @bp.route("/")
 def index():
     """The published news shown today, newest first."""
-    return render_template("actualites/index.html", active_tab="actualites",
+    return render_template("actualites/index.html",
                            news=visible_news(clock.today()), news_date=news_date)

@@ -1,9 +1,8 @@
 """Actualisation du dossier: the guide's procedure as a checklist, then the message."""
 from flask import abort, flash, redirect, request, url_for
 
-from blueprints.common import current_family, message_url
+from blueprints.common import current_family, is_htmx, message_url, render
 from blueprints.dossier import bp
-from blueprints.dossier.rendering import page, page_or_fragment, wants_fragment
 from domain.clock import today
 from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SECTIONS,
                             ACTUALISATION_SERVICE, ACTUALISATION_SUBJECT, ACTUALISATION_THEMES,
@@ -41,11 +40,11 @@ def actualisation():
     family = current_family()
     year = current_school_year(today())
     validation = dossier_validation(family, year)
-    state, state_label = dossier_status(validation)
+    dossier_state = dossier_status(validation)
     themes = [(theme, explanation, actualisation_message_url(theme))
               for theme, explanation in ACTUALISATION_THEMES]
-    return page("dossier/actualisation.html", year=year, state=state,
-                state_label=state_label, validation=validation, themes=themes,
+    return render("dossier/actualisation.html", year=year,
+                dossier_state=dossier_state, validation=validation, themes=themes,
                 attachments=ACTUALISATION_ATTACHMENTS, service=ACTUALISATION_SERVICE,
                 subject=ACTUALISATION_SUBJECT, **checklist_context(validation))
 
@@ -61,8 +60,8 @@ def toggle_section(section):
     title = dict((k, t) for k, t, _ in ACTUALISATION_SECTIONS)[section]
     context = checklist_context(validation)
     item = next(s for s in ACTUALISATION_SECTIONS if s[0] == section)
-    if wants_fragment():
-        return page_or_fragment("dossier/actualisation.html", "dossier/_checklist_item.html",
+    if is_htmx():
+        return render("dossier/actualisation.html", "dossier/_checklist_item.html",
                                 item=item, oob_progress=True, **context)
     flash(f"Rubrique « {title} » : " + ("vérifiée." if checked else "à revoir."), "success")
     return redirect(url_for("dossier.actualisation") + f"#rubrique-{section}", code=303)

@@ -4,10 +4,9 @@ Every URL names a child of the signed-in family, or answers 404.
 """
 from flask import abort, flash, redirect, url_for
 
-from blueprints.common import current_family, get_or_404
+from blueprints.common import current_family, get_or_404, is_htmx, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import HealthRecordForm, PhotoConsentForm, VaccinationForm
-from blueprints.dossier.rendering import page, page_or_fragment, wants_fragment
 from domain.family.record import (DIET_LABELS, add_vaccination, child_vaccinations,
                                   family_children, health_record, remove_vaccination,
                                   set_photo_consent, update_health_record)
@@ -37,13 +36,13 @@ def child_context(child, **extra):
 @bp.route("/enfants/")
 def children():
     """Mes enfants: a link to each child."""
-    return page("dossier/children.html", children=family_children(current_family()))
+    return render("dossier/children.html", children=family_children(current_family()))
 
 
 @bp.route("/enfants/<int:child_id>")
 def child(child_id):
     """One child: identity, school, fiche sanitaire, vaccines, droit à l'image (at the bottom)."""
-    return page("dossier/child.html", **child_context(family_child(child_id)))
+    return render("dossier/child.html", **child_context(family_child(child_id)))
 
 
 @bp.route("/enfants/<int:child_id>/fiche-sanitaire", methods=["GET", "POST"])
@@ -57,7 +56,7 @@ def health(child_id):
                              form.diet.data)
         flash(f"La fiche sanitaire de {child.first_name} est enregistrée.", "success")
         return redirect(url_for("dossier.child", child_id=child.id), code=303)
-    return page("dossier/health.html", child=child, form=form)
+    return render("dossier/health.html", child=child, form=form)
 
 
 @bp.route("/enfants/<int:child_id>/vaccins", methods=["POST"])
@@ -68,11 +67,11 @@ def add_vaccine(child_id):
     added = None
     if form.validate_on_submit():
         added = add_vaccination(child, form.name.data, form.date.data)
-        if not wants_fragment():
+        if not is_htmx():
             flash(f"Le vaccin {added.name} est ajouté.", "success")
             return redirect(url_for("dossier.child", child_id=child.id) + "#vaccins", code=303)
         form = VaccinationForm(formdata=None)
-    return page_or_fragment("dossier/child.html", "dossier/_vaccines.html",
+    return render("dossier/child.html", "dossier/_vaccines.html",
                             **child_context(child, vaccine_form=form, added=added))
 
 
@@ -82,8 +81,8 @@ def remove_vaccine(child_id, vaccination_id):
     child = family_child(child_id)
     if not remove_vaccination(child, vaccination_id):
         abort(404)
-    if wants_fragment():
-        return page_or_fragment("dossier/child.html", "dossier/_vaccines.html",
+    if is_htmx():
+        return render("dossier/child.html", "dossier/_vaccines.html",
                                 **child_context(child, removed=True))
     flash("Le vaccin est retiré de la fiche.", "success")
     return redirect(url_for("dossier.child", child_id=child.id) + "#vaccins", code=303)
@@ -98,10 +97,10 @@ def photo_consent(child_id):
         set_photo_consent(child, form.consent.data == "oui")
         message = (f"Le droit à l'image de {child.first_name} est enregistré : "
                    + ("autorisé." if child.photo_consent else "non autorisé."))
-        if wants_fragment():
-            return page_or_fragment("dossier/child.html", "dossier/_photo_consent.html",
+        if is_htmx():
+            return render("dossier/child.html", "dossier/_photo_consent.html",
                                     **child_context(child, confirmation=message))
         flash(message, "success")
         return redirect(url_for("dossier.child", child_id=child.id) + "#droit-image", code=303)
-    return page_or_fragment("dossier/photo_consent.html", "dossier/_photo_consent_form.html",
+    return render("dossier/photo_consent.html", "dossier/_photo_consent_form.html",
                             child=child, form=form)

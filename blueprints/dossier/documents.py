@@ -2,10 +2,9 @@
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family, send_stored_file
+from blueprints.common import current_family, render, send_stored_file
 from blueprints.dossier import bp
 from blueprints.dossier.forms import QuotientForm
-from blueprints.dossier.rendering import page
 from domain.clock import today
 from domain.family.documents import (by_category, commune_documents, document_for_family,
                                      family_documents)
@@ -18,7 +17,7 @@ from domain.catalogue.years import current_school_year
 def documents():
     """The commune's documents and the family's own, grouped by category."""
     family = current_family()
-    return page("dossier/documents.html", commune_groups=by_category(commune_documents()),
+    return render("dossier/documents.html", commune_groups=by_category(commune_documents()),
                 family_groups=by_category(family_documents(family)))
 
 
@@ -48,7 +47,7 @@ def quotient():
                   "attestation. Il est en attente de validation par nos services.", "success")
             return redirect(url_for("dossier.quotient"), code=303)
     year = current_school_year(today())
-    return page("dossier/quotient.html", form=form, year=year, status_labels=STATUS_LABELS,
+    return render("dossier/quotient.html", form=form, year=year, status_labels=STATUS_LABELS,
                 summary=quotient_summary(family, year))
 
 

@@ -2,10 +2,9 @@
 from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, current_family, public_url
+from blueprints.common import EmptyForm, current_family, public_url, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
-from blueprints.dossier.rendering import page
 from domain.family import throttle
 from domain.clock import today
 from domain.family.dossier import dossier_status, dossier_validation
@@ -26,9 +25,9 @@ def index():
     """Consulter mon dossier et mes démarches: family, coordonnées, QF, documents, children."""
     family = current_family()
     year = current_school_year(today())
-    state, state_label = dossier_status(dossier_validation(family, year))
-    return page("dossier/index.html", family=family, year=year, state=state,
-                state_label=state_label, guardians=family_guardians(family),
+    dossier_state = dossier_status(dossier_validation(family, year))
+    return render("dossier/index.html", family=family, year=year,
+                dossier_state=dossier_state, guardians=family_guardians(family),
                 pickup_people=family_pickup_people(family), children=family_children(family),
                 quotient=quotient_summary(family, year),
                 document_count=len(commune_documents()) + len(family_documents(family)))
@@ -50,7 +49,7 @@ def coordonnees():
                            list(zip(guardians, (entry.data for entry in form.guardians))))
         flash("Vos coordonnées sont enregistrées.", "success")
         return redirect(url_for("dossier.index") + "#coordonnees", code=303)
-    return page("dossier/coordonnees.html", form=form,
+    return render("dossier/coordonnees.html", form=form,
                 guardian_forms=list(zip(guardians, form.guardians)))
 
 
@@ -67,7 +66,7 @@ def change_email():
         flash(f"Un lien de confirmation vient d'être envoyé à {new_email}. Votre adresse ne "
               "change qu'une fois ce lien ouvert (il est valable 24 heures).", "success")
         return redirect(url_for("dossier.coordonnees"), code=303)
-    return page("dossier/change_email.html", form=form)
+    return render("dossier/change_email.html", form=form)
 
 
 def _email_change_allowed(form):
@@ -106,18 +105,18 @@ def confirm_email(token):
                                        current_app.config.get("EMAIL_CHANGE_MAX_AGE",
                                                               EMAIL_CHANGE_MAX_AGE))
     if new_email is None:
-        return page("dossier/email_link_invalid.html", status=400)
+        return render("dossier/email_link_invalid.html", status=400)
     form = EmptyForm()
     if form.validate_on_submit():
         try:
             old_email = apply_email_change(current_user._get_current_object(), new_email)
         except EmailTaken:
-            return page("dossier/email_link_invalid.html", status=409, taken=new_email)
+            return render("dossier/email_link_invalid.html", status=409, taken=new_email)
         if old_email:
             notifications.email_changed(old_email, new_email, current_family())
         flash(f"Votre adresse de connexion est désormais {new_email}.", "success")
         return redirect(url_for("dossier.coordonnees"), code=303)
-    return page("dossier/confirm_email.html", form=form, new_email=new_email)
+    return render("dossier/confirm_email.html", form=form, new_email=new_email)
 
 
 @bp.route("/personnes-autorisees", methods=["GET", "POST"])
@@ -131,7 +130,7 @@ def pickup_people():
         flash(f"{person.first_name} {person.last_name} peut désormais venir chercher vos "
               "enfants.", "success")
         return redirect(url_for("dossier.pickup_people"), code=303)
-    return page("dossier/pickup_people.html", form=form, people=family_pickup_people(family))
+    return render("dossier/pickup_people.html", form=form, people=family_pickup_people(family))
 
 
 @bp.route("/personnes-autorisees/<int:person_id>/supprimer", methods=["POST"])

@@ -8,5 +8,5 @@ from domain.billing.invoicing import account_summary, amount_due_cents, family_i
 def index():
     """"Payer mes factures" and "Consulter l'historique de mon compte"."""
     invoices = family_invoices(current_family())
-    return render("facturation/index.html", invoices=invoices, active_tab="facturation",
+    return render("facturation/index.html", invoices=invoices,
                   amount_due=amount_due_cents, paid=paid_cents, **account_summary(invoices))

@@ -23,7 +23,7 @@ def show_page(forms=None):
         forms.setdefault(child.id, InscriptionForm(prefix=f"enfant-{child.id}", formdata=None))
     state = inscription_state(family, year, clock.now())
     return render_template(
-        "inscription/index.html", active_tab="inscription", year=year, children=children,
+        "inscription/index.html", year=year, children=children,
         lines=child_lines(children, year, clock.today() if state.is_open else None)
         if year else {},
         forms=forms, state=state, alae=Activity.ALAE)

@@ -17,7 +17,7 @@ TOO_MANY_FILES = f"Vous pouvez joindre {MAX_ATTACHMENTS} fichiers au plus."
 def index():
     """Message(s) reçu(s)."""
     messages = messaging.received_messages(current_family())
-    return render_template("messagerie/received.html", active_tab="messagerie",
+    return render_template("messagerie/received.html",
                            section="received", messages=messages)
 
 
@@ -25,7 +25,7 @@ def index():
 def sent():
     """Message(s) envoyé(s)."""
     messages = messaging.sent_messages(current_family())
-    return render_template("messagerie/sent.html", active_tab="messagerie",
+    return render_template("messagerie/sent.html",
                            section="sent", messages=messages)
 
 
@@ -52,7 +52,7 @@ def show_form(form, file_errors=None, files_error=None, resend=None):
     """
     for name, message in (file_errors or {}).items():
         form[name].errors = list(form[name].errors) + [message]
-    return render_template("messagerie/new_message.html", active_tab="messagerie",
+    return render_template("messagerie/new_message.html",
                            section="new", form=form, files_error=files_error,
                            resend=resend or {}, attachment_hints=attachment_hints(form),
                            resend_files=bool(file_errors or resend or files_error))
@@ -85,8 +85,7 @@ def new_message():
 def theme_field():
     """The Thème list of a service: the field alone for htmx, else the whole form."""
     form = prefilled_form()
-    return render("messagerie/new_message.html", "messagerie/_theme_field.html",
-                  active_tab="messagerie", section="new", form=form, files_error=None,
+    return render("messagerie/new_message.html", "messagerie/_theme_field.html", section="new", form=form, files_error=None,
                   resend={}, attachment_hints=attachment_hints(form), resend_files=False,
                   oob_hints=is_htmx())
 
@@ -101,7 +100,7 @@ def thread(thread_id):
 
 def show_thread(conversation, form):
     """The thread page with its reply form."""
-    return render_template("messagerie/thread.html", active_tab="messagerie", section=None,
+    return render_template("messagerie/thread.html", section=None,
                            thread=conversation, messages=messaging.thread_messages(conversation),
                            form=form)
 

@@ -7,6 +7,7 @@ attachments; the dossier waits ("en attente de validation") until staff
 validate it, and the family gets an acknowledgement by email.
 """
 import datetime
+from typing import NamedTuple
 
 from domain import audit, notifications
 from domain.family.contact import family_email_address
@@ -89,12 +90,27 @@ def actualisation_submitted(family, school_year, theme):
     return validation
 
 
-def dossier_status(validation):
-    """``(status, French label)`` of the dossier for the year; ``(None, …)`` if not sent."""
+class DossierStatus(NamedTuple):
+    """The dossier's status for a year: its code (None when not sent) and French label."""
+
+    code: str | None
+    label: str
+
+    @property
+    def is_pending(self) -> bool:
+        return self.code == DossierValidation.PENDING
+
+    @property
+    def is_validated(self) -> bool:
+        return self.code == DossierValidation.VALIDATED
+
+
+def dossier_status(validation: DossierValidation | None) -> DossierStatus:
+    """The dossier's status for the year; code None if the actualisation was not sent."""
     if validation is None or validation.status not in STATUS_LABELS or (
             validation.status == DossierValidation.PENDING and validation.submitted_at is None):
-        return None, "à actualiser"
-    return validation.status, STATUS_LABELS[validation.status]
+        return DossierStatus(None, "à actualiser")
+    return DossierStatus(validation.status, STATUS_LABELS[validation.status])
 
 
 def checked_sections(validation):
