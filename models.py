@@ -256,18 +256,10 @@ class QFBracket(BaseModel):
     position = SmallIntegerField()
 
 
-class QFDeclaration(BaseModel):
-    """The family's declared quotient CAF; staff validate it."""
+class Reviewed:
+    """The statuses of what staff review (a QF declaration, a dossier update)."""
 
     PENDING, VALIDATED, REFUSED = "en_attente", "validee", "refusee"
-
-    family = ForeignKeyField(Family, backref="qf_declarations", on_delete="CASCADE")
-    quotient = IntegerField()
-    attestation = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
-    status = CharField(default=PENDING)
-    declared_at = DateTimeField(default=utcnow)
-    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    reviewed_at = DateTimeField(null=True)
 
     @property
     def is_pending(self):
@@ -280,6 +272,18 @@ class QFDeclaration(BaseModel):
     @property
     def is_refused(self):
         return self.status == self.REFUSED
+
+
+class QFDeclaration(Reviewed, BaseModel):
+    """The family's declared quotient CAF; staff validate it."""
+
+    family = ForeignKeyField(Family, backref="qf_declarations", on_delete="CASCADE")
+    quotient = IntegerField()
+    attestation = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    status = CharField(default=Reviewed.PENDING)
+    declared_at = DateTimeField(default=utcnow)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
     review_comment = TextField(default="")
 
 
@@ -354,28 +358,18 @@ class BookingWindow(BaseModel):
         indexes = ((("school_year", "period"), True),)
 
 
-class DossierValidation(BaseModel):
+class DossierValidation(Reviewed, BaseModel):
     """The family's dossier update (actualisation) for a school year."""
-
-    PENDING, VALIDATED, REFUSED = "en_attente", "validee", "refusee"
     DRAFT = "en_cours"  # sections being checked by the family, not sent to staff yet
 
     family = ForeignKeyField(Family, backref="dossier_validations", on_delete="CASCADE")
     school_year = ForeignKeyField(SchoolYear, on_delete="CASCADE")
-    status = CharField(default=PENDING)
+    status = CharField(default=Reviewed.PENDING)
     theme = CharField(default="")
     checked_sections = CharField(default="")  # comma-separated sections the family checked
     submitted_at = DateTimeField(null=True)
     reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     reviewed_at = DateTimeField(null=True)
-
-    @property
-    def is_pending(self):
-        return self.status == self.PENDING
-
-    @property
-    def is_validated(self):
-        return self.status == self.VALIDATED
 
     class Meta:
         indexes = ((("family", "school_year"), True),)
