@@ -7,19 +7,20 @@ Mail goes over real SMTP to a local aiosmtpd server and is read back.
 """
 import os
 import re
-import sys
 import uuid
 from email import message_from_bytes
 from email.policy import default as default_policy
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import migrations
+import models
+from app import create_app
+from demo import DEMO_LOGINS, create_demo
+from tests import app_speedups
+from tests.demo_template import TEMPLATES
 
-import migrations  # noqa: E402
-import models  # noqa: E402
-from app import create_app  # noqa: E402
-from demo import DEMO_LOGINS, create_demo  # noqa: E402
+app_speedups.install()
 
 #: The fixed "now" of the tests (Europe/Paris): a Thursday after the 20th.
 TEST_NOW = "2026-11-26T10:00"
@@ -111,10 +112,14 @@ def postgres_url():
     admin.close()
 
 
-def _empty_postgres():
-    tables = ", ".join(f'"{m._meta.table_name}"' for m in models.ALL_MODELS
-                       if m is not models.SchemaVersion)
-    models.db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+def _empty_database(database_url):
+    """The current schema, without rows (the database of the app just made)."""
+    with models.db.connection_context():
+        migrations.upgrade(models.db.obj)
+        if database_url.startswith("postgresql"):
+            tables = ", ".join(f'"{m._meta.table_name}"' for m in models.ALL_MODELS
+                               if m is not models.SchemaVersion)
+            models.db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -124,8 +129,7 @@ def database_url(request, tmp_path):
     return request.getfixturevalue("postgres_url")
 
 
-def make_app(database_url, tmp_path, smtp_port, **overrides):
-    """A test app on ``database_url`` with an empty schema."""
+def _test_config(database_url, tmp_path, smtp_port, overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -140,20 +144,51 @@ def make_app(database_url, tmp_path, smtp_port, **overrides):
         "PUBLIC_URL": "http://localhost",
     }
     config.update(overrides)
-    application = create_app(config)
-    with models.db.connection_context():
-        if database_url.startswith("postgresql"):
-            _empty_postgres()
-        migrations.upgrade(models.db.obj)
+    return config
+
+
+def make_app(database_url, tmp_path, smtp_port, **overrides):
+    """A test app on ``database_url`` with an empty schema."""
+    application = create_app(_test_config(database_url, tmp_path, smtp_port, overrides))
+    _empty_database(database_url)
     return application
 
 
-@pytest.fixture
-def app(database_url, tmp_path, smtp_server):
-    """The app with the demo commune, on each backend."""
-    application = make_app(database_url, tmp_path, smtp_server.port)
+def _build_demo(config):
+    """The demo commune of ``config``'s today, in its (emptied) database."""
+    application = create_app(config)
+    _empty_database(config["DATABASE_URL"])
     with application.app_context(), models.db.connection_context():
         create_demo(_today(application), "C", application.config["COMMUNE_NAME"])
+    models.db.close()
+
+
+def make_demo_app(database_url, tmp_path, smtp_port, **overrides):
+    """A test app on ``database_url`` holding the demo commune of its settings
+    (``PORTAIL_TODAY``...): a copy of the demo built once per session (tests/demo_template.py).
+    """
+    config = _test_config(database_url, tmp_path, smtp_port, overrides)
+    TEMPLATES.install(config, _build_demo)
+    return create_app(config)
+
+
+def _app_overrides(request):
+    """The settings of ``@pytest.mark.app_config(NAME=value, ...)`` (the closest wins)."""
+    overrides = {}
+    for marker in reversed(list(request.node.iter_markers("app_config"))):
+        overrides.update(marker.kwargs)
+    return overrides
+
+
+@pytest.fixture
+def app(request, database_url, tmp_path, smtp_server):
+    """The app with the demo commune, on each backend.
+
+    ``@pytest.mark.app_config(PORTAIL_TODAY="2027-06-21T00:00")`` gives a test (or a module)
+    other settings, and the demo commune of that day.
+    """
+    application = make_demo_app(database_url, tmp_path, smtp_server.port,
+                                **_app_overrides(request))
     smtp_server.clear()
     yield application
     if not models.db.is_closed():
@@ -256,13 +291,13 @@ def browser():
 
 
 @pytest.fixture
-def live_server(tmp_path, smtp_server):
-    """The app with the demo commune (SQLite), served on a free local port."""
+def live_server(request, tmp_path, smtp_server):
+    """The app with the demo commune (SQLite), served on a free local port
+    (``@pytest.mark.app_config(...)`` as for ``app``)."""
     import threading
     from werkzeug.serving import make_server
-    application = make_app("sqlite:///" + str(tmp_path / "live.db"), tmp_path, smtp_server.port)
-    with application.app_context(), models.db.connection_context():
-        create_demo(_today(application), "C", application.config["COMMUNE_NAME"])
+    application = make_demo_app("sqlite:///" + str(tmp_path / "live.db"), tmp_path,
+                                smtp_server.port, **_app_overrides(request))
     smtp_server.clear()
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
