@@ -61,8 +61,11 @@ _last_config = {}
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` limited to what a database id can be: a larger number is a 404,
-    not a 500 (SQLite refuses integers past 64 bits)."""
+    """``<int:...>`` limited to what a database id can be: ASCII digits only (``\\d``
+    would take ``٢`` or ``２`` as 2) and a larger number is a 404, not a 500 (SQLite
+    refuses integers past 64 bits)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**63 - 1)
