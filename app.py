@@ -31,6 +31,10 @@ def create_app(test_config=None):
     clock.configure(lambda: _current_config().get("PORTAIL_TODAY"))
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
 
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     models.init_database(app.config["DATABASE_URL"])
     csrf.init_app(app)
     mail.init_app(app)
@@ -88,6 +92,8 @@ def _ensure_secret_key(app):
 
 
 def _register_request_hooks(app):
+    hsts_max_age = _hsts_max_age(app)
+
     @app.before_request
     def open_database():
         # Close at teardown only what this request opened (a CLI or test may hold one).
@@ -107,7 +113,18 @@ def _register_request_hooks(app):
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
+        if hsts_max_age:
+            response.headers["Strict-Transport-Security"] = \
+                f"max-age={hsts_max_age}; includeSubDomains"
         return response
+
+
+def _hsts_max_age(app):
+    """HSTS: a year in production (``HSTS_MAX_AGE``), nothing in development."""
+    value = app.config.get("HSTS_MAX_AGE")
+    if value is None:
+        return 31536000 if app.config.get("ENV_NAME") == "production" else 0
+    return int(value)
 
 
 def _register_error_pages(app):
