@@ -1,4 +1,5 @@
 """Sign-in, sign-out and "mot de passe oublié"."""
+import re
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -47,7 +48,8 @@ def home_for(user):
 
 def safe_next(target, user):
     """``target`` if it is a path on this site that ``user`` may open, else their home."""
-    if target:
+    # A control character (CR/LF...) could never go in a Location header: home instead.
+    if target and not re.search(r"[\x00-\x1f\x7f]", target):
         parts = urlsplit(target)
         on_site = not parts.scheme and not parts.netloc and target.startswith("/") \
             and not target.startswith("//") and "\\" not in target
