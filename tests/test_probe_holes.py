@@ -293,3 +293,19 @@ def test_stored_timestamps_follow_portail_today(client, auth, db):
     assert user.password_changed_at is None or user.password_changed_at <= expected
     for email in OutgoingEmail.select():
         assert email.created_at == expected
+
+
+# --- 11. Browser tests wait with locators, never with eval'd strings -------------------
+
+
+def test_no_browser_test_waits_with_a_javascript_string():
+    """``page.wait_for_function`` with a string is eval: the strict CSP refuses it whenever
+    the condition is not already true. Wait with locators and ``expect``."""
+    import pathlib
+    import re
+    pattern = re.compile(r"wait_for_function\(\s*[rbuf]*['\"]")
+    offenders = [f"{path.name}:{number}"
+                 for path in pathlib.Path(__file__).parent.glob("*.py")
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if pattern.search(line)]
+    assert offenders == []
