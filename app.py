@@ -36,6 +36,10 @@ def create_app(test_config=None):
     passwords.configure(app.config.get("PASSWORD_HASH_PROFILE", ""))
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
 
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     models.init_database(app.config["DATABASE_URL"])
     csrf.init_app(app)
     mailer.init_app(app)
@@ -67,8 +71,10 @@ _last_config = {}
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` limited to what a database id can be (``models.MAX_ID``): a larger
-    number is a 404, not a 500."""
+    """``<int:...>`` limited to what a database id can be: ASCII digits only (``\\d``
+    would take ``٢`` or ``２`` as 2) and at most ``models.MAX_ID``; anything else is a 404."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", models.MAX_ID)
@@ -91,6 +97,8 @@ def _ensure_secret_key(app):
 
 
 def _register_request_hooks(app):
+    hsts_max_age = _hsts_max_age(app)
+
     @app.before_request
     def open_database():
         # Close at teardown only what this request opened (a CLI or test may hold one).
@@ -110,6 +118,9 @@ def _register_request_hooks(app):
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
+        if hsts_max_age:
+            response.headers["Strict-Transport-Security"] = \
+                f"max-age={hsts_max_age}; includeSubDomains"
         return response
 
 
@@ -142,6 +153,14 @@ def _register_template_context(app):
     @app.context_processor
     def commune_context():
         return {"commune": _CommuneOfContext(), "active_tab": _active_tab()}
+
+
+def _hsts_max_age(app):
+    """HSTS: a year in production (``HSTS_MAX_AGE``), nothing in development."""
+    value = app.config.get("HSTS_MAX_AGE")
+    if value is None:
+        return 31536000 if app.config.get("ENV_NAME") == "production" else 0
+    return int(value)
 
 
 def _register_error_pages(app):

@@ -42,5 +42,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
+    #: Strict-Transport-Security max-age in seconds (0: not sent); unset: a year in
+    #: production, nothing elsewhere.
+    HSTS_MAX_AGE = os.environ.get("HSTS_MAX_AGE")
+    #: How many reverse proxies stand in front (their X-Forwarded-For/-Proto are trusted).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

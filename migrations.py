@@ -14,8 +14,17 @@ from playhouse.migrate import SchemaMigrator
 
 import models
 
+
+
+def _outbox_claims(database, migrator):
+    """2: ``outgoing_email.claimed_until``, so that each email is sent by one process."""
+    from playhouse.migrate import migrate
+    migrate(migrator.add_column("outgoing_email", "claimed_until",
+                                models.OutgoingEmail.claimed_until))
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
-STEPS = {}
+STEPS = {2: _outbox_claims}
 
 
 def current_version(database):

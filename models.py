@@ -23,7 +23,7 @@ from playhouse.db_url import connect
 db = DatabaseProxy()
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def utcnow():
@@ -563,6 +563,9 @@ class OutgoingEmail(BaseModel):
     sent_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
     last_error = TextField(default="")
+    #: Set while one process sends it (real UTC time, not the portal's clock): others
+    #: leave it alone until then; past it (the process died) another may take it.
+    claimed_until = DateTimeField(null=True)
 
 
 class AuditLog(BaseModel):

@@ -9,10 +9,10 @@ a template is rendered, how one mail is handed to the SMTP server, and what to
 do once a mail is queued; this module knows nothing of Flask. Each email of
 the portal is one function of ``domain.notifications``.
 """
+import datetime
 import logging
 import re
 import smtplib
-import threading
 from typing import Callable
 
 from models import OutgoingEmail, utcnow
@@ -52,29 +52,52 @@ def send_email(recipient, subject, template, **context):
     return email
 
 
-_delivery_lock = threading.Lock()
+#: How long a process may take to send one email before another may take it over.
+CLAIM_LEASE = datetime.timedelta(minutes=5)
+
+
+def _wall_clock():
+    """Real UTC time: claims are about processes, not the portal's (maybe fixed) clock."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _unclaimed(now):
+    return (OutgoingEmail.sent_at.is_null() & (OutgoingEmail.attempts < MAX_ATTEMPTS)
+            & (OutgoingEmail.claimed_until.is_null() | (OutgoingEmail.claimed_until < now)))
+
+
+def claim(email_id):
+    """Take the email ``email_id`` for this process, atomically: True when no other
+    process had it (a conditional UPDATE: of concurrent claims exactly one changes
+    the row, on SQLite as on PostgreSQL), False when it is sent or another has it."""
+    now = _wall_clock()
+    return OutgoingEmail.update(claimed_until=now + CLAIM_LEASE).where(
+        (OutgoingEmail.id == email_id) & _unclaimed(now)).execute() == 1
 
 
 def deliver_pending():
-    """Try every unsent mail (oldest first); returns the number sent."""
+    """Send every unsent mail no other process is sending (oldest first); each is claimed
+    before it is sent, so any number of workers, threads and ``flask send-mail`` send
+    each email once. Returns the number this call sent."""
     sent = 0
-    with _delivery_lock:
-        pending = list(OutgoingEmail.select().where(
-            OutgoingEmail.sent_at.is_null() & (OutgoingEmail.attempts < MAX_ATTEMPTS)
-        ).order_by(OutgoingEmail.id))
-        for email in pending:
-            try:
-                _Wiring.transport(email)
-            except Exception as error:  # keep it and retry later
-                log.warning("Mail %s to %s not sent: %s",
-                                           email.id, email.recipient, error)
-                OutgoingEmail.update(attempts=OutgoingEmail.attempts + 1,
-                                     last_error=str(error)[:500]).where(
-                    OutgoingEmail.id == email.id).execute()
-                if isinstance(error, MESSAGE_ERRORS):
-                    continue  # this mail only (a refused recipient): send the others
-                break  # the server is down or unreachable: the others would fail too
-            OutgoingEmail.update(sent_at=utcnow(), attempts=OutgoingEmail.attempts + 1,
-                                 last_error="").where(OutgoingEmail.id == email.id).execute()
-            sent += 1
+    candidates = [row.id for row in OutgoingEmail.select(OutgoingEmail.id).where(
+        _unclaimed(_wall_clock())).order_by(OutgoingEmail.id)]
+    for email_id in candidates:
+        if not claim(email_id):
+            continue  # sent meanwhile, or another process is sending it
+        email = OutgoingEmail.get_by_id(email_id)
+        try:
+            _Wiring.transport(email)
+        except Exception as error:  # keep it and retry later
+            log.warning("Mail %s not sent: %s", email.id, type(error).__name__)
+            OutgoingEmail.update(attempts=OutgoingEmail.attempts + 1, claimed_until=None,
+                                 last_error=str(error)[:500]).where(
+                OutgoingEmail.id == email.id).execute()
+            if isinstance(error, MESSAGE_ERRORS):
+                continue  # this mail only (a refused recipient): send the others
+            break  # the server is down or unreachable: the others would fail too
+        OutgoingEmail.update(sent_at=utcnow(), attempts=OutgoingEmail.attempts + 1,
+                             claimed_until=None, last_error="").where(
+            OutgoingEmail.id == email.id).execute()
+        sent += 1
     return sent

@@ -9,6 +9,7 @@ HTML (what a browser could sniff and run) is refused.
 import io
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -17,7 +18,12 @@ from domain.files import store_bytes
 
 MAX_UPLOAD_BYTES = 6 * 1024 * 1024
 MAX_ATTACHMENTS = 4
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs early
+#: The largest image accepted, in pixels (a 24 Mpx camera's photo; a phone's is 12 Mpx).
+#: Checked from the header before decoding: a small file may declare a huge image
+#: (a 311 KB PNG of 80 Mpx took 15 s and 1.1 GB to decode).
+MAX_IMAGE_PIXELS = 25_000_000
+#: Pillow's own guard, the last line (it raises past twice this): ours says the size.
+Image.MAX_IMAGE_PIXELS = 4 * MAX_IMAGE_PIXELS
 
 MAGIC = (
     (b"%PDF-", "application/pdf", ".pdf"),
@@ -53,11 +59,13 @@ def _size_of(stream):
 
 def clean_filename(name, extension):
     """The name to show and offer on download, with the extension of its real type."""
-    if not name or "/" in name or "\\" in name or ".." in name or "\x00" in name:
+    # Files are stored under generated names: only what could name another path or
+    # break a header matters (path separators, control characters), not two dots.
+    if not name or "/" in name or "\\" in name or re.search(r"[\x00-\x1f\x7f]", name):
         raise UploadError("Le nom du fichier n'est pas valide : il ne doit contenir ni « / », "
-                          "ni « \\ », ni « .. ».")
+                          "ni « \\ », ni caractère de contrôle.")
     stem = os.path.splitext(name)[0]
-    stem = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]", "", stem).strip(" .")[:120] or "piece-jointe"
+    stem = re.sub(r"[\"<>:|?*]", "", stem).strip(" .")[:120] or "piece-jointe"
     return stem + extension
 
 
@@ -88,9 +96,28 @@ def check_upload(file_storage):
 
 
 def _clean_image(data, content_type):
-    """Decode and re-encode the image without any metadata (EXIF, GPS, comments)."""
+    """Decode and re-encode the image without any metadata (EXIF, GPS, comments).
+
+    Its size is read from the header first: an image past :data:`MAX_IMAGE_PIXELS`
+    is refused before any pixel is decoded."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below
+            image = Image.open(io.BytesIO(data))  # reads the header only
+    except Image.DecompressionBombError:
+        raise UploadError("Cette image est trop grande : envoyez une image de "
+                          f"{MAX_IMAGE_PIXELS // 1_000_000} millions de pixels au plus "
+                          "(une photo de téléphone ordinaire), ou un PDF.")
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise UploadError("Cette image est illisible ou endommagée.")
+    width, height = image.size
+    if width * height > MAX_IMAGE_PIXELS:
+        image.close()
+        raise UploadError(f"Cette image est trop grande ({width} × {height} pixels) : envoyez "
+                          f"une image de {MAX_IMAGE_PIXELS // 1_000_000} millions de pixels au "
+                          "plus (une photo de téléphone ordinaire), ou un PDF.")
+    try:
+        with image:
             image.load()
             image = ImageOps.exif_transpose(image)
             clean = image.copy()

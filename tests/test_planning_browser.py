@@ -5,6 +5,7 @@ a phone at 360x740 (one day at a time) and on a desktop with JavaScript disabled
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 import models
 from tests.conftest import MailBox, browser_login, screenshot
@@ -88,12 +89,11 @@ def test_desktop_walkthrough_with_the_grid_then_a_cancellation(page, live_server
     # One modalité per day: AVEC on the 6th unticks SANS there, SANS again puts it back.
     with page.expect_response("**/planning/basculer"):
         grid.get_by_label("Me 06 : Après-midi AVEC repas").check()
-    page.wait_for_function(
-        "!document.querySelector('input[aria-label=\"Me 06 : Après-midi SANS repas\"]').checked")
+    # Waits with a locator: a string for wait_for_function is eval, refused by the CSP.
+    expect(page.locator('input[aria-label="Me 06 : Après-midi SANS repas"]')).not_to_be_checked()
     with page.expect_response("**/planning/basculer"):
         grid.get_by_label(f"Me 06 : {SANS}").check()
-    page.wait_for_function(
-        "!document.querySelector('input[aria-label=\"Me 06 : Après-midi AVEC repas\"]').checked")
+    expect(page.locator('input[aria-label="Me 06 : Après-midi AVEC repas"]')).not_to_be_checked()
     screenshot(page, "planning-edit-grid")
     assert axe_violations(page) == []
     grid.get_by_role("button", name="VALIDER").click()

@@ -1,4 +1,5 @@
 """Sign-in, sign-out and "mot de passe oublié"."""
+import re
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -17,6 +18,8 @@ from extensions import login_manager
 from models import User, parse_id
 
 WRONG_CREDENTIALS = "N° de compte, email ou mot de passe incorrect."
+#: Failures of the current password on the change form, per user.
+PASSWORD_THROTTLE = "password-change:{}"
 
 
 @login_manager.user_loader
@@ -48,7 +51,8 @@ def home_for(user):
 
 def safe_next(target, user):
     """``target`` if it is a path on this site that ``user`` may open, else their home."""
-    if target:
+    # A control character (CR/LF...) could never go in a Location header: home instead.
+    if target and not re.search(r"[\x00-\x1f\x7f]", target):
         parts = urlsplit(target)
         on_site = not parts.scheme and not parts.netloc and target.startswith("/") \
             and not target.startswith("//") and "\\" not in target
@@ -66,22 +70,22 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
-        identifier = form.identifier.data
-        wait = throttle.wait_remaining(identifier)
+        user = find_user(form.identifier.data)
+        key = throttle.sign_in_key(form.identifier.data, user)  # per account, however named
+        wait = throttle.wait_remaining(key)
         if wait:
             error = ("Trop de tentatives de connexion ont échoué. " + throttle.describe_wait(wait))
         else:
-            user = find_user(identifier)
             if user is None:
                 dummy_verify(form.password.data)
             if user is not None and verify_password(user.password_hash, form.password.data):
-                throttle.record_success(identifier)
+                throttle.record_success(key)
                 session.clear()  # a new session at sign-in
                 login_user(user)
                 return redirect(safe_next(form.next.data, user), code=303)
-            throttle.record_failure(identifier)
+            throttle.record_failure(key)
             error = WRONG_CREDENTIALS
-            wait = throttle.wait_remaining(identifier)
+            wait = throttle.wait_remaining(key)
             if wait:
                 error += " Trop de tentatives ont échoué. " + throttle.describe_wait(wait)
     status = 200 if error is None else 401
@@ -102,18 +106,28 @@ def logout():
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 def forgot_password():
-    """Send a single-use reset link; the same answer whether or not the account exists."""
+    """Send a single-use reset link; the same answer whether or not the account exists,
+    and whether or not a daily limit (per account, per client) held the mail back."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = find_user(form.identifier.data)
         address = reset_email_address(user) if user else None
-        if address:
+        if address and _reset_link_allowed(user):
             token = make_reset_token(current_app.config["SECRET_KEY"], user)
             notifications.password_reset(
                 address, public_url("auth.reset_password", token=token),
                 current_app.config["PASSWORD_RESET_MAX_AGE"] // 60, user)
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot_password.html", form=form)
+
+
+def _reset_link_allowed(user):
+    """At most a few reset links a day per client and per account (a sequential account
+    number made it easy to flood every family)."""
+    client = throttle.allow(f"reset-client:{request.remote_addr}",
+                            throttle.RESET_REQUESTS_PER_CLIENT)
+    return client and throttle.allow("reset-" + throttle.account_key(user),
+                                     throttle.RESET_LINKS_PER_ACCOUNT)
 
 
 @bp.route("/reinitialiser/<token>", methods=["GET", "POST"])
@@ -126,7 +140,7 @@ def reset_password(token):
     form = NewPasswordForm()
     if form.validate_on_submit():
         set_password(user, form.password.data)
-        throttle.record_success(str(user.email or ""))
+        throttle.record_success(throttle.account_key(user))  # the account's count starts over
         flash("Votre mot de passe est changé. Connectez-vous avec le nouveau.", "success")
         return redirect(url_for("auth.login"), code=303)
     return render_template("auth/reset_password.html", form=form)
@@ -138,9 +152,15 @@ def change_password():
     """Change the password; every other session ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        key = PASSWORD_THROTTLE.format(current_user.id)
+        wait = throttle.wait_remaining(key)
+        if wait:  # the current password cannot be guessed here either
+            form.current.errors.append("Trop d'essais ont échoué. " + throttle.describe_wait(wait))
+        elif not verify_password(current_user.password_hash, form.current.data):
+            throttle.record_failure(key)
             form.current.errors.append("Le mot de passe actuel est incorrect.")
         else:
+            throttle.record_success(key)
             user = current_user._get_current_object()
             set_password(user, form.password.data)
             session.clear()

@@ -1,5 +1,6 @@
 """Forms of MON DOSSIER; every message in French, next to its field."""
 import datetime
+import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -117,7 +118,26 @@ class OneMessageOnBadValue:
 
 
 class FrenchIntegerField(OneMessageOnBadValue, IntegerField):
-    """A whole number; "abc" gets only the field's own French message."""
+    """A whole number in ASCII digits; "abc", "1_000" or "٨٥٠" get only the field's own
+    French message. A number of more digits than any range here is read as the
+    largest such number, so that the range validator speaks (309 nines made
+    WTForms' NumberRange overflow into a 500)."""
+
+    MAX_DIGITS = 15
+
+    def process_formdata(self, valuelist):
+        if valuelist and " ".join(valuelist).strip():
+            raw = valuelist[0].strip()
+            if not re.fullmatch(r"[+-]?[0-9]+", raw):
+                self.data = None
+                raise ValueError(self.invalid_value_message
+                                 or self.gettext("Not a valid integer value."))
+            digits = raw.lstrip("+-")
+            if len(digits) > self.MAX_DIGITS:
+                self.data = (-1 if raw.startswith("-") else 1) * 10 ** self.MAX_DIGITS
+                return
+            valuelist = [raw]
+        super().process_formdata(valuelist)
 
 
 class FrenchDateField(OneMessageOnBadValue, DateField):

@@ -54,6 +54,8 @@ def coordonnees():
 
 
 EMAIL_THROTTLE = "email-change:{}"
+#: Confirmation links sent per user and per day (each carries the account number).
+EMAIL_LINKS = "email-change-links:{}"
 
 
 @bp.route("/coordonnees/email", methods=["GET", "POST"])
@@ -86,6 +88,11 @@ def _email_change_allowed(form):
     throttle.record_success(key)
     if form.new_email.data.strip().lower() == (current_user.email or ""):
         form.new_email.errors.append("C'est déjà votre adresse de connexion.")
+        return False
+    if not throttle.allow(EMAIL_LINKS.format(current_user.id),
+                          throttle.EMAIL_CHANGE_LINKS_PER_USER):
+        form.new_email.errors.append("Trop de demandes de changement d'adresse aujourd'hui. "
+                                     "Réessayez demain, ou écrivez au service.")
         return False
     return True
 

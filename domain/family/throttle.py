@@ -1,8 +1,14 @@
-"""Failed sign-ins counted per identifier in the database (so it holds across workers).
+"""Failed sign-ins counted in the database (so it holds across workers), and daily limits.
 
-The same counting applies whether or not an account exists, so the answers
-never tell. After 5 failures in a row each new try waits 1 minute, then 2, 4…
-(at most 1 hour); after 25 failures in one day, sign-in waits until the next day.
+Failures are counted per account (:func:`sign_in_key`: the same count whether the
+account is named by its number or its email), and per identifier for unknown
+ones, so the answers never tell whether an account exists. After 5 failures in a
+row each new try waits 1 minute, then 2, 4… (at most 1 hour); after 25 failures
+in one day, sign-in waits until the next day. A password checked again on a form
+(password or email change) is counted under its own key the same way.
+
+:func:`allow` counts uses of something sent by email (reset links, email change
+links) against a daily limit, per account and per client.
 """
 import datetime
 import math
@@ -24,6 +30,17 @@ def normalize(identifier):
     if key.isascii() and key.isdigit():
         key = key.lstrip("0") or "0"
     return key[:200]
+
+
+def account_key(user):
+    """The key every failure on ``user``'s account is counted under."""
+    return f"compte:{user.id}"
+
+
+def sign_in_key(identifier, user):
+    """Sign-in failures: per account when ``identifier`` names one (number or email,
+    however spelled), else per identifier."""
+    return account_key(user) if user is not None else normalize(identifier)
 
 
 def _row(identifier):
@@ -81,3 +98,20 @@ def describe_wait(remaining):
         hours = math.ceil(minutes / 60)
         return f"Réessayez dans {hours} heures."
     return f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}."
+
+
+#: Daily limits of what a form sends by email.
+RESET_LINKS_PER_ACCOUNT = 3
+RESET_REQUESTS_PER_CLIENT = 8
+EMAIL_CHANGE_LINKS_PER_USER = 3
+
+
+def allow(key, per_day, now=None):
+    """Count one use of ``key`` today; False once it is past ``per_day`` uses today.
+
+    The count is taken before the check, atomically, so that concurrent requests
+    never let more than ``per_day`` through (at worst one more is refused)."""
+    now = now or utcnow()
+    record_failure(key, now)
+    row = _row(key)
+    return row is not None and row.day == now.date() and row.day_failures <= per_day
