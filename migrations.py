@@ -14,8 +14,16 @@ from playhouse.migrate import SchemaMigrator
 
 import models
 
+def _qf_effective_from(database, migrator):
+    """2: a validated quotient applies from a date chosen by staff."""
+    from peewee import DateField
+    from playhouse.migrate import migrate
+    migrate(migrator.add_column(models.QFDeclaration._meta.table_name, "effective_from",
+                                DateField(null=True)))
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
-STEPS = {}
+STEPS = {2: _qf_effective_from}
 
 
 def current_version(database):

@@ -23,7 +23,7 @@ from playhouse.db_url import connect
 db = DatabaseProxy()
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def utcnow():
@@ -260,6 +260,8 @@ class QFDeclaration(BaseModel):
     reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     reviewed_at = DateTimeField(null=True)
     review_comment = TextField(default="")
+    # The first day of service priced with this quotient (null: from its validation on).
+    effective_from = DateField(null=True)
 
 
 class Activity(BaseModel):

@@ -50,7 +50,11 @@ def message_confirmation(address, thread, message, filenames, link):
                       filenames=filenames, link=link)
 
 
-def booking_recap(address, recap, now):
-    """"Récapitulatif de vos réservations du DD/MM/YYYY à HHhMM", after TERMINER."""
+def booking_recap(address, recap, now, by_service=False, reason=""):
+    """"Récapitulatif de vos réservations du DD/MM/YYYY à HHhMM", after TERMINER;
+    ``by_service``: the service made the changes for the family (with its ``reason``)."""
     subject = f"Récapitulatif de vos réservations du {date_fr(now)} à {now.strftime('%Hh%M')}"
-    return send_email(address, subject, "planning/email/recap", title=subject, recap=recap)
+    if by_service:
+        subject += " (modifié par le service)"
+    return send_email(address, subject, "planning/email/recap", title=subject, recap=recap,
+                      by_service=by_service, reason=reason)
