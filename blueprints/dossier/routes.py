@@ -6,6 +6,7 @@ from blueprints.common import EmptyForm, current_family
 from blueprints.dossier import bp
 from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
 from blueprints.dossier.rendering import page
+from domain import clock
 from domain.family import throttle
 from domain.clock import today
 from domain.family.dossier import dossier_status, dossier_validation
@@ -30,7 +31,7 @@ def index():
     return page("dossier/index.html", family=family, year=year, state=state,
                 state_label=state_label, guardians=family_guardians(family),
                 pickup_people=family_pickup_people(family), children=family_children(family),
-                quotient=quotient_summary(family, year),
+                quotient=quotient_summary(family, year, clock.today()),
                 document_count=len(commune_documents()) + len(family_documents(family)))
 
 
