@@ -113,8 +113,9 @@ def test_validated_actualisation_sends_the_accuse_and_opens_inscription(client, 
     assert mail["Subject"] == "Portail Famille : votre dossier 2026/2027 est validé"
     assert "accusé de réception" in mailbox.text(mail)
     thread = MessageThread.get(MessageThread.family == family(16124))
-    assert "Accusé de réception" in thread.messages.order_by(-1).first().body or any(
-        m.from_staff and "Accusé de réception" in m.body for m in thread.messages)
+    [accuse] = [m for m in thread.messages if m.from_staff]
+    assert accuse.body.startswith("Accusé de réception : l'actualisation de votre dossier")
+    assert accuse.author_id == agent().id
     log = AuditLog.get(AuditLog.action == audit.DOSSIER_VALIDATED)
     assert log.user_id == agent().id and log.family_id == family(16124).id
     # The queue is empty; the family can ENREGISTRER a line at once.
