@@ -23,8 +23,16 @@ def _outbox_claims(database, migrator):
                                 models.OutgoingEmail.claimed_until))
 
 
+def _qf_effective_from(database, migrator):
+    """3: a validated quotient applies from a date chosen by staff."""
+    from peewee import DateField
+    from playhouse.migrate import migrate
+    migrate(migrator.add_column(models.QFDeclaration._meta.table_name, "effective_from",
+                                DateField(null=True)))
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
-STEPS = {2: _outbox_claims}
+STEPS = {2: _outbox_claims, 3: _qf_effective_from}
 
 
 def current_version(database):

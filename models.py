@@ -23,7 +23,7 @@ from playhouse.db_url import connect
 db = DatabaseProxy()
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def utcnow():
@@ -285,6 +285,8 @@ class QFDeclaration(Reviewed, BaseModel):
     reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     reviewed_at = DateTimeField(null=True)
     review_comment = TextField(default="")
+    # The first day of service priced with this quotient (null: from its validation on).
+    effective_from = DateField(null=True)
 
 
 class Activity(BaseModel):

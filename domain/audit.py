@@ -10,6 +10,8 @@ import datetime
 import json
 from typing import Any
 
+from peewee import JOIN
+
 from domain import clock
 from models import AuditLog, Family, User
 
@@ -88,6 +90,33 @@ def record(actor: User | int | None, family: Family | int | None, action: str,
                            at=at or clock.utc_now(),
                            details=json.dumps(details, ensure_ascii=False, default=str,
                                               sort_keys=True))
+
+
+def entries(family=None, user=None, since=None, until=None, action=None):
+    """Audit rows, newest first, with their author and family, filtered by family, by
+    staff member, by action and by the naive-UTC bounds ``since`` (included) and
+    ``until`` (excluded)."""
+    author = User.alias()
+    query = (AuditLog.select(AuditLog, author, Family)
+             .join(author, JOIN.LEFT_OUTER, on=(AuditLog.user == author.id), attr="author")
+             .switch(AuditLog).join(Family, JOIN.LEFT_OUTER, attr="family_row")
+             .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
+    if family is not None:
+        query = query.where(AuditLog.family == family)
+    if user is not None:
+        query = query.where(AuditLog.user == user)
+    if action:
+        query = query.where(AuditLog.action == action)
+    if since is not None:
+        query = query.where(AuditLog.at >= since)
+    if until is not None:
+        query = query.where(AuditLog.at < until)
+    return query
+
+
+def label_of(action: str) -> str:
+    """How ``action`` reads in the audit-log page (older rows: the raw action)."""
+    return ACTION_LABELS.get(action, action)
 
 
 def details_of(row: AuditLog) -> dict:

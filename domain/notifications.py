@@ -34,6 +34,27 @@ def actualisation_validated(address, family, school_year, validation):
                       school_year=school_year, validation=validation)
 
 
+def actualisation_refused(address, family, school_year, reason):
+    """The actualisation cannot be validated as it is: the service's reason."""
+    return send_email(address,
+                      f"Portail Famille : votre dossier {school_year.label} est à compléter",
+                      "dossier/email/actualisation_refusee", family=family,
+                      school_year=school_year, reason=reason)
+
+
+def quotient_validated(address, declaration, bracket):
+    """The declared quotient is validated, from its effective date."""
+    return send_email(address, "Portail Famille : votre quotient familial est validé",
+                      "dossier/email/quotient_valide", declaration=declaration,
+                      bracket=bracket)
+
+
+def quotient_refused(address, declaration, reason):
+    """The declared quotient is refused, with the service's reason."""
+    return send_email(address, "Portail Famille : votre déclaration de quotient familial",
+                      "dossier/email/quotient_refuse", declaration=declaration, reason=reason)
+
+
 def staff_replied(address, thread, message, link):
     """A service answered the family's message."""
     return send_email(address,
@@ -50,7 +71,11 @@ def message_confirmation(address, thread, message, filenames, link):
                       filenames=filenames, link=link)
 
 
-def booking_recap(address, recap, now):
-    """"Récapitulatif de vos réservations du DD/MM/YYYY à HHhMM", after TERMINER."""
+def booking_recap(address, recap, now, by_service=False, reason=""):
+    """"Récapitulatif de vos réservations du DD/MM/YYYY à HHhMM", after TERMINER;
+    ``by_service``: the service made the changes for the family (with its ``reason``)."""
     subject = f"Récapitulatif de vos réservations du {date_fr(now)} à {now.strftime('%Hh%M')}"
-    return send_email(address, subject, "planning/email/recap", title=subject, recap=recap)
+    if by_service:
+        subject += " (modifié par le service)"
+    return send_email(address, subject, "planning/email/recap", title=subject, recap=recap,
+                      by_service=by_service, reason=reason)

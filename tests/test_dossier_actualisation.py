@@ -76,6 +76,7 @@ def test_checklist_is_a_draft_until_the_message_is_sent(rows):
 def test_validate_actualisation_logs_and_acknowledges_by_email(app, rows, mailbox):
     agent = User.get(User.email == "agent@mairie.example.org")
     bernard = family(16123)
+    dossier_validation(bernard, year()).delete_instance()  # this year's not sent yet
     validation = actualisation_submitted(bernard, year(), "Renouvellement en école publique")
     now = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
     with app.app_context():  # as from a command (a staff view delivers after its request)

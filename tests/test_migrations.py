@@ -47,3 +47,18 @@ def test_a_database_newer_than_the_code_is_refused(db, restore_schema):
     SchemaVersion.update(version=models.SCHEMA_VERSION + 5).execute()
     with pytest.raises(RuntimeError, match="newer"):
         migrations.upgrade(db.obj)
+
+
+def test_step_3_adds_the_qf_effective_date_and_keeps_the_declarations(db, restore_schema):
+    """A version-2 database (no QFDeclaration.effective_from) is brought to version 3."""
+    from models import QFDeclaration
+    table = QFDeclaration._meta.table_name
+    migrate(migrations.SchemaMigrator.from_database(db.obj).drop_column(table,
+                                                                        "effective_from"))
+    SchemaVersion.update(version=2).execute()
+    declarations = QFDeclaration.select(QFDeclaration.id).count()
+    assert "effective_from" not in [c.name for c in db.get_columns(table)]
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert "effective_from" in [c.name for c in db.get_columns(table)]
+    assert QFDeclaration.select().count() == declarations > 0
+    assert all(d.effective_from is None for d in QFDeclaration.select())

@@ -74,7 +74,9 @@ def test_migration_2_adds_the_claim_column_and_keeps_the_outbox(db):
     import migrations
     import models
     queue(2)
-    migrate(SchemaMigrator.from_database(db.obj).drop_column("outgoing_email", "claimed_until"))
+    migrator = SchemaMigrator.from_database(db.obj)  # a version-1 schema: steps 2 and 3 undone
+    migrate(migrator.drop_column("outgoing_email", "claimed_until"),
+            migrator.drop_column("qf_declaration", "effective_from"))
     models.SchemaVersion.update(version=1).execute()
     assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
     assert "claimed_until" in [c.name for c in db.get_columns("outgoing_email")]

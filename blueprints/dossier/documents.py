@@ -5,6 +5,7 @@ from flask_login import current_user
 from blueprints.common import current_family, render, send_stored_file
 from blueprints.dossier import bp
 from blueprints.dossier.forms import QuotientForm
+from domain import clock
 from domain.clock import today
 from domain.family.documents import (by_category, commune_documents, document_for_family,
                                      family_documents)
@@ -48,7 +49,7 @@ def quotient():
             return redirect(url_for("dossier.quotient"), code=303)
     year = current_school_year(today())
     return render("dossier/quotient.html", form=form, year=year, status_labels=STATUS_LABELS,
-                summary=quotient_summary(family, year))
+                  summary=quotient_summary(family, year, clock.today()))
 
 
 @bp.route("/quotient/<int:declaration_id>/attestation")

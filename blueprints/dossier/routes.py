@@ -5,6 +5,7 @@ from flask_login import current_user
 from blueprints.common import EmptyForm, current_family, public_url, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
+from domain import clock
 from domain.family import throttle
 from domain.clock import today
 from domain.family.dossier import dossier_status, dossier_validation
@@ -29,7 +30,7 @@ def index():
     return render("dossier/index.html", family=family, year=year,
                 dossier_state=dossier_state, guardians=family_guardians(family),
                 pickup_people=family_pickup_people(family), children=family_children(family),
-                quotient=quotient_summary(family, year),
+                quotient=quotient_summary(family, year, clock.today()),
                 document_count=len(commune_documents()) + len(family_documents(family)))
 
 

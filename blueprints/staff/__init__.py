@@ -18,8 +18,19 @@ bp.before_request(require_staff)
 admin_bp = Blueprint("admin", __name__)
 admin_bp.before_request(require_admin)
 
+
+@bp.context_processor
+def staff_badges():
+    """The unread family messages, mirrored in the staff nav (one query per page)."""
+    from domain.messaging.messages import staff_unread_by_service
+    return {"staff_unread_total": sum(staff_unread_by_service().values())}
+
+
 from blueprints.staff import routes  # noqa: E402,F401
 from blueprints.staff import messages  # noqa: E402,F401
+from blueprints.staff import validations  # noqa: E402,F401
+from blueprints.staff import families  # noqa: E402,F401
+from blueprints.staff import audit  # noqa: E402,F401
 
 # Last: the nested blueprint's views must all be declared before it is registered.
 bp.register_blueprint(admin_bp, url_prefix="/admin")

@@ -1,10 +1,14 @@
-"""Espace agents: landing page."""
+"""Espace agents: the home page, what waits for the service."""
 from flask import render_template
 
 from blueprints.staff import bp
+from domain import clock
+from domain.messaging.messages import SERVICES
+from domain.worklist import worklist
 
 
 @bp.route("/")
 def index():
-    """The landing page of the tab."""
-    return render_template("staff/index.html", active_tab="staff")
+    """Counts of what waits, each linking to its queue."""
+    return render_template("staff/index.html", active_tab="staff", services=SERVICES,
+                           work=worklist(clock.today()))

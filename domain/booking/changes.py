@@ -5,6 +5,11 @@ TERMINER commits them all in one transaction (or TOUT SUPPRIMER drops them).
 TERMINER checks every change again under a lock — the deadline, the opening
 of the day, the places left — and applies all of them or none; the recap
 email leaves only once the transaction is committed.
+
+Staff change a day on a family's behalf through the same path
+(:func:`change_on_behalf`): one pending change, committed at once with the staff
+override (no deadline, no capacity limit), audited, and the usual recap email
+marked "modifié par le service".
 """
 import datetime
 from collections import defaultdict
@@ -12,14 +17,16 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, IntegrityError, fn
 
-from domain.booking.days import (FULL_TEXT, CLOSED_DAY_TEXT, ChoiceError, capacity_of,
-                            day_edit_state, overrides_for)
+from domain import audit
+from domain.booking.days import (FULL_TEXT, CLOSED_DAY_TEXT, PAST_DAY_TEXT, ChoiceError,
+                                 capacity_of, day_edit_state, overrides_for)
 from domain.booking.calendar import as_date, load_overrides, load_windows
+from domain.clock import PARIS
 from domain.transactions import lock_rows, write_transaction
 from domain.formats import date_fr, euros, month_fr
 from domain import notifications
 from domain.catalogue.opening import open_days
-from domain.billing.pricing import family_bracket, prices_for
+from domain.billing.pricing import brackets_by_day, prices_for
 from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
                     SchoolYear, db, utcnow)
 
@@ -151,10 +158,10 @@ class Recap:
                     costs.items(), key=lambda item: (item[0][2], item[0][3], item[0][0]))]
 
 
-def _pending_rows(family_id):
-    """The family's pending changes with child, activity, year, modalité and whether the
-    line is still open (one query)."""
-    return list(
+def _pending_rows(family_id, ids=None):
+    """The family's pending changes (only ``ids`` when given) with child, activity, year,
+    modalité and whether the line is still open (one query)."""
+    query = (
         PendingChange.select(PendingChange, Child, Activity, SchoolYear, Modalite, Enrolment)
         .join(Child).switch(PendingChange).join(Activity).join(SchoolYear)
         .switch(PendingChange).join(Modalite)
@@ -164,6 +171,9 @@ def _pending_rows(family_id):
         .where(PendingChange.family == family_id)
         .order_by(PendingChange.date, Child.first_name, Child.id, Activity.position,
                   Activity.id))
+    if ids is not None:
+        query = query.where(PendingChange.id.in_(list(ids) or [0]))
+    return list(query)
 
 
 def _bookings_of(family_id, rows):
@@ -189,28 +199,39 @@ def _counts_of(rows):
 
 
 def _prices_of(family_id, rows):
-    """{modalité id: price in cents} at the family's bracket, per school year involved."""
-    by_year = defaultdict(dict)
+    """{(modalité id, date): price in cents} at the family's bracket on each day of
+    service (a quotient validated from a date prices the days from that date)."""
+    by_year = defaultdict(list)
     for row in rows:
-        by_year[row.activity.school_year_id][row.modalite_id] = row.modalite
+        by_year[row.activity.school_year_id].append(row)
     prices = {}
-    for year_id, modalites in sorted(by_year.items()):
-        bracket = family_bracket(family_id, year_id)
-        if bracket is not None:
-            prices.update(prices_for(bracket, list(modalites.values())))
+    for year_id, year_rows in sorted(by_year.items()):
+        brackets = brackets_by_day(family_id, year_id, [r.date for r in year_rows])
+        by_bracket = defaultdict(dict)
+        for row in year_rows:
+            if brackets.get(row.date) is not None:
+                by_bracket[brackets[row.date].id][row.modalite_id] = row.modalite
+        tariffs = {bracket_id: prices_for(bracket_id, list(modalites.values()))
+                   for bracket_id, modalites in by_bracket.items()}
+        for row in year_rows:
+            bracket = brackets.get(row.date)
+            price = tariffs.get(bracket.id, {}).get(row.modalite_id) if bracket else None
+            if price is not None:
+                prices[(row.modalite_id, row.date)] = price
     return prices
 
 
-def load_recap(family_id, now, zone, rows=None):
+def load_recap(family_id, now, zone, rows=None, override=False):
     """The recap of the family's pending changes, checked against the rules at ``now``
-    (a hint on the page; TERMINER checks again under a lock)."""
+    (a hint on the page; TERMINER checks again under a lock). ``override``: staff
+    acting for the family, past the deadlines and the places (see :class:`_Checker`)."""
     rows = _pending_rows(family_id) if rows is None else rows
     recap = Recap()
     if not rows:
         return recap
     bookings = _bookings_of(family_id, rows)
     prices = _prices_of(family_id, rows)
-    checker = _Checker(rows, now, zone)
+    checker = _Checker(rows, now, zone, override)
     for row in rows:
         booking = bookings.get((row.child_id, row.activity_id, row.date))
         base = dict(day=row.date, child=row.child, activity=row.activity, pending_id=row.id)
@@ -226,7 +247,7 @@ def load_recap(family_id, now, zone, rows=None):
             recap.removed_booking_ids.append(booking.id)
             if row.action == PendingChange.CANCEL:
                 continue
-        price = prices.get(row.modalite_id)
+        price = prices.get((row.modalite_id, row.date))
         problem = checker.problem(row, takes_place=booking is None) or (
             NO_PRICE_TEXT if price is None else "")
         recap.lines.append(RecapLine(modalite=row.modalite, action=RESERVATION,
@@ -238,10 +259,15 @@ def load_recap(family_id, now, zone, rows=None):
 
 
 class _Checker:
-    """The rules of every pending change, with the rows they need loaded in bulk."""
+    """The rules of every pending change, with the rows they need loaded in bulk.
 
-    def __init__(self, rows, now, zone):
-        self.now, self.zone = now, zone
+    With ``override`` (staff acting for the family) only three rules hold: the line
+    is open, the activity runs that day and the day is not past; deadlines, booking
+    windows, "by inscription" lines and places do not stop staff.
+    """
+
+    def __init__(self, rows, now, zone, override=False):
+        self.now, self.zone, self.override = now, zone, override
         first, last = min(r.date for r in rows), max(r.date for r in rows)
         self.windows = load_windows({r.activity.school_year_id for r in rows})
         self.opening, self.places = load_overrides(sorted({r.activity_id for r in rows}),
@@ -257,6 +283,8 @@ class _Checker:
             return NOT_ENROLLED_TEXT
         if not open_days(activity, day, day, self.zone, overrides_for(activity.id, self.opening)):
             return CLOSED_DAY_TEXT
+        if self.override:
+            return PAST_DAY_TEXT if day < self.now.astimezone(PARIS).date() else ""
         state = day_edit_state(activity, day, self.now, self.windows, self.zone)
         if not state.allowed:
             return state.reason
@@ -285,22 +313,24 @@ class _Refused(Exception):
     """Raised inside the transaction to roll it back."""
 
 
-def commit_pending(family_id, now, zone):
+def commit_pending(family_id, now, zone, only_ids=None, override=False):
     """TERMINER: apply every pending change of the family in one transaction, or none.
 
     Deadlines, opening and places are checked again after taking the locks; a
     change that no longer holds is listed with its reason and nothing is applied.
+    ``only_ids`` commits those pending changes only; ``override`` is staff's (see
+    :class:`_Checker`).
     """
     recap, message = Recap(), ""
     try:
         with write_transaction():
             lock_rows(Family, [family_id])
-            rows = _pending_rows(family_id)
+            rows = _pending_rows(family_id, only_ids)
             if not rows:
                 return CommitResult(recap, False, "Aucune modification en attente : "
                                                   "rien n'a été enregistré.")
             lock_rows(Activity, [r.activity_id for r in rows])
-            recap = load_recap(family_id, now, zone, rows)
+            recap = load_recap(family_id, now, zone, rows, override)
             if recap.problems:
                 raise _Refused()
             _apply(recap)
@@ -331,3 +361,55 @@ def finish(family_id, address, now, zone):
     if result.committed and result.recap.lines and address:
         notifications.booking_recap(address, result.recap, now)
     return result
+
+
+# --- On behalf of the family (staff) ---------------------------------------------
+
+
+class OnBehalfRefused(ValueError):
+    """A staff change that cannot be made; the French reason is the message."""
+
+
+def change_on_behalf(family_id, child, activity, day, modalite_id, staff_user, reason, now,
+                     zone):
+    """Staff book (``modalite_id``) or cancel (None) ``day`` of ``child``'s line for the
+    family, past its deadline or on a full day; returns the committed Recap.
+
+    One transaction: the family's own pending change of that day (if any) is replaced
+    by the staff's, which is committed at once through :func:`commit_pending` with the
+    override, and audited with the reason. The family's other pending changes and its
+    deadlines are untouched. Raises :class:`OnBehalfRefused`.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise OnBehalfRefused("Indiquez le motif de la modification.")
+    with write_transaction():
+        lock_rows(Family, [family_id])
+        booking = Booking.get_or_none((Booking.child == child.id)
+                                      & (Booking.activity == activity.id)
+                                      & (Booking.date == day))
+        if modalite_id is None and booking is None:
+            raise OnBehalfRefused("Ce jour n'est pas réservé : il n'y a rien à annuler.")
+        if booking is not None and booking.modalite_id == modalite_id:
+            raise OnBehalfRefused("Ce jour est déjà réservé avec cette modalité.")
+        PendingChange.delete().where((PendingChange.child == child.id)
+                                     & (PendingChange.activity == activity.id)
+                                     & (PendingChange.date == day)).execute()
+        pending = PendingChange.create(
+            family=family_id, child=child.id, activity=activity.id, date=day,
+            modalite=modalite_id if modalite_id is not None else booking.modalite_id,
+            action=PendingChange.BOOK if modalite_id is not None else PendingChange.CANCEL)
+        result = commit_pending(family_id, now, zone, only_ids=[pending.id], override=True)
+        if not result.committed:  # raising rolls back the staff's pending change too
+            problems = [line.problem for line in result.recap.problems]
+            raise OnBehalfRefused(" ".join(problems) or result.message)
+        audit.record(staff_user, family_id, audit.BOOKING_ON_BEHALF,
+                     summary="; ".join(f"{line.action.capitalize()} {line.email_day} : "
+                                       f"{line.element} ({euros(line.amount_cents)})"
+                                       for line in result.recap.lines),
+                     before={"date": day, "modalite": booking.modalite.name if booking else None},
+                     after={"date": day, "modalite": next(
+                         (line.modalite.name for line in result.recap.lines
+                          if line.action == RESERVATION), None)},
+                     reason=reason)
+    return result.recap

@@ -29,7 +29,7 @@ from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
 from domain.formats import date_fr, euros
 from domain.catalogue.opening import open_days
-from domain.billing.pricing import family_bracket, prices_for
+from domain.billing.pricing import brackets_by_day, prices_for
 from models import (Activity, Booking, BookingWindow, Child, Enrolment,
                     Modalite, SchoolYear, db, parse_id)
 
@@ -274,23 +274,26 @@ def _open_line(user, child, activity, effective_from, zone):
 def book_school_days(child, activity, effective_from, zone):
     """Book every open day of an ALAE line from ``effective_from`` to the year's end.
 
-    One price (the family's bracket), one bulk insert; days already booked are kept.
+    Each day at the family's bracket that day, one bulk insert; days already booked are kept.
     """
     year = activity.school_year
     modalite = (Modalite.select().where(Modalite.activity == activity)
                 .order_by(Modalite.position, Modalite.id).first())
-    bracket = family_bracket(child.family, year)
-    price = prices_for(bracket, [modalite]).get(modalite.id) if modalite and bracket else None
-    if price is None:
-        raise InscriptionRefused(f"Le tarif de « {activity.full_label} » n'est pas encore "
-                                 "défini : écrivez au service par la messagerie.")
     booked = {b.date for b in Booking.select(Booking.date).where(
         (Booking.child == child) & (Booking.activity == activity)
         & (Booking.date >= effective_from))}
     days = [d for d in open_days(activity, effective_from, year.end_date, zone)
             if d not in booked]
+    # Each day at the bracket in force that day (a quotient may apply from a later date).
+    brackets = brackets_by_day(child.family_id, year, days or [effective_from])
+    tariffs = {bracket.id: prices_for(bracket, [modalite]).get(modalite.id)
+               for bracket in {b.id: b for b in brackets.values()}.values()} if modalite else {}
+    price = tariffs.get(brackets[(days or [effective_from])[0]].id) if tariffs else None
+    if price is None or None in tariffs.values():
+        raise InscriptionRefused(f"Le tarif de « {activity.full_label} » n'est pas encore "
+                                 "défini : écrivez au service par la messagerie.")
     rows = [{"child": child.id, "activity": activity.id, "modalite": modalite.id, "date": day,
-             "price_cents": price} for day in days]
+             "price_cents": tariffs[brackets[day].id]} for day in days]
     for batch in chunked(rows, 200):
         Booking.insert_many(batch).execute()
     return OpenedLine(activity, len(days), days[0] if days else None, price)

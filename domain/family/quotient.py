@@ -1,13 +1,16 @@
 """Déclarer mon quotient CAF: the family declares its QF with the CAF attestation.
 
-A declaration stays "en attente" until staff validate it; until then the
+A declaration stays "en attente" until staff validate it (from an effective date,
+by default the first of next month) or refuse it (with a reason); until then the
 validated one (or, without any, the highest bracket) sets the tariffs.
 """
+import datetime
 from dataclasses import dataclass
 
-from domain.billing.pricing import bracket_for
+from domain.billing.pricing import bracket_for, quotient_in_force
+from domain import audit, notifications
 from domain.uploads import save_upload
-from models import QFBracket, QFDeclaration, StoredFile, db, utcnow
+from models import Family, QFBracket, QFDeclaration, StoredFile, db, utcnow
 
 QF_MIN, QF_MAX = 0, 9999  # a CAF quotient familial is a whole number of euros
 
@@ -26,6 +29,7 @@ class QuotientSummary:
     bracket: QFBracket | None = None  # the one that applies (highest without a validated QF)
     pending: QFDeclaration | None = None
     refused: QFDeclaration | None = None  # the latest refusal, when nothing newer is pending
+    upcoming: QFDeclaration | None = None  # validated, effective from a later date
 
 
 def _declarations(family, status):
@@ -34,10 +38,15 @@ def _declarations(family, status):
             .where((QFDeclaration.family == family) & (QFDeclaration.status == status)))
 
 
-def quotient_summary(family, school_year):
-    """The validated QF and its bracket, the pending declaration, the latest refusal."""
-    validated = (_declarations(family, QFDeclaration.VALIDATED)
-                 .order_by(QFDeclaration.reviewed_at.desc(), QFDeclaration.id.desc()).first())
+def quotient_summary(family, school_year, today=None):
+    """The validated QF in force ``today`` and its bracket, a validated one effective
+    later, the pending declaration, the latest refusal."""
+    validated = quotient_in_force(family, today)
+    upcoming = None
+    if today is not None:
+        upcoming = (_declarations(family, QFDeclaration.VALIDATED)
+                    .where(QFDeclaration.effective_from > today)
+                    .order_by(QFDeclaration.effective_from, QFDeclaration.id).first())
     pending = (_declarations(family, QFDeclaration.PENDING)
                .order_by(QFDeclaration.declared_at.desc(), QFDeclaration.id.desc()).first())
     refused = None
@@ -48,7 +57,7 @@ def quotient_summary(family, school_year):
             refused = None  # an older refusal, since settled by a validated declaration
     bracket = bracket_for(school_year, validated.quotient if validated else None)
     return QuotientSummary(validated=validated, bracket=bracket, pending=pending,
-                           refused=refused)
+                           refused=refused, upcoming=upcoming)
 
 
 def declare_quotient(family, user, quotient, checked_upload):
@@ -77,3 +86,78 @@ def attestation_of(family, declaration_id):
             .where((QFDeclaration.id == declaration_id) & (QFDeclaration.family == family)
                    & (StoredFile.family == family))
             .first())
+
+
+# --- Staff: Quotients à valider -------------------------------------------------
+
+
+class QuotientReviewRefused(ValueError):
+    """A validation or refusal that cannot be made; the French reason is the message."""
+
+
+def default_effective_date(today):
+    """The first of the month after ``today``: the default start of a validated QF."""
+    return (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def pending_quotients():
+    """Quotients à valider: the declarations waiting, oldest first, with their family."""
+    return (QFDeclaration.select(QFDeclaration, Family).join(Family)
+            .where(QFDeclaration.status == QFDeclaration.PENDING)
+            .order_by(QFDeclaration.declared_at, QFDeclaration.id))
+
+
+def family_quotients(family):
+    """The family's QF history, newest first."""
+    return (QFDeclaration.select().where(QFDeclaration.family == family)
+            .order_by(QFDeclaration.declared_at.desc(), QFDeclaration.id.desc()))
+
+
+def _review(declaration, staff_user, status, **fields):
+    updated = (QFDeclaration.update(status=status, reviewed_by=staff_user, reviewed_at=utcnow(),
+                                    **fields)
+               .where((QFDeclaration.id == declaration.id)
+                      & (QFDeclaration.status == QFDeclaration.PENDING))
+               .execute())
+    if not updated:
+        raise QuotientReviewRefused("Cette déclaration a déjà été traitée entre-temps.")
+    return QFDeclaration.get_by_id(declaration.id)
+
+
+def validate_quotient(declaration, staff_user, effective_from, school_year, email_to):
+    """Staff validate a declared QF from ``effective_from``: the days of service from
+    that date are priced at its bracket (bookings already made keep their price).
+    Audited; the family is told by email at ``email_to`` (if any)."""
+    if effective_from is None:
+        raise QuotientReviewRefused("Indiquez la date d'effet du quotient.")
+    before = quotient_in_force(declaration.family_id, effective_from)
+    with db.atomic():
+        declaration = _review(declaration, staff_user, QFDeclaration.VALIDATED,
+                              effective_from=effective_from)
+        bracket = bracket_for(school_year, declaration.quotient)
+        audit.record(staff_user, declaration.family_id, audit.QUOTIENT_VALIDATED,
+                     summary=f"Quotient {declaration.quotient} validé à partir du "
+                             f"{effective_from:%d/%m/%Y}"
+                             + (f" ({bracket.label})" if bracket else "") + ".",
+                     before={"quotient": before.quotient if before else None},
+                     after={"quotient": declaration.quotient,
+                            "date_effet": effective_from.isoformat()})
+    if email_to:
+        notifications.quotient_validated(email_to, declaration, bracket)
+    return declaration
+
+
+def refuse_quotient(declaration, staff_user, reason, email_to):
+    """Staff refuse a declared QF with a ``reason`` (required), audited and emailed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise QuotientReviewRefused("Indiquez le motif du refus : il est envoyé à la famille.")
+    with db.atomic():
+        declaration = _review(declaration, staff_user, QFDeclaration.REFUSED,
+                              review_comment=reason)
+        audit.record(staff_user, declaration.family_id, audit.QUOTIENT_REFUSED,
+                     summary=f"Quotient {declaration.quotient} refusé.",
+                     after={"quotient": declaration.quotient}, reason=reason)
+    if email_to:
+        notifications.quotient_refused(email_to, declaration, reason)
+    return declaration

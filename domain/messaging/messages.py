@@ -205,6 +205,13 @@ def family_writes_again(thread, user, body):
         return _add_message(thread, user, body, False)
 
 
+def post_staff_message(thread, staff_user, body):
+    """A message of the service in ``thread`` without its own email (the caller sends
+    the notice, e.g. the dossier's accusé); returns the message."""
+    with db.atomic():
+        return _add_message(thread, staff_user, body, True)
+
+
 def staff_reply(thread, staff_user, body, thread_link):
     """Staff answer in ``thread``: logged, and the family is told by email.
 

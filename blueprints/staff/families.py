@@ -1,0 +1,230 @@
+"""Espace agents: find a family, its whole file, edits and bookings on its behalf."""
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from blueprints.common import EmptyForm, commune_settings, get_or_404, render
+from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPersonForm
+from blueprints.staff import bp
+from blueprints.staff.forms import OnBehalfForm
+from domain import audit, clock, notifications
+from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices
+from domain.booking import changes as booking_changes
+from domain.booking.calendar import load_planning, parse_range
+from domain.catalogue.years import current_school_year
+from domain.family import record, staff_edits
+from domain.family.dossier import dossier_status, dossier_validation, family_email_address
+from domain.family.quotient import STATUS_LABELS as QF_LABELS, family_quotients
+from domain.family.search import search_families
+from domain.formats import date_fr
+from models import (Activity, Child, Enrolment, Family, Modalite, MessageThread, PickupPerson,
+                    SchoolYear, parse_id)
+
+AUDIT_ROWS = 20
+
+
+def _staff():
+    return current_user._get_current_object()
+
+
+def refused_status(form):
+    """422 for a refused plain form; 200 under htmx (a boosted form), which swaps only
+    2xx answers."""
+    if not form.errors:
+        return 200
+    return 200 if request.headers.get("HX-Request") == "true" else 422
+
+
+def _family(family_id):
+    return get_or_404(Family.select().where(Family.id == family_id))
+
+
+def _child(family, child_id):
+    return get_or_404(Child.select().where((Child.id == child_id) & (Child.family == family)))
+
+
+@bp.route("/familles/", strict_slashes=False)
+def families():
+    """One search box: name, account number, child's first name, email, phone."""
+    page = parse_id(request.args.get("page")) or 1
+    result = search_families(request.args.get("q", ""), page)
+    return render("staff/families/index.html", "staff/families/_results.html", result=result,
+                  active_tab="staff_families")
+
+
+def family_enrolments(family, today):
+    """The children's open lines of the current and later school years."""
+    return list(Enrolment.select(Enrolment, Child, Activity, SchoolYear)
+                .join(Child).switch(Enrolment).join(Activity).join(SchoolYear)
+                .where((Child.family == family) & (SchoolYear.end_date >= today))
+                .order_by(Child.first_name, Child.id, SchoolYear.start_date,
+                          Activity.position, Activity.id))
+
+
+@bp.route("/familles/<int:family_id>")
+def family(family_id):
+    """The family's whole file, its planning of a month (``du``) in staff mode."""
+    family = _family(family_id)
+    today = clock.today()
+    year = current_school_year(today)
+    day_range = parse_range("mensuel", request.args.get("du"), today)
+    planning = load_planning(family.id, day_range, clock.now(),
+                             commune_settings().holiday_zone)
+    invoices = list(family_invoices(family))
+    state, state_label = dossier_status(dossier_validation(family, year)) if year else \
+        (None, "aucune année scolaire")
+    return render("staff/families/show.html", family=family, year=year,
+                  guardians=record.family_guardians(family),
+                  pickup_people=record.family_pickup_people(family),
+                  children=record.family_children(family),
+                  quotients=list(family_quotients(family)), qf_labels=QF_LABELS,
+                  dossier_state=state, dossier_label=state_label,
+                  enrolments=family_enrolments(family, today), planning=planning,
+                  invoices=invoices, account=account_summary(invoices),
+                  amount_due=amount_due_cents,
+                  threads=list(MessageThread.select().where(MessageThread.family == family)
+                               .order_by(MessageThread.updated_at.desc())),
+                  trail=list(audit.entries(family=family).limit(AUDIT_ROWS)),
+                  details_of=audit.details_of, label_of=audit.label_of,
+                  active_tab="staff_families")
+
+
+@bp.route("/familles/<int:family_id>/enfants/<int:child_id>/fiche-sanitaire")
+def child_health(family_id, child_id):
+    """A child's fiche sanitaire; every opening is written in the access log."""
+    family = _family(family_id)
+    child = _child(family, child_id)
+    staff_edits.health_viewed(_staff(), child)
+    return render("staff/families/health.html", family=family, child=child,
+                  health=record.health_record(child), diets=record.DIET_LABELS,
+                  vaccinations=record.child_vaccinations(child), active_tab="staff_families")
+
+
+@bp.route("/familles/<int:family_id>/enfants/<int:child_id>/fiche-sanitaire/modifier",
+          methods=["GET", "POST"])
+def edit_child_health(family_id, child_id):
+    """Staff edit the fiche sanitaire with the family's form; audited before/after."""
+    family = _family(family_id)
+    child = _child(family, child_id)
+    form = HealthRecordForm(obj=record.health_record(child))
+    if form.validate_on_submit():
+        staff_edits.update_health_record(_staff(), child, form.doctor_name.data,
+                                         form.doctor_phone.data, form.allergies.data,
+                                         form.has_pai.data, form.pai_details.data,
+                                         form.diet.data)
+        flash(f"La fiche sanitaire de {child.first_name} est enregistrée.", "success")
+        return redirect(url_for("staff.child_health", family_id=family.id, child_id=child.id),
+                        code=303)
+    return render("staff/families/edit_health.html", family=family, child=child, form=form,
+                  status=refused_status(form), active_tab="staff_families")
+
+
+@bp.route("/familles/<int:family_id>/coordonnees", methods=["GET", "POST"])
+def edit_coordonnees(family_id):
+    """Staff edit the address and the guardians' phones and work; audited before/after."""
+    family = _family(family_id)
+    guardians = record.family_guardians(family)
+    form = CoordonneesForm(data={
+        "address": family.address, "postal_code": family.postal_code, "city": family.city,
+        "guardians": [{name: getattr(g, name) for name in record.GUARDIAN_EDITABLE}
+                      for g in guardians]})
+    if form.validate_on_submit():
+        staff_edits.update_coordonnees(
+            _staff(), family, form.address.data.strip(), form.postal_code.data.strip(),
+            form.city.data.strip(), list(zip(guardians, (e.data for e in form.guardians))))
+        flash("Les coordonnées de la famille sont enregistrées.", "success")
+        return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
+                        code=303)
+    return render("staff/families/edit_coordonnees.html", family=family, form=form,
+                  guardian_forms=list(zip(guardians, form.guardians)),
+                  status=refused_status(form), active_tab="staff_families")
+
+
+@bp.route("/familles/<int:family_id>/personnes-autorisees", methods=["GET", "POST"])
+def edit_pickup_people(family_id):
+    """Staff add (or withdraw) people allowed to pick up the children; audited."""
+    family = _family(family_id)
+    form = PickupPersonForm()
+    if form.validate_on_submit():
+        staff_edits.add_pickup_person(_staff(), family, form.last_name.data,
+                                      form.first_name.data, form.relationship.data,
+                                      form.phone.data)
+        flash("La personne autorisée est ajoutée.", "success")
+        return redirect(url_for("staff.edit_pickup_people", family_id=family.id), code=303)
+    return render("staff/families/edit_pickup.html", family=family, form=form,
+                  people=record.family_pickup_people(family), remove_form=EmptyForm(),
+                  status=refused_status(form), active_tab="staff_families")
+
+
+@bp.route("/familles/<int:family_id>/personnes-autorisees/<int:person_id>/retirer",
+          methods=["POST"])
+def remove_pickup_person(family_id, person_id):
+    family = _family(family_id)
+    person = get_or_404(PickupPerson.select().where((PickupPerson.id == person_id)
+                                                    & (PickupPerson.family == family)))
+    if EmptyForm().validate_on_submit():
+        staff_edits.remove_pickup_person(_staff(), family, person)
+        flash("La personne n'est plus autorisée à venir chercher les enfants.", "success")
+    return redirect(url_for("staff.edit_pickup_people", family_id=family.id), code=303)
+
+
+# --- On behalf of the family -----------------------------------------------------
+
+
+def on_behalf_form(family, enrolments):
+    """The form with the family's lines and their modalités as choices."""
+    form = OnBehalfForm()
+    form.line.choices = [("", "Choisissez…")] + [
+        (f"{e.child.id}-{e.activity.id}", f"{e.child.first_name} – {e.activity.full_label}")
+        for e in enrolments]
+    modalites = (Modalite.select(Modalite, Activity).join(Activity)
+                 .where(Modalite.activity.in_([e.activity.id for e in enrolments] or [0]))
+                 .order_by(Activity.position, Activity.id, Modalite.position, Modalite.id))
+    form.modalite.choices = [("", "Choisissez…")] + [
+        (str(m.id), f"Réserver : {m.activity.name} – {m.name}") for m in modalites] + [
+        (OnBehalfForm.CANCEL, "Annuler la réservation de ce jour")]
+    return form
+
+
+@bp.route("/familles/<int:family_id>/reservation", methods=["GET", "POST"])
+def on_behalf(family_id):
+    """Book or cancel a day for a child, past the deadline or on a full day, with a
+    reason; the family gets the recap email ("modifié par le service")."""
+    family = _family(family_id)
+    enrolments = family_enrolments(family, clock.today())
+    form = on_behalf_form(family, enrolments)
+    if request.method == "GET":
+        form.line.data = request.args.get("ligne", "")
+    if form.validate_on_submit():
+        by_key = {f"{e.child.id}-{e.activity.id}": e for e in enrolments}
+        enrolment = by_key.get(form.line.data)
+        modalite_id = None if form.modalite.data == OnBehalfForm.CANCEL else \
+            parse_id(form.modalite.data)
+        modalite = Modalite.get_or_none(Modalite.id == modalite_id) if modalite_id else None
+        if enrolment is None:
+            form.line.errors.append("Choisissez une ligne d'activité de la famille.")
+        elif form.modalite.data != OnBehalfForm.CANCEL and modalite is None:
+            form.modalite.errors.append("Choisissez une modalité d'accueil de la liste.")
+        elif modalite_id is not None and (modalite is None
+                                          or modalite.activity_id != enrolment.activity.id):
+            form.modalite.errors.append("Cette modalité n'appartient pas à l'activité choisie.")
+        else:
+            try:
+                recap = booking_changes.change_on_behalf(
+                    family.id, enrolment.child, enrolment.activity, form.day.data,
+                    modalite_id, _staff(), form.reason.data, clock.now(),
+                    commune_settings().holiday_zone)
+            except booking_changes.OnBehalfRefused as error:
+                form.day.errors.append(str(error))
+            else:
+                address = family_email_address(family)
+                if address:
+                    notifications.booking_recap(address, recap, clock.now(), by_service=True,
+                                                reason=form.reason.data.strip())
+                flash(f"{recap.summary} pour {enrolment.child.first_name} le "
+                      f"{date_fr(form.day.data)} ; la famille reçoit le récapitulatif par "
+                      "email.", "success")
+                return redirect(url_for("staff.family", family_id=family.id,
+                                        du=form.day.data.replace(day=1).isoformat())
+                                + "#planning", code=303)
+    return render("staff/families/on_behalf.html", family=family, form=form,
+                  status=refused_status(form), active_tab="staff_families")

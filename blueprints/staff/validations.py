@@ -1,0 +1,212 @@
+"""Espace agents: Dossiers à valider and Quotients à valider."""
+import os
+
+from flask import abort, flash, redirect, send_file, url_for
+from flask_login import current_user
+
+from blueprints.common import EmptyForm, get_or_404, render, send_stored_file
+from blueprints.staff import bp
+from blueprints.staff.families import refused_status
+from blueprints.staff.forms import QuotientValidationForm, RefusalForm
+from domain import clock
+from domain.billing.pricing import bracket_for, quotient_in_force
+from domain.catalogue.years import current_school_year
+from domain.family import dossier as dossiers
+from domain.family import quotient as quotients
+from domain.files import upload_path
+from domain.family.dossier import family_email_address
+from domain.messaging.messages import thread_messages
+from models import DossierValidation, Family, QFDeclaration, SchoolYear, StoredFile
+
+INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+def _staff():
+    return current_user._get_current_object()
+
+
+# --- Dossiers à valider ----------------------------------------------------------
+
+
+def dossier_items(refusal=None):
+    """Each waiting actualisation with its checklist, thread and forms."""
+    items = []
+    for validation in dossiers.pending_actualisations():
+        thread = dossiers.actualisation_thread(validation)
+        form = refusal if refusal is not None and refusal.item_id == validation.id else \
+            RefusalForm(prefix=f"refus-{validation.id}", formdata=None)
+        items.append({"validation": validation, "thread": thread,
+                      "messages": thread_messages(thread) if thread else [],
+                      "checked": dossiers.checked_sections(validation),
+                      "refusal": form})
+    return items
+
+
+def show_dossiers(refusal=None, status=200):
+    return render("staff/validations/dossiers.html", items=dossier_items(refusal),
+                  sections=dossiers.ACTUALISATION_SECTIONS, validate_form=EmptyForm(),
+                  active_tab="staff_validations", status=status)
+
+
+@bp.route("/validations/dossiers")
+def dossiers_page():
+    """Dossiers à valider: the actualisations sent, oldest first."""
+    return show_dossiers()
+
+
+def _waiting_dossier(validation_id):
+    return get_or_404(DossierValidation.select(DossierValidation, Family, SchoolYear)
+                      .join(Family).switch(DossierValidation).join(SchoolYear)
+                      .where(DossierValidation.id == validation_id))
+
+
+@bp.route("/validations/dossiers/<int:validation_id>/valider", methods=["POST"])
+def validate_dossier(validation_id):
+    """Valider: the accusé goes to the family's thread and by email; INSCRIPTION opens."""
+    validation = _waiting_dossier(validation_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        dossiers.validate_actualisation(validation, _staff(), clock.now())
+    except dossiers.ReviewRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Dossier {validation.school_year.label} de la famille "
+              f"{validation.family.account_number} – {validation.family.name} validé : "
+              "l'accusé est envoyé par email et dans sa messagerie.", "success")
+    return redirect(url_for("staff.dossiers_page"), code=303)
+
+
+@bp.route("/validations/dossiers/<int:validation_id>/refuser", methods=["POST"])
+def refuse_dossier(validation_id):
+    """Refuser, with the reason sent to the family the same way."""
+    validation = _waiting_dossier(validation_id)
+    form = RefusalForm(prefix=f"refus-{validation.id}")
+    form.item_id = validation.id
+    if not form.validate_on_submit():
+        return show_dossiers(form, status=refused_status(form))
+    try:
+        dossiers.refuse_actualisation(validation, _staff(), form.reason.data, clock.now())
+    except dossiers.ReviewRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Dossier de la famille {validation.family.account_number} – "
+              f"{validation.family.name} refusé : le motif lui est envoyé.", "success")
+    return redirect(url_for("staff.dossiers_page"), code=303)
+
+
+# --- Quotients à valider --------------------------------------------------------------
+
+
+def quotient_items(bound=None):
+    """Each waiting declaration with its bracket, the QF in force and its forms."""
+    today = clock.today()
+    year = current_school_year(today)
+    items = []
+    for declaration in quotients.pending_quotients():
+        prefix = f"qf-{declaration.id}"
+        validate = refuse = None
+        if bound is not None and bound.item_id == declaration.id:
+            validate = bound if isinstance(bound, QuotientValidationForm) else None
+            refuse = bound if isinstance(bound, RefusalForm) else None
+        if validate is None:
+            validate = QuotientValidationForm(prefix=prefix, formdata=None)
+            validate.effective_from.data = quotients.default_effective_date(today)
+        refuse = refuse or RefusalForm(prefix=f"{prefix}-refus", formdata=None)
+        in_force = quotient_in_force(declaration.family_id, today)
+        items.append({"declaration": declaration,
+                      "bracket": bracket_for(year, declaration.quotient) if year else None,
+                      "in_force": in_force,
+                      "in_force_bracket": bracket_for(year, in_force.quotient if in_force
+                                                      else None) if year else None,
+                      "attestation": declaration.attestation if declaration.attestation_id
+                      else None,
+                      "validate": validate, "refuse": refuse})
+    return items
+
+
+def show_quotients(bound=None, status=200):
+    return render("staff/validations/quotients.html", items=quotient_items(bound),
+                  active_tab="staff_validations", status=status)
+
+
+@bp.route("/validations/quotients")
+def quotients_page():
+    """Quotients à valider: declared QF, attestation, bracket."""
+    return show_quotients()
+
+
+def _waiting_declaration(declaration_id):
+    return get_or_404(QFDeclaration.select(QFDeclaration, Family).join(Family)
+                      .where(QFDeclaration.id == declaration_id))
+
+
+@bp.route("/validations/quotients/<int:declaration_id>/valider", methods=["POST"])
+def validate_quotient(declaration_id):
+    """Valider from an effective date (default: the 1st of next month)."""
+    declaration = _waiting_declaration(declaration_id)
+    form = QuotientValidationForm(prefix=f"qf-{declaration.id}")
+    form.item_id = declaration.id
+    if not form.validate_on_submit():
+        return show_quotients(form, status=refused_status(form))
+    year = current_school_year(form.effective_from.data) or current_school_year(clock.today())
+    try:
+        quotients.validate_quotient(declaration, _staff(), form.effective_from.data, year,
+                                    family_email_address(declaration.family))
+    except quotients.QuotientReviewRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Quotient {declaration.quotient} de la famille "
+              f"{declaration.family.account_number} – {declaration.family.name} validé à "
+              f"partir du {form.effective_from.data:%d/%m/%Y} ; la famille est prévenue "
+              "par email.", "success")
+    return redirect(url_for("staff.quotients_page"), code=303)
+
+
+@bp.route("/validations/quotients/<int:declaration_id>/refuser", methods=["POST"])
+def refuse_quotient(declaration_id):
+    """Refuser, with the reason emailed to the family."""
+    declaration = _waiting_declaration(declaration_id)
+    form = RefusalForm(prefix=f"qf-{declaration.id}-refus")
+    form.item_id = declaration.id
+    if not form.validate_on_submit():
+        return show_quotients(form, status=refused_status(form))
+    try:
+        quotients.refuse_quotient(declaration, _staff(), form.reason.data,
+                                  family_email_address(declaration.family))
+    except quotients.QuotientReviewRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Quotient de la famille {declaration.family.account_number} – "
+              f"{declaration.family.name} refusé : le motif lui est envoyé.", "success")
+    return redirect(url_for("staff.quotients_page"), code=303)
+
+
+def _attestation(declaration_id):
+    return get_or_404(StoredFile.select().join(
+        QFDeclaration, on=(QFDeclaration.attestation == StoredFile.id))
+        .where(QFDeclaration.id == declaration_id))
+
+
+@bp.route("/validations/quotients/<int:declaration_id>/attestation")
+def quotient_attestation(declaration_id):
+    """Download the CAF attestation."""
+    return send_stored_file(_attestation(declaration_id))
+
+
+@bp.route("/validations/quotients/<int:declaration_id>/attestation/apercu")
+def quotient_attestation_preview(declaration_id):
+    """The attestation shown inline in the queue (a PDF in a same-origin frame, an image
+    in <img>): served with its checked type, never sniffed, scripts refused."""
+    stored = _attestation(declaration_id)
+    path = upload_path(stored.stored_name)
+    if stored.content_type not in INLINE_TYPES or not os.path.exists(path):
+        abort(404)
+    response = send_file(path, mimetype=stored.content_type, as_attachment=False,
+                         download_name=stored.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; "
+                                                   "object-src 'self'; frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,88 @@
+"""Staff edit a family's record with the family's own functions, audited before/after.
+
+Each function takes a snapshot of what it may change, calls the function the
+family side uses (``domain.family.record``), and writes one audit row with only
+the fields that changed.
+"""
+from domain import audit
+from domain.family import record
+from models import db
+
+GUARDIAN_FIELDS = record.GUARDIAN_EDITABLE
+HEALTH_FIELDS = ("doctor_name", "doctor_phone", "allergies", "has_pai", "pai_details", "diet")
+
+
+def _coordonnees(family, guardians):
+    values = {"adresse": family.address, "code_postal": family.postal_code,
+              "ville": family.city}
+    for guardian in guardians:
+        for name in GUARDIAN_FIELDS:
+            values[f"{guardian.first_name} {guardian.last_name} : {name}"] = getattr(guardian,
+                                                                                   name)
+    return values
+
+
+def _audit_changes(staff_user, family, action, summary, before, after):
+    changed = audit.changed_fields(before, after)
+    if changed:
+        audit.record(staff_user, family, action, summary=summary,
+                     before={key: old for key, (old, _) in changed.items()},
+                     after={key: new for key, (_, new) in changed.items()})
+    return changed
+
+
+def update_coordonnees(staff_user, family, address, postal_code, city, guardian_changes):
+    """The family's coordonnées changed by staff (see :func:`record.update_coordonnees`);
+    returns {field: (before, after)} of what changed."""
+    guardians = [guardian for guardian, _ in guardian_changes]
+    with db.atomic():
+        before = _coordonnees(family, guardians)
+        record.update_coordonnees(family, address, postal_code, city, guardian_changes)
+        return _audit_changes(staff_user, family, audit.FAMILY_EDITED,
+                              "Coordonnées modifiées par le service.", before,
+                              _coordonnees(family, guardians))
+
+
+def update_health_record(staff_user, child, doctor_name, doctor_phone, allergies, has_pai,
+                         pai_details, diet):
+    """The child's fiche sanitaire changed by staff (see :func:`record.update_health_record`)."""
+    with db.atomic():
+        current = record.health_record(child)
+        before = {name: getattr(current, name) for name in HEALTH_FIELDS}
+        saved = record.update_health_record(child, doctor_name, doctor_phone, allergies,
+                                            has_pai, pai_details, diet)
+        return _audit_changes(staff_user, child.family_id, audit.HEALTH_EDITED,
+                              f"Fiche sanitaire de {child.first_name} modifiée par le service.",
+                              before, {name: getattr(saved, name) for name in HEALTH_FIELDS})
+
+
+def add_pickup_person(staff_user, family, last_name, first_name, relationship, phone):
+    """A pick-up person added by staff."""
+    with db.atomic():
+        person = record.add_pickup_person(family, last_name, first_name, relationship, phone)
+        audit.record(staff_user, family, audit.PICKUP_EDITED,
+                     summary=f"Personne autorisée ajoutée : {person.first_name} "
+                             f"{person.last_name}.",
+                     after={"nom": person.last_name, "prenom": person.first_name,
+                            "lien": person.relationship, "telephone": person.phone})
+    return person
+
+
+def remove_pickup_person(staff_user, family, person):
+    """A pick-up person withdrawn by staff; False when not one of the family's."""
+    with db.atomic():
+        removed = record.remove_pickup_person(family, person.id)
+        if removed:
+            audit.record(staff_user, family, audit.PICKUP_EDITED,
+                         summary=f"Personne autorisée retirée : {person.first_name} "
+                                 f"{person.last_name}.",
+                         before={"nom": person.last_name, "prenom": person.first_name,
+                                 "lien": person.relationship, "telephone": person.phone})
+    return removed
+
+
+def health_viewed(staff_user, child):
+    """Opening a child's fiche sanitaire writes an access-log row (who, when, which child)."""
+    return audit.record(staff_user, child.family_id, audit.HEALTH_VIEWED,
+                        summary=f"Fiche sanitaire de {child.first_name} {child.last_name} "
+                                "consultée.", after={"enfant": child.id})

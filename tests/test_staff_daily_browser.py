@@ -1,0 +1,205 @@
+"""Back office in a browser, as an agent on a desktop and on a 768 px tablet: the
+acceptance paths of validations and bookings on behalf, active search, axe."""
+import datetime
+import io
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.datastructures import FileStorage
+
+import models
+from demo import DEMO_LOGINS
+from domain.family.quotient import declare_quotient
+from domain.messaging.messages import send_family_message
+from domain.uploads import check_upload
+from models import (AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
+                    QFDeclaration, User)
+from tests.conftest import SCREENSHOT_DIR, axe_violations, screenshot
+from tests.planning_support import activity
+from tests.test_dossier_quotient import attestation_pdf
+
+pytestmark = pytest.mark.browser
+
+STAFF_VIEWPORTS = {"desktop": {"width": 1366, "height": 900},
+                   "tablet": {"width": 768, "height": 1024}}
+
+
+@pytest.fixture(params=list(STAFF_VIEWPORTS))
+def staff_page(request, browser):
+    """A fresh page at a desktop's or a 768 px tablet's size."""
+    context = browser.new_context(viewport=STAFF_VIEWPORTS[request.param], locale="fr-FR")
+    page = context.new_page()
+    page.device = request.param
+    page.csp_errors = []
+    page.on("console", lambda msg: page.csp_errors.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
+    yield page
+    context.close()
+
+
+def sign_in(page, server, who):
+    identifier, password = DEMO_LOGINS[who]
+    page.goto(server.url + "/connexion")
+    page.get_by_label("N° de compte ou adresse email").fill(identifier)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+
+
+def in_db(server):
+    """The live server's database, from the test's thread."""
+    context = server.app.app_context()
+    return context, models.db.connection_context()
+
+
+def run(server, function):
+    with server.app.app_context(), models.db.connection_context():
+        return function()
+
+
+def fits_width(page):
+    """No horizontal scroll of the page itself (tables scroll in their own box)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_agent_validates_16124s_actualisation_then_the_family_enregistre(
+        staff_page, live_server, smtp_server, browser):
+    page = staff_page
+
+    def family_writes():
+        petit = Family.get(Family.account_number == 16124)
+        user = User.get(User.family == petit)
+        send_family_message(petit, user, "Actualisation Dossier Famille", "Centre de loisirs",
+                            "Actualisation", "Voici mon dossier.", [], False,
+                            lambda thread_id: f"http://localhost/messagerie/{thread_id}")
+    run(live_server, family_writes)
+    sign_in(page, live_server, "agent")
+    page.goto(live_server.url + "/agents/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="1 dossier à valider").click()
+    expect(page.get_by_role("heading", name="Famille 16124 – PETIT : dossier 2026/2027")
+           ).to_be_visible()
+    assert axe_violations(page) == []
+    assert fits_width(page)
+    screenshot(page, "staff-dossiers")
+    smtp_server.clear()
+    page.get_by_role("button", name="Valider le dossier de la famille 16124").click()
+    expect(page.locator(".flash-success")).to_contain_text("validé")
+    expect(page.get_by_text("Aucune actualisation de dossier")).to_be_visible()
+    [mail] = smtp_server.to("famille.petit@example.org")
+    assert "accusé de réception" in smtp_server.text(mail)
+    assert run(live_server, lambda: DossierValidation.get(
+        DossierValidation.family == Family.get(Family.account_number == 16124)).status
+               ) == DossierValidation.VALIDATED
+    # The family can ENREGISTRER a line at once.
+    context = browser.new_context(viewport=STAFF_VIEWPORTS["desktop"], locale="fr-FR")
+    family_page = context.new_page()
+    sign_in(family_page, live_server, "famille 16124")
+    family_page.goto(live_server.url + "/inscription/")
+    family_page.get_by_label("2026/2027 - CL Élémentaire Mercredis").check()
+    family_page.get_by_role("button", name="ENREGISTRER").first.click()
+    expect(family_page.get_by_text("« 2026/2027 - CL Élémentaire Mercredis » est ouverte et "
+                                    "validée")).to_be_visible()
+    context.close()
+    assert page.csp_errors == []
+
+
+def test_agent_validates_a_qf_from_next_month(staff_page, live_server, smtp_server):
+    page = staff_page
+
+    def declare():
+        petit = Family.get(Family.account_number == 16124)
+        upload = check_upload(FileStorage(io.BytesIO(attestation_pdf()), "caf.pdf"))
+        declare_quotient(petit, User.get(User.family == petit), 650, upload)
+    run(live_server, declare)
+    sign_in(page, live_server, "agent")
+    page.goto(live_server.url + "/agents/")
+    page.get_by_role("link", name="1 quotient à valider").click()
+    expect(page.get_by_role("heading", name="Famille 16124 – PETIT : quotient 650")
+           ).to_be_visible()
+    expect(page.get_by_text("Tranche 1 (QF jusqu'à 700)")).to_be_visible()
+    frame = page.locator("iframe.attestation-preview")
+    expect(frame).to_be_visible()
+    assert page.get_by_role("link", name="Télécharger l'attestation (caf.pdf)").count() == 1
+    date = page.get_by_label("Date d'effet*")
+    assert date.input_value() == "2026-12-01"
+    assert axe_violations(page) == []
+    assert fits_width(page)
+    screenshot(page, "staff-quotients")
+    smtp_server.clear()
+    button = page.get_by_role("button", name="Valider le quotient de la famille 16124")
+    # The PDF viewer (an out-of-process frame) repaints while Playwright scrolls to the
+    # button, and a click during that scroll is lost: scroll first, then click.
+    button.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    button.click()
+    expect(page.locator(".flash-success")).to_contain_text("validé à partir du 01/12/2026")
+    [mail] = smtp_server.to("famille.petit@example.org")
+    assert "01/12/2026" in smtp_server.text(mail)
+    saved = run(live_server, lambda: QFDeclaration.get(
+        QFDeclaration.family == Family.get(Family.account_number == 16124)))
+    assert saved.effective_from == datetime.date(2026, 12, 1)
+    assert page.csp_errors == []
+
+
+def test_agent_finds_lena_and_books_a_wednesday_after_the_20th(staff_page, live_server,
+                                                                smtp_server):
+    page = staff_page
+    run(live_server, lambda: Enrolment.create(child=Child.get(Child.first_name == "LENA"),
+                                              activity=activity("CL Maternel Mercredis")))
+    sign_in(page, live_server, "agent")
+    page.goto(live_server.url + "/agents/familles/")
+    page.get_by_label("Nom, n° de compte, prénom d'un enfant, email ou téléphone").fill("lena")
+    # Results as you type (htmx), and the URL follows.
+    expect(page.get_by_text("1 famille trouvée")).to_be_visible()
+    expect(page).to_have_url(live_server.url + "/agents/familles/?q=lena")
+    assert axe_violations(page) == []
+    screenshot(page, "staff-families-search")
+    page.get_by_role("link", name="DUPONT").click()
+    expect(page.get_by_role("heading", name="Famille DUPONT (compte n° 16122)")).to_be_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "staff-family")
+    page.get_by_role("link", name="Réserver ou annuler un jour pour la famille").click()
+    page.get_by_label("Enfant et activité*").select_option(
+        label="LENA – 2026/2027 - CL Maternel Mercredis")
+    page.get_by_label("Jour*").fill("2026-12-02")
+    page.get_by_label("Réservation*").select_option(
+        label="Réserver : CL Maternel Mercredis – Après-midi SANS repas")
+    page.get_by_role("button", name="Enregistrer la modification").click()
+    # The reason is required: said next to the field, nothing lost.
+    reason = page.get_by_label("Motif*")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#reason-error")).to_have_text("Indiquez le motif de la modification.")
+    assert page.get_by_label("Jour*").input_value() == "2026-12-02"
+    assert axe_violations(page) == []
+    smtp_server.clear()
+    reason.fill("Demande de la mère par téléphone.")
+    page.get_by_role("button", name="Enregistrer la modification").click()
+    expect(page.locator(".flash-success")).to_contain_text("pour LENA le 02/12/2026")
+    expect(page.get_by_role("heading", name="Planning – Décembre 2026")).to_be_visible()
+    booking = run(live_server, lambda: Booking.get(
+        (Booking.date == datetime.date(2026, 12, 2))
+        & (Booking.child == Child.get(Child.first_name == "LENA"))))
+    assert booking.price_cents == 520
+    [mail] = smtp_server.to("famille.dupont@example.org")
+    assert "(modifié par le service)" in mail["Subject"]
+    page.get_by_role("link", name="Tout le journal de la famille").click()
+    row = page.locator("table.audit-log tbody tr").first
+    expect(row).to_contain_text("Réservation pour la famille")
+    expect(row).to_contain_text("16122 – DUPONT")
+    expect(row).to_contain_text("Demande de la mère par téléphone.")
+    expect(row).to_contain_text("26/11/2026")
+    assert axe_violations(page) == []
+    assert fits_width(page)
+    screenshot(page, "staff-journal")
+    assert page.csp_errors == []
+
+
+def test_search_works_without_javascript(page_without_js, live_server):
+    page = page_without_js
+    sign_in(page, live_server, "agent")
+    page.goto(live_server.url + "/agents/familles/")
+    page.get_by_label("Nom, n° de compte, prénom d'un enfant, email ou téléphone").fill("16123")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.get_by_text("1 famille trouvée")).to_be_visible()
+    expect(page.get_by_role("link", name="BERNARD")).to_be_visible()
