@@ -10,12 +10,34 @@ the step that brings version N-1 to N here, with a test in
 ``tests/test_migrations.py``.
 """
 from peewee import SqliteDatabase
-from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import SchemaMigrator, migrate
 
 import models
 
+
+
+def _back_office_accounts_and_content(database, migrator):
+    """2: staff second factor (TOTP, recovery codes), threads marked "traité",
+    services' own addresses, news withdrawn/updated, documents' display dates."""
+    database.create_tables([models.RecoveryCode, models.ServiceMailbox], safe=True)
+    user, thread = models.User._meta, models.MessageThread._meta
+    news, document = models.News._meta, models.Document._meta
+    migrate(
+        migrator.add_column(user.table_name, "totp_secret", user.fields["totp_secret"]),
+        migrator.add_column(user.table_name, "totp_enabled_at", user.fields["totp_enabled_at"]),
+        migrator.add_column(user.table_name, "totp_last_step", user.fields["totp_last_step"]),
+        migrator.add_column(thread.table_name, "treated_at", thread.fields["treated_at"]),
+        migrator.add_column(thread.table_name, "treated_by_id", thread.fields["treated_by"]),
+        migrator.add_column(news.table_name, "updated_at", news.fields["updated_at"]),
+        migrator.add_column(news.table_name, "withdrawn_at", news.fields["withdrawn_at"]),
+        migrator.add_column(document.table_name, "display_from", document.fields["display_from"]),
+        migrator.add_column(document.table_name, "display_until",
+                            document.fields["display_until"]),
+    )
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
-STEPS = {}
+STEPS = {2: _back_office_accounts_and_content}
 
 
 def current_version(database):
