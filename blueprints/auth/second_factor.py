@@ -57,13 +57,15 @@ def pending_user():
     return user
 
 
-def finish(user):
-    """Sign ``user`` in for real, at the page they asked for."""
+def finish(user, notice=None):
+    """Sign ``user`` in for real, at the page they asked for (``notice``: flashed there)."""
     from blueprints.auth.routes import safe_next
     target = (session.get(PENDING_KEY) or {}).get("n", "")
     fresh = session.get(FRESH_CODES_KEY)
     session.clear()
     login_user(user)
+    if notice:
+        flash(notice, "info")
     if fresh:  # shown once on the next page
         session[FRESH_CODES_KEY] = fresh
         session["after_codes"] = safe_next(target, user)
@@ -97,11 +99,12 @@ def second_factor_step():
             if second_factor.verify_code(user, code) or second_factor.use_recovery_code(user,
                                                                                          code):
                 throttle.record_success(key)
+                notice = None
                 if second_factor.looks_like_recovery_code(code):
                     left = second_factor.remaining_recovery_codes(user)
-                    flash(f"Code de secours utilisé : il vous en reste {left}. Générez-en de "
-                          "nouveaux depuis la page « Sécurité du compte ».", "info")
-                return finish(user)
+                    notice = (f"Code de secours utilisé : il vous en reste {left}. Générez-en "
+                              "de nouveaux depuis la page « Sécurité du compte ».")
+                return finish(user, notice)
             throttle.record_failure(key)
             form.code.errors.append(WRONG_CODE)
             status = 401
