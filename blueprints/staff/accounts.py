@@ -75,7 +75,7 @@ def account_new_family():
                   f"{user.email}.", "success")
             return redirect(url_for("staff.accounts", q=user.family.account_number), code=303)
     return render_template("staff/accounts/new_family.html", active_tab="staff_accounts",
-                           form=form), (400 if form.errors else 200)
+                           form=form)
 
 
 def _family_user(user_id):
@@ -202,7 +202,7 @@ def staff_new():
             flash(f"Compte {staff_accounts.ROLE_LABELS[user.role].lower()} créé pour "
                   f"{user.display_name} ; l'invitation est envoyée à {user.email}.", "success")
             return redirect(url_for("staff.admin.staff_list"), code=303)
-    return _staff_page(form, 400)
+    return _staff_page(form)
 
 
 def _any_user(user_id):

@@ -24,7 +24,7 @@ def _page(commune_form=None, family_form=None, status=200):
     return render_template("staff/documents/index.html", active_tab="staff_documents",
                            commune_form=commune_form or CommuneDocumentForm(prefix="commune"),
                            family_form=family_form or FamilyDocumentForm(prefix="famille"),
-                           commune=commune, family_documents=family,
+                           commune_documents=commune, family_documents=family,
                            labels=docs.CATEGORY_LABELS), status
 
 
@@ -55,7 +55,7 @@ def document_add_commune():
     valid = form.validate_on_submit()
     checked = _checked_file(form.file)
     if not valid or checked is None:
-        return _page(commune_form=form, status=400)
+        return _page(commune_form=form)
     docs.add_document(current_user._get_current_object(), checked, form.category.data,
                       form.title.data, display_from=form.display_from.data,
                       display_until=form.display_until.data)
@@ -74,7 +74,7 @@ def document_add_family():
         valid = False
     checked = _checked_file(form.file)
     if not valid or checked is None:
-        return _page(family_form=form, status=400)
+        return _page(family_form=form)
     docs.add_document(current_user._get_current_object(), checked, form.category.data,
                       form.title.data, family=family)
     flash(f"« {form.title.data.strip()} » est ajouté aux documents de la famille "

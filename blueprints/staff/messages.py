@@ -118,7 +118,7 @@ def service_mailbox(index):
     form = ServiceMailboxForm(prefix=f"service-{index}")
     if not form.validate_on_submit():
         return render_template("staff/messages_services.html", active_tab="staff_services",
-                               forms=_service_forms(failed=(service, form))), 400
+                               forms=_service_forms(failed=(service, form)))
     changed = messaging.set_service_mailbox(current_user._get_current_object(), service,
                                             form.email.data or "")
     flash(f"Adresse du service « {service} » enregistrée." if changed

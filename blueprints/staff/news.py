@@ -36,7 +36,7 @@ def _save(form, item):
     if action not in (PREVIEW, DRAFT, PUBLISH, SAVE):
         abort(400)
     if not form.validate_on_submit():
-        return _editor(form, item, status=400)
+        return _editor(form, item)
     if action == PREVIEW:
         preview = News(title=form.title.data.strip(), body=form.body.data.strip(),
                        service=form.service.data or "", display_from=form.display_from.data,
