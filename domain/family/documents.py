@@ -9,7 +9,7 @@ from domain import audit
 from domain.files import store_bytes
 from domain.formats import date_fr, euros
 from domain.pdf import simple_document
-from models import Document, Family, StoredFile, db
+from models import Document, Family, StoredFile, db, parse_id
 
 CATEGORY_LABELS = dict(Document.CATEGORIES)
 CATEGORY_ORDER = {key: i for i, (key, _) in enumerate(Document.CATEGORIES)}
@@ -111,10 +111,8 @@ def remove_document(actor, document):
 
 def family_by_account_number(raw):
     """The family whose account number is ``raw`` (ASCII digits), or None."""
-    raw = (raw or "").strip()
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > 2**31 - 1:
-        return None
-    return Family.get_or_none(Family.account_number == int(raw))
+    number = parse_id(raw)
+    return None if number is None else Family.get_or_none(Family.account_number == number)
 
 
 # --- Confirmation d'inscription ----------------------------------------------
