@@ -36,6 +36,10 @@ class Config:
     MAIL_ASYNC = _bool("MAIL_ASYNC", True)
 
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
+    # An invitation to choose a first password (accounts created by staff): 7 days.
+    INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(7 * 24 * 3600)))
+    # Staff sign in with a second factor (TOTP); required by default in production.
+    STAFF_TOTP_REQUIRED = _bool("STAFF_TOTP_REQUIRED", ENV_NAME == "production")
     MAX_CONTENT_LENGTH = 4 * 6 * 1024 * 1024 + 512 * 1024  # 4 attachments of 6 Mo + form
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

@@ -86,7 +86,7 @@ def create_demo(today, zone=None, commune_name=None):
         _create_family_16123(year, today, zone, staff["agent"])
         _create_family_16124(year)
         _limit_places(year, today, zone)
-        _create_news_and_documents(today, staff["agent"])
+        _create_news_and_documents(today, staff["agent"], year)
     return True
 
 
@@ -289,12 +289,28 @@ def _limit_places(year, today, zone):
                        reason="Sortie au musée : places limitées")
 
 
-def _create_news_and_documents(today, agent):
-    News.create(title="Inscriptions aux centres de loisirs de Noël",
-                body="Les réservations pour les vacances de Noël sont ouvertes dans l'onglet "
-                     "PLANNING - RÉSERVATIONS, jusqu'à la date indiquée sur le calendrier.",
-                service="Centres de Loisirs", author=agent,
-                display_from=today - datetime.timedelta(days=5))
+PERIOD_AFTER_VACANCES = {"Automne": "d'automne", "Noël": "de Noël", "Hiver": "d'hiver",
+                         "Printemps": "de printemps", "Été": "d'été"}
+
+
+def _period_of(window):
+    """``de Noël``, ``d'hiver``…: the period's name as it reads after « vacances »."""
+    return PERIOD_AFTER_VACANCES.get(window.period, f"de {window.period}")
+
+
+def _create_news_and_documents(today, agent, year):
+    # One news item per holiday period, shown while its booking window is open (never
+    # "bookings are open" once they are closed).
+    for window in BookingWindow.select().where(BookingWindow.school_year == year):
+        if window.closes_on < today:
+            continue
+        News.create(title=f"Réservations des centres de loisirs : vacances {_period_of(window)}",
+                    body=f"Les réservations des centres de loisirs pour les vacances "
+                         f"{_period_of(window)} sont ouvertes dans l'onglet PLANNING - "
+                         f"RÉSERVATIONS jusqu'au {window.closes_on.strftime('%d/%m/%Y')} inclus.",
+                    service="Centres de Loisirs", author=agent,
+                    display_from=window.opens_on or year.start_date,
+                    display_until=window.closes_on)
     News.create(title="Menus de la restauration scolaire",
                 body="Les menus du mois sont disponibles dans « Mes documents dématérialisés ».",
                 service="ALAE - Restauration", author=agent,

@@ -6,33 +6,52 @@ whose number is above its stored version. A step adds or alters (with
 ``playhouse.migrate``); it never drops a table that holds families' data.
 
 To change the schema: edit ``models.py``, bump ``SCHEMA_VERSION``, and add
-the step that brings version N-1 to N here, with a test in
+the step that brings version N-1 to N here (adding only what is missing, so that
+steps stay independent), with a test in
 ``tests/test_migrations.py``.
 """
 from peewee import SqliteDatabase
-from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import SchemaMigrator, migrate
 
 import models
 
 
 
+def _add_missing_columns(database, migrator, model, *names):
+    """Add the fields ``names`` of ``model`` that its table lacks: a step can be run
+    again over a schema that already has them (steps stay independent of each other)."""
+    table = model._meta.table_name
+    present = {column.name for column in database.get_columns(table)}
+    operations = [migrator.add_column(table, model._meta.fields[name].column_name,
+                                      model._meta.fields[name])
+                  for name in names if model._meta.fields[name].column_name not in present]
+    if operations:
+        migrate(*operations)
+
+
 def _outbox_claims(database, migrator):
     """2: ``outgoing_email.claimed_until``, so that each email is sent by one process."""
-    from playhouse.migrate import migrate
-    migrate(migrator.add_column("outgoing_email", "claimed_until",
-                                models.OutgoingEmail.claimed_until))
+    _add_missing_columns(database, migrator, models.OutgoingEmail, "claimed_until")
 
 
 def _qf_effective_from(database, migrator):
     """3: a validated quotient applies from a date chosen by staff."""
-    from peewee import DateField
-    from playhouse.migrate import migrate
-    migrate(migrator.add_column(models.QFDeclaration._meta.table_name, "effective_from",
-                                DateField(null=True)))
+    _add_missing_columns(database, migrator, models.QFDeclaration, "effective_from")
+
+
+def _back_office_accounts_and_content(database, migrator):
+    """4: staff second factor (TOTP, recovery codes), threads marked "traité",
+    services' own addresses, news withdrawn/updated, documents' display dates."""
+    database.create_tables([models.RecoveryCode, models.ServiceMailbox], safe=True)
+    _add_missing_columns(database, migrator, models.User,
+                         "totp_secret", "totp_enabled_at", "totp_last_step")
+    _add_missing_columns(database, migrator, models.MessageThread, "treated_at", "treated_by")
+    _add_missing_columns(database, migrator, models.News, "updated_at", "withdrawn_at")
+    _add_missing_columns(database, migrator, models.Document, "display_from", "display_until")
 
 
 #: version -> function(database, migrator) bringing version-1 to version.
-STEPS = {2: _outbox_claims, 3: _qf_effective_from}
+STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content}
 
 
 def current_version(database):

@@ -23,7 +23,7 @@ from playhouse.db_url import connect
 db = DatabaseProxy()
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def utcnow():
@@ -117,6 +117,11 @@ class User(BaseModel):
     password_changed_at = DateTimeField(default=utcnow)
     is_active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    # Second factor (staff): the TOTP secret once enrolment is confirmed, and the
+    # last 30-second step accepted, so that a code works once.
+    totp_secret = CharField(null=True)
+    totp_enabled_at = DateTimeField(null=True)
+    totp_last_step = IntegerField(null=True)
 
     @property
     def is_staff(self):
@@ -128,6 +133,15 @@ class User(BaseModel):
 
     def get_id(self):
         return f"{self.id}:{self.session_token}"
+
+
+class RecoveryCode(BaseModel):
+    """A single-use recovery code of a user's second factor, stored hashed."""
+
+    user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    used_at = DateTimeField(null=True)
 
 
 class LoginThrottle(BaseModel):
@@ -498,6 +512,16 @@ class MessageThread(BaseModel):
     subject = CharField()
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # "Traité" by staff; a new message from the family reopens it.
+    treated_at = DateTimeField(null=True)
+    treated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+
+class ServiceMailbox(BaseModel):
+    """The service's own email address, told of each new family message."""
+
+    service = CharField(unique=True)
+    email = CharField(default="")
 
 
 class Message(BaseModel):
@@ -528,6 +552,8 @@ class News(BaseModel):
     display_until = DateField(null=True)
     created_at = DateTimeField(default=utcnow)
     author = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    updated_at = DateTimeField(null=True)
+    withdrawn_at = DateTimeField(null=True)  # unpublished after having been online
 
 
 class Document(BaseModel):
@@ -549,6 +575,9 @@ class Document(BaseModel):
     title = CharField()
     file = ForeignKeyField(StoredFile, on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
+    # Shown to families from/until these days (null = open bound).
+    display_from = DateField(null=True)
+    display_until = DateField(null=True)
 
 
 # --- Mail outbox and audit ---------------------------------------------------
@@ -581,9 +610,9 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    SchemaVersion, Commune, Family, User, LoginThrottle, Guardian, PickupPerson, Child,
+    SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson, Child,
     HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
     PendingChange, NumberSequence, Invoice, InvoiceLine, Payment, MessageThread, Message,
-    MessageAttachment, News, Document, OutgoingEmail, AuditLog,
+    MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]

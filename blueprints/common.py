@@ -54,6 +54,11 @@ def thread_link(thread_id):
     return public_url("messagerie.thread", thread_id=thread_id)
 
 
+def staff_thread_link(thread_id):
+    """The back office's address of a message thread, for the service's own email."""
+    return public_url("staff.message_thread", thread_id=thread_id)
+
+
 def message_url(service, subject, theme="Modifications"):
     """NOUS ENVOYER UN MESSAGE to ``service``, pre-filled with ``theme`` and ``subject``."""
     return url_for("messagerie.new_message", service=service, theme=theme, subject=subject)

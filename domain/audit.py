@@ -32,10 +32,17 @@ BOOKING_ON_BEHALF = "booking.on_behalf"
 ACCOUNT_CREATED = "account.created"
 ACCOUNT_INVITED = "account.invited"
 ACCOUNT_DEACTIVATED = "account.deactivated"
+ACCOUNT_REACTIVATED = "account.reactivated"
+SECOND_FACTOR_RESET = "account.second_factor_reset"
 ACCOUNT_ROLE_SET = "account.role_set"
 PASSWORD_RESET_SENT = "account.reset_sent"
 NEWS_EDITED = "news.edited"
+NEWS_PUBLISHED = "news.published"
+NEWS_WITHDRAWN = "news.withdrawn"
 DOCUMENT_EDITED = "document.edited"
+DOCUMENT_ADDED = "document.added"
+DOCUMENT_REMOVED = "document.removed"
+SERVICE_MAILBOX_SET = "service.mailbox_set"
 CATALOGUE_EDITED = "catalogue.edited"
 DAY_CLOSED = "day.closed"
 INVOICE_ISSUED = "invoice.issued"
@@ -60,10 +67,17 @@ ACTION_LABELS = {
     ACCOUNT_CREATED: "Compte créé",
     ACCOUNT_INVITED: "Invitation envoyée",
     ACCOUNT_DEACTIVATED: "Compte désactivé",
+    ACCOUNT_REACTIVATED: "Compte réactivé",
+    SECOND_FACTOR_RESET: "Double authentification réinitialisée",
     ACCOUNT_ROLE_SET: "Rôle modifié",
     PASSWORD_RESET_SENT: "Lien de mot de passe envoyé",
     NEWS_EDITED: "Actualité modifiée",
+    NEWS_PUBLISHED: "Actualité publiée",
+    NEWS_WITHDRAWN: "Actualité retirée",
     DOCUMENT_EDITED: "Document modifié",
+    DOCUMENT_ADDED: "Document ajouté",
+    DOCUMENT_REMOVED: "Document retiré",
+    SERVICE_MAILBOX_SET: "Adresse d'un service modifiée",
     CATALOGUE_EDITED: "Catalogue modifié",
     DAY_CLOSED: "Journée fermée",
     INVOICE_ISSUED: "Facture émise",

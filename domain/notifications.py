@@ -55,12 +55,28 @@ def quotient_refused(address, declaration, reason):
                       "dossier/email/quotient_refuse", declaration=declaration, reason=reason)
 
 
-def staff_replied(address, thread, message, link):
-    """A service answered the family's message."""
+def staff_replied(address, thread, message, link, filenames=()):
+    """A service answered the family's message: the answer's text, its attachments'
+    names and the link to the thread."""
     return send_email(address,
                       f"Portail Famille : réponse à votre message « {thread.subject} »",
                       "messagerie/email/staff_reply", thread=thread, message=message,
-                      link=link)
+                      link=link, filenames=list(filenames))
+
+
+def new_family_message(address, family, thread, message, attachments, link):
+    """Tell a service's own address that a family wrote (the text stays in the portal)."""
+    return send_email(address,
+                      f"Portail Famille : nouveau message de la famille {family.name} "
+                      f"({family.account_number}) – {thread.subject}",
+                      "messagerie/email/new_family_message", family=family, thread=thread,
+                      message=message, attachments=attachments, link=link)
+
+
+def invitation(address, link, days, user):
+    """An account created by staff: the single-use link to choose a first password."""
+    return send_email(address, "Portail Famille : votre compte est créé, choisissez votre "
+                      "mot de passe", "auth/email/invitation", link=link, days=days, user=user)
 
 
 def message_confirmation(address, thread, message, filenames, link):

@@ -62,8 +62,12 @@ def test_news_page_shows_service_and_date(client, auth, news):
 def test_demo_news_are_listed(client, auth):
     auth.login("famille 16122")
     page = html.unescape(client.get("/actualites/").get_data(as_text=True))
-    assert "Inscriptions aux centres de loisirs de Noël" in page
-    assert "21/11/2026" in page and "Centres de Loisirs" in page
+    # The Noël booking window (02/11 – 02/12/2026) is open on 26/11/2026; the winter one
+    # opens on 21/12, the autumn one is closed.
+    assert "Réservations des centres de loisirs : vacances de Noël" in page
+    assert "jusqu'au 02/12/2026 inclus" in page
+    assert '<time datetime="2026-11-02">02/11/2026</time>' in page and "Centres de Loisirs" in page
+    assert "vacances d'hiver" not in page and "vacances d'automne" not in page
 
 
 def test_no_news_says_so(client, auth, news):

@@ -1,10 +1,13 @@
 """MESSAGERIE, staff side: the messages of each service, read state, replies that notify."""
 import html
 import io
+import json
+import re
 
 import pytest
 
 from domain.family.contact import family_email_address
+from domain.messaging.messages import SERVICES
 from domain import audit
 from models import AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread, User
 from tests.test_messagerie import pdf_bytes, post_message
@@ -114,3 +117,123 @@ def test_notification_goes_to_the_first_guardian_when_the_user_has_no_email(app,
     assert family_email_address(family) == "claire.petit@example.org"
     family = Family.get(Family.account_number == 16122)
     assert family_email_address(family) == "famille.dupont@example.org"
+
+
+# --- Replies with attachments, "traité", the services' own addresses ---------
+
+
+def reply(client, auth, thread, body="Voici le règlement signé.", **files):
+    url = f"/agents/messages/{thread.id}"
+    data = {"csrf_token": auth.csrf(url), "body": body}
+    data.update(files)
+    return client.post(url + "/repondre", data=data, content_type="multipart/form-data")
+
+
+def test_agent_answers_with_an_attachment_the_family_sees_both_and_gets_the_text(
+        client, auth, mailbox, family_message):
+    response = reply(client, auth, family_message,
+                     body="Bonjour,\nle bus passera à 8h05 dès lundi.",
+                     attachment_1=(io.BytesIO(pdf_bytes("Nouveaux horaires")), "horaires-bus.pdf"))
+    assert response.status_code == 303
+    answer = family_message.messages.order_by(Message.id.desc()).first()
+    [attachment] = answer.attachments
+    assert attachment.file.original_name == "horaires-bus.pdf"
+    assert attachment.file.family.account_number == 16122
+    log = AuditLog.get(AuditLog.action == audit.MESSAGE_REPLIED)
+    assert json.loads(log.details)["after"]["attachments"] == ["horaires-bus.pdf"]
+    [mail] = mailbox.to("famille.dupont@example.org")
+    text = mailbox.text(mail)
+    assert "le bus passera à 8h05 dès lundi." in text
+    assert "horaires-bus.pdf" in text
+    assert "le bus passera à 8h05 dès lundi." in html.unescape(mailbox.html(mail))
+    auth.logout()
+    auth.login("famille 16122")
+    page = text_of(client.get(f"/messagerie/fil/{family_message.id}"))
+    assert "le bus passera à 8h05 dès lundi." in page and "horaires-bus.pdf" in page
+    download = client.get(f"/messagerie/piece-jointe/{attachment.id}")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF-")
+
+
+def test_a_bad_reply_attachment_is_refused_next_to_its_field(client, auth, mailbox,
+                                                             family_message):
+    response = reply(client, auth, family_message,
+                     attachment_1=(io.BytesIO(pdf_bytes()), "ok.pdf"),
+                     attachment_2=(io.BytesIO(b"<html><script>x</script>"), "page.pdf"))
+    page = text_of(response)
+    assert response.status_code == 200
+    assert re.search(r'<p class="error" id="attachment_2-error">Ce fichier n\'est ni un PDF',
+                     page)
+    assert "« ok.pdf » était correct : sélectionnez-le à nouveau." in page
+    assert "Voici le règlement signé." in page  # the text is kept
+    assert family_message.messages.count() == 1 and mailbox.messages == []
+
+
+def test_a_thread_marked_treated_leaves_the_list_to_treat_until_the_family_writes(
+        client, auth, family_message):
+    url = f"/agents/messages/{family_message.id}"
+    client.get(url)
+    response = client.post(url + "/traite", data={"traite-csrf_token": auth.csrf(url),
+                                                  "traite": "1"})
+    assert response.status_code == 303
+    thread = MessageThread.get_by_id(family_message.id)
+    assert thread.treated_at is not None and thread.treated_by.email == "agent@mairie.example.org"
+    assert "Traité le 26/11/2026" in text_of(client.get(url))
+    assert AuditLog.get(AuditLog.action == audit.MESSAGE_TREATED).family.account_number == 16122
+    assert "Bus du matin" not in text_of(client.get("/agents/messages/"))
+    treated = text_of(client.get("/agents/messages/", query_string={"etat": "traites"}))
+    assert "Bus du matin" in treated and "Traité" in treated
+    assert "Bus du matin" in text_of(client.get("/agents/messages/?etat=tous"))
+    # The family writes again: the thread is to treat again.
+    auth.logout()
+    auth.login("famille 16122")
+    client.post(f"/messagerie/fil/{family_message.id}/repondre",
+                data={"csrf_token": auth.csrf(f"/messagerie/fil/{family_message.id}"),
+                      "body": "Merci, et le soir ?"})
+    auth.logout()
+    auth.login("agent")
+    assert MessageThread.get_by_id(family_message.id).treated_at is None
+    assert "Bus du matin" in text_of(client.get("/agents/messages/"))
+
+
+def test_treated_without_csrf_is_refused(client, family_message):
+    response = client.post(f"/agents/messages/{family_message.id}/traite", data={"traite": "1"})
+    assert response.status_code == 400
+    assert MessageThread.get_by_id(family_message.id).treated_at is None
+
+
+def test_a_new_family_message_emails_the_services_own_address(client, auth, mailbox):
+    auth.login("administrateur")
+    page = text_of(client.get("/agents/admin/services"))
+    assert "Scolarité" in page and 'value=""' in page  # empty in the demo
+    index = list(SERVICES).index("Scolarité") + 1
+    bad = client.post(f"/agents/admin/services/{index}",
+                      data={f"service-{index}-csrf_token": auth.csrf("/agents/admin/services"),
+                            f"service-{index}-email": "pas une adresse"})
+    assert bad.status_code == 200
+    assert re.search(rf'<p class="error" id="service-{index}-email-error">Cette adresse email',
+                     text_of(bad))
+    client.post(f"/agents/admin/services/{index}",
+                data={f"service-{index}-csrf_token": auth.csrf("/agents/admin/services"),
+                      f"service-{index}-email": "scolarite@mairie.example.org"})
+    assert AuditLog.get(AuditLog.action == audit.SERVICE_MAILBOX_SET).user.email == \
+        "admin@mairie.example.org"
+    assert client.post("/agents/admin/services/99", data={}).status_code in (400, 404)
+    auth.logout()
+    auth.login("famille 16122")
+    mailbox.clear()
+    post_message(client, auth, service="Scolarité", theme="Informations",
+                 subject="Cantine", body="Question sur la cantine.")
+    [mail] = mailbox.to("scolarite@mairie.example.org")
+    assert " ".join(mail["Subject"].split()) == ("Portail Famille : nouveau message de la famille DUPONT (16122) "
+                               "– Cantine")
+    thread = MessageThread.get(MessageThread.subject == "Cantine")
+    assert f"http://localhost/agents/messages/{thread.id}" in mailbox.text(mail)
+    # Another service (no address) sends nothing to it.
+    mailbox.clear()
+    post_message(client, auth, service="Centres de Loisirs", theme="Informations",
+                 subject="Mercredi", body="Question.")
+    assert mailbox.to("scolarite@mairie.example.org") == []
+    # The family writing again in the thread tells the service too.
+    client.post(f"/messagerie/fil/{thread.id}/repondre",
+                data={"csrf_token": auth.csrf(f"/messagerie/fil/{thread.id}"), "body": "Et ?"})
+    assert len(mailbox.to("scolarite@mairie.example.org")) == 1

@@ -62,3 +62,38 @@ def test_step_3_adds_the_qf_effective_date_and_keeps_the_declarations(db, restor
     assert "effective_from" in [c.name for c in db.get_columns(table)]
     assert QFDeclaration.select().count() == declarations > 0
     assert all(d.effective_from is None for d in QFDeclaration.select())
+
+
+NEW_IN_4 = {"user": ["totp_secret", "totp_enabled_at", "totp_last_step"],
+            "message_thread": ["treated_at", "treated_by_id"],
+            "news": ["updated_at", "withdrawn_at"],
+            "document": ["display_from", "display_until"]}
+
+
+def test_step_4_adds_the_back_office_columns_and_tables_and_keeps_the_data(db):
+    """From a version-3 database (without the second factor, "traité", services'
+    addresses, news withdrawal and documents' dates) to version 4."""
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    db.obj.drop_tables([models.RecoveryCode, models.ServiceMailbox])
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    for table, columns in NEW_IN_4.items():
+        # SQLite cannot drop a foreign key column in place: the table is rebuilt.
+        extra = {"legacy": True} if sqlite else {}
+        migrate(*[migrator.drop_column(table, column, **extra) for column in columns])
+    if sqlite:
+        db.obj.pragma("foreign_keys", 1)
+    SchemaVersion.update(version=3).execute()
+    news = [n.title for n in models.News.select(models.News.id, models.News.title)
+            .order_by(models.News.id)]
+
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    for table, columns in NEW_IN_4.items():
+        present = {c.name for c in db.get_columns(table)}
+        assert set(columns) <= present, table
+    assert db.table_exists("recovery_code") and db.table_exists("service_mailbox")
+    assert [n.title for n in models.News.select().order_by(models.News.id)] == news
+    assert all(not n.withdrawn_at for n in models.News.select())
+    assert models.User.get(models.User.email == "agent@mairie.example.org").totp_secret is None
+    assert Family.select().count() == 3

@@ -41,3 +41,20 @@ class NewPasswordForm(FlaskForm):
 class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Mot de passe actuel",
                             validators=[DataRequired("Indiquez votre mot de passe actuel.")])
+
+
+class SecondFactorForm(FlaskForm):
+    """The second step of a staff sign-in: a code of the app or a recovery code."""
+
+    code = StringField("Code à 6 chiffres ou code de secours",
+                       validators=[DataRequired("Indiquez le code affiché par votre application "
+                                                "ou l'un de vos codes de secours."),
+                                   Length(max=40, message="Ce code est trop long.")])
+
+
+class EnrolmentForm(FlaskForm):
+    """Confirm the authenticator app with its first code."""
+
+    code = StringField("Code à 6 chiffres affiché par l'application",
+                       validators=[DataRequired("Indiquez le code affiché par l'application."),
+                                   Length(max=20, message="Ce code est trop long.")])

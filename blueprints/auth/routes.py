@@ -8,13 +8,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from blueprints.auth import bp
 from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm,
                                    NewPasswordForm)
-from blueprints.common import EmptyForm, is_htmx, is_staff_path, public_url
+from blueprints.common import EmptyForm, is_htmx, is_staff_path
 from domain.family import throttle
-from domain.family.accounts import (end_sessions, find_user, make_reset_token, reset_email_address,
-                             set_password, user_for_reset_token)
-from domain import notifications
+from domain.family.accounts import end_sessions, find_user, set_password, user_for_reset_token
 from domain.family.passwords import dummy_verify, verify_password
 from extensions import login_manager
+from blueprints.auth.links import email_reset_link
+from blueprints.auth.second_factor import second_factor_needed
+from blueprints.auth.second_factor import start as start_second_factor
 from models import User, parse_id
 
 WRONG_CREDENTIALS = "N° de compte, email ou mot de passe incorrect."
@@ -80,6 +81,8 @@ def login():
                 dummy_verify(form.password.data)
             if user is not None and verify_password(user.password_hash, form.password.data):
                 throttle.record_success(key)
+                if second_factor_needed(user):  # staff: the code comes next
+                    return start_second_factor(user, form.next.data)
                 session.clear()  # a new session at sign-in
                 login_user(user)
                 return redirect(safe_next(form.next.data, user), code=303)
@@ -111,12 +114,8 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = find_user(form.identifier.data)
-        address = reset_email_address(user) if user else None
-        if address and _reset_link_allowed(user):
-            token = make_reset_token(current_app.config["SECRET_KEY"], user)
-            notifications.password_reset(
-                address, public_url("auth.reset_password", token=token),
-                current_app.config["PASSWORD_RESET_MAX_AGE"] // 60, user)
+        if user and _reset_link_allowed(user):
+            email_reset_link(user)
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot_password.html", form=form)
 

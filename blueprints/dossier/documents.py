@@ -18,14 +18,14 @@ from domain.catalogue.years import current_school_year
 def documents():
     """The commune's documents and the family's own, grouped by category."""
     family = current_family()
-    return render("dossier/documents.html", commune_groups=by_category(commune_documents()),
+    return render("dossier/documents.html", commune_groups=by_category(commune_documents(today())),
                 family_groups=by_category(family_documents(family)))
 
 
 @bp.route("/documents/<int:document_id>")
 def download_document(document_id):
     """Download a document of the commune or of the family (another family's: 404)."""
-    document = document_for_family(current_family(), document_id)
+    document = document_for_family(current_family(), document_id, today())
     if document is None:
         abort(404)
     return send_stored_file(document.file)

@@ -31,7 +31,7 @@ def index():
                 dossier_state=dossier_state, guardians=family_guardians(family),
                 pickup_people=family_pickup_people(family), children=family_children(family),
                 quotient=quotient_summary(family, year, clock.today()),
-                document_count=len(commune_documents()) + len(family_documents(family)))
+                document_count=len(commune_documents(today())) + len(family_documents(family)))
 
 
 @bp.route("/coordonnees", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from domain.formats import date_fr, euros
 from domain.booking.inscription import (InscriptionClosed, InscriptionRefused,
                                 child_lines, inscription_state, open_lines)
 from domain.catalogue.years import current_school_year
+from domain.family.documents import add_inscription_confirmation
 from models import Activity, Child
 
 
@@ -54,6 +55,11 @@ def enrol(child_id):
         return show_page({child.id: form})
     for line in opened:
         flash(opened_message(child, line), "success")
+    if opened:
+        add_inscription_confirmation(current_user._get_current_object(), child, opened,
+                                     clock.now())
+        flash("Votre confirmation d'inscription (PDF) est dans MON DOSSIER, « Mes documents "
+              "dématérialisés ».", "info")
     if not opened:
         flash("Ces activités étaient déjà ouvertes : rien n'a changé.", "info")
     return redirect(url_for("inscription.index", _anchor=f"enfant-{child.id}"), 303)

@@ -2,7 +2,8 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family, get_or_404, is_htmx, render, send_stored_file, thread_link
+from blueprints.common import (current_family, get_or_404, is_htmx, render, send_stored_file,
+                               staff_thread_link, thread_link)
 from blueprints.messagerie import bp
 from blueprints.messagerie.forms import MessageForm, ReplyForm, submitted_files
 from domain.messaging import messages as messaging
@@ -75,7 +76,7 @@ def new_message():
     messaging.send_family_message(current_family(), current_user._get_current_object(),
                                   form.service.data, form.theme.data, form.subject.data.strip(),
                                   form.body.data.strip(), checked, form.confirm_by_email.data,
-                                  thread_link)
+                                  thread_link, staff_thread_link)
     flash("Votre message a été envoyé." + (" Une confirmation vous est envoyée par email."
                                            if form.confirm_by_email.data else ""), "success")
     return redirect(url_for("messagerie.sent"), code=303)
@@ -113,7 +114,7 @@ def reply(thread_id):
     if not form.validate_on_submit():
         return show_thread(conversation, form)
     messaging.family_writes_again(conversation, current_user._get_current_object(),
-                                  form.body.data.strip())
+                                  form.body.data.strip(), staff_thread_link)
     flash("Votre message a été envoyé.", "success")
     return redirect(url_for("messagerie.thread", thread_id=conversation.id), code=303)
 

@@ -1,9 +1,14 @@
 """Forms of the back office; every message in French, next to its field."""
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from flask_wtf.file import FileField
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from blueprints.dossier.forms import FrenchDateField
+from blueprints.messagerie.forms import ReplyForm
+from domain.family.documents import COMMUNE_CATEGORIES, FAMILY_CATEGORIES
+from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES
+from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DATE_MESSAGE = "Indiquez une date valide (JJ/MM/AAAA)."
@@ -57,3 +62,171 @@ class AuditFilterForm(FlaskForm):
                          invalid_value_message=DATE_MESSAGE)
     au = FrenchDateField("Au", [Optional()], format=DATE_FORMATS,
                          invalid_value_message=DATE_MESSAGE)
+
+
+EMAIL_EXAMPLE = "Cette adresse email n'est pas valide. Exemple : prenom.nom@exemple.fr"
+RELATIONSHIPS = ("Mère", "Père", "Tuteur / tutrice", "Autre")
+
+
+def french_date(label, **kwargs):
+    """An optional date field whose bad input reads in French."""
+    return DateField(label, validators=[Optional()], format="%Y-%m-%d", **kwargs)
+
+
+class FrenchDateMixin:
+    """Dates typed wrong get one French message instead of WTForms' English one."""
+
+    def _french_date_errors(self, *names):
+        for name in names:
+            field = self[name]
+            if field.errors and field.raw_data and field.raw_data[0] and field.data is None:
+                field.errors[:] = ["Date invalide : choisissez un jour (JJ/MM/AAAA)."]
+
+
+class FamilyAccountForm(FlaskForm):
+    """Créer un compte famille: the family, its first guardian, the sign-in email."""
+
+    family_name = StringField("Nom de la famille", validators=[
+        DataRequired("Indiquez le nom de la famille."),
+        Length(max=80, message="Le nom ne doit pas dépasser 80 caractères.")],
+        render_kw={"autocomplete": "off"})
+    guardian_last_name = StringField("Nom du responsable légal", validators=[
+        DataRequired("Indiquez le nom du responsable légal."),
+        Length(max=80, message="Le nom ne doit pas dépasser 80 caractères.")])
+    guardian_first_name = StringField("Prénom du responsable légal", validators=[
+        DataRequired("Indiquez le prénom du responsable légal."),
+        Length(max=80, message="Le prénom ne doit pas dépasser 80 caractères.")])
+    relationship = SelectField("Lien avec les enfants", validate_choice=False,
+                               choices=[("", "--- Non précisé ---")]
+                               + [(r, r) for r in RELATIONSHIPS])
+    email = EmailField("Adresse email (identifiant de connexion)", validators=[
+        DataRequired("Indiquez l'adresse email du responsable légal."),
+        Length(max=200, message="L'adresse ne doit pas dépasser 200 caractères."),
+        Email(EMAIL_EXAMPLE)])
+
+    def validate_relationship(self, field):
+        if field.data and field.data not in RELATIONSHIPS:
+            raise ValidationError("Choisissez un lien dans la liste.")
+
+
+class StaffAccountForm(FlaskForm):
+    """Créer un compte agent (administrateur only)."""
+
+    display_name = StringField("Prénom et nom", validators=[
+        DataRequired("Indiquez le prénom et le nom de l'agent."),
+        Length(max=120, message="Le nom ne doit pas dépasser 120 caractères.")])
+    email = EmailField("Adresse email professionnelle", validators=[
+        DataRequired("Indiquez l'adresse email de l'agent."),
+        Length(max=200, message="L'adresse ne doit pas dépasser 200 caractères."),
+        Email(EMAIL_EXAMPLE)])
+    role = SelectField("Rôle", validate_choice=False,
+                       choices=[(r, ROLE_LABELS[r]) for r in STAFF_ROLES])
+
+    def validate_role(self, field):
+        if field.data not in STAFF_ROLES:
+            raise ValidationError("Choisissez le rôle : agent ou administrateur.")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Rôle", validate_choice=False,
+                       choices=[(r, ROLE_LABELS[r]) for r in STAFF_ROLES])
+
+    def validate_role(self, field):
+        if field.data not in STAFF_ROLES:
+            raise ValidationError("Choisissez le rôle : agent ou administrateur.")
+
+
+class StaffReplyForm(ReplyForm):
+    """The staff answer in a thread, with up to four attachments (the family side's checks)."""
+
+    attachment_1 = FileField(ATTACHMENT_LABELS[0])
+    attachment_2 = FileField(ATTACHMENT_LABELS[1])
+    attachment_3 = FileField(ATTACHMENT_LABELS[2])
+    attachment_4 = FileField(ATTACHMENT_LABELS[3])
+
+    @property
+    def attachment_fields(self):
+        return [self.attachment_1, self.attachment_2, self.attachment_3, self.attachment_4]
+
+
+class ServiceMailboxForm(FlaskForm):
+    """The address a service is told at of each new family message (empty: none)."""
+
+    email = EmailField("Adresse email du service", validators=[
+        Optional(), Length(max=200, message="L'adresse ne doit pas dépasser 200 caractères."),
+        Email(EMAIL_EXAMPLE)])
+
+
+class NewsForm(FrenchDateMixin, FlaskForm):
+    """Write a news item: title, text, service, display dates."""
+
+    title = StringField("Titre", validators=[
+        DataRequired("Indiquez le titre de l'actualité."),
+        Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
+    body = TextAreaField("Texte", validators=[
+        DataRequired("Écrivez le texte de l'actualité."),
+        Length(max=5000, message="Le texte ne doit pas dépasser 5000 caractères.")])
+    service = SelectField("Service", validate_choice=False,
+                          choices=[("", "--- Tous les services ---")]
+                          + [(s, s) for s in SERVICES])
+    display_from = french_date("Afficher à partir du")
+    display_until = french_date("Afficher jusqu'au")
+
+    def validate_service(self, field):
+        if field.data and field.data not in SERVICES:
+            raise ValidationError("Choisissez un service dans la liste.")
+
+    def validate_display_until(self, field):
+        if field.data and self.display_from.data and field.data < self.display_from.data:
+            raise ValidationError("La date de fin doit suivre la date de début.")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        self._french_date_errors("display_from", "display_until")
+        return ok
+
+
+class CommuneDocumentForm(FrenchDateMixin, FlaskForm):
+    """Put a document online for every family."""
+
+    category = SelectField("Catégorie", validate_choice=False,
+                           choices=[("", "--- Choisissez une catégorie ---")]
+                           + list(COMMUNE_CATEGORIES))
+    title = StringField("Titre", validators=[
+        DataRequired("Indiquez le titre du document."),
+        Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
+    file = FileField("Fichier (PDF, JPEG ou PNG, 6 Mo au plus)")
+    display_from = french_date("Afficher à partir du")
+    display_until = french_date("Afficher jusqu'au")
+
+    def validate_category(self, field):
+        if field.data not in dict(COMMUNE_CATEGORIES):
+            raise ValidationError("Choisissez une catégorie dans la liste.")
+
+    def validate_display_until(self, field):
+        if field.data and self.display_from.data and field.data < self.display_from.data:
+            raise ValidationError("La date de fin doit suivre la date de début.")
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        self._french_date_errors("display_from", "display_until")
+        return ok
+
+
+class FamilyDocumentForm(FlaskForm):
+    """Put a document in one family's « Mes documents dématérialisés »."""
+
+    account_number = StringField("N° de compte de la famille", validators=[
+        DataRequired("Indiquez le n° de compte de la famille.")],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    category = SelectField("Catégorie", validate_choice=False,
+                           choices=[("", "--- Choisissez une catégorie ---")]
+                           + list(FAMILY_CATEGORIES))
+    title = StringField("Titre", validators=[
+        DataRequired("Indiquez le titre du document."),
+        Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
+    file = FileField("Fichier (PDF, JPEG ou PNG, 6 Mo au plus)")
+
+    def validate_category(self, field):
+        if field.data not in dict(FAMILY_CATEGORIES):
+            raise ValidationError("Choisissez une catégorie dans la liste.")

@@ -1,23 +1,30 @@
-"""Espace agents: the messages of each service, read and answered in their thread."""
-from flask import flash, redirect, render_template, request, url_for
+"""Espace agents: the messages of each service, read, answered (with attachments) and
+marked "traité"; the services' own addresses (administrateur)."""
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import get_or_404, send_stored_file, thread_link
-from blueprints.messagerie.forms import ReplyForm
-from blueprints.staff import bp
+from blueprints.common import EmptyForm, get_or_404, send_stored_file, thread_link
+from blueprints.messagerie.forms import submitted_files
+from blueprints.messagerie.routes import TOO_MANY_FILES
+from blueprints.staff import admin_bp, bp
+from blueprints.staff.forms import ServiceMailboxForm, StaffReplyForm
 from domain.messaging import messages as messaging
 from models import Family, MessageThread
 
 
 @bp.route("/messages/")
 def messages():
-    """Threads of every service (or of ``?service=``), unread ones marked."""
+    """Threads of every service (or of ``?service=``), unread ones marked; ``?etat=``
+    keeps those to treat (the default), the treated ones or all."""
     service = request.args.get("service", "")
     service = service if service in messaging.SERVICES else ""
+    treatment = request.args.get("etat", "a-traiter")
+    treatment = treatment if treatment in messaging.TREATMENT_FILTERS else "a-traiter"
     return render_template("staff/messages.html", active_tab="staff_messages",
-                           services=messaging.SERVICES, service=service,
+                           services=messaging.SERVICES, service=service, treatment=treatment,
+                           treatment_filters=messaging.TREATMENT_FILTERS,
                            unread_by_service=messaging.staff_unread_by_service(),
-                           threads=list(messaging.staff_threads(service or None)))
+                           threads=list(messaging.staff_threads(service or None, treatment)))
 
 
 def _thread(thread_id):
@@ -25,10 +32,12 @@ def _thread(thread_id):
                       .where(MessageThread.id == thread_id))
 
 
-def show_thread(thread, form):
+def show_thread(thread, form, files_error=None, kept=None, status=200):
     """The thread as staff see it, with the reply form."""
     return render_template("staff/messages_thread.html", active_tab="staff_messages",
-                           thread=thread, messages=messaging.thread_messages(thread), form=form)
+                           thread=thread, messages=messaging.thread_messages(thread), form=form,
+                           files_error=files_error, kept=kept or {},
+                           treat_form=EmptyForm(prefix="traite")), status
 
 
 @bp.route("/messages/<int:thread_id>")
@@ -36,19 +45,39 @@ def message_thread(thread_id):
     """Open a thread: the family's messages in it are now read by staff."""
     thread = _thread(thread_id)
     messaging.mark_read_by_staff(thread)
-    return show_thread(thread, ReplyForm())
+    return show_thread(thread, StaffReplyForm())
 
 
 @bp.route("/messages/<int:thread_id>/repondre", methods=["POST"])
 def message_reply(thread_id):
-    """Answer in the thread; the family is told by email."""
+    """Answer in the thread, with up to four attachments; the family is told by email
+    with the text of the answer."""
     thread = _thread(thread_id)
-    form = ReplyForm()
-    if not form.validate_on_submit():
-        return show_thread(thread, form)
+    form = StaffReplyForm()
+    named, too_many = submitted_files(request.files)
+    checked, file_errors = messaging.check_attachments(named)
+    form_ok = form.validate_on_submit()
+    if not form_ok or file_errors or too_many:
+        for name, message in file_errors.items():
+            form[name].errors = list(form[name].errors) + [message]
+        kept = {name: f.filename for name, f in named if name not in file_errors}
+        return show_thread(thread, form, TOO_MANY_FILES if too_many else None, kept)
     messaging.staff_reply(thread, current_user._get_current_object(), form.body.data.strip(),
-                          thread_link)
+                          thread_link, checked)
     flash("Votre réponse a été envoyée ; la famille est prévenue par email.", "success")
+    return redirect(url_for("staff.message_thread", thread_id=thread.id), code=303)
+
+
+@bp.route("/messages/<int:thread_id>/traite", methods=["POST"])
+def message_treated(thread_id):
+    """Mark the thread "traité" (``traite=1``) or to treat again (``traite=0``)."""
+    thread = _thread(thread_id)
+    if not EmptyForm(prefix="traite").validate_on_submit():
+        abort(400)
+    treated = request.form.get("traite") != "0"
+    messaging.mark_treated(current_user._get_current_object(), thread, treated)
+    flash("Le fil est marqué traité." if treated else "Le fil est de nouveau à traiter.",
+          "success")
     return redirect(url_for("staff.message_thread", thread_id=thread.id), code=303)
 
 
@@ -56,3 +85,42 @@ def message_reply(thread_id):
 def message_attachment(attachment_id):
     """Download an attachment of any family's message."""
     return send_stored_file(get_or_404(messaging.staff_attachment(attachment_id)).file)
+
+
+# --- The services' own addresses (administrateur) ----------------------------
+
+
+def _service_forms(formdata=None, failed=None):
+    forms = {}
+    for index, (service, email) in enumerate(messaging.service_mailboxes().items(), 1):
+        if failed is not None and failed[0] == service:
+            forms[service] = failed[1]
+        else:
+            forms[service] = ServiceMailboxForm(prefix=f"service-{index}", formdata=None,
+                                                email=email)
+    return forms
+
+
+@admin_bp.route("/services", methods=["GET"])
+def service_mailboxes():
+    """The address each service is told at of a new family message (empty: none)."""
+    return render_template("staff/messages_services.html", active_tab="staff_services",
+                           forms=_service_forms())
+
+
+@admin_bp.route("/services/<int:index>", methods=["POST"])
+def service_mailbox(index):
+    """Set the address of the ``index``-th service."""
+    services = list(messaging.SERVICES)
+    if not 1 <= index <= len(services):
+        abort(404)
+    service = services[index - 1]
+    form = ServiceMailboxForm(prefix=f"service-{index}")
+    if not form.validate_on_submit():
+        return render_template("staff/messages_services.html", active_tab="staff_services",
+                               forms=_service_forms(failed=(service, form)))
+    changed = messaging.set_service_mailbox(current_user._get_current_object(), service,
+                                            form.email.data or "")
+    flash(f"Adresse du service « {service} » enregistrée." if changed
+          else "Rien n'a changé.", "success" if changed else "info")
+    return redirect(url_for("staff.admin.service_mailboxes"), code=303)

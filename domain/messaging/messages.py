@@ -7,14 +7,13 @@ before any is saved (``domain.uploads``).
 """
 from peewee import fn
 
-from domain import clock
+from domain import audit, clock, notifications
 from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SERVICE,
                                    ACTUALISATION_THEMES, actualisation_submitted)
-from domain import audit, notifications
 from domain.family.contact import family_email_address
 from domain.uploads import UploadError, check_upload, save_upload
 from domain.catalogue.years import current_school_year
-from models import (Family, Message, MessageAttachment, MessageThread,
+from models import (Family, Message, MessageAttachment, MessageThread, ServiceMailbox,
                     StoredFile, db, utcnow)
 
 GENERAL_THEMES = ("Informations", "Modifications", "Réclamations")
@@ -144,8 +143,14 @@ def thread_messages(thread):
     return messages
 
 
-def staff_threads(service=None):
-    """Threads for staff, most recent first, each with ``.unread`` family messages."""
+#: The staff list's filter on "traité": value -> label.
+TREATMENT_FILTERS = {"a-traiter": "À traiter", "traites": "Traités", "tous": "Tous"}
+
+
+def staff_threads(service=None, treatment="tous"):
+    """Threads for staff, most recent first, each with ``.unread`` family messages;
+    ``treatment`` keeps those to treat (``a-traiter``), the treated ones (``traites``)
+    or all."""
     unread = (Message.select(fn.COUNT(Message.id))
               .where((Message.thread == MessageThread.id) & ~Message.from_staff
                      & Message.read_by_staff_at.is_null()))
@@ -153,7 +158,56 @@ def staff_threads(service=None):
              .join(Family).order_by(MessageThread.updated_at.desc(), MessageThread.id.desc()))
     if service:
         query = query.where(MessageThread.service == service)
+    if treatment == "a-traiter":
+        query = query.where(MessageThread.treated_at.is_null())
+    elif treatment == "traites":
+        query = query.where(MessageThread.treated_at.is_null(False))
     return query
+
+
+def mark_treated(actor, thread, treated=True):
+    """Mark ``thread`` "traité" (or to treat again); audited. False when nothing changed."""
+    if bool(thread.treated_at) == treated:
+        return False
+    with db.atomic():
+        now = utcnow() if treated else None
+        MessageThread.update(treated_at=now, treated_by=actor if treated else None).where(
+            MessageThread.id == thread.id).execute()
+        audit.record(actor, thread.family_id, audit.MESSAGE_TREATED,
+                     f"Fil « {thread.subject} » ({thread.service}) "
+                     + ("marqué traité" if treated else "remis à traiter"),
+                     before={"traité": not treated}, after={"traité": treated})
+    thread.treated_at = now
+    thread.treated_by = actor if treated else None
+    return True
+
+
+# --- The services' own addresses ---------------------------------------------
+
+
+def service_mailboxes():
+    """{service: its own email address ('' when none)} for every service."""
+    known = {row.service: row.email for row in ServiceMailbox.select()}
+    return {service: known.get(service, "") for service in SERVICES}
+
+
+def set_service_mailbox(actor, service, email):
+    """Set (or clear, with '') the address ``service`` is told at of new family messages."""
+    if service not in SERVICES:
+        raise ValueError(f"Unknown service {service!r}")
+    email = (email or "").strip().lower()
+    with db.atomic():
+        row = ServiceMailbox.get_or_none(ServiceMailbox.service == service)
+        before = row.email if row else ""
+        if before == email:
+            return False
+        if row is None:
+            ServiceMailbox.create(service=service, email=email)
+        else:
+            ServiceMailbox.update(email=email).where(ServiceMailbox.id == row.id).execute()
+        audit.record(actor, None, audit.SERVICE_MAILBOX_SET, f"Adresse du service {service}",
+                     before={"email": before}, after={"email": email})
+    return True
 
 
 def staff_unread_by_service():
@@ -174,12 +228,16 @@ def _add_message(thread, author, body, from_staff, checked=(), confirm=False):
     for position, upload in enumerate(checked, 1):
         stored = save_upload(upload, thread.family_id, author)
         MessageAttachment.create(message=message, file=stored, position=position)
-    MessageThread.update(updated_at=utcnow()).where(MessageThread.id == thread.id).execute()
+    changes = {"updated_at": utcnow()}
+    if not from_staff:  # the family writes (again): the thread is to treat
+        changes.update(treated_at=None, treated_by=None)
+        thread.treated_at = None
+    MessageThread.update(changes).where(MessageThread.id == thread.id).execute()
     return message
 
 
 def send_family_message(family, user, service, theme, subject, body, checked, confirm,
-                        thread_link):
+                        thread_link, staff_link=None):
     """NOUS ENVOYER UN MESSAGE: a new thread to ``service``; returns the message.
 
     ``checked`` are the already checked uploads. A message to the actualisation
@@ -196,13 +254,17 @@ def send_family_message(family, user, service, theme, subject, body, checked, co
     # After the commit: the mail thread reads the outbox with its own connection.
     if confirm:
         _send_confirmation(user, thread, message, [u.filename for u in checked], thread_link)
+    _tell_the_service(thread, message, len(checked), staff_link)
     return message
 
 
-def family_writes_again(thread, user, body):
-    """The family writes again in one of its threads; returns the message."""
+def family_writes_again(thread, user, body, staff_link=None):
+    """The family writes again in one of its threads; returns the message. The
+    service's own address is told (``staff_link(thread_id)``: the back-office link)."""
     with db.atomic():
-        return _add_message(thread, user, body, False)
+        message = _add_message(thread, user, body, False)
+    _tell_the_service(thread, message, 0, staff_link)
+    return message
 
 
 def post_staff_message(thread, staff_user, body):
@@ -212,18 +274,32 @@ def post_staff_message(thread, staff_user, body):
         return _add_message(thread, staff_user, body, True)
 
 
-def staff_reply(thread, staff_user, body, thread_link):
-    """Staff answer in ``thread``: logged, and the family is told by email.
+def _tell_the_service(thread, message, attachments, staff_link):
+    """Email the service's own address (when it has one) of a new family message;
+    ``staff_link(thread_id)`` is the thread's address in the back office."""
+    row = ServiceMailbox.get_or_none(ServiceMailbox.service == thread.service)
+    if row is None or not row.email or staff_link is None:
+        return
+    family = Family.get_by_id(thread.family_id)
+    notifications.new_family_message(row.email, family, thread, message, attachments,
+                                     staff_link(thread.id))
+
+
+def staff_reply(thread, staff_user, body, thread_link, checked=()):
+    """Staff answer in ``thread`` (with ``checked`` uploads attached): audited, and the
+    family is told by email with the text of the answer.
 
     ``thread_link(thread_id)`` is the thread's address on the site, for the email.
     """
+    filenames = [u.filename for u in checked]
     with db.atomic():
-        message = _add_message(thread, staff_user, body, True)
+        message = _add_message(thread, staff_user, body, True, checked)
         audit.record(staff_user, thread.family_id, audit.MESSAGE_REPLIED,
-                     f"Réponse dans le fil {thread.id} ({thread.service} – {thread.subject})")
+                     f"Réponse dans le fil {thread.id} ({thread.service} – {thread.subject})",
+                     after={"message": message.id, "attachments": filenames})
     address = family_email_address(thread.family)
     if address:
-        notifications.staff_replied(address, thread, message, thread_link(thread.id))
+        notifications.staff_replied(address, thread, message, thread_link(thread.id), filenames)
     return message
 
 

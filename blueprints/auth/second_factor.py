@@ -1,0 +1,189 @@
+"""The staff second factor at sign-in (TOTP), its enrolment and the invitation link.
+
+After the password, a staff account that has an authenticator (or must have one,
+``STAFF_TOTP_REQUIRED``) is not signed in yet: the session holds a short-lived
+"pending" mark (user id, session token, next URL) and the browser goes to the code
+step, or to the enrolment when the account has no authenticator yet. Only a right
+code (or an unused recovery code) signs in. Failed codes are throttled like failed
+passwords, per account.
+"""
+import time
+
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_user
+
+from blueprints.auth import bp
+from blueprints.auth.forms import EnrolmentForm, NewPasswordForm, SecondFactorForm
+from domain.family import throttle
+from domain.family.accounts import INVITATION_SALT, set_password, user_for_reset_token
+from domain.staff import second_factor
+from models import User
+
+PENDING_KEY = "second_factor_pending"
+ENROL_SECRET_KEY = "second_factor_new_secret"
+FRESH_CODES_KEY = "second_factor_fresh_codes"
+#: Seconds between the password and the code before signing in starts over.
+PENDING_MAX_AGE = 10 * 60
+WRONG_CODE = "Ce code n'est pas valable. Vérifiez l'heure de votre téléphone, ou utilisez un code de secours."
+
+
+def second_factor_needed(user):
+    """True when ``user`` must give a code after the password."""
+    return user.is_staff and (second_factor.is_enrolled(user)
+                              or current_app.config.get("STAFF_TOTP_REQUIRED", False))
+
+
+def start(user, next_target):
+    """The password was right: remember who is signing in and ask for the code (or
+    for the enrolment)."""
+    session.clear()  # a new session at sign-in
+    session[PENDING_KEY] = {"u": user.id, "t": user.session_token, "n": next_target or "",
+                            "at": int(time.time())}
+    endpoint = "auth.second_factor" if second_factor.is_enrolled(user) else "auth.enrol_totp"
+    return redirect(url_for(endpoint), code=303)
+
+
+def pending_user():
+    """The user between the password and the code, or None (expired, changed, inactive)."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return None
+    if int(time.time()) - int(pending.get("at", 0)) > PENDING_MAX_AGE:
+        session.pop(PENDING_KEY, None)
+        return None
+    user = User.get_or_none((User.id == pending.get("u")) & User.is_active)
+    if user is None or user.session_token != pending.get("t"):
+        return None
+    return user
+
+
+def finish(user, notice=None):
+    """Sign ``user`` in for real, at the page they asked for (``notice``: flashed there)."""
+    from blueprints.auth.routes import safe_next
+    target = (session.get(PENDING_KEY) or {}).get("n", "")
+    fresh = session.get(FRESH_CODES_KEY)
+    session.clear()
+    login_user(user)
+    if notice:
+        flash(notice, "info")
+    if fresh:  # shown once on the next page
+        session[FRESH_CODES_KEY] = fresh
+        session["after_codes"] = safe_next(target, user)
+        return redirect(url_for("auth.recovery_codes"), code=303)
+    return redirect(safe_next(target, user), code=303)
+
+
+def _restart():
+    flash("Votre connexion a expiré : saisissez à nouveau votre mot de passe.", "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/connexion/code", methods=["GET", "POST"], endpoint="second_factor")
+def second_factor_step():
+    """Second step: the code of the authenticator app, or a recovery code."""
+    user = pending_user()
+    if user is None:
+        return _restart()
+    if not second_factor.is_enrolled(user):
+        return redirect(url_for("auth.enrol_totp"))
+    form = SecondFactorForm()
+    status = 200
+    if form.validate_on_submit():
+        key = f"code:{user.id}"
+        wait = throttle.wait_remaining(key)
+        if wait:
+            form.code.errors.append("Trop de codes erronés. " + throttle.describe_wait(wait))
+            status = 429
+        else:
+            code = form.code.data
+            if second_factor.verify_code(user, code) or second_factor.use_recovery_code(user,
+                                                                                         code):
+                throttle.record_success(key)
+                notice = None
+                if second_factor.looks_like_recovery_code(code):
+                    left = second_factor.remaining_recovery_codes(user)
+                    notice = (f"Code de secours utilisé : il vous en reste {left}. Générez-en "
+                              "de nouveaux depuis la page « Sécurité du compte ».")
+                return finish(user, notice)
+            throttle.record_failure(key)
+            form.code.errors.append(WRONG_CODE)
+            status = 401
+    return render_template("auth/second_factor.html", form=form), status
+
+
+
+def _enrolling_user():
+    """Who is enrolling: the user between password and code, or a signed-in staff user."""
+    user = pending_user()
+    if user is not None:
+        return user, True
+    if current_user.is_authenticated and current_user.is_staff:
+        return current_user._get_current_object(), False
+    return None, False
+
+
+@bp.route("/connexion/double-authentification", methods=["GET", "POST"])
+def enrol_totp():
+    """Enrol an authenticator app: QR code, manual key, then a first code to confirm."""
+    user, signing_in = _enrolling_user()
+    if user is None:
+        return _restart()
+    if second_factor.is_enrolled(user):
+        return redirect(url_for("auth.second_factor") if signing_in else url_for("staff.security"))
+    secret = session.get(ENROL_SECRET_KEY)
+    if not secret:
+        secret = session[ENROL_SECRET_KEY] = second_factor.new_secret()
+    form = EnrolmentForm()
+    status = 200
+    if form.validate_on_submit():
+        key = f"code:{user.id}"
+        wait = throttle.wait_remaining(key)
+        if wait:
+            form.code.errors.append("Trop de codes erronés. " + throttle.describe_wait(wait))
+            status = 429
+        else:
+            codes = second_factor.enrol(user, secret, form.code.data)
+            if codes is not None:
+                throttle.record_success(key)
+                session.pop(ENROL_SECRET_KEY, None)
+                session[FRESH_CODES_KEY] = codes
+                if signing_in:
+                    return finish(user)
+                session["after_codes"] = url_for("staff.security")
+                return redirect(url_for("auth.recovery_codes"), code=303)
+            throttle.record_failure(key)
+            form.code.errors.append("Ce code n'est pas le bon. Saisissez le code affiché "
+                                    "maintenant par l'application (il change toutes les 30 s).")
+            status = 400
+    uri = second_factor.provisioning_uri(secret, user.email or str(user.id))
+    return render_template("auth/enrol_totp.html", form=form, signing_in=signing_in,
+                           qr_svg=second_factor.qr_code_svg(uri),
+                           manual_key=second_factor.grouped_secret(secret)), status
+
+
+@bp.route("/connexion/codes-de-secours")
+def recovery_codes():
+    """The new recovery codes, shown once."""
+    codes = session.pop(FRESH_CODES_KEY, None)
+    target = session.pop("after_codes", None)
+    if not current_user.is_authenticated:
+        return _restart()
+    return render_template("auth/recovery_codes.html", codes=codes,
+                           target=target or url_for("staff.index"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    """The link of an invitation: choose the account's first password (once, before it
+    expires); then sign in."""
+    user = user_for_reset_token(current_app.config["SECRET_KEY"], token,
+                                current_app.config["INVITATION_MAX_AGE"], salt=INVITATION_SALT)
+    if user is None:
+        return render_template("auth/reset_invalid.html", invitation=True), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        set_password(user, form.password.data)
+        flash("Votre mot de passe est enregistré. Connectez-vous avec votre "
+              + ("n° de compte ou votre " if user.family_id else "") + "adresse email.", "success")
+        return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/reset_password.html", form=form, invitation=True, user=user)

@@ -1,0 +1,1 @@
+"""Staff accounts: agents and administrateurs, their roles and second factor."""

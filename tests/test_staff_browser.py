@@ -1,0 +1,172 @@
+"""The back office's accounts, messages, news, documents and second factor in Chromium,
+as an agent (and the administrateur) on a desktop and on a 768 px tablet; axe-clean."""
+import re
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+from domain.pdf import simple_document
+from tests.conftest import _new_page, axe_violations, browser_login, screenshot
+
+pytestmark = pytest.mark.browser
+
+TABLET = {"width": 768, "height": 1024}
+NEW_PASSWORD = "Girafe bleue sur le toit 42"
+
+
+@pytest.fixture(params=["desktop", "tablet"])
+def staff_page(request, browser):
+    """A page as a desktop (1366×900) or as a 768 px tablet."""
+    if request.param == "tablet":
+        context = browser.new_context(viewport=TABLET, locale="fr-FR", has_touch=True)
+        page = context.new_page()
+        page.csp_errors = []
+        page.on("console", lambda msg: page.csp_errors.append(msg.text)
+                if "Content Security Policy" in msg.text else None)
+    else:
+        context, page = _new_page(browser, "desktop")
+    page.device = request.param
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def pdf_file(tmp_path):
+    path = tmp_path / "horaires-bus.pdf"
+    path.write_bytes(simple_document("Horaires du bus", ["Départ 8h05."]))
+    return str(path)
+
+
+def staff_nav(page, name):
+    page.get_by_role("navigation", name="Espace agents").get_by_role("link", name=name).click()
+    page.wait_for_load_state()
+
+
+def assert_clean(page):
+    assert axe_violations(page) == []
+    assert page.csp_errors == []
+
+
+def test_agent_answers_a_message_with_an_attachment_and_marks_it_treated(
+        staff_page, live_server, smtp_server, pdf_file):
+    page = staff_page
+    browser_login(page, live_server, "agent")
+    staff_nav(page, "MESSAGES")
+    page.get_by_role("link", name="Sortie scolaire du jeudi").click()
+    page.wait_for_url(re.compile(r".*/agents/messages/\d+$"))
+    assert_clean(page)
+    page.get_by_label("Votre réponse*").fill("Bonjour,\nle pique-nique est prévu.")
+    page.get_by_label("1er pièce jointe").set_input_files(pdf_file)
+    page.get_by_role("button", name="ENVOYER LA RÉPONSE").click()
+    expect(page.get_by_text("Votre réponse a été envoyée")).to_be_visible()
+    expect(page.get_by_role("link", name="horaires-bus.pdf")).to_be_visible()
+    mail = smtp_server.to("famille.bernard@example.org")[-1]
+    assert "le pique-nique est prévu." in smtp_server.text(mail)
+    page.get_by_role("button", name="MARQUER COMME TRAITÉ").click()
+    expect(page.locator("#thread-state")).to_contain_text("Traité le")
+    screenshot(page, "staff-thread-treated")
+    assert_clean(page)
+
+
+def test_agent_creates_a_family_account_and_the_family_signs_in(
+        staff_page, live_server, smtp_server):
+    page = staff_page
+    browser_login(page, live_server, "agent")
+    staff_nav(page, "COMPTES")
+    assert_clean(page)
+    page.get_by_role("link", name="Créer un compte famille").click()
+    page.wait_for_url("**/agents/comptes/nouvelle-famille")
+    page.get_by_role("button", name="CRÉER LE COMPTE ET ENVOYER L'INVITATION").click()
+    expect(page.locator("#family_name-error")).to_have_text("Indiquez le nom de la famille.")
+    expect(page.get_by_label("Nom de la famille*")).to_have_attribute(
+        "aria-describedby", "family_name-error")
+    assert_clean(page)
+    page.get_by_label("Nom de la famille*", exact=True).fill("Martin")
+    page.get_by_label("Nom du responsable légal*", exact=True).fill("Martin")
+    page.get_by_label("Prénom du responsable légal*").fill("Aïcha")
+    page.get_by_label("Adresse email (identifiant de connexion)*").fill("aicha.martin@example.org")
+    page.get_by_role("button", name="CRÉER LE COMPTE ET ENVOYER L'INVITATION").click()
+    expect(page.get_by_text("Compte n° 16125 créé pour la famille MARTIN")).to_be_visible()
+    screenshot(page, "staff-accounts")
+    mail = smtp_server.to("aicha.martin@example.org")[-1]
+    link = re.search(r"http://localhost(/invitation/\S+)", smtp_server.text(mail)).group(1)
+    page.get_by_role("button", name="DÉCONNEXION").click()
+    page.goto(live_server.url + link)
+    assert_clean(page)
+    page.get_by_label("Nouveau mot de passe (12 caractères au moins)*").fill(NEW_PASSWORD)
+    page.get_by_label("Confirmez le mot de passe*").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    expect(page.get_by_text("Votre mot de passe est enregistré.")).to_be_visible()
+    page.get_by_label("N° de compte ou adresse email").fill("16125")
+    page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("Mon compte: [16125]")).to_be_visible()
+
+
+def test_agent_writes_previews_and_schedules_a_news_item(staff_page, live_server):
+    page = staff_page
+    browser_login(page, live_server, "agent")
+    staff_nav(page, "ACTUALITÉS")
+    assert_clean(page)
+    page.get_by_role("link", name="Écrire une actualité").click()
+    page.get_by_label("Titre*").fill("Fête de l'école")
+    page.get_by_label("Texte*").fill("Rendez-vous samedi à 10h.")
+    page.get_by_label("Service").select_option("Scolarité")
+    page.get_by_label("Afficher à partir du").fill("2026-11-27")
+    page.get_by_role("button", name="Aperçu").click()
+    expect(page.get_by_role("heading", name="Aperçu (comme les familles la verront)")).to_be_visible()
+    expect(page.get_by_text("Publiée, elle sera affichée à partir du 27/11/2026")).to_be_visible()
+    screenshot(page, "staff-news-preview")
+    assert_clean(page)
+    page.get_by_role("button", name="Publier").click()
+    expect(page.get_by_text("enregistrée : programmée")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile("Fête de l'école"))
+    expect(row).to_contain_text("Programmée")
+
+
+def test_documents_page_refuses_a_missing_file_next_to_the_field(staff_page, live_server,
+                                                                 pdf_file):
+    page = staff_page
+    browser_login(page, live_server, "agent")
+    staff_nav(page, "DOCUMENTS")
+    assert_clean(page)
+    form = page.locator("form[action*='/documents/commune']")
+    form.get_by_label("Catégorie*").select_option("menu")
+    form.get_by_label("Titre*").fill("Menus de décembre")
+    form.get_by_role("button", name="Mettre en ligne").click()
+    expect(page.locator("#commune-file-error")).to_contain_text("Choisissez le fichier")
+    assert_clean(page)
+    form = page.locator("form[action*='/documents/commune']")
+    expect(form.get_by_label("Titre*")).to_have_value("Menus de décembre")
+    form.get_by_label("Fichier (PDF, JPEG ou PNG, 6 Mo au plus)*").set_input_files(pdf_file)
+    form.get_by_role("button", name="Mettre en ligne").click()
+    expect(page.get_by_text("« Menus de décembre » est ajouté")).to_be_visible()
+    screenshot(page, "staff-documents")
+
+
+def test_agent_enrols_an_authenticator(staff_page, live_server):
+    page = staff_page
+    browser_login(page, live_server, "agent")
+    staff_nav(page, "SÉCURITÉ")
+    assert_clean(page)
+    page.get_by_role("link", name="Activer la double authentification").click()
+    expect(page.locator("svg.totp-qr")).to_be_visible()
+    assert_clean(page)
+    screenshot(page, "staff-totp-enrol")
+    secret = page.locator("#totp-key").inner_text().replace(" ", "")
+    page.get_by_label("Code à 6 chiffres affiché par l'application*").fill(
+        pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Activer").click()
+    expect(page.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
+    assert page.locator(".recovery-codes li").count() == 10
+    assert_clean(page)
+
+
+@pytest.mark.parametrize("path", ["/agents/admin/comptes/", "/agents/admin/services"])
+def test_administrateur_pages_are_clean(staff_page, live_server, path):
+    page = staff_page
+    browser_login(page, live_server, "administrateur")
+    page.goto(live_server.url + path)
+    assert_clean(page)
+    screenshot(page, "staff-admin-" + path.strip("/").replace("/", "-"))
