@@ -10,7 +10,7 @@ the step that brings version N-1 to N here, with a test in
 ``tests/test_migrations.py``.
 """
 from peewee import SqliteDatabase
-from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import SchemaMigrator, migrate
 
 import models
 
@@ -31,8 +31,26 @@ def _qf_effective_from(database, migrator):
                                 DateField(null=True)))
 
 
+def _step_4_billing(database, migrator):
+    """4: invoicing run and PayFiP: which line bills each booking, payment attempts' details,
+    reminders of unpaid invoices."""
+    from playhouse.migrate import migrate
+    database.create_tables([models.InvoicedBooking], safe=True)
+    payment = models.Payment
+    migrate(
+        migrator.add_column("invoice", "reminded_at", models.Invoice.reminded_at),
+        migrator.add_column("payment", "user_id", payment.user),
+        migrator.add_column("payment", "method", payment.method),
+        migrator.add_column("payment", "reference", payment.reference),
+        migrator.add_column("payment", "refdet", payment.refdet),
+        migrator.add_column("payment", "expires_at", payment.expires_at),
+        migrator.add_column("payment", "outcome", payment.outcome),
+        migrator.add_column("payment", "checked_at", payment.checked_at),
+    )
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
-STEPS = {2: _outbox_claims, 3: _qf_effective_from}
+STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _step_4_billing}
 
 
 def current_version(database):
