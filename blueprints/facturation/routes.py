@@ -17,6 +17,7 @@ from domain.billing.payments import (STATUS_LABELS, PaymentNotPossible, Provider
                                      start_online_payment)
 from domain.formats import month_fr
 from domain.uploads import send_stored_file
+from extensions import csrf
 from models import Invoice, Payment, parse_id
 
 
@@ -152,6 +153,7 @@ def pay(invoice_id):
 
 
 @bp.route("/paiement/retour", methods=["GET", "POST"])
+@csrf.exempt  # PayFiP may post the payer back; nothing is taken from the request but the idOp
 def payment_return():
     """Back from PayFiP: read the result from PayFiP itself, then show it."""
     idop = request.values.get("idop") or request.values.get("idOp") or ""

@@ -72,17 +72,19 @@ class _BoundPayFiP(PayFiP):
         return self._client
 
 
-_clients = threading.local()
+_clients = {}
+_clients_lock = threading.Lock()
 
 
 def _soap(service_url):
-    """One eopayment client per thread and address (parsing the WSDL costs)."""
-    cache = getattr(_clients, "cache", None)
-    if cache is None:
-        cache = _clients.cache = {}
-    if service_url not in cache:
-        cache[service_url] = _BoundPayFiP(service_url=service_url)
-    return cache[service_url]
+    """One eopayment client per address, shared (parsing the WSDL costs; every call
+    uses the same timeout, the only setting a call changes)."""
+    with _clients_lock:
+        if service_url not in _clients:
+            client = _BoundPayFiP(service_url=service_url)
+            client.client  # noqa: B018 (parse the WSDL once, under the lock)
+            _clients[service_url] = client
+        return _clients[service_url]
 
 
 class PayFiPClient:
