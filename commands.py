@@ -33,14 +33,13 @@ def register(app):
         """Issue the invoices of MONTH (YYYY-MM) and email the families."""
         from domain.billing.notices import send_invoice_emails
         from domain.billing.run import issue_month, parse_month, preview_month
-        from domain.booking.inscription import commune_zone
         from domain.formats import euros, month_fr
         parsed = parse_month(month)
         if parsed is None:
             raise click.BadParameter("le mois s'écrit AAAA-MM, par exemple 2027-01.",
                                      param_hint="MONTH")
         with models.db.connection_context():
-            zone = commune_zone()
+            zone = commune.holiday_zone()
             preview = preview_month(*parsed, zone)
             ids = issue_month(*parsed, zone, clock.now())
             mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])

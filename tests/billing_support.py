@@ -30,10 +30,11 @@ def october_invoice():
                                                 & (Invoice.period_month == 10)).get())
 
 
-def start_payment(client, auth, invoice):
+def start_payment(client, auth, invoice, login=True):
     """Sign in as 16123, choose the invoice, ÉTAPE SUIVANTE, pay: returns the
     response (a redirect to the simulator's page) and the idOp."""
-    auth.login("famille 16123")
+    if login:
+        auth.login("famille 16123")
     page = client.get(f"/facturation/paiement?facture={invoice.id}").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post(f"/facturation/paiement/{invoice.id}", data={"csrf_token": token})

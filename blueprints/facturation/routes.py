@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from blueprints.common import EmptyForm, current_family, render
 from blueprints.facturation import bp
-from domain import clock
+from domain import clock, commune
 from domain.billing.documents import family_invoice, invoice_file
 from domain.billing.invoicing import (ONLINE_MINIMUM_CENTS, account_summary, amount_due_cents,
                                       family_invoices, paid_cents)
@@ -99,7 +99,7 @@ def invoice_pdf(invoice_id):
     if invoice is None:
         abort(404)
     online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
-    return send_stored_file(invoice_file(invoice, current_app.config["COMMUNE_NAME"], online))
+    return send_stored_file(invoice_file(invoice, commune.settings().name, online))
 
 
 def _payable(raw_id):

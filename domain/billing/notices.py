@@ -1,6 +1,6 @@
 """Emails of billing: a new invoice, a reminder of an unpaid one."""
 from domain.formats import date_fr, euros, month_fr
-from domain.mail import send_many
+from domain import notifications
 from models import Invoice, User
 
 
@@ -18,18 +18,15 @@ def _addresses(family_ids):
 def _mails(invoices, public_url, reminder):
     addresses = _addresses({i.family_id for i in invoices})
     link = public_url.rstrip("/") + "/facturation/"
-    mails = []
+    items = []
     for invoice in invoices:
         month = month_fr(invoice.period_year, invoice.period_month).lower()
         amount = getattr(invoice, "due_cents", invoice.total_cents)
-        subject = (f"Rappel : votre facture de {month} reste à régler" if reminder
-                   else f"Votre facture de {month} est disponible")
-        context = {"title": subject, "number": invoice.number, "month": month,
-                   "amount": euros(amount), "due_date": date_fr(invoice.due_date),
-                   "link": link, "reminder": reminder}
-        for address in addresses.get(invoice.family_id, []):
-            mails.append((address, subject, "facturation/email/invoice", context))
-    return send_many(mails)
+        values = {"number": invoice.number, "month": month, "amount": euros(amount),
+                  "due_date": date_fr(invoice.due_date), "link": link}
+        items += [(address, values) for address in addresses.get(invoice.family_id, [])]
+    send = notifications.invoice_reminders if reminder else notifications.invoices_issued
+    return send(items)
 
 
 def send_invoice_emails(invoice_ids, public_url):

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from domain.booking.days import month_end, overrides_for, split_overrides
+from domain.booking.days import overrides_for, split_overrides
 from domain.catalogue.opening import open_days
+from domain.dates import month_end
 from domain.transactions import lock_rows, write_transaction
 from models import (Activity, Booking, Child, DayOverride, Family, Invoice, InvoiceLine,
                     InvoicedBooking, Modalite, NumberSequence, SchoolYear)
