@@ -31,6 +31,7 @@ from blueprints.staff import messages  # noqa: E402,F401
 from blueprints.staff import validations  # noqa: E402,F401
 from blueprints.staff import families  # noqa: E402,F401
 from blueprints.staff import audit  # noqa: E402,F401
+from blueprints.staff import billing  # noqa: E402,F401
 
 # Last: the nested blueprint's views must all be declared before it is registered.
 bp.register_blueprint(admin_bp, url_prefix="/admin")

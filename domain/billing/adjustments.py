@@ -29,6 +29,16 @@ class BillingError(ValueError):
         self.field = field
 
 
+def parse_amount(text):
+    """``5,20`` / ``5.20`` / ``5`` -> 520 cents; None when it is not an amount."""
+    import re
+    text = (text or "").strip().replace("\u00a0", "").replace(" ", "").replace("€", "")
+    match = re.fullmatch(r"(\d{1,6})(?:[,.](\d{1,2}))?", text)
+    if not match:
+        return None
+    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+
+
 def _utc(now):
     from datetime import timezone
     return now.astimezone(timezone.utc).replace(tzinfo=None)
