@@ -24,10 +24,11 @@ from domain.catalogue.opening import open_days
 from domain.dates import month_end
 from domain.transactions import lock_rows, write_transaction
 from models import (Activity, Booking, Child, DayOverride, Family, Invoice, InvoiceLine,
-                    InvoicedBooking, Modalite, NumberSequence, SchoolYear)
+                    InvoicedBooking, Modalite, NumberSequence, SchoolYear, db)
 
-#: Rows per INSERT (well under SQLite's 32,766 variables).
-BATCH = 1000
+#: Values per INSERT statement (under SQLite's 32,766 and PostgreSQL's 65,535 parameters).
+MAX_PARAMS = 30000
+MAX_ROWS = 5000
 #: Days between issue and due date.
 DUE_DAYS = 30
 
@@ -73,6 +74,10 @@ def parse_month(text):
     return (day.year, day.month) if 2000 <= day.year <= 2100 else None
 
 
+def _as_date(value):
+    return datetime.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
 def month_bounds(year, month):
     first = datetime.date(year, month, 1)
     return first, month_end(first)
@@ -102,9 +107,10 @@ def collect_month(year, month, zone):
                   join_type=JOIN.LEFT_OUTER)
             .where((Booking.date >= first) & (Booking.date <= last)
                    & InvoicedBooking.id.is_null())
-            .order_by(Family.account_number, Child.first_name, Child.id, Booking.date)
-            .tuples())
-    rows = list(rows)
+            .order_by(Family.account_number, Child.first_name, Child.id, Booking.date))
+    # Raw rows: peewee's per-row conversion would cost more than the whole run.
+    rows = [(r[0], _as_date(r[1])) + tuple(r[2:])
+            for r in db.execute_sql(*rows.sql()).fetchall()]
     activity_ids = {row[3] for row in rows}
     activities = {a.id: a for a in Activity.select(Activity, SchoolYear).join(SchoolYear)
                   .where(Activity.id.in_(list(activity_ids)))} if activity_ids else {}
@@ -188,7 +194,7 @@ def issue_month(year, month, zone, now):
                          "due_date": due_date, "total_cents": d.total_cents,
                          "status": Invoice.ISSUED}
                         for d, number in zip(drafts, numbers)]
-        invoice_ids = _insert(Invoice, invoice_rows)
+        invoice_ids = _insert(Invoice, invoice_rows, returning=True, check="number")
         line_rows, line_drafts = [], []
         for draft, invoice_id in zip(drafts, invoice_ids):
             for line in draft.lines:
@@ -198,23 +204,40 @@ def issue_month(year, month, zone, now):
                                   "unit_price_cents": line.unit_price_cents,
                                   "amount_cents": line.amount_cents})
                 line_drafts.append(line)
-        line_ids = _insert(InvoiceLine, line_rows)
-        links = [{"booking": booking_id, "line": line_id, "date": day}
-                 for line, line_id in zip(line_drafts, line_ids)
-                 for booking_id, day in zip(line.booking_ids, line.dates)]
-        for start in range(0, len(links), BATCH):
-            InvoicedBooking.insert_many(links[start:start + BATCH]).execute()
+        line_ids = _insert(InvoiceLine, line_rows, returning=True, check="invoice")
+        _insert(InvoicedBooking, [{"booking": booking_id, "line": line_id, "date": day}
+                                  for line, line_id in zip(line_drafts, line_ids)
+                                  for booking_id, day in zip(line.booking_ids, line.dates)])
     return invoice_ids
 
 
-def _insert(model, rows):
-    """Bulk-insert ``rows``; their ids in the same order."""
+def _insert(model, rows, returning=False, check=None):
+    """Bulk-insert ``rows`` (dicts of field name -> value), thousands of rows a
+    statement, as plain multi-row INSERTs (peewee's per-value SQL building would
+    dominate the run); with ``returning``, the new ids in the rows' order, the field
+    ``check`` read back to prove that order."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    fields = [model._meta.fields[name] for name in names]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    table = model._meta.table_name
+    param = db.obj.param
+    one = "(" + ", ".join([param] * len(fields)) + ")"
     ids = []
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start:start + BATCH]
-        returned = [row[0] for row in model.insert_many(chunk).returning(model.id)
-                    .tuples().execute()]
-        if len(returned) != len(chunk):
-            raise RuntimeError("Bulk insert returned fewer ids than rows.")
-        ids.extend(returned)
+    batch = min(MAX_ROWS, MAX_PARAMS // len(fields))
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        sql = f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([one] * len(chunk))
+        params = [field.db_value(row[name]) for row in chunk
+                  for name, field in zip(names, fields)]
+        if returning:
+            column = model._meta.fields[check].column_name
+            cursor = db.execute_sql(sql + f' RETURNING "id", "{column}"', params)
+            returned = cursor.fetchall()
+            if [value for _, value in returned] != [row[check] for row in chunk]:
+                raise RuntimeError(f"{table}: ids not returned in the rows' order.")
+            ids.extend(row_id for row_id, _ in returned)
+        else:
+            db.execute_sql(sql, params)
     return ids
