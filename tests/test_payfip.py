@@ -180,3 +180,15 @@ def test_a_live_attempt_is_reused_and_less_than_one_euro_goes_to_the_regie(clien
     page = text_of(client.get(f"/facturation/paiement?facture={invoice.id}")
                    .get_data(as_text=True))
     assert "Le paiement en ligne commence à 1,00 €" in page and "0,50 €" in page
+
+
+def test_the_simulator_is_never_served_in_production(tmp_path, smtp_server):
+    from app import create_app
+    from domain.billing.payfip import settings_from_config
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "ENV_NAME": "production",
+                      "DATABASE_URL": "sqlite:///" + str(tmp_path / "p.db"),
+                      "UPLOAD_DIR": str(tmp_path / "u")})
+    assert "payfip_simulator" not in app.blueprints
+    settings = settings_from_config(app.config)
+    assert settings.service_url == "https://www.payfip.gouv.fr/tpa/services/securite"
+    assert settings.payment_url.startswith("https://www.payfip.gouv.fr/")

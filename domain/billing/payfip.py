@@ -13,12 +13,15 @@ import threading
 from dataclasses import dataclass
 
 import zeep
-from eopayment.payfip_ws import PayFiP, PayFiPError, normalize_objet
+from eopayment.payfip_ws import PAYMENT_URL, PayFiP, PayFiPError, normalize_objet
 
 __all__ = ["PayFiPClient", "PayFiPError", "PayFiPSettings", "client_from_config", "refdet_of"]
 
 BINDING = ("{http://securite.service.tpa.cp.finances.gouv.fr/services/mas_securite/"
            "contrat_paiement_securise/PaiementSecuriseService}PaiementSecuriseServicePortBinding")
+#: PayFiP's own addresses (eopayment's), the defaults in production.
+PAYFIP_SERVICE = "https://www.payfip.gouv.fr/tpa/services/securite"
+PAYFIP_PAGE = PAYMENT_URL
 #: Where the simulator answers, under PUBLIC_URL (outside production).
 SIMULATOR_SERVICE_PATH = "/simulateur-payfip/services/securite"
 SIMULATOR_PAYMENT_PATH = "/simulateur-payfip/paiementws.web"
@@ -42,12 +45,17 @@ class PayFiPSettings:
 
 
 def settings_from_config(config):
-    """The PayFiP settings of the app's config (addresses default to the simulator)."""
+    """The PayFiP settings of the app's config. Unset addresses are PayFiP's own in
+    production, the local simulator's elsewhere."""
     public = config["PUBLIC_URL"].rstrip("/")
+    if config.get("ENV_NAME") == "production":
+        service, page = PAYFIP_SERVICE, PAYFIP_PAGE
+    else:
+        service, page = public + SIMULATOR_SERVICE_PATH, public + SIMULATOR_PAYMENT_PATH
     return PayFiPSettings(
         numcli=config["PAYFIP_NUMCLI"], saisie=config["PAYFIP_SAISIE"],
-        service_url=config.get("PAYFIP_SERVICE_URL") or public + SIMULATOR_SERVICE_PATH,
-        payment_url=config.get("PAYFIP_PAYMENT_URL") or public + SIMULATOR_PAYMENT_PATH,
+        service_url=config.get("PAYFIP_SERVICE_URL") or service,
+        payment_url=config.get("PAYFIP_PAYMENT_URL") or page,
         notify_url=public + "/paiement/payfip/notification",
         return_url=public + "/facturation/paiement/retour",
         timeout=float(config.get("PAYFIP_TIMEOUT", 15)))
