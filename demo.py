@@ -17,7 +17,7 @@ from domain.catalogue.school_calendar import (holiday_periods, school_year_bound
                                     school_year_start)
 from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
                     DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
-                    Message, MessageThread, Modalite, News,
+                    Message, MessageThread, Modalite, News, Payment,
                     PickupPerson, QFBracket, QFDeclaration, SchoolYear, Tariff, User,
                     Vaccination, db, utcnow)
 
@@ -242,7 +242,7 @@ def _book(child, activity, days, bracket, modalite_position=1):
 def _issue_past_months(year, today, zone, agent):
     """The demo's invoices, made by the monthly run for every month of the year already
     over (issued on the 1st of the next month); September is paid at the counter."""
-    from domain.billing.adjustments import record_counter_payment
+    from domain.billing.invoicing import refresh_status
     from domain.billing.run import issue_month
     from domain.clock import PARIS
     month = year.start_date.replace(day=1)
@@ -254,10 +254,13 @@ def _issue_past_months(year, today, zone, agent):
         first_ids = first_ids or ids
         month = issued
     for invoice in Invoice.select().where(Invoice.id.in_(first_ids or [])):
-        record_counter_payment(invoice.id, invoice.total_cents, "cheque", "Chèque n° 1234567",
-                               agent, datetime.datetime.combine(
-                                   invoice.issued_at.date() + datetime.timedelta(days=10),
-                                   datetime.time(10, 0), PARIS))
+        # Paid at the régie ten days after its issue (demo data: no staff action to audit).
+        paid_at = invoice.issued_at + datetime.timedelta(days=10, hours=1)
+        Payment.create(invoice=invoice, amount_cents=invoice.total_cents,
+                       provider=Payment.COUNTER, transaction_id=f"G-demo-{invoice.number}",
+                       status=Payment.PAID, created_at=paid_at, verified_at=paid_at, user=agent,
+                       method="cheque", reference="Chèque n° 1234567")
+        refresh_status(invoice.id)
 
 
 def _create_family_16124(year):
