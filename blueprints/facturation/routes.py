@@ -5,9 +5,10 @@ import datetime
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, current_family, render
+from blueprints.common import (EmptyForm, commune_settings, current_family, render,
+                               send_stored_file)
 from blueprints.facturation import bp
-from domain import clock, commune
+from domain import clock
 from domain.billing.documents import family_invoice, invoice_file
 from domain.billing.invoicing import (ONLINE_MINIMUM_CENTS, account_summary, amount_due_cents,
                                       family_invoices, paid_cents)
@@ -16,13 +17,12 @@ from domain.billing.payments import (STATUS_LABELS, PaymentNotPossible, Provider
                                      check_payment, family_attempt, payable_online,
                                      start_online_payment)
 from domain.formats import month_fr
-from domain.uploads import send_stored_file
 from extensions import csrf
 from models import Invoice, Payment, parse_id
 
 
 def _context(invoices, **extra):
-    return dict(active_tab="facturation", amount_due=amount_due_cents, paid=paid_cents,
+    return dict(amount_due=amount_due_cents, paid=paid_cents,
                 minimum=ONLINE_MINIMUM_CENTS, status_labels=STATUS_LABELS, month_fr=month_fr,
                 today=clock.today(), **extra)
 
@@ -99,7 +99,7 @@ def invoice_pdf(invoice_id):
     if invoice is None:
         abort(404)
     online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
-    return send_stored_file(invoice_file(invoice, commune.settings().name, online))
+    return send_stored_file(invoice_file(invoice, commune_settings().name, online))
 
 
 def _payable(raw_id):

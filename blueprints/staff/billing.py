@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.common import EmptyForm, render
+from blueprints.common import EmptyForm, commune_settings, render, send_stored_file
 from blueprints.staff import admin_bp, bp
 from domain import audit, clock, commune
 from domain.billing.adjustments import (COUNTER_METHODS, BillingError, issue_credit_note,
@@ -26,7 +26,6 @@ from domain.billing.notices import send_invoice_emails, send_reminders
 from domain.billing.payments import STATUS_LABELS, attempts_to_review
 from domain.billing.run import issue_month, parse_month, preview_month
 from domain.formats import euros, month_fr
-from domain.uploads import send_stored_file
 from domain.transactions import write_transaction
 from models import Family, Invoice, InvoiceLine, Payment
 
@@ -77,7 +76,7 @@ def billing():
     today = clock.today()
     unpaid = unpaid_invoices(today if overdue_only else None)
     overdue = [i for i in unpaid if i.due_date < today] if not overdue_only else unpaid
-    return render("staff/billing/index.html", active_tab="staff_billing", unpaid=unpaid,
+    return render("staff/billing/index.html", unpaid=unpaid,
                   overdue_count=len(overdue), overdue_only=overdue_only,
                   to_review=attempts_to_review(), status_labels=STATUS_LABELS,
                   reminder_form=EmptyForm(), export_form=ExportForm(request.args), today=today,
@@ -91,7 +90,7 @@ def _show_invoice(invoice, payment_form=None, credit_form=None, status=200):
                     .order_by(Payment.created_at, Payment.id))
     credits = list(Invoice.select().where(Invoice.corrects == invoice).order_by(Invoice.id))
     _, due = due_cents_of(invoice.id)
-    return render("staff/billing/invoice.html", active_tab="staff_billing", invoice=invoice,
+    return render("staff/billing/invoice.html", invoice=invoice,
                   lines=lines, payments=payments, credits=credits, due=due,
                   credited=credited_cents(invoice), status_labels=STATUS_LABELS,
                   methods=COUNTER_METHODS, payment_form=payment_form or CounterPaymentForm(),
@@ -110,7 +109,7 @@ def billing_invoice_pdf(invoice_id):
     """The invoice's PDF, as the family gets it."""
     invoice = _invoice_or_404(invoice_id)
     online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
-    return send_stored_file(invoice_file(invoice, commune.settings().name, online))
+    return send_stored_file(invoice_file(invoice, commune_settings().name, online))
 
 
 @bp.route("/facturation/factures/<int:invoice_id>/paiement", methods=["POST"])
@@ -223,7 +222,7 @@ def billing_run():
     preview = preview_month(*month, commune.holiday_zone()) if month else None
     month_over = month and datetime.date(*month, 1) <= clock.today().replace(day=1) - \
         datetime.timedelta(days=1)
-    return render("staff/billing/run.html", active_tab="staff_billing", month=month,
+    return render("staff/billing/run.html", month=month,
                   raw=raw or (f"{month[0]}-{month[1]:02d}" if month else ""), error=error,
                   preview=preview, form=form, month_label=month_fr(*month) if month else "",
                   month_over=month_over, status=422 if error else 200)

@@ -80,7 +80,7 @@ class _BoundPayFiP(PayFiP):
         return self._client
 
 
-_clients = {}
+_clients: dict[str, "_BoundPayFiP"] = {}
 _clients_lock = threading.Lock()
 
 
