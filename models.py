@@ -510,6 +510,11 @@ class Payment(BaseModel):
     def is_paid(self):
         return self.status == self.PAID
 
+    @property
+    def is_online(self):
+        """Paid (or tried) through PayFiP, not at the counter."""
+        return self.provider == self.ONLINE
+
 
 # --- Messagerie, news, documents --------------------------------------------
 

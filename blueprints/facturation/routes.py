@@ -14,7 +14,7 @@ from domain.billing.invoicing import (ONLINE_MINIMUM_CENTS, account_summary, amo
                                       family_invoices, paid_cents)
 from domain.billing.payfip import client_from_config
 from domain.billing.payments import (STATUS_LABELS, PaymentNotPossible, ProviderUnavailable,
-                                     check_payment, family_attempt, payable_online,
+                                     check_payment, family_attempt, outcome_message, payable_online,
                                      start_online_payment)
 from domain.formats import month_fr
 from extensions import csrf
@@ -173,4 +173,5 @@ def payment_result(payment_id):
     if attempt is None:
         abort(404)
     return render("facturation/result.html", **_context([]), attempt=attempt,
-                  invoice=attempt.invoice)
+                  invoice=attempt.invoice,
+                  message=outcome_message(attempt, attempt.invoice.number))

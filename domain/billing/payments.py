@@ -31,6 +31,28 @@ STATUS_LABELS = {
 }
 
 
+def outcome_message(payment, invoice_number):
+    """What the family reads after an attempt, by its status."""
+    amount = euros(payment.amount_cents)
+    return {
+        Payment.PAID: f"Votre paiement de {amount} pour la facture N° {invoice_number} est "
+                      "enregistré. Merci.",
+        Payment.REFUSED: f"Le paiement a été refusé par votre banque : votre facture "
+                         f"N° {invoice_number} n'est pas payée. Vous pouvez réessayer ou la "
+                         "régler à la régie.",
+        Payment.CANCELLED: f"Vous avez annulé le paiement : votre facture N° {invoice_number} "
+                           "n'est pas payée.",
+        Payment.EXPIRED: f"Le paiement n'a pas été terminé dans les 15 minutes : votre facture "
+                         f"N° {invoice_number} n'est pas payée. Vous pouvez recommencer.",
+        Payment.ANOMALY: "Le paiement doit être vérifié par nos services : nous revenons vers "
+                         "vous si nécessaire.",
+        Payment.FAILED: "Le service de paiement en ligne n'a pas répondu : votre facture n'a "
+                        "pas été payée. Réessayez plus tard.",
+    }.get(payment.status, "Votre paiement est en attente de confirmation par le service de "
+                          "paiement. Votre facture sera marquée payée dès la confirmation : "
+                          "revenez plus tard.")
+
+
 class PaymentNotPossible(ValueError):
     """The invoice cannot be paid online now; the message says why."""
 
