@@ -77,3 +77,24 @@ def test_lena_january_invoiced_downloaded_and_paid_online(app, db, served, page)
     models.db.connect(reuse_if_open=True)
     [payment] = Payment.select().where(Payment.invoice == invoice.id)
     assert payment.status == Payment.PAID and payment.amount_cents == 2080
+
+
+def test_staff_billing_pages_are_accessible(live_server, page):
+    """The administrateur's run preview, the unpaid list and an invoice page: axe-clean."""
+    identifier, password = DEMO_LOGINS["administrateur"]
+    page.goto(live_server.url + "/connexion")
+    page.get_by_label("N° de compte ou adresse email").fill(identifier)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="FACTURATION").click()
+    expect(page.get_by_role("heading", name="Factures impayées")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="F2026-00002").click()
+    expect(page.get_by_role("heading", name="Enregistrer un paiement à la régie")).to_be_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "staff-facturation-facture")
+    page.goto(live_server.url + "/agents/admin/facturation/emission?mois=2026-11")
+    expect(page.get_by_role("button", name="Émettre")).to_be_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "staff-facturation-emission")
+    assert page.csp_errors == []
