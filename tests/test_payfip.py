@@ -192,3 +192,25 @@ def test_the_simulator_is_never_served_in_production(tmp_path, smtp_server):
     settings = settings_from_config(app.config)
     assert settings.service_url == "https://www.payfip.gouv.fr/tpa/services/securite"
     assert settings.payment_url.startswith("https://www.payfip.gouv.fr/")
+
+
+def test_a_second_payment_of_a_settled_invoice_counts_and_is_flagged(client, auth, db, served):
+    """Two tabs: both attempts paid at PayFiP. The money is taken twice: both count (the
+    family has a credit) and staff see the second one, to refund it."""
+    invoice = october_invoice()
+    _, first = start_payment(client, auth, invoice)
+    Payment.update(expires_at=Payment.created_at).where(
+        Payment.transaction_id == first).execute()  # let a second attempt open
+    _, second = start_payment(client, auth, invoice, login=False)
+    assert first != second
+    choose(client, first, "payer")
+    choose(client, second, "payer")
+    paid = list(Payment.select().where(Payment.status == Payment.PAID,
+                                       Payment.invoice == invoice).order_by(Payment.id))
+    assert [p.transaction_id for p in paid] == [first, second]
+    assert paid[1].outcome.startswith("Facture déjà réglée : paiement en double")
+    assert due_cents_of(invoice.id)[1] == -4600
+    auth.logout()
+    auth.login("agent")
+    page = text_of(client.get("/agents/facturation/").get_data(as_text=True))
+    assert "Paiements à vérifier" in page and second in page and first not in page

@@ -21,6 +21,8 @@ from domain.transactions import lock_rows, write_transaction
 from models import Invoice, Payment
 
 IDOP_LIFETIME = datetime.timedelta(minutes=15)
+#: Noted on a payment of an invoice already settled (shown to staff).
+DOUBLE = "Facture déjà réglée : paiement en double, à rembourser. "
 #: Statuses an attempt never leaves (an expired one may still turn out paid).
 FINAL = (Payment.PAID, Payment.REFUSED, Payment.CANCELLED, Payment.ANOMALY, Payment.FAILED)
 
@@ -184,6 +186,10 @@ def check_payment(client, payment_id, now):
         changes = {"checked_at": _utc(now), "outcome": note[:1000]}
         if status is not None and status != payment.status:
             changes["status"] = status
+            if status == Payment.PAID and due_cents_of(payment.invoice_id)[1] <= 0:
+                # Paid twice (two tabs, or at the counter meanwhile): the money is taken,
+                # so it counts, and staff see it to refund it.
+                changes["outcome"] = (DOUBLE + note)[:1000]
             if status == Payment.PAID:
                 changes["verified_at"] = _utc(now)
                 changes["reference"] = _field(detail, "numauto")[:120]
@@ -202,8 +208,10 @@ def check_pending(client, now):
 
 
 def attempts_to_review():
-    """Online attempts staff must look at: anomalies, and pending ones past their life."""
+    """Online payments staff must look at: anomalies, and payments made twice."""
     from models import Family
     return list(Payment.select(Payment, Invoice, Family).join(Invoice).join(Family)
-                .where(Payment.status == Payment.ANOMALY)
+                .where((Payment.status == Payment.ANOMALY)
+                       | ((Payment.status == Payment.PAID)
+                          & Payment.outcome.startswith(DOUBLE[:30])))
                 .order_by(Payment.created_at.desc()))
