@@ -33,20 +33,19 @@ def _qf_effective_from(database, migrator):
 
 def _step_4_billing(database, migrator):
     """4: invoicing run and PayFiP: which line bills each booking, payment attempts' details,
-    reminders of unpaid invoices."""
-    from playhouse.migrate import migrate
+    reminders of unpaid invoices. Adds only what is missing (safe to run again)."""
     database.create_tables([models.InvoicedBooking], safe=True)
-    payment = models.Payment
-    migrate(
-        migrator.add_column("invoice", "reminded_at", models.Invoice.reminded_at),
-        migrator.add_column("payment", "user_id", payment.user),
-        migrator.add_column("payment", "method", payment.method),
-        migrator.add_column("payment", "reference", payment.reference),
-        migrator.add_column("payment", "refdet", payment.refdet),
-        migrator.add_column("payment", "expires_at", payment.expires_at),
-        migrator.add_column("payment", "outcome", payment.outcome),
-        migrator.add_column("payment", "checked_at", payment.checked_at),
-    )
+    payment, invoice = models.Payment, models.Invoice
+    wanted = [("invoice", invoice.reminded_at)] + [
+        ("payment", field) for field in (payment.user, payment.method, payment.reference,
+                                         payment.refdet, payment.expires_at, payment.outcome,
+                                         payment.checked_at)]
+    existing = {table: {c.name for c in database.get_columns(table)}
+                for table in ("invoice", "payment")}
+    operations = [migrator.add_column(table, field.column_name, field)
+                  for table, field in wanted if field.column_name not in existing[table]]
+    if operations:
+        migrate(*operations)
 
 
 #: version -> function(database, migrator) bringing version-1 to version.
