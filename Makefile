@@ -20,6 +20,7 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 ## run: install, create the database with the demo commune if absent, serve on 127.0.0.1:5000
+## (with the local PayFiP simulator under /simulateur-payfip/)
 run: $(VENV)/.installed
 	$(BIN)/flask --app app demo
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
@@ -28,9 +29,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## bench: the calendar benchmark (prints figures; not a test)
+## bench: the calendar and invoicing benchmarks (print figures; not tests)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/planning.py
+	$(BIN)/python bench/invoicing.py
 
 demo: $(VENV)/.installed
 	$(BIN)/flask --app app demo

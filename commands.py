@@ -1,4 +1,4 @@
-"""Command-line tasks: ``flask --app app migrate|demo|send-mail``."""
+"""Command-line tasks: ``flask --app app migrate|demo|invoice|payfip-check|send-mail``."""
 import click
 from flask import current_app
 
@@ -26,6 +26,39 @@ def register(app):
                                   current_app.config["COMMUNE_NAME"])
         click.echo("Commune de démonstration créée." if created
                    else "La commune de démonstration existe déjà.")
+
+    @app.cli.command("invoice")
+    @click.argument("month")
+    def invoice_command(month):
+        """Issue the invoices of MONTH (YYYY-MM) and email the families."""
+        from domain.billing.notices import send_invoice_emails
+        from domain.billing.run import issue_month, parse_month, preview_month
+        from domain.formats import euros, month_fr
+        parsed = parse_month(month)
+        if parsed is None:
+            raise click.BadParameter("le mois s'écrit AAAA-MM, par exemple 2027-01.",
+                                     param_hint="MONTH")
+        with models.db.connection_context():
+            zone = commune.holiday_zone()
+            preview = preview_month(*parsed, zone)
+            ids = issue_month(*parsed, zone, clock.now())
+            mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])
+        label = month_fr(*parsed).lower()
+        if not ids:
+            click.echo(f"Rien à facturer pour {label} : tout est déjà facturé.")
+            return
+        click.echo(f"{len(ids)} facture(s) émise(s) pour {label}, total "
+                   f"{euros(preview['total_cents'])} ; {mails} email(s) envoyé(s).")
+
+    @app.cli.command("payfip-check")
+    def payfip_check_command():
+        """Read back from PayFiP the online payments still pending; expire abandoned ones."""
+        from domain.billing.payments import check_pending
+        from domain.billing.payfip import client_from_config
+        with models.db.connection_context():
+            outcomes = check_pending(client_from_config(current_app.config), clock.now())
+        click.echo(f"{len(outcomes)} paiement(s) en attente vérifié(s) : "
+                   + (", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "aucun"))
 
     @app.cli.command("send-mail")
     def send_mail_command():

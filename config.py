@@ -35,6 +35,15 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portail-famille@localhost")
     MAIL_ASYNC = _bool("MAIL_ASYNC", True)
 
+    # PayFiP (online payment). The addresses default to the local simulator served under
+    # PUBLIC_URL outside production (/simulateur-payfip/...); production sets the real ones.
+    PAYFIP_NUMCLI = os.environ.get("PAYFIP_NUMCLI", "000000")
+    PAYFIP_SAISIE = os.environ.get("PAYFIP_SAISIE", "T")  # T test, X activation, W production
+    PAYFIP_SERVICE_URL = os.environ.get("PAYFIP_SERVICE_URL", "")
+    PAYFIP_PAYMENT_URL = os.environ.get("PAYFIP_PAYMENT_URL", "")
+    PAYFIP_TIMEOUT = float(os.environ.get("PAYFIP_TIMEOUT", "15"))
+    PAYFIP_SIMULATOR = _bool("PAYFIP_SIMULATOR", ENV_NAME != "production")
+
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
     # An invitation to choose a first password (accounts created by staff): 7 days.
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(7 * 24 * 3600)))

@@ -17,7 +17,7 @@ from domain.catalogue.school_calendar import (holiday_periods, school_year_bound
                                     school_year_start)
 from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
                     DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
-                    InvoiceLine, Message, MessageThread, Modalite, News, NumberSequence,
+                    Message, MessageThread, Modalite, News, Payment,
                     PickupPerson, QFBracket, QFDeclaration, SchoolYear, Tariff, User,
                     Vaccination, db, utcnow)
 
@@ -86,6 +86,7 @@ def create_demo(today, zone=None, commune_name=None):
         _create_family_16123(year, today, zone, staff["agent"])
         _create_family_16124(year)
         _limit_places(year, today, zone)
+        _issue_past_months(year, today, zone, staff["agent"])
         _create_news_and_documents(today, staff["agent"], year)
     return True
 
@@ -215,7 +216,6 @@ def _create_family_16123(year, today, zone, agent):
     last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
     last_month = open_days(cl, last_month_end.replace(day=1), last_month_end, zone)
     _book(chloe, cl, last_month[:2], bracket, modalite_position=1)
-    _issue_demo_invoice(family, chloe, cl, last_month[:2], last_month_end)
     # Messages: a thread with two unread answers from the services.
     thread = MessageThread.create(family=family, service="ALAE - Restauration",
                                   theme="Informations", subject="Sortie scolaire du jeudi")
@@ -239,22 +239,28 @@ def _book(child, activity, days, bracket, modalite_position=1):
     ]).execute()
 
 
-def _issue_demo_invoice(family, child, activity, days, month_end):
-    sequence, _ = NumberSequence.get_or_create(name=f"invoice-{month_end.year}")
-    NumberSequence.update(value=NumberSequence.value + 1).where(
-        NumberSequence.id == sequence.id).execute()
-    number = f"F{month_end.year}-{NumberSequence.get_by_id(sequence.id).value:05d}"
-    bookings = list(Booking.select().where((Booking.child == child)
-                                           & (Booking.activity == activity)
-                                           & (Booking.date.in_(days))).order_by(Booking.date))
-    invoice = Invoice.create(family=family, number=number, period_year=month_end.year,
-                             period_month=month_end.month,
-                             due_date=month_end + datetime.timedelta(days=45),
-                             total_cents=sum(b.price_cents for b in bookings))
-    for booking in bookings:
-        InvoiceLine.create(invoice=invoice, child_name=child.first_name,
-                           label=f"{activity.name} - {booking.modalite.name}", date=booking.date,
-                           unit_price_cents=booking.price_cents, amount_cents=booking.price_cents)
+def _issue_past_months(year, today, zone, agent):
+    """The demo's invoices, made by the monthly run for every month of the year already
+    over (issued on the 1st of the next month); September is paid at the counter."""
+    from domain.billing.invoicing import refresh_status
+    from domain.billing.run import issue_month
+    from domain.clock import PARIS
+    month = year.start_date.replace(day=1)
+    first_ids = None
+    while month < today.replace(day=1):
+        issued = (month + datetime.timedelta(days=32)).replace(day=1)
+        ids = issue_month(month.year, month.month, zone,
+                          datetime.datetime.combine(issued, datetime.time(9, 0), PARIS))
+        first_ids = first_ids or ids
+        month = issued
+    for invoice in Invoice.select().where(Invoice.id.in_(first_ids or [])):
+        # Paid at the régie ten days after its issue (demo data: no staff action to audit).
+        paid_at = invoice.issued_at + datetime.timedelta(days=10, hours=1)
+        Payment.create(invoice=invoice, amount_cents=invoice.total_cents,
+                       provider=Payment.COUNTER, transaction_id=f"G-demo-{invoice.number}",
+                       status=Payment.PAID, created_at=paid_at, verified_at=paid_at, user=agent,
+                       method="cheque", reference="Chèque n° 1234567")
+        refresh_status(invoice.id)
 
 
 def _create_family_16124(year):

@@ -50,8 +50,18 @@ def _back_office_accounts_and_content(database, migrator):
     _add_missing_columns(database, migrator, models.Document, "display_from", "display_until")
 
 
+def _billing(database, migrator):
+    """5: invoicing run and PayFiP: which line bills each booking, payment attempts' details,
+    reminders of unpaid invoices."""
+    database.create_tables([models.InvoicedBooking], safe=True)
+    _add_missing_columns(database, migrator, models.Invoice, "reminded_at")
+    _add_missing_columns(database, migrator, models.Payment, "user", "method", "reference",
+                         "refdet", "expires_at", "outcome", "checked_at")
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
-STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content}
+STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
+         5: _billing}
 
 
 def current_version(database):

@@ -23,7 +23,7 @@ from playhouse.db_url import connect
 db = DatabaseProxy()
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def utcnow():
@@ -462,8 +462,11 @@ class Invoice(BaseModel):
     issued_at = DateTimeField(default=utcnow)
     due_date = DateField()
     total_cents = IntegerField()
+    # Follows payments and credit notes (``emise`` until settled); lines and amounts never change.
     status = CharField(default=ISSUED)
     pdf = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    # When the last reminder of an unpaid invoice was sent (staff's relances).
+    reminded_at = DateTimeField(null=True)
 
     @property
     def is_paid(self):
@@ -484,22 +487,47 @@ class InvoiceLine(BaseModel):
     amount_cents = IntegerField()
 
 
+class InvoicedBooking(BaseModel):
+    """Which invoice line bills a booking: a booking is billed once, ever (unique)."""
+
+    booking = ForeignKeyField(Booking, unique=True, on_delete="CASCADE")
+    line = ForeignKeyField(InvoiceLine, backref="invoiced_bookings", on_delete="CASCADE")
+    date = DateField()  # the booked day, kept should the booking be deleted later
+
+
 class Payment(BaseModel):
-    """A payment of an invoice, marked paid only on the provider's verified notice."""
+    """A payment attempt of an invoice (online through PayFiP, or at the counter).
+
+    Online, it is marked paid only from the result read back from the provider; every
+    attempt stays recorded with its outcome."""
 
     PENDING, PAID, FAILED = "en_cours", "payee", "echouee"
+    REFUSED, CANCELLED, EXPIRED, ANOMALY = "refusee", "annulee", "expiree", "anomalie"
+    ONLINE, COUNTER = "payfip", "guichet"
 
     invoice = ForeignKeyField(Invoice, backref="payments", on_delete="RESTRICT")
     amount_cents = IntegerField()
-    provider = CharField(default="payfip")
-    transaction_id = CharField(unique=True)
+    provider = CharField(default=ONLINE)
+    transaction_id = CharField(unique=True)  # PayFiP's idOp, or a counter receipt id
     status = CharField(default=PENDING)
     created_at = DateTimeField(default=utcnow)
     verified_at = DateTimeField(null=True)
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")  # who paid or recorded it
+    method = CharField(default="")  # at the counter: especes, cheque, cesu, cheque_vacances
+    reference = CharField(default="")  # cheque number, CESU numbers, PayFiP's numauto
+    refdet = CharField(default="")  # the invoice's reference as sent to PayFiP
+    expires_at = DateTimeField(null=True)  # an idOp lives 15 minutes
+    outcome = TextField(default="")  # what the provider answered, for staff
+    checked_at = DateTimeField(null=True)
 
     @property
     def is_paid(self):
         return self.status == self.PAID
+
+    @property
+    def is_online(self):
+        """Paid (or tried) through PayFiP, not at the counter."""
+        return self.provider == self.ONLINE
 
 
 # --- Messagerie, news, documents --------------------------------------------
@@ -613,6 +641,6 @@ ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson, Child,
     HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, NumberSequence, Invoice, InvoiceLine, Payment, MessageThread, Message,
-    MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
+    PendingChange, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
+    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]

@@ -22,3 +22,11 @@ def register_blueprints(app):
     app.register_blueprint(messagerie, url_prefix="/messagerie")
     app.register_blueprint(actualites, url_prefix="/actualites")
     app.register_blueprint(staff, url_prefix=STAFF_PREFIX)
+
+    from blueprints.paiement import bp as paiement
+    app.register_blueprint(paiement, url_prefix="/paiement")
+    if app.config.get("PAYFIP_SIMULATOR") and app.config["ENV_NAME"] != "production":
+        from blueprints.payfip_simulator import bp as payfip_simulator
+        from extensions import csrf
+        csrf.exempt(payfip_simulator)  # it stands for a foreign site
+        app.register_blueprint(payfip_simulator, url_prefix="/simulateur-payfip")

@@ -48,6 +48,7 @@ DAY_CLOSED = "day.closed"
 INVOICE_ISSUED = "invoice.issued"
 CREDIT_NOTE_ISSUED = "invoice.credit_note"
 PAYMENT_RECORDED = "payment.recorded"
+INVOICE_REMINDED = "invoice.reminded"
 
 #: How each action reads in the audit-log page.
 ACTION_LABELS = {
@@ -83,6 +84,7 @@ ACTION_LABELS = {
     INVOICE_ISSUED: "Facture émise",
     CREDIT_NOTE_ISSUED: "Avoir émis",
     PAYMENT_RECORDED: "Paiement enregistré",
+    INVOICE_REMINDED: "Relance envoyée",
 }
 
 

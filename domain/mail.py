@@ -52,6 +52,21 @@ def send_email(recipient, subject, template, **context):
     return email
 
 
+def send_many(mails):
+    """Queue many mails at once (bulk inserts), then tell the app once.
+    ``mails``: ``[(recipient, subject, template, context)]``; returns their number."""
+    rows = []
+    for recipient, subject, template, context in mails:
+        text, html = _Wiring.render(template, context)
+        rows.append({"recipient": recipient, "subject": re.sub(r"\s*[\r\n]+\s*", " ", subject),
+                     "body_text": text, "body_html": html, "created_at": utcnow()})
+    for start in range(0, len(rows), 500):
+        OutgoingEmail.insert_many(rows[start:start + 500]).execute()
+    if rows:
+        _Wiring.queued()
+    return len(rows)
+
+
 #: How long a process may take to send one email before another may take it over.
 CLAIM_LEASE = datetime.timedelta(minutes=5)
 

@@ -5,7 +5,7 @@ by the caller, which knows the site's URLs) and queues the mail in the outbox
 (``domain.mail``), which the app delivers after the commit.
 """
 from domain.formats import date_fr
-from domain.mail import send_email
+from domain.mail import send_email, send_many
 
 
 def password_reset(address, link, minutes, user=None):
@@ -95,3 +95,18 @@ def booking_recap(address, recap, now, by_service=False, reason=""):
         subject += " (modifié par le service)"
     return send_email(address, subject, "planning/email/recap", title=subject, recap=recap,
                       by_service=by_service, reason=reason)
+
+
+def invoices_issued(items):
+    """"Votre facture de janvier 2027 est disponible": ``items`` are (address, values)
+    with the invoice's number, month, amount, due date and the link; bulk-queued."""
+    return send_many([(address, f"Votre facture de {values['month']} est disponible",
+                       "facturation/email/invoice", dict(values, reminder=False))
+                      for address, values in items])
+
+
+def invoice_reminders(items):
+    """The reminder of an unpaid invoice past due (same values as ``invoices_issued``)."""
+    return send_many([(address, f"Rappel : votre facture de {values['month']} reste à régler",
+                       "facturation/email/invoice", dict(values, reminder=True))
+                      for address, values in items])

@@ -1,6 +1,6 @@
 """The schema has a version and a migration path that keeps families' data."""
 import pytest
-from peewee import CharField
+from peewee import CharField, SqliteDatabase
 from playhouse.migrate import migrate
 
 import migrations
@@ -97,3 +97,29 @@ def test_step_4_adds_the_back_office_columns_and_tables_and_keeps_the_data(db):
     assert all(not n.withdrawn_at for n in models.News.select())
     assert models.User.get(models.User.email == "agent@mairie.example.org").totp_secret is None
     assert Family.select().count() == 3
+
+
+def test_step_5_adds_billing_tables_and_columns_keeping_invoices_and_payments(db):
+    """From schema 4 (before the invoicing run and PayFiP) to 5: InvoicedBooking, the
+    payment attempts' columns and Invoice.reminded_at, with every invoice kept."""
+    from models import Invoice, InvoicedBooking, Payment
+    invoices = [(i.number, i.total_cents) for i in Invoice.select().order_by(Invoice.id)]
+    payments = [p.amount_cents for p in Payment.select()]
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    db.obj.drop_tables([InvoicedBooking])
+    sqlite = isinstance(db.obj, SqliteDatabase)
+    legacy = {"legacy": True} if sqlite else {}
+    if sqlite:  # rebuilding tables, as migrations.upgrade does
+        db.obj.pragma("foreign_keys", 0)
+    migrate(*[migrator.drop_column("payment", name, **legacy) for name in (
+        "user_id", "method", "reference", "refdet", "expires_at", "outcome", "checked_at")],
+        migrator.drop_column("invoice", "reminded_at", **legacy))
+    if sqlite:
+        db.obj.pragma("foreign_keys", 1)
+    SchemaVersion.update(version=4).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.obj.table_exists("invoiced_booking")
+    assert {"user_id", "method", "refdet", "expires_at", "outcome"} <= {
+        c.name for c in db.get_columns("payment")}
+    assert [(i.number, i.total_cents) for i in Invoice.select().order_by(Invoice.id)] == invoices
+    assert [p.amount_cents for p in Payment.select()] == payments

@@ -6,6 +6,7 @@ from blueprints.common import current_family, render, send_stored_file
 from blueprints.dossier import bp
 from blueprints.dossier.forms import QuotientForm
 from domain import clock
+from domain.billing.documents import family_invoice_list
 from domain.clock import today
 from domain.family.documents import (by_category, commune_documents, document_for_family,
                                      family_documents)
@@ -19,7 +20,8 @@ def documents():
     """The commune's documents and the family's own, grouped by category."""
     family = current_family()
     return render("dossier/documents.html", commune_groups=by_category(commune_documents(today())),
-                family_groups=by_category(family_documents(family)))
+                  family_groups=by_category(family_documents(family)),
+                  invoices=family_invoice_list(family))
 
 
 @bp.route("/documents/<int:document_id>")

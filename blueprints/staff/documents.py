@@ -1,7 +1,7 @@
 """Espace agents: documents. The commune's documents by category with display dates
 (menus du mois, règlements, tutoriels, bus, calendriers) and one family's personal
 documents; every upload checked like the families' (``domain.uploads``)."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from blueprints.common import EmptyForm, get_or_404, send_stored_file

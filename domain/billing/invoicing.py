@@ -1,17 +1,34 @@
-"""Invoices as the family sees them: what is due, what was paid, the balance."""
-from peewee import prefetch
+"""Invoices as the family and staff see them: what is due, what was paid, the balance.
+
+An invoice's due amount is its total, less its credit notes (avoirs, which point
+to it) and its verified payments. A credit note owes nothing itself: it lowers
+the invoice it corrects. The balance of an account is the sum of what its
+invoices still owe (negative: the family has a credit).
+"""
+from peewee import fn, prefetch
 
 from models import Invoice, InvoiceLine, Payment
+
+#: Below this, PayFiP refuses the payment: it is paid at the régie.
+ONLINE_MINIMUM_CENTS = 100
 
 
 def family_invoices(family):
     """The family's invoices and credit notes, newest first, with lines and payments
-    (three queries, whatever their number)."""
+    (three queries, whatever their number); each carries ``credited_cents``."""
     invoices = (Invoice.select().where(Invoice.family == family)
                 .order_by(Invoice.period_year.desc(), Invoice.period_month.desc(),
                           Invoice.id.desc()))
-    return prefetch(invoices, InvoiceLine.select().order_by(InvoiceLine.date, InvoiceLine.id),
-                    Payment.select().order_by(Payment.created_at))
+    invoices = prefetch(invoices, InvoiceLine.select().order_by(InvoiceLine.id),
+                        Payment.select().order_by(Payment.created_at, Payment.id))
+    credited = {}
+    for invoice in invoices:
+        if invoice.kind == Invoice.CREDIT_NOTE and invoice.corrects_id:
+            credited[invoice.corrects_id] = credited.get(invoice.corrects_id, 0) \
+                + invoice.total_cents
+    for invoice in invoices:
+        invoice.credited_cents = credited.get(invoice.id, 0)
+    return invoices
 
 
 def paid_cents(invoice):
@@ -19,15 +36,73 @@ def paid_cents(invoice):
     return sum(p.amount_cents for p in invoice.payments if p.status == Payment.PAID)
 
 
+def credited_cents(invoice):
+    """The total of the credit notes that correct ``invoice``."""
+    value = getattr(invoice, "credited_cents", None)
+    if value is None:
+        value = (Invoice.select(fn.COALESCE(fn.SUM(Invoice.total_cents), 0))
+                 .where((Invoice.corrects == invoice.id)
+                        & (Invoice.kind == Invoice.CREDIT_NOTE)).scalar())
+        invoice.credited_cents = value
+    return value
+
+
 def amount_due_cents(invoice):
-    """What remains to pay on ``invoice`` (a credit note is a negative amount)."""
-    if invoice.status == Invoice.CANCELLED:
+    """What remains to pay on ``invoice`` (0 for a credit note; negative if overpaid)."""
+    if invoice.status == Invoice.CANCELLED or invoice.kind == Invoice.CREDIT_NOTE:
         return 0
-    sign = -1 if invoice.kind == Invoice.CREDIT_NOTE else 1
-    return sign * invoice.total_cents - paid_cents(invoice)
+    return invoice.total_cents - credited_cents(invoice) - paid_cents(invoice)
 
 
 def account_summary(invoices):
-    """Unpaid invoices and the balance of the account (positive: the family owes)."""
+    """Unpaid invoices (oldest first) and the balance of the account (positive: owed)."""
     unpaid = [i for i in invoices if i.kind == Invoice.INVOICE and amount_due_cents(i) > 0]
+    unpaid.sort(key=lambda i: (i.due_date, i.id))
     return {"unpaid": unpaid, "balance_cents": sum(amount_due_cents(i) for i in invoices)}
+
+
+def due_cents_of(invoice_id):
+    """What remains to pay on one invoice, from the database (two queries)."""
+    invoice = Invoice.get_by_id(invoice_id)
+    paid = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount_cents), 0))
+            .where((Payment.invoice == invoice_id) & (Payment.status == Payment.PAID)).scalar())
+    invoice.payments_paid = paid
+    if invoice.kind == Invoice.CREDIT_NOTE or invoice.status == Invoice.CANCELLED:
+        return invoice, 0
+    return invoice, invoice.total_cents - credited_cents(invoice) - paid
+
+
+def refresh_status(invoice_id):
+    """Set the invoice ``payee`` when nothing remains due, ``emise`` otherwise (inside
+    the caller's transaction). Lines, amounts and numbers never change."""
+    invoice, due = due_cents_of(invoice_id)
+    if invoice.kind != Invoice.INVOICE or invoice.status == Invoice.CANCELLED:
+        return invoice
+    status = Invoice.PAID if due <= 0 else Invoice.ISSUED
+    if status != invoice.status:
+        Invoice.update(status=status).where(Invoice.id == invoice.id).execute()
+        invoice.status = status
+    return invoice
+
+
+def unpaid_invoices(overdue_on=None):
+    """Every invoice not settled (staff), oldest due first, with its family; when
+    ``overdue_on`` is given, only those due before that day."""
+    from models import Family
+    query = (Invoice.select(Invoice, Family).join(Family)
+             .where((Invoice.kind == Invoice.INVOICE) & (Invoice.status == Invoice.ISSUED)))
+    if overdue_on is not None:
+        query = query.where(Invoice.due_date < overdue_on)
+    invoices = list(query.order_by(Invoice.due_date, Invoice.number))
+    ids = [i.id for i in invoices]
+    paid, credited = {}, {}
+    if ids:
+        paid = dict(Payment.select(Payment.invoice, fn.SUM(Payment.amount_cents))
+                    .where(Payment.invoice.in_(ids) & (Payment.status == Payment.PAID))
+                    .group_by(Payment.invoice).tuples())
+        credited = dict(Invoice.select(Invoice.corrects, fn.SUM(Invoice.total_cents))
+                        .where(Invoice.corrects.in_(ids)).group_by(Invoice.corrects).tuples())
+    for invoice in invoices:
+        invoice.credited_cents = credited.get(invoice.id, 0)
+        invoice.due_cents = invoice.total_cents - invoice.credited_cents - paid.get(invoice.id, 0)
+    return [i for i in invoices if i.due_cents > 0]

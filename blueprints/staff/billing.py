@@ -1,0 +1,249 @@
+"""Espace agents: FACTURATION.
+
+For agents and administrateurs (``bp``): the unpaid invoices, the online payments
+to check, one invoice with its payments, a payment received at the counter,
+reminders of unpaid invoices past due, CSV exports. For the administrateur only
+(``admin_bp``): the monthly run (preview, then Émettre) and credit notes.
+Every write is audited.
+"""
+import datetime
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from blueprints.common import EmptyForm, commune_settings, render, send_stored_file
+from blueprints.staff import admin_bp, bp
+from domain import audit, clock, commune
+from domain.billing.adjustments import (COUNTER_METHODS, BillingError, issue_credit_note,
+                                        parse_amount, record_counter_payment)
+from domain.billing.documents import invoice_file
+from domain.billing.exports import invoices_csv, payments_csv
+from domain.billing.invoicing import credited_cents, due_cents_of, unpaid_invoices
+from domain.billing.notices import send_invoice_emails, send_reminders
+from domain.billing.payments import STATUS_LABELS, attempts_to_review
+from domain.billing.run import issue_month, parse_month, preview_month
+from domain.formats import euros, month_fr
+from domain.transactions import write_transaction
+from models import Family, Invoice, InvoiceLine, Payment
+
+#: A family is reminded of an invoice at most once a week.
+REMINDER_INTERVAL = datetime.timedelta(days=7)
+
+
+class CounterPaymentForm(FlaskForm):
+    amount = StringField("Montant reçu (en euros)", validators=[DataRequired(
+        "Indiquez le montant reçu.")])
+    method = RadioField("Moyen de paiement", choices=list(COUNTER_METHODS.items()),
+                        validators=[DataRequired("Choisissez le moyen de paiement.")])
+    reference = StringField("Référence (numéro du chèque, des CESU ou des chèques vacances)",
+                            validators=[Optional(), Length(max=120)])
+
+
+class CreditNoteForm(FlaskForm):
+    amount = StringField("Montant de l'avoir (en euros)", validators=[DataRequired(
+        "Indiquez le montant de l'avoir.")])
+    reason = StringField("Motif", validators=[DataRequired("Indiquez le motif de l'avoir."),
+                                              Length(max=200)])
+
+
+class ExportForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET that only reads
+
+    du = DateField("Du", validators=[Optional()])
+    au = DateField("Au", validators=[Optional()])
+
+
+def _invoice_or_404(invoice_id):
+    invoice = (Invoice.select(Invoice, Family).join(Family)
+               .where(Invoice.id == invoice_id).first())
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.route("/facturation/")
+def billing():
+    """Unpaid invoices (``?echues=1``: past due only), payments to check, exports."""
+    overdue_only = request.args.get("echues") == "1"
+    today = clock.today()
+    unpaid = unpaid_invoices(today if overdue_only else None)
+    overdue = [i for i in unpaid if i.due_date < today] if not overdue_only else unpaid
+    return render("staff/billing/index.html", unpaid=unpaid,
+                  overdue_count=len(overdue), overdue_only=overdue_only,
+                  to_review=attempts_to_review(), status_labels=STATUS_LABELS,
+                  reminder_form=EmptyForm(), export_form=ExportForm(request.args), today=today,
+                  is_admin=current_user.role == current_user.ROLE_ADMIN)
+
+
+def _show_invoice(invoice, payment_form=None, credit_form=None, status=200):
+    lines = list(InvoiceLine.select().where(InvoiceLine.invoice == invoice)
+                 .order_by(InvoiceLine.id))
+    payments = list(Payment.select().where(Payment.invoice == invoice)
+                    .order_by(Payment.created_at, Payment.id))
+    credits = list(Invoice.select().where(Invoice.corrects == invoice).order_by(Invoice.id))
+    _, due = due_cents_of(invoice.id)
+    return render("staff/billing/invoice.html", invoice=invoice,
+                  lines=lines, payments=payments, credits=credits, due=due,
+                  credited=credited_cents(invoice), status_labels=STATUS_LABELS,
+                  methods=COUNTER_METHODS, payment_form=payment_form or CounterPaymentForm(),
+                  credit_form=credit_form or CreditNoteForm(prefix="avoir"),
+                  is_admin=current_user.role == current_user.ROLE_ADMIN, status=status)
+
+
+@bp.route("/facturation/factures/<int:invoice_id>")
+def billing_invoice(invoice_id):
+    """One invoice: lines, every payment attempt, credit notes, what is due."""
+    return _show_invoice(_invoice_or_404(invoice_id))
+
+
+@bp.route("/facturation/factures/<int:invoice_id>.pdf")
+def billing_invoice_pdf(invoice_id):
+    """The invoice's PDF, as the family gets it."""
+    invoice = _invoice_or_404(invoice_id)
+    online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
+    return send_stored_file(invoice_file(invoice, commune_settings().name, online))
+
+
+@bp.route("/facturation/factures/<int:invoice_id>/paiement", methods=["POST"])
+def billing_counter_payment(invoice_id):
+    """Record a payment received at the régie (audited)."""
+    invoice = _invoice_or_404(invoice_id)
+    form = CounterPaymentForm()
+    if not form.validate_on_submit():
+        return _show_invoice(invoice, payment_form=form, status=422)
+    cents = parse_amount(form.amount.data)
+    if cents is None:
+        form.amount.errors.append("Écrivez un montant en euros, par exemple 20,80.")
+        return _show_invoice(invoice, payment_form=form, status=422)
+    try:
+        record_counter_payment(invoice.id, cents, form.method.data, form.reference.data,
+                               _actor(), clock.now())
+    except BillingError as error:
+        getattr(form, error.field).errors.append(str(error))
+        return _show_invoice(invoice, payment_form=form, status=422)
+    flash(f"Paiement de {euros(cents)} enregistré sur la facture N° {invoice.number}.",
+          "success")
+    return redirect(url_for("staff.billing_invoice", invoice_id=invoice.id), code=303)
+
+
+@bp.route("/facturation/relances", methods=["POST"])
+def billing_reminders():
+    """Email the families of unpaid invoices past due (not reminded this week)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    now = clock.now()
+    stored_now = clock.utc_now()
+    invoices = [i for i in unpaid_invoices(now.date())
+                if i.reminded_at is None or stored_now - i.reminded_at >= REMINDER_INTERVAL]
+    with write_transaction():
+        mails = send_reminders(invoices, current_app.config["PUBLIC_URL"])
+        ids = [i.id for i in invoices]
+        if ids:
+            Invoice.update(reminded_at=stored_now).where(Invoice.id.in_(ids)).execute()
+        for invoice in invoices:
+            audit.record(_actor(), invoice.family_id, audit.INVOICE_REMINDED,
+                         summary=f"Relance de la facture N° {invoice.number} "
+                                 f"({euros(invoice.due_cents)} à payer)")
+    flash(f"{len(invoices)} relance(s) envoyée(s) ({mails} email(s))." if invoices else
+          "Aucune facture échue à relancer (chacune l'a été il y a moins de 7 jours).",
+          "success")
+    return redirect(url_for("staff.billing"), code=303)
+
+
+def _export(kind):
+    form = ExportForm(request.args)
+    today = clock.today()
+    first = form.du.data if form.validate() and form.du.data else today.replace(month=1, day=1)
+    last = form.au.data if form.au.data else today
+    text = (invoices_csv if kind == "factures" else payments_csv)(first, last)
+    name = f"{kind}-{first.isoformat()}-{last.isoformat()}.csv"
+    response = current_app.response_class(text.encode("utf-8"),
+                                          mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.route("/facturation/export/factures.csv")
+def billing_export_invoices():
+    """Invoices and credit notes issued in the period (CSV)."""
+    return _export("factures")
+
+
+@bp.route("/facturation/export/paiements.csv")
+def billing_export_payments():
+    """Payments received in the period (CSV)."""
+    return _export("paiements")
+
+
+# --- Administrateur: the monthly run and credit notes ---------------------------
+
+
+def _default_month(today):
+    """The month before ``today``'s: the one usually billed."""
+    first = today.replace(day=1) - datetime.timedelta(days=1)
+    return first.year, first.month
+
+
+@admin_bp.route("/facturation/emission", methods=["GET", "POST"])
+def billing_run():
+    """Choose a month, see what it would bill (per activity), then Émettre."""
+    raw = request.values.get("mois", "")
+    month = parse_month(raw) if raw else _default_month(clock.today())
+    error = None if month else "Choisissez un mois (AAAA-MM), par exemple 2027-01."
+    form = EmptyForm()
+    if request.method == "POST" and month:
+        if not form.validate_on_submit():
+            abort(400)
+        ids = issue_month(*month, commune.holiday_zone(), clock.now())
+        mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])
+        label = month_fr(*month).lower()
+        if ids:
+            total = sum(i.total_cents for i in Invoice.select(Invoice.total_cents)
+                        .where(Invoice.id.in_(ids)))
+            audit.record(_actor(), None, audit.INVOICE_ISSUED,
+                         summary=f"Facturation de {label} : {len(ids)} facture(s), "
+                                 f"{euros(total)}",
+                         after={"month": f"{month[0]}-{month[1]:02d}", "invoices": len(ids),
+                                "total_cents": total})
+            flash(f"{len(ids)} facture(s) émise(s) pour {label} ; {mails} email(s) envoyé(s) "
+                  "aux familles.", "success")
+        else:
+            flash(f"Rien à facturer pour {label} : tout est déjà facturé.", "success")
+        return redirect(url_for("staff.admin.billing_run",
+                                mois=f"{month[0]}-{month[1]:02d}"), code=303)
+    preview = preview_month(*month, commune.holiday_zone()) if month else None
+    month_over = month and datetime.date(*month, 1) <= clock.today().replace(day=1) - \
+        datetime.timedelta(days=1)
+    return render("staff/billing/run.html", month=month,
+                  raw=raw or (f"{month[0]}-{month[1]:02d}" if month else ""), error=error,
+                  preview=preview, form=form, month_label=month_fr(*month) if month else "",
+                  month_over=month_over, status=422 if error else 200)
+
+
+@admin_bp.route("/facturation/factures/<int:invoice_id>/avoir", methods=["POST"])
+def billing_credit_note(invoice_id):
+    """Issue a credit note on the invoice (audited)."""
+    invoice = _invoice_or_404(invoice_id)
+    form = CreditNoteForm(prefix="avoir")
+    if not form.validate_on_submit():
+        return _show_invoice(invoice, credit_form=form, status=422)
+    cents = parse_amount(form.amount.data)
+    if cents is None:
+        form.amount.errors.append("Écrivez un montant en euros, par exemple 5,20.")
+        return _show_invoice(invoice, credit_form=form, status=422)
+    try:
+        credit = issue_credit_note(invoice.id, cents, form.reason.data, _actor(), clock.now())
+    except BillingError as error:
+        getattr(form, error.field).errors.append(str(error))
+        return _show_invoice(invoice, credit_form=form, status=422)
+    flash(f"Avoir N° {credit.number} de {euros(cents)} émis sur la facture N° {invoice.number}.",
+          "success")
+    return redirect(url_for("staff.billing_invoice", invoice_id=invoice.id), code=303)

@@ -1,0 +1,94 @@
+"""The PDF of an invoice or credit note, made from the stored invoice with fpdf2.
+
+The same invoice gives the same bytes every time: the PDF's creation date is the
+invoice's issue date and nothing else varies. It is made on first download and
+kept (``Invoice.pdf``).
+"""
+import datetime
+
+from fpdf import FPDF
+
+from domain.formats import date_fr, euros, month_fr
+from models import Invoice
+
+
+def _text(value):
+    """Text the PDF's core font can write (no narrow spaces)."""
+    return str(value).replace("\u202f", " ").replace("\u2019", "'")
+
+
+def _money(cents):
+    return _text(euros(cents))
+
+
+def invoice_pdf(invoice, family, commune_name, regie_text, online_url):
+    """The PDF bytes of ``invoice`` (its ``lines`` loaded) for ``family``."""
+    credit = invoice.kind == Invoice.CREDIT_NOTE
+    title = f"{'Avoir' if credit else 'Facture'} N° {invoice.number}"
+    pdf = FPDF(format="A4")
+    pdf.core_fonts_encoding = "windows-1252"  # the euro sign
+    pdf.set_creation_date(invoice.issued_at.replace(tzinfo=datetime.timezone.utc))
+    pdf.set_title(_text(title))
+    pdf.set_author(_text(commune_name))
+    pdf.set_subject(_text(f"{title} - compte {family.account_number}"))
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 8, _text(commune_name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    pdf.cell(0, 6, "Service Enfance - Régie des accueils périscolaires", new_x="LMARGIN",
+             new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("Helvetica", size=11)
+    address = [f"Famille {family.name}", family.address,
+               f"{family.postal_code} {family.city}".strip()]
+    pdf.set_x(110)
+    pdf.multi_cell(90, 6, _text("\n".join(line for line in address if line)),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, _text(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    period = month_fr(invoice.period_year, invoice.period_month)
+    facts = [f"Compte famille : {family.account_number}", f"Période : {period}",
+             f"Date d'émission : {date_fr(invoice.issued_at)}"]
+    if credit and invoice.corrects_id:
+        facts.append(f"Corrige la facture N° {invoice.corrects.number}")
+    if not credit:
+        facts.append(f"À payer avant le : {date_fr(invoice.due_date)}")
+    for fact in facts:
+        pdf.cell(0, 6, _text(fact), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    widths = (30, 86, 18, 28, 28)
+    pdf.set_font("Helvetica", "B", 10)
+    for width, head in zip(widths, ("Enfant", "Prestation", "Quantité", "Prix unitaire",
+                                    "Montant")):
+        pdf.cell(width, 8, head, border=1, align="C")
+    pdf.ln()
+    pdf.set_font("Helvetica", size=10)
+    for line in invoice.lines:
+        cells = (line.child_name, line.label, str(line.quantity),
+                 _money(line.unit_price_cents), _money(line.amount_cents))
+        for index, (width, value) in enumerate(zip(widths, cells)):
+            label = _text(value)
+            while index == 1 and pdf.get_string_width(label) > width - 2:
+                label = label[:-2] + "…" if label.endswith("…") else label[:-1] + "…"
+                label = label.replace("……", "…")
+            pdf.cell(width, 7, label, border=1, align="L" if index < 2 else "R")
+        pdf.ln()
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(sum(widths[:4]), 8, "Total" if not credit else "Total de l'avoir", border=1,
+             align="R")
+    pdf.cell(widths[4], 8, _money(invoice.total_cents), border=1, align="R")
+    pdf.ln(14)
+    pdf.set_font("Helvetica", size=10)
+    if credit:
+        notes = ["Cet avoir est déduit du montant de la facture qu'il corrige."]
+    else:
+        notes = [f"Payer en ligne : sur le Portail Famille, onglet FACTURATION, « Payer mes "
+                 f"factures » ({online_url}), par carte bancaire (PayFiP, à partir de 1,00 €).",
+                 f"Payer à la régie : {regie_text}"]
+    for note in notes:
+        pdf.multi_cell(0, 5, _text(note), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    return bytes(pdf.output())

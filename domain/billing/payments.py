@@ -1,0 +1,217 @@
+"""Online payment of an invoice through PayFiP, every attempt recorded.
+
+An attempt (a ``Payment`` row, ``en_cours``) is made when the family leaves for
+the payment page. It is settled only from the result read back from PayFiP
+(``recupererDetailPaiementSecurise``), never from what the return URL or the
+notification say: P or V paid, R or Z refused, A cancelled. The result is applied
+under a row lock, once: the same notification received many times, in sequence
+or at once, pays once. A result whose amount, reference or client number differs
+from the attempt is an ``anomalie`` for staff, not a payment. No result yet: the
+attempt stays ``en_cours`` (``check_pending`` asks again, from cron); an ``idOp``
+lives 15 minutes, after which an attempt without result ``expiree``.
+"""
+import datetime
+import uuid
+from collections import Counter
+
+from domain.billing.invoicing import ONLINE_MINIMUM_CENTS, due_cents_of, refresh_status
+from domain.billing.payfip import PayFiPError, refdet_of
+from domain.formats import euros
+from domain.transactions import lock_rows, write_transaction
+from models import Invoice, Payment
+
+IDOP_LIFETIME = datetime.timedelta(minutes=15)
+#: Noted on a payment of an invoice already settled (shown to staff).
+DOUBLE = "Facture déjà réglée : paiement en double, à rembourser. "
+#: Statuses an attempt never leaves (an expired one may still turn out paid).
+FINAL = (Payment.PAID, Payment.REFUSED, Payment.CANCELLED, Payment.ANOMALY, Payment.FAILED)
+
+STATUS_LABELS = {
+    Payment.PENDING: "en attente", Payment.PAID: "payé", Payment.REFUSED: "refusé",
+    Payment.CANCELLED: "annulé", Payment.EXPIRED: "abandonné", Payment.ANOMALY: "à vérifier",
+    Payment.FAILED: "service indisponible",
+}
+
+
+def outcome_message(payment, invoice_number):
+    """What the family reads after an attempt, by its status."""
+    amount = euros(payment.amount_cents)
+    return {
+        Payment.PAID: f"Votre paiement de {amount} pour la facture N° {invoice_number} est "
+                      "enregistré. Merci.",
+        Payment.REFUSED: f"Le paiement a été refusé par votre banque : votre facture "
+                         f"N° {invoice_number} n'est pas payée. Vous pouvez réessayer ou la "
+                         "régler à la régie.",
+        Payment.CANCELLED: f"Vous avez annulé le paiement : votre facture N° {invoice_number} "
+                           "n'est pas payée.",
+        Payment.EXPIRED: f"Le paiement n'a pas été terminé dans les 15 minutes : votre facture "
+                         f"N° {invoice_number} n'est pas payée. Vous pouvez recommencer.",
+        Payment.ANOMALY: "Le paiement doit être vérifié par nos services : nous revenons vers "
+                         "vous si nécessaire.",
+        Payment.FAILED: "Le service de paiement en ligne n'a pas répondu : votre facture n'a "
+                        "pas été payée. Réessayez plus tard.",
+    }.get(payment.status, "Votre paiement est en attente de confirmation par le service de "
+                          "paiement. Votre facture sera marquée payée dès la confirmation : "
+                          "revenez plus tard.")
+
+
+class PaymentNotPossible(ValueError):
+    """The invoice cannot be paid online now; the message says why."""
+
+
+class ProviderUnavailable(RuntimeError):
+    """PayFiP did not answer or refused to start the payment."""
+
+
+def _utc(now):
+    return now.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def payable_online(invoice_id, family_id):
+    """(invoice, amount due) when the family's invoice can be paid online; else
+    PaymentNotPossible (LookupError when it is not the family's)."""
+    invoice = Invoice.get_or_none((Invoice.id == invoice_id) & (Invoice.family == family_id)
+                                  & (Invoice.kind == Invoice.INVOICE))
+    if invoice is None:
+        raise LookupError(invoice_id)
+    invoice, due = due_cents_of(invoice.id)
+    if due <= 0:
+        raise PaymentNotPossible(f"La facture N° {invoice.number} est déjà réglée.")
+    if due < ONLINE_MINIMUM_CENTS:
+        raise PaymentNotPossible(
+            f"Le paiement en ligne commence à 1,00 € : réglez les {euros(due)} de la facture "
+            f"N° {invoice.number} à la régie de la mairie.")
+    return invoice, due
+
+
+def live_attempt(invoice_id, now):
+    """An attempt of the invoice still waiting on the payment page (its idOp alive)."""
+    return (Payment.select().where((Payment.invoice == invoice_id)
+                                   & (Payment.provider == Payment.ONLINE)
+                                   & (Payment.status == Payment.PENDING)
+                                   & (Payment.expires_at > _utc(now)))
+            .order_by(Payment.id.desc()).first())
+
+
+def start_online_payment(client, invoice_id, family_id, user, email, now):
+    """Ask PayFiP for an operation paying what the invoice still owes; returns the
+    pending ``Payment`` (its ``transaction_id`` is the idOp). A live attempt of the
+    same invoice is reused rather than opening a second one."""
+    invoice, due = payable_online(invoice_id, family_id)
+    alive = live_attempt(invoice.id, now)
+    if alive is not None and alive.amount_cents == due:
+        return alive
+    refdet = refdet_of(invoice.number)
+    try:
+        idop = client.create_operation(due, refdet, email, invoice.issued_at.year,
+                                       f"Facture {invoice.number}")
+    except PayFiPError as error:
+        Payment.create(invoice=invoice, amount_cents=due, transaction_id=f"E-{uuid.uuid4().hex}",
+                       status=Payment.FAILED, created_at=_utc(now), user=user, refdet=refdet,
+                       outcome=f"creerPaiementSecurise : {error.code} {error.message}"[:500])
+        raise ProviderUnavailable(str(error)) from error
+    return Payment.create(invoice=invoice, amount_cents=due, transaction_id=idop,
+                          status=Payment.PENDING, created_at=_utc(now), user=user,
+                          refdet=refdet, expires_at=_utc(now + IDOP_LIFETIME))
+
+
+def family_attempt(idop, family_id):
+    """The family's online attempt ``idop`` (None for another family's or a forged one)."""
+    if not idop or len(idop) > 64:
+        return None
+    return (Payment.select().join(Invoice)
+            .where((Payment.transaction_id == idop) & (Payment.provider == Payment.ONLINE)
+                   & (Invoice.family == family_id)).first())
+
+
+def attempt_by_idop(idop):
+    if not idop or len(idop) > 64:
+        return None
+    return Payment.get_or_none((Payment.transaction_id == idop)
+                               & (Payment.provider == Payment.ONLINE))
+
+
+def _field(detail, name):
+    value = getattr(detail, name, None)
+    return "" if value is None else str(value).strip()
+
+
+def _verdict(payment, detail, numcli):
+    """The status the provider's result gives the attempt, and what to note."""
+    code = _field(detail, "resultrans")
+    note = (f"resultrans={code} montant={_field(detail, 'montant')} "
+            f"refdet={_field(detail, 'refdet')} numauto={_field(detail, 'numauto')} "
+            f"dattrans={_field(detail, 'dattrans')} heurtrans={_field(detail, 'heurtrans')}")
+    if code in ("P", "V"):
+        mismatches = []
+        if _field(detail, "montant") != str(payment.amount_cents):
+            mismatches.append("montant")
+        if _field(detail, "refdet") != payment.refdet:
+            mismatches.append("référence")
+        if _field(detail, "numcli") not in ("", numcli):
+            mismatches.append("client")
+        if _field(detail, "idOp") not in ("", payment.transaction_id):
+            mismatches.append("idOp")
+        if mismatches:
+            return Payment.ANOMALY, f"Différence de {', '.join(mismatches)} : {note}"
+        return Payment.PAID, note
+    if code in ("R", "Z"):
+        return Payment.REFUSED, note
+    if code == "A":
+        return Payment.CANCELLED, note
+    return None, f"Résultat inconnu : {note}"
+
+
+def check_payment(client, payment_id, now):
+    """Read the attempt's result back from PayFiP and apply it, once. Returns the
+    attempt (its status unchanged when the result is not known yet)."""
+    payment = Payment.get_by_id(payment_id)
+    if payment.status in FINAL or payment.provider != Payment.ONLINE:
+        return payment
+    status, note = None, ""
+    try:
+        detail = client.read_result(payment.transaction_id)
+    except PayFiPError as error:
+        note = f"recupererDetailPaiementSecurise : {error.code} {error.message}"
+        expired = _utc(now) >= payment.expires_at if payment.expires_at else True
+        if error.code in ("P1", "P5") and expired:
+            status = Payment.EXPIRED
+    else:
+        status, note = _verdict(payment, detail, client.settings.numcli)
+    with write_transaction():
+        lock_rows(Payment, [payment.id])
+        payment = Payment.get_by_id(payment.id)
+        if payment.status in FINAL:
+            return payment  # settled meanwhile by another notification
+        changes = {"checked_at": _utc(now), "outcome": note[:1000]}
+        if status is not None and status != payment.status:
+            changes["status"] = status
+            if status == Payment.PAID and due_cents_of(payment.invoice_id)[1] <= 0:
+                # Paid twice (two tabs, or at the counter meanwhile): the money is taken,
+                # so it counts, and staff see it to refund it.
+                changes["outcome"] = (DOUBLE + note)[:1000]
+            if status == Payment.PAID:
+                changes["verified_at"] = _utc(now)
+                changes["reference"] = _field(detail, "numauto")[:120]
+        Payment.update(**changes).where(Payment.id == payment.id).execute()
+        if changes.get("status") == Payment.PAID:
+            refresh_status(payment.invoice_id)
+        payment = Payment.get_by_id(payment.id)
+    return payment
+
+
+def check_pending(client, now):
+    """Ask again for every attempt still ``en_cours`` (cron); {status: count}."""
+    ids = [p.id for p in Payment.select(Payment.id).where(
+        (Payment.provider == Payment.ONLINE) & (Payment.status == Payment.PENDING))]
+    return Counter(check_payment(client, payment_id, now).status for payment_id in ids)
+
+
+def attempts_to_review():
+    """Online payments staff must look at: anomalies, and payments made twice."""
+    from models import Family
+    return list(Payment.select(Payment, Invoice, Family).join(Invoice).join(Family)
+                .where((Payment.status == Payment.ANOMALY)
+                       | ((Payment.status == Payment.PAID)
+                          & Payment.outcome.startswith(DOUBLE[:30])))
+                .order_by(Payment.created_at.desc()))

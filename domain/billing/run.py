@@ -1,0 +1,243 @@
+"""The monthly invoicing run: one invoice per family from the month's committed bookings.
+
+Each booking is billed at the price stored on it when it was committed, on one
+line per child, activity, modalité (and price: a QF validated mid-month changes
+it), as quantity × unit price. Days closed by the calendar or by staff are not
+billed; a cancelled booking no longer exists. ``InvoicedBooking`` records the
+line that bills each booking (unique on the booking), so running a month again
+bills only what was not billed yet, and a booking is billed once, ever.
+
+Numbers run without gaps per year of issue (``F2027-00001``): they are taken
+from ``NumberSequence`` inside the run's write transaction, the sequence row
+locked first, so two runs racing wait for each other and the second one finds
+nothing left to bill. Reads are batched and rows bulk-inserted, so the number
+of queries does not grow with the number of families.
+"""
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from peewee import JOIN
+
+from domain.booking.days import overrides_for, split_overrides
+from domain.catalogue.opening import open_days
+from domain.dates import month_end
+from domain.transactions import lock_rows, write_transaction
+from models import (Activity, Booking, Child, DayOverride, Family, Invoice, InvoiceLine,
+                    InvoicedBooking, Modalite, NumberSequence, SchoolYear, db)
+
+#: Values per INSERT statement (under SQLite's 32,766 and PostgreSQL's 65,535 parameters).
+MAX_PARAMS = 30000
+MAX_ROWS = 5000
+#: Days between issue and due date.
+DUE_DAYS = 30
+
+
+@dataclass
+class DraftLine:
+    """A line to bill: a child's bookings of one modalité at one price."""
+
+    child_name: str
+    label: str
+    unit_price_cents: int
+    booking_ids: list = field(default_factory=list)
+    dates: list = field(default_factory=list)
+    activity_name: str = ""
+
+    @property
+    def quantity(self):
+        return len(self.booking_ids)
+
+    @property
+    def amount_cents(self):
+        return self.quantity * self.unit_price_cents
+
+
+@dataclass
+class DraftInvoice:
+    family_id: int
+    account_number: int
+    family_name: str
+    lines: list
+
+    @property
+    def total_cents(self):
+        return sum(line.amount_cents for line in self.lines)
+
+
+def parse_month(text):
+    """``2027-01`` -> (2027, 1), or None when it is not a month."""
+    try:
+        day = datetime.datetime.strptime((text or "").strip(), "%Y-%m").date()
+    except ValueError:
+        return None
+    return (day.year, day.month) if 2000 <= day.year <= 2100 else None
+
+
+def _as_date(value):
+    return datetime.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def month_bounds(year, month):
+    first = datetime.date(year, month, 1)
+    return first, month_end(first)
+
+
+def _open_days_by_activity(activities, first, last, zone):
+    """{activity id: set of open days of the month} with staff overrides, in one query."""
+    rows = DayOverride.select().where((DayOverride.date >= first) & (DayOverride.date <= last)
+                                      & DayOverride.is_open.is_null(False))
+    opening, _ = split_overrides(rows)
+    return {activity.id: set(open_days(activity, first, last, zone,
+                                       overrides_for(activity.id, opening)))
+            for activity in activities}
+
+
+def collect_month(year, month, zone):
+    """The invoices the month would make now, without writing anything: a list of
+    ``DraftInvoice`` by account number, and the bookings left out (closed days)."""
+    first, last = month_bounds(year, month)
+    rows = (Booking
+            .select(Booking.id, Booking.date, Booking.price_cents, Booking.activity,
+                    Booking.modalite, Child.id, Child.first_name, Child.last_name,
+                    Family.id, Family.account_number, Family.name)
+            .join(Child).join(Family)
+            .switch(Booking)
+            .join(InvoicedBooking, on=(InvoicedBooking.booking == Booking.id),
+                  join_type=JOIN.LEFT_OUTER)
+            .where((Booking.date >= first) & (Booking.date <= last)
+                   & InvoicedBooking.id.is_null())
+            .order_by(Family.account_number, Child.first_name, Child.id, Booking.date))
+    # Raw rows: peewee's per-row conversion would cost more than the whole run.
+    rows = [(r[0], _as_date(r[1])) + tuple(r[2:])
+            for r in db.execute_sql(*rows.sql()).fetchall()]
+    activity_ids = {row[3] for row in rows}
+    activities = {a.id: a for a in Activity.select(Activity, SchoolYear).join(SchoolYear)
+                  .where(Activity.id.in_(list(activity_ids)))} if activity_ids else {}
+    modalites = {m.id: m for m in Modalite.select().where(
+        Modalite.activity.in_(list(activity_ids)))} if activity_ids else {}
+    open_by_activity = _open_days_by_activity(activities.values(), first, last, zone)
+    invoices, closed = {}, 0
+    for (booking_id, day, price, activity_id, modalite_id, child_id, first_name, last_name,
+         family_id, account, family_name) in rows:
+        if day not in open_by_activity[activity_id]:
+            closed += 1
+            continue
+        draft = invoices.get(family_id)
+        if draft is None:
+            draft = invoices[family_id] = DraftInvoice(family_id, account, family_name, {})
+        key = (child_id, activities[activity_id].position, activity_id,
+               modalites[modalite_id].position, modalite_id, price)
+        line = draft.lines.get(key)
+        if line is None:
+            activity = activities[activity_id]
+            line = draft.lines[key] = DraftLine(
+                child_name=first_name, activity_name=activity.name,
+                label=f"{activity.name} - {modalites[modalite_id].name}", unit_price_cents=price)
+        line.booking_ids.append(booking_id)
+        line.dates.append(day)
+    drafts = []
+    for draft in invoices.values():
+        draft.lines = [draft.lines[key] for key in sorted(draft.lines, key=lambda k: (
+            draft.lines[k].child_name, k))]
+        if draft.total_cents > 0:
+            drafts.append(draft)
+    drafts.sort(key=lambda d: d.account_number)
+    return drafts, closed
+
+
+def preview_month(year, month, zone):
+    """What issuing the month would bill: families, total, and totals per activity."""
+    drafts, closed = collect_month(year, month, zone)
+    per_activity = defaultdict(lambda: [0, 0])
+    for draft in drafts:
+        for line in draft.lines:
+            per_activity[line.activity_name][0] += line.quantity
+            per_activity[line.activity_name][1] += line.amount_cents
+    return {"families": len(drafts), "total_cents": sum(d.total_cents for d in drafts),
+            "per_activity": sorted((name, q, c) for name, (q, c) in per_activity.items()),
+            "closed_days": closed}
+
+
+def _sequence_row(name):
+    """The counter ``name``, created at 0 if missing (safely when two runs race)."""
+    NumberSequence.insert(name=name, value=0).on_conflict_ignore().execute()
+    return NumberSequence.get(NumberSequence.name == name)
+
+
+def take_numbers(prefix, year, count):
+    """Reserve ``count`` consecutive numbers of the year's series (inside a write
+    transaction: the counter row stays locked until it ends)."""
+    sequence = _sequence_row(f"{prefix}-{year}")
+    lock_rows(NumberSequence, [sequence.id], key_update=True)
+    start = NumberSequence.get_by_id(sequence.id).value
+    NumberSequence.update(value=start + count).where(NumberSequence.id == sequence.id).execute()
+    return [f"{prefix}{year}-{n:05d}" for n in range(start + 1, start + count + 1)]
+
+
+def issue_month(year, month, zone, now):
+    """Bill the month's bookings not billed yet; returns the ids of the new invoices.
+
+    ``now`` is an aware datetime (the portal's clock): the issue date, the year of
+    the numbers and the due date (``DUE_DAYS`` later) come from it."""
+    issued_at = now.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    due_date = now.date() + datetime.timedelta(days=DUE_DAYS)
+    with write_transaction():
+        # The counter first: a concurrent run waits here, then sees the bookings billed.
+        lock_rows(NumberSequence, [_sequence_row(f"F-{now.year}").id], key_update=True)
+        drafts, _ = collect_month(year, month, zone)
+        if not drafts:
+            return []
+        numbers = take_numbers("F", now.year, len(drafts))
+        invoice_rows = [{"family": d.family_id, "number": number, "kind": Invoice.INVOICE,
+                         "period_year": year, "period_month": month, "issued_at": issued_at,
+                         "due_date": due_date, "total_cents": d.total_cents,
+                         "status": Invoice.ISSUED}
+                        for d, number in zip(drafts, numbers)]
+        invoice_ids = _insert(Invoice, invoice_rows, returning=True, check="number")
+        line_rows, line_drafts = [], []
+        for draft, invoice_id in zip(drafts, invoice_ids):
+            for line in draft.lines:
+                line_rows.append({"invoice": invoice_id, "child_name": line.child_name,
+                                  "label": line.label, "date": None,
+                                  "quantity": line.quantity,
+                                  "unit_price_cents": line.unit_price_cents,
+                                  "amount_cents": line.amount_cents})
+                line_drafts.append(line)
+        line_ids = _insert(InvoiceLine, line_rows, returning=True, check="invoice")
+        _insert(InvoicedBooking, [{"booking": booking_id, "line": line_id, "date": day}
+                                  for line, line_id in zip(line_drafts, line_ids)
+                                  for booking_id, day in zip(line.booking_ids, line.dates)])
+    return invoice_ids
+
+
+def _insert(model, rows, returning=False, check=None):
+    """Bulk-insert ``rows`` (dicts of field name -> value), thousands of rows a
+    statement, as plain multi-row INSERTs (peewee's per-value SQL building would
+    dominate the run); with ``returning``, the new ids in the rows' order, the field
+    ``check`` read back to prove that order."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    fields = [model._meta.fields[name] for name in names]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    table = model._meta.table_name
+    param = db.obj.param
+    one = "(" + ", ".join([param] * len(fields)) + ")"
+    ids = []
+    batch = min(MAX_ROWS, MAX_PARAMS // len(fields))
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        sql = f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([one] * len(chunk))
+        params = [field.db_value(row[name]) for row in chunk
+                  for name, field in zip(names, fields)]
+        if returning:
+            column = model._meta.fields[check].column_name
+            cursor = db.execute_sql(sql + f' RETURNING "id", "{column}"', params)
+            returned = cursor.fetchall()
+            if [value for _, value in returned] != [row[check] for row in chunk]:
+                raise RuntimeError(f"{table}: ids not returned in the rows' order.")
+            ids.extend(row_id for row_id, _ in returned)
+        else:
+            db.execute_sql(sql, params)
+    return ids
