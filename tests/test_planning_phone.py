@@ -91,8 +91,8 @@ def test_confirmation_shows_the_period_s_cost_after_removing_one_of_four_wednesd
     assert '<th scope="col">Me 06</th>' in html
     # The email links to the portal and gives the service's contact.
     plain = MailBox.text(mailbox.messages[-1])
-    assert "http://localhost/planning/" in plain and "05 61 00 00 00" in plain
-    assert "enfance@saint-exemple.fr" in plain
+    assert "http://localhost/planning/" in plain and "http://localhost/messagerie/" in plain
+    assert "enfance@mairie.example.org" in plain
     assert 'href="http://localhost/planning/"' in MailBox.html(mailbox.messages[-1])
 
 
@@ -160,6 +160,20 @@ def test_planning_opens_on_the_first_month_that_can_still_be_changed(client, len
     # An explicit month is still shown as asked.
     assert "Novembre 2026" in text_of(client.get("/planning/?du=2026-11-01")
                                       .get_data(as_text=True))
+
+
+def test_euros_and_month_fr_say_what_babel_says():
+    """The formats computed without babel (for speed) give babel's fr_FR output."""
+    import datetime
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+    from domain.formats import euros, month_fr
+    for cents in (0, 5, 520, -520, 123456, -123456789, 100000000, 99999):
+        assert euros(cents) == format_decimal(cents / 100, format="#,##0.00",
+                                              locale="fr_FR") + "\u00a0€"
+    for month in range(1, 13):
+        assert month_fr(2027, month) == format_date(
+            datetime.date(2027, month, 1), "LLLL y", locale="fr_FR").capitalize()
 
 
 def test_one_alae_notice_per_child(client, bernard):

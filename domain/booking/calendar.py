@@ -217,13 +217,16 @@ _CHILD = Child._meta.sorted_fields
 _ACTIVITY = Activity._meta.sorted_fields
 _YEAR = SchoolYear._meta.sorted_fields
 _MODALITE = Modalite._meta.sorted_fields
+_FAMILY = Family._meta.sorted_fields
 
 
 def _lines_query(family_id, day, child_id=None, activity_id=None):
-    """The statement of :func:`load_lines` (columns of child, activity, year, modalité)."""
+    """The statement of :func:`load_lines` (columns of child, activity, year, family,
+    modalité)."""
     query = (Enrolment.select(*Child._meta.sorted_fields, *Activity._meta.sorted_fields,
-                              *SchoolYear._meta.sorted_fields, *Modalite._meta.sorted_fields)
-             .join(Child)
+                              *SchoolYear._meta.sorted_fields, *Family._meta.sorted_fields,
+                              *Modalite._meta.sorted_fields)
+             .join(Child).join(Family)
              .switch(Enrolment).join(Activity).join(SchoolYear)
              .switch(Activity).join(Modalite, JOIN.LEFT_OUTER,
                                     on=(Modalite.activity == Activity.id))
@@ -238,16 +241,16 @@ def _lines_query(family_id, day, child_id=None, activity_id=None):
 
 def load_lines(family_id, day, child_id=None, activity_id=None):
     """(family, [Line]) of the open lines of the school year of ``day``, in one query;
-    only one line's when ``child_id`` and ``activity_id`` are given. ``family`` is the
-    children's Family when it was loaded with them (None here: the page's header
-    loads it once, rather than once per row of this query).
+    only one line's when ``child_id`` and ``activity_id`` are given (``family`` None
+    when there is no line).
 
     The rows (a line per modalité) come back as plain tuples and each child, activity,
     school year and modalité is built once: peewee's model-per-row joins were most of
     a page's time."""
     ends = [len(_CHILD)]
     ends += [ends[-1] + len(_ACTIVITY), ends[-1] + len(_ACTIVITY) + len(_YEAR)]
-    children, activities, years, lines = {}, {}, {}, {}
+    ends.append(ends[-1] + len(_FAMILY))
+    family, children, activities, years, lines = None, {}, {}, {}, {}
     if child_id is None:
         rows = compiled_rows("lines", _lines_query, family_id=family_id, day=day)
     else:
@@ -267,13 +270,16 @@ def load_lines(family_id, day, child_id=None, activity_id=None):
             if year is None:
                 year = years[year_values[0]] = model_instance(SchoolYear, _YEAR, year_values)
             activity.__rel__["school_year"] = year
+        if family is None:
+            family = model_instance(Family, _FAMILY, row[ends[2]:ends[3]])
+        child.__rel__["family"] = family
         line = lines.get((child.id, activity.id))
         if line is None:
             line = lines[(child.id, activity.id)] = Line(child, activity, [])
-        modalite_values = row[ends[2]:]
+        modalite_values = row[ends[3]:]
         if modalite_values[0] is not None:
             line.modalites.append(model_instance(Modalite, _MODALITE, modalite_values))
-    return None, list(lines.values())
+    return family, list(lines.values())
 
 
 _BOOKINGS_SQL = (
