@@ -94,7 +94,7 @@ def booking_recap(address, recap, now, by_service=False, reason=""):
     if by_service:
         subject += " (modifié par le service)"
     return send_email(address, subject, "planning/email/recap", title=subject, recap=recap,
-                      by_service=by_service, reason=reason)
+                      rows=recap.email_rows(), by_service=by_service, reason=reason)
 
 
 def invoices_issued(items):

@@ -110,8 +110,13 @@ def test_modifier_opens_the_edit_grid_and_the_phone_day_form(client, lena):
     assert f'value="{sans.id}:2027-01-06" aria-label="Me 06 : {SANS}"' in html
     assert 'value="{}:2027-01-07"'.format(sans.id) not in html  # closed day: no box
     assert 'aria-label="Cocher toutes les dates du mois : Après-midi SANS repas"' in html
-    assert "VALIDER" in html and 'action="/planning/valider"' in html
-    assert 'action="/planning/jour"' in html and "Modalité d'accueil" in html
+    assert "VALIDER" in html and f'action="/planning/valider#ligne-{key}"' in html
+    # The phone list: one radio group per open day, a "Pas de réservation" choice each.
+    assert html.count('<li id="jour-') == 4
+    assert f'name="j-2027-01-06" value="{sans.id}"' in html
+    assert 'name="j-2027-01-06" value="0" checked>Pas de réservation' in html
+    assert 'name="j-2027-01-07"' not in html  # closed day: not in the list
+    assert f'id="tout-{key}-{sans.id}"' in html and "Tout cocher : Après-midi SANS repas" in html
     # Under htmx, only that line's fragment.
     fragment = client.get(url, headers=HTMX)
     assert "HX-Request" in fragment.headers["Vary"]
@@ -148,7 +153,8 @@ def test_walkthrough_four_wednesdays_recap_terminer_email_then_a_cancellation(
     assert response.status_code == 303 and response.headers["Location"] == "/planning/terminee"
     done = text_of(client.get("/planning/terminee").get_data(as_text=True))
     assert "VOTRE RESERVATION EST TERMINEE" in done
-    assert "LENA : Janvier 2027 Coût de la période : 20,80 €" in done
+    assert ("LENA : Janvier 2027 2026/2027 - CL Maternel Mercredis Coût de la période : "
+            "20,80 €") in done
     assert [(b.date, b.modalite.name, b.price_cents) for b in bookings(lena)] == \
         [(day, SANS, 520) for day in JANUARY]
     assert pending(lena) == []
@@ -232,7 +238,8 @@ def test_toggle_without_javascript_redirects_back_to_the_edit_grid(client, lena)
 def test_valider_keeps_the_month_s_choice_and_redirects(client, lena):
     response = client.post("/planning/valider", data=grid_data(client, lena, JANUARY))
     assert response.status_code == 303
-    assert response.headers["Location"] == "/planning/?vue=mensuel&du=2027-01-01"
+    assert response.headers["Location"] == \
+        f"/planning/?vue=mensuel&du=2027-01-01#ligne-{line_key(lena, CL)}"
     assert [p.date for p in pending(lena)] == JANUARY
     page = text_of(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "vos choix (Janvier 2027) sont gardés" in page
@@ -259,23 +266,68 @@ def test_tick_all_icon_ticks_every_open_day_of_the_month(client, lena):
     assert [(p.date, p.modalite.name) for p in pending(lena)] == [(d, SANS) for d in JANUARY]
 
 
-def test_phone_flow_one_day_then_one_modalite(client, lena):
-    key, sans = line_key(lena, CL), modalite(CL, SANS)
-    data = {"ligne": key, "vue": "mensuel", "du": "2027-01-01", "jour": "2027-01-13",
-            "modalite": str(sans.id), "csrf_token": page_token(client)}
-    response = client.post("/planning/jour", data=data)
+def list_data(client, kid, choices, **extra):
+    """The phone list's form: {date: modalité name, or None for "Pas de réservation"}."""
+    data = {"ligne": line_key(kid, CL), "vue": "mensuel", "du": "2027-01-01", "forme": "liste",
+            "csrf_token": page_token(client)}
+    for day, name in choices.items():
+        data[f"j-{day.isoformat()}"] = str(modalite(CL, name).id) if name else "0"
+    data.update(extra)
+    return data
+
+
+def test_phone_list_each_tap_is_kept_and_answers_only_that_day_s_state(client, lena):
+    key = line_key(lena, CL)
+    choices = {day: None for day in JANUARY}
+    choices[JANUARY[1]] = SANS
+    response = client.post("/planning/basculer", data=list_data(client, lena, choices),
+                           headers=HTMX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(response.data) <= 1024
+    assert [(p.date, p.modalite.name) for p in pending(lena)] == [(JANUARY[1], SANS)]
+    assert re.findall(r'id="(etat-[^"]+)"', body) == [f"etat-{key}-2027-01-13"]
+    assert ">réservation en attente</span>" in body and "1 modification en attente" in body
+    assert 'hx-swap-oob="innerHTML:.pl-pending"' in body
+    # "Pas de réservation" drops it again; a day the form did not show is never touched.
+    tick(client, lena, JANUARY[2:3])
+    choices[JANUARY[1]] = None
+    del choices[JANUARY[2]]
+    client.post("/planning/basculer", data=list_data(client, lena, choices), headers=HTMX)
+    assert [p.date for p in pending(lena)] == [JANUARY[2]]
+
+
+def test_phone_list_without_javascript_valider_then_terminer_goes_to_the_recap(client, lena):
+    key = line_key(lena, CL)
+    response = client.post("/planning/valider",
+                           data=list_data(client, lena, {JANUARY[0]: SANS, JANUARY[1]: AVEC}))
     assert response.status_code == 303
-    assert [(p.date, p.modalite_id) for p in pending(lena)] == [(JANUARY[1], sans.id)]
-    page = text_of(client.get(response.headers["Location"]).get_data(as_text=True))
-    assert "Me 13 (13/01/2027) : Après-midi SANS repas — gardé." in page
-    # "Pas de réservation" drops it again.
-    client.post("/planning/jour", data={**data, "modalite": "0"})
-    assert pending(lena) == []
-    # Missing choices are refused next to the fields.
-    response = client.post("/planning/jour", data={**data, "jour": "", "modalite": ""})
+    assert response.headers["Location"].endswith(f"#ligne-{key}")
+    response = client.post("/planning/valider", data=list_data(
+        client, lena, {JANUARY[0]: SANS, JANUARY[1]: AVEC, JANUARY[2]: SANS}, terminer="1"))
+    assert response.status_code == 303 and response.headers["Location"] == \
+        "/planning/recapitulatif"
+    assert [(p.date, p.modalite.name) for p in pending(lena)] == \
+        [(JANUARY[0], SANS), (JANUARY[1], AVEC), (JANUARY[2], SANS)]
+    # A forged modalité (another activity's) is refused next to the line, nothing changes.
+    data = list_data(client, lena, {JANUARY[3]: SANS})
+    data["j-2027-01-27"] = str(modalite("CL Élémentaire Mercredis", SANS).id)
+    response = client.post("/planning/valider", data=data)
     assert response.status_code == 422
-    text = text_of(response.get_data(as_text=True))
-    assert "Choisissez un jour." in text and "Choisissez une modalité d'accueil." in text
+    assert "cette modalité n'appartient pas à cette activité" in text_of(
+        response.get_data(as_text=True))
+    assert len(pending(lena)) == 3
+
+
+def test_tick_all_under_htmx_answers_the_line_in_place(client, lena):
+    key = line_key(lena, CL)
+    data = list_data(client, lena, {}, cocher=str(modalite(CL, SANS).id))
+    response = client.post("/planning/cocher", data=data, headers=HTMX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.lstrip().startswith(f'<section class="pl-line pl-editing" id="ligne-{key}"')
+    assert "4 jour(s) cochés pour « Après-midi SANS repas »" in text_of(body)
+    assert body.count(f'value="{modalite(CL, SANS).id}" checked') == 4
+    assert "4 modifications en attente" in body
 
 
 # --- Keeping, dropping ----------------------------------------------------------------

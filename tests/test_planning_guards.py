@@ -1,6 +1,7 @@
 """What the server refuses, whatever the page showed: deadlines at their edges (with the
 injectable "now"), CLV windows, places, all-or-nothing TERMINER, forged input, other
 families, replays and expired sessions. Each refusal says why and changes nothing."""
+import re
 import pytest
 
 from models import Booking, DayOverride, OutgoingEmail, PendingChange, User
@@ -207,22 +208,21 @@ def test_another_family_s_pending_change_cannot_be_dropped(client, lena):
     assert PendingChange.get_or_none(PendingChange.id == theirs.id) is not None
 
 
-def test_phone_form_refuses_a_closed_day_and_another_activity_s_modalite(client, lena):
-    base = {"ligne": line_key(lena, CL), "vue": "mensuel", "du": "2027-01-01",
+def test_phone_list_refuses_a_closed_day_and_another_activity_s_modalite(client, lena):
+    key = line_key(lena, CL)
+    base = {"ligne": key, "vue": "mensuel", "du": "2027-01-01", "forme": "liste",
             "csrf_token": page_token(client)}
     for day, modalite_id, message in [
-        ("2027-01-07", modalite(CL, SANS).id, "Pas d'accueil ce jour-là."),
+        ("2027-01-07", modalite(CL, SANS).id, "Je 07 (07/01/2027) : Pas d'accueil ce jour-là."),
         ("2027-01-06", modalite("CL Élémentaire Mercredis", SANS).id,
-         "Ce jour ou cette modalité ne fait pas partie de cette activité."),
-        ("2027-13-06", modalite(CL, SANS).id,
-         "Ce jour ou cette modalité ne fait pas partie de cette activité."),
+         "Le 06/01/2027 : cette modalité n'appartient pas à cette activité."),
+        ("2027-13-06", modalite(CL, SANS).id, "Choix invalide"),
     ]:
-        response = client.post("/planning/jour", data={**base, "jour": day,
-                                                       "modalite": str(modalite_id)})
+        response = client.post("/planning/valider", data={**base, f"j-{day}": str(modalite_id)})
         assert response.status_code == 422
         html = response.get_data(as_text=True)
         assert message in text_of(html)
-        assert 'id="jour-error"' in html and 'aria-describedby="jour-hint jour-error"' in html
+        assert f'<p id="msg-{key}" class="pl-msg" role="status">' in html
     assert pending_count() == 0
 
 
@@ -301,7 +301,9 @@ def test_tick_all_racing_another_screen_says_so_and_keeps_nothing(client, lena, 
         response.get_data(as_text=True))
     assert pending_count() == 0
     # The page shows what is stored: no day ticked.
-    assert 'checked' not in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert re.search(r'name="jours" value="[^"]*"[^>]* checked', html) is None
+    assert html.count(" checked>") == html.count('value="0" checked>Pas de réservation') == 4
 
 
 def test_terminer_with_only_changes_already_made_claims_no_email(client, lena, mailbox):

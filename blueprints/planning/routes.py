@@ -6,12 +6,11 @@ from flask_login import current_user
 from blueprints.common import commune_settings, is_htmx, message_url, render
 from domain.catalogue.categories import service_of
 from blueprints.planning import bp
-from blueprints.planning.forms import NO_BOOKING, DayForm
 from domain import clock
 from domain.booking import changes as booking_changes
-from domain.booking.days import ChoiceError, parse_day_tokens, resolve_choices
-from domain.booking.calendar import VIEW_LABELS, VIEWS, load_planning, parse_range
-from domain.formats import date_fr, day_label
+from domain.booking.days import ChoiceError, parse_day_tokens, radio_tokens, resolve_choices
+from domain.booking.calendar import (VIEW_LABELS, VIEWS, display_range, first_changeable_month,
+                                     load_planning, load_twin_lines, parse_range)
 from models import parse_id
 
 NO_DAY_TEXT = "Pas d'accueil sur cette période."
@@ -33,8 +32,8 @@ def line_message_url(line, period_label):
                        f"{line.activity.full_label}")
 
 
-def request_range(values):
-    return parse_range(values.get("vue"), values.get("du"), clock.today())
+def request_range(values, default=None):
+    return parse_range(values.get("vue"), values.get("du"), clock.today(), default)
 
 
 def one_line(key, day_range):
@@ -50,25 +49,24 @@ def one_line(key, day_range):
     return planning, planning.lines[0]
 
 
-def show(planning, edit_key=None, errors=None, ticked=None, day_form=None, status=200):
-    """The whole page, or one line's fragment for htmx; ``edit_key``'s line editable."""
+def show(planning, edit_key=None, errors=None, ticked=None, status=200, note=None,
+         fragment=False):
+    """The whole page, or one line's fragment for htmx (a GET with ``ligne``, or
+    ``fragment``); ``edit_key``'s line editable. ``ticked`` ({date: [modalité ids]}) is
+    what a refused form had ticked, shown as it was."""
     if planning.family is not None:
         current_user.family = planning.family  # already loaded: saves the header a query
     line = next((ln for ln in planning.lines if ln.key == edit_key), None)
-    if line is not None and day_form is None:
-        day_form = DayForm(formdata=None)
-        free = [d for d, s in line.days.items() if s.changeable and s.desired is None]
-        day_form.jour.data = free[0].isoformat() if free else ""
-    if day_form is not None and line is not None:
-        day_form.set_choices(line, [d for d, s in line.days.items() if s.changeable])
-    note = session.pop("planning_note", None)
-    fragment = "planning/_line.html" if request.args.get("ligne") else None
+    note = note or session.pop("planning_note", None)
+    fragment = "planning/_line.html" if (fragment or request.args.get("ligne")) else None
     # The fragment of a line not in edit mode: the only line loaded (see one_line).
     shown = line or (planning.lines[0] if fragment and is_htmx() and planning.lines else None)
+    twins = load_twin_lines(current_user.family_id, line) if line else []
     context = dict(planning=planning, edit_key=edit_key, errors=errors, ticked=ticked, note=note,
-                   day_form=day_form, views=VIEWS, view_labels=VIEW_LABELS, line=shown,
-                   editing=line is not None, pending_count=planning.pending_count,
-                   line_message_url=line_message_url, no_day_text=NO_DAY_TEXT, active_tab="planning")
+                   views=VIEWS, view_labels=VIEW_LABELS, line=shown, twins=twins,
+                   also=set(request.form.getlist("aussi")), editing=line is not None,
+                   pending_count=planning.pending_count, line_message_url=line_message_url,
+                   no_day_text=NO_DAY_TEXT, active_tab="planning")
     return render("planning/index.html", fragment, status=status, **context)
 
 
@@ -89,10 +87,47 @@ def edit_url(line, day_range):
                    modifier=1, _anchor=f"ligne-{line.key}")
 
 
+def read_choices(line, form):
+    """(ticked {date: [modalité ids]}, {date: DayStatus} of the days the form decides) of
+    a line's form: the desktop grid (checkboxes ``jours``, every day of the range) or the
+    phone list (one radio group per day shown, ``forme=liste``: only those days change)."""
+    if form.get("forme") == "liste":
+        tokens, shown = radio_tokens(form.items(multi=True))
+        shown = set(shown)
+        days = {d: s for d, s in line.days.items() if d.isoformat() in shown}
+    else:
+        tokens, days = form.getlist("jours"), line.days
+    return parse_day_tokens(tokens, line.modalite_ids, line.days), days
+
+
+def apply_to_twins(planning, line, changed, shown, form):
+    """"Appliquer aussi à": the same days for the twin lines ticked in ``form`` (only this
+    family's own twin lines), see :func:`booking_changes.mirror_choices`.
+    Returns (messages, refusals, [twin lines changed])."""
+    keys = set(form.getlist("aussi"))
+    if not keys:
+        return [], [], []
+    twins = []
+    for twin in load_twin_lines(current_user.family_id, line):
+        if twin.key in keys and booking_changes.is_twin(line, twin):
+            twins.extend(load_planning(current_user.family_id, planning.range, clock.now(),
+                                       zone(), twin.child.id, twin.activity.id).lines)
+    done, refusals = booking_changes.mirror_choices(current_user.family_id, line, changed,
+                                                    shown, twins)
+    messages = [f"Aussi pour {twin.child.first_name} : {len(changed)} jour(s) modifié(s)."
+                for twin, changed in done if changed]
+    return messages, refusals, [twin for twin, changed in done if changed]
+
+
+
 @bp.route("/")
 def index():
-    """The calendar of every open line; ``ligne`` + ``modifier=1``: that line in edit mode."""
-    day_range = request_range(request.args)
+    """The calendar of every open line; ``ligne`` + ``modifier=1``: that line in edit mode.
+    Without ``du``, the first month that can still be changed."""
+    default = None
+    if not request.args.get("du"):
+        default = first_changeable_month(current_user.family_id, clock.now(), zone())
+    day_range = request_range(request.args, default)
     key = request.args.get("ligne")
     editing = request.args.get("modifier") == "1"
     if key and is_htmx():
@@ -105,16 +140,19 @@ def index():
 
 @bp.route("/basculer", methods=["POST"])
 def toggle():
-    """One tick (htmx): keep the month's choice, answer the cells of the changed days."""
+    """One tick (htmx): keep the choice, answer what changed out of band: the grid's
+    cells (or the phone list's days), the line's message and the pending count."""
     day_range = request_range(request.form)
     planning, line = one_line(request.form.get("ligne"), day_range)
     before = sum(1 for s in line.days.values() if s.pending)
-    chosen, changed, errors = {}, [], []
+    chosen, changed, errors, notes, twins = {}, [], [], [], []
     try:
         ensure_editable(line)
-        chosen = parse_day_tokens(request.form.getlist("jours"), line.modalite_ids, line.days)
-        wanted = resolve_choices(chosen, line.days, line.desired, prefer_new=True)
+        chosen, days = read_choices(line, request.form)
+        wanted = resolve_choices(chosen, days, line.desired, prefer_new=True)
         changed = booking_changes.save_choices(current_user.family_id, line, wanted)
+        notes, errors, twins = apply_to_twins(planning, line, changed, list(days),
+                                              request.form)
     except ChoiceError as error:
         errors = error.messages
     if not is_htmx():
@@ -122,90 +160,79 @@ def toggle():
             flash(message, "error")
         return redirect(edit_url(line, day_range), code=303)
     after = sum(1 for s in line.days.values() if s.pending)
+    count = planning.pending_count + after - before
+    if notes:
+        count = booking_changes.pending_count(current_user.family_id)
+    as_list = request.form.get("forme") == "liste"
+    shown = ({d for d in line.days if request.form.get(f"j-{d.isoformat()}") is not None}
+             if as_list else set(line.days))
     # The changed days, and any day whose ticks differ from what the server holds.
     days = [d for d, s in line.days.items() if d in changed or (
-        (s.changeable or d in chosen)
+        d in shown and (s.changeable or d in chosen)
         and sorted(chosen.get(d, [])) != ([s.desired] if s.desired else []))]
     return render_template("planning/_toggle.html", line=line, days=days, errors=errors,
-                           pending_count=planning.pending_count + after - before)
+                           refused=set(days) - set(changed), notes=notes, as_list=as_list,
+                           pending_count=count, twins=twins, planning=planning,
+                           line_message_url=line_message_url, no_day_text=NO_DAY_TEXT)
 
 
 @bp.route("/valider", methods=["POST"])
 def validate_month():
-    """VALIDER: keep the ticked days of the range as pending changes (plain form)."""
+    """VALIDER: keep the ticked days as pending changes (plain form: the grid or the
+    phone list); with ``terminer``, then on to the recap."""
     day_range = request_range(request.form)
     planning, line = one_line(request.form.get("ligne"), day_range)
     chosen = None
     try:
         ensure_editable(line)
-        chosen = parse_day_tokens(request.form.getlist("jours"), line.modalite_ids, line.days)
-        wanted = resolve_choices(chosen, line.days, line.desired, prefer_new=False)
-        booking_changes.save_choices(current_user.family_id, line, wanted)
+        chosen, days = read_choices(line, request.form)
+        wanted = resolve_choices(chosen, days, line.desired, prefer_new=False)
+        changed = booking_changes.save_choices(current_user.family_id, line, wanted)
+        notes, refusals, _ = apply_to_twins(planning, line, changed, list(days), request.form)
     except ChoiceError as error:
         return show(planning, line.key, error.messages, chosen, status=refused_status(422))
-    flash(f"{line.child.first_name} – {line.activity.name} : vos choix ({day_range.label}) sont "
-          "gardés. Cliquez sur « TERMINER LES MODIFICATIONS » pour les enregistrer.", "success")
-    return redirect(url_for("planning.index", vue=day_range.view, du=day_range.first),
-                    code=303)
+    if refusals:
+        return show(planning, line.key, refusals, status=refused_status(422),
+                    note={"key": line.key, "text": " ".join(notes)} if notes else None)
+    if request.form.get("terminer"):
+        return redirect(url_for("planning.recap"), code=303)
+    keep_note(line, " ".join([f"{line.child.first_name} – {line.activity.name} : vos choix "
+                              f"({day_range.label}) sont gardés. Cliquez sur « TERMINER LES "
+                              "MODIFICATIONS » pour les enregistrer."] + notes))
+    return redirect(url_for("planning.index", vue=day_range.view, du=day_range.first,
+                            _anchor=f"ligne-{line.key}"), code=303)
 
 
 @bp.route("/cocher", methods=["POST"])
 def tick_all():
-    """The icon: tick every open day of the range that can take the modalité."""
+    """Tout cocher: every open day of the range that can take the modalité (and the same
+    for the twin lines ticked in "Appliquer aussi à")."""
     day_range = request_range(request.form)
     planning, line = one_line(request.form.get("ligne"), day_range)
     modalite_id = parse_id(request.form.get("cocher"))
     modalite = line.modalite(modalite_id) if modalite_id else None
     if modalite is None or not line.state.allowed:
         errors = [line.state.reason or "Cette modalité n'appartient pas à cette activité."]
-        return show(planning, line.key, errors, status=refused_status(422))
+        return show(planning, line.key, errors, status=refused_status(422), fragment=True)
     wanted = {d: modalite.id for d, s in line.days.items()
               if s.changeable and not s.full_for_child}
     try:
         changed = booking_changes.save_choices(current_user.family_id, line, wanted)
     except ChoiceError as error:
-        return show(planning, line.key, error.messages, status=refused_status(422))
-    keep_note(line, f"{len(wanted)} jour(s) cochés pour « {modalite.name} » ({len(changed)} "
-                    "changement(s)). Cliquez sur « VALIDER ».")
+        return show(planning, line.key, error.messages, status=refused_status(422),
+                    fragment=True)
+    notes, refusals, _ = apply_to_twins(planning, line, list(wanted), list(wanted),
+                                        request.form)
+    text = " ".join([f"{len(wanted)} jour(s) cochés pour « {modalite.name} » ({len(changed)} "
+                     "changement(s))."] + notes)
+    if is_htmx():
+        planning.pending_count = booking_changes.pending_count(current_user.family_id)
+        return show(planning, line.key, refusals, note={"key": line.key, "text": text},
+                    fragment=True)
+    keep_note(line, text + " Cliquez sur « VALIDER ».")
+    for message in refusals:
+        flash(message, "error")
     return redirect(edit_url(line, day_range), code=303)
-
-
-@bp.route("/jour", methods=["POST"])
-def choose_day():
-    """The phone flow: one day, one modalité d'accueil (or none), VALIDER."""
-    day_range = request_range(request.form)
-    planning, line = one_line(request.form.get("ligne"), day_range)
-    form = DayForm()
-    form.set_choices(line, [d for d, s in line.days.items() if s.changeable])
-    if form.validate_on_submit():
-        try:
-            ensure_editable(line)
-            day, wanted = _day_choice(form, line)
-            result = resolve_choices({day: [wanted]} if wanted else {}, {day: line.days[day]},
-                                     line.desired, prefer_new=False)
-            booking_changes.save_choices(current_user.family_id, line, result)
-        except ChoiceError as error:
-            form.jour.errors = list(error.messages)
-        else:
-            name = line.modalite(wanted).name if wanted else "pas de réservation"
-            keep_note(line, f"{day_label(day)} ({date_fr(day)}) : {name} — gardé. Choisissez "
-                            "un autre jour ou cliquez sur « TERMINER LES MODIFICATIONS ».")
-            return redirect(edit_url(line, day_range), code=303)
-    return show(planning, line.key, day_form=form, status=refused_status(422))
-
-
-def _day_choice(form, line):
-    """(date, modalité id or None) of the phone form, refused when not of this line."""
-    try:
-        chosen = parse_day_tokens(
-            [f"{form.modalite.data if form.modalite.data != NO_BOOKING else 0}:{form.jour.data}"],
-            line.modalite_ids | {0}, line.days)
-    except ChoiceError:
-        raise ChoiceError(["Ce jour ou cette modalité ne fait pas partie de cette activité."])
-    day, (modalite_id,) = next(iter(chosen.items()))
-    if not line.days[day].changeable:
-        raise ChoiceError([f"{day_label(day)} ({date_fr(day)}) : {line.days[day].why_not}"])
-    return day, modalite_id or None
 
 
 @bp.route("/recapitulatif")
@@ -242,10 +269,9 @@ def finish():
         flash("Vos modifications étaient déjà enregistrées : aucun e-mail n'est envoyé.", "info")
         return redirect(url_for("planning.index"), code=303)
     if result.committed:
-        first = min(line.day for line in result.recap.lines) if result.recap.lines else None
-        session["planning_done"] = {"periods": result.recap.by_child_and_month(),
-                                    "email": current_user.email,
-                                    "du": first.replace(day=1).isoformat() if first else None}
+        periods = booking_changes.period_costs(result.recap)
+        session["planning_done"] = {"periods": periods, "email": current_user.email,
+                                    "du": periods[0]["first"] if periods else None}
         return redirect(url_for("planning.done"), code=303)
     if not result.recap.lines:
         flash(result.message, "error")
@@ -257,6 +283,14 @@ def finish():
 
 @bp.route("/terminee")
 def done():
-    """"VOTRE RESERVATION EST TERMINEE" with each child's month and its cost."""
-    return render_template("planning/done.html", done=session.get("planning_done"),
+    """"VOTRE RESERVATION EST TERMINEE": per child and line, the period's cost (every day
+    booked in it) and that period's calendar, as the guide shows."""
+    done_ = session.get("planning_done")
+    calendars = {}
+    for first in sorted({p["first"] for p in (done_ or {}).get("periods", [])}):
+        day_range = display_range("mensuel", parse_range("mensuel", first, clock.today()).first)
+        planning = load_planning(current_user.family_id, day_range, clock.now(), zone())
+        for line in planning.lines:
+            calendars[(line.child.id, line.activity.id, first)] = (line, day_range)
+    return render_template("planning/done.html", done=done_, calendars=calendars,
                            active_tab="planning")

@@ -11,11 +11,12 @@ import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from peewee import JOIN, SQL, Case, fn
+from peewee import JOIN
 
 from domain.dates import add_months, first_of_month, month_end
-from domain.booking.days import (CELL_STATE_LABELS, DayStatus, EditState, day_edit_state, edit_state_key,
-                            is_full, overrides_for, range_edit_state,
+from domain.booking.days import (BY_INSCRIPTION, CELL_STATE_LABELS, DayStatus, EditState,
+                                 day_edit_state, edit_state_key, is_full, overrides_for,
+                                 range_edit_state,
                             split_overrides, windows_by_period)
 from domain.clock import PARIS
 from domain.formats import date_fr, month_fr
@@ -70,12 +71,13 @@ def display_range(view, start):
                     add_months(first, 1))
 
 
-def parse_range(view, start, today):
-    """The range asked by the query string, defaulting to this month; never fails."""
+def parse_range(view, start, today, default=None):
+    """The range asked by the query string, defaulting to ``default`` (else this month);
+    never fails."""
     try:
         day = datetime.date.fromisoformat(start or "")
     except ValueError:
-        day = today
+        day = default or today
     if not is_covered(day.year):  # outside the holiday data: back to today
         day = today
     return display_range(view if view in VIEWS else "mensuel", day)
@@ -149,48 +151,168 @@ def school_year_of(day):
             .order_by(SchoolYear.start_date.desc()).limit(1))
 
 
-def load_lines(family_id, day, child_id=None, activity_id=None):
-    """(family, [Line]) of the open lines of the school year of ``day``, in one query;
-    only one line's when ``child_id`` and ``activity_id`` are given."""
-    query = (Enrolment.select(Enrolment, Child, Family, Activity, SchoolYear, Modalite)
+def model_instance(model, fields, values):
+    """A model instance from raw column values (``fields`` in the same order, converted
+    by each field's ``python_value``), without peewee's row machinery; related rows go
+    in ``__rel__``."""
+    instance = model.__new__(model)
+    instance.__data__ = {field.name: field.python_value(value)
+                         for field, value in zip(fields, values)}
+    instance._dirty, instance.__rel__ = set(), {}
+    return instance
+
+
+_COMPILED: dict[tuple, str] = {}
+
+
+def compiled_rows(key, build, **values):
+    """The raw rows of the query ``build(**values)``, its SQL built by peewee only once per
+    ``key``, database and length of the list values (then reused with the new values):
+    for a hot query, building the statement cost more than running it. Each value is
+    an int, a date, or a list of them, and must reach the statement as a parameter."""
+    database = Booking._meta.database
+    shape = tuple((name, len(v)) for name, v in sorted(values.items()) if isinstance(v, list))
+    cache_key = (key, shape, database.param, type(getattr(database, "obj", database)).__name__)
+    entry = _COMPILED.get(cache_key)
+    if entry is None:
+        counter, sentinels, where = [0], {}, {}
+
+        def sentinel(value, slot):
+            counter[0] += 1
+            fake = (-7_000_000 - counter[0] if isinstance(value, int)
+                    else datetime.date(1800, 1, 1) + datetime.timedelta(days=counter[0]))
+            where[fake] = slot
+            if isinstance(fake, datetime.date):
+                where[fake.isoformat()] = slot
+            return fake
+
+        for name, value in sorted(values.items()):
+            sentinels[name] = ([sentinel(v, (name, i)) for i, v in enumerate(value)]
+                               if isinstance(value, list) else sentinel(value, (name, None)))
+        sql, params = build(**sentinels).sql()
+        order = [(where[param], type(param)) if _hashable(param) and param in where
+                 else (None, param) for param in params]
+        entry = _COMPILED[cache_key] = (sql, order)
+    sql, order = entry
+    params = []
+    for slot, kind in order:
+        if slot is None:
+            params.append(kind)  # a constant of the statement itself
+            continue
+        name, index = slot
+        value = values[name] if index is None else values[name][index]
+        params.append(value.isoformat() if kind is str else value)
+    return database.execute_sql(sql, params)
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+_CHILD = Child._meta.sorted_fields
+_ACTIVITY = Activity._meta.sorted_fields
+_YEAR = SchoolYear._meta.sorted_fields
+_MODALITE = Modalite._meta.sorted_fields
+_FAMILY = Family._meta.sorted_fields
+
+
+def _lines_query(family_id, day, child_id=None, activity_id=None):
+    """The statement of :func:`load_lines` (columns of child, activity, year, family,
+    modalité)."""
+    query = (Enrolment.select(*Child._meta.sorted_fields, *Activity._meta.sorted_fields,
+                              *SchoolYear._meta.sorted_fields, *Family._meta.sorted_fields,
+                              *Modalite._meta.sorted_fields)
              .join(Child).join(Family)
              .switch(Enrolment).join(Activity).join(SchoolYear)
              .switch(Activity).join(Modalite, JOIN.LEFT_OUTER,
-                                    on=(Modalite.activity == Activity.id), attr="row_modalite")
+                                    on=(Modalite.activity == Activity.id))
              .where((Child.family == family_id)
                     & (Activity.school_year == school_year_of(day)))
              .order_by(Child.first_name, Child.id, Activity.position, Activity.id,
                        Modalite.position, Modalite.id))
     if child_id is not None:
         query = query.where((Child.id == child_id) & (Activity.id == activity_id))
-    family, lines = None, {}
-    for enrolment in query:
-        child, activity = enrolment.child, enrolment.activity
-        family = family or child.family
+    return query
+
+
+def load_lines(family_id, day, child_id=None, activity_id=None):
+    """(family, [Line]) of the open lines of the school year of ``day``, in one query;
+    only one line's when ``child_id`` and ``activity_id`` are given (``family`` None
+    when there is no line).
+
+    The rows (a line per modalité) come back as plain tuples and each child, activity,
+    school year and modalité is built once: peewee's model-per-row joins were most of
+    a page's time."""
+    ends = [len(_CHILD)]
+    ends += [ends[-1] + len(_ACTIVITY), ends[-1] + len(_ACTIVITY) + len(_YEAR)]
+    ends.append(ends[-1] + len(_FAMILY))
+    family, children, activities, years, lines = None, {}, {}, {}, {}
+    if child_id is None:
+        rows = compiled_rows("lines", _lines_query, family_id=family_id, day=day)
+    else:
+        rows = compiled_rows("line", _lines_query, family_id=family_id, day=day,
+                             child_id=child_id, activity_id=activity_id)
+    for row in rows:
+        child_values, activity_values = row[:ends[0]], row[ends[0]:ends[1]]
+        child = children.get(child_values[0])
+        if child is None:
+            child = children[child_values[0]] = model_instance(Child, _CHILD, child_values)
+        activity = activities.get(activity_values[0])
+        if activity is None:
+            activity = activities[activity_values[0]] = model_instance(Activity, _ACTIVITY,
+                                                                   activity_values)
+            year_values = row[ends[1]:ends[2]]
+            year = years.get(year_values[0])
+            if year is None:
+                year = years[year_values[0]] = model_instance(SchoolYear, _YEAR, year_values)
+            activity.__rel__["school_year"] = year
+        if family is None:
+            family = model_instance(Family, _FAMILY, row[ends[2]:ends[3]])
+        child.__rel__["family"] = family
         line = lines.get((child.id, activity.id))
         if line is None:
             line = lines[(child.id, activity.id)] = Line(child, activity, [])
-        modalite = getattr(activity, "row_modalite", None)
-        if modalite is not None and modalite.id is not None:
-            line.modalites.append(modalite)
+        modalite_values = row[ends[3]:]
+        if modalite_values[0] is not None:
+            line.modalites.append(model_instance(Modalite, _MODALITE, modalite_values))
     return family, list(lines.values())
+
+
+_BOOKINGS_SQL = (
+    "SELECT b.{activity}, b.{date}, "
+    "CASE WHEN c.{family} = {p} THEN b.{child} END, "
+    "CASE WHEN c.{family} = {p} THEN b.{modalite} END, COUNT(*) "
+    "FROM {booking} AS b JOIN {child_table} AS c ON c.{child_pk} = b.{child} "
+    "WHERE b.{activity} IN ({ids}) AND b.{date} >= {p} AND b.{date} <= {p} "
+    "GROUP BY 1, 2, 3, 4")
 
 
 def load_bookings(family_id, activity_ids, first, last):
     """({(activity id, date): count of bookings}, {(child id, activity id, date):
     modalité id of the family's bookings}), in one grouped query: the family's own
-    rows are kept apart, everyone else's only counted."""
-    own_children = Child.select(Child.id).where(Child.family == family_id)
-    own = Case(None, [(Booking.child.in_(own_children), Booking.child)], None)
-    own_modalite = Case(None, [(Booking.child.in_(own_children), Booking.modalite)], None)
-    rows = (Booking.select(Booking.activity, Booking.date, own, own_modalite,
-                           fn.COUNT(Booking.id))
-            .where(Booking.activity.in_(activity_ids) & (Booking.date >= first)
-                   & (Booking.date <= last))
-            .group_by(SQL("1"), SQL("2"), SQL("3"), SQL("4"))
-            .tuples())
+    rows are kept apart, everyone else's only counted. Written as SQL: peewee took
+    longer to build this statement than the database to run it."""
+    if not activity_ids:
+        return {}, {}
+    database = Booking._meta.database
+    left, right = database.quote[0], database.quote[-1]
+
+    def quote(name):
+        return f"{left}{name}{right}"
+
+    sql = _BOOKINGS_SQL.format(
+        p=database.param, ids=", ".join([database.param] * len(activity_ids)),
+        booking=quote(Booking._meta.table_name), child_table=quote(Child._meta.table_name),
+        child_pk=quote(Child.id.column_name), family=quote(Child.family.column_name),
+        activity=quote(Booking.activity.column_name), date=quote(Booking.date.column_name),
+        child=quote(Booking.child.column_name), modalite=quote(Booking.modalite.column_name))
+    params = [family_id, family_id, *activity_ids, first, last]
     counts, booked = {}, {}
-    for activity_id, day, child_id, modalite_id, count in rows:
+    for activity_id, day, child_id, modalite_id, count in database.execute_sql(sql, params):
         day = as_date(day)
         counts[(activity_id, day)] = counts.get((activity_id, day), 0) + count
         if child_id is not None:
@@ -203,25 +325,42 @@ def as_date(value):
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _overrides_query(activity_ids, first, last):
+    return DayOverride.select().where(
+        (DayOverride.activity.in_(activity_ids) | DayOverride.activity.is_null())
+        & (DayOverride.date >= first) & (DayOverride.date <= last))
+
+
 def load_overrides(activity_ids, first, last):
     """Staff overrides of the activities (and commune-wide ones) in a range, split by
     activity: see :func:`domain.booking.days.split_overrides`."""
-    rows = DayOverride.select().where(
-        (DayOverride.activity.in_(activity_ids) | DayOverride.activity.is_null())
-        & (DayOverride.date >= first) & (DayOverride.date <= last))
-    return split_overrides(rows)
+    fields = DayOverride._meta.sorted_fields
+    rows = compiled_rows("overrides", _overrides_query, activity_ids=list(activity_ids),
+                         first=first, last=last)
+    return split_overrides([model_instance(DayOverride, fields, row) for row in rows])
+
+
+def _windows_query(school_year_ids):
+    return BookingWindow.select().where(BookingWindow.school_year.in_(school_year_ids))
 
 
 def load_windows(school_year_ids):
     """{(school year id, period): BookingWindow} of the given years."""
-    return windows_by_period(BookingWindow.select().where(
-        BookingWindow.school_year.in_(list(school_year_ids))))
+    fields = BookingWindow._meta.sorted_fields
+    rows = compiled_rows("windows", _windows_query, school_year_ids=sorted(school_year_ids))
+    return windows_by_period([model_instance(BookingWindow, fields, row) for row in rows])
+
+
+def _pending_query(family_id):
+    return PendingChange.select().where(PendingChange.family == family_id)
 
 
 def load_pending(family_id):
     """{(child id, activity id, date): PendingChange} of the family (all months)."""
-    return {(p.child_id, p.activity_id, p.date): p
-            for p in PendingChange.select().where(PendingChange.family == family_id)}
+    fields = PendingChange._meta.sorted_fields
+    pending = [model_instance(PendingChange, fields, row)
+               for row in compiled_rows("pending", _pending_query, family_id=family_id)]
+    return {(p.child_id, p.activity_id, p.date): p for p in pending}
 
 
 def fill_days(lines, first, last, now, zone, pending):
@@ -239,25 +378,31 @@ def fill_days(lines, first, last, now, zone, pending):
             memo[key] = day_edit_state(activity, day, now, windows, zone)
         return memo[key]
 
-    for line in lines:
-        activity = line.activity
+    # What depends on the activity only (opening, deadline, places) once per activity,
+    # not once per child: a family's children share most of their activities.
+    by_activity, range_states = {}, {}
+    for activity in {line.activity.id: line.activity for line in lines}.values():
         capacity_overrides = overrides_for(activity.id, places)
         open_set = set(open_days(activity, first, last, zone,
                                  overrides_for(activity.id, opening)))
-        for day in days:
-            key = (line.child.id, activity.id, day)
-            change = pending.get(key)
-            status = DayStatus(
-                day=day, is_open=day in open_set, state=state_of(activity, day),
-                full=is_full(activity, day, counts.get((activity.id, day), 0),
-                             capacity_overrides),
-                booked=booked.get(key), pending=change is not None)
-            status.desired = (status.booked if change is None
-                              else change.modalite_id if change.action == PendingChange.BOOK
-                              else None)
-            line.days[day] = status
-        line.state = range_edit_state(activity, sorted(open_set), now, windows, zone,
-                                      lambda day, activity=activity: state_of(activity, day))
+        by_activity[activity.id] = [
+            (day, day in open_set, state_of(activity, day),
+             is_full(activity, day, counts.get((activity.id, day), 0), capacity_overrides))
+            for day in days]
+        range_states[activity.id] = range_edit_state(
+            activity, sorted(open_set), now, windows, zone,
+            lambda day, activity=activity: state_of(activity, day))
+    book = PendingChange.BOOK
+    for line in lines:
+        child_id, activity_id = line.child.id, line.activity.id
+        for day, is_open, state, full in by_activity[activity_id]:
+            key = (child_id, activity_id, day)
+            change, booked_id = pending.get(key), booked.get(key)
+            desired = (booked_id if change is None
+                       else change.modalite_id if change.action == book else None)
+            line.days[day] = DayStatus(day, is_open, state, full, booked_id, desired,
+                                       change is not None)
+        line.state = range_states[activity_id]
 
 
 def load_planning(family_id, day_range, now, zone, child_id=None, activity_id=None):
@@ -267,3 +412,51 @@ def load_planning(family_id, day_range, now, zone, child_id=None, activity_id=No
     if lines:
         fill_days(lines, day_range.first, day_range.last, now, zone, pending)
     return Planning(family, day_range, lines, len(pending))
+
+
+def load_twin_lines(family_id, line):
+    """The family's other children's lines of ``line``'s activity or of its
+    maternelle/élémentaire twin (same school year, kind and holiday period), days not
+    filled: what "Appliquer aussi à" offers. One query (none for a line booked by the
+    inscription)."""
+    activity = line.activity
+    if activity.category in BY_INSCRIPTION:
+        return []
+    period = (Activity.holiday_period == activity.holiday_period
+              if activity.holiday_period is not None else Activity.holiday_period.is_null())
+    query = (Enrolment.select(Enrolment, Child, Activity, SchoolYear)
+             .join(Child).switch(Enrolment).join(Activity).join(SchoolYear)
+             .where((Child.family == family_id) & (Child.id != line.child.id)
+                    & (Activity.school_year == activity.school_year_id)
+                    & (Activity.category == activity.category) & period)
+             .order_by(Child.first_name, Child.id, Activity.position, Activity.id))
+    return [Line(enrolment.child, enrolment.activity, []) for enrolment in query]
+
+
+#: How far ahead PLANNING looks for a period that can still be changed.
+LOOK_AHEAD_MONTHS = 13
+
+
+def first_changeable_month(family_id, now, zone):
+    """The first day of the first month, from this one, in which a day of one of the
+    family's lines can still be booked or cancelled (deadline, booking window); this
+    month when none can. Two queries (lines, booking windows); the opening of days
+    is the activity's calendar without the staff's exceptions."""
+    today = now.astimezone(PARIS).date()
+    this_month = first_of_month(today)
+    _, lines = load_lines(family_id, add_months(this_month, 1))
+    activities = list({line.activity.id: line.activity for line in lines}.values())
+    if not activities:
+        return this_month
+    windows = load_windows({activity.school_year_id for activity in activities})
+    memo = {}
+    for offset in range(LOOK_AHEAD_MONTHS):
+        first = add_months(this_month, offset)
+        for activity in activities:
+            for day in open_days(activity, max(first, today), month_end(first), zone, {}):
+                key = (activity.id,) + edit_state_key(activity, day, today, zone)
+                if key not in memo:
+                    memo[key] = day_edit_state(activity, day, now, windows, zone).allowed
+                if memo[key]:
+                    return first
+    return this_month

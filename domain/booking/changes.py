@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from peewee import JOIN, IntegrityError, fn
 
 from domain import audit
-from domain.booking.days import (FULL_TEXT, CLOSED_DAY_TEXT, PAST_DAY_TEXT, ChoiceError,
-                                 capacity_of, day_edit_state, overrides_for)
-from domain.booking.calendar import as_date, load_overrides, load_windows
+from domain.booking.days import (BY_INSCRIPTION, FULL_TEXT, CLOSED_DAY_TEXT, PAST_DAY_TEXT,
+                                 ChoiceError, capacity_of, day_edit_state, edit_state_key,
+                                 overrides_for)
+from domain.booking.calendar import (as_date, compiled_rows, load_overrides, load_windows,
+                                     model_instance)
 from domain.clock import PARIS
 from domain.transactions import lock_rows, write_transaction
-from domain.formats import date_fr, euros, month_fr
+from domain.formats import date_fr, day_label, euros, month_fr
 from domain import notifications
 from domain.catalogue.opening import open_days
 from domain.billing.pricing import brackets_by_day, prices_for
@@ -34,6 +36,7 @@ WEEKDAYS_EMAIL = ("Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim.")
 RESERVATION, ANNULATION = "Réservation", "annulation"
 NOT_ENROLLED_TEXT = "Cette ligne d'activité n'est plus ouverte pour cet enfant."
 NO_PRICE_TEXT = "Aucun tarif n'est fixé pour cette modalité : écrivez au service."
+NO_TWIN_TEXT = "cette modalité n'existe pas pour cette activité."
 
 
 # --- Keeping choices -----------------------------------------------------------
@@ -77,6 +80,11 @@ def save_choices(family_id, line, wanted_by_day):
     return changed
 
 
+def pending_count(family_id):
+    """How many changes of the family wait for TERMINER."""
+    return PendingChange.select().where(PendingChange.family == family_id).count()
+
+
 def drop_all(family_id):
     """TOUT SUPPRIMER: forget every pending change of the family; returns how many."""
     return PendingChange.delete().where(PendingChange.family == family_id).execute()
@@ -86,6 +94,68 @@ def drop_one(family_id, pending_id):
     """Forget one pending change of the family (never another family's)."""
     return PendingChange.delete().where((PendingChange.family == family_id)
                                         & (PendingChange.id == pending_id)).execute()
+
+
+# --- "Appliquer aussi à": the same days for the family's other children ------------
+
+
+def is_twin(line, other):
+    """Whether ``other`` is another child's line of the same activity or of its
+    maternelle/élémentaire twin (same school year, kind and holiday period)."""
+    a, b = line.activity, other.activity
+    return (other.child.id != line.child.id and a.category not in BY_INSCRIPTION
+            and a.school_year_id == b.school_year_id and a.category == b.category
+            and a.holiday_period == b.holiday_period)
+
+
+def twin_modalite(line, modalite_id, twin):
+    """The modalité of ``twin`` matching ``modalite_id`` of ``line``: the same name
+    ("Après-midi SANS repas"), else the same rank; None when there is none."""
+    source = line.modalite(modalite_id)
+    if source is None:
+        return None
+    same_name = next((m.id for m in twin.modalites if m.name == source.name), None)
+    if same_name is not None:
+        return same_name
+    rank = line.modalites.index(source)
+    return twin.modalites[rank].id if rank < len(twin.modalites) else None
+
+
+def mirror_choices(family_id, line, changed, shown, twins):
+    """Copy what ``line`` now wants to each twin line: the ``changed`` days as they are
+    now (booked or not), and every other ``shown`` day booked for ``line`` that the twin
+    does not have yet (never cancelling a twin's day the family did not touch). Each
+    child's own rules are checked (open line, opening, deadline, places): a day refused
+    for one child is listed with that child's name and changes nothing for that child.
+
+    Returns ``([(twin, changed days)], [refusals])``.
+    """
+    done, refusals = [], []
+    for twin in twins:
+        wanted = {}
+        days = sorted(set(changed) | {
+            day for day in shown if line.days[day].desired is not None
+            and day in twin.days and twin.days[day].desired is None})
+        for day in days:
+            status = twin.days.get(day)
+            source = line.days[day].desired
+            target = twin_modalite(line, source, twin) if source is not None else None
+            where = f"{twin.child.first_name} – {day_label(day)} ({date_fr(day)})"
+            if status is None or not status.changeable:
+                if status is None or status.desired != target:
+                    refusals.append(f"{where} : {status.why_not if status else CLOSED_DAY_TEXT}")
+                continue
+            if source is not None and target is None:
+                refusals.append(f"{where} : {NO_TWIN_TEXT}")
+            elif target is not None and target != status.desired and status.full_for_child:
+                refusals.append(f"{where} : {FULL_TEXT}")
+            else:
+                wanted[day] = target
+        try:
+            done.append((twin, save_choices(family_id, twin, wanted)))
+        except ChoiceError as error:
+            refusals.extend(f"{twin.child.first_name} : {m}" for m in error.messages)
+    return done, refusals
 
 
 # --- The recap -----------------------------------------------------------------
@@ -139,6 +209,14 @@ class Recap:
         plural = "s" if self.count > 1 else ""
         return f"{self.count} modification{plural} à l'unité : {euros(self.total_cents)}"
 
+    def email_rows(self):
+        """The email's table as plain strings: (day, child, activity - modalité, action,
+        amount, tariff), computed once for its HTML and text parts."""
+        return [(line.email_day, line.child.first_name,
+                 f"{line.activity.name} - {line.modalite.name}", line.action.capitalize(),
+                 euros(line.amount_cents or 0) if line.amount_cents is not None else "",
+                 line.activity.tariff_label) for line in self.lines]
+
     @property
     def problems(self):
         return [line for line in self.lines if line.problem]
@@ -147,54 +225,108 @@ class Recap:
     def pending_ids(self):
         return sorted({line.pending_id for line in self.lines} | set(self.idle_ids))
 
-    def by_child_and_month(self):
-        """[(child first name, "Janvier 2027", cost in cents)] for the confirmation."""
-        costs = defaultdict(int)
-        for line in self.lines:
-            costs[(line.child.first_name, line.child.id, line.day.year, line.day.month)] += \
-                line.amount_cents or 0
-        return [{"child": name, "month": month_fr(year, month), "cost": cost}
-                for (name, _, year, month), cost in sorted(
-                    costs.items(), key=lambda item: (item[0][2], item[0][3], item[0][0]))]
+
+_PENDING_FIELDS = [PendingChange._meta.sorted_fields, Child._meta.sorted_fields,
+                   Activity._meta.sorted_fields, SchoolYear._meta.sorted_fields,
+                   Modalite._meta.sorted_fields]
+
+
+def _pending_rows_query(family_id, ids=None):
+    query = (PendingChange.select(*[f for group in _PENDING_FIELDS for f in group], Enrolment.id)
+            .join(Child).switch(PendingChange).join(Activity).join(SchoolYear)
+            .switch(PendingChange).join(Modalite)
+            .switch(PendingChange).join(Enrolment, JOIN.LEFT_OUTER,
+                                        on=((Enrolment.child == PendingChange.child)
+                                            & (Enrolment.activity == PendingChange.activity)))
+            .where(PendingChange.family == family_id)
+            .order_by(PendingChange.date, Child.first_name, Child.id, Activity.position,
+                      Activity.id))
+    if ids is not None:
+        query = query.where(PendingChange.id.in_(ids))
+    return query
 
 
 def _pending_rows(family_id, ids=None):
     """The family's pending changes (only ``ids`` when given) with child, activity, year,
-    modalité and whether the line is still open (one query)."""
-    query = (
-        PendingChange.select(PendingChange, Child, Activity, SchoolYear, Modalite, Enrolment)
-        .join(Child).switch(PendingChange).join(Activity).join(SchoolYear)
-        .switch(PendingChange).join(Modalite)
-        .switch(PendingChange).join(Enrolment, JOIN.LEFT_OUTER,
-              on=((Enrolment.child == PendingChange.child)
-                  & (Enrolment.activity == PendingChange.activity)), attr="enrolment")
-        .where(PendingChange.family == family_id)
-        .order_by(PendingChange.date, Child.first_name, Child.id, Activity.position,
-                  Activity.id))
-    if ids is not None:
-        query = query.where(PendingChange.id.in_(list(ids) or [0]))
-    return list(query)
+    modalité and whether the line is still open (``row.enrolment`` None when not), in
+    one query. The rows come
+    back raw and each child, activity, year and modalité is built once (peewee's
+    model-per-row join was a third of the recap's time)."""
+    fields = _PENDING_FIELDS
+    names = fields
+    ends, end = [], 0
+    for group in names:
+        end += len(group)
+        ends.append(end)
+    built = {Child: {}, Activity: {}, SchoolYear: {}, Modalite: {}}
+
+    def once(model, values, group):
+        cache = built[model]
+        instance = cache.get(values[0])
+        if instance is None:
+            instance = cache[values[0]] = model_instance(model, group, values)
+        return instance
+
+    rows = []
+    if ids is None:
+        found = compiled_rows("pending rows", _pending_rows_query, family_id=family_id)
+    else:
+        found = compiled_rows("pending rows of ids", _pending_rows_query, family_id=family_id,
+                              ids=sorted(ids) or [0])
+    for row in found:
+        pending = model_instance(PendingChange, names[0], row[:ends[0]])
+        child = once(Child, row[ends[0]:ends[1]], names[1])
+        activity = once(Activity, row[ends[1]:ends[2]], names[2])
+        activity.__rel__["school_year"] = once(SchoolYear, row[ends[2]:ends[3]], names[3])
+        pending.__rel__.update(child=child, activity=activity,
+                               modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
+        pending.enrolment = (model_instance(Enrolment, [Enrolment.id], (row[-1],))
+                             if row[-1] is not None else None)
+        rows.append(pending)
+    return rows
+
+
+def _bookings_query(family_id, activity_ids, days):
+    return (Booking.select(*Booking._meta.sorted_fields, *Modalite._meta.sorted_fields)
+            .join(Modalite)
+            .where(Booking.child.in_(Child.select(Child.id).where(Child.family == family_id))
+                   & Booking.activity.in_(activity_ids) & Booking.date.in_(days)))
 
 
 def _bookings_of(family_id, rows):
     """{(child id, activity id, date): Booking (with modalité)} under the pending rows."""
     if not rows:
         return {}
-    query = (Booking.select(Booking, Modalite).join(Modalite)
-             .where(Booking.child.in_(Child.select(Child.id).where(Child.family == family_id))
-                    & Booking.activity.in_(sorted({r.activity_id for r in rows}))
-                    & Booking.date.in_(sorted({r.date for r in rows}))))
-    return {(b.child_id, b.activity_id, b.date): b for b in query}
+    booking_names = Booking._meta.sorted_fields
+    modalite_names = Modalite._meta.sorted_fields
+    modalites, bookings = {}, {}
+    split = len(booking_names)
+    for row in compiled_rows("bookings of", _bookings_query, family_id=family_id,
+                             activity_ids=sorted({r.activity_id for r in rows}),
+                             days=sorted({r.date for r in rows})):
+        booking = model_instance(Booking, booking_names, row[:split])
+        modalite = modalites.get(row[split])
+        if modalite is None:
+            modalite = modalites[row[split]] = model_instance(Modalite, modalite_names,
+                                                              row[split:])
+        booking.__rel__["modalite"] = modalite
+        bookings[(booking.child_id, booking.activity_id, booking.date)] = booking
+    return bookings
+
+
+def _counts_query(activity_ids, days):
+    return (Booking.select(Booking.activity, Booking.date, fn.COUNT(Booking.id))
+            .where(Booking.activity.in_(activity_ids) & Booking.date.in_(days))
+            .group_by(Booking.activity, Booking.date))
 
 
 def _counts_of(rows):
     """{(activity id, date): committed bookings} for the days of the pending rows."""
     if not rows:
         return {}
-    query = (Booking.select(Booking.activity, Booking.date, fn.COUNT(Booking.id))
-             .where(Booking.activity.in_(sorted({r.activity_id for r in rows}))
-                    & Booking.date.in_(sorted({r.date for r in rows})))
-             .group_by(Booking.activity, Booking.date).tuples())
+    query = compiled_rows("counts of", _counts_query,
+                          activity_ids=sorted({r.activity_id for r in rows}),
+                          days=sorted({r.date for r in rows}))
     return {(activity_id, as_date(day)): count for activity_id, day, count in query}
 
 
@@ -274,6 +406,23 @@ class _Checker:
                                                    first, last)
         self.counts = _counts_of(rows)
         self.taken = defaultdict(int)  # places taken by this very commit
+        self.today = now.astimezone(PARIS).date()
+        self._overrides, self._states = {}, {}  # per activity, per (activity, deadline)
+
+    def _overrides_of(self, activity_id):
+        """(opening, places) overrides of one activity, merged once."""
+        if activity_id not in self._overrides:
+            self._overrides[activity_id] = (overrides_for(activity_id, self.opening),
+                                            overrides_for(activity_id, self.places))
+        return self._overrides[activity_id]
+
+    def _state(self, activity, day):
+        """day_edit_state, once per activity and deadline (see edit_state_key)."""
+        key = (activity.id,) + edit_state_key(activity, day, self.today, self.zone)
+        if key not in self._states:
+            self._states[key] = day_edit_state(activity, day, self.now, self.windows, self.zone)
+        return self._states[key]
+
 
     def problem(self, row, takes_place):
         """Why ``row`` cannot be committed now ("" if it can)."""
@@ -281,15 +430,16 @@ class _Checker:
         enrolment = getattr(row, "enrolment", None)
         if enrolment is None or enrolment.id is None:
             return NOT_ENROLLED_TEXT
-        if not open_days(activity, day, day, self.zone, overrides_for(activity.id, self.opening)):
+        opening, places_overrides = self._overrides_of(activity.id)
+        if not open_days(activity, day, day, self.zone, opening):
             return CLOSED_DAY_TEXT
         if self.override:
-            return PAST_DAY_TEXT if day < self.now.astimezone(PARIS).date() else ""
-        state = day_edit_state(activity, day, self.now, self.windows, self.zone)
+            return PAST_DAY_TEXT if day < self.today else ""
+        state = self._state(activity, day)
         if not state.allowed:
             return state.reason
         if takes_place:
-            places = capacity_of(activity, day, overrides_for(activity.id, self.places))
+            places = capacity_of(activity, day, places_overrides)
             key = (activity.id, day)
             if places is not None and self.counts.get(key, 0) + self.taken[key] >= places:
                 return FULL_TEXT
@@ -361,6 +511,41 @@ def finish(family_id, address, now, zone):
     if result.committed and result.recap.lines and address:
         notifications.booking_recap(address, result.recap, now)
     return result
+
+
+def period_costs(recap):
+    """The confirmation's "Coût de la période": for each child, line and month touched by
+    a committed ``recap``, the cost of every day booked in that month once it is
+    committed (not the sum of the changes). One query.
+
+    Returns ``[{"child", "child_id", "activity_id", "line", "month", "first", "cost"}]``
+    (plain values: kept in the session for the confirmation page).
+    """
+    periods = {}
+    for line in recap.lines:
+        first = line.day.replace(day=1)
+        key = (line.child.id, line.activity.id, first)
+        periods.setdefault(key, (line.child, line.activity))
+    if not periods:
+        return []
+    first_day = min(first for _, _, first in periods)
+    last_day = max(first for _, _, first in periods)
+    last_day = (last_day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    costs = defaultdict(int)
+    rows = (Booking.select(Booking.child, Booking.activity, Booking.date, Booking.price_cents)
+            .where(Booking.child.in_(sorted({k[0] for k in periods}))
+                   & Booking.activity.in_(sorted({k[1] for k in periods}))
+                   & (Booking.date >= first_day) & (Booking.date < last_day)).tuples())
+    for child_id, activity_id, day, price in rows:
+        key = (child_id, activity_id, as_date(day).replace(day=1))
+        if key in periods:
+            costs[key] += price or 0
+    ordered = sorted(periods.items(), key=lambda item: (
+        item[0][2], item[1][0].first_name, item[1][0].id, item[1][1].position, item[1][1].id))
+    return [{"child": child.first_name, "child_id": child.id, "activity_id": activity.id,
+             "line": activity.full_label, "month": month_fr(first.year, first.month),
+             "first": first.isoformat(), "cost": costs[key]}
+            for key, (child, activity) in ordered for first in (key[2],)]
 
 
 # --- On behalf of the family (staff) ---------------------------------------------

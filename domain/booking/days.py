@@ -341,3 +341,27 @@ def resolve_choices(chosen, days, desired, prefer_new):
     if errors:
         raise ChoiceError(errors)
     return result
+
+
+#: The name prefix of a day's radio group in the phone list (``j-YYYY-MM-DD``).
+DAY_RADIO = "j-"
+#: The value of a day's "Pas de réservation" radio.
+NO_BOOKING = "0"
+
+
+def radio_tokens(items):
+    """The phone list's radios -> (``["<modalité id>:YYYY-MM-DD", …]``, [ISO dates shown]).
+
+    ``items`` are the form's (name, value) pairs; each shown day has one radio group
+    ``j-YYYY-MM-DD`` whose value is a modalité id or :data:`NO_BOOKING`. The dates are
+    those the form showed, so that a day the form did not show is never touched.
+    """
+    tokens, shown = [], []
+    for name, value in items:
+        if not name.startswith(DAY_RADIO):
+            continue
+        iso = name[len(DAY_RADIO):]
+        shown.append(iso)
+        if value != NO_BOOKING:
+            tokens.append(f"{value}:{iso}")
+    return tokens, shown
