@@ -153,7 +153,7 @@ def test_email_change_waits_for_the_link_sent_to_the_new_address(client, auth, r
 @pytest.mark.parametrize("new_email, password, field_id, message", [
     ("pas-une-adresse", "famille-lena-16122", "new_email", "Cette adresse email n'est pas valide"),
     ("", "famille-lena-16122", "new_email", "Indiquez la nouvelle adresse email."),
-    ("julie@example.org", "mauvais-mot-de-passe", "password", "Le mot de passe est incorrect."),
+    ("julie@example.org", "mauvais-mot-de-passe", "password", "Le mot de passe actuel est incorrect."),
     ("julie@example.org", "", "password", "Indiquez votre mot de passe actuel"),
 ])
 def test_bad_email_change_is_refused_next_to_the_field(client, auth, rows, mailbox, new_email,

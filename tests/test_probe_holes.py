@@ -309,3 +309,16 @@ def test_no_browser_test_waits_with_a_javascript_string():
                  for number, line in enumerate(path.read_text().splitlines(), 1)
                  if pattern.search(line)]
     assert offenders == []
+
+
+def test_the_password_and_email_change_forms_share_one_count(client, auth):
+    """Guesses of the current password on one form count on the other: switching forms
+    gives no more tries."""
+    auth.login("famille 16122")
+    for _ in range(5):
+        assert "Le mot de passe actuel est incorrect." in text_of(
+            change_password(client, auth, "mauvais-mot-de-passe"))
+    page = client.post("/mon-dossier/coordonnees/email", data={
+        "csrf_token": auth.csrf("/mon-dossier/coordonnees/email"),
+        "new_email": "nouvelle@example.org", "password": "famille-lena-16122"})
+    assert "Trop d'essais ont échoué" in text_of(page)

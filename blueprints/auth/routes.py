@@ -10,30 +10,19 @@ from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, Login
                                    NewPasswordForm)
 from blueprints.common import EmptyForm, is_htmx, is_staff_path
 from domain.family import throttle
+from domain.family.sign_in import current_password_problem, session_user, sign_in
 from domain.family.accounts import end_sessions, find_user, set_password, user_for_reset_token
-from domain.family.passwords import dummy_verify, verify_password
 from extensions import login_manager
 from blueprints.auth.links import email_reset_link
 from blueprints.auth.second_factor import second_factor_needed
 from blueprints.auth.second_factor import start as start_second_factor
-from models import User, parse_id
 
-WRONG_CREDENTIALS = "N° de compte, email ou mot de passe incorrect."
-#: Failures of the current password on the change form, per user.
-PASSWORD_THROTTLE = "password-change:{}"
 
 
 @login_manager.user_loader
 def load_user(user_id):
     """The user of a session cookie, only while its token is still the current one."""
-    user_pk, _, token = user_id.partition(":")
-    user_pk = parse_id(user_pk)
-    if user_pk is None or not token:
-        return None
-    user = User.get_or_none((User.id == user_pk) & User.is_active)
-    if user is None or user.session_token != token:
-        return None
-    return user
+    return session_user(user_id)
 
 
 @login_manager.unauthorized_handler
@@ -71,26 +60,14 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
-        user = find_user(form.identifier.data)
-        key = throttle.sign_in_key(form.identifier.data, user)  # per account, however named
-        wait = throttle.wait_remaining(key)
-        if wait:
-            error = ("Trop de tentatives de connexion ont échoué. " + throttle.describe_wait(wait))
-        else:
-            if user is None:
-                dummy_verify(form.password.data)
-            if user is not None and verify_password(user.password_hash, form.password.data):
-                throttle.record_success(key)
-                if second_factor_needed(user):  # staff: the code comes next
-                    return start_second_factor(user, form.next.data)
-                session.clear()  # a new session at sign-in
-                login_user(user)
-                return redirect(safe_next(form.next.data, user), code=303)
-            throttle.record_failure(key)
-            error = WRONG_CREDENTIALS
-            wait = throttle.wait_remaining(key)
-            if wait:
-                error += " Trop de tentatives ont échoué. " + throttle.describe_wait(wait)
+        result = sign_in(form.identifier.data, form.password.data)
+        error = result.error
+        if result.user is not None:
+            if second_factor_needed(result.user):  # staff: the code comes next
+                return start_second_factor(result.user, form.next.data)
+            session.clear()  # a new session at sign-in
+            login_user(result.user)
+            return redirect(safe_next(form.next.data, result.user), code=303)
     status = 200 if error is None else 401
     return render_template("auth/login.html", form=form, error=error), status
 
@@ -151,15 +128,10 @@ def change_password():
     """Change the password; every other session ends."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        key = PASSWORD_THROTTLE.format(current_user.id)
-        wait = throttle.wait_remaining(key)
-        if wait:  # the current password cannot be guessed here either
-            form.current.errors.append("Trop d'essais ont échoué. " + throttle.describe_wait(wait))
-        elif not verify_password(current_user.password_hash, form.current.data):
-            throttle.record_failure(key)
-            form.current.errors.append("Le mot de passe actuel est incorrect.")
+        problem = current_password_problem(current_user, form.current.data)
+        if problem:  # throttled: the current password cannot be guessed here either
+            form.current.errors.append(problem)
         else:
-            throttle.record_success(key)
             user = current_user._get_current_object()
             set_password(user, form.password.data)
             session.clear()

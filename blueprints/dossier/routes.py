@@ -6,8 +6,8 @@ from blueprints.common import EmptyForm, current_family, public_url, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
 from domain import clock
-from domain.family import throttle
 from domain.clock import today
+from domain.family.sign_in import current_password_problem, email_change_problem
 from domain.family.dossier import dossier_status, dossier_validation
 from domain.family.documents import commune_documents, family_documents
 from domain.family.record import (EMAIL_CHANGE_MAX_AGE, EmailTaken, add_pickup_person,
@@ -16,7 +16,6 @@ from domain.family.record import (EMAIL_CHANGE_MAX_AGE, EmailTaken, add_pickup_p
                                   make_email_change_token, remove_pickup_person,
                                   update_coordonnees)
 from domain import notifications
-from domain.family.passwords import verify_password
 from domain.family.quotient import quotient_summary
 from domain.catalogue.years import current_school_year
 
@@ -54,9 +53,6 @@ def coordonnees():
                 guardian_forms=list(zip(guardians, form.guardians)))
 
 
-EMAIL_THROTTLE = "email-change:{}"
-#: Confirmation links sent per user and per day (each carries the account number).
-EMAIL_LINKS = "email-change-links:{}"
 
 
 @bp.route("/coordonnees/email", methods=["GET", "POST"])
@@ -73,27 +69,15 @@ def change_email():
 
 
 def _email_change_allowed(form):
-    """The password is right (failures are throttled) and the address is a new one.
-
-    Otherwise says why next to the field and returns False.
-    """
-    key = EMAIL_THROTTLE.format(current_user.id)
-    wait = throttle.wait_remaining(key)
-    if wait:
-        form.password.errors.append("Trop d'essais ont échoué. " + throttle.describe_wait(wait))
+    """The password is right (throttled) and a link may go to the new address; otherwise
+    says why next to the field and returns False."""
+    problem = current_password_problem(current_user, form.password.data)
+    if problem:
+        form.password.errors.append(problem)
         return False
-    if not verify_password(current_user.password_hash, form.password.data):
-        throttle.record_failure(key)
-        form.password.errors.append("Le mot de passe est incorrect.")
-        return False
-    throttle.record_success(key)
-    if form.new_email.data.strip().lower() == (current_user.email or ""):
-        form.new_email.errors.append("C'est déjà votre adresse de connexion.")
-        return False
-    if not throttle.allow(EMAIL_LINKS.format(current_user.id),
-                          throttle.EMAIL_CHANGE_LINKS_PER_USER):
-        form.new_email.errors.append("Trop de demandes de changement d'adresse aujourd'hui. "
-                                     "Réessayez demain, ou écrivez au service.")
+    problem = email_change_problem(current_user, form.new_email.data.strip().lower())
+    if problem:
+        form.new_email.errors.append(problem)
         return False
     return True
 

@@ -1,0 +1,87 @@
+"""Signing in, the sessions' validity, and proving it is you again (current password).
+
+Failures are counted per account however it is named (``throttle.sign_in_key``)
+and slow the next tries down; an unknown identifier costs the same time as a
+known one (``dummy_verify``). A session cookie holds ``id:token`` and is valid
+while the token is the user's current one (it changes at sign-out and password
+change, so a copied cookie dies with them).
+"""
+from dataclasses import dataclass
+
+from domain.family import throttle
+from domain.family.accounts import find_user
+from domain.family.passwords import dummy_verify, verify_password
+from models import User, parse_id
+
+WRONG_CREDENTIALS = "N° de compte, email ou mot de passe incorrect."
+WRONG_PASSWORD = "Le mot de passe actuel est incorrect."
+TOO_MANY = "Trop de tentatives de connexion ont échoué. "
+TOO_MANY_TRIES = "Trop d'essais ont échoué. "
+#: Failures of the current password (password change, email change), per user: one
+#: count for both forms, so that switching forms gives no more guesses.
+CURRENT_PASSWORD_KEY = "current-password:{}"
+#: Confirmation links of a new sign-in email, per user and per day.
+EMAIL_LINKS_KEY = "email-change-links:{}"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the user, or the French message to show."""
+
+    user: User | None
+    error: str | None = None
+
+
+def sign_in(identifier: str, password: str) -> SignIn:
+    """Check ``identifier`` (account number or email) and ``password``, throttled."""
+    user = find_user(identifier)
+    key = throttle.sign_in_key(identifier, user)
+    wait = throttle.wait_remaining(key)
+    if wait:
+        return SignIn(None, TOO_MANY + throttle.describe_wait(wait))
+    if user is None:
+        dummy_verify(password)
+    elif verify_password(user.password_hash, password):
+        throttle.record_success(key)
+        return SignIn(user)
+    throttle.record_failure(key)
+    error = WRONG_CREDENTIALS
+    wait = throttle.wait_remaining(key)
+    if wait:
+        error += " Trop de tentatives ont échoué. " + throttle.describe_wait(wait)
+    return SignIn(None, error)
+
+
+def session_user(session_id: str) -> User | None:
+    """The active user of a session id ``id:token``, while the token is still theirs."""
+    user_pk, _, token = session_id.partition(":")
+    user_id = parse_id(user_pk)
+    if user_id is None or not token:
+        return None
+    user = User.get_or_none((User.id == user_id) & User.is_active)
+    if user is None or user.session_token != token:
+        return None
+    return user
+
+
+def current_password_problem(user: User, password: str) -> str | None:
+    """Why ``password`` does not prove it is ``user`` (throttled), or None when it does."""
+    key = CURRENT_PASSWORD_KEY.format(user.id)
+    wait = throttle.wait_remaining(key)
+    if wait:
+        return TOO_MANY_TRIES + throttle.describe_wait(wait)
+    if not verify_password(user.password_hash, password):
+        throttle.record_failure(key)
+        return WRONG_PASSWORD
+    throttle.record_success(key)
+    return None
+
+
+def email_change_problem(user: User, new_email: str) -> str | None:
+    """Why a confirmation link to ``new_email`` cannot be sent, or None (counts the link)."""
+    if new_email == (user.email or ""):
+        return "C'est déjà votre adresse de connexion."
+    if not throttle.allow(EMAIL_LINKS_KEY.format(user.id), throttle.EMAIL_CHANGE_LINKS_PER_USER):
+        return ("Trop de demandes de changement d'adresse aujourd'hui. "
+                "Réessayez demain, ou écrivez au service.")
+    return None
