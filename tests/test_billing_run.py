@@ -179,3 +179,11 @@ def test_a_credit_note_points_to_the_invoice_and_lowers_what_is_due(app, db):
         record_counter_payment(october.id, 100, "especes", "", admin, now)
     actions = [r.action for r in models.AuditLog.select().order_by(models.AuditLog.id)]
     assert actions[-2:] == ["invoice.credit_note", "payment.recorded"]
+
+
+def test_the_days_a_line_bills_read_as_the_family_expects():
+    from domain.billing.invoicing import days_text
+    assert days_text(JANUARY) == "Les 06, 13, 20, 27/01"
+    assert days_text(JANUARY[:1]) == "Le 06/01"
+    assert days_text([datetime.date(2026, 12, 30), JANUARY[0]]) == "Les 30/12, 06/01"
+    assert days_text([]) == ""

@@ -46,6 +46,7 @@ def test_lena_january_invoiced_downloaded_and_paid_online(app, db, served, page)
 
     page.get_by_role("link", name="Consulter mes factures").first.click()
     expect(page.get_by_text("4 × 5,20 € = 20,80 €")).to_be_visible()
+    expect(page.get_by_text("Les 06, 13, 20, 27/01")).to_be_visible()
     if page.device == "phone":  # lists, not a wide table: nothing scrolls sideways
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert axe_violations(page) == []
@@ -55,6 +56,7 @@ def test_lena_january_invoiced_downloaded_and_paid_online(app, db, served, page)
     pdf = pypdf.PdfReader(download.value.path())
     text = pdf.pages[0].extract_text()
     assert "20,80" in text and "LENA" in text and invoice.number in text
+    assert "Les 06, 13, 20, 27/01" in text
 
     page.get_by_role("link", name="Payer mes factures").first.click()
     page.get_by_role("button", name="ÉTAPE SUIVANTE").click()

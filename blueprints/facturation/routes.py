@@ -11,7 +11,8 @@ from blueprints.facturation import bp
 from domain import clock
 from domain.billing.documents import family_invoice, invoice_file
 from domain.billing.invoicing import (ONLINE_MINIMUM_CENTS, account_summary, amount_due_cents,
-                                      family_invoices, paid_cents)
+                                      days_text, family_invoices, paid_cents,
+                                      with_billed_days)
 from domain.billing.payfip import client_from_config
 from domain.billing.payments import (STATUS_LABELS, PaymentNotPossible, ProviderUnavailable,
                                      check_payment, family_attempt, outcome_message, payable_online,
@@ -24,6 +25,7 @@ from models import Invoice, Payment, parse_id
 def _context(invoices, **extra):
     return dict(amount_due=amount_due_cents, paid=paid_cents,
                 minimum=ONLINE_MINIMUM_CENTS, status_labels=STATUS_LABELS, month_fr=month_fr,
+                days_text=days_text,
                 today=clock.today(), **extra)
 
 
@@ -60,6 +62,7 @@ def invoices():
     if wanted not in months:
         wanted = months[-1] if months else None
     shown = [i for i in invoices if _month_key(i) == wanted]
+    with_billed_days(line for invoice in shown for line in invoice.lines)
     index = months.index(wanted) if wanted else 0
     previous = months[index - 1] if wanted and index > 0 else None
     following = months[index + 1] if wanted and index + 1 < len(months) else None

@@ -1,5 +1,6 @@
 """An invoice's PDF as a stored file, made on first download and kept."""
 from domain.billing.invoice_pdf import invoice_pdf
+from domain.billing.invoicing import with_billed_days
 from domain.files import store_bytes
 from models import Family, Invoice, InvoiceLine, StoredFile
 
@@ -27,8 +28,8 @@ def invoice_file(invoice, commune_name, online_url):
         stored = StoredFile.get_or_none(StoredFile.id == invoice.pdf_id)
         if stored is not None:
             return stored
-    invoice.lines = list(InvoiceLine.select().where(InvoiceLine.invoice == invoice)
-                         .order_by(InvoiceLine.id))
+    invoice.lines = with_billed_days(InvoiceLine.select().where(InvoiceLine.invoice == invoice)
+                                     .order_by(InvoiceLine.id))
     data = invoice_pdf(invoice, invoice.family, commune_name, REGIE_TEXT, online_url)
     kind = "avoir" if invoice.kind == Invoice.CREDIT_NOTE else "facture"
     stored = store_bytes(data, f"{kind}-{invoice.number}.pdf", "application/pdf",

@@ -8,6 +8,7 @@ import datetime
 
 from fpdf import FPDF
 
+from domain.billing.invoicing import days_text
 from domain.formats import date_fr, euros, month_fr
 from models import Invoice
 
@@ -17,12 +18,22 @@ def _text(value):
     return str(value).replace("\u202f", " ").replace("\u2019", "'")
 
 
+def _fit(pdf, text, width):
+    """``text`` cut with an ellipsis to fit ``width`` millimetres."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
 def _money(cents):
     return _text(euros(cents))
 
 
 def invoice_pdf(invoice, family, commune_name, regie_text, online_url):
-    """The PDF bytes of ``invoice`` (its ``lines`` loaded) for ``family``."""
+    """The PDF bytes of ``invoice`` (its ``lines`` loaded, with their ``days`` when known)
+    for ``family``."""
     credit = invoice.kind == Invoice.CREDIT_NOTE
     title = f"{'Avoir' if credit else 'Facture'} N° {invoice.number}"
     pdf = FPDF(format="A4")
@@ -70,12 +81,14 @@ def invoice_pdf(invoice, family, commune_name, regie_text, online_url):
         cells = (line.child_name, line.label, str(line.quantity),
                  _money(line.unit_price_cents), _money(line.amount_cents))
         for index, (width, value) in enumerate(zip(widths, cells)):
-            label = _text(value)
-            while index == 1 and pdf.get_string_width(label) > width - 2:
-                label = label[:-2] + "…" if label.endswith("…") else label[:-1] + "…"
-                label = label.replace("……", "…")
-            pdf.cell(width, 7, label, border=1, align="L" if index < 2 else "R")
+            pdf.cell(width, 7, _fit(pdf, _text(value), width - 2), border=1,
+                     align="L" if index < 2 else "R")
         pdf.ln()
+        if getattr(line, "days", None):
+            pdf.set_font("Helvetica", size=8)
+            pdf.multi_cell(sum(widths), 5, _text(days_text(line.days)), border=1,
+                           new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Helvetica", size=10)
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(sum(widths[:4]), 8, "Total" if not credit else "Total de l'avoir", border=1,
              align="R")

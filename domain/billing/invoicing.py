@@ -31,6 +31,33 @@ def family_invoices(family):
     return invoices
 
 
+def with_billed_days(lines):
+    """Give each line ``days``: the booked days it bills, in order (one query)."""
+    from models import InvoicedBooking
+    lines = list(lines)
+    days = {}
+    if lines:
+        rows = (InvoicedBooking.select(InvoicedBooking.line, InvoicedBooking.date)
+                .where(InvoicedBooking.line.in_([line.id for line in lines]))
+                .order_by(InvoicedBooking.date).tuples())
+        for line_id, day in rows:
+            days.setdefault(line_id, []).append(day)
+    for line in lines:
+        line.days = days.get(line.id, [])
+    return lines
+
+
+def days_text(days):
+    """``Les 06, 13, 20, 27/01`` (days of one month), or dates in full across months."""
+    if not days:
+        return ""
+    if len({(d.year, d.month) for d in days}) == 1:
+        return "Le " + days[0].strftime("%d/%m") if len(days) == 1 else \
+            "Les " + ", ".join(d.strftime("%d") for d in days[:-1]) + ", " + \
+            days[-1].strftime("%d/%m")
+    return "Les " + ", ".join(d.strftime("%d/%m") for d in days)
+
+
 def paid_cents(invoice):
     """What verified payments have settled of ``invoice``."""
     return sum(p.amount_cents for p in invoice.payments if p.status == Payment.PAID)
