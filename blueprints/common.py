@@ -64,6 +64,12 @@ def message_url(service, subject, theme="Modifications"):
     return url_for("messagerie.new_message", service=service, theme=theme, subject=subject)
 
 
+def form_status(form):
+    """The status of a page showing ``form``: 422 when it was refused (htmx swaps it:
+    ``responseHandling`` in base.html), else 200."""
+    return 422 if form.errors else 200
+
+
 def require_family():
     """``before_request`` guard of the family tabs: signed-in family users only."""
     if not current_user.is_authenticated:

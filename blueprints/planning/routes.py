@@ -20,9 +20,6 @@ def zone():
     return commune_settings().holiday_zone
 
 
-def refused_status(status):
-    """``status`` for a plain request; 200 under htmx, which swaps only 2xx answers."""
-    return 200 if is_htmx() else status
 
 
 def line_message_url(line, period_label):
@@ -66,7 +63,7 @@ def show(planning, edit_key=None, errors=None, ticked=None, status=200, note=Non
                    views=VIEWS, view_labels=VIEW_LABELS, line=shown, twins=twins,
                    also=set(request.form.getlist("aussi")), editing=line is not None,
                    pending_count=planning.pending_count, line_message_url=line_message_url,
-                   no_day_text=NO_DAY_TEXT, active_tab="planning")
+                   no_day_text=NO_DAY_TEXT)
     return render("planning/index.html", fragment, status=status, **context)
 
 
@@ -190,9 +187,9 @@ def validate_month():
         changed = booking_changes.save_choices(current_user.family_id, line, wanted)
         notes, refusals, _ = apply_to_twins(planning, line, changed, list(days), request.form)
     except ChoiceError as error:
-        return show(planning, line.key, error.messages, chosen, status=refused_status(422))
+        return show(planning, line.key, error.messages, chosen, status=422)
     if refusals:
-        return show(planning, line.key, refusals, status=refused_status(422),
+        return show(planning, line.key, refusals, status=422,
                     note={"key": line.key, "text": " ".join(notes)} if notes else None)
     if request.form.get("terminer"):
         return redirect(url_for("planning.recap"), code=303)
@@ -213,13 +210,12 @@ def tick_all():
     modalite = line.modalite(modalite_id) if modalite_id else None
     if modalite is None or not line.state.allowed:
         errors = [line.state.reason or "Cette modalité n'appartient pas à cette activité."]
-        return show(planning, line.key, errors, status=refused_status(422), fragment=True)
-    wanted = {d: modalite.id for d, s in line.days.items()
-              if s.changeable and not s.full_for_child}
+        return show(planning, line.key, errors, status=422, fragment=True)
+    wanted = line.tick_all(modalite.id)
     try:
         changed = booking_changes.save_choices(current_user.family_id, line, wanted)
     except ChoiceError as error:
-        return show(planning, line.key, error.messages, status=refused_status(422),
+        return show(planning, line.key, error.messages, status=422,
                     fragment=True)
     notes, refusals, _ = apply_to_twins(planning, line, list(wanted), list(wanted),
                                         request.form)
@@ -240,7 +236,7 @@ def recap():
     """"Validation des modifications": every pending change, its cost, the total."""
     result = booking_changes.load_recap(current_user.family_id, clock.now(), zone())
     return render_template("planning/recap.html", recap=result, error=None,
-                           back_url=url_for("planning.index"), active_tab="planning")
+                           back_url=url_for("planning.index"))
 
 
 @bp.route("/tout-supprimer", methods=["POST"])
@@ -277,8 +273,7 @@ def finish():
         flash(result.message, "error")
         return redirect(url_for("planning.recap"), code=303)
     return render_template("planning/recap.html", recap=result.recap, error=result.message,
-                           back_url=url_for("planning.index"),
-                           active_tab="planning"), refused_status(409)
+                           back_url=url_for("planning.index")), 409
 
 
 @bp.route("/terminee")
@@ -292,5 +287,4 @@ def done():
         planning = load_planning(current_user.family_id, day_range, clock.now(), zone())
         for line in planning.lines:
             calendars[(line.child.id, line.activity.id, first)] = (line, day_range)
-    return render_template("planning/done.html", done=done_, calendars=calendars,
-                           active_tab="planning")
+    return render_template("planning/done.html", done=done_, calendars=calendars)

@@ -49,7 +49,7 @@ def accounts():
     """Family accounts (search by number, name or email), with their actions."""
     search = request.args.get("q", "")[:100]
     rows = list(family_accounts(search).limit(PAGE_SIZE + 1))
-    return render_template("staff/accounts/index.html", active_tab="staff_accounts",
+    return render_template("staff/accounts/index.html",
                            accounts=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, search=search,
                            has_password=has_password, action_form=EmptyForm())
 
@@ -74,7 +74,7 @@ def account_new_family():
                   f"{user.family.name}. L'invitation à choisir un mot de passe est envoyée à "
                   f"{user.email}.", "success")
             return redirect(url_for("staff.accounts", q=user.family.account_number), code=303)
-    return render_template("staff/accounts/new_family.html", active_tab="staff_accounts",
+    return render_template("staff/accounts/new_family.html",
                            form=form)
 
 
@@ -160,7 +160,7 @@ def security():
             flash("La double authentification est désactivée.", "success")
             return redirect(url_for("staff.security"), code=303)
         abort(400)
-    return render_template("staff/accounts/security.html", active_tab="staff_security",
+    return render_template("staff/accounts/security.html",
                            form=form, enrolled=second_factor.is_enrolled(me), required=required,
                            remaining=second_factor.remaining_recovery_codes(me))
 
@@ -169,7 +169,7 @@ def security():
 
 
 def _staff_page(form=None, status=200):
-    return render_template("staff/accounts/staff.html", active_tab="staff_accounts",
+    return render_template("staff/accounts/staff.html",
                            accounts=staff_accounts.staff_accounts(), form=form or StaffAccountForm(),
                            role_labels=staff_accounts.ROLE_LABELS, roles=staff_accounts.STAFF_ROLES,
                            has_password=has_password, is_enrolled=second_factor.is_enrolled,

@@ -21,7 +21,7 @@ def _page(commune_form=None, family_form=None, status=200):
     family = list(Document.select(Document, Family, StoredFile).join(Family)
                   .switch(Document).join(StoredFile)
                   .order_by(Document.created_at.desc(), Document.id.desc()).limit(30))
-    return render_template("staff/documents/index.html", active_tab="staff_documents",
+    return render_template("staff/documents/index.html",
                            commune_form=commune_form or CommuneDocumentForm(prefix="commune"),
                            family_form=family_form or FamilyDocumentForm(prefix="famille"),
                            commune_documents=commune, family_documents=family,

@@ -2,7 +2,7 @@
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, commune_settings, get_or_404, render
+from blueprints.common import EmptyForm, commune_settings, form_status, get_or_404, render
 from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPersonForm
 from blueprints.staff import bp
 from blueprints.staff.forms import OnBehalfForm
@@ -26,14 +26,6 @@ def _staff():
     return current_user._get_current_object()
 
 
-def refused_status(form):
-    """422 for a refused plain form; 200 under htmx (a boosted form), which swaps only
-    2xx answers."""
-    if not form.errors:
-        return 200
-    return 200 if request.headers.get("HX-Request") == "true" else 422
-
-
 def _family(family_id):
     return get_or_404(Family.select().where(Family.id == family_id))
 
@@ -47,8 +39,7 @@ def families():
     """One search box: name, account number, child's first name, email, phone."""
     page = parse_id(request.args.get("page")) or 1
     result = search_families(request.args.get("q", ""), page)
-    return render("staff/families/index.html", "staff/families/_results.html", result=result,
-                  active_tab="staff_families")
+    return render("staff/families/index.html", "staff/families/_results.html", result=result)
 
 
 def family_enrolments(family, today):
@@ -84,8 +75,7 @@ def family(family_id):
                   threads=list(MessageThread.select().where(MessageThread.family == family)
                                .order_by(MessageThread.updated_at.desc())),
                   trail=list(audit.entries(family=family).limit(AUDIT_ROWS)),
-                  details_of=audit.details_of, label_of=audit.label_of,
-                  active_tab="staff_families")
+                  details_of=audit.details_of, label_of=audit.label_of)
 
 
 @bp.route("/familles/<int:family_id>/enfants/<int:child_id>/fiche-sanitaire")
@@ -96,7 +86,7 @@ def child_health(family_id, child_id):
     staff_edits.health_viewed(_staff(), child)
     return render("staff/families/health.html", family=family, child=child,
                   health=record.health_record(child), diets=record.DIET_LABELS,
-                  vaccinations=record.child_vaccinations(child), active_tab="staff_families")
+                  vaccinations=record.child_vaccinations(child))
 
 
 @bp.route("/familles/<int:family_id>/enfants/<int:child_id>/fiche-sanitaire/modifier",
@@ -115,7 +105,7 @@ def edit_child_health(family_id, child_id):
         return redirect(url_for("staff.child_health", family_id=family.id, child_id=child.id),
                         code=303)
     return render("staff/families/edit_health.html", family=family, child=child, form=form,
-                  status=refused_status(form), active_tab="staff_families")
+                  status=form_status(form))
 
 
 @bp.route("/familles/<int:family_id>/coordonnees", methods=["GET", "POST"])
@@ -136,7 +126,7 @@ def edit_coordonnees(family_id):
                         code=303)
     return render("staff/families/edit_coordonnees.html", family=family, form=form,
                   guardian_forms=list(zip(guardians, form.guardians)),
-                  status=refused_status(form), active_tab="staff_families")
+                  status=form_status(form))
 
 
 @bp.route("/familles/<int:family_id>/personnes-autorisees", methods=["GET", "POST"])
@@ -152,7 +142,7 @@ def edit_pickup_people(family_id):
         return redirect(url_for("staff.edit_pickup_people", family_id=family.id), code=303)
     return render("staff/families/edit_pickup.html", family=family, form=form,
                   people=record.family_pickup_people(family), remove_form=EmptyForm(),
-                  status=refused_status(form), active_tab="staff_families")
+                  status=form_status(form))
 
 
 @bp.route("/familles/<int:family_id>/personnes-autorisees/<int:person_id>/retirer",
@@ -227,4 +217,4 @@ def on_behalf(family_id):
                                         du=form.day.data.replace(day=1).isoformat())
                                 + "#planning", code=303)
     return render("staff/families/on_behalf.html", family=family, form=form,
-                  status=refused_status(form), active_tab="staff_families")
+                  status=form_status(form))

@@ -20,7 +20,7 @@ def messages():
     service = service if service in messaging.SERVICES else ""
     treatment = request.args.get("etat", "a-traiter")
     treatment = treatment if treatment in messaging.TREATMENT_FILTERS else "a-traiter"
-    return render_template("staff/messages.html", active_tab="staff_messages",
+    return render_template("staff/messages.html",
                            services=messaging.SERVICES, service=service, treatment=treatment,
                            treatment_filters=messaging.TREATMENT_FILTERS,
                            unread_by_service=messaging.staff_unread_by_service(),
@@ -34,7 +34,7 @@ def _thread(thread_id):
 
 def show_thread(thread, form, files_error=None, kept=None, status=200):
     """The thread as staff see it, with the reply form."""
-    return render_template("staff/messages_thread.html", active_tab="staff_messages",
+    return render_template("staff/messages_thread.html",
                            thread=thread, messages=messaging.thread_messages(thread), form=form,
                            files_error=files_error, kept=kept or {},
                            treat_form=EmptyForm(prefix="traite")), status
@@ -104,7 +104,7 @@ def _service_forms(formdata=None, failed=None):
 @admin_bp.route("/services", methods=["GET"])
 def service_mailboxes():
     """The address each service is told at of a new family message (empty: none)."""
-    return render_template("staff/messages_services.html", active_tab="staff_services",
+    return render_template("staff/messages_services.html",
                            forms=_service_forms())
 
 
@@ -117,7 +117,7 @@ def service_mailbox(index):
     service = services[index - 1]
     form = ServiceMailboxForm(prefix=f"service-{index}")
     if not form.validate_on_submit():
-        return render_template("staff/messages_services.html", active_tab="staff_services",
+        return render_template("staff/messages_services.html",
                                forms=_service_forms(failed=(service, form)))
     changed = messaging.set_service_mailbox(current_user._get_current_object(), service,
                                             form.email.data or "")

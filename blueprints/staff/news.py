@@ -18,12 +18,12 @@ def news():
     """Every news item with its state today (draft, scheduled, online, ended, withdrawn)."""
     today = clock.today()
     items = [(item, news_rules.news_state(item, today)) for item in news_rules.all_news()]
-    return render_template("staff/news/index.html", active_tab="staff_news", items=items,
+    return render_template("staff/news/index.html", items=items,
                            action_form=EmptyForm())
 
 
 def _editor(form, item=None, preview=None, status=200):
-    return render_template("staff/news/edit.html", active_tab="staff_news", form=form,
+    return render_template("staff/news/edit.html", form=form,
                            item=item, preview=preview, today=clock.today(),
                            news_date=news_rules.news_date,
                            state=news_rules.news_state(item, clock.today()) if item else None,

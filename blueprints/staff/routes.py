@@ -10,5 +10,5 @@ from domain.worklist import worklist
 @bp.route("/")
 def index():
     """Counts of what waits, each linking to its queue."""
-    return render_template("staff/index.html", active_tab="staff", services=SERVICES,
+    return render_template("staff/index.html", services=SERVICES,
                            work=worklist(clock.today()))

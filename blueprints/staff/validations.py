@@ -4,9 +4,8 @@ import os
 from flask import abort, flash, redirect, send_file, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, get_or_404, render, send_stored_file
+from blueprints.common import EmptyForm, form_status, get_or_404, render, send_stored_file
 from blueprints.staff import bp
-from blueprints.staff.families import refused_status
 from blueprints.staff.forms import QuotientValidationForm, RefusalForm
 from domain import clock
 from domain.billing.pricing import bracket_for, quotient_in_force
@@ -44,8 +43,7 @@ def dossier_items(refusal=None):
 
 def show_dossiers(refusal=None, status=200):
     return render("staff/validations/dossiers.html", items=dossier_items(refusal),
-                  sections=dossiers.ACTUALISATION_SECTIONS, validate_form=EmptyForm(),
-                  active_tab="staff_validations", status=status)
+                  sections=dossiers.ACTUALISATION_SECTIONS, validate_form=EmptyForm(), status=status)
 
 
 @bp.route("/validations/dossiers")
@@ -84,7 +82,7 @@ def refuse_dossier(validation_id):
     form = RefusalForm(prefix=f"refus-{validation.id}")
     form.item_id = validation.id
     if not form.validate_on_submit():
-        return show_dossiers(form, status=refused_status(form))
+        return show_dossiers(form, status=form_status(form))
     try:
         dossiers.refuse_actualisation(validation, _staff(), form.reason.data, clock.now())
     except dossiers.ReviewRefused as error:
@@ -126,8 +124,7 @@ def quotient_items(bound=None):
 
 
 def show_quotients(bound=None, status=200):
-    return render("staff/validations/quotients.html", items=quotient_items(bound),
-                  active_tab="staff_validations", status=status)
+    return render("staff/validations/quotients.html", items=quotient_items(bound), status=status)
 
 
 @bp.route("/validations/quotients")
@@ -148,7 +145,7 @@ def validate_quotient(declaration_id):
     form = QuotientValidationForm(prefix=f"qf-{declaration.id}")
     form.item_id = declaration.id
     if not form.validate_on_submit():
-        return show_quotients(form, status=refused_status(form))
+        return show_quotients(form, status=form_status(form))
     year = current_school_year(form.effective_from.data) or current_school_year(clock.today())
     try:
         quotients.validate_quotient(declaration, _staff(), form.effective_from.data, year,
@@ -170,7 +167,7 @@ def refuse_quotient(declaration_id):
     form = RefusalForm(prefix=f"qf-{declaration.id}-refus")
     form.item_id = declaration.id
     if not form.validate_on_submit():
-        return show_quotients(form, status=refused_status(form))
+        return show_quotients(form, status=form_status(form))
     try:
         quotients.refuse_quotient(declaration, _staff(), form.reason.data,
                                   family_email_address(declaration.family))

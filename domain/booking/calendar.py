@@ -102,6 +102,12 @@ class Line:
     def modalite_ids(self):
         return {m.id for m in self.modalites}
 
+    def tick_all(self, modalite_id):
+        """TOUT COCHER: ``{day: modalite_id}`` for every day of the range the family may
+        change and where a place is left for the child."""
+        return {day: modalite_id for day, status in self.days.items()
+                if status.changeable and not status.full_for_child}
+
     def modalite(self, modalite_id):
         return next((m for m in self.modalites if m.id == modalite_id), None)
 
