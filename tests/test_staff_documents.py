@@ -3,12 +3,24 @@
 import html
 import io
 import re
+import zlib
 
 import pytest
 
 from domain import audit
 from models import Activity, AuditLog, Child, Document, Family
 from tests.test_messagerie import pdf_bytes
+
+
+def pdf_text(data):
+    """The text drawn in an fpdf2 PDF (its compressed content streams), as Windows-1252."""
+    text = b""
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            text += zlib.decompress(stream)
+        except zlib.error:
+            continue
+    return text.decode("cp1252", "replace")
 
 
 def text_of(response):
@@ -142,6 +154,10 @@ def test_enregistrer_puts_the_confirmation_pdf_in_the_family_documents(client, a
     download = client.get(f"/mon-dossier/documents/{document.id}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     assert "confirmation-inscription-lena-2026-11-26.pdf" in download.headers["Content-Disposition"]
+    content = pdf_text(download.data)
+    for expected in ("Famille DUPONT", "16122", "LENA DUPONT", "ALAE Matin", "26/11/2026",
+                     "0,90 €"):
+        assert expected in content, expected
     # Another family never gets it.
     auth.logout()
     auth.login("famille 16123")
