@@ -103,7 +103,7 @@ def test_bad_commune_document_input(client, auth, overrides, field, message):
     before = Document.select().count()
     response = commune_upload(client, auth, **overrides)
     page = text_of(response)
-    assert response.status_code == 200
+    assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
     assert error and message in error.group(1), page[page.find("error-summary"):][:2000]
     assert Document.select().count() == before
@@ -118,7 +118,7 @@ def test_bad_family_document_input(client, auth, overrides, message):
     auth.login("agent")
     before = Document.select().count()
     response = family_upload(client, auth, **overrides)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert re.search(r'<p class="error" id="famille-account_number-error">' + re.escape(message),
                      text_of(response))
     assert Document.select().count() == before
