@@ -92,7 +92,7 @@ def test_empty_reply_is_refused_next_to_the_field(client, auth, mailbox, family_
     url = f"/agents/messages/{family_message.id}"
     response = client.post(url + "/repondre", data={"csrf_token": auth.csrf(url), "body": ""})
     page = text_of(response)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert '<p class="error" id="body-error">Écrivez votre réponse.</p>' in page
     assert family_message.messages.count() == 1
     assert mailbox.messages == [] and AuditLog.select().count() == 0
@@ -160,7 +160,7 @@ def test_a_bad_reply_attachment_is_refused_next_to_its_field(client, auth, mailb
                      attachment_1=(io.BytesIO(pdf_bytes()), "ok.pdf"),
                      attachment_2=(io.BytesIO(b"<html><script>x</script>"), "page.pdf"))
     page = text_of(response)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert re.search(r'<p class="error" id="attachment_2-error">Ce fichier n\'est ni un PDF',
                      page)
     assert "« ok.pdf » était correct : sélectionnez-le à nouveau." in page
@@ -209,7 +209,7 @@ def test_a_new_family_message_emails_the_services_own_address(client, auth, mail
     bad = client.post(f"/agents/admin/services/{index}",
                       data={f"service-{index}-csrf_token": auth.csrf("/agents/admin/services"),
                             f"service-{index}-email": "pas une adresse"})
-    assert bad.status_code == 200
+    assert bad.status_code == 422
     assert re.search(rf'<p class="error" id="service-{index}-email-error">Cette adresse email',
                      text_of(bad))
     client.post(f"/agents/admin/services/{index}",

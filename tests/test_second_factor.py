@@ -202,3 +202,23 @@ def test_bad_code_input_gets_a_french_message(client, auth, code):
     assert response.status_code in (200, 401)
     assert re.search(r'<p class="error" id="code-error">[A-Z]', text_of(response))
     assert client.get("/agents/").status_code == 302
+
+
+def test_the_code_step_keeps_the_page_asked_for(client, auth):
+    auth.login("agent")
+    secret, _ = enrol(client)
+    auth.logout()
+    page = client.get("/connexion?next=/agents/comptes/").get_data(as_text=True)
+    from tests.conftest import csrf_from
+    response = client.post("/connexion?next=/agents/comptes/", data={
+        "identifier": "agent@mairie.example.org", "password": "agent-mairie-2026",
+        "next": "/agents/comptes/", "csrf_token": csrf_from(page)})
+    assert response.headers["Location"] == "/connexion/code"
+    response = post_code(client, next_code(secret))
+    assert response.headers["Location"] == "/agents/comptes/"
+
+
+def test_families_have_no_second_factor_pages(client, auth):
+    auth.login("famille 16122")
+    assert client.get("/connexion/double-authentification").status_code == 404
+    assert client.get("/agents/securite").status_code == 404

@@ -98,7 +98,7 @@ def test_bad_family_account_input_is_refused_next_to_the_field(client, auth, mai
     families = Family.select().count()
     response = create_family(client, auth, **overrides)
     page = text_of(response)
-    assert response.status_code == 200
+    assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
     assert error and message in error.group(1)
     assert f'aria-describedby="{field}-error"' in page or f'{field}-error"' in page
@@ -228,7 +228,7 @@ def test_bad_staff_account_input(client, auth, mailbox, data, message):
     users = User.select().count()
     response = client.post("/agents/admin/comptes/nouveau",
                            data=dict(data, csrf_token=auth.csrf("/agents/admin/comptes/")))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert re.search(r'<p class="error" id="\w+-error">' + re.escape(message), text_of(response))
     assert User.select().count() == users and mailbox.messages == []
 

@@ -3,12 +3,24 @@
 import html
 import io
 import re
+import zlib
 
 import pytest
 
 from domain import audit
 from models import Activity, AuditLog, Child, Document, Family
 from tests.test_messagerie import pdf_bytes
+
+
+def pdf_text(data):
+    """The text drawn in an fpdf2 PDF (its compressed content streams), as Windows-1252."""
+    text = b""
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            text += zlib.decompress(stream)
+        except zlib.error:
+            continue
+    return text.decode("cp1252", "replace")
 
 
 def text_of(response):
@@ -91,7 +103,7 @@ def test_bad_commune_document_input(client, auth, overrides, field, message):
     before = Document.select().count()
     response = commune_upload(client, auth, **overrides)
     page = text_of(response)
-    assert response.status_code == 200
+    assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
     assert error and message in error.group(1), page[page.find("error-summary"):][:2000]
     assert Document.select().count() == before
@@ -106,7 +118,7 @@ def test_bad_family_document_input(client, auth, overrides, message):
     auth.login("agent")
     before = Document.select().count()
     response = family_upload(client, auth, **overrides)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert re.search(r'<p class="error" id="famille-account_number-error">' + re.escape(message),
                      text_of(response))
     assert Document.select().count() == before
@@ -142,6 +154,10 @@ def test_enregistrer_puts_the_confirmation_pdf_in_the_family_documents(client, a
     download = client.get(f"/mon-dossier/documents/{document.id}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     assert "confirmation-inscription-lena-2026-11-26.pdf" in download.headers["Content-Disposition"]
+    content = pdf_text(download.data)
+    for expected in ("Famille DUPONT", "16122", "LENA DUPONT", "ALAE Matin", "26/11/2026",
+                     "0,90 €"):
+        assert expected in content, expected
     # Another family never gets it.
     auth.logout()
     auth.login("famille 16123")

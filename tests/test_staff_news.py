@@ -121,7 +121,7 @@ def test_bad_news_input_is_refused_next_to_the_field(client, auth, overrides, fi
     before = News.select().count()
     response = client.post("/agents/actualites/nouvelle", data=news_data(auth, **overrides))
     page = text_of(response)
-    assert response.status_code == 200
+    assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
     assert error and message in error.group(1)
     assert News.select().count() == before

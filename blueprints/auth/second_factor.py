@@ -9,7 +9,7 @@ passwords, per account.
 """
 import time
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_user
 
 from blueprints.auth import bp
@@ -127,6 +127,8 @@ def enrol_totp():
     """Enrol an authenticator app: QR code, manual key, then a first code to confirm."""
     user, signing_in = _enrolling_user()
     if user is None:
+        if current_user.is_authenticated:  # a family: no second factor here
+            abort(404)
         return _restart()
     if second_factor.is_enrolled(user):
         return redirect(url_for("auth.second_factor") if signing_in else url_for("staff.security"))

@@ -6,14 +6,14 @@ also creates agents, sets their role, deactivates and reactivates accounts and
 resets an agent's second factor (``admin_bp``: agents get 403). Every staff
 account reaches its own "Sécurité du compte" page (second factor, recovery codes).
 """
-from flask import (abort, current_app, flash, redirect, render_template, request, session,
+from flask import (abort, current_app, flash, redirect, request, session,
                    url_for)
 from flask_login import current_user
 from peewee import JOIN
 
 from blueprints.auth.links import email_invitation, email_reset_link
 from blueprints.auth.second_factor import FRESH_CODES_KEY
-from blueprints.common import EmptyForm, get_or_404
+from blueprints.common import EmptyForm, get_or_404, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.forms import FamilyAccountForm, RoleForm, StaffAccountForm
 from domain.family.accounts import (AccountProblem, create_family_account, has_password,
@@ -49,9 +49,9 @@ def accounts():
     """Family accounts (search by number, name or email), with their actions."""
     search = request.args.get("q", "")[:100]
     rows = list(family_accounts(search).limit(PAGE_SIZE + 1))
-    return render_template("staff/accounts/index.html",
-                           accounts=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, search=search,
-                           has_password=has_password, action_form=EmptyForm())
+    return render("staff/accounts/index.html",
+                  accounts=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, search=search,
+                  has_password=has_password, action_form=EmptyForm())
 
 
 @bp.route("/comptes/nouvelle-famille", methods=["GET", "POST"])
@@ -74,8 +74,8 @@ def account_new_family():
                   f"{user.family.name}. L'invitation à choisir un mot de passe est envoyée à "
                   f"{user.email}.", "success")
             return redirect(url_for("staff.accounts", q=user.family.account_number), code=303)
-    return render_template("staff/accounts/new_family.html",
-                           form=form)
+    return render("staff/accounts/new_family.html",
+                  form=form, status=422 if form.errors else 200)
 
 
 def _family_user(user_id):
@@ -160,20 +160,20 @@ def security():
             flash("La double authentification est désactivée.", "success")
             return redirect(url_for("staff.security"), code=303)
         abort(400)
-    return render_template("staff/accounts/security.html",
-                           form=form, enrolled=second_factor.is_enrolled(me), required=required,
-                           remaining=second_factor.remaining_recovery_codes(me))
+    return render("staff/accounts/security.html", active_tab="staff_security",
+                  form=form, enrolled=second_factor.is_enrolled(me), required=required,
+                  remaining=second_factor.remaining_recovery_codes(me))
 
 
 # --- Administrateur: staff accounts ------------------------------------------
 
 
 def _staff_page(form=None, status=200):
-    return render_template("staff/accounts/staff.html",
-                           accounts=staff_accounts.staff_accounts(), form=form or StaffAccountForm(),
-                           role_labels=staff_accounts.ROLE_LABELS, roles=staff_accounts.STAFF_ROLES,
-                           has_password=has_password, is_enrolled=second_factor.is_enrolled,
-                           action_form=EmptyForm(), role_form=_role_form), status
+    return render("staff/accounts/staff.html",
+                  accounts=staff_accounts.staff_accounts(), form=form or StaffAccountForm(),
+                  role_labels=staff_accounts.ROLE_LABELS, roles=staff_accounts.STAFF_ROLES,
+                  has_password=has_password, is_enrolled=second_factor.is_enrolled,
+                  action_form=EmptyForm(), role_form=_role_form, status=status)
 
 
 def _role_form(user):
@@ -202,7 +202,7 @@ def staff_new():
             flash(f"Compte {staff_accounts.ROLE_LABELS[user.role].lower()} créé pour "
                   f"{user.display_name} ; l'invitation est envoyée à {user.email}.", "success")
             return redirect(url_for("staff.admin.staff_list"), code=303)
-    return _staff_page(form)
+    return _staff_page(form, 422)
 
 
 def _any_user(user_id):

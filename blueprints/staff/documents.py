@@ -1,10 +1,10 @@
 """Espace agents: documents. The commune's documents by category with display dates
 (menus du mois, règlements, tutoriels, bus, calendriers) and one family's personal
 documents; every upload checked like the families' (``domain.uploads``)."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, get_or_404, send_stored_file
+from blueprints.common import EmptyForm, get_or_404, render, send_stored_file
 from blueprints.staff import bp
 from blueprints.staff.forms import CommuneDocumentForm, FamilyDocumentForm
 from domain import clock
@@ -21,11 +21,11 @@ def _page(commune_form=None, family_form=None, status=200):
     family = list(Document.select(Document, Family, StoredFile).join(Family)
                   .switch(Document).join(StoredFile)
                   .order_by(Document.created_at.desc(), Document.id.desc()).limit(30))
-    return render_template("staff/documents/index.html",
-                           commune_form=commune_form or CommuneDocumentForm(prefix="commune"),
-                           family_form=family_form or FamilyDocumentForm(prefix="famille"),
-                           commune_documents=commune, family_documents=family,
-                           labels=docs.CATEGORY_LABELS), status
+    return render("staff/documents/index.html",
+                  commune_form=commune_form or CommuneDocumentForm(prefix="commune"),
+                  family_form=family_form or FamilyDocumentForm(prefix="famille"),
+                  commune_documents=commune, family_documents=family,
+                  labels=docs.CATEGORY_LABELS, status=status)
 
 
 @bp.route("/documents/")
@@ -55,7 +55,7 @@ def document_add_commune():
     valid = form.validate_on_submit()
     checked = _checked_file(form.file)
     if not valid or checked is None:
-        return _page(commune_form=form)
+        return _page(commune_form=form, status=422)
     docs.add_document(current_user._get_current_object(), checked, form.category.data,
                       form.title.data, display_from=form.display_from.data,
                       display_until=form.display_until.data)
@@ -74,7 +74,7 @@ def document_add_family():
         valid = False
     checked = _checked_file(form.file)
     if not valid or checked is None:
-        return _page(family_form=form)
+        return _page(family_form=form, status=422)
     docs.add_document(current_user._get_current_object(), checked, form.category.data,
                       form.title.data, family=family)
     flash(f"« {form.title.data.strip()} » est ajouté aux documents de la famille "

@@ -1,9 +1,9 @@
 """Espace agents: the messages of each service, read, answered (with attachments) and
 marked "traité"; the services' own addresses (administrateur)."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, get_or_404, send_stored_file, thread_link
+from blueprints.common import EmptyForm, get_or_404, render, send_stored_file, thread_link
 from blueprints.messagerie.forms import submitted_files
 from blueprints.messagerie.routes import TOO_MANY_FILES
 from blueprints.staff import admin_bp, bp
@@ -20,11 +20,11 @@ def messages():
     service = service if service in messaging.SERVICES else ""
     treatment = request.args.get("etat", "a-traiter")
     treatment = treatment if treatment in messaging.TREATMENT_FILTERS else "a-traiter"
-    return render_template("staff/messages.html",
-                           services=messaging.SERVICES, service=service, treatment=treatment,
-                           treatment_filters=messaging.TREATMENT_FILTERS,
-                           unread_by_service=messaging.staff_unread_by_service(),
-                           threads=list(messaging.staff_threads(service or None, treatment)))
+    return render("staff/messages.html",
+                  services=messaging.SERVICES, service=service, treatment=treatment,
+                  treatment_filters=messaging.TREATMENT_FILTERS,
+                  unread_by_service=messaging.staff_unread_by_service(),
+                  threads=list(messaging.staff_threads(service or None, treatment)))
 
 
 def _thread(thread_id):
@@ -34,10 +34,10 @@ def _thread(thread_id):
 
 def show_thread(thread, form, files_error=None, kept=None, status=200):
     """The thread as staff see it, with the reply form."""
-    return render_template("staff/messages_thread.html",
-                           thread=thread, messages=messaging.thread_messages(thread), form=form,
-                           files_error=files_error, kept=kept or {},
-                           treat_form=EmptyForm(prefix="traite")), status
+    return render("staff/messages_thread.html",
+                  thread=thread, messages=messaging.thread_messages(thread), form=form,
+                  files_error=files_error, kept=kept or {},
+                  treat_form=EmptyForm(prefix="traite"), status=status)
 
 
 @bp.route("/messages/<int:thread_id>")
@@ -61,7 +61,7 @@ def message_reply(thread_id):
         for name, message in file_errors.items():
             form[name].errors = list(form[name].errors) + [message]
         kept = {name: f.filename for name, f in named if name not in file_errors}
-        return show_thread(thread, form, TOO_MANY_FILES if too_many else None, kept)
+        return show_thread(thread, form, TOO_MANY_FILES if too_many else None, kept, 422)
     messaging.staff_reply(thread, current_user._get_current_object(), form.body.data.strip(),
                           thread_link, checked)
     flash("Votre réponse a été envoyée ; la famille est prévenue par email.", "success")
@@ -104,8 +104,8 @@ def _service_forms(formdata=None, failed=None):
 @admin_bp.route("/services", methods=["GET"])
 def service_mailboxes():
     """The address each service is told at of a new family message (empty: none)."""
-    return render_template("staff/messages_services.html",
-                           forms=_service_forms())
+    return render("staff/messages_services.html", active_tab="staff_services",
+                  forms=_service_forms())
 
 
 @admin_bp.route("/services/<int:index>", methods=["POST"])
@@ -117,8 +117,8 @@ def service_mailbox(index):
     service = services[index - 1]
     form = ServiceMailboxForm(prefix=f"service-{index}")
     if not form.validate_on_submit():
-        return render_template("staff/messages_services.html",
-                               forms=_service_forms(failed=(service, form)))
+        return render("staff/messages_services.html", active_tab="staff_services",
+                      forms=_service_forms(failed=(service, form)), status=422)
     changed = messaging.set_service_mailbox(current_user._get_current_object(), service,
                                             form.email.data or "")
     flash(f"Adresse du service « {service} » enregistrée." if changed

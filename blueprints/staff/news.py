@@ -1,8 +1,8 @@
 """Espace agents: ACTUALITÉS. Write, preview, schedule (display dates), publish, withdraw."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, get_or_404
+from blueprints.common import EmptyForm, get_or_404, render
 from blueprints.staff import bp
 from blueprints.staff.forms import NewsForm
 from domain import clock
@@ -18,16 +18,16 @@ def news():
     """Every news item with its state today (draft, scheduled, online, ended, withdrawn)."""
     today = clock.today()
     items = [(item, news_rules.news_state(item, today)) for item in news_rules.all_news()]
-    return render_template("staff/news/index.html", items=items,
-                           action_form=EmptyForm())
+    return render("staff/news/index.html", items=items,
+                  action_form=EmptyForm())
 
 
 def _editor(form, item=None, preview=None, status=200):
-    return render_template("staff/news/edit.html", form=form,
-                           item=item, preview=preview, today=clock.today(),
-                           news_date=news_rules.news_date,
-                           state=news_rules.news_state(item, clock.today()) if item else None,
-                           is_shown=news_rules.is_shown), status
+    return render("staff/news/edit.html", form=form,
+                  item=item, preview=preview, today=clock.today(),
+                  news_date=news_rules.news_date,
+                  state=news_rules.news_state(item, clock.today()) if item else None,
+                  is_shown=news_rules.is_shown, status=status)
 
 
 def _save(form, item):
@@ -36,7 +36,7 @@ def _save(form, item):
     if action not in (PREVIEW, DRAFT, PUBLISH, SAVE):
         abort(400)
     if not form.validate_on_submit():
-        return _editor(form, item)
+        return _editor(form, item, status=422)
     if action == PREVIEW:
         preview = News(title=form.title.data.strip(), body=form.body.data.strip(),
                        service=form.service.data or "", display_from=form.display_from.data,
