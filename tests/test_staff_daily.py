@@ -361,8 +361,11 @@ def test_agent_books_a_wednesday_for_lena_after_the_20th(client, auth, db, mailb
     assert log.user_id == agent().id and log.at is not None
     assert details["reason"] == "Demande de la mère par téléphone."
     assert "02/12/2026" in details["summary"] and "LENA" in details["summary"]
+    assert details["before"] == {"modalité": None}
+    assert details["after"] == {"modalité": SANS}
     journal = page_text(client.get("/agents/journal/", query_string={"famille": "16122"}))
     assert "Réservation pour la famille" in journal and "Demande de la mère" in journal
+    assert f"modalité : — → {SANS}" in journal
     home = text_of(client.get("/agents/").get_data(as_text=True))
     assert "1 réservation faite pour les familles cette semaine" in home
     # The family's own deadline is unchanged: it still cannot change December.
@@ -402,6 +405,12 @@ def test_agent_overrides_a_full_day_and_cancels(client, auth, db, mailbox):
     response = on_behalf(client, auth, lena, "pas une date", str(sans.id), "Essai.")
     assert error_of(response.get_data(as_text=True), "day") == \
         "Indiquez une date valide (JJ/MM/AAAA)."
+    response = on_behalf(client, auth, lena, "2026-12-09", "abc", "Essai.")
+    assert error_of(response.get_data(as_text=True), "modalite") == \
+        "Choisissez une modalité d'accueil de la liste."
+    response = on_behalf(client, auth, lena, "2026-12-09", "999999", "Essai.")
+    assert error_of(response.get_data(as_text=True), "modalite") == \
+        "Choisissez une modalité d'accueil de la liste."
     other = modalite("Restauration Maternelle", "Repas")
     response = on_behalf(client, auth, lena, "2026-12-09", str(other.id), "Essai.")
     assert "n'appartient pas" in error_of(response.get_data(as_text=True), "modalite")
