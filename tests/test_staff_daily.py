@@ -438,3 +438,42 @@ def test_audit_log_filters_and_bad_filters(client, auth, db):
     assert error_of(body, "du") == "Indiquez une date valide (JJ/MM/AAAA)."
     assert "Not a valid choice" not in body
     assert client.post("/agents/journal/").status_code in (400, 405)
+
+
+# --- Access ------------------------------------------------------------------------------
+
+MY_MODULES = ("blueprints.staff.validations", "blueprints.staff.families",
+              "blueprints.staff.audit", "blueprints.staff.routes")
+
+
+def my_staff_rules(app):
+    """Every rule of the day-to-day back office, from the URL map (a new view is covered
+    without touching this test)."""
+    rules = [rule for rule in app.url_map.iter_rules()
+             if app.view_functions[rule.endpoint].__module__ in MY_MODULES]
+    assert len(rules) >= 15
+    return rules
+
+
+def paths_of(rules):
+    """(method, path) of each rule, ids set to 1."""
+    for rule in rules:
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<int:{argument}>", "1")
+        yield ("GET" if "GET" in rule.methods else "POST"), path
+
+
+def test_every_day_to_day_staff_route_refuses_anonymous_and_families(app, client, auth, db):
+    rules = my_staff_rules(app)
+    token = auth.csrf("/connexion")
+    for method, path in paths_of(rules):
+        assert path.startswith("/agents/"), path
+        response = client.open(path, method=method, data={"csrf_token": token})
+        assert response.status_code == 302 and "/connexion" in response.headers["Location"], \
+            path
+    auth.login("famille 16122")
+    token = auth.csrf("/mon-dossier/")
+    for method, path in paths_of(rules):
+        assert client.open(path, method=method,
+                           data={"csrf_token": token}).status_code == 404, path
