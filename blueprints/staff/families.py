@@ -12,7 +12,8 @@ from domain.booking import changes as booking_changes
 from domain.booking.calendar import load_planning, parse_range
 from domain.catalogue.years import current_school_year
 from domain.family import record, staff_edits
-from domain.family.dossier import dossier_status, dossier_validation, family_email_address
+from domain.family.contact import family_email_address
+from domain.family.dossier import dossier_status, dossier_validation
 from domain.family.quotient import STATUS_LABELS as QF_LABELS, family_quotients
 from domain.family.search import search_families
 from domain.formats import date_fr
