@@ -477,3 +477,26 @@ def test_every_day_to_day_staff_route_refuses_anonymous_and_families(app, client
     for method, path in paths_of(rules):
         assert client.open(path, method=method,
                            data={"csrf_token": token}).status_code == 404, path
+
+
+def test_staff_edit_a_childs_class_is_audited_and_bad_values_are_french(client, auth, db):
+    auth.login("agent")
+    dupont, lena = family(16122), child("LENA")
+    path = f"/agents/familles/{dupont.id}/enfants/{lena.id}/modifier"
+    token_ = auth.csrf(path)
+    data = {"csrf_token": token_, "last_name": "Dupont", "first_name": "Lena",
+            "birth_date": "2022-03-14", "school_name": "École maternelle Jules Ferry",
+            "school_type": "publique", "class_level": "GS"}
+    for name, value, message in (("class_level", "6EME", "Choisissez une classe de la liste."),
+                                 ("school_type", "autre", "Choisissez un type d'école de la liste."),
+                                 ("birth_date", "2031-01-01", "Indiquez une date de naissance plausible (JJ/MM/AAAA)."),
+                                 ("first_name", " ", "Indiquez le prénom.")):
+        response = client.post(path, data=dict(data, **{name: value}))
+        assert response.status_code == 422
+        assert error_of(response.get_data(as_text=True), name) == message, name
+    assert Child.get_by_id(lena.id).class_level == "MS"
+    assert client.post(path, data=data).status_code == 303
+    saved = Child.get_by_id(lena.id)
+    assert (saved.class_level, saved.first_name, saved.last_name) == ("GS", "LENA", "DUPONT")
+    details = audit.details_of(AuditLog.get(AuditLog.action == audit.CHILD_EDITED))
+    assert details["before"] == {"class_level": "MS"} and details["after"] == {"class_level": "GS"}

@@ -5,7 +5,7 @@ from flask_login import current_user
 from blueprints.common import EmptyForm, commune_settings, get_or_404, render
 from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPersonForm
 from blueprints.staff import bp
-from blueprints.staff.forms import OnBehalfForm
+from blueprints.staff.forms import ChildForm, OnBehalfForm
 from domain import audit, clock, notifications
 from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices
 from domain.booking import changes as booking_changes
@@ -117,6 +117,21 @@ def edit_child_health(family_id, child_id):
         return redirect(url_for("staff.child_health", family_id=family.id, child_id=child.id),
                         code=303)
     return render("staff/families/edit_health.html", family=family, child=child, form=form,
+                  status=refused_status(form), active_tab="staff_families")
+
+
+@bp.route("/familles/<int:family_id>/enfants/<int:child_id>/modifier", methods=["GET", "POST"])
+def edit_child(family_id, child_id):
+    """Staff edit a child's identity, school and class; audited before/after."""
+    family = _family(family_id)
+    child = _child(family, child_id)
+    form = ChildForm(obj=child)
+    if form.validate_on_submit():
+        staff_edits.update_child(_staff(), child, **{name: getattr(form, name).data
+                                                     for name in staff_edits.CHILD_FIELDS})
+        flash(f"La fiche de {child.first_name} est enregistrée.", "success")
+        return redirect(url_for("staff.family", family_id=family.id) + "#enfants", code=303)
+    return render("staff/families/edit_child.html", family=family, child=child, form=form,
                   status=refused_status(form), active_tab="staff_families")
 
 
