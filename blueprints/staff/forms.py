@@ -7,8 +7,8 @@ from wtforms import DateField, EmailField, SelectField, StringField, TextAreaFie
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from blueprints.dossier.forms import FrenchDateField
-from domain.clock import today
 from blueprints.messagerie.forms import ReplyForm
+from domain.clock import today
 from domain.family.documents import COMMUNE_CATEGORIES, FAMILY_CATEGORIES
 from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES
 from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
