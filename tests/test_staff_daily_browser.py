@@ -96,7 +96,9 @@ def test_agent_validates_16124s_actualisation_then_the_family_enregistre(
     family_page = context.new_page()
     sign_in(family_page, live_server, "famille 16124")
     family_page.goto(live_server.url + "/inscription/")
-    family_page.get_by_label("2026/2027 - CL Élémentaire Mercredis").check()
+    # The label covers the box (a bigger touch target): click it, as a parent would.
+    family_page.locator("label", has_text="2026/2027 - CL Élémentaire Mercredis").click()
+    expect(family_page.get_by_label("2026/2027 - CL Élémentaire Mercredis")).to_be_checked()
     family_page.get_by_role("button", name="ENREGISTRER").first.click()
     expect(family_page.get_by_text("« 2026/2027 - CL Élémentaire Mercredis » est ouverte et "
                                     "validée")).to_be_visible()
