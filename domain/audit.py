@@ -144,6 +144,16 @@ def details_of(row: AuditLog) -> dict:
     return value if isinstance(value, dict) else {"summary": str(value)}
 
 
+def changes_of(details: dict) -> list:
+    """[(key, before, after)] of the values that differ in an audit row's details."""
+    before, after = details.get("before"), details.get("after")
+    if not isinstance(before, dict) and not isinstance(after, dict):
+        return []
+    return [(key, old, new) for key, (old, new) in
+            changed_fields(before if isinstance(before, dict) else {},
+                           after if isinstance(after, dict) else {}).items()]
+
+
 def changed_fields(before: dict, after: dict) -> dict:
     """Only the keys whose value differs: ``{key: (before, after)}``."""
     return {key: (before.get(key), after.get(key))

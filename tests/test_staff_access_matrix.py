@@ -26,7 +26,7 @@ MATRIX = {
     "staff.quotient_attestation": STAFF, "staff.quotient_attestation_preview": STAFF,
     "staff.families": STAFF, "staff.family": STAFF, "staff.child_health": STAFF,
     "staff.edit_child_health": STAFF, "staff.edit_coordonnees": STAFF,
-    "staff.edit_pickup_people": STAFF, "staff.remove_pickup_person": STAFF,
+    "staff.edit_pickup_people": STAFF, "staff.edit_child": STAFF, "staff.remove_pickup_person": STAFF,
     "staff.on_behalf": STAFF, "staff.audit_log": STAFF,
     "staff.billing": STAFF, "staff.billing_invoice": STAFF, "staff.billing_invoice_pdf": STAFF,
     "staff.billing_counter_payment": STAFF, "staff.billing_reminders": STAFF,

@@ -2,7 +2,6 @@
 import datetime
 import html
 import io
-import json
 
 import pytest
 
@@ -175,7 +174,7 @@ def test_qf_validated_from_next_month_prices_new_bookings_only(client, auth, db,
     declaration = QFDeclaration.get(QFDeclaration.family == family(16124))
     assert "quotient 650" in page and "Tranche 1 (QF jusqu'à 700)" in page
     assert f'<iframe class="attestation-preview" src="/agents/validations/quotients/{declaration.id}/attestation/apercu"' in page
-    assert f'value="2026-12-01"' in page  # default: the 1st of next month
+    assert 'value="2026-12-01"' in page  # default: the 1st of next month
     preview = client.get(f"/agents/validations/quotients/{declaration.id}/attestation/apercu")
     assert preview.status_code == 200 and preview.data.startswith(b"%PDF-")
     assert preview.headers["Content-Disposition"].startswith("inline")
@@ -361,8 +360,11 @@ def test_agent_books_a_wednesday_for_lena_after_the_20th(client, auth, db, mailb
     assert log.user_id == agent().id and log.at is not None
     assert details["reason"] == "Demande de la mère par téléphone."
     assert "02/12/2026" in details["summary"] and "LENA" in details["summary"]
+    assert details["before"] == {"modalité": None}
+    assert details["after"] == {"modalité": SANS}
     journal = page_text(client.get("/agents/journal/", query_string={"famille": "16122"}))
     assert "Réservation pour la famille" in journal and "Demande de la mère" in journal
+    assert f"modalité : — → {SANS}" in journal
     home = text_of(client.get("/agents/").get_data(as_text=True))
     assert "1 réservation faite pour les familles cette semaine" in home
     # The family's own deadline is unchanged: it still cannot change December.
@@ -402,6 +404,12 @@ def test_agent_overrides_a_full_day_and_cancels(client, auth, db, mailbox):
     response = on_behalf(client, auth, lena, "pas une date", str(sans.id), "Essai.")
     assert error_of(response.get_data(as_text=True), "day") == \
         "Indiquez une date valide (JJ/MM/AAAA)."
+    response = on_behalf(client, auth, lena, "2026-12-09", "abc", "Essai.")
+    assert error_of(response.get_data(as_text=True), "modalite") == \
+        "Choisissez une modalité d'accueil de la liste."
+    response = on_behalf(client, auth, lena, "2026-12-09", "999999", "Essai.")
+    assert error_of(response.get_data(as_text=True), "modalite") == \
+        "Choisissez une modalité d'accueil de la liste."
     other = modalite("Restauration Maternelle", "Repas")
     response = on_behalf(client, auth, lena, "2026-12-09", str(other.id), "Essai.")
     assert "n'appartient pas" in error_of(response.get_data(as_text=True), "modalite")
@@ -429,3 +437,65 @@ def test_audit_log_filters_and_bad_filters(client, auth, db):
     assert error_of(body, "du") == "Indiquez une date valide (JJ/MM/AAAA)."
     assert "Not a valid choice" not in body
     assert client.post("/agents/journal/").status_code in (400, 405)
+
+
+# --- Access ------------------------------------------------------------------------------
+
+MY_MODULES = ("blueprints.staff.validations", "blueprints.staff.families",
+              "blueprints.staff.audit", "blueprints.staff.routes")
+
+
+def my_staff_rules(app):
+    """Every rule of the day-to-day back office, from the URL map (a new view is covered
+    without touching this test)."""
+    rules = [rule for rule in app.url_map.iter_rules()
+             if app.view_functions[rule.endpoint].__module__ in MY_MODULES]
+    assert len(rules) >= 15
+    return rules
+
+
+def paths_of(rules):
+    """(method, path) of each rule, ids set to 1."""
+    for rule in rules:
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<int:{argument}>", "1")
+        yield ("GET" if "GET" in rule.methods else "POST"), path
+
+
+def test_every_day_to_day_staff_route_refuses_anonymous_and_families(app, client, auth, db):
+    rules = my_staff_rules(app)
+    token = auth.csrf("/connexion")
+    for method, path in paths_of(rules):
+        assert path.startswith("/agents/"), path
+        response = client.open(path, method=method, data={"csrf_token": token})
+        assert response.status_code == 302 and "/connexion" in response.headers["Location"], \
+            path
+    auth.login("famille 16122")
+    token = auth.csrf("/mon-dossier/")
+    for method, path in paths_of(rules):
+        assert client.open(path, method=method,
+                           data={"csrf_token": token}).status_code == 404, path
+
+
+def test_staff_edit_a_childs_class_is_audited_and_bad_values_are_french(client, auth, db):
+    auth.login("agent")
+    dupont, lena = family(16122), child("LENA")
+    path = f"/agents/familles/{dupont.id}/enfants/{lena.id}/modifier"
+    token_ = auth.csrf(path)
+    data = {"csrf_token": token_, "last_name": "Dupont", "first_name": "Lena",
+            "birth_date": "2022-03-14", "school_name": "École maternelle Jules Ferry",
+            "school_type": "publique", "class_level": "GS"}
+    for name, value, message in (("class_level", "6EME", "Choisissez une classe de la liste."),
+                                 ("school_type", "autre", "Choisissez un type d'école de la liste."),
+                                 ("birth_date", "2031-01-01", "Indiquez une date de naissance plausible (JJ/MM/AAAA)."),
+                                 ("first_name", " ", "Indiquez le prénom.")):
+        response = client.post(path, data=dict(data, **{name: value}))
+        assert response.status_code == 422
+        assert error_of(response.get_data(as_text=True), name) == message, name
+    assert Child.get_by_id(lena.id).class_level == "MS"
+    assert client.post(path, data=data).status_code == 303
+    saved = Child.get_by_id(lena.id)
+    assert (saved.class_level, saved.first_name, saved.last_name) == ("GS", "LENA", "DUPONT")
+    details = audit.details_of(AuditLog.get(AuditLog.action == audit.CHILD_EDITED))
+    assert details["before"] == {"class_level": "MS"} and details["after"] == {"class_level": "GS"}

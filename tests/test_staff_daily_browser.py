@@ -12,9 +12,9 @@ from demo import DEMO_LOGINS
 from domain.family.quotient import declare_quotient
 from domain.messaging.messages import send_family_message
 from domain.uploads import check_upload
-from models import (AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
+from models import (Booking, Child, DossierValidation, Enrolment, Family,
                     QFDeclaration, User)
-from tests.conftest import SCREENSHOT_DIR, axe_violations, screenshot
+from tests.conftest import axe_violations, screenshot
 from tests.planning_support import activity
 from tests.test_dossier_quotient import attestation_pdf
 

@@ -5,14 +5,15 @@ from flask_login import current_user
 from blueprints.common import EmptyForm, commune_settings, form_status, get_or_404, render
 from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPersonForm
 from blueprints.staff import bp
-from blueprints.staff.forms import OnBehalfForm
+from blueprints.staff.forms import ChildForm, OnBehalfForm
 from domain import audit, clock, notifications
 from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices
 from domain.booking import changes as booking_changes
 from domain.booking.calendar import load_planning, parse_range
 from domain.catalogue.years import current_school_year
 from domain.family import record, staff_edits
-from domain.family.dossier import dossier_status, dossier_validation, family_email_address
+from domain.family.contact import family_email_address
+from domain.family.dossier import dossier_status, dossier_validation
 from domain.family.quotient import STATUS_LABELS as QF_LABELS, family_quotients
 from domain.family.search import search_families
 from domain.formats import date_fr
@@ -75,7 +76,8 @@ def family(family_id):
                   threads=list(MessageThread.select().where(MessageThread.family == family)
                                .order_by(MessageThread.updated_at.desc())),
                   trail=list(audit.entries(family=family).limit(AUDIT_ROWS)),
-                  details_of=audit.details_of, label_of=audit.label_of)
+                  details_of=audit.details_of, label_of=audit.label_of,
+                  changes_of=audit.changes_of)
 
 
 @bp.route("/familles/<int:family_id>/enfants/<int:child_id>/fiche-sanitaire")
@@ -105,6 +107,21 @@ def edit_child_health(family_id, child_id):
         return redirect(url_for("staff.child_health", family_id=family.id, child_id=child.id),
                         code=303)
     return render("staff/families/edit_health.html", family=family, child=child, form=form,
+                  status=form_status(form))
+
+
+@bp.route("/familles/<int:family_id>/enfants/<int:child_id>/modifier", methods=["GET", "POST"])
+def edit_child(family_id, child_id):
+    """Staff edit a child's identity, school and class; audited before/after."""
+    family = _family(family_id)
+    child = _child(family, child_id)
+    form = ChildForm(obj=child)
+    if form.validate_on_submit():
+        staff_edits.update_child(_staff(), child, **{name: getattr(form, name).data
+                                                     for name in staff_edits.CHILD_FIELDS})
+        flash(f"La fiche de {child.first_name} est enregistrée.", "success")
+        return redirect(url_for("staff.family", family_id=family.id) + "#enfants", code=303)
+    return render("staff/families/edit_child.html", family=family, child=child, form=form,
                   status=form_status(form))
 
 

@@ -1,14 +1,18 @@
 """Forms of the back office; every message in French, next to its field."""
+import datetime
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from blueprints.dossier.forms import FrenchDateField
 from blueprints.messagerie.forms import ReplyForm
+from domain.clock import today
 from domain.family.documents import COMMUNE_CATEGORIES, FAMILY_CATEGORIES
 from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES
 from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
+from models import Child
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DATE_MESSAGE = "Indiquez une date valide (JJ/MM/AAAA)."
@@ -43,6 +47,31 @@ class OnBehalfForm(FlaskForm):
     reason = TextAreaField("Motif", validators=[
         DataRequired("Indiquez le motif de la modification."),
         Length(max=500, message="Le motif ne doit pas dépasser 500 caractères.")])
+
+
+class ChildForm(FlaskForm):
+    """A child's identity and schooling, which only the service changes."""
+
+    last_name = StringField("Nom", [DataRequired("Indiquez le nom."),
+                                    Length(max=100, message="100 caractères au plus.")])
+    first_name = StringField("Prénom", [DataRequired("Indiquez le prénom."),
+                                        Length(max=100, message="100 caractères au plus.")])
+    birth_date = FrenchDateField("Date de naissance", [Optional()], format=DATE_FORMATS,
+                                 invalid_value_message=DATE_MESSAGE)
+    school_name = StringField("École", [Length(max=120, message="120 caractères au plus.")])
+    school_type = SelectField("Type d'école", choices=list(Child.SCHOOL_TYPE_LABELS.items()),
+                              validate_choice=False,
+                              validators=[AnyOf(list(Child.SCHOOL_TYPE_LABELS),
+                                                message="Choisissez un type d'école de la liste.")])
+    class_level = SelectField("Classe", choices=[(level, level) for level in Child.LEVELS],
+                              validate_choice=False,
+                              validators=[AnyOf(list(Child.LEVELS),
+                                                message="Choisissez une classe de la liste.")])
+
+    def validate_birth_date(self, field):
+        """Not in the future, not absurdly old for a school child."""
+        if field.data and not datetime.date(2000, 1, 1) <= field.data <= today():
+            raise ValidationError("Indiquez une date de naissance plausible (JJ/MM/AAAA).")
 
 
 class AuditFilterForm(FlaskForm):

@@ -13,7 +13,7 @@ from domain.catalogue.years import current_school_year
 from domain.family import dossier as dossiers
 from domain.family import quotient as quotients
 from domain.files import upload_path
-from domain.family.dossier import family_email_address
+from domain.family.contact import family_email_address
 from domain.messaging.messages import thread_messages
 from models import DossierValidation, Family, QFDeclaration, SchoolYear, StoredFile
 

@@ -592,9 +592,8 @@ def change_on_behalf(family_id, child, activity, day, modalite_id, staff_user, r
                      summary="; ".join(f"{line.action.capitalize()} {line.email_day} : "
                                        f"{line.element} ({euros(line.amount_cents)})"
                                        for line in result.recap.lines),
-                     before={"date": day, "modalite": booking.modalite.name if booking else None},
-                     after={"date": day, "modalite": next(
-                         (line.modalite.name for line in result.recap.lines
-                          if line.action == RESERVATION), None)},
+                     before={"modalité": booking.modalite.name if booking else None},
+                     after={"modalité": next((line.modalite.name for line in result.recap.lines
+                                              if line.action == RESERVATION), None)},
                      reason=reason)
     return result.recap

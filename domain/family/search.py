@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from peewee import fn, prefetch
+from peewee import fn
 
 from models import Child, Family, Guardian, User
 
@@ -77,20 +77,32 @@ def _matching_ids(query):
 
 def search_families(query, page=1, per_page=PER_PAGE):
     """The families matching ``query`` (every family when empty), by name then account
-    number, one page of them with their guardians and children (three queries)."""
+    number, one page of them with ``guardian_list`` and ``child_list`` (five queries)."""
     query = " ".join((query or "").split())[:MAX_QUERY]
     families = Family.select()
     if query:
-        condition = None
-        for subquery in _matching_ids(query):
-            part = Family.id.in_(subquery)
-            condition = part if condition is None else condition | part
-        families = families.where(condition)
+        # One UNION of the matching ids (an OR of IN-subqueries makes the planner
+        # scan each table once per family).
+        subqueries = _matching_ids(query)
+        union = subqueries[0]
+        for subquery in subqueries[1:]:
+            union = union | subquery
+        families = families.where(Family.id.in_(union))
     total = families.count()
     result = SearchPage(query=query, total=total, per_page=per_page)
     result.page = min(max(1, page), result.pages)
-    rows = (families.order_by(Family.name, Family.account_number)
-            .paginate(result.page, per_page))
-    result.families = prefetch(rows, Guardian.select().order_by(Guardian.position, Guardian.id),
-                               Child.select().order_by(Child.first_name, Child.id))
+    rows = list(families.order_by(Family.name, Family.account_number)
+                .paginate(result.page, per_page))
+    page_ids = [family.id for family in rows]
+    guardians, children = {}, {}
+    for guardian in (Guardian.select().where(Guardian.family.in_(page_ids or [0]))
+                     .order_by(Guardian.position, Guardian.id)):
+        guardians.setdefault(guardian.family_id, []).append(guardian)
+    for child in (Child.select().where(Child.family.in_(page_ids or [0]))
+                  .order_by(Child.first_name, Child.id)):
+        children.setdefault(child.family_id, []).append(child)
+    for family in rows:
+        family.guardian_list = guardians.get(family.id, [])
+        family.child_list = children.get(family.id, [])
+    result.families = rows
     return result

@@ -43,6 +43,29 @@ def update_coordonnees(staff_user, family, address, postal_code, city, guardian_
                               _coordonnees(family, guardians))
 
 
+CHILD_FIELDS = ("last_name", "first_name", "birth_date", "school_name", "school_type",
+                "class_level")
+
+
+def update_child(staff_user, child, **values):
+    """A child's identity and schooling changed by staff (the family cannot: a class or a
+    school changes through the service); names in capitals as everywhere."""
+    values = {name: values[name] for name in CHILD_FIELDS if name in values}
+    for name in ("last_name", "first_name"):
+        if name in values:
+            values[name] = values[name].strip().upper()
+    if "school_name" in values:
+        values["school_name"] = values["school_name"].strip()
+    with db.atomic():
+        before = {name: getattr(child, name) for name in CHILD_FIELDS}
+        for name, value in values.items():
+            setattr(child, name, value)
+        child.save()
+        return _audit_changes(staff_user, child.family_id, audit.CHILD_EDITED,
+                              f"Enfant {child.first_name} modifié par le service.", before,
+                              {name: getattr(child, name) for name in CHILD_FIELDS})
+
+
 def update_health_record(staff_user, child, doctor_name, doctor_phone, allergies, has_pai,
                          pai_details, diet):
     """The child's fiche sanitaire changed by staff (see :func:`record.update_health_record`)."""
