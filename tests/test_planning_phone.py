@@ -180,3 +180,27 @@ def test_one_alae_notice_per_child(client, bernard):
     text = text_of(client.get("/planning/?du=2027-01-01").get_data(as_text=True))
     assert text.count("Cette ligne est réservée pour toute l'année par l'inscription") == 2
     assert text.count("Réservée pour l'année par l'inscription (voir plus haut).") == 2
+
+
+def test_phone_edit_page_and_a_tap_s_answer_fit_their_byte_budgets(app, db):
+    """A 4 children x 4 lines family, one line in edit mode (grid and phone list in the
+    page): <= 14 KB gzipped; a tap of the phone list answers <= 1 KB."""
+    from tests.planning_support import FOUR_LINES, gzipped_size, new_family, sign_in
+    import datetime
+    family, user, kids = new_family(95001, 4, 4, book_month=datetime.date(2027, 1, 1))
+    client = app.test_client()
+    sign_in(client, user)
+    key = line_key(kids[0], FOUR_LINES[0])
+    page = client.get(edit_url(key)).get_data()
+    assert gzipped_size(page) <= 14 * 1024, gzipped_size(page)
+    html = page.decode()
+    days = re.findall(rf'<li id="jour-{key}-(\d{{4}}-\d\d-\d\d)"', html)
+    assert len(days) > 15  # every open school day of January
+    data = {"ligne": key, "vue": "mensuel", "du": "2027-01-01", "forme": "liste",
+            "csrf_token": page_token(client)}
+    checked = dict(re.findall(r'name="j-([\d-]+)" value="(\d+)" checked', html))
+    data.update({f"j-{day}": value for day, value in checked.items()})
+    data[f"j-{days[0]}"] = "0"  # "Pas de réservation" on the first day
+    answer = client.post("/planning/basculer", data=data, headers=HTMX)
+    assert answer.status_code == 200 and len(answer.data) <= 1024, len(answer.data)
+    assert "annulation en attente" in answer.get_data(as_text=True)

@@ -305,17 +305,11 @@ def load_bookings(family_id, activity_ids, first, last):
     if not activity_ids:
         return {}, {}
     database = Booking._meta.database
-    left, right = database.quote[0], database.quote[-1]
-
-    def quote(name):
-        return f"{left}{name}{right}"
-
-    sql = _BOOKINGS_SQL.format(
-        p=database.param, ids=", ".join([database.param] * len(activity_ids)),
-        booking=quote(Booking._meta.table_name), child_table=quote(Child._meta.table_name),
-        child_pk=quote(Child.id.column_name), family=quote(Child.family.column_name),
-        activity=quote(Booking.activity.column_name), date=quote(Booking.date.column_name),
-        child=quote(Booking.child.column_name), modalite=quote(Booking.modalite.column_name))
+    key = ("bookings", len(activity_ids), database.param,
+           type(getattr(database, "obj", database)).__name__)
+    sql = _COMPILED.get(key)
+    if sql is None:
+        sql = _COMPILED[key] = _bookings_sql(database, len(activity_ids))
     params = [family_id, family_id, *activity_ids, first, last]
     counts, booked = {}, {}
     for activity_id, day, child_id, modalite_id, count in database.execute_sql(sql, params):
@@ -324,6 +318,21 @@ def load_bookings(family_id, activity_ids, first, last):
         if child_id is not None:
             booked[(child_id, activity_id, day)] = modalite_id
     return counts, booked
+
+
+def _bookings_sql(database, id_count):
+    """The statement of :func:`load_bookings` for ``id_count`` activities."""
+    left, right = database.quote[0], database.quote[-1]
+
+    def quote(name):
+        return f"{left}{name}{right}"
+
+    return _BOOKINGS_SQL.format(
+        p=database.param, ids=", ".join([database.param] * id_count),
+        booking=quote(Booking._meta.table_name), child_table=quote(Child._meta.table_name),
+        child_pk=quote(Child.id.column_name), family=quote(Child.family.column_name),
+        activity=quote(Booking.activity.column_name), date=quote(Booking.date.column_name),
+        child=quote(Booking.child.column_name), modalite=quote(Booking.modalite.column_name))
 
 
 def as_date(value):
