@@ -167,7 +167,10 @@ def _create_family_16122(year):
     lena = Child.create(family=family, first_name="LENA", last_name="DUPONT",
                         birth_date=datetime.date(year.start_date.year - 4, 3, 14),
                         school_name="École maternelle Jules Ferry", class_level="MS")
-    HealthRecord.create(child=lena, doctor_name="Dr Martin", doctor_phone="05 61 00 00 02")
+    HealthRecord.create(child=lena, doctor_name="Dr Martin", doctor_phone="05 61 00 00 02",
+                        allergies="Arachide", has_pai=True,
+                        pai_details="PAI alimentaire : stylo d'adrénaline dans la trousse "
+                                    "d'urgence du centre.")
     Vaccination.create(child=lena, name="DTP", date=datetime.date(year.start_date.year - 3, 5, 2))
     _validated_qf(family, 850)
     DossierValidation.create(family=family, school_year=year, status=DossierValidation.VALIDATED,

@@ -59,9 +59,14 @@ def _billing(database, migrator):
                          "refdet", "expires_at", "outcome", "checked_at")
 
 
+def _add_attendance(database, migrator):
+    """6: the attendance registers (présent / absent / excusé per booked child and day)."""
+    database.create_tables([models.Attendance], safe=True)
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
-         5: _billing}
+         5: _billing, 6: _add_attendance}
 
 
 def current_version(database):

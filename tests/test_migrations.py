@@ -96,6 +96,14 @@ def test_step_4_adds_the_back_office_columns_and_tables_and_keeps_the_data(db):
     assert [n.title for n in models.News.select().order_by(models.News.id)] == news
     assert all(not n.withdrawn_at for n in models.News.select())
     assert models.User.get(models.User.email == "agent@mairie.example.org").totp_secret is None
+
+
+def test_step_6_adds_the_attendance_registers(db):
+    db.drop_tables([models.Attendance])
+    SchemaVersion.update(version=5).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("attendance")
+    assert models.Attendance.select().count() == 0
     assert Family.select().count() == 3
 
 
