@@ -23,7 +23,7 @@ from playhouse.db_url import connect
 db = DatabaseProxy()
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def utcnow():
@@ -258,6 +258,8 @@ class SchoolYear(BaseModel):
     label = CharField(unique=True)
     start_date = DateField()
     end_date = DateField()
+    # A year being prepared (a draft) is hidden from families until published.
+    is_published = BooleanField(default=True)
 
 
 class QFBracket(BaseModel):
