@@ -196,3 +196,54 @@ def test_a_window_edited_by_staff_changes_what_families_can_book(app, client, au
     else:
         assert response.status_code == 422
         assert "(période de réservation : du 01/12/2026 au 10/12/2026)" in text
+
+
+def test_next_year_is_offered_in_inscription_during_the_main_period_once_published(
+        app, client, auth, lena):  # noqa: F811
+    from models import DossierValidation, Enrolment
+    from tests.conftest import csrf_from
+    book_januarys_wednesdays(client, lena)
+    auth.logout()
+    auth.login("administrateur")
+    current = SchoolYear.get(SchoolYear.label == "2026/2027")
+    admin_post(client, f"/agents/admin/catalogue/{current.id}/preparer")
+    draft = SchoolYear.get(SchoolYear.label == "2027/2028")
+    sans = Modalite.select().join(Activity).where(
+        (Activity.school_year == current) & (Activity.name == CL) & (Modalite.name == SANS)).get()
+    bracket = QFBracket.get((QFBracket.school_year == current) & (QFBracket.position == 2))
+    page = f"/agents/admin/catalogue/{current.id}"
+    admin_post(client, f"{page}/tarifs", {f"tarif-{sans.id}-{bracket.id}": "6,10"}, page)
+    auth.logout()
+    auth.login("famille 16122")
+    app.config["PORTAIL_TODAY"] = "2027-03-15T10:00"
+    # A draft is never offered, even in the main period.
+    assert "2027/2028" not in client.get("/inscription/").get_data(as_text=True)
+    auth.logout()
+    auth.login("administrateur")
+    admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier")
+    auth.logout()
+    auth.login("famille 16122")
+    # The actualisation now concerns 2027/2028; staff validate it.
+    assert "2027/2028" in text_of(client.get("/mon-dossier/actualisation").get_data(as_text=True))
+    DossierValidation.create(family=lena.family, school_year=draft,
+                             status=DossierValidation.VALIDATED)
+    html = client.get("/inscription/").get_data(as_text=True)
+    assert "Année 2026/2027" in text_of(html) and "Année 2027/2028" in text_of(html)
+    html = client.get(f"/inscription/?annee={draft.id}").get_data(as_text=True)
+    text = text_of(html)
+    assert "l'année scolaire 2027/2028" in text
+    assert "2027/2028 - CL Maternel Mercredis" in text
+    assert "2026/2027 - CL Maternel Mercredis" not in text  # the two years never mix
+    next_cl = Activity.get((Activity.school_year == draft) & (Activity.name == CL))
+    response = client.post(f"/inscription/enfant/{lena.id}?annee={draft.id}", data={
+        f"enfant-{lena.id}-csrf_token": csrf_from(html),
+        f"enfant-{lena.id}-activites": [str(next_cl.id)]})
+    assert response.status_code == 303
+    assert f"annee={draft.id}" in response.headers["Location"]
+    assert Enrolment.select().where((Enrolment.child == lena)
+                                    & (Enrolment.activity == next_cl)).exists()
+    # Her 2026/2027 bookings keep their price (5,20 €, before the change to 6,10 €).
+    assert {b.price_cents for b in Booking.select().where(Booking.child == lena)} == {520}
+    # Outside the main period the next year is not offered.
+    app.config["PORTAIL_TODAY"] = "2027-08-21T10:00"
+    assert "Année 2027/2028" not in text_of(client.get("/inscription/").get_data(as_text=True))

@@ -133,3 +133,29 @@ def publish(year, actor):
         year.save()
         audit.record(actor, None, audit.CATALOGUE_EDITED, f"Année {year.label} publiée",
                      before={"publiee": False}, after={"publiee": True})
+
+
+def in_main_period(year, today):
+    """Whether ``today`` is in ``year``'s main inscription period (10/03–20/08 before it)."""
+    from domain.booking.inscription import main_inscription_period
+    opens, closes = main_inscription_period(year)
+    return opens <= today <= closes
+
+
+def inscription_years(today):
+    """The years INSCRIPTION offers: the current one, and the next one once published
+    and during its main inscription period (the year switch)."""
+    current = current_school_year(today)
+    if current is None:
+        return []
+    coming = next_published_year(current)
+    if coming is not None and in_main_period(coming, today):
+        return [current, coming]
+    return [current]
+
+
+def actualisation_year(today):
+    """The year whose dossier the family brings up to date: the next one during its main
+    inscription period (once published), else the current one."""
+    offered = inscription_years(today)
+    return offered[-1] if offered else None
