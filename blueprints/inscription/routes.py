@@ -14,10 +14,10 @@ from domain.family.documents import add_inscription_confirmation
 from models import Activity, Child
 
 
-def chosen_year():
+def chosen_year(offered=None):
     """The school year shown (``?annee=``): the current one, or the next one during its
     main inscription period once published; the two never mix."""
-    offered = inscription_years(clock.today())
+    offered = inscription_years(clock.today()) if offered is None else offered
     wanted = request.args.get("annee", "")
     return next((y for y in offered if str(y.id) == wanted), offered[0] if offered else None)
 
@@ -25,7 +25,8 @@ def chosen_year():
 def show_page(forms=None):
     """The tab: each child's lines, and a form per child when lines can be opened."""
     family = current_family()
-    year = chosen_year()
+    offered = inscription_years(clock.today())
+    year = chosen_year(offered)
     children = list(family.children.order_by(Child.first_name, Child.id))
     forms = forms or {}
     for child in children:
@@ -35,7 +36,7 @@ def show_page(forms=None):
         "inscription/index.html", year=year, children=children,
         lines=child_lines(children, year, clock.today() if state.is_open else None)
         if year else {},
-        forms=forms, state=state, alae=Activity.ALAE, years=inscription_years(clock.today()))
+        forms=forms, state=state, alae=Activity.ALAE, years=offered)
 
 
 @bp.route("/")
@@ -52,7 +53,8 @@ def enrol(child_id):
     form = InscriptionForm(prefix=f"enfant-{child.id}")
     if not form.validate_on_submit():
         return show_page({child.id: form})
-    year = chosen_year()
+    offered = inscription_years(clock.today())
+    year = chosen_year(offered)
     try:
         opened = open_lines(current_user, child, form.activites.data, year, clock.now())
     except InscriptionClosed as refusal:  # the page is read-only now: say why there
@@ -70,8 +72,8 @@ def enrol(child_id):
               "dématérialisés ».", "info")
     if not opened:
         flash("Ces activités étaient déjà ouvertes : rien n'a changé.", "info")
-    return redirect(url_for("inscription.index", annee=year.id if len(
-        inscription_years(clock.today())) > 1 else None, _anchor=f"enfant-{child.id}"), 303)
+    return redirect(url_for("inscription.index", annee=year.id if len(offered) > 1 else None,
+                            _anchor=f"enfant-{child.id}"), 303)
 
 
 def opened_message(child, line):

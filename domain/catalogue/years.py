@@ -144,11 +144,14 @@ def in_main_period(year, today):
 
 def inscription_years(today):
     """The years INSCRIPTION offers: the current one, and the next one once published
-    and during its main inscription period (the year switch)."""
-    current = current_school_year(today)
-    if current is None:
+    and during its main inscription period (the year switch). One query."""
+    published = list(SchoolYear.select().where(SchoolYear.is_published)
+                     .order_by(SchoolYear.start_date))
+    if not published:
         return []
-    coming = next_published_year(current)
+    current = next((y for y in published if y.start_date <= today <= y.end_date), None) \
+        or next((y for y in published if y.start_date > today), None) or published[-1]
+    coming = next((y for y in published if y.start_date > current.start_date), None)
     if coming is not None and in_main_period(coming, today):
         return [current, coming]
     return [current]
