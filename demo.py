@@ -16,7 +16,7 @@ from domain.billing.pricing import family_bracket, prices_for
 from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
                                     school_year_start)
 from domain.catalogue.windows import create_guide_windows
-from models import (Activity, Booking, Child, DayOverride, Document,
+from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
                     DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
                     Message, MessageThread, Modalite, News, Payment,
                     PickupPerson, QFBracket, QFDeclaration, SchoolYear, Tariff, User,
