@@ -105,3 +105,22 @@ def test_print_meals_occupancy_and_closures_pages_are_axe_clean(staff_page, live
     expect(page.locator(".site-header")).to_be_hidden()
     screenshot(page, "staff-attendance-print")
     assert page.csp_errors == []
+
+
+def test_catalogue_pages_are_axe_clean(staff_page, live_server):
+    page = staff_page
+    browser_login(page, live_server, "administrateur")
+    page.goto(live_server.url + "/agents/admin/catalogue/")
+    page.get_by_role("button", name="Préparer l'année suivante").click()
+    expect(page.get_by_role("heading", name="Catalogue 2027/2028 (brouillon)")).to_be_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "staff-catalogue-year")
+    page.get_by_role("link", name="Garderie Mercredi Scolaire").click()
+    expect(page.get_by_role("heading", name="2027/2028 - Garderie Mercredi Scolaire")) \
+        .to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_label("Places par jour (vide : sans limite)").fill("beaucoup")
+    page.get_by_role("button", name="Enregistrer l'activité").click()
+    expect(page.get_by_text("Indiquez un nombre de places entre 1 et 999")).to_be_visible()
+    assert axe_violations(page) == []
+    assert page.csp_errors == []
