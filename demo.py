@@ -15,6 +15,7 @@ from domain.pdf import simple_document
 from domain.billing.pricing import family_bracket, prices_for
 from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
                                     school_year_start)
+from domain.catalogue.windows import create_guide_windows
 from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
                     DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
                     Message, MessageThread, Modalite, News, Payment,
@@ -44,7 +45,8 @@ SCHOOL_ACTIVITIES = (
     ("ALAE Soir 2", Activity.ALAE, Activity.FOR_ALL, False, "1,2,4,5", None, None,
      "ALAE SOIR", [("Soir jusqu'à 18h30", (110, 160, 210))]),
     ("Garderie Mercredi Scolaire", Activity.GARDERIE, Activity.FOR_ALL, False, "3", None, 30,
-     "GARDERIE DU MERCREDI", [("Garderie 11h30-12h30", (70, 100, 130))]),
+     "GARDERIE DU MERCREDI", [("Garderie 11h00-12h30", (100, 140, 180)),
+                              ("Garderie 11h30-12h30", (70, 100, 130))]),
     ("Restauration Élémentaire", Activity.RESTAURATION, Activity.FOR_ELEMENTAIRE, False,
      "1,2,4,5", None, None, "RESTAURATION SCOLAIRE", [("Repas", (250, 350, 450))]),
     ("Restauration Maternelle", Activity.RESTAURATION, Activity.FOR_MATERNEL, False,
@@ -120,12 +122,7 @@ def create_school_year(start_year, zone):
                  "1,2,3,4,5", period, 40, "CENTRE DE LOISIRS VACANCES", CLV_MODALITES)
     for name, category, weekdays, label, modalites in BUS_ACTIVITIES:
         activity(name, category, Activity.FOR_ALL, True, weekdays, None, 20, label, modalites)
-    # As the guide's windows: they close 17 days before the period and open 47 days before
-    # (the autumn one opens with the school year).
-    for period, (period_first, _) in periods.items():
-        opens = None if period == "Automne" else period_first - datetime.timedelta(days=47)
-        BookingWindow.create(school_year=year, period=period, opens_on=opens,
-                             closes_on=period_first - datetime.timedelta(days=17))
+    create_guide_windows(year, periods)
     return year
 
 
@@ -167,7 +164,10 @@ def _create_family_16122(year):
     lena = Child.create(family=family, first_name="LENA", last_name="DUPONT",
                         birth_date=datetime.date(year.start_date.year - 4, 3, 14),
                         school_name="École maternelle Jules Ferry", class_level="MS")
-    HealthRecord.create(child=lena, doctor_name="Dr Martin", doctor_phone="05 61 00 00 02")
+    HealthRecord.create(child=lena, doctor_name="Dr Martin", doctor_phone="05 61 00 00 02",
+                        allergies="Arachide", has_pai=True,
+                        pai_details="PAI alimentaire : stylo d'adrénaline dans la trousse "
+                                    "d'urgence du centre.")
     Vaccination.create(child=lena, name="DTP", date=datetime.date(year.start_date.year - 3, 5, 2))
     _validated_qf(family, 850)
     DossierValidation.create(family=family, school_year=year, status=DossierValidation.VALIDATED,

@@ -59,9 +59,19 @@ def _billing(database, migrator):
                          "refdet", "expires_at", "outcome", "checked_at")
 
 
+def _add_attendance(database, migrator):
+    """6: the attendance registers (présent / absent / excusé per booked child and day)."""
+    database.create_tables([models.Attendance], safe=True)
+
+
+def _add_school_year_published(database, migrator):
+    """7: school years can be drafts (prepared by the administrateur, not yet published)."""
+    _add_missing_columns(database, migrator, models.SchoolYear, "is_published")
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
-         5: _billing}
+         5: _billing, 6: _add_attendance, 7: _add_school_year_published}
 
 
 def current_version(database):

@@ -23,7 +23,7 @@ from playhouse.db_url import connect
 db = DatabaseProxy()
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 
 def utcnow():
@@ -258,6 +258,8 @@ class SchoolYear(BaseModel):
     label = CharField(unique=True)
     start_date = DateField()
     end_date = DateField()
+    # A year being prepared (a draft) is hidden from families until published.
+    is_published = BooleanField(default=True)
 
 
 class QFBracket(BaseModel):
@@ -418,6 +420,30 @@ class Booking(BaseModel):
             (("child", "activity", "date"), True),
             (("activity", "date"), False),
         )
+
+
+class Attendance(BaseModel):
+    """Whether a booked child came on a day (présent / absent / excusé), ticked by staff."""
+
+    PRESENT, ABSENT, EXCUSED = "present", "absent", "excuse"
+    LABELS = {PRESENT: "Présent", ABSENT: "Absent", EXCUSED: "Excusé"}
+
+    child = ForeignKeyField(Child, backref="attendances", on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, backref="attendances", on_delete="CASCADE")
+    date = DateField()
+    status = CharField(max_length=10)
+    marked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    marked_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("child", "activity", "date"), True),
+            (("activity", "date"), False),
+        )
+
+    @property
+    def status_label(self):
+        return self.LABELS.get(self.status, self.status)
 
 
 class PendingChange(BaseModel):
@@ -641,6 +667,6 @@ ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson, Child,
     HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
+    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]

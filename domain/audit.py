@@ -45,6 +45,10 @@ DOCUMENT_REMOVED = "document.removed"
 SERVICE_MAILBOX_SET = "service.mailbox_set"
 CATALOGUE_EDITED = "catalogue.edited"
 DAY_CLOSED = "day.closed"
+DAY_REOPENED = "day.reopened"
+CAPACITY_SET = "day.capacity_set"
+ATTENDANCE_MARKED = "attendance.marked"
+EXPORT_DOWNLOADED = "export.downloaded"
 INVOICE_ISSUED = "invoice.issued"
 CREDIT_NOTE_ISSUED = "invoice.credit_note"
 PAYMENT_RECORDED = "payment.recorded"
@@ -81,6 +85,10 @@ ACTION_LABELS = {
     SERVICE_MAILBOX_SET: "Adresse d'un service modifiée",
     CATALOGUE_EDITED: "Catalogue modifié",
     DAY_CLOSED: "Journée fermée",
+    DAY_REOPENED: "Journée rouverte",
+    CAPACITY_SET: "Capacité du jour modifiée",
+    ATTENDANCE_MARKED: "Présence pointée",
+    EXPORT_DOWNLOADED: "Export téléchargé",
     INVOICE_ISSUED: "Facture émise",
     CREDIT_NOTE_ISSUED: "Avoir émis",
     PAYMENT_RECORDED: "Paiement enregistré",

@@ -110,3 +110,11 @@ def invoice_reminders(items):
     return send_many([(address, f"Rappel : votre facture de {values['month']} reste à régler",
                        "facturation/email/invoice", dict(values, reminder=True))
                       for address, values in items])
+
+
+def day_closed(address, family, day, what, reason, lines):
+    """Staff closed a day the family had booked: its bookings are cancelled, not billed."""
+    return send_email(address, f"Portail Famille : fermeture du {date_fr(day)}, "
+                      "vos réservations sont annulées",
+                      "staff/closures/email/day_closed", family=family, day=day, what=what,
+                      reason=reason, lines=lines)

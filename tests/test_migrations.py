@@ -96,6 +96,14 @@ def test_step_4_adds_the_back_office_columns_and_tables_and_keeps_the_data(db):
     assert [n.title for n in models.News.select().order_by(models.News.id)] == news
     assert all(not n.withdrawn_at for n in models.News.select())
     assert models.User.get(models.User.email == "agent@mairie.example.org").totp_secret is None
+
+
+def test_step_6_adds_the_attendance_registers(db):
+    db.drop_tables([models.Attendance])
+    SchemaVersion.update(version=5).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("attendance")
+    assert models.Attendance.select().count() == 0
     assert Family.select().count() == 3
 
 
@@ -123,3 +131,21 @@ def test_step_5_adds_billing_tables_and_columns_keeping_invoices_and_payments(db
         c.name for c in db.get_columns("payment")}
     assert [(i.number, i.total_cents) for i in Invoice.select().order_by(Invoice.id)] == invoices
     assert [p.amount_cents for p in Payment.select()] == payments
+
+
+@pytest.fixture
+def restore_published(db):
+    yield
+    if "is_published" not in [c.name for c in db.get_columns("school_year")]:
+        migrate(migrations.SchemaMigrator.from_database(db.obj).add_column(
+            "school_year", "is_published", models.SchoolYear.is_published))
+    SchemaVersion.update(version=models.SCHEMA_VERSION).execute()
+
+
+def test_step_7_adds_published_school_years_keeping_the_year(db, restore_published):
+    migrate(migrations.SchemaMigrator.from_database(db.obj).drop_column("school_year",
+                                                                        "is_published"))
+    SchemaVersion.update(version=6).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    year = models.SchoolYear.get()
+    assert year.label == "2026/2027" and year.is_published is True

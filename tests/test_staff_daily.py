@@ -317,12 +317,16 @@ def test_staff_edit_of_health_record_is_audited(client, auth, db):
     assert response.status_code == 422
     assert error_of(response.get_data(as_text=True), "doctor_phone").startswith(
         "Ce numéro de téléphone n'existe pas")
+    # The demo gives LENA a peanut allergy with a PAI; staff add the kiwi.
     response = client.post(path, data={"csrf_token": token_, "doctor_name": "Dr Martin",
                                        "doctor_phone": "05 61 00 00 02",
-                                       "allergies": "Arachide", "diet": ""})
+                                       "allergies": "Arachide, kiwi", "has_pai": "y",
+                                       "pai_details": lena.health_records.get().pai_details,
+                                       "diet": ""})
     assert response.status_code == 303
     details = audit.details_of(AuditLog.get(AuditLog.action == audit.HEALTH_EDITED))
-    assert details["before"] == {"allergies": ""} and details["after"] == {"allergies": "Arachide"}
+    assert details["before"] == {"allergies": "Arachide"}
+    assert details["after"] == {"allergies": "Arachide, kiwi"}
 
 
 # --- On behalf of the family ------------------------------------------------------------

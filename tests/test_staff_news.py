@@ -136,7 +136,8 @@ def test_unknown_action_and_news_are_refused(client, auth):
 
 def test_demo_news_follow_the_booking_windows(app, db):
     """The Noël window closes on 02/12/2026: its news goes with it; the winter one opens on
-    21/12/2026 and its news appears then."""
+    04/01/2027 (the guide's pattern: the day school resumes after Noël) and its news
+    appears then."""
     with app.app_context():
         def titles(day):
             return [n.title for n in visible_news(day)]
@@ -144,6 +145,6 @@ def test_demo_news_follow_the_booking_windows(app, db):
         hiver = "Réservations des centres de loisirs : vacances d'hiver"
         assert noel in titles(datetime.date(2026, 12, 2))
         assert noel not in titles(datetime.date(2026, 12, 3))
-        assert hiver not in titles(datetime.date(2026, 12, 20))
-        assert hiver in titles(datetime.date(2026, 12, 21))
+        assert hiver not in titles(datetime.date(2027, 1, 3))
+        assert hiver in titles(datetime.date(2027, 1, 4))
         assert not any("automne" in t for t in titles(datetime.date(2026, 11, 26)))

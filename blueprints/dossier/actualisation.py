@@ -8,7 +8,7 @@ from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SECT
                             ACTUALISATION_SERVICE, ACTUALISATION_SUBJECT, ACTUALISATION_THEMES,
                             SECTION_KEYS, checked_sections, dossier_status, dossier_validation,
                             set_section_checked)
-from domain.catalogue.years import current_school_year
+from domain.catalogue.years import actualisation_year
 
 #: Where each section of the checklist is checked.
 SECTION_ENDPOINTS = {"famille": ("dossier.index", "famille"), "enfants": ("dossier.children", ""),
@@ -38,7 +38,7 @@ def checklist_context(validation):
 def actualisation():
     """The procedure: 1 check each section, 2 send the message, 3 staff validate."""
     family = current_family()
-    year = current_school_year(today())
+    year = actualisation_year(today())
     validation = dossier_validation(family, year)
     dossier_state = dossier_status(validation)
     themes = [(theme, explanation, actualisation_message_url(theme))
@@ -55,7 +55,7 @@ def toggle_section(section):
     if section not in SECTION_KEYS:
         abort(404)
     checked = request.form.get("checked") == "1"
-    validation = set_section_checked(current_family(), current_school_year(today()), section,
+    validation = set_section_checked(current_family(), actualisation_year(today()), section,
                                      checked)
     title = dict((k, t) for k, t, _ in ACTUALISATION_SECTIONS)[section]
     context = checklist_context(validation)

@@ -1,5 +1,5 @@
 """Inscription: open activity lines for the children of the family (SPEC §2.2)."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from blueprints.common import current_family, get_or_404
@@ -9,15 +9,24 @@ from domain import clock
 from domain.formats import date_fr, euros
 from domain.booking.inscription import (InscriptionClosed, InscriptionRefused,
                                 child_lines, inscription_state, open_lines)
-from domain.catalogue.years import current_school_year
+from domain.catalogue.years import inscription_years
 from domain.family.documents import add_inscription_confirmation
 from models import Activity, Child
+
+
+def chosen_year(offered=None):
+    """The school year shown (``?annee=``): the current one, or the next one during its
+    main inscription period once published; the two never mix."""
+    offered = inscription_years(clock.today()) if offered is None else offered
+    wanted = request.args.get("annee", "")
+    return next((y for y in offered if str(y.id) == wanted), offered[0] if offered else None)
 
 
 def show_page(forms=None):
     """The tab: each child's lines, and a form per child when lines can be opened."""
     family = current_family()
-    year = current_school_year(clock.today())
+    offered = inscription_years(clock.today())
+    year = chosen_year(offered)
     children = list(family.children.order_by(Child.first_name, Child.id))
     forms = forms or {}
     for child in children:
@@ -27,7 +36,7 @@ def show_page(forms=None):
         "inscription/index.html", year=year, children=children,
         lines=child_lines(children, year, clock.today() if state.is_open else None)
         if year else {},
-        forms=forms, state=state, alae=Activity.ALAE)
+        forms=forms, state=state, alae=Activity.ALAE, years=offered)
 
 
 @bp.route("/")
@@ -44,12 +53,13 @@ def enrol(child_id):
     form = InscriptionForm(prefix=f"enfant-{child.id}")
     if not form.validate_on_submit():
         return show_page({child.id: form})
-    year = current_school_year(clock.today())
+    offered = inscription_years(clock.today())
+    year = chosen_year(offered)
     try:
         opened = open_lines(current_user, child, form.activites.data, year, clock.now())
     except InscriptionClosed as refusal:  # the page is read-only now: say why there
         flash(str(refusal), "error")
-        return redirect(url_for("inscription.index"), 303)
+        return redirect(url_for("inscription.index", annee=year.id if year else None), 303)
     except InscriptionRefused as refusal:
         form.activites.errors = [str(refusal)]
         return show_page({child.id: form})
@@ -62,7 +72,8 @@ def enrol(child_id):
               "dématérialisés ».", "info")
     if not opened:
         flash("Ces activités étaient déjà ouvertes : rien n'a changé.", "info")
-    return redirect(url_for("inscription.index", _anchor=f"enfant-{child.id}"), 303)
+    return redirect(url_for("inscription.index", annee=year.id if len(offered) > 1 else None,
+                            _anchor=f"enfant-{child.id}"), 303)
 
 
 def opened_message(child, line):

@@ -1,14 +1,164 @@
-"""School years as data: which one is current."""
-from models import SchoolYear
+"""School years as data: which one is current, preparing the next one, publishing it.
+
+A year prepared by the administrateur ("Préparer l'année suivante") is a draft
+(``is_published`` False): families do not see it (:func:`current_school_year`,
+:func:`family_years`) until it is published.
+"""
+import datetime
+
+from domain import audit
+from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds,
+                                              school_year_label)
+from domain.catalogue.windows import guide_windows
+from domain.transactions import write_transaction
+from models import (Activity, BookingWindow, Modalite, QFBracket, SchoolYear, Tariff)
 
 
-def current_school_year(today):
-    """The school year ``today`` falls in; in the summer, the coming one; else the latest."""
-    containing = (SchoolYear.select()
-                  .where((SchoolYear.start_date <= today) & (SchoolYear.end_date >= today))
+class YearError(ValueError):
+    """Why a year cannot be prepared or published (French)."""
+
+
+def current_school_year(today, published_only=True):
+    """The school year ``today`` falls in; in the summer, the coming one; else the latest.
+    Drafts count only with ``published_only=False`` (the back office)."""
+    years = SchoolYear.select()
+    if published_only:
+        years = years.where(SchoolYear.is_published)
+    containing = (years.where((SchoolYear.start_date <= today) & (SchoolYear.end_date >= today))
                   .first())
     if containing:
         return containing
-    coming = (SchoolYear.select().where(SchoolYear.start_date > today)
+    coming = (years.where(SchoolYear.start_date > today)
               .order_by(SchoolYear.start_date).first())
-    return coming or SchoolYear.select().order_by(SchoolYear.start_date.desc()).first()
+    return coming or years.order_by(SchoolYear.start_date.desc()).first()
+
+
+def next_published_year(year):
+    """The published year right after ``year``, or None."""
+    if year is None:
+        return None
+    return (SchoolYear.select().where(SchoolYear.is_published
+                                      & (SchoolYear.start_date > year.start_date))
+            .order_by(SchoolYear.start_date).first())
+
+
+def all_years():
+    """Every school year, newest first (the back office)."""
+    return list(SchoolYear.select().order_by(SchoolYear.start_date.desc()))
+
+
+def _moved_windows(year, new_periods, zone):
+    """The year's windows moved onto the next year's holidays: each keeps its distance
+    to its period's start (close) and to the end of the holidays before (open)."""
+    old_periods = holiday_periods(year.start_date.year, zone)
+    default = guide_windows(new_periods)
+    previous_end = {}
+    last = None
+    for period, (_, end) in old_periods.items():
+        previous_end[period] = last
+        last = end
+    new_previous_end, last = {}, None
+    for period, (_, end) in new_periods.items():
+        new_previous_end[period] = last
+        last = end
+    moved = {}
+    windows = {w.period: w for w in BookingWindow.select().where(
+        BookingWindow.school_year == year)}
+    for period, (new_first, _) in new_periods.items():
+        window = windows.get(period)
+        if window is None or period not in old_periods:
+            moved[period] = default[period]
+            continue
+        closes = new_first - (old_periods[period][0] - window.closes_on)
+        opens = None
+        if window.opens_on is not None:
+            old_anchor, new_anchor = previous_end[period], new_previous_end[period]
+            if old_anchor is not None and new_anchor is not None:
+                opens = new_anchor + (window.opens_on - old_anchor)
+            else:
+                opens = default[period][0] or (closes - datetime.timedelta(days=30))
+        moved[period] = (opens, closes)
+    return moved
+
+
+def prepare_next_year(year, zone, actor):
+    """Copy ``year``'s activities, modalités, tariffs, QF brackets and booking windows
+    into the next school year, as a draft. Returns the new year."""
+    start = year.start_date.year + 1
+    label = school_year_label(start)
+    if SchoolYear.select().where(SchoolYear.label == label).exists():
+        raise YearError(f"L'année {label} existe déjà.")
+    first, last = school_year_bounds(start, zone)
+    new_periods = holiday_periods(start, zone)
+    with write_transaction():
+        new = SchoolYear.create(label=label, start_date=first, end_date=last,
+                                is_published=False)
+        brackets = {}
+        for bracket in year.qf_brackets.order_by(QFBracket.position):
+            brackets[bracket.id] = QFBracket.create(
+                school_year=new, label=bracket.label, min_qf=bracket.min_qf,
+                max_qf=bracket.max_qf, position=bracket.position)
+        tariffs = {}
+        for tariff in (Tariff.select().join(Modalite).join(Activity)
+                       .where(Activity.school_year == year)):
+            tariffs.setdefault(tariff.modalite_id, []).append(tariff)
+        for activity in year.activities.order_by(Activity.position, Activity.id):
+            copy = Activity.create(
+                school_year=new, name=activity.name, category=activity.category,
+                audience=activity.audience, open_to_other_schools=activity.open_to_other_schools,
+                weekdays=activity.weekdays, holiday_period=activity.holiday_period,
+                capacity=activity.capacity, tariff_label=activity.tariff_label,
+                position=activity.position)
+            for modalite in activity.modalites.order_by(Modalite.position, Modalite.id):
+                new_modalite = Modalite.create(activity=copy, name=modalite.name,
+                                               position=modalite.position)
+                for tariff in tariffs.get(modalite.id, []):
+                    Tariff.create(modalite=new_modalite, bracket=brackets[tariff.bracket_id],
+                                  price_cents=tariff.price_cents)
+        for period, (opens, closes) in _moved_windows(year, new_periods, zone).items():
+            BookingWindow.create(school_year=new, period=period, opens_on=opens,
+                                 closes_on=closes)
+        audit.record(actor, None, audit.CATALOGUE_EDITED,
+                     f"Année {label} préparée à partir de {year.label} (brouillon)",
+                     after={"annee": label, "debut": first, "fin": last})
+    return new
+
+
+def publish(year, actor):
+    """Make a draft year visible to families."""
+    if year.is_published:
+        raise YearError(f"L'année {year.label} est déjà publiée.")
+    with write_transaction():
+        year.is_published = True
+        year.save()
+        audit.record(actor, None, audit.CATALOGUE_EDITED, f"Année {year.label} publiée",
+                     before={"publiee": False}, after={"publiee": True})
+
+
+def in_main_period(year, today):
+    """Whether ``today`` is in ``year``'s main inscription period (10/03–20/08 before it)."""
+    from domain.booking.inscription import main_inscription_period
+    opens, closes = main_inscription_period(year)
+    return opens <= today <= closes
+
+
+def inscription_years(today):
+    """The years INSCRIPTION offers: the current one, and the next one once published
+    and during its main inscription period (the year switch). One query."""
+    published = list(SchoolYear.select().where(SchoolYear.is_published)
+                     .order_by(SchoolYear.start_date))
+    if not published:
+        return []
+    current = next((y for y in published if y.start_date <= today <= y.end_date), None) \
+        or next((y for y in published if y.start_date > today), None) or published[-1]
+    coming = next((y for y in published if y.start_date > current.start_date), None)
+    if coming is not None and in_main_period(coming, today):
+        return [current, coming]
+    return [current]
+
+
+def actualisation_year(today):
+    """The year whose dossier the family brings up to date: the next one during its main
+    inscription period (once published), else the current one."""
+    offered = inscription_years(today)
+    return offered[-1] if offered else None

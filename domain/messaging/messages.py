@@ -12,7 +12,7 @@ from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SERV
                                    ACTUALISATION_THEMES, actualisation_submitted)
 from domain.family.contact import family_email_address
 from domain.uploads import UploadError, check_upload, save_upload
-from domain.catalogue.years import current_school_year
+from domain.catalogue.years import actualisation_year
 from models import (Family, Message, MessageAttachment, MessageThread, ServiceMailbox,
                     StoredFile, db, utcnow)
 
@@ -248,7 +248,7 @@ def send_family_message(family, user, service, theme, subject, body, checked, co
                                       subject=subject)
         message = _add_message(thread, user, body, False, checked, confirm)
         if service == ACTUALISATION_SERVICE:
-            year = current_school_year(clock.today())
+            year = actualisation_year(clock.today())
             if year is not None:
                 actualisation_submitted(family, year, theme)
     # After the commit: the mail thread reads the outbox with its own connection.

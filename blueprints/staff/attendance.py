@@ -1,0 +1,184 @@
+"""Espace agents: the attendance registers (présent / absent / excusé), the canteen's meal
+counts and the occupancy of the activities."""
+import datetime
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from blueprints.common import commune_settings, render
+from blueprints.staff import bp
+from blueprints.staff.exports import csv_response, parse_day
+from domain import clock, exports
+from domain.booking import attendance
+from domain.catalogue.years import current_school_year
+from domain.dates import add_months
+from models import Activity, Attendance, SchoolYear, parse_id
+
+GROUPS = (("", "Tous les groupes"), ("maternel", "Maternelle"), ("elementaire", "Élémentaire"))
+
+
+def _year_of(day):
+    year = (SchoolYear.select().where((SchoolYear.start_date <= day)
+                                      & (SchoolYear.end_date >= day)).first())
+    return year or current_school_year(day)
+
+
+class RegisterQuery:
+    """The register's filters as read from the query string (or a posted form)."""
+
+    def __init__(self, values):
+        self.day, self.date_error = parse_day(values.get("date"), clock.today())
+        self.year = _year_of(self.day)
+        zone = commune_settings().holiday_zone
+        self.activities = attendance.activities_of_day(self.year, self.day, zone) \
+            if self.year else []
+        activity_id = parse_id(values.get("activite"))
+        self.activity = next((a for a in self.activities if a.id == activity_id), None)
+        if self.activity is None and activity_id is not None:
+            # A day the activity does not run (or a closed day): still show its bookings.
+            self.activity = Activity.get_or_none(Activity.id == activity_id)
+        self.schools = attendance.schools()
+        school = (values.get("ecole") or "").strip()
+        self.school = school if school in self.schools else ""
+        group = values.get("groupe") or ""
+        self.group = group if group in dict(GROUPS) else ""
+
+    def args(self, **extra):
+        """The filters as URL arguments."""
+        values = {"date": self.day.isoformat(), "activite": self.activity.id if self.activity
+                  else None, "ecole": self.school or None, "groupe": self.group or None}
+        values.update(extra)
+        return {k: v for k, v in values.items() if v is not None}
+
+    def rows(self):
+        if self.activity is None:
+            return []
+        return attendance.register(self.activity, self.day, self.school, self.group)
+
+
+@bp.route("/presences/")
+def attendance_register():
+    """The register of a day: pick the date and activity, tick each child."""
+    query = RegisterQuery(request.args)
+    rows = query.rows()
+    return render("staff/attendance/register.html", q=query, rows=rows,
+                  groups=attendance.by_group(rows), totals=attendance.totals(rows),
+                  group_choices=GROUPS, statuses=attendance.STATUSES, labels=Attendance.LABELS,
+                  status=400 if query.date_error else 200)
+
+
+@bp.route("/presences/pointer", methods=["POST"])
+def attendance_mark():
+    """Tick one child: htmx gets the row back, a plain form goes back to the register."""
+    query = RegisterQuery(request.form)
+    child_id = parse_id(request.form.get("enfant"))
+    status = request.form.get("statut", "")
+    if query.activity is None or child_id is None or query.date_error or \
+            status not in (*attendance.STATUSES, ""):
+        abort(400)
+    try:
+        attendance.mark(query.activity, child_id, query.day, status,
+                        current_user._get_current_object())
+    except attendance.NotBooked:
+        abort(404)
+    if request.headers.get("HX-Request") == "true":
+        row = next((r for r in attendance.register(query.activity, query.day)
+                    if r.child.id == child_id), None)
+        if row is None:
+            abort(404)
+        return render("staff/attendance/_row.html", row=row, q=query,
+                      statuses=attendance.STATUSES, labels=Attendance.LABELS)
+    return redirect(url_for("staff.attendance_register", **query.args(),
+                            _anchor=f"enfant-{child_id}"), code=303)
+
+
+@bp.route("/presences/imprimer")
+def attendance_print():
+    """The register to print: one page per school and group, a box to tick by hand."""
+    query = RegisterQuery(request.args)
+    if query.activity is None:
+        return redirect(url_for("staff.attendance_register", **query.args()), code=303)
+    rows = query.rows()
+    return render("staff/attendance/print.html", q=query, groups=attendance.by_group(rows),
+                  labels=Attendance.LABELS)
+
+
+@bp.route("/presences/export.csv")
+def attendance_csv():
+    """The register as CSV for a spreadsheet."""
+    query = RegisterQuery(request.args)
+    if query.activity is None:
+        abort(404)
+    header = ["Date", "Activité", "École", "Groupe", "Classe", "Nom", "Prénom", "Modalité",
+              "PAI", "Allergies", "Régime", "Personnes autorisées", "Statut"]
+    lines = [[query.day, query.activity.name, r.child.school_name, r.child.group_label,
+              r.child.class_level, r.child.last_name, r.child.first_name, r.modalite.name,
+              r.has_pai, r.allergies, r.diet,
+              " | ".join(f"{name} ({rel}) {phone}".strip() for name, rel, phone in r.pickup),
+              Attendance.LABELS.get(r.status, "")] for r in query.rows()]
+    return csv_response(exports.csv_text(header, lines),
+                        exports.filename("presences", query.day))
+
+
+# --- Meal counts -------------------------------------------------------------
+
+
+def _meal_range(values):
+    """(first, last, period, error) of the meal counts: a week from Monday or a month."""
+    day, error = parse_day(values.get("date"), clock.today())
+    period = "mois" if values.get("periode") == "mois" else "semaine"
+    if period == "mois":
+        first = day.replace(day=1)
+        last = add_months(first, 1) - datetime.timedelta(days=1)
+    else:
+        first = day - datetime.timedelta(days=day.weekday())
+        last = first + datetime.timedelta(days=6)
+    return first, last, period, error
+
+
+@bp.route("/repas/")
+def meal_counts():
+    """Meals per day and school, what the commune orders from its caterer."""
+    first, last, period, error = _meal_range(request.args)
+    days, schools, counts, per_day = attendance.meal_counts(first, last)
+    return render("staff/attendance/meals.html", first=first, last=last, period=period,
+                  date_error=error, days=days, schools=schools, counts=counts,
+                  per_day=per_day, total=sum(per_day.values()),
+                  status=400 if error else 200)
+
+
+@bp.route("/repas/export.csv")
+def meal_counts_csv():
+    first, last, period, _ = _meal_range(request.args)
+    days, schools, counts, per_day = attendance.meal_counts(first, last)
+    lines = [[day, *[counts.get((day, s), 0) for s in schools], per_day[day]] for day in days]
+    return csv_response(exports.csv_text(["Date", *schools, "Total"], lines),
+                        exports.filename("repas", first))
+
+
+# --- Occupancy ---------------------------------------------------------------
+
+
+def _month(values):
+    raw = (values.get("mois") or "").strip()
+    today = clock.today().replace(day=1)
+    if not raw:
+        return today, ""
+    try:
+        return datetime.datetime.strptime(raw, "%Y-%m").date(), ""
+    except ValueError:
+        return today, "Saisissez un mois valide au format AAAA-MM."
+
+
+@bp.route("/occupation/")
+def occupancy():
+    """Booked / capacity per activity and day over a month: the full days stand out."""
+    first, error = _month(request.args)
+    last = add_months(first, 1) - datetime.timedelta(days=1)
+    year = _year_of(first) if SchoolYear.select().exists() else None
+    table = attendance.occupancy(year, first, last, commune_settings().holiday_zone) \
+        if year else []
+    return render("staff/attendance/occupancy.html", first=first, month_error=error,
+                  table=table, previous=add_months(first, -1), next=add_months(first, 1),
+                  status=400 if error else 200)
+
