@@ -64,7 +64,6 @@ FORMS = {
     "planning.toggle": ("owner", ["ligne", "jours", "du", "vue"]),
     "planning.validate_month": ("owner", ["ligne", "jours", "du", "vue", "cocher"]),
     "planning.tick_all": ("owner", ["ligne", "cocher", "du", "vue"]),
-    "planning.choose_day": ("owner", ["ligne", "du", "vue"]),
     "staff.message_reply": ("agent", ["body"]),
     "staff.message_treated": ("agent", ["traite"]),
     "staff.account_new_family": ("agent", ["email", "family_name", "guardian_first_name",

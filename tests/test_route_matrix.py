@@ -115,7 +115,6 @@ MATRIX = {
     "messagerie.theme_field": Row(FAMILY, "/messagerie/envoyer/themes"),
     "messagerie.thread": Row(FAMILY_OWN, "/messagerie/fil/{thread}", "SUJET-SECRET-16122"),
     "ops.health": Row(PUBLIC, "/sante"),
-    "planning.choose_day": Row(FAMILY_OWN, "/planning/jour", form={"ligne": "{line}"}),
     "planning.done": Row(FAMILY, "/planning/terminee"),
     "planning.drop_all": Row(FAMILY, "/planning/tout-supprimer"),
     "planning.drop_one": Row(FAMILY_OWN, "/planning/retirer/{pending}"),
