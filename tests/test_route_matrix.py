@@ -23,9 +23,9 @@ import models
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (Child, Document, DossierValidation, Family, Invoice, Message,
+from models import (Child, DayOverride, Document, DossierValidation, Family, Invoice, Message,
                     MessageAttachment, MessageThread, News, Payment, PendingChange, PickupPerson,
-                    QFDeclaration, User, Vaccination)
+                    QFDeclaration, SchoolYear, User, Vaccination)
 from tests.planning_support import CL, JANUARY, SANS, activity, enrol, modalite, sign_in
 
 # --- Who gets what -------------------------------------------------------------------
@@ -149,6 +149,34 @@ MATRIX = {
     "staff.account_reset_link": Row(STAFF, "/agents/comptes/{owner_user}/lien-mot-de-passe"),
     "staff.accounts": Row(STAFF, "/agents/comptes/"),
     "staff.admin.account_activation": Row(ADMIN, "/agents/admin/comptes/{agent_user}/activation"),
+    "staff.admin.add_modalite": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}/modalite"),
+    "staff.admin.catalogue_year": Row(ADMIN, "/agents/admin/catalogue/{year}"),
+    "staff.admin.catalogue_years": Row(ADMIN, "/agents/admin/catalogue/"),
+    "staff.admin.edit_activity": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}"),
+    "staff.admin.prepare_year": Row(ADMIN, "/agents/admin/catalogue/{year}/preparer"),
+    "staff.admin.publish_year": Row(ADMIN, "/agents/admin/catalogue/{year}/publier"),
+    "staff.admin.save_brackets": Row(ADMIN, "/agents/admin/catalogue/{year}/tranches"),
+    "staff.admin.save_tariffs": Row(ADMIN, "/agents/admin/catalogue/{year}/tarifs"),
+    "staff.admin.save_windows": Row(ADMIN, "/agents/admin/catalogue/{year}/fenetres"),
+    # Without its activity and day in the query the register has nothing to export: 404.
+    "staff.attendance_csv": Row(STAFF, "/agents/presences/export.csv", also_ok=(404,)),
+    "staff.attendance_mark": Row(STAFF, "/agents/presences/pointer"),
+    "staff.attendance_print": Row(STAFF, "/agents/presences/imprimer"),
+    "staff.attendance_register": Row(STAFF, "/agents/presences/"),
+    "staff.close_day": Row(STAFF, "/agents/fermetures/fermer"),
+    "staff.closures_index": Row(STAFF, "/agents/fermetures/"),
+    "staff.edit_child": Row(STAFF, "/agents/familles/{family}/enfants/{child}/modifier", "LENA"),
+    "staff.export_bookings": Row(STAFF, "/agents/exports/reservations.csv"),
+    "staff.export_enrolments": Row(STAFF, "/agents/exports/inscriptions.csv"),
+    "staff.export_families": Row(STAFF, "/agents/exports/familles.csv"),
+    "staff.exports_index": Row(STAFF, "/agents/exports/"),
+    "staff.meal_counts": Row(STAFF, "/agents/repas/"),
+    "staff.meal_counts_csv": Row(STAFF, "/agents/repas/export.csv"),
+    "staff.occupancy": Row(STAFF, "/agents/occupation/"),
+    # The demo's override limits places, it closes no day: reopening it is a 404.
+    "staff.reopen_day": Row(STAFF, "/agents/fermetures/{override}/rouvrir", consumes=True,
+                            also_ok=(404,)),
+    "staff.set_places": Row(STAFF, "/agents/fermetures/places"),
     "staff.admin.billing_credit_note": Row(ADMIN, "/agents/admin/facturation/factures/"
                                                   "{invoice}/avoir"),
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
@@ -276,7 +304,9 @@ def objects(app):
     Invoice.update(family=owner).where(Invoice.id == invoice.id).execute()
     payment = Payment.select().where(Payment.invoice == invoice).first()
     validation = DossierValidation.select().where(DossierValidation.family == owner).first()
-    return {"family": owner.id, "owner_user": user.id, "invoice": invoice.id,
+    return {"year": SchoolYear.select().order_by(SchoolYear.id).first().id,
+            "activity": activity(CL).id, "override": DayOverride.select().first().id,
+            "family": owner.id, "owner_user": user.id, "invoice": invoice.id,
             "invoice_number": invoice.number, "payment": payment.id if payment else 0,
             "validation": validation.id, "news": News.select().first().id,
             "agent_user": User.get(User.email == "agent@mairie.example.org").id,
