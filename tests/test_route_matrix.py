@@ -126,7 +126,8 @@ MATRIX = {
     "planning.validate_month": Row(FAMILY_OWN, "/planning/valider", form={"ligne": "{line}"}),
     "static": Row(PUBLIC, "/static/css/portail.css"),
     "auth.accept_invitation": Row(PUBLIC, "/invitation/{bad_token}"),
-    "auth.enrol_totp": Row(PUBLIC, "/connexion/double-authentification"),
+    # The second factor is the staff's: a family signed in gets 404 there.
+    "auth.enrol_totp": Row(PUBLIC, "/connexion/double-authentification", also_ok=(404,)),
     "auth.recovery_codes": Row(PUBLIC, "/connexion/codes-de-secours"),
     "auth.second_factor": Row(PUBLIC, "/connexion/code"),
     "facturation.history": Row(FAMILY, "/facturation/historique"),
