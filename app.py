@@ -40,7 +40,8 @@ def create_app(test_config=None):
         from werkzeug.middleware.proxy_fix import ProxyFix
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    models.init_database(app.config["DATABASE_URL"])
+    models.init_database(app.config["DATABASE_URL"],
+                         pool_size=app.config.get("DATABASE_POOL_SIZE", 20))
     csrf.init_app(app)
     mailer.init_app(app)
     login_manager.init_app(app)

@@ -1,4 +1,4 @@
-"""Command-line tasks: ``flask --app app migrate|demo|invoice|payfip-check|send-mail``."""
+"""Command-line tasks: ``flask --app app migrate|demo|invoice|payfip-check|send-mail|backup|restore``."""
 import click
 from flask import current_app
 
@@ -67,3 +67,37 @@ def register(app):
         with models.db.connection_context():
             sent = deliver_pending()
         click.echo(f"{sent} email(s) envoyé(s).")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(path):
+        """Save the database and the uploaded files into the archive PATH (.tar.gz)."""
+        from domain.backup import BackupError, backup
+        with models.db.connection_context():
+            version = migrations.current_version(models.db.obj)
+        try:
+            manifest = backup(current_app.config["DATABASE_URL"],
+                              current_app.config["UPLOAD_DIR"], path, schema_version=version)
+        except BackupError as error:
+            raise click.ClickException(str(error))
+        click.echo(f"Sauvegarde écrite dans {path} (base {manifest['engine']}, "
+                   f"{manifest['files']} fichier(s)).")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.confirmation_option(prompt="La base et les fichiers actuels seront remplacés par "
+                                      "ceux de la sauvegarde. Continuer ?")
+    def restore_command(path):
+        """Replace the database and the uploaded files by those of the archive PATH."""
+        from domain.backup import BackupError, restore
+        if not models.db.is_closed():
+            models.db.close()
+        try:
+            manifest = restore(current_app.config["DATABASE_URL"],
+                               current_app.config["UPLOAD_DIR"], path)
+        except BackupError as error:
+            raise click.ClickException(str(error))
+        with models.db.connection_context():
+            migrations.upgrade(models.db.obj)  # a backup of an older version is brought up
+        click.echo(f"Sauvegarde du {manifest['created_at'][:10]} restaurée "
+                   f"({manifest['files']} fichier(s)).")

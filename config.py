@@ -18,6 +18,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     DATABASE_URL = os.environ.get(
         "DATABASE_URL", "sqlite:///" + os.path.join(BASE_DIR, "instance", "portail.db"))
+    #: PostgreSQL connections kept per process (a pool; SQLite is not pooled).
+    DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "20"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", os.path.join(BASE_DIR, "instance", "uploads"))
 
     # Seed the commune's row (domain/commune.py) at migrate/demo; the row is the truth after.

@@ -47,8 +47,19 @@ def parse_id(raw):
     return None
 
 
-def init_database(url):
-    """Bind ``db`` to the database named by ``url`` (sqlite:/// or postgresql://)."""
+def init_database(url, pool_size=20, pool_wait=10):
+    """Bind ``db`` to the database named by ``url`` (sqlite:/// or postgresql://).
+
+    PostgreSQL connections are pooled per process (``playhouse.pool``; a new one
+    costs the server about 8 ms of CPU): ``db.close()`` at the end of a request gives
+    the connection back to the pool, which pings it when it is taken again (so a
+    restarted server costs no failed request) and rolls back anything left open. At
+    most ``pool_size`` connections per process; a request waits ``pool_wait`` seconds
+    for one. SQLite opens a file, which costs nothing: it is not pooled.
+    """
+    from playhouse.pool import PooledDatabase
+    if isinstance(db.obj, PooledDatabase):
+        db.obj.close_all()  # the previous pool of this process (tests rebind)
     if url.startswith("sqlite"):
         database = connect(
             url,
@@ -61,7 +72,9 @@ def init_database(url):
             timeout=30,
         )
     else:
-        database = connect(url)
+        scheme, rest = url.split("://", 1)
+        database = connect(scheme.split("+")[0] + "+pool://" + rest,
+                           max_connections=pool_size, stale_timeout=300, timeout=pool_wait)
     db.initialize(database)
     return database
 

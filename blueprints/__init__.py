@@ -10,9 +10,11 @@ def register_blueprints(app):
     from blueprints.facturation import bp as facturation
     from blueprints.inscription import bp as inscription
     from blueprints.messagerie import bp as messagerie
+    from blueprints.ops import bp as ops
     from blueprints.planning import bp as planning
     from blueprints.staff import bp as staff
 
+    app.register_blueprint(ops)
     app.register_blueprint(auth)
     app.register_blueprint(accueil)
     app.register_blueprint(dossier, url_prefix="/mon-dossier")

@@ -367,3 +367,10 @@ def axe_violations(page):
     results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
     return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
             for v in results.response["violations"]]
+
+
+# --- Logs of the whole run, searched for secrets at the end (tests/test_zz_log_audit.py) ---
+
+from tests import log_audit  # noqa: E402
+
+log_audit.install()

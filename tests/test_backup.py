@@ -1,0 +1,109 @@
+"""``flask --app app backup`` and ``restore``: a round trip keeps every row and every file
+(SQLite's online backup; pg_dump/pg_restore on PostgreSQL). And ``/sante``."""
+import hashlib
+import io
+import os
+
+import models
+from peewee import OperationalError
+from domain.pdf import simple_document
+
+
+def snapshot():
+    """Every row of every table, in id order."""
+    return {model.__name__: list(model.select().order_by(model._meta.primary_key).tuples())
+            for model in models.ALL_MODELS}
+
+
+def files_of(directory):
+    return {name: hashlib.sha256(open(os.path.join(directory, name), "rb").read()).hexdigest()
+            for name in sorted(os.listdir(directory))}
+
+
+def send_message_with_attachment(client, auth, subject):
+    response = client.post("/messagerie/envoyer", data={
+        "csrf_token": auth.csrf("/messagerie/envoyer"), "service": "Centres de Loisirs",
+        "theme": "Modifications", "subject": subject, "body": "Bonjour",
+        "attachment_1": (io.BytesIO(simple_document(subject, ["2026"])), "facture.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+
+
+def test_a_backup_then_a_restore_keeps_every_row_and_file(app, client, auth, runner, db,
+                                                          tmp_path):
+    auth.login()
+    send_message_with_attachment(client, auth, "Avant la sauvegarde")
+    upload_dir = app.config["UPLOAD_DIR"]
+    rows, files = snapshot(), files_of(upload_dir)
+    assert files and rows["StoredFile"]
+    archive = str(tmp_path / "sauvegarde.tar.gz")
+    result = runner.invoke(args=["backup", archive])
+    assert result.exit_code == 0, result.output
+    assert "Sauvegarde écrite" in result.output
+    assert f"{len(files)} fichier(s)" in result.output
+
+    # Life goes on after the backup: a new message and its file, a family deleted.
+    send_message_with_attachment(client, auth, "Après la sauvegarde")
+    models.Family.delete().where(models.Family.account_number == 16124).execute()
+    assert snapshot() != rows and files_of(upload_dir) != files
+
+    result = runner.invoke(args=["restore", archive], input="y\n")
+    assert result.exit_code == 0, result.output
+    models.db.close()
+    models.db.connect()
+    assert snapshot() == rows
+    assert files_of(upload_dir) == files
+    # The portal works on the restored data.
+    assert client.get("/messagerie/").status_code == 200
+
+
+def test_restore_asks_before_replacing_anything(app, runner, tmp_path, db):
+    archive = str(tmp_path / "sauvegarde.tar.gz")
+    assert runner.invoke(args=["backup", archive]).exit_code == 0
+    families = models.Family.select().count()
+    models.Family.delete().where(models.Family.account_number == 16124).execute()
+    result = runner.invoke(args=["restore", archive], input="n\n")
+    assert result.exit_code != 0
+    assert models.Family.select().count() == families - 1
+
+
+def test_a_backup_of_the_other_engine_is_refused(app, runner, tmp_path, db):
+    import json
+    import tarfile
+    archive = str(tmp_path / "sauvegarde.tar.gz")
+    assert runner.invoke(args=["backup", archive]).exit_code == 0
+    with tarfile.open(archive) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+    other = "postgresql" if manifest["engine"] == "sqlite" else "sqlite"
+    forged = str(tmp_path / "autre.tar.gz")
+    with tarfile.open(archive) as source, tarfile.open(forged, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member) if member.isfile() else None
+            if member.name == "manifest.json":
+                content = json.dumps(dict(manifest, engine=other)).encode()
+                member.size = len(content)
+                data = io.BytesIO(content)
+            target.addfile(member, data)
+    result = runner.invoke(args=["restore", forged, "--yes"])
+    assert result.exit_code != 0
+    assert f"Cette sauvegarde vient d'une base {other}" in result.output
+
+
+# --- /sante ------------------------------------------------------------------------------
+
+
+def test_health_says_ok_and_nothing_else(client):
+    response = client.get("/sante")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "OK\n"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_health_is_503_when_the_database_is_down(app, client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+    monkeypatch.setattr(models.db.obj, "execute_sql", broken)
+    response = client.get("/sante")
+    assert response.status_code == 503
+    assert response.get_data(as_text=True) == "indisponible\n"
