@@ -6,7 +6,6 @@ database there and drops it at the end, so runs never see each other's rows.
 Mail goes over real SMTP to a local aiosmtpd server and is read back.
 """
 import os
-import re
 import uuid
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -18,6 +17,7 @@ import models
 from app import create_app
 from demo import DEMO_LOGINS, create_demo
 from tests import app_speedups
+from tests.helpers import csrf_from
 from tests.demo_template import TEMPLATES
 
 app_speedups.install()
@@ -225,16 +225,6 @@ def runner(app):
 
 
 # --- Signing in --------------------------------------------------------------
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_from(html):
-    """The CSRF token of the first form in ``html``."""
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
 
 class AuthActions:
     """Sign in and out through the real forms."""
