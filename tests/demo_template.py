@@ -148,6 +148,7 @@ class PostgresCopies:
     def restore(self, schema):
         """Put back, from ``schema``, the tables written since (all of them when another
         copy was loaded) and every sequence."""
+        import psycopg2.errors
         connection = self._connect()
         try:
             with connection.cursor() as cursor:
@@ -172,7 +173,12 @@ class PostgresCopies:
                     f"DELETE FROM {BOOKKEEPING}.dirty",
                     f"UPDATE {BOOKKEEPING}.loaded SET schema_name = '{schema}'",
                     "COMMIT"]
-                cursor.execute(";\n".join(statements))
+                try:
+                    cursor.execute(";\n".join(statements))
+                except psycopg2.errors.InsufficientPrivilege as error:
+                    raise RuntimeError(
+                        "The tests put the demo back with session_replication_role = replica: "
+                        "TEST_DATABASE_URL must name a PostgreSQL superuser.") from error
         finally:
             connection.close()
 
