@@ -42,12 +42,9 @@ def staff_pages(app, client):
     static = [rule.rule for rule in app.url_map.iter_rules()
               if rule.rule.startswith(STAFF_PREFIX + "/") and "GET" in rule.methods
               and not rule.arguments]
-    pages = set()
-    for start in static:
-        for path, response in crawl(client, start, limit=60).items():
-            if urlsplit(path).path.startswith(STAFF_PREFIX + "/") and response.status_code == 200:
-                pages.add(path)
-    return sorted(pages)
+    return sorted(path for path, response in crawl(client, static).items()
+                  if urlsplit(path).path.startswith(STAFF_PREFIX + "/")
+                  and response.status_code == 200)
 
 
 def test_family_opening_a_staff_url_gets_404(app, client, auth):
@@ -137,8 +134,9 @@ class PageAudit(HTMLParser):
 
 
 def crawl(client, start="/", limit=150):
-    """GET every same-site page reachable from ``start`` (no downloads, no sign-out)."""
-    seen, queue, results = set(), [start], {}
+    """GET every same-site page reachable from ``start`` (a path or a list of paths; no
+    downloads, no sign-out)."""
+    seen, queue, results = set(), [start] if isinstance(start, str) else list(start), {}
     while queue and len(seen) < limit:
         path = queue.pop(0)
         if path in seen:

@@ -1,4 +1,5 @@
 """MESSAGERIE, staff side: the messages of each service, read state, replies that notify."""
+import html
 import io
 import json
 import re
