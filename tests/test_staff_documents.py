@@ -85,15 +85,19 @@ def test_personal_document_is_only_for_its_family(client, auth):
     ({"commune-category": ""}, "commune-category", "Choisissez une catégorie dans la liste."),
     ({"commune-category": "facture"}, "commune-category", "Choisissez une catégorie"),
     ({"commune-title": ""}, "commune-title", "Indiquez le titre du document."),
-    ({"commune-file": (io.BytesIO(b"just text"), "menu.txt")}, "commune-file",
+    ({"commune-file": (b"just text", "menu.txt")}, "commune-file",
      "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG."),
-    ({"commune-file": (io.BytesIO(b""), "")}, "commune-file",
+    ({"commune-file": (b"", "")}, "commune-file",
      "Choisissez le fichier à mettre en ligne"),
     ({"commune-display_from": "31/12/2026"}, "commune-display_from", "Date invalide"),
     ({"commune-display_until": "2026-11-01"}, "commune-display_until",
      "La date de fin doit suivre la date de début."),
 ])
 def test_bad_commune_document_input(client, auth, overrides, field, message):
+    # A new file object for each run: one made in the parameters is closed after the first
+    # backend's run, and the PostgreSQL run failed with "I/O operation on closed file".
+    overrides = {name: (io.BytesIO(value[0]), value[1]) if isinstance(value, tuple) else value
+                 for name, value in overrides.items()}
     auth.login("agent")
     before = Document.select().count()
     response = commune_upload(client, auth, **overrides)
