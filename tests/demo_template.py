@@ -148,6 +148,7 @@ class PostgresCopies:
     def restore(self, schema):
         """Put back, from ``schema``, the tables written since (all of them when another
         copy was loaded) and every sequence."""
+        import psycopg2.errors
         connection = self._connect()
         try:
             with connection.cursor() as cursor:
@@ -155,6 +156,17 @@ class PostgresCopies:
                     f"SELECT (SELECT schema_name FROM {BOOKKEEPING}.loaded), "
                     f"ARRAY(SELECT DISTINCT name FROM {BOOKKEEPING}.dirty)")
                 loaded, dirty = cursor.fetchone()
+                # A table dropped and made again (a migration test) lost its trigger: it is
+                # put back, and noted again from now on.
+                cursor.execute(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n "
+                    "ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' "
+                    "AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid "
+                    "AND t.tgname = 'demo_template_note_write')")
+                untracked = [row[0] for row in cursor.fetchall()]
+                for table in untracked:
+                    self._note_writes(cursor, table)
+                dirty = sorted(set(dirty) | set(untracked))
                 if loaded != schema:
                     dirty = self._tables(cursor)
                 columns = self._columns(cursor, schema)
@@ -172,7 +184,12 @@ class PostgresCopies:
                     f"DELETE FROM {BOOKKEEPING}.dirty",
                     f"UPDATE {BOOKKEEPING}.loaded SET schema_name = '{schema}'",
                     "COMMIT"]
-                cursor.execute(";\n".join(statements))
+                try:
+                    cursor.execute(";\n".join(statements))
+                except psycopg2.errors.InsufficientPrivilege as error:
+                    raise RuntimeError(
+                        "The tests put the demo back with session_replication_role = replica: "
+                        "TEST_DATABASE_URL must name a PostgreSQL superuser.") from error
         finally:
             connection.close()
 
@@ -209,12 +226,17 @@ class PostgresCopies:
                 END $$;
         """)
         for table in self._tables(cursor):
-            cursor.execute(f"""
-                DROP TRIGGER IF EXISTS demo_template_note_write ON public.{_quote(table)};
-                CREATE TRIGGER demo_template_note_write
-                    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON public.{_quote(table)}
-                    FOR EACH STATEMENT EXECUTE FUNCTION {BOOKKEEPING}.note_write();
-            """)
+            self._note_writes(cursor, table)
+
+    @staticmethod
+    def _note_writes(cursor, table):
+        """The statement trigger that notes a write to ``table``."""
+        cursor.execute(f"""
+            DROP TRIGGER IF EXISTS demo_template_note_write ON public.{_quote(table)};
+            CREATE TRIGGER demo_template_note_write
+                AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON public.{_quote(table)}
+                FOR EACH STATEMENT EXECUTE FUNCTION {BOOKKEEPING}.note_write();
+        """)
 
 
 #: The one registry of the session.

@@ -1,17 +1,16 @@
 """Helpers of the PLANNING - RÉSERVATIONS tests (tests/test_planning*.py, test_booking*.py)."""
 import datetime
 import gzip
-import re
 
 import pytest
 
 import models
-from domain.family.accounts import new_session_token
-from domain.catalogue.opening import open_days
 from domain.billing.pricing import family_bracket, prices_for
-from models import (Activity, Booking, Child, Enrolment, Family, Modalite, QFDeclaration, User,
-                    utcnow)
-from tests.conftest import csrf_from
+from domain.catalogue.opening import open_days
+from models import Booking, Modalite
+from tests import factories
+from tests.helpers import activity, csrf_from, modalite, sign_in, text_of  # noqa: F401
+from tests.helpers import demo_child as child
 
 #: The four Wednesdays of January 2027: open for changes at the test "now" (26/11/2026).
 JANUARY = [datetime.date(2027, 1, day) for day in (6, 13, 20, 27)]
@@ -24,22 +23,9 @@ FOUR_LINES = ("Restauration Maternelle", CL, "Garderie Mercredi Scolaire",
               "CLV Élémentaire ou maternel Noël")
 
 
-def activity(name):
-    return Activity.get(Activity.name == name)
-
-
-def modalite(activity_name, name):
-    return (Modalite.select().join(Activity)
-            .where((Activity.name == activity_name) & (Modalite.name == name)).get())
-
-
-def child(first_name):
-    return Child.get(Child.first_name == first_name)
-
-
 def enrol(kid, activity_name):
     """Open ``activity_name`` for ``kid`` (what INSCRIPTION does)."""
-    Enrolment.get_or_create(child=kid, activity=activity(activity_name))
+    factories.enrolment(kid, activity_name)
 
 
 def line_key(kid, activity_name):
@@ -51,13 +37,6 @@ def token(value, modalite_row):
     return f"{modalite_row.id}:{value.isoformat()}"
 
 
-def sign_in(client, user):
-    """Sign ``user`` in on ``client`` without the password form (fast, for many clients)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
 def page_token(client, path="/planning/recapitulatif"):
     """A CSRF token of ``client``'s session."""
     return csrf_from(client.get(path).get_data(as_text=True))
@@ -66,15 +45,11 @@ def page_token(client, path="/planning/recapitulatif"):
 def new_family(account, children=1, lines=1, book_month=None, qf=850):
     """A family with ``children`` maternelle children, each with the first ``lines`` of
     FOUR_LINES open; every open day of ``book_month`` (a date) booked when given."""
-    family = Family.create(account_number=account, name=f"FAMILLE{account}")
-    user = User.create(email=f"f{account}@example.org", password_hash="x", family=family,
-                       session_token=new_session_token())
-    QFDeclaration.create(family=family, quotient=qf, status=QFDeclaration.VALIDATED,
-                         reviewed_at=utcnow())
+    family = factories.family(account, quotient=qf)
+    user = family.users.get()
     kids = []
     for index in range(children):
-        kid = Child.create(family=family, first_name=f"ENFANT{index + 1}", last_name="TEST",
-                           class_level="MS")
+        kid = factories.child(family, f"ENFANT{index + 1}", "TEST", class_level="MS")
         for name in FOUR_LINES[:lines]:
             enrol(kid, name)
             if book_month:
@@ -123,13 +98,6 @@ class QueryCounter:
     @property
     def count(self):
         return len(self.statements)
-
-
-def text_of(html):
-    """The visible text of ``html``, tags dropped, spaces squeezed (for assertions)."""
-    import html as html_module
-    text = re.sub(r"<[^>]+>", " ", html)
-    return re.sub(r"\s+", " ", html_module.unescape(text)).replace("\u00a0", " ").strip()
 
 
 @pytest.fixture

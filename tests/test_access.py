@@ -6,6 +6,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
+from blueprints.common import STAFF_PREFIX
+
 FAMILY_TABS = ["/", "/mon-dossier/", "/inscription/", "/planning/", "/facturation/",
                "/messagerie/", "/actualites/"]
 
@@ -34,12 +36,28 @@ def test_family_tabs_open_for_a_family_and_are_404_for_staff(client, auth, path)
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/agents/", "/agents/familles", "/agents/nope/1"])
-def test_family_opening_a_staff_url_gets_404(client, auth, path):
+def staff_pages(app, client):
+    """Every staff page an administrateur reaches on ``client`` (signed in): the staff GET
+    URLs without a variable, and every page linked from them (with real ids)."""
+    static = [rule.rule for rule in app.url_map.iter_rules()
+              if rule.rule.startswith(STAFF_PREFIX + "/") and "GET" in rule.methods
+              and not rule.arguments]
+    return sorted(path for path, response in crawl(client, static).items()
+                  if urlsplit(path).path.startswith(STAFF_PREFIX + "/")
+                  and response.status_code == 200)
+
+
+def test_family_opening_a_staff_url_gets_404(app, client, auth):
+    auth.login("administrateur")
+    pages = staff_pages(app, client)
+    assert {"/agents/", "/agents/messages/"} <= set(pages)
+    assert any(re.fullmatch(r"/agents/messages/\d+", path) for path in pages)  # a real thread
+    auth.logout()
     auth.login("famille 16122")
-    response = client.get(path)
-    assert response.status_code == 404
-    assert "Page introuvable" in response.get_data(as_text=True)
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "Page introuvable" in response.get_data(as_text=True)
 
 
 def test_unknown_url_is_a_french_404_page(client, auth):
@@ -116,8 +134,9 @@ class PageAudit(HTMLParser):
 
 
 def crawl(client, start="/", limit=150):
-    """GET every same-site page reachable from ``start`` (no downloads, no sign-out)."""
-    seen, queue, results = set(), [start], {}
+    """GET every same-site page reachable from ``start`` (a path or a list of paths; no
+    downloads, no sign-out)."""
+    seen, queue, results = set(), [start] if isinstance(start, str) else list(start), {}
     while queue and len(seen) < limit:
         path = queue.pop(0)
         if path in seen:

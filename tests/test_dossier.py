@@ -4,37 +4,14 @@ import re
 
 import pytest
 
-import models
 
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (Child, Document, Family, Guardian, HealthRecord, PickupPerson, User,
-                    Vaccination)
-
-
-@pytest.fixture
-def rows(app):
-    """A connection for direct queries, outside any app context.
-
-    (The ``db`` fixture's app context would be shared by every request of the
-    test client, and with it ``g`` and its cached CSRF token.)
-    """
-    with models.db.connection_context():
-        yield models.db
-
-
-def text_of(response):
-    """The page as a user reads it: tags dropped, entities decoded, spaces squeezed."""
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(page))
-
-
-def family(number):
-    return Family.get(Family.account_number == number)
-
-
-def child_named(first_name):
-    return Child.get(Child.first_name == first_name)
+from models import Child, Document, Guardian, HealthRecord, PickupPerson, User, Vaccination
+from tests import factories
+from tests.helpers import demo_child as child_named
+from tests.helpers import demo_family as family
+from tests.helpers import text_of
 
 
 def coordonnees_data(auth, **changes):
@@ -51,7 +28,7 @@ def coordonnees_data(auth, **changes):
     return data
 
 
-def test_consult_shows_family_guardians_pickup_people_and_children(client, auth, rows):
+def test_consult_shows_family_guardians_pickup_people_and_children(client, auth, db):
     auth.login("famille 16122")
     response = client.get("/mon-dossier/")
     page = text_of(response)
@@ -78,7 +55,7 @@ def test_accueil_tile_links_lead_to_the_dossier(client, auth):
         assert client.get(link).status_code == 200
 
 
-def test_phone_is_stored_in_the_french_national_format(client, auth, rows):
+def test_phone_is_stored_in_the_french_national_format(client, auth, db):
     auth.login()
     response = client.post("/mon-dossier/coordonnees", data=coordonnees_data(
         auth, **{"guardians-0-phone_mobile": "+33 7 81 22 33 44",
@@ -109,7 +86,7 @@ def test_phone_is_stored_in_the_french_national_format(client, auth, rows):
     ({"postal_code": "3100"}, "postal_code", "Le code postal compte 5 chiffres."),
 ])
 def test_bad_coordonnees_say_why_next_to_the_field_and_keep_what_was_typed(
-        client, auth, rows, changes, field_id, message):
+        client, auth, db, changes, field_id, message):
     auth.login()
     data = coordonnees_data(auth, **{"guardians-0-profession": "Sage-femme", **changes})
     response = client.post("/mon-dossier/coordonnees", data=data)
@@ -126,7 +103,7 @@ def test_bad_coordonnees_say_why_next_to_the_field_and_keep_what_was_typed(
     assert Guardian.get(Guardian.first_name == "Julie").profession == "Infirmière"
 
 
-def test_email_change_waits_for_the_link_sent_to_the_new_address(client, auth, rows, mailbox):
+def test_email_change_waits_for_the_link_sent_to_the_new_address(client, auth, db, mailbox):
     auth.login()
     response = client.post("/mon-dossier/coordonnees/email", data={
         "csrf_token": auth.csrf("/mon-dossier/coordonnees/email"),
@@ -156,7 +133,7 @@ def test_email_change_waits_for_the_link_sent_to_the_new_address(client, auth, r
     ("julie@example.org", "mauvais-mot-de-passe", "password", "Le mot de passe actuel est incorrect."),
     ("julie@example.org", "", "password", "Indiquez votre mot de passe actuel"),
 ])
-def test_bad_email_change_is_refused_next_to_the_field(client, auth, rows, mailbox, new_email,
+def test_bad_email_change_is_refused_next_to_the_field(client, auth, db, mailbox, new_email,
                                                        password, field_id, message):
     auth.login()
     response = client.post("/mon-dossier/coordonnees/email", data={
@@ -172,7 +149,7 @@ def test_bad_email_change_is_refused_next_to_the_field(client, auth, rows, mailb
     assert User.get(User.family == family(16122)).email == "famille.dupont@example.org"
 
 
-def test_email_link_of_another_account_or_tampered_is_refused(app, client, auth, rows):
+def test_email_link_of_another_account_or_tampered_is_refused(app, client, auth, db):
     from domain.family.record import make_email_change_token
     other = User.get(User.family == family(16123))
     token = make_email_change_token(app.config["SECRET_KEY"], other, "pirate@example.org")
@@ -185,7 +162,7 @@ def test_email_link_of_another_account_or_tampered_is_refused(app, client, auth,
     assert User.get_by_id(other.id).email == "famille.bernard@example.org"
 
 
-def test_email_already_used_by_another_account_is_refused_at_confirmation(client, auth, rows,
+def test_email_already_used_by_another_account_is_refused_at_confirmation(client, auth, db,
                                                                           mailbox):
     auth.login()
     client.post("/mon-dossier/coordonnees/email", data={
@@ -199,7 +176,7 @@ def test_email_already_used_by_another_account_is_refused_at_confirmation(client
     assert User.get(User.family == family(16122)).email == "famille.dupont@example.org"
 
 
-def test_child_page_shows_identity_health_vaccines_and_consent(client, auth, rows):
+def test_child_page_shows_identity_health_vaccines_and_consent(client, auth, db):
     auth.login("famille 16123")
     hugo = child_named("HUGO")
     page = text_of(client.get(f"/mon-dossier/enfants/{hugo.id}"))
@@ -209,7 +186,7 @@ def test_child_page_shows_identity_health_vaccines_and_consent(client, auth, row
         assert expected in page
 
 
-def test_health_data_of_one_family_never_shows_to_another(client, auth, rows):
+def test_health_data_of_one_family_never_shows_to_another(client, auth, db):
     auth.login("famille 16122")
     for path in ("/mon-dossier/", "/mon-dossier/enfants/",
                  f"/mon-dossier/enfants/{child_named('LENA').id}"):
@@ -218,7 +195,7 @@ def test_health_data_of_one_family_never_shows_to_another(client, auth, rows):
         assert "sac de l'ALAE" not in page and "HUGO" not in page
 
 
-def test_health_record_is_saved_with_a_medical_diet_only(client, auth, rows):
+def test_health_record_is_saved_with_a_medical_diet_only(client, auth, db):
     auth.login()
     lena = child_named("LENA")
     path = f"/mon-dossier/enfants/{lena.id}/fiche-sanitaire"
@@ -238,7 +215,7 @@ def test_health_record_is_saved_with_a_medical_diet_only(client, auth, rows):
     assert "Sans allergène (selon le PAI)" in page
 
 
-def test_a_diet_outside_the_list_is_refused(client, auth, rows):
+def test_a_diet_outside_the_list_is_refused(client, auth, db):
     auth.login()
     lena = child_named("LENA")
     path = f"/mon-dossier/enfants/{lena.id}/fiche-sanitaire"
@@ -249,7 +226,7 @@ def test_a_diet_outside_the_list_is_refused(client, auth, rows):
     assert HealthRecord.get(HealthRecord.child == lena).diet == ""
 
 
-def test_vaccine_added_then_removed(client, auth, rows):
+def test_vaccine_added_then_removed(client, auth, db):
     auth.login()
     lena = child_named("LENA")
     path = f"/mon-dossier/enfants/{lena.id}"
@@ -266,7 +243,7 @@ def test_vaccine_added_then_removed(client, auth, rows):
     assert not Vaccination.select().where(Vaccination.id == vaccine.id).exists()
 
 
-def test_vaccine_under_htmx_returns_only_the_list(client, auth, rows):
+def test_vaccine_under_htmx_returns_only_the_list(client, auth, db):
     auth.login()
     lena = child_named("LENA")
     path = f"/mon-dossier/enfants/{lena.id}"
@@ -287,7 +264,7 @@ def test_vaccine_under_htmx_returns_only_the_list(client, auth, rows):
     ({"name": "DTP", "date": "2027-01-01"}, "La date ne peut pas être dans le futur."),
     ({"name": "DTP", "date": "2001-01-01"}, "La date ne peut pas précéder la naissance"),
 ])
-def test_bad_vaccine_is_refused_and_kept(client, auth, rows, data, message):
+def test_bad_vaccine_is_refused_and_kept(client, auth, db, data, message):
     auth.login()
     lena = child_named("LENA")
     path = f"/mon-dossier/enfants/{lena.id}"
@@ -302,7 +279,7 @@ def test_bad_vaccine_is_refused_and_kept(client, auth, rows, data, message):
     assert Vaccination.select().count() == before
 
 
-def test_photo_consent_through_modifier_then_valider(client, auth, rows):
+def test_photo_consent_through_modifier_then_valider(client, auth, db):
     auth.login()
     lena = child_named("LENA")
     child_page = client.get(f"/mon-dossier/enfants/{lena.id}").get_data(as_text=True)
@@ -320,7 +297,7 @@ def test_photo_consent_through_modifier_then_valider(client, auth, rows):
     assert "Oui, autorisé" in page
 
 
-def test_photo_consent_under_htmx_swaps_the_section(client, auth, rows):
+def test_photo_consent_under_htmx_swaps_the_section(client, auth, db):
     auth.login()
     lena = child_named("LENA")
     edit = f"/mon-dossier/enfants/{lena.id}/droit-image"
@@ -340,7 +317,7 @@ def test_photo_consent_under_htmx_swaps_the_section(client, auth, rows):
     assert Child.get_by_id(lena.id).photo_consent is True
 
 
-def test_pickup_person_added_with_its_phone_then_removed(client, auth, rows):
+def test_pickup_person_added_with_its_phone_then_removed(client, auth, db):
     auth.login()
     path = "/mon-dossier/personnes-autorisees"
     bad = client.post(path, data={"csrf_token": auth.csrf(path), "last_name": "Martin",
@@ -360,7 +337,7 @@ def test_pickup_person_added_with_its_phone_then_removed(client, auth, rows):
 
 
 def test_documents_of_the_commune_and_of_the_family_grouped_and_downloaded(app, client, auth,
-                                                                         rows):
+                                                                         db):
     with app.app_context():
         mine = store_bytes(simple_document("Confirmation", ["LENA : Restauration Maternelle"]),
                            "confirmation.pdf", "application/pdf", family=family(16122))
@@ -381,7 +358,7 @@ def test_documents_of_the_commune_and_of_the_family_grouped_and_downloaded(app, 
         assert download.data.startswith(b"%PDF-")
 
 
-def test_staff_and_anonymous_never_reach_the_dossier(client, auth, rows):
+def test_staff_and_anonymous_never_reach_the_dossier(client, auth, db):
     lena = child_named("LENA")
     path = f"/mon-dossier/enfants/{lena.id}"
     assert client.get(path).status_code == 302
@@ -389,7 +366,7 @@ def test_staff_and_anonymous_never_reach_the_dossier(client, auth, rows):
     assert client.get(path).status_code == 404
 
 
-def test_every_stored_demo_phone_is_already_in_the_one_format(rows):
+def test_every_stored_demo_phone_is_already_in_the_one_format(db):
     """So that a family can save its coordonnées without retyping its numbers."""
     from domain.family.record import normalize_phone
     phones = [p for g in Guardian.select() for p in (g.phone_mobile, g.phone_home, g.phone_work)]
@@ -399,7 +376,7 @@ def test_every_stored_demo_phone_is_already_in_the_one_format(rows):
     assert len([p for p in phones if p]) >= 6
 
 
-def test_unchanged_coordonnees_of_every_demo_family_save(client, auth, rows):
+def test_unchanged_coordonnees_of_every_demo_family_save(client, auth, db):
     for who in ("famille 16122", "famille 16123", "famille 16124"):
         auth.login(who)
         page = client.get("/mon-dossier/coordonnees").get_data(as_text=True)
@@ -410,10 +387,9 @@ def test_unchanged_coordonnees_of_every_demo_family_save(client, auth, rows):
         auth.logout()
 
 
-def test_a_child_without_fiche_sanitaire_gets_one_when_the_family_saves_it(client, auth, rows):
+def test_a_child_without_fiche_sanitaire_gets_one_when_the_family_saves_it(client, auth, db):
     petit = family(16124)
-    lou = Child.create(family=petit, first_name="LOU", last_name="PETIT", class_level="PS",
-                       school_type=Child.SCHOOL_PRIVATE)
+    lou = factories.child(petit, "LOU", class_level="PS", school_type=Child.SCHOOL_PRIVATE)
     auth.login("famille 16124")
     page = text_of(client.get(f"/mon-dossier/enfants/{lou.id}"))
     assert "LOU PETIT" in page and "Médecin traitant non renseigné" in page
@@ -427,7 +403,7 @@ def test_a_child_without_fiche_sanitaire_gets_one_when_the_family_saves_it(clien
     assert (record.doctor_name, record.diet, record.has_pai) == ("Dr Blanc", "vegetarien", False)
 
 
-def test_guessing_the_password_through_the_email_change_is_slowed_down(client, auth, rows,
+def test_guessing_the_password_through_the_email_change_is_slowed_down(client, auth, db,
                                                                       mailbox):
     auth.login()
     path = "/mon-dossier/coordonnees/email"

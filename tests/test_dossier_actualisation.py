@@ -6,7 +6,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import models
 from domain.clock import PARIS
 from domain.family.dossier import (ACTUALISATION_SERVICE, actualisation_submitted, checked_sections,
                             dossier_status, dossier_validation, set_section_checked,
@@ -14,29 +13,15 @@ from domain.family.dossier import (ACTUALISATION_SERVICE, actualisation_submitte
 from domain.family.record import InvalidPhone, normalize_phone
 from domain.catalogue.years import current_school_year
 from domain import audit
-from models import AuditLog, DossierValidation, Family, User
+from models import AuditLog, DossierValidation, User
+from tests.helpers import demo_family as family
+from tests.helpers import text_of
 
 PAGE = "/mon-dossier/actualisation"
 
 
-@pytest.fixture
-def rows(app):
-    """A connection for direct queries, outside any app context."""
-    with models.db.connection_context():
-        yield models.db
-
-
-def family(number):
-    return Family.get(Family.account_number == number)
-
-
 def year():
     return current_school_year(datetime.date(2026, 11, 26))
-
-
-def text_of(response):
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return re.sub(r"\s+", " ", html.unescape(page))
 
 
 @pytest.mark.parametrize("typed, stored", [
@@ -57,7 +42,7 @@ def test_invalid_phones_are_refused_in_french(typed):
     assert "Exemple : 06 12 34 56 78." in str(error.value)
 
 
-def test_checklist_is_a_draft_until_the_message_is_sent(rows):
+def test_checklist_is_a_draft_until_the_message_is_sent(db):
     petit = family(16124)
     assert dossier_status(dossier_validation(petit, year())) == (None, "à actualiser")
     set_section_checked(petit, year(), "enfants", True)
@@ -73,7 +58,7 @@ def test_checklist_is_a_draft_until_the_message_is_sent(rows):
     assert checked_sections(dossier_validation(petit, year())) == {"famille"}
 
 
-def test_validate_actualisation_logs_and_acknowledges_by_email(app, rows, mailbox):
+def test_validate_actualisation_logs_and_acknowledges_by_email(app, db, mailbox):
     agent = User.get(User.email == "agent@mairie.example.org")
     bernard = family(16123)
     dossier_validation(bernard, year()).delete_instance()  # this year's not sent yet
@@ -94,7 +79,7 @@ def test_validate_actualisation_logs_and_acknowledges_by_email(app, rows, mailbo
     assert "2026/2027" in mailbox.html(mail)
 
 
-def test_dossier_shows_en_attente_then_valide(app, client, auth, rows):
+def test_dossier_shows_en_attente_then_valide(app, client, auth, db):
     dupont = family(16122)
     dossier_validation(dupont, year()).delete_instance()  # this year's not sent yet
     actualisation_submitted(dupont, year(), "Renouvellement en école publique")
@@ -108,7 +93,7 @@ def test_dossier_shows_en_attente_then_valide(app, client, auth, rows):
     assert "Dossier 2026/2027 : validé" in text_of(client.get("/mon-dossier/"))
 
 
-def test_checklist_toggle_under_htmx_returns_only_the_item_and_progress(client, auth, rows):
+def test_checklist_toggle_under_htmx_returns_only_the_item_and_progress(client, auth, db):
     auth.login("famille 16124")
     page = text_of(client.get(PAGE))
     assert "Dossier 2026/2027 : à actualiser" in page
@@ -124,7 +109,7 @@ def test_checklist_toggle_under_htmx_returns_only_the_item_and_progress(client, 
     assert checked_sections(dossier_validation(family(16124), year())) == {"coordonnees"}
 
 
-def test_checklist_toggle_without_javascript(client, auth, rows):
+def test_checklist_toggle_without_javascript(client, auth, db):
     auth.login("famille 16124")
     for section in ("famille", "enfants", "coordonnees", "quotient", "documents"):
         response = client.post(f"{PAGE}/rubriques/{section}",
@@ -165,7 +150,7 @@ def test_the_message_step_links_to_the_prefilled_message(app, client, auth):
         assert attachment in text
 
 
-def test_acknowledgement_goes_to_a_guardian_when_the_account_has_no_email(app, rows, mailbox):
+def test_acknowledgement_goes_to_a_guardian_when_the_account_has_no_email(app, db, mailbox):
     petit = family(16124)
     User.update(email=None).where(User.family == petit).execute()
     validation = actualisation_submitted(petit, year(), "Centre de loisirs")

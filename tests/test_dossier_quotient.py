@@ -4,32 +4,18 @@ import io
 import re
 
 import pytest
-from PIL import Image
 
-import models
 from domain.pdf import simple_document
-from models import Family, QFDeclaration, StoredFile
+from models import QFDeclaration, StoredFile
+from tests.helpers import demo_family, error_of, png_bytes
 
 PATH = "/mon-dossier/quotient"
-
-
-@pytest.fixture
-def rows(app):
-    """A connection for direct queries, outside any app context."""
-    with models.db.connection_context():
-        yield models.db
 
 
 def attestation_pdf():
     return simple_document("Attestation de quotient familial", [
         "Caisse d'allocations familiales de la Haute-Garonne.",
         "Quotient familial du mois : 640 euros."])
-
-
-def png_bytes():
-    out = io.BytesIO()
-    Image.new("RGB", (40, 20), (11, 79, 138)).save(out, "PNG")
-    return out.getvalue()
 
 
 def declare(client, auth, quotient, content, filename):
@@ -39,16 +25,11 @@ def declare(client, auth, quotient, content, filename):
     return client.post(PATH, data=data, content_type="multipart/form-data")
 
 
-def error_of(page, field_id):
-    match = re.search(rf'<p class="error" id="{field_id}-error">([^<]+)</p>', page)
-    return html.unescape(match.group(1)) if match else None
-
-
 def family_16122():
-    return Family.get(Family.account_number == 16122)
+    return demo_family(16122)
 
 
-def test_declared_qf_waits_for_staff_and_its_attestation_downloads(client, auth, rows):
+def test_declared_qf_waits_for_staff_and_its_attestation_downloads(client, auth, db):
     auth.login()
     pdf = attestation_pdf()
     response = declare(client, auth, "640", pdf, "attestation-caf.pdf")
@@ -70,7 +51,7 @@ def test_declared_qf_waits_for_staff_and_its_attestation_downloads(client, auth,
     assert download.data == pdf  # a PDF is stored as sent
 
 
-def test_a_second_declaration_replaces_the_pending_one(client, auth, rows):
+def test_a_second_declaration_replaces_the_pending_one(client, auth, db):
     auth.login()
     declare(client, auth, "640", attestation_pdf(), "premiere.pdf")
     declare(client, auth, "655", png_bytes(), "seconde.png")
@@ -79,7 +60,7 @@ def test_a_second_declaration_replaces_the_pending_one(client, auth, rows):
     assert [(d.quotient, d.attestation.original_name) for d in pending] == [(655, "seconde.png")]
 
 
-def test_family_without_qf_sees_the_highest_tariff(client, auth, rows):
+def test_family_without_qf_sees_the_highest_tariff(client, auth, db):
     auth.login("famille 16124")
     page = html.unescape(client.get(PATH).get_data(as_text=True))
     assert "Aucun quotient n'est validé." in page
@@ -106,7 +87,7 @@ HTML_PAGE = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>
     ("640", b"", "vide.pdf", "attestation", "Le fichier est vide."),
 ])
 def test_bad_declaration_says_why_next_to_the_field_and_keeps_the_qf(
-        client, auth, rows, quotient, content, filename, field_id, message):
+        client, auth, db, quotient, content, filename, field_id, message):
     auth.login()
     if content == "pdf":
         content = attestation_pdf()

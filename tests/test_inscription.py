@@ -11,20 +11,15 @@ from domain.catalogue.opening import open_days
 from domain.catalogue.school_calendar import holiday_period, is_public_holiday
 from domain import audit
 from domain.clock import PARIS
-from models import (Activity, AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
+from models import (Activity, AuditLog, Booking, DossierValidation, Enrolment, Family,
                     QFDeclaration, SchoolYear)
+from tests import factories
 from tests.conftest import AuthActions
+from tests.helpers import activity, demo_family, unescaped
+from tests.helpers import demo_child as child
 
 
 LABEL_RE = re.compile(r"2026/2027 - ([^<]+?)\s*<")
-
-
-def activity(name):
-    return Activity.get(Activity.name == name)
-
-
-def child(first_name):
-    return Child.get(Child.first_name == first_name)
 
 
 def section(page, kid):
@@ -60,16 +55,12 @@ def enrol(client, auth, kid, *activities, raw=None):
                              f"enfant-{kid.id}-activites": values})
 
 
-def text(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
 # --- What is offered ---------------------------------------------------------
 
 
 def test_lena_gets_the_maternel_and_everyone_lines_grouped_as_the_guide(client, auth, db):
     auth.login("famille 16122")
-    page = text(client.get("/inscription/"))
+    page = unescaped(client.get("/inscription/"))
     lena = section(page, child("LENA"))
     assert set(labels(lena)) == {
         "ALAE Matin", "ALAE Soir 1", "ALAE Soir 2", "Garderie Mercredi Scolaire",
@@ -88,7 +79,7 @@ def test_lena_gets_the_maternel_and_everyone_lines_grouped_as_the_guide(client, 
 
 def test_holiday_lines_with_nothing_left_are_not_offered(client, auth, db):
     auth.login("famille 16122")
-    lena = section(text(client.get("/inscription/")), child("LENA"))
+    lena = section(unescaped(client.get("/inscription/")), child("LENA"))
     # Automne's booking window closed on 30/09; Noël's is open until 02/12, so its line
     # opens now although the monthly rule would start other lines in January.
     assert "CLV Élémentaire ou maternel Automne" not in checkbox_names(lena)
@@ -96,7 +87,7 @@ def test_holiday_lines_with_nothing_left_are_not_offered(client, auth, db):
     assert "CLV Élémentaire ou maternel Hiver" in checkbox_names(lena)
     assert lena.count("Réservations closes") == 1
     response = enrol(client, auth, child("LENA"), activity("CLV Élémentaire ou maternel Automne"))
-    assert "les réservations de ces vacances sont closes depuis le 30/09/2026" in text(response)
+    assert "les réservations de ces vacances sont closes depuis le 30/09/2026" in unescaped(response)
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 1
     enrol(client, auth, child("LENA"), activity("CLV Élémentaire ou maternel Noël"))
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 2
@@ -104,7 +95,7 @@ def test_holiday_lines_with_nothing_left_are_not_offered(client, auth, db):
 
 def test_private_school_child_gets_only_lines_open_to_other_schools(client, auth, db):
     auth.login("famille 16124")
-    tom = section(text(client.get("/inscription/")), child("TOM"))
+    tom = section(unescaped(client.get("/inscription/")), child("TOM"))
     expected = {a.name for a in Activity.select().where(
         Activity.open_to_other_schools & (Activity.audience != Activity.FOR_MATERNEL))}
     assert set(labels(tom)) == expected
@@ -117,7 +108,7 @@ def test_private_school_child_gets_only_lines_open_to_other_schools(client, auth
 
 def test_two_children_each_get_their_own_group(client, auth, db):
     auth.login("famille 16123")
-    page = text(client.get("/inscription/"))
+    page = unescaped(client.get("/inscription/"))
     hugo, chloe = section(page, child("HUGO")), section(page, child("CHLOE"))
     assert "Restauration Élémentaire" in labels(hugo)
     assert "Restauration Maternelle" not in labels(hugo)
@@ -141,7 +132,7 @@ def test_enregistrer_opens_and_validates_the_line(client, auth, db):
     assert enrolment.created_by.family.account_number == 16122
     # Only an ALAE line books by itself; the centre's days are booked in PLANNING.
     assert Booking.select().where(Booking.child == lena).count() == 0
-    page = text(client.get("/inscription/"))
+    page = unescaped(client.get("/inscription/"))
     assert "« 2026/2027 - CL Maternel Mercredis » est ouverte et validée" in page
     assert set(open_line_names(section(page, lena))) == {"Restauration Maternelle",
                                                         "CL Maternel Mercredis"}
@@ -186,7 +177,7 @@ def test_alae_line_books_every_open_school_day_from_its_start(client, auth, db, 
     middle = {"ALAE Soir 1": 120, "ALAE Matin": 90}[name]
     assert {b.price_cents for b in bookings} == {middle}
     assert {b.modalite.activity_id for b in bookings} == {alae.id}
-    page = text(client.get("/inscription/"))
+    page = unescaped(client.get("/inscription/"))
     assert f"{len(days)} jours d'école réservés à partir du 04/01/2027" in page
     log = AuditLog.get(AuditLog.action == audit.INSCRIPTION_OPENED)
     assert f"{len(days)} jours réservés du 04/01/2027 au 02/07/2027" in log.details
@@ -213,8 +204,7 @@ def test_alae_price_is_the_highest_without_a_validated_quotient(client, auth, db
 def test_alae_opening_keeps_days_already_booked(client, auth, db):
     lena, matin = child("LENA"), activity("ALAE Matin")
     day = datetime.date(2027, 1, 5)
-    Booking.create(child=lena, activity=matin, modalite=matin.modalites.get(), date=day,
-                   price_cents=1)
+    factories.booking(lena, "ALAE Matin", day, price_cents=1)
     auth.login("famille 16122")
     assert enrol(client, auth, lena, matin).status_code == 303
     booked = Booking.select().where((Booking.child == lena) & (Booking.activity == matin))
@@ -233,7 +223,7 @@ def test_double_submit_opens_the_line_once(client, auth, db):
     count = Booking.select().count()
     again = enrol(client, auth, lena, soir)
     assert again.status_code == 303
-    assert "déjà ouvertes" in text(client.get("/inscription/"))
+    assert "déjà ouvertes" in unescaped(client.get("/inscription/"))
     assert Enrolment.select().where((Enrolment.child == lena)
                                     & (Enrolment.activity == soir)).count() == 1
     assert Booking.select().count() == count
@@ -298,7 +288,7 @@ def test_simultaneous_submits_open_the_line_once(app, db):
 def test_outside_any_period_the_tab_is_read_only(app, client, auth, db):
     app.config["PORTAIL_TODAY"] = "2027-06-21T00:00"  # a line would start in August: too late
     auth.login("famille 16122")
-    page = text(client.get("/inscription/"))
+    page = unescaped(client.get("/inscription/"))
     assert "La période d'inscription est fermée" in page
     assert "toute modification (ajout ou annulation) se fait via la messagerie" in page
     assert 'type="checkbox"' not in page and "ENREGISTRER" not in page
@@ -311,18 +301,18 @@ def test_outside_any_period_the_tab_is_read_only(app, client, auth, db):
     if "/envoyer" in link:  # the pre-filled message, where the messagerie offers it
         assert "service=Centres+de+Loisirs" in link and "theme=Modifications" in link
         assert "subject=Inscription+LENA" in link
-        form = text(client.get(html.unescape(link)))
+        form = unescaped(client.get(html.unescape(link)))
         assert 'value="Inscription LENA - 2026/2027"' in form
     response = enrol(client, auth, child("LENA"), activity("CL Maternel Mercredis"))
     assert response.status_code == 303
-    assert "La période d'inscription est terminée" in text(client.get("/inscription/"))
+    assert "La période d'inscription est terminée" in unescaped(client.get("/inscription/"))
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 1
 
 
 def test_the_last_minute_of_the_20th_is_still_open_in_june(app, client, auth, db):
     app.config["PORTAIL_TODAY"] = "2027-06-20T23:59"
     auth.login("famille 16122")
-    page = text(client.get("/inscription/"))
+    page = unescaped(client.get("/inscription/"))
     assert "prend effet le <strong>01/07/2027</strong>" in page
     assert enrol(client, auth, child("LENA"), activity("ALAE Matin")).status_code == 303
     days = [b.date for b in Booking.select().where(Booking.child == child("LENA"))
@@ -332,14 +322,14 @@ def test_the_last_minute_of_the_20th_is_still_open_in_june(app, client, auth, db
 
 def test_unvalidated_dossier_is_read_only_and_points_to_mon_dossier(client, auth, db):
     auth.login("famille 16124")
-    page = text(client.get("/inscription/"))
+    page = unescaped(client.get("/inscription/"))
     assert "Votre dossier famille n'est pas encore validé pour l'année scolaire 2026/2027" in page
     assert 'href="/mon-dossier/"' in page
     assert 'type="checkbox"' not in page and "ENREGISTRER" not in page
     tom, cl = child("TOM"), activity("CL Élémentaire Mercredis")
     response = enrol(client, auth, tom, cl)
     assert response.status_code == 303
-    assert "actualisez-le dans MON DOSSIER" in text(client.get("/inscription/"))
+    assert "actualisez-le dans MON DOSSIER" in unescaped(client.get("/inscription/"))
     assert Enrolment.select().where(Enrolment.child == tom).count() == 0
 
 
@@ -348,7 +338,7 @@ def test_pending_dossier_is_not_enough(client, auth, db):
     DossierValidation.update(status=DossierValidation.PENDING).where(
         DossierValidation.family == family).execute()
     auth.login("famille 16122")
-    assert "n'est pas encore validé" in text(client.get("/inscription/"))
+    assert "n'est pas encore validé" in unescaped(client.get("/inscription/"))
     enrol(client, auth, child("LENA"), activity("CL Maternel Mercredis"))
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 1
 
@@ -380,7 +370,7 @@ def test_forged_ids_are_refused_with_a_french_message(client, auth, db, raw, mes
     before = _counts()
     response = enrol(client, auth, child("LENA"), raw=raw)
     assert response.status_code == 200
-    page = text(response)
+    page = unescaped(response)
     assert message in page
     assert 'role="alert"' in page and "aria-describedby=\"enfant-" in page
     _nothing_changed(before)
@@ -395,7 +385,7 @@ def test_a_line_that_does_not_fit_the_child_is_refused(client, auth, db, name, r
     before = _counts()
     # A valid line ticked with it is not opened either: all or nothing.
     response = enrol(client, auth, child("LENA"), activity("ALAE Matin"), activity(name))
-    page = text(response)
+    page = unescaped(response)
     assert response.status_code == 200
     assert f"« 2026/2027 - {name} » ne peut pas être ouverte pour LENA : {reason}." in page
     # What the parent ticked is kept.
@@ -404,30 +394,25 @@ def test_a_line_that_does_not_fit_the_child_is_refused(client, auth, db, name, r
 
 
 def test_a_public_school_line_is_refused_to_a_private_school_child(client, auth, db):
-    family = Family.get(Family.account_number == 16124)
-    DossierValidation.create(family=family, school_year=SchoolYear.get(),
-                             status=DossierValidation.VALIDATED)
+    factories.dossier_validation(demo_family(16124))
     auth.login("famille 16124")
     before = _counts()
     response = enrol(client, auth, child("TOM"), activity("ALAE Matin"))
-    assert "réservée aux enfants des écoles publiques de la commune" in text(response)
+    assert "réservée aux enfants des écoles publiques de la commune" in unescaped(response)
     _nothing_changed(before)
     assert enrol(client, auth, child("TOM"), activity("CL Élémentaire Mercredis")) \
         .status_code == 303
 
 
 def test_an_activity_of_another_school_year_is_refused(client, auth, db):
-    old = SchoolYear.create(label="2025/2026", start_date=datetime.date(2025, 9, 1),
-                            end_date=datetime.date(2026, 7, 3))
-    old_cl = Activity.create(school_year=old, name="CL Maternel Mercredis",
-                             category=Activity.CL_MERCREDI, audience=Activity.FOR_MATERNEL,
-                             open_to_other_schools=True, weekdays="3")
+    old_cl = factories.activity(factories.school_year(2025), "CL Maternel Mercredis",
+                                audience=Activity.FOR_MATERNEL)
     auth.login("famille 16122")
     before = _counts()
     response = enrol(client, auth, child("LENA"), old_cl)
     assert response.status_code == 200
     assert ("« 2025/2026 - CL Maternel Mercredis » n'est pas une activité de l'année "
-            "scolaire 2026/2027.") in text(response)
+            "scolaire 2026/2027.") in unescaped(response)
     _nothing_changed(before)
 
 
@@ -437,7 +422,7 @@ def test_another_familys_child_is_404(client, auth, db):
     hugo = child("HUGO")
     response = enrol(client, auth, hugo, activity("ALAE Soir 2"))
     assert response.status_code == 404
-    assert "Page introuvable" in text(response)
+    assert "Page introuvable" in unescaped(response)
     assert enrol(client, auth, hugo, raw=["1"]).status_code == 404
     assert client.post("/inscription/enfant/999999",
                        data={"enfant-999999-csrf_token": auth.csrf("/inscription/")}

@@ -1,5 +1,4 @@
 """MESSAGERIE, family side: NOUS ENVOYER UN MESSAGE, attachments, threads, read state, access."""
-import html
 import io
 import os
 import re
@@ -9,43 +8,12 @@ import pytest
 from PIL import Image
 
 from domain.mail import deliver_pending
-from domain.pdf import simple_document
 from models import (DossierValidation, Family, Message, MessageAttachment, MessageThread,
                     OutgoingEmail, StoredFile)
+from tests.helpers import error_of, pdf_bytes, png_bytes, unescaped
 
 SIX_MO = 6 * 1024 * 1024
 ACTUALISATION = "Actualisation Dossier Famille"
-
-
-def pdf_bytes(title="Justificatif de domicile"):
-    return simple_document(title, ["Attestation d'assurance habitation."])
-
-
-def png_bytes(with_metadata=False):
-    image = Image.new("RGB", (40, 30), (200, 30, 30))
-    out = io.BytesIO()
-    if with_metadata:
-        from PIL import PngImagePlugin
-        info = PngImagePlugin.PngInfo()
-        info.add_text("GPS", "43.6045 1.4440")
-        image.save(out, "PNG", pnginfo=info)
-    else:
-        image.save(out, "PNG")
-    return out.getvalue()
-
-
-def text_of(response):
-    return html.unescape(response.get_data(as_text=True))
-
-
-def error_of(page, field_id):
-    """The error shown next to ``field_id`` (tied to it by aria-describedby), or None."""
-    match = re.search(rf'<p class="error" id="{field_id}-error">(.*?)</p>', page, re.S)
-    if match is None:
-        return None
-    control = re.search(rf'<(?:input|select|textarea)[^>]*\bid="{field_id}"[^>]*>', page)
-    assert control and f"{field_id}-error" in control.group(0), f"{field_id}: error not tied"
-    return match.group(1)
 
 
 def message_data(token, **overrides):
@@ -71,7 +39,7 @@ def family(client, auth):
 
 
 def test_form_has_the_guide_labels_and_services(family):
-    page = text_of(family.get("/messagerie/envoyer"))
+    page = unescaped(family.get("/messagerie/envoyer"))
     assert "Les champs obligatoires sont précédés d'un astérisque (*)" in page
     for label in ("Service*", "Thème*", "Objet*", "Message*", "1er pièce jointe",
                   "2ème pièce jointe", "3ème pièce jointe", "4ème pièce jointe",
@@ -87,7 +55,7 @@ def test_form_has_the_guide_labels_and_services(family):
 
 
 def test_query_parameters_prefill_the_form(family):
-    page = text_of(family.get("/messagerie/envoyer", query_string={
+    page = unescaped(family.get("/messagerie/envoyer", query_string={
         "service": ACTUALISATION, "theme": "Renouvellement en école publique",
         "subject": "Actualisation"}))
     assert f'<option selected value="{ACTUALISATION}">' in page
@@ -101,7 +69,7 @@ def test_query_parameters_prefill_the_form(family):
 
 
 def test_unknown_prefill_values_are_ignored(family):
-    page = text_of(family.get("/messagerie/envoyer", query_string={
+    page = unescaped(family.get("/messagerie/envoyer", query_string={
         "service": "Piscine", "theme": "Centre de loisirs"}))
     assert '<option selected value="">--- Veuillez sélectionner un service ---' in page
     assert "Centre de loisirs</option>" not in page
@@ -110,7 +78,7 @@ def test_unknown_prefill_values_are_ignored(family):
 def test_theme_list_is_swapped_alone_under_htmx(family):
     response = family.get("/messagerie/envoyer/themes", headers={"HX-Request": "true"},
                           query_string={"service": ACTUALISATION, "theme": "Informations"})
-    fragment = text_of(response)
+    fragment = unescaped(response)
     assert "HX-Request" in response.headers["Vary"]
     assert fragment.lstrip().startswith('<div id="theme-choice"')
     assert "<html" not in fragment and "<nav" not in fragment
@@ -120,14 +88,14 @@ def test_theme_list_is_swapped_alone_under_htmx(family):
     assert ('<p class="hint" id="attachment_1-hint" hx-swap-oob="true">Justificatif de '
             'domicile en PDF') in fragment
     assert fragment.count('hx-swap-oob="true"') == 4
-    kept = text_of(family.get("/messagerie/envoyer/themes", headers={"HX-Request": "true"},
+    kept = unescaped(family.get("/messagerie/envoyer/themes", headers={"HX-Request": "true"},
                               query_string={"service": "Scolarité", "theme": "Réclamations"}))
     assert '<option selected value="Réclamations">' in kept
     assert 'id="attachment_1-hint" hx-swap-oob="true">Taille maximum : 6 Mo</p>' in kept
 
 
 def test_theme_url_without_htmx_is_the_whole_form(family):
-    page = text_of(family.get("/messagerie/envoyer/themes",
+    page = unescaped(family.get("/messagerie/envoyer/themes",
                               query_string={"service": "Scolarité"}))
     assert "<title>Envoyer un message" in page
     assert '<option selected value="Scolarité">' in page
@@ -136,7 +104,7 @@ def test_theme_url_without_htmx_is_the_whole_form(family):
 
 
 def test_the_service_select_asks_htmx_for_its_themes_inside_the_real_form(family):
-    page = text_of(family.get("/messagerie/envoyer"))
+    page = unescaped(family.get("/messagerie/envoyer"))
     form = page[page.index('<form method="post" action="/messagerie/envoyer"'):]
     select = re.search(r'<select[^>]*id="service"[^>]*>', form).group(0)
     assert 'hx-get="/messagerie/envoyer/themes"' in select
@@ -147,7 +115,7 @@ def test_the_service_select_asks_htmx_for_its_themes_inside_the_real_form(family
 def test_choose_service_button_reloads_the_themes_without_javascript(family, auth):
     response = post_message(family, auth, theme="", choose_service="1", service=ACTUALISATION,
                             subject="Actualisation", body="Bonjour")
-    page = text_of(response)
+    page = unescaped(response)
     assert response.status_code == 200
     assert "Centre de loisirs</option>" in page
     assert 'value="Actualisation"' in page and "\nBonjour</textarea>" in page
@@ -182,7 +150,7 @@ def test_family_sends_a_message_with_two_attachments_and_confirmation(family, au
     with Image.open(os.path.join(app.config["UPLOAD_DIR"], files[1].stored_name)) as image:
         assert "GPS" not in image.info  # metadata stripped
     # Shown in Message(s) envoyé(s), with a flash.
-    sent = text_of(family.get("/messagerie/envoyes"))
+    sent = unescaped(family.get("/messagerie/envoyes"))
     assert "Votre message a été envoyé. Une confirmation vous est envoyée par email." in sent
     assert "Mercredi 9 décembre" in sent and "Centres de Loisirs – Modifications" in sent
     # The confirmation email went out through SMTP.
@@ -284,7 +252,7 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_typed_is_lost(
     fields = {k: upload(*v) if isinstance(v, tuple) else v for k, v in overrides.items()}
     response = post_message(family, auth, confirm_by_email="y",
                             attachment_1=upload(pdf_bytes(), "assurance.pdf"), **fields)
-    page = text_of(response)
+    page = unescaped(response)
     assert response.status_code == 200
     if field_id == "attachments":
         assert f'<p class="error" id="attachments-error">{expected}</p>' in page
@@ -317,7 +285,7 @@ def test_every_refused_file_gets_its_own_message(family, auth):
                             attachment_1=upload(HTML_PAGE, "a.pdf"),
                             attachment_3=upload(b"", "vide.pdf"),
                             attachment_4=upload(pdf_bytes(), "ok.pdf"))
-    page = text_of(response)
+    page = unescaped(response)
     assert "n'est ni un PDF" in error_of(page, "attachment_1")
     assert error_of(page, "attachment_2") is None
     assert "Le fichier est vide." in error_of(page, "attachment_3")
@@ -355,20 +323,20 @@ def test_post_without_csrf_token_is_refused(family):
 
 def test_unread_count_decreases_when_a_thread_is_opened(client, auth):
     auth.login("famille 16123")
-    home = text_of(client.get("/"))
+    home = unescaped(client.get("/"))
     assert "Vous avez 2 message(s) non lu(s)" in home
     assert 'aria-label="2 message(s) non lu(s)">2</span>' in home
-    received = text_of(client.get("/messagerie/"))
+    received = unescaped(client.get("/messagerie/"))
     assert received.count(">Non lu</span>") == 2
     thread = MessageThread.get(MessageThread.subject == "Sortie scolaire du jeudi")
-    page = text_of(client.get(f"/messagerie/fil/{thread.id}"))
+    page = unescaped(client.get(f"/messagerie/fil/{thread.id}"))
     assert "un pique-nique sera fourni par la cantine" in page
     assert "HUGO mangera-t-il" in page
     assert 'aria-label="1 message(s) non lu(s)">1</span>' in page  # the nav, already
-    assert "Vous avez 1 message(s) non lu(s)" in text_of(client.get("/"))
+    assert "Vous avez 1 message(s) non lu(s)" in unescaped(client.get("/"))
     staff_message = thread.messages.where(Message.from_staff).get()
     assert staff_message.read_by_family_at is not None
-    assert text_of(client.get("/messagerie/")).count(">Non lu</span>") == 1
+    assert unescaped(client.get("/messagerie/")).count(">Non lu</span>") == 1
 
 
 def test_family_writes_again_in_its_thread(client, auth):
@@ -377,14 +345,14 @@ def test_family_writes_again_in_its_thread(client, auth):
     url = f"/messagerie/fil/{thread.id}"
     empty = client.post(url + "/repondre", data={"csrf_token": auth.csrf(url), "body": " "})
     assert empty.status_code == 200
-    assert "Écrivez votre réponse." in error_of(text_of(empty), "body")
+    assert "Écrivez votre réponse." in error_of(unescaped(empty), "body")
     response = client.post(url + "/repondre", data={"csrf_token": auth.csrf(url),
                                                     "body": "Merci beaucoup !"})
     assert response.status_code == 303 and response.headers["Location"] == url
     last = thread.messages.order_by(Message.id.desc()).first()
     assert (last.body, last.from_staff, last.read_by_staff_at) == ("Merci beaucoup !", False,
                                                                     None)
-    assert "Merci beaucoup !" in text_of(client.get("/messagerie/envoyes"))
+    assert "Merci beaucoup !" in unescaped(client.get("/messagerie/envoyes"))
 
 
 # --- Another family's objects: 404 for every URL -----------------------------
@@ -419,12 +387,12 @@ def test_another_familys_thread_message_or_attachment_is_404(client, auth,
         response = client.post(path, data={"csrf_token": auth.csrf("/messagerie/"),
                                            "body": "Je lis vos messages"})
     assert response.status_code == 404
-    page = text_of(response)
+    page = unescaped(response)
     assert "Page introuvable" in page and "privé.pdf" not in page
     assert Message.select().where(Message.body == "Je lis vos messages").count() == 0
 
 
 def test_another_familys_messages_are_not_listed(client, auth, other_family_objects):
     for path in ("/messagerie/", "/messagerie/envoyes"):
-        page = text_of(client.get(path))
+        page = unescaped(client.get(path))
         assert "Mercredi 9 décembre" not in page and "Sortie scolaire" not in page

@@ -10,11 +10,8 @@ from domain.family.contact import family_email_address
 from domain.messaging.messages import SERVICES
 from domain import audit
 from models import AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread, User
-from tests.test_messagerie import pdf_bytes, post_message
-
-
-def text_of(response):
-    return html.unescape(response.get_data(as_text=True))
+from tests.helpers import pdf_bytes, unescaped
+from tests.test_messagerie import post_message
 
 
 @pytest.fixture
@@ -30,22 +27,22 @@ def family_message(client, auth):
 
 
 def test_staff_list_marks_unread_threads_and_filters_by_service(client, family_message):
-    page = text_of(client.get("/agents/messages/"))
+    page = unescaped(client.get("/agents/messages/"))
     assert "Bus du matin" in page and "16122 – DUPONT" in page
     assert "Sortie scolaire du jeudi" in page  # the demo thread of family 16123
     row = page[page.index("Bus du matin") - 600:page.index("Bus du matin") + 300]
     assert 'class="unread"' in row and "1 non lu(s)" in row
     assert 'Scolarité <span class="badge" aria-label="1 non lu(s)">1</span>' in page
-    filtered = text_of(client.get("/agents/messages/", query_string={"service": "Scolarité"}))
+    filtered = unescaped(client.get("/agents/messages/", query_string={"service": "Scolarité"}))
     assert "Bus du matin" in filtered and "Sortie scolaire du jeudi" not in filtered
 
 
 def test_opening_a_thread_marks_it_read_by_staff(client, family_message):
-    page = text_of(client.get(f"/agents/messages/{family_message.id}"))
+    page = unescaped(client.get(f"/agents/messages/{family_message.id}"))
     assert "Le bus passe trop tôt." in page and "horaires.pdf" in page
     [message] = family_message.messages
     assert Message.get_by_id(message.id).read_by_staff_at is not None
-    listing = text_of(client.get("/agents/messages/"))
+    listing = unescaped(client.get("/agents/messages/"))
     row = listing[listing.index("Bus du matin"):listing.index("Bus du matin") + 300]
     assert "non lu" not in row and ">Lu<" in row
 
@@ -80,18 +77,18 @@ def test_staff_reply_is_logged_and_the_family_is_notified(client, auth, mailbox,
     # The family sees one unread message, then reads it.
     auth.logout()
     auth.login("famille 16122")
-    assert "Vous avez 1 message(s) non lu(s)" in text_of(client.get("/"))
-    received = text_of(client.get("/messagerie/"))
+    assert "Vous avez 1 message(s) non lu(s)" in unescaped(client.get("/"))
+    received = unescaped(client.get("/messagerie/"))
     assert "Bus du matin" in received and ">Non lu</span>" in received
-    thread_page = text_of(client.get(f"/messagerie/fil/{family_message.id}"))
+    thread_page = unescaped(client.get(f"/messagerie/fil/{family_message.id}"))
     assert "nous avons prévenu le transporteur" in thread_page
-    assert "Vous avez 0 message(s) non lu(s)" in text_of(client.get("/"))
+    assert "Vous avez 0 message(s) non lu(s)" in unescaped(client.get("/"))
 
 
 def test_empty_reply_is_refused_next_to_the_field(client, auth, mailbox, family_message):
     url = f"/agents/messages/{family_message.id}"
     response = client.post(url + "/repondre", data={"csrf_token": auth.csrf(url), "body": ""})
-    page = text_of(response)
+    page = unescaped(response)
     assert response.status_code == 422
     assert '<p class="error" id="body-error">Écrivez votre réponse.</p>' in page
     assert family_message.messages.count() == 1
@@ -148,7 +145,7 @@ def test_agent_answers_with_an_attachment_the_family_sees_both_and_gets_the_text
     assert "le bus passera à 8h05 dès lundi." in html.unescape(mailbox.html(mail))
     auth.logout()
     auth.login("famille 16122")
-    page = text_of(client.get(f"/messagerie/fil/{family_message.id}"))
+    page = unescaped(client.get(f"/messagerie/fil/{family_message.id}"))
     assert "le bus passera à 8h05 dès lundi." in page and "horaires-bus.pdf" in page
     download = client.get(f"/messagerie/piece-jointe/{attachment.id}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
@@ -159,7 +156,7 @@ def test_a_bad_reply_attachment_is_refused_next_to_its_field(client, auth, mailb
     response = reply(client, auth, family_message,
                      attachment_1=(io.BytesIO(pdf_bytes()), "ok.pdf"),
                      attachment_2=(io.BytesIO(b"<html><script>x</script>"), "page.pdf"))
-    page = text_of(response)
+    page = unescaped(response)
     assert response.status_code == 422
     assert re.search(r'<p class="error" id="attachment_2-error">Ce fichier n\'est ni un PDF',
                      page)
@@ -177,12 +174,12 @@ def test_a_thread_marked_treated_leaves_the_list_to_treat_until_the_family_write
     assert response.status_code == 303
     thread = MessageThread.get_by_id(family_message.id)
     assert thread.treated_at is not None and thread.treated_by.email == "agent@mairie.example.org"
-    assert "Traité le 26/11/2026" in text_of(client.get(url))
+    assert "Traité le 26/11/2026" in unescaped(client.get(url))
     assert AuditLog.get(AuditLog.action == audit.MESSAGE_TREATED).family.account_number == 16122
-    assert "Bus du matin" not in text_of(client.get("/agents/messages/"))
-    treated = text_of(client.get("/agents/messages/", query_string={"etat": "traites"}))
+    assert "Bus du matin" not in unescaped(client.get("/agents/messages/"))
+    treated = unescaped(client.get("/agents/messages/", query_string={"etat": "traites"}))
     assert "Bus du matin" in treated and "Traité" in treated
-    assert "Bus du matin" in text_of(client.get("/agents/messages/?etat=tous"))
+    assert "Bus du matin" in unescaped(client.get("/agents/messages/?etat=tous"))
     # The family writes again: the thread is to treat again.
     auth.logout()
     auth.login("famille 16122")
@@ -192,7 +189,7 @@ def test_a_thread_marked_treated_leaves_the_list_to_treat_until_the_family_write
     auth.logout()
     auth.login("agent")
     assert MessageThread.get_by_id(family_message.id).treated_at is None
-    assert "Bus du matin" in text_of(client.get("/agents/messages/"))
+    assert "Bus du matin" in unescaped(client.get("/agents/messages/"))
 
 
 def test_treated_without_csrf_is_refused(client, family_message):
@@ -203,7 +200,7 @@ def test_treated_without_csrf_is_refused(client, family_message):
 
 def test_a_new_family_message_emails_the_services_own_address(client, auth, mailbox):
     auth.login("administrateur")
-    page = text_of(client.get("/agents/admin/services"))
+    page = unescaped(client.get("/agents/admin/services"))
     assert "Scolarité" in page and 'value=""' in page  # empty in the demo
     index = list(SERVICES).index("Scolarité") + 1
     bad = client.post(f"/agents/admin/services/{index}",
@@ -211,7 +208,7 @@ def test_a_new_family_message_emails_the_services_own_address(client, auth, mail
                             f"service-{index}-email": "pas une adresse"})
     assert bad.status_code == 422
     assert re.search(rf'<p class="error" id="service-{index}-email-error">Cette adresse email',
-                     text_of(bad))
+                     unescaped(bad))
     client.post(f"/agents/admin/services/{index}",
                 data={f"service-{index}-csrf_token": auth.csrf("/agents/admin/services"),
                       f"service-{index}-email": "scolarite@mairie.example.org"})

@@ -1,6 +1,5 @@
 """The holes an outside probe of the running portal found (issue 12): each one a test."""
 import datetime
-import html
 import io
 import struct
 import time
@@ -12,10 +11,7 @@ import models
 from models import (Family, Message, MessageThread, OutgoingEmail, QFDeclaration, StoredFile,
                     User)
 from tests.conftest import TEST_NOW, csrf_from, make_app
-
-
-def text_of(response):
-    return html.unescape(response.get_data(as_text=True))
+from tests.helpers import unescaped
 
 
 def _chunk(kind, data):
@@ -48,7 +44,7 @@ def test_a_pixel_flood_attachment_is_refused_from_its_header(client, auth, db):
         content_type="multipart/form-data")
     elapsed = time.perf_counter() - started
     assert response.status_code == 200
-    assert "Cette image est trop grande (8940 × 8940 pixels)" in text_of(response)
+    assert "Cette image est trop grande (8940 × 8940 pixels)" in unescaped(response)
     assert elapsed < 2, f"the image was decoded ({elapsed:.1f} s)"
     assert MessageThread.select().where(MessageThread.subject == "Photo").count() == 0
     assert StoredFile.select().where(StoredFile.original_name == "photo.png").count() == 0
@@ -61,7 +57,7 @@ def test_a_pixel_flood_qf_attestation_is_refused(client, auth, db):
         "attestation": (io.BytesIO(pixel_flood_png()), "attestation.png")},
         content_type="multipart/form-data")
     assert response.status_code == 200
-    assert "Cette image est trop grande" in text_of(response)
+    assert "Cette image est trop grande" in unescaped(response)
     assert QFDeclaration.select().where(QFDeclaration.quotient == 640).count() == 0
 
 
@@ -90,7 +86,7 @@ def test_forgotten_password_sends_a_few_mails_per_account_then_stops(client, mai
     for n in range(1, 41):
         response = ask_reset(client, "16122", {"REMOTE_ADDR": f"10.0.0.{n}"})
         assert response.status_code == 200  # the same answer every time
-        assert "Si ce compte existe" in text_of(response)
+        assert "Si ce compte existe" in unescaped(response)
     assert len(mailbox.to("famille.dupont@example.org")) == 3
 
 
@@ -100,7 +96,7 @@ def test_forgotten_password_is_limited_per_client(client, mailbox, db):
     for _ in range(4):
         for number in numbers:
             response = ask_reset(client, str(number), {"REMOTE_ADDR": "192.0.2.7"})
-            assert "Si ce compte existe" in text_of(response)
+            assert "Si ce compte existe" in unescaped(response)
     assert len(mailbox.messages) == throttle.RESET_REQUESTS_PER_CLIENT
     # Another client is not held up by this one.
     ask_reset(client, "16124", {"REMOTE_ADDR": "192.0.2.8"})
@@ -119,12 +115,12 @@ def change_password(client, auth, current):
 def test_the_current_password_cannot_be_guessed_on_the_change_form(client, auth, db):
     auth.login()
     for attempt in range(12):
-        page = text_of(change_password(client, auth, "mauvais-mot-de-passe"))
+        page = unescaped(change_password(client, auth, "mauvais-mot-de-passe"))
         assert ("Le mot de passe actuel est incorrect." if attempt < 5
                 else "Trop d'essais ont échoué. Réessayez dans") in page
     response = change_password(client, auth, "famille-lena-16122")
     assert response.status_code == 200
-    assert "Trop d'essais ont échoué." in text_of(response)
+    assert "Trop d'essais ont échoué." in unescaped(response)
     user = User.get(User.family == Family.get(Family.account_number == 16122))
     from domain.family.passwords import verify_password
     assert verify_password(user.password_hash, "famille-lena-16122")
@@ -144,14 +140,14 @@ def test_failures_on_the_account_number_also_lock_the_email(client):
         post_login(client, "16124", "mauvais")
     response = post_login(client, "famille.petit@example.org", "famille-petit-16124")
     assert response.status_code == 401
-    assert "Trop de tentatives de connexion ont échoué." in text_of(response)
+    assert "Trop de tentatives de connexion ont échoué." in unescaped(response)
 
 
 def test_unknown_identifiers_are_counted_each_on_its_own(client):
     for _ in range(5):
         post_login(client, "inconnu@example.org", "mauvais")
-    assert "Trop de tentatives" in text_of(post_login(client, "inconnu@example.org", "x"))
-    assert "Trop de tentatives" not in text_of(post_login(client, "autre@example.org", "x"))
+    assert "Trop de tentatives" in unescaped(post_login(client, "inconnu@example.org", "x"))
+    assert "Trop de tentatives" not in unescaped(post_login(client, "autre@example.org", "x"))
 
 
 def test_a_password_reset_clears_the_accounts_count(client, mailbox):
@@ -205,7 +201,7 @@ def test_a_quotient_of_309_nines_gets_a_french_message(client, auth, db, value, 
         "csrf_token": auth.csrf("/mon-dossier/quotient"), "quotient": value},
         content_type="multipart/form-data")
     assert response.status_code == 200
-    assert message in text_of(response)
+    assert message in unescaped(response)
 
 
 # --- 7. The email change sends a few links per user ----------------------------------
@@ -219,7 +215,7 @@ def test_the_email_change_sends_a_few_links_then_says_why_not(client, auth, mail
             "new_email": f"nouvelle{n}@example.org", "password": "famille-lena-16122"})
     assert len(mailbox.messages) == 3
     assert response.status_code == 200
-    assert "Trop de demandes de changement d'adresse aujourd'hui." in text_of(response)
+    assert "Trop de demandes de changement d'adresse aujourd'hui." in unescaped(response)
 
 
 # --- 8. HSTS in production -------------------------------------------------------------
@@ -316,9 +312,9 @@ def test_the_password_and_email_change_forms_share_one_count(client, auth):
     gives no more tries."""
     auth.login("famille 16122")
     for _ in range(5):
-        assert "Le mot de passe actuel est incorrect." in text_of(
+        assert "Le mot de passe actuel est incorrect." in unescaped(
             change_password(client, auth, "mauvais-mot-de-passe"))
     page = client.post("/mon-dossier/coordonnees/email", data={
         "csrf_token": auth.csrf("/mon-dossier/coordonnees/email"),
         "new_email": "nouvelle@example.org", "password": "famille-lena-16122"})
-    assert "Trop d'essais ont échoué" in text_of(page)
+    assert "Trop d'essais ont échoué" in unescaped(page)

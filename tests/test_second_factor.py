@@ -1,6 +1,5 @@
 """Staff second factor: TOTP enrolment (QR code, manual key), sign-in with a code or a
 recovery code, single use, throttling, required in production, reset by the administrateur."""
-import html
 import re
 import time
 
@@ -11,10 +10,7 @@ from domain import audit
 from domain.staff import second_factor
 from models import AuditLog, RecoveryCode, User
 from tests.conftest import AuthActions
-
-
-def text_of(response):
-    return html.unescape(response.get_data(as_text=True))
+from tests.helpers import unescaped
 
 
 def csrf(client, path):
@@ -25,19 +21,19 @@ def csrf(client, path):
 def enrol(client, path="/connexion/double-authentification"):
     """Open the enrolment page, read the manual key, confirm with a fresh code; returns
     (secret, recovery codes)."""
-    page = text_of(client.get(path))
+    page = unescaped(client.get(path))
     assert "<svg" in page and 'class="totp-qr"' in page
     secret = re.search(r'<code id="totp-key">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
     response = client.post(path, data={"code": pyotp.TOTP(secret).now(),
                                        "csrf_token": csrf(client, path)})
     assert response.status_code == 303
     assert response.headers["Location"] == "/connexion/codes-de-secours"
-    codes_page = text_of(client.get("/connexion/codes-de-secours"))
+    codes_page = unescaped(client.get("/connexion/codes-de-secours"))
     codes = re.findall(r"<li><code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code></li>",
                        codes_page)
     assert len(codes) == 10
     # Shown once.
-    assert "ont déjà été affichés" in text_of(client.get("/connexion/codes-de-secours"))
+    assert "ont déjà été affichés" in unescaped(client.get("/connexion/codes-de-secours"))
     return secret, codes
 
 
@@ -54,20 +50,20 @@ def post_code(client, code):
 
 def test_agent_enrols_then_signs_in_with_a_code_and_with_a_recovery_code(client, auth):
     auth.login("agent")
-    assert "pas active" in text_of(client.get("/agents/securite"))
+    assert "pas active" in unescaped(client.get("/agents/securite"))
     bad = client.post("/connexion/double-authentification",
                       data={"code": "000000",
                             "csrf_token": csrf(client, "/connexion/double-authentification")})
     assert bad.status_code == 400
     assert re.search(r'<p class="error" id="code-error">Ce code n\'est pas le bon',
-                     text_of(bad))
+                     unescaped(bad))
     secret, codes = enrol(client)
     agent = User.get(User.email == "agent@mairie.example.org")
     assert agent.totp_secret == secret and agent.totp_enabled_at is not None
     # Recovery codes are stored hashed, never in clear.
     stored = [r.code_hash for r in RecoveryCode.select().where(RecoveryCode.user == agent)]
     assert len(stored) == 10 and not any(c.replace("-", "") in stored for c in codes)
-    assert "est <strong>active</strong>" in text_of(client.get("/agents/securite"))
+    assert "est <strong>active</strong>" in unescaped(client.get("/agents/securite"))
     auth.logout()
 
     # The password alone no longer signs in: the code step comes next.
@@ -75,7 +71,7 @@ def test_agent_enrols_then_signs_in_with_a_code_and_with_a_recovery_code(client,
     assert response.status_code == 303 and response.headers["Location"] == "/connexion/code"
     assert client.get("/agents/").status_code == 302  # not signed in yet
     wrong = post_code(client, "123456")
-    assert wrong.status_code == 401 and "Ce code n'est pas valable" in text_of(wrong)
+    assert wrong.status_code == 401 and "Ce code n'est pas valable" in unescaped(wrong)
     response = post_code(client, next_code(secret))
     assert response.status_code == 303 and response.headers["Location"] == "/agents/"
     assert client.get("/agents/").status_code == 200
@@ -85,7 +81,7 @@ def test_agent_enrols_then_signs_in_with_a_code_and_with_a_recovery_code(client,
     auth.login("agent")
     response = post_code(client, codes[0].upper().replace("-", " "))
     assert response.status_code == 303
-    assert "il vous en reste 9" in text_of(client.get("/agents/"))
+    assert "il vous en reste 9" in unescaped(client.get("/agents/"))
     auth.logout()
     auth.login("agent")
     assert post_code(client, codes[0]).status_code == 401
@@ -119,7 +115,7 @@ def test_wrong_codes_are_throttled(client, auth):
         assert post_code(client, "000000").status_code == 401
     response = post_code(client, next_code(secret))
     assert response.status_code == 429
-    assert "Trop de codes erronés. Réessayez dans 1 minute." in text_of(response)
+    assert "Trop de codes erronés. Réessayez dans 1 minute." in unescaped(response)
     assert client.get("/agents/").status_code == 302
 
 
@@ -129,12 +125,12 @@ def test_required_second_factor_makes_staff_enrol_at_sign_in(app, client, auth, 
     assert response.headers["Location"] == "/connexion/double-authentification"
     assert client.get("/agents/").status_code == 302  # nothing before the enrolment
     assert client.get("/connexion/code").headers["Location"] == "/connexion/double-authentification"
-    page = text_of(client.get("/connexion/double-authentification"))
+    page = unescaped(client.get("/connexion/double-authentification"))
     assert "Les comptes des agents sont protégés par un second facteur" in page
     secret, _ = enrol(client)
     assert client.get("/agents/").status_code == 200
     # Where it is required, it cannot be turned off.
-    assert "Désactiver la double authentification" not in text_of(client.get("/agents/securite"))
+    assert "Désactiver la double authentification" not in unescaped(client.get("/agents/securite"))
     assert client.post("/agents/securite", data={"action": "disable",
                                                  "csrf_token": auth.csrf("/agents/securite")}
                        ).status_code == 400
@@ -165,7 +161,7 @@ def test_new_recovery_codes_replace_the_old_ones(client, auth):
                                                      "csrf_token": auth.csrf("/agents/securite")})
     assert response.headers["Location"] == "/connexion/codes-de-secours"
     new = re.findall(r"<li><code>([a-z0-9-]{19})</code></li>",
-                     text_of(client.get("/connexion/codes-de-secours")))
+                     unescaped(client.get("/connexion/codes-de-secours")))
     assert len(new) == 10 and not set(new) & set(old)
     agent = User.get(User.email == "agent@mairie.example.org")
     assert not second_factor.use_recovery_code(agent, old[1])
@@ -179,7 +175,7 @@ def test_admin_resets_an_agents_second_factor(app, client, auth):
     enrol(agent_client)
     auth.login("administrateur")
     agent = User.get(User.email == "agent@mairie.example.org")
-    assert "Activée" in text_of(client.get("/agents/admin/comptes/"))
+    assert "Activée" in unescaped(client.get("/agents/admin/comptes/"))
     response = client.post(f"/agents/admin/comptes/{agent.id}/double-authentification",
                            data={"csrf_token": auth.csrf("/agents/admin/comptes/")})
     assert response.status_code == 303
@@ -200,7 +196,7 @@ def test_bad_code_input_gets_a_french_message(client, auth, code):
     auth.login("agent")
     response = post_code(client, code)
     assert response.status_code in (200, 401)
-    assert re.search(r'<p class="error" id="code-error">[A-Z]', text_of(response))
+    assert re.search(r'<p class="error" id="code-error">[A-Z]', unescaped(response))
     assert client.get("/agents/").status_code == 302
 
 

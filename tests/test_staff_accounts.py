@@ -1,6 +1,5 @@
 """Accounts in the back office: family accounts with an invitation, reset links, the
 administrateur's staff accounts (roles, deactivation that ends open sessions)."""
-import html
 import json
 import re
 
@@ -8,12 +7,9 @@ import pytest
 
 from domain import audit
 from models import AuditLog, Family, Guardian, User
+from tests.helpers import unescaped
 
 NEW_PASSWORD = "Girafe bleue sur le toit 42"
-
-
-def text_of(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def link_in(mailbox, address, path_start):
@@ -45,7 +41,7 @@ def test_agent_creates_a_family_account_and_the_invitation_sets_the_password(
         ("Aïcha", "MARTIN", "aicha.martin@example.org", "Mère")
     user = User.get(User.family == family)
     assert user.email == "aicha.martin@example.org" and user.role == "family"
-    listing = text_of(client.get(response.headers["Location"]))
+    listing = unescaped(client.get(response.headers["Location"]))
     assert "Compte n° 16125 créé pour la famille MARTIN" in listing
     assert "Invitation en attente" in listing
     actions = [r.action for r in AuditLog.select().where(AuditLog.family == family)
@@ -62,22 +58,22 @@ def test_agent_creates_a_family_account_and_the_invitation_sets_the_password(
     auth.logout()
 
     # Before the invitation is used, nothing signs in.
-    assert "incorrect" in text_of(auth.login("16125", password="un essai au hasard"))
-    page = text_of(client.get(link))
+    assert "incorrect" in unescaped(auth.login("16125", password="un essai au hasard"))
+    page = unescaped(client.get(link))
     assert "Bienvenue sur le Portail Famille" in page and "n° 16125" in page
     weak = client.post(link, data={"password": "azerty", "confirm": "azerty",
                                    "csrf_token": auth.csrf(link)})
-    assert "au moins 12 caractères" in text_of(weak)
+    assert "au moins 12 caractères" in unescaped(weak)
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
                                        "csrf_token": auth.csrf(link)})
     assert response.status_code == 303 and response.headers["Location"] == "/connexion"
     # The link works once.
     assert client.get(link).status_code == 400
-    assert "n'est plus valable" in text_of(client.get(link))
+    assert "n'est plus valable" in unescaped(client.get(link))
     # The family signs in with its number.
     response = auth.login("16125", password=NEW_PASSWORD)
     assert response.status_code == 303 and response.headers["Location"] == "/"
-    assert "Mon compte: [16125]" in text_of(client.get("/"))
+    assert "Mon compte: [16125]" in unescaped(client.get("/"))
 
 
 @pytest.mark.parametrize("overrides, field, message", [
@@ -97,7 +93,7 @@ def test_bad_family_account_input_is_refused_next_to_the_field(client, auth, mai
     auth.login("agent")
     families = Family.select().count()
     response = create_family(client, auth, **overrides)
-    page = text_of(response)
+    page = unescaped(response)
     assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
     assert error and message in error.group(1)
@@ -117,7 +113,7 @@ def test_resend_invitation_and_reset_link(client, auth, mailbox):
                            data={"csrf_token": token, "back": "/agents/comptes/?q=16125"})
     assert response.status_code == 303 and response.headers["Location"] == "/agents/comptes/?q=16125"
     assert len(mailbox.to("aicha.martin@example.org")) == 1
-    assert "Invitation renvoyée à aicha.martin@example.org." in text_of(client.get("/agents/comptes/"))
+    assert "Invitation renvoyée à aicha.martin@example.org." in unescaped(client.get("/agents/comptes/"))
     # A reset link goes to an account that has a password.
     dupont = User.get(User.email == "famille.dupont@example.org")
     mailbox.clear()
@@ -155,11 +151,11 @@ def test_invitation_and_reset_tokens_are_not_interchangeable_and_expire(app, cli
 
 def test_account_search(client, auth):
     auth.login("agent")
-    page = text_of(client.get("/agents/comptes/", query_string={"q": "16123"}))
+    page = unescaped(client.get("/agents/comptes/", query_string={"q": "16123"}))
     assert "BERNARD" in page and "DUPONT" not in page
-    page = text_of(client.get("/agents/comptes/", query_string={"q": "dupont"}))
+    page = unescaped(client.get("/agents/comptes/", query_string={"q": "dupont"}))
     assert "16122" in page and "BERNARD" not in page
-    page = text_of(client.get("/agents/comptes/", query_string={"q": "personne"}))
+    page = unescaped(client.get("/agents/comptes/", query_string={"q": "personne"}))
     assert "Aucun compte ne correspond à « personne »." in page
 
 
@@ -176,7 +172,7 @@ def test_admin_pages_are_403_for_agents_404_for_families(client, auth, path):
     auth.logout()
     auth.login("agent")
     response = client.get(path)
-    assert response.status_code == 403 and "Accès réservé" in text_of(response)
+    assert response.status_code == 403 and "Accès réservé" in unescaped(response)
     auth.logout()
     auth.login("administrateur")
     assert client.get(path).status_code == 200
@@ -201,7 +197,7 @@ def test_admin_creates_an_agent_who_accepts_the_invitation(client, auth, mailbox
     assert response.status_code == 303
     user = User.get(User.email == "lea.garnier@mairie.example.org")
     assert user.role == "agent" and user.family is None and not user.password_hash
-    page = text_of(client.get("/agents/admin/comptes/"))
+    page = unescaped(client.get("/agents/admin/comptes/"))
     assert "Léa Garnier" in page and "Invitation en attente" in page
     link = link_in(mailbox, "lea.garnier@mairie.example.org", "/invitation/")
     assert "Un compte agent du Portail Famille a été créé pour vous" in mailbox.text(
@@ -229,7 +225,7 @@ def test_bad_staff_account_input(client, auth, mailbox, data, message):
     response = client.post("/agents/admin/comptes/nouveau",
                            data=dict(data, csrf_token=auth.csrf("/agents/admin/comptes/")))
     assert response.status_code == 422
-    assert re.search(r'<p class="error" id="\w+-error">' + re.escape(message), text_of(response))
+    assert re.search(r'<p class="error" id="\w+-error">' + re.escape(message), unescaped(response))
     assert User.select().count() == users and mailbox.messages == []
 
 
@@ -247,7 +243,7 @@ def test_admin_sets_roles_but_not_their_own(client, auth):
     response = client.post(f"/agents/admin/comptes/{admin.id}/role",
                            data={f"role-{admin.id}-csrf_token": token,
                                  f"role-{admin.id}-role": "agent"})
-    assert "Vous ne pouvez pas retirer votre propre rôle" in text_of(
+    assert "Vous ne pouvez pas retirer votre propre rôle" in unescaped(
         client.get(response.headers["Location"]))
     assert User.get_by_id(admin.id).role == "administrateur"
     response = client.post(f"/agents/admin/comptes/{agent.id}/role",
@@ -267,14 +263,14 @@ def test_deactivated_agent_open_session_is_refused_on_its_next_request(app, auth
     response = client.post(f"/agents/admin/comptes/{agent.id}/activation",
                            data={"csrf_token": auth.csrf("/agents/admin/comptes/"), "active": "0"})
     assert response.status_code == 303
-    assert "est désactivé" in text_of(client.get("/agents/admin/comptes/"))
+    assert "est désactivé" in unescaped(client.get("/agents/admin/comptes/"))
     # The agent's open session ends at once: the next request goes to the sign-in page.
     response = agent_client.get("/agents/messages/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/connexion")
     assert agent_client.get("/agents/messages/", headers={"HX-Request": "true"}).status_code == 401
     # And the agent cannot sign in again.
     response = AuthActions(agent_client).login("agent")
-    assert response.status_code == 401 and "incorrect" in text_of(response)
+    assert response.status_code == 401 and "incorrect" in unescaped(response)
     log = AuditLog.get(AuditLog.action == audit.ACCOUNT_DEACTIVATED)
     assert log.user.email == "admin@mairie.example.org"
     # Reactivated, the agent signs in again.
@@ -290,11 +286,11 @@ def test_admin_deactivates_a_family_account_but_not_their_own(client, auth):
     client.post(f"/agents/admin/comptes/{dupont.id}/activation",
                 data={"csrf_token": token, "active": "0", "back": "/agents/comptes/?q=16122"})
     assert not User.get_by_id(dupont.id).is_active
-    assert "Désactivé" in text_of(client.get("/agents/comptes/?q=16122"))
+    assert "Désactivé" in unescaped(client.get("/agents/comptes/?q=16122"))
     admin = User.get(User.email == "admin@mairie.example.org")
     response = client.post(f"/agents/admin/comptes/{admin.id}/activation",
                            data={"csrf_token": token, "active": "0", "back": "//evil.example"})
     assert response.headers["Location"] == "/agents/admin/comptes/"
-    assert "Vous ne pouvez pas désactiver votre propre compte." in text_of(
+    assert "Vous ne pouvez pas désactiver votre propre compte." in unescaped(
         client.get("/agents/admin/comptes/"))
     assert User.get_by_id(admin.id).is_active

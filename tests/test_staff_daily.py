@@ -1,6 +1,5 @@
 """Back office, day to day: home counts, validations, families, bookings on behalf, audit."""
 import datetime
-import html
 import io
 
 import pytest
@@ -11,22 +10,15 @@ from domain.catalogue.years import current_school_year
 from models import (AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
                     MessageThread, QFDeclaration, User)
 from tests.planning_support import activity, child, modalite, page_token, text_of, token
-from tests.test_dossier_quotient import attestation_pdf, png_bytes
-from tests.test_messagerie import error_of as raw_error_of, post_message, text_of as page_text
+from tests.test_dossier_quotient import attestation_pdf
+from tests.helpers import demo_family as family
+from tests.helpers import error_of, png_bytes, unescaped
+from tests.test_messagerie import post_message
 
-
-def error_of(page, field_id):
-    """The French message tied to ``field_id``, unescaped."""
-    message = raw_error_of(page, field_id)
-    return html.unescape(message) if message is not None else None
 
 CL_ELEM = "CL Élémentaire Mercredis"
 CL_MAT = "CL Maternel Mercredis"
 SANS = "Après-midi SANS repas"
-
-
-def family(number):
-    return Family.get(Family.account_number == number)
 
 
 def agent():
@@ -73,7 +65,7 @@ def test_home_counts_what_waits_with_links(client, auth, db):
     send_actualisation(client, auth)
     declare_qf(client, auth, "650", attestation_pdf(), "caf.pdf")
     auth.login("agent")
-    page = page_text(client.get("/agents/"))
+    page = unescaped(client.get("/agents/"))
     assert "1 dossier à valider" in text_of(page)
     assert "1 quotient à valider" in text_of(page)
     assert 'href="/agents/validations/dossiers"' in page
@@ -99,7 +91,7 @@ def test_validated_actualisation_sends_the_accuse_and_opens_inscription(client, 
                                                                         mailbox):
     send_actualisation(client, auth)
     auth.login("agent")
-    page = page_text(client.get("/agents/validations/dossiers"))
+    page = unescaped(client.get("/agents/validations/dossiers"))
     assert "Famille 16124 – PETIT : dossier 2026/2027" in page
     assert "domicile.pdf" in page and "Centre de loisirs" in page
     validation = DossierValidation.get(DossierValidation.family == family(16124))
@@ -118,7 +110,7 @@ def test_validated_actualisation_sends_the_accuse_and_opens_inscription(client, 
     log = AuditLog.get(AuditLog.action == audit.DOSSIER_VALIDATED)
     assert log.user_id == agent().id and log.family_id == family(16124).id
     # The queue is empty; the family can ENREGISTRER a line at once.
-    assert "Aucune actualisation" in page_text(client.get("/agents/validations/dossiers"))
+    assert "Aucune actualisation" in unescaped(client.get("/agents/validations/dossiers"))
     auth.logout()
     auth.login("famille 16124")
     tom, cl = child("TOM"), activity(CL_ELEM)
@@ -153,7 +145,7 @@ def test_refusal_needs_a_reason_next_to_the_field_then_is_sent(client, auth, db,
     # A second click (another agent meanwhile) is refused, not a 500.
     response = client.post(f"/agents/validations/dossiers/{validation.id}/valider",
                            data={"csrf_token": token_}, follow_redirects=True)
-    assert "déjà été traité" in page_text(response)
+    assert "déjà été traité" in unescaped(response)
 
 
 # --- Quotients à valider ---------------------------------------------------------------
@@ -170,7 +162,7 @@ def test_qf_validated_from_next_month_prices_new_bookings_only(client, auth, db,
     book_as_family(client, auth, tom, CL_ELEM, [datetime.date(2027, 1, 6)], "2027-01-01")
     declare_qf(client, auth, "650", attestation_pdf(), "caf.pdf")
     auth.login("agent")
-    page = page_text(client.get("/agents/validations/quotients"))
+    page = unescaped(client.get("/agents/validations/quotients"))
     declaration = QFDeclaration.get(QFDeclaration.family == family(16124))
     assert "quotient 650" in page and "Tranche 1 (QF jusqu'à 700)" in page
     assert f'<iframe class="attestation-preview" src="/agents/validations/quotients/{declaration.id}/attestation/apercu"' in page
@@ -211,7 +203,7 @@ def test_qf_refusal_and_bad_date_are_french_messages(client, auth, db, mailbox):
     declare_qf(client, auth, "650", png_bytes(), "caf.png")
     auth.login("agent")
     declaration = QFDeclaration.get(QFDeclaration.family == family(16124))
-    page = page_text(client.get("/agents/validations/quotients"))
+    page = unescaped(client.get("/agents/validations/quotients"))
     assert f'<img class="attestation-preview" src="/agents/validations/quotients/{declaration.id}/attestation/apercu"' in page
     token_ = auth.csrf("/agents/validations/quotients")
     prefix = f"qf-{declaration.id}"
@@ -242,7 +234,7 @@ def test_qf_refusal_and_bad_date_are_french_messages(client, auth, db, mailbox):
                                    "06 12 34", "0612345678", "+33 6 12 34 56 78"])
 def test_search_finds_a_family_by_each_kind_of_text(client, auth, db, query):
     auth.login("agent")
-    page = page_text(client.get("/agents/familles/", query_string={"q": query}))
+    page = unescaped(client.get("/agents/familles/", query_string={"q": query}))
     assert "1 famille trouvée" in page and ">DUPONT</a>" in page
 
 
@@ -256,7 +248,7 @@ def test_search_answers_htmx_with_the_results_only_and_paginates(client, auth, d
     assert body.lstrip().startswith('<div id="resultats-familles"') and "<html" not in body
     assert "30 familles trouvées" in body and "Page 1 sur 2" in body
     assert "MARTIN19" in body and "MARTIN20" not in body
-    page2 = page_text(client.get("/agents/familles/", query_string={"q": "martin", "page": "2"}))
+    page2 = unescaped(client.get("/agents/familles/", query_string={"q": "martin", "page": "2"}))
     assert "MARTIN20" in page2 and "Page 2 sur 2" in page2
     # Odd input is no error.
     for odd in ("%", "_", "'; drop table family; --", "x" * 500):
@@ -274,7 +266,7 @@ def test_family_page_and_health_record_access_is_logged(client, auth, db):
         assert text in page, text
     assert AuditLog.select().where(AuditLog.action == audit.HEALTH_VIEWED).count() == 0
     lena = child("LENA")
-    page = page_text(client.get(f"/agents/familles/{dupont.id}/enfants/{lena.id}/fiche-sanitaire"))
+    page = unescaped(client.get(f"/agents/familles/{dupont.id}/enfants/{lena.id}/fiche-sanitaire"))
     assert "Dr Martin" in page
     log = AuditLog.get(AuditLog.action == audit.HEALTH_VIEWED)
     assert (log.user_id, log.family_id) == (agent().id, dupont.id)
@@ -366,7 +358,7 @@ def test_agent_books_a_wednesday_for_lena_after_the_20th(client, auth, db, mailb
     assert "02/12/2026" in details["summary"] and "LENA" in details["summary"]
     assert details["before"] == {"modalité": None}
     assert details["after"] == {"modalité": SANS}
-    journal = page_text(client.get("/agents/journal/", query_string={"famille": "16122"}))
+    journal = unescaped(client.get("/agents/journal/", query_string={"famille": "16122"}))
     assert "Réservation pour la famille" in journal and "Demande de la mère" in journal
     assert f"modalité : — → {SANS}" in journal
     home = text_of(client.get("/agents/").get_data(as_text=True))
@@ -426,13 +418,13 @@ def test_audit_log_filters_and_bad_filters(client, auth, db):
     auth.login("agent")
     audit.record(agent(), family(16122), audit.FAMILY_EDITED, summary="Adresse corrigée.")
     audit.record(agent(), family(16123), audit.FAMILY_EDITED, summary="Téléphone corrigé.")
-    page = page_text(client.get("/agents/journal/", query_string={"famille": "16123"}))
+    page = unescaped(client.get("/agents/journal/", query_string={"famille": "16123"}))
     assert "Téléphone corrigé." in page and "Adresse corrigée." not in page
-    page = page_text(client.get("/agents/journal/", query_string={"agent": str(agent().id),
+    page = unescaped(client.get("/agents/journal/", query_string={"agent": str(agent().id),
                                                                    "du": "2026-11-26",
                                                                    "au": "2026-11-26"}))
     assert "Téléphone corrigé." in page and "Adresse corrigée." in page
-    page = page_text(client.get("/agents/journal/", query_string={"du": "2026-11-27"}))
+    page = unescaped(client.get("/agents/journal/", query_string={"du": "2026-11-27"}))
     assert "Téléphone corrigé." not in page
     response = client.get("/agents/journal/", query_string={"famille": "99999", "du": "hier",
                                                              "agent": "abc"})

@@ -1,6 +1,5 @@
 """Documents: the commune's by category with display dates, one family's own, and the
 "confirmation d'inscription" that ENREGISTRER puts in « Mes documents dématérialisés »."""
-import html
 import io
 import re
 import zlib
@@ -9,7 +8,7 @@ import pytest
 
 from domain import audit
 from models import Activity, AuditLog, Child, Document, Family
-from tests.test_messagerie import pdf_bytes
+from tests.helpers import pdf_bytes, unescaped
 
 
 def pdf_text(data):
@@ -21,10 +20,6 @@ def pdf_text(data):
         except zlib.error:
             continue
     return text.decode("cp1252", "replace")
-
-
-def text_of(response):
-    return html.unescape(response.get_data(as_text=True))
 
 
 def commune_upload(client, auth, **overrides):
@@ -53,21 +48,21 @@ def test_commune_document_is_shown_within_its_display_dates(app, client, auth):
     assert response.status_code == 303
     document = Document.get(Document.title == "Menus de décembre")
     assert document.family is None and document.category == "menu"
-    page = text_of(client.get("/agents/documents/"))
+    page = unescaped(client.get("/agents/documents/"))
     assert "Menus de décembre" in page and "Programmé" in page and "du 27/11/2026 au 31/12/2026" in page
     assert "<p class=\"commune\">Commune de Saint-Exemple" in page  # the header's commune
     log = AuditLog.get(AuditLog.action == audit.DOCUMENT_ADDED)
     assert log.user.email == "agent@mairie.example.org" and log.family is None
     auth.logout()
     auth.login("famille 16123")
-    assert "Menus de décembre" not in text_of(client.get("/mon-dossier/documents"))
+    assert "Menus de décembre" not in unescaped(client.get("/mon-dossier/documents"))
     assert client.get(f"/mon-dossier/documents/{document.id}").status_code == 404
     app.config["PORTAIL_TODAY"] = "2026-11-27T08:00"
-    assert "Menus de décembre" in text_of(client.get("/mon-dossier/documents"))
+    assert "Menus de décembre" in unescaped(client.get("/mon-dossier/documents"))
     download = client.get(f"/mon-dossier/documents/{document.id}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
     app.config["PORTAIL_TODAY"] = "2027-01-01T08:00"
-    assert "Menus de décembre" not in text_of(client.get("/mon-dossier/documents"))
+    assert "Menus de décembre" not in unescaped(client.get("/mon-dossier/documents"))
 
 
 def test_personal_document_is_only_for_its_family(client, auth):
@@ -78,11 +73,11 @@ def test_personal_document_is_only_for_its_family(client, auth):
     assert AuditLog.get(AuditLog.action == audit.DOCUMENT_ADDED).family.account_number == 16122
     auth.logout()
     auth.login("famille 16122")
-    page = text_of(client.get("/mon-dossier/documents"))
+    page = unescaped(client.get("/mon-dossier/documents"))
     assert "Fiche renseignement 2026" in page
     auth.logout()
     auth.login("famille 16123")
-    assert "Fiche renseignement 2026" not in text_of(client.get("/mon-dossier/documents"))
+    assert "Fiche renseignement 2026" not in unescaped(client.get("/mon-dossier/documents"))
     assert client.get(f"/mon-dossier/documents/{document.id}").status_code == 404
 
 
@@ -90,19 +85,23 @@ def test_personal_document_is_only_for_its_family(client, auth):
     ({"commune-category": ""}, "commune-category", "Choisissez une catégorie dans la liste."),
     ({"commune-category": "facture"}, "commune-category", "Choisissez une catégorie"),
     ({"commune-title": ""}, "commune-title", "Indiquez le titre du document."),
-    ({"commune-file": (io.BytesIO(b"just text"), "menu.txt")}, "commune-file",
+    ({"commune-file": (b"just text", "menu.txt")}, "commune-file",
      "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG."),
-    ({"commune-file": (io.BytesIO(b""), "")}, "commune-file",
+    ({"commune-file": (b"", "")}, "commune-file",
      "Choisissez le fichier à mettre en ligne"),
     ({"commune-display_from": "31/12/2026"}, "commune-display_from", "Date invalide"),
     ({"commune-display_until": "2026-11-01"}, "commune-display_until",
      "La date de fin doit suivre la date de début."),
 ])
 def test_bad_commune_document_input(client, auth, overrides, field, message):
+    # A new file object for each run: one made in the parameters is closed after the first
+    # backend's run, and the PostgreSQL run failed with "I/O operation on closed file".
+    overrides = {name: (io.BytesIO(value[0]), value[1]) if isinstance(value, tuple) else value
+                 for name, value in overrides.items()}
     auth.login("agent")
     before = Document.select().count()
     response = commune_upload(client, auth, **overrides)
-    page = text_of(response)
+    page = unescaped(response)
     assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
     assert error and message in error.group(1), page[page.find("error-summary"):][:2000]
@@ -120,7 +119,7 @@ def test_bad_family_document_input(client, auth, overrides, message):
     response = family_upload(client, auth, **overrides)
     assert response.status_code == 422
     assert re.search(r'<p class="error" id="famille-account_number-error">' + re.escape(message),
-                     text_of(response))
+                     unescaped(response))
     assert Document.select().count() == before
 
 
@@ -145,11 +144,11 @@ def test_enregistrer_puts_the_confirmation_pdf_in_the_family_documents(client, a
                            data={f"enfant-{lena.id}-csrf_token": token,
                                  f"enfant-{lena.id}-activites": [str(matin.id)]})
     assert response.status_code == 303
-    assert "Votre confirmation d'inscription (PDF)" in text_of(client.get("/inscription/"))
+    assert "Votre confirmation d'inscription (PDF)" in unescaped(client.get("/inscription/"))
     [document] = Document.select().where((Document.family == lena.family_id)
                                          & (Document.category == "confirmation"))
     assert document.title == "Confirmation d'inscription – LENA – 26/11/2026"
-    page = text_of(client.get("/mon-dossier/documents"))
+    page = unescaped(client.get("/mon-dossier/documents"))
     assert "Confirmations d'inscription" in page and document.title in page
     download = client.get(f"/mon-dossier/documents/{document.id}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")

@@ -1,7 +1,6 @@
 """ACTUALITÉS in the back office: write, preview, schedule, publish, withdraw; the demo's
 news follow the booking windows."""
 import datetime
-import html
 import json
 import re
 
@@ -10,10 +9,7 @@ import pytest
 from domain import audit
 from domain.messaging.news import visible_news
 from models import AuditLog, News
-
-
-def text_of(response):
-    return html.unescape(response.get_data(as_text=True))
+from tests.helpers import unescaped
 
 
 def news_data(auth, path="/agents/actualites/nouvelle", **overrides):
@@ -27,7 +23,7 @@ def news_data(auth, path="/agents/actualites/nouvelle", **overrides):
 def family_news(client, auth):
     auth.logout()
     auth.login("famille 16122")
-    return text_of(client.get("/actualites/"))
+    return unescaped(client.get("/actualites/"))
 
 
 def test_news_scheduled_for_tomorrow_is_shown_tomorrow(app, client, auth):
@@ -36,7 +32,7 @@ def test_news_scheduled_for_tomorrow_is_shown_tomorrow(app, client, auth):
     assert response.status_code == 303
     item = News.get(News.title == "Fête de l'école")
     assert item.published and item.display_from == datetime.date(2026, 11, 27)
-    listing = text_of(client.get("/agents/actualites/"))
+    listing = unescaped(client.get("/agents/actualites/"))
     assert "enregistrée : programmée" in listing and "du 27/11/2026" in listing
     log = AuditLog.get(AuditLog.action == audit.NEWS_PUBLISHED)
     assert log.user.email == "agent@mairie.example.org"
@@ -45,7 +41,7 @@ def test_news_scheduled_for_tomorrow_is_shown_tomorrow(app, client, auth):
     assert "Fête de l'école" not in family_news(client, auth)
     # ...tomorrow it does.
     app.config["PORTAIL_TODAY"] = "2026-11-27T08:00"
-    page = text_of(client.get("/actualites/"))
+    page = unescaped(client.get("/actualites/"))
     assert "Fête de l'école" in page and "Rendez-vous samedi à 10h dans la cour." in page
     assert '<time datetime="2026-11-27">27/11/2026</time>' in page
 
@@ -55,7 +51,7 @@ def test_preview_saves_nothing_and_shows_the_item_as_families_will(client, auth)
     before = News.select().count()
     response = client.post("/agents/actualites/nouvelle",
                            data=news_data(auth, action="apercu"))
-    page = text_of(response)
+    page = unescaped(response)
     assert response.status_code == 200 and News.select().count() == before
     assert "Aperçu (comme les familles la verront)" in page
     assert "Publiée, elle sera affichée à partir du 27/11/2026" in page
@@ -70,7 +66,7 @@ def test_draft_publish_and_withdraw(client, auth):
                 data=news_data(auth, action="brouillon", display_from=""))
     item = News.get(News.title == "Fête de l'école")
     assert not item.published
-    assert "Brouillon" in text_of(client.get("/agents/actualites/"))
+    assert "Brouillon" in unescaped(client.get("/agents/actualites/"))
     token = auth.csrf("/agents/actualites/")
     client.post(f"/agents/actualites/{item.id}/publier", data={"csrf_token": token})
     assert News.get_by_id(item.id).published
@@ -81,7 +77,7 @@ def test_draft_publish_and_withdraw(client, auth):
                 data={"csrf_token": auth.csrf("/agents/actualites/")})
     item = News.get_by_id(item.id)
     assert not item.published and item.withdrawn_at is not None
-    assert "Retirée" in text_of(client.get("/agents/actualites/"))
+    assert "Retirée" in unescaped(client.get("/agents/actualites/"))
     assert "Fête de l'école" not in family_news(client, auth)
     actions = [r.action for r in AuditLog.select().where(AuditLog.action.startswith("news."))
                .order_by(AuditLog.id)]
@@ -92,7 +88,7 @@ def test_editing_keeps_the_state_and_audits_the_changes(client, auth):
     auth.login("agent")
     item = News.select().where(News.title.contains("Noël")).get()
     path = f"/agents/actualites/{item.id}"
-    page = text_of(client.get(path))
+    page = unescaped(client.get(path))
     assert "État : <strong>En ligne</strong>" in page
     assert 'value="2026-11-02"' in page  # the display dates as the date inputs want them
     client.post(path, data=news_data(auth, path, title=item.title, body="Nouveau texte.",
@@ -120,7 +116,7 @@ def test_bad_news_input_is_refused_next_to_the_field(client, auth, overrides, fi
     auth.login("agent")
     before = News.select().count()
     response = client.post("/agents/actualites/nouvelle", data=news_data(auth, **overrides))
-    page = text_of(response)
+    page = unescaped(response)
     assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
     assert error and message in error.group(1)
