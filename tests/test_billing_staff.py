@@ -140,3 +140,11 @@ def test_csv_exports_follow_the_back_office_conventions(app, client, auth, db):
     rows = list(csv.reader(io.StringIO(payments.data.decode("utf-8")[1:]), delimiter=";"))
     assert rows[1] == ["11/10/2026", "F2026-00001", "16123", "'=HYPERLINK(\"http://evil\")",
                        "Chèque", "Chèque n° 1234567", "", "53,60"]
+
+
+def test_csv_export_period_reads_french_dates(client, auth):
+    """The export's dates are typed as the rest of the back office's (JJ/MM/AAAA)."""
+    auth.login("agent")
+    response = client.get("/agents/facturation/export/paiements.csv?du=01/10/2026&au=31/10/2026")
+    assert response.status_code == 200
+    assert "paiements-2026-10-01-2026-10-31.csv" in response.headers["Content-Disposition"]

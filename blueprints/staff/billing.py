@@ -11,9 +11,10 @@ import datetime
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, StringField
+from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from blueprints.dossier.forms import FrenchDateField
 from blueprints.common import EmptyForm, commune_settings, render, send_stored_file
 from blueprints.staff import admin_bp, bp
 from domain import audit, clock, commune
@@ -53,8 +54,8 @@ class ExportForm(FlaskForm):
     class Meta:
         csrf = False  # a GET that only reads
 
-    du = DateField("Du", validators=[Optional()])
-    au = DateField("Au", validators=[Optional()])
+    du = FrenchDateField("Du", [Optional()])
+    au = FrenchDateField("Au", [Optional()])
 
 
 def _invoice_or_404(invoice_id):

@@ -3,7 +3,7 @@ import datetime
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from blueprints.dossier.forms import FrenchDateField
@@ -14,8 +14,6 @@ from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES
 from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
 from models import Child
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-DATE_MESSAGE = "Indiquez une date valide (JJ/MM/AAAA)."
 
 
 class RefusalForm(FlaskForm):
@@ -29,8 +27,7 @@ class RefusalForm(FlaskForm):
 class QuotientValidationForm(FlaskForm):
     """Valider a declared quotient from an effective date."""
 
-    effective_from = FrenchDateField("Date d'effet", [DataRequired("Indiquez la date d'effet.")],
-                                     format=DATE_FORMATS, invalid_value_message=DATE_MESSAGE)
+    effective_from = FrenchDateField("Date d'effet", [DataRequired("Indiquez la date d'effet.")])
 
 
 class OnBehalfForm(FlaskForm):
@@ -40,8 +37,7 @@ class OnBehalfForm(FlaskForm):
 
     line = SelectField("Enfant et activité", validate_choice=False, validators=[
         DataRequired("Choisissez l'enfant et l'activité.")])
-    day = FrenchDateField("Jour", [DataRequired("Indiquez le jour.")], format=DATE_FORMATS,
-                          invalid_value_message=DATE_MESSAGE)
+    day = FrenchDateField("Jour", [DataRequired("Indiquez le jour.")])
     modalite = SelectField("Réservation", validate_choice=False, validators=[
         DataRequired("Choisissez la modalité d'accueil, ou « Annuler la réservation ».")])
     reason = TextAreaField("Motif", validators=[
@@ -56,8 +52,7 @@ class ChildForm(FlaskForm):
                                     Length(max=100, message="100 caractères au plus.")])
     first_name = StringField("Prénom", [DataRequired("Indiquez le prénom."),
                                         Length(max=100, message="100 caractères au plus.")])
-    birth_date = FrenchDateField("Date de naissance", [Optional()], format=DATE_FORMATS,
-                                 invalid_value_message=DATE_MESSAGE)
+    birth_date = FrenchDateField("Date de naissance", [Optional()])
     school_name = StringField("École", [Length(max=120, message="120 caractères au plus.")])
     school_type = SelectField("Type d'école", choices=list(Child.SCHOOL_TYPE_LABELS.items()),
                               validate_choice=False,
@@ -87,29 +82,24 @@ class AuditFilterForm(FlaskForm):
         """A staff account of the list (a forged value says so in French)."""
         if field.data and field.data not in {value for value, _ in field.choices}:
             raise ValidationError("Choisissez un agent de la liste.")
-    du = FrenchDateField("Du", [Optional()], format=DATE_FORMATS,
-                         invalid_value_message=DATE_MESSAGE)
-    au = FrenchDateField("Au", [Optional()], format=DATE_FORMATS,
-                         invalid_value_message=DATE_MESSAGE)
+    du = FrenchDateField("Du", [Optional()])
+    au = FrenchDateField("Au", [Optional()])
 
 
 EMAIL_EXAMPLE = "Cette adresse email n'est pas valide. Exemple : prenom.nom@exemple.fr"
 RELATIONSHIPS = ("Mère", "Père", "Tuteur / tutrice", "Autre")
 
 
-def french_date(label, **kwargs):
-    """An optional date field whose bad input reads in French."""
-    return DateField(label, validators=[Optional()], format="%Y-%m-%d", **kwargs)
+class DisplayPeriodForm(FlaskForm):
+    """What is shown to families between two optional dates (news, commune documents)."""
 
+    display_from = FrenchDateField("Afficher à partir du", [Optional()])
+    display_until = FrenchDateField("Afficher jusqu'au", [Optional()])
 
-class FrenchDateMixin:
-    """Dates typed wrong get one French message instead of WTForms' English one."""
-
-    def _french_date_errors(self, *names):
-        for name in names:
-            field = self[name]
-            if field.errors and field.raw_data and field.raw_data[0] and field.data is None:
-                field.errors[:] = ["Date invalide : choisissez un jour (JJ/MM/AAAA)."]
+    def validate_display_until(self, field):
+        """The last day shown cannot come before the first."""
+        if field.data and self.display_from.data and field.data < self.display_from.data:
+            raise ValidationError("La date de fin doit suivre la date de début.")
 
 
 class FamilyAccountForm(FlaskForm):
@@ -186,7 +176,7 @@ class ServiceMailboxForm(FlaskForm):
         Email(EMAIL_EXAMPLE)])
 
 
-class NewsForm(FrenchDateMixin, FlaskForm):
+class NewsForm(DisplayPeriodForm):
     """Write a news item: title, text, service, display dates."""
 
     title = StringField("Titre", validators=[
@@ -198,24 +188,14 @@ class NewsForm(FrenchDateMixin, FlaskForm):
     service = SelectField("Service", validate_choice=False,
                           choices=[("", "--- Tous les services ---")]
                           + [(s, s) for s in SERVICES])
-    display_from = french_date("Afficher à partir du")
-    display_until = french_date("Afficher jusqu'au")
 
     def validate_service(self, field):
         if field.data and field.data not in SERVICES:
             raise ValidationError("Choisissez un service dans la liste.")
 
-    def validate_display_until(self, field):
-        if field.data and self.display_from.data and field.data < self.display_from.data:
-            raise ValidationError("La date de fin doit suivre la date de début.")
-
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        self._french_date_errors("display_from", "display_until")
-        return ok
 
 
-class CommuneDocumentForm(FrenchDateMixin, FlaskForm):
+class CommuneDocumentForm(DisplayPeriodForm):
     """Put a document online for every family."""
 
     category = SelectField("Catégorie", validate_choice=False,
@@ -225,21 +205,11 @@ class CommuneDocumentForm(FrenchDateMixin, FlaskForm):
         DataRequired("Indiquez le titre du document."),
         Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
     file = FileField("Fichier (PDF, JPEG ou PNG, 6 Mo au plus)")
-    display_from = french_date("Afficher à partir du")
-    display_until = french_date("Afficher jusqu'au")
 
     def validate_category(self, field):
         if field.data not in dict(COMMUNE_CATEGORIES):
             raise ValidationError("Choisissez une catégorie dans la liste.")
 
-    def validate_display_until(self, field):
-        if field.data and self.display_from.data and field.data < self.display_from.data:
-            raise ValidationError("La date de fin doit suivre la date de début.")
-
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        self._french_date_errors("display_from", "display_until")
-        return ok
 
 
 class FamilyDocumentForm(FlaskForm):
