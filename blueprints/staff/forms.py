@@ -15,7 +15,6 @@ from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
 from models import Child
 
 
-
 class RefusalForm(FlaskForm):
     """Refuser: the reason is required, it is sent to the family."""
 
@@ -194,38 +193,41 @@ class NewsForm(DisplayPeriodForm):
             raise ValidationError("Choisissez un service dans la liste.")
 
 
+class DocumentForm(FlaskForm):
+    """The category, title and file of a document put online; ``CATEGORIES`` are the
+    categories offered."""
 
-class CommuneDocumentForm(DisplayPeriodForm):
-    """Put a document online for every family."""
+    CATEGORIES: tuple = ()
 
-    category = SelectField("Catégorie", validate_choice=False,
-                           choices=[("", "--- Choisissez une catégorie ---")]
-                           + list(COMMUNE_CATEGORIES))
     title = StringField("Titre", validators=[
         DataRequired("Indiquez le titre du document."),
         Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
     file = FileField("Fichier (PDF, JPEG ou PNG, 6 Mo au plus)")
 
     def validate_category(self, field):
-        if field.data not in dict(COMMUNE_CATEGORIES):
+        """One of the categories offered (a forged value says so in French)."""
+        if field.data not in dict(self.CATEGORIES):
             raise ValidationError("Choisissez une catégorie dans la liste.")
 
 
+def category_field(categories):
+    """The choice of a document's category, with an empty first choice."""
+    return SelectField("Catégorie", validate_choice=False,
+                       choices=[("", "--- Choisissez une catégorie ---")] + list(categories))
 
-class FamilyDocumentForm(FlaskForm):
+
+class CommuneDocumentForm(DisplayPeriodForm, DocumentForm):
+    """Put a document online for every family."""
+
+    CATEGORIES = tuple(COMMUNE_CATEGORIES)
+    category = category_field(COMMUNE_CATEGORIES)
+
+
+class FamilyDocumentForm(DocumentForm):
     """Put a document in one family's « Mes documents dématérialisés »."""
 
+    CATEGORIES = tuple(FAMILY_CATEGORIES)
     account_number = StringField("N° de compte de la famille", validators=[
         DataRequired("Indiquez le n° de compte de la famille.")],
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    category = SelectField("Catégorie", validate_choice=False,
-                           choices=[("", "--- Choisissez une catégorie ---")]
-                           + list(FAMILY_CATEGORIES))
-    title = StringField("Titre", validators=[
-        DataRequired("Indiquez le titre du document."),
-        Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
-    file = FileField("Fichier (PDF, JPEG ou PNG, 6 Mo au plus)")
-
-    def validate_category(self, field):
-        if field.data not in dict(FAMILY_CATEGORIES):
-            raise ValidationError("Choisissez une catégorie dans la liste.")
+    category = category_field(FAMILY_CATEGORIES)
