@@ -74,6 +74,15 @@ def _review(form, item_id, show, act, refused, success, page):
     return redirect(url_for(page), code=303)
 
 
+def _refuse(family, item_id, prefix, show, refuse, refused, what, page):
+    """Refuser: ``refuse(reason)`` with the reason required; "``what`` de la famille …
+    refusé" is flashed."""
+    return _review(RefusalForm(prefix=prefix), item_id, show,
+                   lambda form: refuse(form.reason.data), refused,
+                   lambda form: f"{what} de la famille {family.account_number} – "
+                                f"{family.name} refusé : le motif lui est envoyé.", page)
+
+
 @bp.route("/validations/dossiers/<int:validation_id>/valider", methods=["POST"])
 def validate_dossier(validation_id):
     """Valider: the accusé goes to the family's thread and by email; INSCRIPTION opens."""
@@ -95,15 +104,10 @@ def validate_dossier(validation_id):
 def refuse_dossier(validation_id):
     """Refuser, with the reason sent to the family the same way."""
     validation = _waiting_dossier(validation_id)
-    family = validation.family
-    return _review(
-        RefusalForm(prefix=f"refus-{validation.id}"), validation.id, show_dossiers,
-        lambda form: dossiers.refuse_actualisation(validation, _staff(), form.reason.data,
-                                                   clock.now()),
-        dossiers.ReviewRefused,
-        lambda form: f"Dossier de la famille {family.account_number} – {family.name} "
-                     "refusé : le motif lui est envoyé.",
-        "staff.dossiers_page")
+    return _refuse(validation.family, validation.id, f"refus-{validation.id}", show_dossiers,
+                   lambda reason: dossiers.refuse_actualisation(validation, _staff(), reason,
+                                                                clock.now()),
+                   dossiers.ReviewRefused, "Dossier", "staff.dossiers_page")
 
 
 # --- Quotients à valider --------------------------------------------------------------
@@ -177,14 +181,10 @@ def refuse_quotient(declaration_id):
     """Refuser, with the reason emailed to the family."""
     declaration = _waiting_declaration(declaration_id)
     family = declaration.family
-    return _review(
-        RefusalForm(prefix=f"qf-{declaration.id}-refus"), declaration.id, show_quotients,
-        lambda form: quotients.refuse_quotient(declaration, _staff(), form.reason.data,
-                                               family_email_address(family)),
-        quotients.QuotientReviewRefused,
-        lambda form: f"Quotient de la famille {family.account_number} – {family.name} "
-                     "refusé : le motif lui est envoyé.",
-        "staff.quotients_page")
+    return _refuse(family, declaration.id, f"qf-{declaration.id}-refus", show_quotients,
+                   lambda reason: quotients.refuse_quotient(declaration, _staff(), reason,
+                                                            family_email_address(family)),
+                   quotients.QuotientReviewRefused, "Quotient", "staff.quotients_page")
 
 
 def _attestation(declaration_id):
