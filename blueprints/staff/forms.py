@@ -6,6 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
+from blueprints.common import required_text
 from blueprints.dossier.forms import FrenchDateField
 from blueprints.messagerie.forms import ReplyForm
 from domain.clock import today
@@ -18,9 +19,9 @@ from models import Child
 class RefusalForm(FlaskForm):
     """Refuser: the reason is required, it is sent to the family."""
 
-    reason = TextAreaField("Motif du refus", validators=[
-        DataRequired("Indiquez le motif du refus : il est envoyé à la famille."),
-        Length(max=2000, message="Le motif ne doit pas dépasser 2000 caractères.")])
+    reason = required_text("Motif du refus",
+                           "Indiquez le motif du refus : il est envoyé à la famille.", 2000,
+                           "Le motif", field=TextAreaField)
 
 
 class QuotientValidationForm(FlaskForm):
@@ -39,9 +40,9 @@ class OnBehalfForm(FlaskForm):
     day = FrenchDateField("Jour", [DataRequired("Indiquez le jour.")])
     modalite = SelectField("Réservation", validate_choice=False, validators=[
         DataRequired("Choisissez la modalité d'accueil, ou « Annuler la réservation ».")])
-    reason = TextAreaField("Motif", validators=[
-        DataRequired("Indiquez le motif de la modification."),
-        Length(max=500, message="Le motif ne doit pas dépasser 500 caractères.")])
+    reason = required_text("Motif",
+                           "Indiquez le motif de la modification.", 500, "Le motif",
+                           field=TextAreaField)
 
 
 class ChildForm(FlaskForm):
@@ -104,16 +105,14 @@ class DisplayPeriodForm(FlaskForm):
 class FamilyAccountForm(FlaskForm):
     """Créer un compte famille: the family, its first guardian, the sign-in email."""
 
-    family_name = StringField("Nom de la famille", validators=[
-        DataRequired("Indiquez le nom de la famille."),
-        Length(max=80, message="Le nom ne doit pas dépasser 80 caractères.")],
-        render_kw={"autocomplete": "off"})
-    guardian_last_name = StringField("Nom du responsable légal", validators=[
-        DataRequired("Indiquez le nom du responsable légal."),
-        Length(max=80, message="Le nom ne doit pas dépasser 80 caractères.")])
-    guardian_first_name = StringField("Prénom du responsable légal", validators=[
-        DataRequired("Indiquez le prénom du responsable légal."),
-        Length(max=80, message="Le prénom ne doit pas dépasser 80 caractères.")])
+    family_name = required_text("Nom de la famille",
+                                "Indiquez le nom de la famille.", 80, "Le nom",
+                                render_kw={"autocomplete": "off"})
+    guardian_last_name = required_text("Nom du responsable légal",
+                                       "Indiquez le nom du responsable légal.", 80, "Le nom")
+    guardian_first_name = required_text("Prénom du responsable légal",
+                                        "Indiquez le prénom du responsable légal.", 80,
+                                        "Le prénom")
     relationship = SelectField("Lien avec les enfants", validate_choice=False,
                                choices=[("", "--- Non précisé ---")]
                                + [(r, r) for r in RELATIONSHIPS])
@@ -130,9 +129,8 @@ class FamilyAccountForm(FlaskForm):
 class StaffAccountForm(FlaskForm):
     """Créer un compte agent (administrateur only)."""
 
-    display_name = StringField("Prénom et nom", validators=[
-        DataRequired("Indiquez le prénom et le nom de l'agent."),
-        Length(max=120, message="Le nom ne doit pas dépasser 120 caractères.")])
+    display_name = required_text("Prénom et nom",
+                                 "Indiquez le prénom et le nom de l'agent.", 120, "Le nom")
     email = EmailField("Adresse email professionnelle", validators=[
         DataRequired("Indiquez l'adresse email de l'agent."),
         Length(max=200, message="L'adresse ne doit pas dépasser 200 caractères."),
@@ -178,12 +176,10 @@ class ServiceMailboxForm(FlaskForm):
 class NewsForm(DisplayPeriodForm):
     """Write a news item: title, text, service, display dates."""
 
-    title = StringField("Titre", validators=[
-        DataRequired("Indiquez le titre de l'actualité."),
-        Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
-    body = TextAreaField("Texte", validators=[
-        DataRequired("Écrivez le texte de l'actualité."),
-        Length(max=5000, message="Le texte ne doit pas dépasser 5000 caractères.")])
+    title = required_text("Titre", "Indiquez le titre de l'actualité.", 150, "Le titre")
+    body = required_text("Texte",
+                         "Écrivez le texte de l'actualité.", 5000, "Le texte",
+                         field=TextAreaField)
     service = SelectField("Service", validate_choice=False,
                           choices=[("", "--- Tous les services ---")]
                           + [(s, s) for s in SERVICES])
@@ -199,9 +195,7 @@ class DocumentForm(FlaskForm):
 
     CATEGORIES: tuple = ()
 
-    title = StringField("Titre", validators=[
-        DataRequired("Indiquez le titre du document."),
-        Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
+    title = required_text("Titre", "Indiquez le titre du document.", 150, "Le titre")
     file = FileField("Fichier (PDF, JPEG ou PNG, 6 Mo au plus)")
 
     def validate_category(self, field):
