@@ -89,6 +89,10 @@ def test_the_administrateur_issues_a_credit_note_from_the_invoice_page(client, a
     auth.login("administrateur")
     page = client.get(path).get_data(as_text=True)
     assert 'id="avoir-amount"' in page and 'id="amount"' in page
+    unreadable = _post(client, auth, f"/agents/admin/facturation/factures/{october.id}/avoir",
+                       {"avoir-amount": "cinq", "avoir-reason": "Erreur"}, path)
+    assert unreadable.status_code == 422
+    assert "par exemple 5,20" in unreadable.get_data(as_text=True)
     refused = _post(client, auth, f"/agents/admin/facturation/factures/{october.id}/avoir",
                     {"avoir-amount": "50", "avoir-reason": "Erreur"}, path)
     assert refused.status_code == 422 and "entre 0,01 € et 46,00 €" in text_of(
