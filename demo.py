@@ -149,16 +149,25 @@ def _validated_qf(family, quotient):
                          reviewed_at=utcnow())
 
 
-def _create_family_16122(year):
-    family = Family.create(account_number=16122, name="DUPONT", address="12 rue des Écoles",
+def _demo_family(number, name, address, guardians):
+    """A family of the commune, its sign-in account (the first guardian's email) and its
+    guardians, each (first name, relationship, mobile, email, profession, employer)."""
+    family = Family.create(account_number=number, name=name, address=address,
                            postal_code="31000", city="Saint-Exemple")
-    _user("famille.dupont@example.org", DEMO_LOGINS["famille 16122"][1], family=family)
-    Guardian.create(family=family, last_name="DUPONT", first_name="Julie", relationship="Mère",
-                    phone_mobile="06 12 34 56 78", email="famille.dupont@example.org",
-                    profession="Infirmière", employer="CHU de Toulouse", position=1)
-    Guardian.create(family=family, last_name="DUPONT", first_name="Marc", relationship="Père",
-                    phone_mobile="06 98 76 54 32", email="marc.dupont@example.org",
-                    profession="Technicien", employer="Airbus", position=2)
+    _user(guardians[0][3], DEMO_LOGINS[f"famille {number}"][1], family=family)
+    for position, (first, relationship, mobile, email, profession, employer) in enumerate(
+            guardians, 1):
+        Guardian.create(family=family, last_name=name, first_name=first,
+                        relationship=relationship, phone_mobile=mobile, email=email,
+                        profession=profession, employer=employer, position=position)
+    return family
+
+
+def _create_family_16122(year):
+    family = _demo_family(16122, "DUPONT", "12 rue des Écoles", [
+        ("Julie", "Mère", "06 12 34 56 78", "famille.dupont@example.org", "Infirmière",
+         "CHU de Toulouse"),
+        ("Marc", "Père", "06 98 76 54 32", "marc.dupont@example.org", "Technicien", "Airbus")])
     PickupPerson.create(family=family, last_name="DUPONT", first_name="Monique",
                         relationship="Grand-mère", phone="05 61 00 00 01")
     lena = Child.create(family=family, first_name="LENA", last_name="DUPONT",
@@ -178,15 +187,9 @@ def _create_family_16122(year):
 
 
 def _create_family_16123(year, today, zone, agent):
-    family = Family.create(account_number=16123, name="BERNARD", address="3 allée des Tilleuls",
-                           postal_code="31000", city="Saint-Exemple")
-    _user("famille.bernard@example.org", DEMO_LOGINS["famille 16123"][1], family=family)
-    Guardian.create(family=family, last_name="BERNARD", first_name="Nadia", relationship="Mère",
-                    phone_mobile="07 81 22 33 44", email="famille.bernard@example.org",
-                    profession="Comptable", employer="Mairie", position=1)
-    Guardian.create(family=family, last_name="BERNARD", first_name="Karim", relationship="Père",
-                    phone_mobile="07 55 66 77 88", email="karim.bernard@example.org",
-                    profession="Chauffeur", employer="Tisséo", position=2)
+    family = _demo_family(16123, "BERNARD", "3 allée des Tilleuls", [
+        ("Nadia", "Mère", "07 81 22 33 44", "famille.bernard@example.org", "Comptable", "Mairie"),
+        ("Karim", "Père", "07 55 66 77 88", "karim.bernard@example.org", "Chauffeur", "Tisséo")])
     hugo = Child.create(family=family, first_name="HUGO", last_name="BERNARD",
                         birth_date=datetime.date(year.start_date.year - 8, 1, 20),
                         school_name="École élémentaire Jean Jaurès", class_level="CE2",
@@ -264,12 +267,9 @@ def _issue_past_months(year, today, zone, agent):
 
 
 def _create_family_16124(year):
-    family = Family.create(account_number=16124, name="PETIT", address="8 chemin du Moulin",
-                           postal_code="31000", city="Saint-Exemple")
-    _user("famille.petit@example.org", DEMO_LOGINS["famille 16124"][1], family=family)
-    Guardian.create(family=family, last_name="PETIT", first_name="Claire", relationship="Mère",
-                    phone_mobile="06 44 55 66 77", email="famille.petit@example.org",
-                    profession="Architecte", employer="Indépendante", position=1)
+    family = _demo_family(16124, "PETIT", "8 chemin du Moulin", [
+        ("Claire", "Mère", "06 44 55 66 77", "famille.petit@example.org", "Architecte",
+         "Indépendante")])
     tom = Child.create(family=family, first_name="TOM", last_name="PETIT",
                        birth_date=datetime.date(year.start_date.year - 7, 9, 9),
                        school_name="École Sainte-Marie", school_type=Child.SCHOOL_PRIVATE,

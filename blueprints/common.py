@@ -5,7 +5,8 @@ from flask import (abort, current_app, g, make_response, render_template, reques
                    url_for)
 from flask_login import current_user
 from peewee import DoesNotExist
-from wtforms import SubmitField
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length
 
 from domain import commune
 from domain.files import upload_path
@@ -18,6 +19,14 @@ class EmptyForm(FlaskForm):
     """A bare button that is still a CSRF-checked POST."""
 
     submit = SubmitField("Valider")
+
+
+def required_text(label, missing, most, what, field=StringField, **kwargs):
+    """A required text field of ``most`` characters at the most: ``missing`` says it is
+    empty, "``what`` ne doit pas dépasser N caractères." that it is too long."""
+    return field(label, validators=[
+        DataRequired(missing),
+        Length(max=most, message=f"{what} ne doit pas dépasser {most} caractères.")], **kwargs)
 
 
 def is_htmx():

@@ -89,6 +89,10 @@ def test_the_administrateur_issues_a_credit_note_from_the_invoice_page(client, a
     auth.login("administrateur")
     page = client.get(path).get_data(as_text=True)
     assert 'id="avoir-amount"' in page and 'id="amount"' in page
+    unreadable = _post(client, auth, f"/agents/admin/facturation/factures/{october.id}/avoir",
+                       {"avoir-amount": "cinq", "avoir-reason": "Erreur"}, path)
+    assert unreadable.status_code == 422
+    assert "par exemple 5,20" in unreadable.get_data(as_text=True)
     refused = _post(client, auth, f"/agents/admin/facturation/factures/{october.id}/avoir",
                     {"avoir-amount": "50", "avoir-reason": "Erreur"}, path)
     assert refused.status_code == 422 and "entre 0,01 € et 46,00 €" in text_of(
@@ -140,3 +144,11 @@ def test_csv_exports_follow_the_back_office_conventions(app, client, auth, db):
     rows = list(csv.reader(io.StringIO(payments.data.decode("utf-8")[1:]), delimiter=";"))
     assert rows[1] == ["11/10/2026", "F2026-00001", "16123", "'=HYPERLINK(\"http://evil\")",
                        "Chèque", "Chèque n° 1234567", "", "53,60"]
+
+
+def test_csv_export_period_reads_french_dates(client, auth):
+    """The export's dates are typed as the rest of the back office's (JJ/MM/AAAA)."""
+    auth.login("agent")
+    response = client.get("/agents/facturation/export/paiements.csv?du=01/10/2026&au=31/10/2026")
+    assert response.status_code == 200
+    assert "paiements-2026-10-01-2026-10-31.csv" in response.headers["Content-Disposition"]

@@ -63,7 +63,7 @@ def test_agent_answers_a_message_with_an_attachment_and_marks_it_treated(
     expect(page.get_by_role("link", name="horaires-bus.pdf")).to_be_visible()
     mail = smtp_server.to("famille.bernard@example.org")[-1]
     assert "le pique-nique est prévu." in smtp_server.text(mail)
-    page.get_by_role("button", name="MARQUER COMME TRAITÉ").click()
+    page.get_by_role("button", name="Marquer comme traité").click()
     expect(page.locator("#thread-state")).to_contain_text("Traité le")
     screenshot(page, "staff-thread-treated")
     assert_clean(page)
@@ -77,7 +77,7 @@ def test_agent_creates_a_family_account_and_the_family_signs_in(
     assert_clean(page)
     page.get_by_role("link", name="Créer un compte famille").click()
     page.wait_for_url("**/agents/comptes/nouvelle-famille")
-    page.get_by_role("button", name="CRÉER LE COMPTE ET ENVOYER L'INVITATION").click()
+    page.get_by_role("button", name="Créer le compte et envoyer l'invitation").click()
     expect(page.locator("#family_name-error")).to_have_text("Indiquez le nom de la famille.")
     expect(page.get_by_label("Nom de la famille*")).to_have_attribute(
         "aria-describedby", "family_name-error")
@@ -86,7 +86,7 @@ def test_agent_creates_a_family_account_and_the_family_signs_in(
     page.get_by_label("Nom du responsable légal*", exact=True).fill("Martin")
     page.get_by_label("Prénom du responsable légal*").fill("Aïcha")
     page.get_by_label("Adresse email (identifiant de connexion)*").fill("aicha.martin@example.org")
-    page.get_by_role("button", name="CRÉER LE COMPTE ET ENVOYER L'INVITATION").click()
+    page.get_by_role("button", name="Créer le compte et envoyer l'invitation").click()
     expect(page.get_by_text("Compte n° 16125 créé pour la famille MARTIN")).to_be_visible()
     screenshot(page, "staff-accounts")
     mail = smtp_server.to("aicha.martin@example.org")[-1]
@@ -170,3 +170,24 @@ def test_administrateur_pages_are_clean(staff_page, live_server, path):
     page.goto(live_server.url + path)
     assert_clean(page)
     screenshot(page, "staff-admin-" + path.strip("/").replace("/", "-"))
+    # A tablet shows the whole of each table: none scrolls sideways (the agents' table hid
+    # its Actions column at 768 px).
+    wraps = page.locator(".table-wrap")
+    for i in range(wraps.count()):
+        wrap, table = wraps.nth(i).bounding_box(), wraps.nth(i).locator("table").bounding_box()
+        assert table["width"] <= wrap["width"] + 1, (path, page.device)
+
+
+def test_counter_payment_choices_sit_beside_their_labels(staff_page, live_server):
+    """Espèces, Chèque, CESU, Chèque vacances: each radio on its label's line."""
+    page = staff_page
+    browser_login(page, live_server, "agent")
+    page.goto(live_server.url + "/agents/facturation/")
+    page.locator(".staff-table a, table a").first.click()
+    radio = page.get_by_label("Chèque", exact=True)
+    label = page.locator("label", has_text=re.compile(r"^Chèque$"))
+    radio_box, label_box = radio.bounding_box(), label.bounding_box()
+    assert abs((radio_box["y"] + radio_box["height"] / 2)
+               - (label_box["y"] + label_box["height"] / 2)) < 8
+    assert label_box["x"] > radio_box["x"] + radio_box["width"] - 1
+    assert_clean(page)

@@ -426,6 +426,7 @@ def test_audit_log_filters_and_bad_filters(client, auth, db):
     assert "Téléphone corrigé." in page and "Adresse corrigée." in page
     page = unescaped(client.get("/agents/journal/", query_string={"du": "2026-11-27"}))
     assert "Téléphone corrigé." not in page
+    assert "0 ligne" in page and "0 lignes" not in page  # French counts 0 in the singular
     response = client.get("/agents/journal/", query_string={"famille": "99999", "du": "hier",
                                                              "agent": "abc"})
     assert response.status_code == 200

@@ -89,7 +89,7 @@ def test_personal_document_is_only_for_its_family(client, auth):
      "Ce fichier n'est ni un PDF, ni une image JPEG ou PNG."),
     ({"commune-file": (b"", "")}, "commune-file",
      "Choisissez le fichier à mettre en ligne"),
-    ({"commune-display_from": "31/12/2026"}, "commune-display_from", "Date invalide"),
+    ({"commune-display_from": "31/02/2026"}, "commune-display_from", "Indiquez une date valide"),
     ({"commune-display_until": "2026-11-01"}, "commune-display_until",
      "La date de fin doit suivre la date de début."),
 ])

@@ -105,8 +105,8 @@ def test_editing_keeps_the_state_and_audits_the_changes(client, auth):
 @pytest.mark.parametrize("overrides, field, message", [
     ({"title": ""}, "title", "Indiquez le titre de l'actualité."),
     ({"body": ""}, "body", "Écrivez le texte de l'actualité."),
-    ({"display_from": "2026-13-45"}, "display_from", "Date invalide"),
-    ({"display_from": "demain"}, "display_from", "Date invalide"),
+    ({"display_from": "2026-13-45"}, "display_from", "Indiquez une date valide"),
+    ({"display_from": "demain"}, "display_from", "Indiquez une date valide"),
     ({"display_until": "2026-11-20"}, "display_until",
      "La date de fin doit suivre la date de début."),
     ({"service": "Piscine"}, "service", "Choisissez un service dans la liste."),

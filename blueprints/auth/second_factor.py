@@ -78,6 +78,26 @@ def _restart():
     return redirect(url_for("auth.login"), code=303)
 
 
+def _checked_code(user, form, check, wrong_message, wrong_status):
+    """Run ``check()`` on the code typed, under the throttle of the user's failed codes.
+
+    Returns (its result, 200) when it holds; else (None, status) with the message on the
+    code field: 429 while throttled (``check`` not run), ``wrong_status`` for a wrong code.
+    """
+    key = f"code:{user.id}"
+    wait = throttle.wait_remaining(key)
+    if wait:
+        form.code.errors.append("Trop de codes erronés. " + throttle.describe_wait(wait))
+        return None, 429
+    result = check()
+    if result:
+        throttle.record_success(key)
+        return result, 200
+    throttle.record_failure(key)
+    form.code.errors.append(wrong_message)
+    return None, wrong_status
+
+
 @bp.route("/connexion/code", methods=["GET", "POST"], endpoint="second_factor")
 def second_factor_step():
     """Second step: the code of the authenticator app, or a recovery code."""
@@ -89,27 +109,18 @@ def second_factor_step():
     form = SecondFactorForm()
     status = 200
     if form.validate_on_submit():
-        key = f"code:{user.id}"
-        wait = throttle.wait_remaining(key)
-        if wait:
-            form.code.errors.append("Trop de codes erronés. " + throttle.describe_wait(wait))
-            status = 429
-        else:
-            code = form.code.data
-            if second_factor.verify_code(user, code) or second_factor.use_recovery_code(user,
-                                                                                         code):
-                throttle.record_success(key)
-                notice = None
-                if second_factor.looks_like_recovery_code(code):
-                    left = second_factor.remaining_recovery_codes(user)
-                    notice = (f"Code de secours utilisé : il vous en reste {left}. Générez-en "
-                              "de nouveaux depuis la page « Sécurité du compte ».")
-                return finish(user, notice)
-            throttle.record_failure(key)
-            form.code.errors.append(WRONG_CODE)
-            status = 401
+        code = form.code.data
+        signed, status = _checked_code(
+            user, form, lambda: second_factor.verify_code(user, code)
+            or second_factor.use_recovery_code(user, code), WRONG_CODE, 401)
+        if signed:
+            notice = None
+            if second_factor.looks_like_recovery_code(code):
+                left = second_factor.remaining_recovery_codes(user)
+                notice = (f"Code de secours utilisé : il vous en reste {left}. Générez-en "
+                          "de nouveaux depuis la page « Sécurité du compte ».")
+            return finish(user, notice)
     return render_template("auth/second_factor.html", form=form), status
-
 
 
 def _enrolling_user():
@@ -138,25 +149,17 @@ def enrol_totp():
     form = EnrolmentForm()
     status = 200
     if form.validate_on_submit():
-        key = f"code:{user.id}"
-        wait = throttle.wait_remaining(key)
-        if wait:
-            form.code.errors.append("Trop de codes erronés. " + throttle.describe_wait(wait))
-            status = 429
-        else:
-            codes = second_factor.enrol(user, secret, form.code.data)
-            if codes is not None:
-                throttle.record_success(key)
-                session.pop(ENROL_SECRET_KEY, None)
-                session[FRESH_CODES_KEY] = codes
-                if signing_in:
-                    return finish(user)
-                session["after_codes"] = url_for("staff.security")
-                return redirect(url_for("auth.recovery_codes"), code=303)
-            throttle.record_failure(key)
-            form.code.errors.append("Ce code n'est pas le bon. Saisissez le code affiché "
-                                    "maintenant par l'application (il change toutes les 30 s).")
-            status = 400
+        codes, status = _checked_code(
+            user, form, lambda: second_factor.enrol(user, secret, form.code.data),
+            "Ce code n'est pas le bon. Saisissez le code affiché maintenant par "
+            "l'application (il change toutes les 30 s).", 400)
+        if codes is not None:
+            session.pop(ENROL_SECRET_KEY, None)
+            session[FRESH_CODES_KEY] = codes
+            if signing_in:
+                return finish(user)
+            session["after_codes"] = url_for("staff.security")
+            return redirect(url_for("auth.recovery_codes"), code=303)
     uri = second_factor.provisioning_uri(secret, user.email or str(user.id))
     return render_template("auth/enrol_totp.html", form=form, signing_in=signing_in,
                            qr_svg=second_factor.qr_code_svg(uri),

@@ -141,7 +141,15 @@ class FrenchIntegerField(OneMessageOnBadValue, IntegerField):
 
 
 class FrenchDateField(OneMessageOnBadValue, DateField):
-    """A date typed as the browser's date input gives it, or as JJ/MM/AAAA."""
+    """A date typed as the browser's date input gives it, or as JJ/MM/AAAA; a date that
+    cannot be read gets one French message. The one date field of the portal's forms."""
+
+    FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+    MESSAGE = "Indiquez une date valide (JJ/MM/AAAA)."
+
+    def __init__(self, label=None, validators=None, format=None, **kwargs):
+        kwargs.setdefault("invalid_value_message", self.MESSAGE)
+        super().__init__(label, validators, format=format or self.FORMATS, **kwargs)
 
 
 class VaccinationForm(FlaskForm):
@@ -150,9 +158,7 @@ class VaccinationForm(FlaskForm):
     name = StringField("Vaccin", [DataRequired("Indiquez le nom du vaccin."),
                                   Length(max=80, message="80 caractères au plus.")],
                        render_kw={"list": "vaccins-courants"})
-    date = FrenchDateField("Date de la vaccination", [DataRequired("Indiquez la date.")],
-                           format=["%Y-%m-%d", "%d/%m/%Y"],
-                           invalid_value_message="Indiquez une date valide (JJ/MM/AAAA).")
+    date = FrenchDateField("Date de la vaccination", [DataRequired("Indiquez la date.")])
 
     def __init__(self, *args, birth_date=None, **kwargs):
         """``birth_date``: no vaccine can be dated before it."""

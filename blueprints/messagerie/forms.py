@@ -1,9 +1,10 @@
 """Forms of the messagerie: NOUS ENVOYER UN MESSAGE and the reply in a thread."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import ValidationError
 
+from blueprints.common import required_text
 from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES, theme_problem, themes_for
 from domain.uploads import MAX_ATTACHMENTS
 
@@ -24,12 +25,9 @@ class MessageForm(FlaskForm):
     service = SelectField("Service", validate_choice=False,
                           choices=[("", SERVICE_PLACEHOLDER)] + [(s, s) for s in SERVICES])
     theme = SelectField("Thème", validate_choice=False)
-    subject = StringField("Objet", validators=[
-        DataRequired("Indiquez l'objet de votre message."),
-        Length(max=150, message="L'objet ne doit pas dépasser 150 caractères.")])
-    body = TextAreaField("Message", validators=[
-        DataRequired("Écrivez votre message."),
-        Length(max=5000, message="Le message ne doit pas dépasser 5000 caractères.")])
+    subject = required_text("Objet", "Indiquez l'objet de votre message.", 150, "L'objet")
+    body = required_text("Message",
+                         "Écrivez votre message.", 5000, "Le message", field=TextAreaField)
     attachment_1 = FileField(ATTACHMENT_LABELS[0])
     attachment_2 = FileField(ATTACHMENT_LABELS[1])
     attachment_3 = FileField(ATTACHMENT_LABELS[2])
@@ -60,9 +58,8 @@ class MessageForm(FlaskForm):
 class ReplyForm(FlaskForm):
     """Write again in a thread (family or staff)."""
 
-    body = TextAreaField("Votre réponse", validators=[
-        DataRequired("Écrivez votre réponse."),
-        Length(max=5000, message="La réponse ne doit pas dépasser 5000 caractères.")])
+    body = required_text("Votre réponse",
+                         "Écrivez votre réponse.", 5000, "La réponse", field=TextAreaField)
 
 
 def submitted_files(files):

@@ -11,9 +11,10 @@ import datetime
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import RadioField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from blueprints.dossier.forms import FrenchDateField
 from blueprints.common import EmptyForm, commune_settings, render, send_stored_file
 from blueprints.staff import admin_bp, bp
 from domain import audit, clock, commune
@@ -33,7 +34,22 @@ from models import Family, Invoice, InvoiceLine, Payment
 REMINDER_INTERVAL = datetime.timedelta(days=7)
 
 
-class CounterPaymentForm(FlaskForm):
+class AmountForm(FlaskForm):
+    """A form with an amount in euros typed as 20,80 (read into ``cents``)."""
+
+    EXAMPLE = "20,80"
+    cents = None
+
+    def validate_amount(self, field):
+        """An amount in euros; its value in cents is kept in ``self.cents``."""
+        self.cents = parse_amount(field.data)
+        if self.cents is None:
+            raise ValidationError(f"Écrivez un montant en euros, par exemple {self.EXAMPLE}.")
+
+
+class CounterPaymentForm(AmountForm):
+    """A payment received at the régie."""
+
     amount = StringField("Montant reçu (en euros)", validators=[DataRequired(
         "Indiquez le montant reçu.")])
     method = RadioField("Moyen de paiement", choices=list(COUNTER_METHODS.items()),
@@ -42,7 +58,10 @@ class CounterPaymentForm(FlaskForm):
                             validators=[Optional(), Length(max=120)])
 
 
-class CreditNoteForm(FlaskForm):
+class CreditNoteForm(AmountForm):
+    """A credit note on an invoice, with its reason."""
+
+    EXAMPLE = "5,20"
     amount = StringField("Montant de l'avoir (en euros)", validators=[DataRequired(
         "Indiquez le montant de l'avoir.")])
     reason = StringField("Motif", validators=[DataRequired("Indiquez le motif de l'avoir."),
@@ -53,8 +72,8 @@ class ExportForm(FlaskForm):
     class Meta:
         csrf = False  # a GET that only reads
 
-    du = DateField("Du", validators=[Optional()])
-    au = DateField("Au", validators=[Optional()])
+    du = FrenchDateField("Du", [Optional()])
+    au = FrenchDateField("Au", [Optional()])
 
 
 def _invoice_or_404(invoice_id):
@@ -119,10 +138,7 @@ def billing_counter_payment(invoice_id):
     form = CounterPaymentForm()
     if not form.validate_on_submit():
         return _show_invoice(invoice, payment_form=form, status=422)
-    cents = parse_amount(form.amount.data)
-    if cents is None:
-        form.amount.errors.append("Écrivez un montant en euros, par exemple 20,80.")
-        return _show_invoice(invoice, payment_form=form, status=422)
+    cents = form.cents
     try:
         record_counter_payment(invoice.id, cents, form.method.data, form.reference.data,
                                _actor(), clock.now())
@@ -235,10 +251,7 @@ def billing_credit_note(invoice_id):
     form = CreditNoteForm(prefix="avoir")
     if not form.validate_on_submit():
         return _show_invoice(invoice, credit_form=form, status=422)
-    cents = parse_amount(form.amount.data)
-    if cents is None:
-        form.amount.errors.append("Écrivez un montant en euros, par exemple 5,20.")
-        return _show_invoice(invoice, credit_form=form, status=422)
+    cents = form.cents
     try:
         credit = issue_credit_note(invoice.id, cents, form.reason.data, _actor(), clock.now())
     except BillingError as error:

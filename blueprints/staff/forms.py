@@ -3,9 +3,10 @@ import datetime
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
+from blueprints.common import required_text
 from blueprints.dossier.forms import FrenchDateField
 from blueprints.messagerie.forms import ReplyForm
 from domain.clock import today
@@ -14,23 +15,19 @@ from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES
 from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
 from models import Child
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-DATE_MESSAGE = "Indiquez une date valide (JJ/MM/AAAA)."
-
 
 class RefusalForm(FlaskForm):
     """Refuser: the reason is required, it is sent to the family."""
 
-    reason = TextAreaField("Motif du refus", validators=[
-        DataRequired("Indiquez le motif du refus : il est envoyé à la famille."),
-        Length(max=2000, message="Le motif ne doit pas dépasser 2000 caractères.")])
+    reason = required_text("Motif du refus",
+                           "Indiquez le motif du refus : il est envoyé à la famille.", 2000,
+                           "Le motif", field=TextAreaField)
 
 
 class QuotientValidationForm(FlaskForm):
     """Valider a declared quotient from an effective date."""
 
-    effective_from = FrenchDateField("Date d'effet", [DataRequired("Indiquez la date d'effet.")],
-                                     format=DATE_FORMATS, invalid_value_message=DATE_MESSAGE)
+    effective_from = FrenchDateField("Date d'effet", [DataRequired("Indiquez la date d'effet.")])
 
 
 class OnBehalfForm(FlaskForm):
@@ -40,13 +37,12 @@ class OnBehalfForm(FlaskForm):
 
     line = SelectField("Enfant et activité", validate_choice=False, validators=[
         DataRequired("Choisissez l'enfant et l'activité.")])
-    day = FrenchDateField("Jour", [DataRequired("Indiquez le jour.")], format=DATE_FORMATS,
-                          invalid_value_message=DATE_MESSAGE)
+    day = FrenchDateField("Jour", [DataRequired("Indiquez le jour.")])
     modalite = SelectField("Réservation", validate_choice=False, validators=[
         DataRequired("Choisissez la modalité d'accueil, ou « Annuler la réservation ».")])
-    reason = TextAreaField("Motif", validators=[
-        DataRequired("Indiquez le motif de la modification."),
-        Length(max=500, message="Le motif ne doit pas dépasser 500 caractères.")])
+    reason = required_text("Motif",
+                           "Indiquez le motif de la modification.", 500, "Le motif",
+                           field=TextAreaField)
 
 
 class ChildForm(FlaskForm):
@@ -56,8 +52,7 @@ class ChildForm(FlaskForm):
                                     Length(max=100, message="100 caractères au plus.")])
     first_name = StringField("Prénom", [DataRequired("Indiquez le prénom."),
                                         Length(max=100, message="100 caractères au plus.")])
-    birth_date = FrenchDateField("Date de naissance", [Optional()], format=DATE_FORMATS,
-                                 invalid_value_message=DATE_MESSAGE)
+    birth_date = FrenchDateField("Date de naissance", [Optional()])
     school_name = StringField("École", [Length(max=120, message="120 caractères au plus.")])
     school_type = SelectField("Type d'école", choices=list(Child.SCHOOL_TYPE_LABELS.items()),
                               validate_choice=False,
@@ -87,44 +82,37 @@ class AuditFilterForm(FlaskForm):
         """A staff account of the list (a forged value says so in French)."""
         if field.data and field.data not in {value for value, _ in field.choices}:
             raise ValidationError("Choisissez un agent de la liste.")
-    du = FrenchDateField("Du", [Optional()], format=DATE_FORMATS,
-                         invalid_value_message=DATE_MESSAGE)
-    au = FrenchDateField("Au", [Optional()], format=DATE_FORMATS,
-                         invalid_value_message=DATE_MESSAGE)
+    du = FrenchDateField("Du", [Optional()])
+    au = FrenchDateField("Au", [Optional()])
 
 
 EMAIL_EXAMPLE = "Cette adresse email n'est pas valide. Exemple : prenom.nom@exemple.fr"
 RELATIONSHIPS = ("Mère", "Père", "Tuteur / tutrice", "Autre")
 
 
-def french_date(label, **kwargs):
-    """An optional date field whose bad input reads in French."""
-    return DateField(label, validators=[Optional()], format="%Y-%m-%d", **kwargs)
+class DisplayPeriodForm(FlaskForm):
+    """What is shown to families between two optional dates (news, commune documents)."""
 
+    display_from = FrenchDateField("Afficher à partir du", [Optional()])
+    display_until = FrenchDateField("Afficher jusqu'au", [Optional()])
 
-class FrenchDateMixin:
-    """Dates typed wrong get one French message instead of WTForms' English one."""
-
-    def _french_date_errors(self, *names):
-        for name in names:
-            field = self[name]
-            if field.errors and field.raw_data and field.raw_data[0] and field.data is None:
-                field.errors[:] = ["Date invalide : choisissez un jour (JJ/MM/AAAA)."]
+    def validate_display_until(self, field):
+        """The last day shown cannot come before the first."""
+        if field.data and self.display_from.data and field.data < self.display_from.data:
+            raise ValidationError("La date de fin doit suivre la date de début.")
 
 
 class FamilyAccountForm(FlaskForm):
     """Créer un compte famille: the family, its first guardian, the sign-in email."""
 
-    family_name = StringField("Nom de la famille", validators=[
-        DataRequired("Indiquez le nom de la famille."),
-        Length(max=80, message="Le nom ne doit pas dépasser 80 caractères.")],
-        render_kw={"autocomplete": "off"})
-    guardian_last_name = StringField("Nom du responsable légal", validators=[
-        DataRequired("Indiquez le nom du responsable légal."),
-        Length(max=80, message="Le nom ne doit pas dépasser 80 caractères.")])
-    guardian_first_name = StringField("Prénom du responsable légal", validators=[
-        DataRequired("Indiquez le prénom du responsable légal."),
-        Length(max=80, message="Le prénom ne doit pas dépasser 80 caractères.")])
+    family_name = required_text("Nom de la famille",
+                                "Indiquez le nom de la famille.", 80, "Le nom",
+                                render_kw={"autocomplete": "off"})
+    guardian_last_name = required_text("Nom du responsable légal",
+                                       "Indiquez le nom du responsable légal.", 80, "Le nom")
+    guardian_first_name = required_text("Prénom du responsable légal",
+                                        "Indiquez le prénom du responsable légal.", 80,
+                                        "Le prénom")
     relationship = SelectField("Lien avec les enfants", validate_choice=False,
                                choices=[("", "--- Non précisé ---")]
                                + [(r, r) for r in RELATIONSHIPS])
@@ -141,9 +129,8 @@ class FamilyAccountForm(FlaskForm):
 class StaffAccountForm(FlaskForm):
     """Créer un compte agent (administrateur only)."""
 
-    display_name = StringField("Prénom et nom", validators=[
-        DataRequired("Indiquez le prénom et le nom de l'agent."),
-        Length(max=120, message="Le nom ne doit pas dépasser 120 caractères.")])
+    display_name = required_text("Prénom et nom",
+                                 "Indiquez le prénom et le nom de l'agent.", 120, "Le nom")
     email = EmailField("Adresse email professionnelle", validators=[
         DataRequired("Indiquez l'adresse email de l'agent."),
         Length(max=200, message="L'adresse ne doit pas dépasser 200 caractères."),
@@ -186,76 +173,55 @@ class ServiceMailboxForm(FlaskForm):
         Email(EMAIL_EXAMPLE)])
 
 
-class NewsForm(FrenchDateMixin, FlaskForm):
+class NewsForm(DisplayPeriodForm):
     """Write a news item: title, text, service, display dates."""
 
-    title = StringField("Titre", validators=[
-        DataRequired("Indiquez le titre de l'actualité."),
-        Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
-    body = TextAreaField("Texte", validators=[
-        DataRequired("Écrivez le texte de l'actualité."),
-        Length(max=5000, message="Le texte ne doit pas dépasser 5000 caractères.")])
+    title = required_text("Titre", "Indiquez le titre de l'actualité.", 150, "Le titre")
+    body = required_text("Texte",
+                         "Écrivez le texte de l'actualité.", 5000, "Le texte",
+                         field=TextAreaField)
     service = SelectField("Service", validate_choice=False,
                           choices=[("", "--- Tous les services ---")]
                           + [(s, s) for s in SERVICES])
-    display_from = french_date("Afficher à partir du")
-    display_until = french_date("Afficher jusqu'au")
 
     def validate_service(self, field):
         if field.data and field.data not in SERVICES:
             raise ValidationError("Choisissez un service dans la liste.")
 
-    def validate_display_until(self, field):
-        if field.data and self.display_from.data and field.data < self.display_from.data:
-            raise ValidationError("La date de fin doit suivre la date de début.")
 
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        self._french_date_errors("display_from", "display_until")
-        return ok
+class DocumentForm(FlaskForm):
+    """The category, title and file of a document put online; ``CATEGORIES`` are the
+    categories offered."""
 
+    CATEGORIES: tuple = ()
 
-class CommuneDocumentForm(FrenchDateMixin, FlaskForm):
-    """Put a document online for every family."""
-
-    category = SelectField("Catégorie", validate_choice=False,
-                           choices=[("", "--- Choisissez une catégorie ---")]
-                           + list(COMMUNE_CATEGORIES))
-    title = StringField("Titre", validators=[
-        DataRequired("Indiquez le titre du document."),
-        Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
+    title = required_text("Titre", "Indiquez le titre du document.", 150, "Le titre")
     file = FileField("Fichier (PDF, JPEG ou PNG, 6 Mo au plus)")
-    display_from = french_date("Afficher à partir du")
-    display_until = french_date("Afficher jusqu'au")
 
     def validate_category(self, field):
-        if field.data not in dict(COMMUNE_CATEGORIES):
+        """One of the categories offered (a forged value says so in French)."""
+        if field.data not in dict(self.CATEGORIES):
             raise ValidationError("Choisissez une catégorie dans la liste.")
 
-    def validate_display_until(self, field):
-        if field.data and self.display_from.data and field.data < self.display_from.data:
-            raise ValidationError("La date de fin doit suivre la date de début.")
 
-    def validate(self, extra_validators=None):
-        ok = super().validate(extra_validators)
-        self._french_date_errors("display_from", "display_until")
-        return ok
+def category_field(categories):
+    """The choice of a document's category, with an empty first choice."""
+    return SelectField("Catégorie", validate_choice=False,
+                       choices=[("", "--- Choisissez une catégorie ---")] + list(categories))
 
 
-class FamilyDocumentForm(FlaskForm):
+class CommuneDocumentForm(DisplayPeriodForm, DocumentForm):
+    """Put a document online for every family."""
+
+    CATEGORIES = tuple(COMMUNE_CATEGORIES)
+    category = category_field(COMMUNE_CATEGORIES)
+
+
+class FamilyDocumentForm(DocumentForm):
     """Put a document in one family's « Mes documents dématérialisés »."""
 
+    CATEGORIES = tuple(FAMILY_CATEGORIES)
     account_number = StringField("N° de compte de la famille", validators=[
         DataRequired("Indiquez le n° de compte de la famille.")],
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    category = SelectField("Catégorie", validate_choice=False,
-                           choices=[("", "--- Choisissez une catégorie ---")]
-                           + list(FAMILY_CATEGORIES))
-    title = StringField("Titre", validators=[
-        DataRequired("Indiquez le titre du document."),
-        Length(max=150, message="Le titre ne doit pas dépasser 150 caractères.")])
-    file = FileField("Fichier (PDF, JPEG ou PNG, 6 Mo au plus)")
-
-    def validate_category(self, field):
-        if field.data not in dict(FAMILY_CATEGORIES):
-            raise ValidationError("Choisissez une catégorie dans la liste.")
+    category = category_field(FAMILY_CATEGORIES)

@@ -58,39 +58,56 @@ def _waiting_dossier(validation_id):
                       .where(DossierValidation.id == validation_id))
 
 
+def _review(form, item_id, show, act, refused, success, page):
+    """The one path of every Valider / Refuser: a form with errors is shown again (nothing
+    lost); else the domain's ``act(form)`` runs, its refusal (``refused``, e.g. already
+    reviewed in another tab) or ``success(form)`` is flashed, and the list is shown again."""
+    form.item_id = item_id
+    if not form.validate_on_submit():
+        return show(form, status=form_status(form))
+    try:
+        act(form)
+    except refused as error:
+        flash(str(error), "error")
+    else:
+        flash(success(form), "success")
+    return redirect(url_for(page), code=303)
+
+
+def _refuse(family, item_id, prefix, show, refuse, refused, what, page):
+    """Refuser: ``refuse(reason)`` with the reason required; "``what`` de la famille …
+    refusé" is flashed."""
+    return _review(RefusalForm(prefix=prefix), item_id, show,
+                   lambda form: refuse(form.reason.data), refused,
+                   lambda form: f"{what} de la famille {family.account_number} – "
+                                f"{family.name} refusé : le motif lui est envoyé.", page)
+
+
 @bp.route("/validations/dossiers/<int:validation_id>/valider", methods=["POST"])
 def validate_dossier(validation_id):
     """Valider: the accusé goes to the family's thread and by email; INSCRIPTION opens."""
     validation = _waiting_dossier(validation_id)
+    family = validation.family
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        dossiers.validate_actualisation(validation, _staff(), clock.now())
-    except dossiers.ReviewRefused as error:
-        flash(str(error), "error")
-    else:
-        flash(f"Dossier {validation.school_year.label} de la famille "
-              f"{validation.family.account_number} – {validation.family.name} validé : "
-              "l'accusé est envoyé par email et dans sa messagerie.", "success")
-    return redirect(url_for("staff.dossiers_page"), code=303)
+    return _review(
+        EmptyForm(), validation.id, show_dossiers,
+        lambda form: dossiers.validate_actualisation(validation, _staff(), clock.now()),
+        dossiers.ReviewRefused,
+        lambda form: f"Dossier {validation.school_year.label} de la famille "
+                     f"{family.account_number} – {family.name} validé : l'accusé est envoyé "
+                     "par email et dans sa messagerie.",
+        "staff.dossiers_page")
 
 
 @bp.route("/validations/dossiers/<int:validation_id>/refuser", methods=["POST"])
 def refuse_dossier(validation_id):
     """Refuser, with the reason sent to the family the same way."""
     validation = _waiting_dossier(validation_id)
-    form = RefusalForm(prefix=f"refus-{validation.id}")
-    form.item_id = validation.id
-    if not form.validate_on_submit():
-        return show_dossiers(form, status=form_status(form))
-    try:
-        dossiers.refuse_actualisation(validation, _staff(), form.reason.data, clock.now())
-    except dossiers.ReviewRefused as error:
-        flash(str(error), "error")
-    else:
-        flash(f"Dossier de la famille {validation.family.account_number} – "
-              f"{validation.family.name} refusé : le motif lui est envoyé.", "success")
-    return redirect(url_for("staff.dossiers_page"), code=303)
+    return _refuse(validation.family, validation.id, f"refus-{validation.id}", show_dossiers,
+                   lambda reason: dossiers.refuse_actualisation(validation, _staff(), reason,
+                                                                clock.now()),
+                   dossiers.ReviewRefused, "Dossier", "staff.dossiers_page")
 
 
 # --- Quotients à valider --------------------------------------------------------------
@@ -142,41 +159,32 @@ def _waiting_declaration(declaration_id):
 def validate_quotient(declaration_id):
     """Valider from an effective date (default: the 1st of next month)."""
     declaration = _waiting_declaration(declaration_id)
-    form = QuotientValidationForm(prefix=f"qf-{declaration.id}")
-    form.item_id = declaration.id
-    if not form.validate_on_submit():
-        return show_quotients(form, status=form_status(form))
-    year = current_school_year(form.effective_from.data) or current_school_year(clock.today())
-    try:
+    family = declaration.family
+
+    def validate(form):
+        year = (current_school_year(form.effective_from.data)
+                or current_school_year(clock.today()))
         quotients.validate_quotient(declaration, _staff(), form.effective_from.data, year,
-                                    family_email_address(declaration.family))
-    except quotients.QuotientReviewRefused as error:
-        flash(str(error), "error")
-    else:
-        flash(f"Quotient {declaration.quotient} de la famille "
-              f"{declaration.family.account_number} – {declaration.family.name} validé à "
-              f"partir du {form.effective_from.data:%d/%m/%Y} ; la famille est prévenue "
-              "par email.", "success")
-    return redirect(url_for("staff.quotients_page"), code=303)
+                                    family_email_address(family))
+
+    return _review(
+        QuotientValidationForm(prefix=f"qf-{declaration.id}"), declaration.id, show_quotients,
+        validate, quotients.QuotientReviewRefused,
+        lambda form: f"Quotient {declaration.quotient} de la famille {family.account_number} "
+                     f"– {family.name} validé à partir du {form.effective_from.data:%d/%m/%Y} ; "
+                     "la famille est prévenue par email.",
+        "staff.quotients_page")
 
 
 @bp.route("/validations/quotients/<int:declaration_id>/refuser", methods=["POST"])
 def refuse_quotient(declaration_id):
     """Refuser, with the reason emailed to the family."""
     declaration = _waiting_declaration(declaration_id)
-    form = RefusalForm(prefix=f"qf-{declaration.id}-refus")
-    form.item_id = declaration.id
-    if not form.validate_on_submit():
-        return show_quotients(form, status=form_status(form))
-    try:
-        quotients.refuse_quotient(declaration, _staff(), form.reason.data,
-                                  family_email_address(declaration.family))
-    except quotients.QuotientReviewRefused as error:
-        flash(str(error), "error")
-    else:
-        flash(f"Quotient de la famille {declaration.family.account_number} – "
-              f"{declaration.family.name} refusé : le motif lui est envoyé.", "success")
-    return redirect(url_for("staff.quotients_page"), code=303)
+    family = declaration.family
+    return _refuse(family, declaration.id, f"qf-{declaration.id}-refus", show_quotients,
+                   lambda reason: quotients.refuse_quotient(declaration, _staff(), reason,
+                                                            family_email_address(family)),
+                   quotients.QuotientReviewRefused, "Quotient", "staff.quotients_page")
 
 
 def _attestation(declaration_id):
