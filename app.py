@@ -2,7 +2,7 @@
 import os
 import secrets
 
-from flask import (Flask, current_app, flash, g, has_app_context, has_request_context,
+from flask import (Flask, abort, current_app, flash, g, has_app_context, has_request_context,
                    render_template, request)
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
@@ -99,6 +99,15 @@ def _ensure_secret_key(app):
 
 def _register_request_hooks(app):
     hsts_max_age = _hsts_max_age(app)
+
+    @app.before_request
+    def refuse_nul_characters():
+        # Nobody types a NUL character, and PostgreSQL refuses it in text (a 500 there).
+        for values in (request.args, request.form):
+            if any("\x00" in key or any("\x00" in value for value in values.getlist(key))
+                   for key in values):
+                abort(400)
+        return None
 
     @app.before_request
     def open_database():

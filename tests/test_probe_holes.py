@@ -11,7 +11,7 @@ import models
 from models import (Family, Message, MessageThread, OutgoingEmail, QFDeclaration, StoredFile,
                     User)
 from tests.conftest import TEST_NOW, csrf_from, make_app
-from tests.helpers import unescaped
+from tests.helpers import text_of, unescaped
 
 
 def _chunk(kind, data):
@@ -318,3 +318,15 @@ def test_the_password_and_email_change_forms_share_one_count(client, auth):
         "csrf_token": auth.csrf("/mon-dossier/coordonnees/email"),
         "new_email": "nouvelle@example.org", "password": "famille-lena-16122"})
     assert "Trop d'essais ont échoué" in unescaped(page)
+
+
+def test_a_nul_character_in_a_form_or_a_query_is_a_400_not_a_500(client, auth):
+    """PostgreSQL refuses NUL in text ("A string literal cannot contain NUL"): found by
+    the generated inputs on "mot de passe oublié"; refused before any query, everywhere."""
+    page = client.get("/mot-de-passe-oublie").get_data(as_text=True)
+    response = client.post("/mot-de-passe-oublie", data={
+        "identifier": "16122\x00", "csrf_token": csrf_from(page)})
+    assert response.status_code == 400 and "Demande invalide" in text_of(response)
+    auth.login("agent")
+    assert client.get("/agents/familles/?q=DUP%00ONT").status_code == 400
+    assert client.get("/agents/familles/?q=DUPONT").status_code == 200
