@@ -8,13 +8,12 @@ from playwright.sync_api import expect
 from werkzeug.datastructures import FileStorage
 
 import models
-from demo import DEMO_LOGINS
 from domain.family.quotient import declare_quotient
 from domain.messaging.messages import send_family_message
 from domain.uploads import check_upload
 from models import (Booking, Child, DossierValidation, Enrolment, Family,
                     QFDeclaration, User)
-from tests.conftest import axe_violations, screenshot
+from tests.conftest import axe_violations, browser_login, screenshot
 from tests.planning_support import activity
 from tests.test_dossier_quotient import attestation_pdf
 
@@ -35,15 +34,6 @@ def staff_page(request, browser):
             if "Content Security Policy" in msg.text else None)
     yield page
     context.close()
-
-
-def sign_in(page, server, who):
-    identifier, password = DEMO_LOGINS[who]
-    page.goto(server.url + "/connexion")
-    page.get_by_label("N° de compte ou adresse email").fill(identifier)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_load_state()
 
 
 def in_db(server):
@@ -73,7 +63,7 @@ def test_agent_validates_16124s_actualisation_then_the_family_enregistre(
                             "Actualisation", "Voici mon dossier.", [], False,
                             lambda thread_id: f"http://localhost/messagerie/{thread_id}")
     run(live_server, family_writes)
-    sign_in(page, live_server, "agent")
+    browser_login(page, live_server, "agent")
     page.goto(live_server.url + "/agents/")
     assert axe_violations(page) == []
     page.get_by_role("link", name="1 dossier à valider").click()
@@ -94,7 +84,7 @@ def test_agent_validates_16124s_actualisation_then_the_family_enregistre(
     # The family can ENREGISTRER a line at once.
     context = browser.new_context(viewport=STAFF_VIEWPORTS["desktop"], locale="fr-FR")
     family_page = context.new_page()
-    sign_in(family_page, live_server, "famille 16124")
+    browser_login(family_page, live_server, "famille 16124")
     family_page.goto(live_server.url + "/inscription/")
     # The whole row is the checkbox's label (a 44 px target): tap it, as a parent would.
     family_page.locator("label", has_text="2026/2027 - CL Élémentaire Mercredis").click()
@@ -114,7 +104,7 @@ def test_agent_validates_a_qf_from_next_month(staff_page, live_server, smtp_serv
         upload = check_upload(FileStorage(io.BytesIO(attestation_pdf()), "caf.pdf"))
         declare_quotient(petit, User.get(User.family == petit), 650, upload)
     run(live_server, declare)
-    sign_in(page, live_server, "agent")
+    browser_login(page, live_server, "agent")
     page.goto(live_server.url + "/agents/")
     page.get_by_role("link", name="1 quotient à valider").click()
     expect(page.get_by_role("heading", name="Famille 16124 – PETIT : quotient 650")
@@ -149,7 +139,7 @@ def test_agent_finds_lena_and_books_a_wednesday_after_the_20th(staff_page, live_
     page = staff_page
     run(live_server, lambda: Enrolment.create(child=Child.get(Child.first_name == "LENA"),
                                               activity=activity("CL Maternel Mercredis")))
-    sign_in(page, live_server, "agent")
+    browser_login(page, live_server, "agent")
     page.goto(live_server.url + "/agents/familles/")
     page.get_by_label("Nom, n° de compte, prénom d'un enfant, email ou téléphone").fill("lena")
     # Results as you type (htmx), and the URL follows.
@@ -199,7 +189,7 @@ def test_agent_finds_lena_and_books_a_wednesday_after_the_20th(staff_page, live_
 
 def test_search_works_without_javascript(page_without_js, live_server):
     page = page_without_js
-    sign_in(page, live_server, "agent")
+    browser_login(page, live_server, "agent")
     page.goto(live_server.url + "/agents/familles/")
     page.get_by_label("Nom, n° de compte, prénom d'un enfant, email ou téléphone").fill("16123")
     page.get_by_role("button", name="Rechercher").click()
