@@ -227,3 +227,20 @@ def test_reset_link_goes_to_the_first_guardian_when_the_account_has_no_email(cli
                                                          "csrf_token": csrf_from(page)})
     assert response.status_code == 200
     assert [m.envelope_rcpt for m in mailbox.messages] == [["marc.dupont@example.org"]]
+
+
+def test_a_hash_made_with_older_parameters_is_replaced_at_the_next_sign_in(client, db):
+    from argon2 import PasswordHasher, profiles
+
+    from domain.family.passwords import hasher
+    old = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY).hash("famille-lena-16122")
+    User.update(password_hash=old).where(User.email == "famille.dupont@example.org").execute()
+
+    assert post_login(client, "16122", "pas-le-bon-mot-de-passe").status_code == 401
+    assert User.get(User.email == "famille.dupont@example.org").password_hash == old
+
+    assert post_login(client, "16122", "famille-lena-16122").status_code == 303
+    renewed = User.get(User.email == "famille.dupont@example.org").password_hash
+    assert renewed != old and not hasher().check_needs_rehash(renewed)
+    client.post("/deconnexion", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    assert post_login(client, "famille.dupont@example.org", "famille-lena-16122").status_code == 303

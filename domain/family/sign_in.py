@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from domain.family import throttle
 from domain.family.accounts import find_user
-from domain.family.passwords import dummy_verify, verify_password
+from domain.family.passwords import dummy_verify, hash_password, needs_rehash, verify_password
 from models import User, parse_id
 
 WRONG_CREDENTIALS = "N° de compte, email ou mot de passe incorrect."
@@ -43,6 +43,8 @@ def sign_in(identifier: str, password: str) -> SignIn:
         dummy_verify(password)
     elif verify_password(user.password_hash, password):
         throttle.record_success(key)
+        if needs_rehash(user.password_hash):
+            User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
         return SignIn(user)
     throttle.record_failure(key)
     error = WRONG_CREDENTIALS
