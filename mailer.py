@@ -6,10 +6,11 @@ transaction committed): in a background thread with its own connection, or
 inline when ``MAIL_ASYNC`` is off (tests). A mail queued by a command or a
 thread of our own is delivered at once the same way.
 """
+import smtplib
 import threading
 
 from flask import current_app, g, has_request_context, render_template
-from flask_mail import Message
+from flask_mail import Connection, Message
 
 import models
 from domain import mail as outbox
@@ -33,9 +34,30 @@ def _render(template, context):
             render_template(f"{template}.html", **context))
 
 
+#: Seconds an SMTP server may take to answer (Flask-Mail sets none: a server that
+#: accepts and then hangs would hold the sending thread, and its claim, for ever).
+#: Less than ``domain.mail.CLAIM_LEASE``.
+SMTP_TIMEOUT = 20
+
+
+class _TimedConnection(Connection):
+    """Flask-Mail's connection, with a timeout on the SMTP socket."""
+
+    def configure_host(self):
+        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp(self.mail.server, self.mail.port, timeout=SMTP_TIMEOUT)
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 def _send(email):
-    mail.send(Message(subject=email.subject, recipients=[email.recipient],
-                      body=email.body_text, html=email.body_html))
+    message = Message(subject=email.subject, recipients=[email.recipient],
+                      body=email.body_text, html=email.body_html)
+    with _TimedConnection(current_app.extensions["mail"]) as connection:
+        message.send(connection)
 
 
 def _queued():

@@ -67,8 +67,11 @@ def send_many(mails):
     return len(rows)
 
 
-#: How long a process may take to send one email before another may take it over.
-CLAIM_LEASE = datetime.timedelta(minutes=5)
+#: How long a process may take to send one email before another may take it over: more
+#: than the SMTP transport's timeout (``mailer.SMTP_TIMEOUT``), so that a live sender
+#: has finished or failed by then; an email claimed by a process that died (a killed
+#: worker) goes with the next delivery after it.
+CLAIM_LEASE = datetime.timedelta(minutes=1)
 
 
 def _wall_clock():

@@ -63,3 +63,25 @@ def test_a_refused_recipient_does_not_hold_up_the_mails_behind_it(app, mailbox, 
     assert [m.envelope_rcpt for m in mailbox.messages] == [["famille.dupont@example.org"]]
     refused = OutgoingEmail.get(OutgoingEmail.recipient == "refuse@example.org")
     assert refused.sent_at is None and "refuse@example.org" in refused.last_error
+
+
+def test_a_mail_server_that_never_answers_fails_within_the_timeout(app, db, monkeypatch):
+    import time
+
+    import mailer
+    from domain.mail import CLAIM_LEASE
+    assert mailer.SMTP_TIMEOUT < CLAIM_LEASE.total_seconds()
+    monkeypatch.setattr(mailer, "SMTP_TIMEOUT", 0.5)
+    with socket.socket() as silent:  # accepts connections (backlog), never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        app.extensions["mail"].port = silent.getsockname()[1]
+        OutgoingEmail.create(recipient="famille@example.org", subject="Récapitulatif",
+                             body_text="texte", body_html="<p>texte</p>")
+        started = time.monotonic()
+        with app.app_context():
+            assert deliver_pending() == 0
+        assert time.monotonic() - started < 5
+    [email] = OutgoingEmail.select()
+    assert email.sent_at is None and email.attempts == 1 and email.claimed_until is None
+    assert "timed out" in email.last_error
