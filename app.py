@@ -6,6 +6,7 @@ from flask import (Flask, abort, current_app, flash, g, has_app_context, has_req
                    render_template, request)
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
+import peewee
 
 import models
 from config import Config
@@ -220,6 +221,16 @@ def _register_error_pages(app):
         return error_page(503, "Calendrier indisponible",
                           f"Le calendrier scolaire de {error.year} n'est pas encore connu du "
                           "portail. Réessayez plus tard ou écrivez au service.")
+
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def database_unavailable(error):
+        # The database is down, restarting or unreachable: its transaction was not
+        # committed. A page that needs no data (no commune name, no user, none of the
+        # context processors, which read the database), and a hint to come back later.
+        app.logger.error("Base de données injoignable : %s", type(error).__name__)
+        page = app.jinja_env.get_template("errors/unavailable.html").render(path=request.path)
+        return page, 503, {"Retry-After": "30"}
 
     @app.errorhandler(500)
     def server_error(error):

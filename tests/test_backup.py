@@ -1,6 +1,7 @@
 """``flask --app app backup`` and ``restore``: a round trip keeps every row and every file
 (SQLite's online backup; pg_dump/pg_restore on PostgreSQL). And ``/sante``."""
 import hashlib
+import socket
 import io
 import os
 
@@ -107,3 +108,26 @@ def test_health_is_503_when_the_database_is_down(app, client, monkeypatch):
     response = client.get("/sante")
     assert response.status_code == 503
     assert response.get_data(as_text=True) == "indisponible\n"
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_pages_say_the_service_is_unavailable_when_the_database_is_down(tmp_path):
+    from app import create_app
+    down = create_app({"SECRET_KEY": "x" * 32, "UPLOAD_DIR": str(tmp_path),
+                       "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{closed_port()}/portail"})
+    client = down.test_client()
+    for path in ("/connexion", "/planning/", "/agents/"):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503, path
+        assert response.headers["Retry-After"] == "30"
+        assert "<h1>Service momentanément indisponible</h1>" in page
+        assert "n'a pas été enregistré" in page
+    response = client.post("/planning/terminer", data={})
+    assert response.status_code == 503
+    assert client.get("/sante").status_code == 503
