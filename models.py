@@ -662,7 +662,8 @@ class OutgoingEmail(BaseModel):
     attempts = IntegerField(default=0)
     last_error = TextField(default="")
     #: Set while one process sends it (real UTC time, not the portal's clock): others
-    #: leave it alone until then; past it (the process died) another may take it.
+    #: leave it alone until then; past it (the process died) another may take it. After
+    #: a failure, when the next try may be (``domain.mail.retry_delay``).
     claimed_until = DateTimeField(null=True)
 
 

@@ -79,6 +79,19 @@ def _wall_clock():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+#: After a failed attempt, the email waits before the next one (doubling from 30 s, at
+#: most an hour): while the server is down, the deliveries that every TERMINER starts
+#: would otherwise use up its ``MAX_ATTEMPTS`` in a second and drop it. Ten attempts
+#: span about three hours.
+FIRST_RETRY = datetime.timedelta(seconds=30)
+LAST_RETRY = datetime.timedelta(hours=1)
+
+
+def retry_delay(attempts):
+    """How long an email that failed ``attempts`` times waits before the next try."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LAST_RETRY)
+
+
 def _unclaimed(now):
     return (OutgoingEmail.sent_at.is_null() & (OutgoingEmail.attempts < MAX_ATTEMPTS)
             & (OutgoingEmail.claimed_until.is_null() | (OutgoingEmail.claimed_until < now)))
@@ -108,7 +121,9 @@ def deliver_pending():
             _Wiring.transport(email)
         except Exception as error:  # keep it and retry later
             log.warning("Mail %s not sent: %s", email.id, type(error).__name__)
-            OutgoingEmail.update(attempts=OutgoingEmail.attempts + 1, claimed_until=None,
+            # ``claimed_until`` doubles as "not before": the next try waits.
+            OutgoingEmail.update(attempts=OutgoingEmail.attempts + 1,
+                                 claimed_until=_wall_clock() + retry_delay(email.attempts + 1),
                                  last_error=str(error)[:500]).where(
                 OutgoingEmail.id == email.id).execute()
             if isinstance(error, MESSAGE_ERRORS):

@@ -106,3 +106,13 @@ def png_bytes(with_metadata=False, size=(40, 30)):
     out = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(out, "PNG", pnginfo=info)
     return out.getvalue()
+
+
+def mail_retry_time_passes(monkeypatch, minutes=1):
+    """The outbox's clock moves ``minutes`` on, as if the wait before a retry had passed."""
+    import datetime
+
+    from domain import mail
+    real = mail._wall_clock
+    monkeypatch.setattr(mail, "_wall_clock",
+                        lambda: real() + datetime.timedelta(minutes=minutes))

@@ -4,6 +4,7 @@ import socket
 from domain.mail import deliver_pending
 from models import OutgoingEmail
 from tests.conftest import csrf_from
+from tests.helpers import mail_retry_time_passes
 
 
 def closed_port():
@@ -12,7 +13,7 @@ def closed_port():
         return probe.getsockname()[1]  # nothing listens there once closed
 
 
-def test_mail_server_down_then_back(app, client, mailbox, db):
+def test_mail_server_down_then_back(app, client, mailbox, db, monkeypatch):
     app.config["MAIL_PORT"] = closed_port()
     app.extensions["mail"].port = app.config["MAIL_PORT"]
     page = client.get("/mot-de-passe-oublie").get_data(as_text=True)
@@ -22,9 +23,11 @@ def test_mail_server_down_then_back(app, client, mailbox, db):
     [email] = OutgoingEmail.select()
     assert email.sent_at is None and email.attempts == 1 and email.last_error
     assert mailbox.messages == []
-    # The server is back: the retry (cron: flask send-mail) sends it once.
+    # The server is back: the retry (cron: flask send-mail) sends it once, 30 s later.
     app.extensions["mail"].port = mailbox.port
     with app.app_context():
+        assert deliver_pending() == 0
+        mail_retry_time_passes(monkeypatch)
         assert deliver_pending() == 1
         assert deliver_pending() == 0
     assert len(mailbox.to("famille.dupont@example.org")) == 1
@@ -83,5 +86,27 @@ def test_a_mail_server_that_never_answers_fails_within_the_timeout(app, db, monk
             assert deliver_pending() == 0
         assert time.monotonic() - started < 5
     [email] = OutgoingEmail.select()
-    assert email.sent_at is None and email.attempts == 1 and email.claimed_until is None
+    assert email.sent_at is None and email.attempts == 1
     assert "timed out" in email.last_error
+
+
+def test_while_the_server_is_down_each_email_waits_longer_between_tries(app, db, monkeypatch,
+                                                                       mailbox):
+    """Every TERMINER starts a delivery: without a wait, a minute's outage during a rush
+    used up an email's 10 attempts in a second and dropped it."""
+    from domain.mail import MAX_ATTEMPTS, retry_delay
+    app.extensions["mail"].port = closed_port()
+    OutgoingEmail.create(recipient="famille@example.org", subject="Récapitulatif",
+                         body_text="texte", body_html="<p>texte</p>")
+    with app.app_context():
+        for _ in range(3 * MAX_ATTEMPTS):  # a rush of deliveries while the server is down
+            deliver_pending()
+    assert OutgoingEmail.get().attempts == 1
+    waits = [retry_delay(n).total_seconds() for n in range(1, MAX_ATTEMPTS)]
+    assert waits[:4] == [30, 60, 120, 240] and max(waits) == 3600
+    assert sum(waits) > 3 * 3600  # the server may be down for hours: the mail still goes
+    app.extensions["mail"].port = mailbox.port
+    mail_retry_time_passes(monkeypatch)
+    with app.app_context():
+        assert deliver_pending() == 1
+    assert len(mailbox.to("famille@example.org")) == 1

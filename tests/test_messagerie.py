@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from domain.mail import deliver_pending
+from tests.helpers import mail_retry_time_passes
 from models import (DossierValidation, Family, Message, MessageAttachment, MessageThread,
                     OutgoingEmail, StoredFile)
 from tests.helpers import error_of, pdf_bytes, png_bytes, unescaped
@@ -192,7 +193,7 @@ def test_message_to_actualisation_puts_the_dossier_in_waiting(family, auth):
 
 
 def test_a_down_mail_server_breaks_nothing_and_the_mail_goes_later(app, family, auth,
-                                                                    mailbox):
+                                                                    mailbox, monkeypatch):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
@@ -204,6 +205,7 @@ def test_a_down_mail_server_breaks_nothing_and_the_mail_goes_later(app, family, 
     assert email.sent_at is None and email.last_error and email.attempts == 1
     assert mailbox.messages == []
     app.extensions["mail"].port = mailbox.port  # the server is back
+    mail_retry_time_passes(monkeypatch)
     with app.app_context():
         assert deliver_pending() == 1
     [mail] = mailbox.to("famille.dupont@example.org")
