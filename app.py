@@ -136,6 +136,10 @@ def _register_request_hooks(app):
         return response
 
 
+#: What peewee raises when the database is down, restarting or unreachable.
+DATABASE_DOWN = (peewee.OperationalError, peewee.InterfaceError)
+
+
 class _CommuneOfContext:
     """The commune's settings for templates, read once per request (or app context)
     and only by the templates that show them."""
@@ -177,8 +181,11 @@ def _hsts_max_age(app):
 
 def _register_error_pages(app):
     def error_page(status, title, text):
-        template = "errors/error.html"
-        return render_template(template, status=status, title=title, text=text), status
+        try:
+            return render_template("errors/error.html", status=status, title=title,
+                                   text=text), status
+        except DATABASE_DOWN as error:  # the page's frame reads the commune, the user…
+            return database_unavailable(error)
 
     @app.errorhandler(404)
     def not_found(error):

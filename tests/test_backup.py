@@ -128,6 +128,11 @@ def test_pages_say_the_service_is_unavailable_when_the_database_is_down(tmp_path
         assert response.headers["Retry-After"] == "30"
         assert "<h1>Service momentanément indisponible</h1>" in page
         assert "n'a pas été enregistré" in page
-    response = client.post("/planning/terminer", data={})
-    assert response.status_code == 503
+    # Also where another error page would show (its frame reads the database): a form
+    # posted without its token (its page was this one), a page that does not exist.
+    for response in (client.post("/planning/terminer", data={}),
+                     client.post("/connexion", data={"identifier": "16122"}),
+                     client.get("/pas-une-page")):
+        assert response.status_code == 503
+        assert "Service momentanément indisponible" in response.get_data(as_text=True)
     assert client.get("/sante").status_code == 503
