@@ -13,7 +13,10 @@ import datetime
 import logging
 import re
 import smtplib
+import time
 from typing import Callable
+
+from peewee import InterfaceError, OperationalError
 
 from models import OutgoingEmail, utcnow
 
@@ -129,8 +132,36 @@ def deliver_pending():
             if isinstance(error, MESSAGE_ERRORS):
                 continue  # this mail only (a refused recipient): send the others
             break  # the server is down or unreachable: the others would fail too
-        OutgoingEmail.update(sent_at=utcnow(), attempts=OutgoingEmail.attempts + 1,
-                             claimed_until=None, last_error="").where(
-            OutgoingEmail.id == email.id).execute()
+        _mark_sent(email.id)
         sent += 1
     return sent
+
+
+#: Waits (seconds) between tries to record that an email went, while the database is
+#: away: about 30 s in all, less than ``CLAIM_LEASE``.
+MARK_SENT_WAITS = (0.5, 1, 2, 4, 8, 16)
+
+
+def _pause(seconds):
+    time.sleep(seconds)
+
+
+def _mark_sent(email_id):
+    """Record that the email went, even while the database restarts: an email sent but
+    not recorded would go again once its claim lapsed (seen when PostgreSQL restarted
+    during a rush)."""
+    database = OutgoingEmail._meta.database
+    for wait in (*MARK_SENT_WAITS, None):
+        try:
+            database.connect(reuse_if_open=True)
+            OutgoingEmail.update(sent_at=utcnow(), attempts=OutgoingEmail.attempts + 1,
+                                 claimed_until=None, last_error="").where(
+                OutgoingEmail.id == email_id).execute()
+            return
+        except (OperationalError, InterfaceError):
+            if wait is None or database.in_transaction():
+                raise
+            log.warning("Mail %s sent, not yet recorded: the database is away", email_id)
+            if not database.is_closed():
+                database.close()  # a broken connection: the next try takes a new one
+            _pause(wait)

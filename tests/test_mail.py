@@ -110,3 +110,33 @@ def test_while_the_server_is_down_each_email_waits_longer_between_tries(app, db,
     with app.app_context():
         assert deliver_pending() == 1
     assert len(mailbox.to("famille@example.org")) == 1
+
+
+def test_an_email_sent_while_the_database_drops_is_recorded_once_it_is_back(
+        app, db, mailbox, monkeypatch):
+    """PostgreSQL restarted between the SMTP send and the update saying so: the email
+    stayed unsent and went a second time once its claim lapsed."""
+    import peewee
+
+    from domain import mail
+    OutgoingEmail.create(recipient="famille@example.org", subject="Récapitulatif",
+                         body_text="texte", body_html="<p>texte</p>")
+    real_update, failures, pauses = OutgoingEmail.update, [2], []
+
+    def update_while_the_database_restarts(*args, **kwargs):
+        if "sent_at" in kwargs and failures[0]:
+            failures[0] -= 1
+            raise peewee.OperationalError("server closed the connection unexpectedly")
+        return real_update(*args, **kwargs)
+
+    monkeypatch.setattr(OutgoingEmail, "update", update_while_the_database_restarts)
+    monkeypatch.setattr(mail, "_pause", pauses.append)
+    with app.app_context():
+        assert deliver_pending() == 1
+    monkeypatch.setattr(OutgoingEmail, "update", real_update)
+    mail_retry_time_passes(monkeypatch, minutes=10)
+    with app.app_context():
+        assert deliver_pending() == 0
+    assert pauses == [0.5, 1]
+    assert OutgoingEmail.get().sent_at is not None
+    assert len(mailbox.to("famille@example.org")) == 1
