@@ -6,7 +6,6 @@ from flask import (Flask, abort, current_app, flash, g, has_app_context, has_req
                    render_template, request)
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
-import peewee
 
 import models
 from config import Config
@@ -136,10 +135,6 @@ def _register_request_hooks(app):
         return response
 
 
-#: What peewee raises when the database is down, restarting or unreachable.
-DATABASE_DOWN = (peewee.OperationalError, peewee.InterfaceError)
-
-
 class _CommuneOfContext:
     """The commune's settings for templates, read once per request (or app context)
     and only by the templates that show them."""
@@ -184,7 +179,7 @@ def _register_error_pages(app):
         try:
             return render_template("errors/error.html", status=status, title=title,
                                    text=text), status
-        except DATABASE_DOWN as error:  # the page's frame reads the commune, the user…
+        except models.DATABASE_DOWN as error:  # the page's frame reads the commune, the user…
             return database_unavailable(error)
 
     @app.errorhandler(404)
@@ -229,8 +224,8 @@ def _register_error_pages(app):
                           f"Le calendrier scolaire de {error.year} n'est pas encore connu du "
                           "portail. Réessayez plus tard ou écrivez au service.")
 
-    @app.errorhandler(peewee.OperationalError)
-    @app.errorhandler(peewee.InterfaceError)
+    @app.errorhandler(models.OperationalError)
+    @app.errorhandler(models.InterfaceError)
     def database_unavailable(error):
         # The database is down, restarting or unreachable: its transaction was not
         # committed. A page that needs no data (no commune name, no user, none of the

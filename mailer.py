@@ -76,5 +76,12 @@ def _deliver(app):
 
 def _deliver_in_thread(app):
     with app.app_context():
-        with models.db.connection_context():
+        try:
+            models.db.connect(reuse_if_open=True)
             outbox.deliver_pending()
+        except models.DATABASE_DOWN as error:  # what is left goes with the next delivery
+            app.logger.warning("Mails left for later: the database is away (%s)",
+                               type(error).__name__)
+        finally:
+            if not models.db.is_closed():
+                models.db.close()

@@ -14,13 +14,18 @@ from peewee import (
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    InterfaceError,
     Model,
+    OperationalError,
     SmallIntegerField,
     TextField,
 )
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
+
+#: What peewee raises when the database is down, restarting or unreachable.
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
 SCHEMA_VERSION = 7

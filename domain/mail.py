@@ -16,9 +16,7 @@ import smtplib
 import time
 from typing import Callable
 
-from peewee import InterfaceError, OperationalError
-
-from models import OutgoingEmail, utcnow
+from models import DATABASE_DOWN, OutgoingEmail, utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -158,7 +156,7 @@ def _mark_sent(email_id):
                                  claimed_until=None, last_error="").where(
                 OutgoingEmail.id == email_id).execute()
             return
-        except (OperationalError, InterfaceError):
+        except DATABASE_DOWN:
             if wait is None or database.in_transaction():
                 raise
             log.warning("Mail %s sent, not yet recorded: the database is away", email_id)
