@@ -10,8 +10,24 @@ family, as ratios to the 1-client run. Checked after each run: no 5xx, bookings 
 past the places, every committed booking in the database and in exactly one recap
 email read back from a real SMTP server (aiosmtpd), no email sent twice.
 
+Then one run per fault (``--faults``), at ``--fault-clients`` clients, the fault striking
+once a few families are done (bookings still under way):
+
+- ``kill-worker``: two gunicorn workers killed (SIGKILL), one second apart, mid-request;
+- ``restart-postgres``: the PostgreSQL server restarted (``pg_ctlcluster … restart``;
+  needs root, and cuts every other client of that server);
+- ``smtp-down``: the SMTP server stopped for 3 seconds, then back on the same port.
+
+After a fault run the outbox is drained as cron would (``flask send-mail``, once the
+claims of killed workers have lapsed), and checked: bookings never past the places,
+every success page's booking in the database, every booking in the database with its
+pending change gone and exactly one recap email, no recap for a family without a
+booking, no 500 (a 503 or no answer only while the fault lasts), and the families who
+started once the fault was over served normally.
+
     .venv/bin/python bench/load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
         [--families 120] [--places 20] [--workers 4] [--clients 1,8,32] [--timeout 120]
+        [--faults kill-worker,restart-postgres,smtp-down] [--fault-clients 8]
 """
 import os
 import sys
@@ -28,6 +44,7 @@ import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
@@ -128,10 +145,22 @@ def count_rows(url, sql, params=()):
 
 
 def one_family(base, account, line, tick):
-    """Sign in, calendar, tick DAY, TERMINER: (outcome, seconds of TERMINER, of all, 5xx)."""
-    session = requests.Session()
+    """Sign in, calendar, tick DAY, TERMINER: a dict with the outcome ("booked", "full",
+    "HTTP <status>" or "no answer"), the seconds of TERMINER and of all, the statuses."""
     started = time.perf_counter()
     statuses = []
+    try:
+        outcome, terminer = _one_family(base, account, line, tick, statuses)
+    except requests.RequestException as error:  # a killed worker, a server restarting
+        outcome, terminer = "no answer", 0.0
+        statuses.append(f"no answer ({type(error).__name__})")
+    return {"outcome": outcome, "terminer": terminer, "seconds": time.perf_counter() - started,
+            "statuses": statuses, "child": int(line.split("-")[0]),
+            "started": started, "ended": time.perf_counter()}
+
+
+def _one_family(base, account, line, tick, statuses):
+    session = requests.Session()
 
     def token(html):
         match = CSRF_RE.search(html)
@@ -161,7 +190,9 @@ def one_family(base, account, line, tick):
         outcome = "booked" if "VOTRE RESERVATION EST TERMINEE" in page.text else "full"
     else:  # 409: full at TERMINER; the tick itself may have been refused (full already)
         outcome = "full" if done.status_code == 409 else f"HTTP {done.status_code}"
-    return outcome, terminer, time.perf_counter() - started, statuses
+    if any(status >= 500 for status in statuses) and outcome == "full":
+        outcome = f"HTTP {max(statuses)}"
+    return outcome, terminer
 
 
 def percentile(values, fraction):
@@ -169,50 +200,94 @@ def percentile(values, fraction):
     return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))] if values else 0
 
 
-def run(base, url, accounts, clients, places, inbox, deadline):
+def run(base, url, accounts, clients, places, inbox, deadline, fault=None, drain=None):
+    """One run of every family at ``clients`` at once; ``fault`` (a callable) strikes in a
+    thread once 10 families are done; ``drain`` (a callable) then empties the outbox."""
     reset_day(url)
     inbox.received.clear()
     started = time.perf_counter()
     results = []
+    window = {}
+
+    def strike():
+        window["from"] = time.perf_counter()
+        fault()
+        window["to"] = time.perf_counter()
+
+    striker = threading.Thread(target=strike) if fault else None
     with concurrent.futures.ThreadPoolExecutor(clients) as pool:
         futures = [pool.submit(one_family, base, account, line, tick)
                    for account, _, line, tick in accounts]
         for future in concurrent.futures.as_completed(futures, timeout=deadline):
             results.append(future.result())
+            if striker and len(results) == 10:
+                striker.start()
     elapsed = time.perf_counter() - started
-    emails = {email for (_, email, _, _) in accounts}
+    if striker:
+        striker.join()
     # The outbox drains in the workers' threads: wait for it (bounded).
     wait_until = time.monotonic() + 30
-    while time.monotonic() < wait_until:
-        unsent = count_rows(url, "SELECT count(*) FROM outgoing_email WHERE sent_at IS NULL")
-        if unsent[0][0] == 0:
-            break
+    while time.monotonic() < wait_until and unsent(url):
         time.sleep(0.2)
-    bookings = count_rows(url, "SELECT count(*) FROM booking WHERE date = %s AND activity_id = "
-                          "(SELECT id FROM activity WHERE name = %s)", (DAY, CL))[0][0]
-    booked = sum(1 for r in results if r[0] == "booked")
-    recaps = {address: count for address, count in inbox.received.items() if address in emails}
-    server_errors = sum(1 for r in results for status in r[3] if status >= 500)
-    problems = []
-    if bookings > places:
-        problems.append(f"overbooked: {bookings} > {places}")
-    if bookings != booked:
-        problems.append(f"{booked} success pages, {bookings} bookings in the database")
-    if len(recaps) != booked or any(count != 1 for count in recaps.values()):
-        problems.append(f"recaps: {sum(recaps.values())} emails to {len(recaps)} families "
-                        f"for {booked} bookings")
-    if server_errors:
-        problems.append(f"{server_errors} answers 5xx")
-    other = collections.Counter(r[0] for r in results if r[0] not in ("booked", "full"))
-    if other:
-        problems.append(f"other outcomes: {dict(other)}")
+    drained = drain() if drain and unsent(url) else 0
+    problems = check(url, accounts, results, places, inbox, fault_window=window if fault else None)
     return {"clients": clients, "families": len(results), "seconds": elapsed,
             "throughput": len(results) / elapsed,
-            "terminer_p50": percentile([r[1] for r in results], 0.5),
-            "terminer_p95": percentile([r[1] for r in results], 0.95),
-            "family_p50": percentile([r[2] for r in results], 0.5),
-            "family_p95": percentile([r[2] for r in results], 0.95),
-            "booked": booked, "problems": problems}
+            "terminer_p50": percentile([r["terminer"] for r in results], 0.5),
+            "terminer_p95": percentile([r["terminer"] for r in results], 0.95),
+            "family_p50": percentile([r["seconds"] for r in results], 0.5),
+            "family_p95": percentile([r["seconds"] for r in results], 0.95),
+            "booked": sum(1 for r in results if r["outcome"] == "booked"),
+            "errors": collections.Counter(status for r in results for status in r["statuses"]
+                                          if isinstance(status, str) or status >= 500),
+            "drained": drained, "problems": problems}
+
+
+def unsent(url):
+    return count_rows(url, "SELECT count(*) FROM outgoing_email WHERE sent_at IS NULL")[0][0]
+
+
+def check(url, accounts, results, places, inbox, fault_window=None):
+    """What must hold after a run, fault or not: the list of what does not."""
+    problems = []
+    booked_children = {child for (child,) in count_rows(
+        url, "SELECT child_id FROM booking WHERE date = %s AND activity_id = "
+        "(SELECT id FROM activity WHERE name = %s)", (DAY, CL))}
+    pending_children = {child for (child,) in count_rows(
+        url, "SELECT child_id FROM pending_change WHERE date = %s", (DAY,))}
+    email_of = {int(line.split("-")[0]): email for (_, email, line, _) in accounts}
+    if len(booked_children) > places:
+        problems.append(f"overbooked: {len(booked_children)} > {places}")
+    success = {r["child"] for r in results if r["outcome"] == "booked"}
+    clean_full = {r["child"] for r in results if r["outcome"] == "full"}
+    if success - booked_children:
+        problems.append(f"{len(success - booked_children)} success pages without a booking")
+    if clean_full & booked_children:
+        problems.append(f"{len(clean_full & booked_children)} told 'complet' yet booked")
+    if booked_children & pending_children:
+        problems.append(f"{len(booked_children & pending_children)} booked children whose "
+                        "pending change is still there (half-applied TERMINER)")
+    unsent_left = unsent(url)
+    if unsent_left:
+        problems.append(f"{unsent_left} emails never sent")
+    for child, email in email_of.items():
+        expected = 1 if child in booked_children else 0
+        if inbox.received[email] != expected:
+            problems.append(f"{email}: {inbox.received[email]} recaps for {expected} booking")
+    errors = [r for r in results if r["outcome"] not in ("booked", "full")]
+    server_errors = [r for r in results for status in r["statuses"]
+                     if not isinstance(status, str) and status >= 500]
+    if fault_window is None:
+        if errors or server_errors:
+            problems.append(f"{len(server_errors)} answers 5xx, outcomes "
+                            f"{dict(collections.Counter(r['outcome'] for r in errors))}")
+    else:
+        if any(status == 500 for r in results for status in r["statuses"]):
+            problems.append("a 500 (a 503 or no answer only while the fault lasts)")
+        late = [r for r in errors if r["started"] > fault_window["to"] + 2]
+        if late:
+            problems.append(f"{len(late)} families who started after the fault had errors")
+    return problems
 
 
 def main():
@@ -224,15 +299,19 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per run at most")
+    parser.add_argument("--faults", default="kill-worker,smtp-down,restart-postgres",
+                        help="one run per fault, after the measured runs ('' for none)")
+    parser.add_argument("--fault-clients", type=int, default=8)
     args = parser.parse_args()
 
     from aiosmtpd.controller import Controller
     inbox = Inbox()
     smtp_port = free_port()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    smtp.start()
+    smtp = {"server": Controller(inbox, hostname="127.0.0.1", port=smtp_port)}
+    smtp["server"].start()
     name, url = create_database(args.database_url)
     server = None
+    faults = {}
     try:
         accounts = populate(url, args.families, args.places)
         port = free_port()
@@ -254,11 +333,45 @@ def main():
                 time.sleep(0.1)
         results = [run(base, url, accounts, int(c), args.places, inbox, args.timeout)
                    for c in args.clients.split(",")]
+
+        def kill_worker():
+            for _ in range(2):
+                os.kill(sorted(children(server.pid))[-1], signal.SIGKILL)
+                time.sleep(1)
+
+        def restart_postgres():
+            version = sorted(os.listdir("/etc/postgresql"))[-1]
+            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main",
+                            "restart", "-m", "fast"], check=True, capture_output=True)
+
+        def smtp_down():
+            smtp["server"].stop()
+            time.sleep(3)
+            smtp["server"] = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+            smtp["server"].start()
+
+        def drain():
+            """What cron does: ``flask send-mail``, once the claims of killed workers lapse."""
+            for _ in range(120):
+                if not count_rows(url, "SELECT count(*) FROM outgoing_email WHERE sent_at IS "
+                                  "NULL AND claimed_until > now() AT TIME ZONE 'utc'")[0][0]:
+                    break
+                time.sleep(1)
+            output = subprocess.run(
+                [os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "app",
+                 "send-mail"], cwd=root, env=env, check=True, capture_output=True, text=True)
+            return int(output.stdout.split()[0])
+
+        strikes = {"kill-worker": kill_worker, "restart-postgres": restart_postgres,
+                   "smtp-down": smtp_down}
+        for fault in filter(None, args.faults.split(",")):
+            faults[fault] = run(base, url, accounts, args.fault_clients, args.places, inbox,
+                                args.timeout, fault=strikes[fault], drain=drain)
     finally:
         if server:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-        smtp.stop()
+        smtp["server"].stop()
         drop_database(args.database_url, name)
 
     first = results[0]
@@ -274,7 +387,29 @@ def main():
               f" (×{spread:.1f}){'':>10}{r['family_p50'] * 1000:>6.0f} / "
               f"{r['family_p95'] * 1000:>6.0f}  {r['booked']:>6}  "
               f"{'; '.join(r['problems']) or 'ok'}")
-    sys.exit(1 if any(r["problems"] for r in results) else 0)
+    if faults:
+        print(f"\nFaults, {args.fault_clients} clients each:")
+        print("fault             families  booked  answers while it lasted"
+              "                sent by cron  checks")
+        for fault, r in faults.items():
+            seen = ", ".join(f"{count} × {status}" for status, count in r["errors"].items())
+            print(f"{fault:<17} {r['families']:>8}  {r['booked']:>6}  {seen or 'none':<40}"
+                  f"  {r['drained']:>10}  {'; '.join(r['problems']) or 'ok'}")
+    everything = results + list(faults.values())
+    sys.exit(1 if any(r["problems"] for r in everything) else 0)
+
+
+def children(pid):
+    """The ids of the processes whose parent is ``pid`` (gunicorn's workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                if entry.isdigit() and int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 if __name__ == "__main__":
