@@ -113,7 +113,9 @@ def _register_request_hooks(app):
     @app.before_request
     def open_database():
         # Close at teardown only what this request opened (a CLI or test may hold one).
-        g.opened_database = models.db.connect(reuse_if_open=True)
+        # Static files need no database (and are served while it is down).
+        if request.endpoint != "static":
+            g.opened_database = models.db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def close_database(exc):
@@ -231,7 +233,9 @@ def _register_error_pages(app):
         # committed. A page that needs no data (no commune name, no user, none of the
         # context processors, which read the database), and a hint to come back later.
         app.logger.error("Base de données injoignable : %s", type(error).__name__)
-        page = app.jinja_env.get_template("errors/unavailable.html").render(path=request.path)
+        # "Réessayer" reloads a page; a form sent again needs its page first (the home).
+        again = request.full_path.rstrip("?") if request.method == "GET" else "/"
+        page = app.jinja_env.get_template("errors/unavailable.html").render(again=again)
         return page, 503, {"Retry-After": "30"}
 
     @app.errorhandler(500)

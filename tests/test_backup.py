@@ -121,13 +121,14 @@ def test_pages_say_the_service_is_unavailable_when_the_database_is_down(tmp_path
     down = create_app({"SECRET_KEY": "x" * 32, "UPLOAD_DIR": str(tmp_path),
                        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{closed_port()}/portail"})
     client = down.test_client()
-    for path in ("/connexion", "/planning/", "/agents/"):
+    for path in ("/connexion", "/planning/?du=2027-01-01", "/agents/"):
         response = client.get(path)
         page = response.get_data(as_text=True)
         assert response.status_code == 503, path
         assert response.headers["Retry-After"] == "30"
         assert "<h1>Service momentanément indisponible</h1>" in page
         assert "n'a pas été enregistré" in page
+        assert f'<a href="{path}">Réessayer</a>' in page
     # Also where another error page would show (its frame reads the database): a form
     # posted without its token (its page was this one), a page that does not exist.
     for response in (client.post("/planning/terminer", data={}),
@@ -135,4 +136,6 @@ def test_pages_say_the_service_is_unavailable_when_the_database_is_down(tmp_path
                      client.get("/pas-une-page")):
         assert response.status_code == 503
         assert "Service momentanément indisponible" in response.get_data(as_text=True)
+    assert '<a href="/">Réessayer</a>' in client.post("/connexion").get_data(as_text=True)
     assert client.get("/sante").status_code == 503
+    assert client.get("/static/css/portail.css").status_code == 200  # the page's style
