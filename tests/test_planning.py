@@ -365,7 +365,7 @@ def test_posts_without_csrf_token_are_refused(client, lena):
 
 
 def test_every_planning_page_is_fit_for_the_strict_csp(client, lena):
-    from tests.test_access import PageAudit
+    from tests.helpers import PageAudit
     tick(client, lena, JANUARY[:2])
     key = line_key(lena, CL)
     paths = ["/planning/", "/planning/?du=2027-01-01",
