@@ -85,13 +85,13 @@ def test_theme_list_is_swapped_alone_under_htmx(family):
     assert "Centre de loisirs</option>" in fragment and "Informations" not in fragment
     # A theme that also belongs to the new service stays selected.
     # The attachments' hints follow the service, swapped out of band.
-    assert ('<p class="hint" id="attachment_1-hint" hx-swap-oob="true">Justificatif de '
+    assert ('<p class="hint" id="attachment_1-hint" data-hx-swap-oob="true">Justificatif de '
             'domicile en PDF') in fragment
-    assert fragment.count('hx-swap-oob="true"') == 4
+    assert fragment.count('data-hx-swap-oob="true"') == 4
     kept = unescaped(family.get("/messagerie/envoyer/themes", headers={"HX-Request": "true"},
                               query_string={"service": "Scolarité", "theme": "Réclamations"}))
     assert '<option selected value="Réclamations">' in kept
-    assert 'id="attachment_1-hint" hx-swap-oob="true">Taille maximum : 6 Mo</p>' in kept
+    assert 'id="attachment_1-hint" data-hx-swap-oob="true">Taille maximum : 6 Mo</p>' in kept
 
 
 def test_theme_url_without_htmx_is_the_whole_form(family):
@@ -100,15 +100,15 @@ def test_theme_url_without_htmx_is_the_whole_form(family):
     assert "<title>Envoyer un message" in page
     assert '<option selected value="Scolarité">' in page
     assert "Réclamations</option>" in page
-    assert 'hx-swap-oob' not in page and page.count('id="attachment_1-hint"') == 1
+    assert 'data-hx-swap-oob' not in page and page.count('id="attachment_1-hint"') == 1
 
 
 def test_the_service_select_asks_htmx_for_its_themes_inside_the_real_form(family):
     page = unescaped(family.get("/messagerie/envoyer"))
     form = page[page.index('<form method="post" action="/messagerie/envoyer"'):]
     select = re.search(r'<select[^>]*id="service"[^>]*>', form).group(0)
-    assert 'hx-get="/messagerie/envoyer/themes"' in select
-    assert 'hx-target="#theme-choice"' in select
+    assert 'data-hx-get="/messagerie/envoyer/themes"' in select
+    assert 'data-hx-target="#theme-choice"' in select
     assert '<noscript>' in form and 'name="choose_service"' in form
 
 
