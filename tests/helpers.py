@@ -112,13 +112,17 @@ def crawl(client, start="/", limit=150):
     return results
 
 
+def staff_urls(app):
+    """The staff GET URLs without a variable: where a crawl of the back office starts."""
+    return [rule.rule for rule in app.url_map.iter_rules()
+            if rule.rule.startswith(STAFF_PREFIX + "/") and "GET" in rule.methods
+            and not rule.arguments]
+
+
 def staff_pages(app, client):
     """Every staff page an administrateur reaches on ``client`` (signed in): the staff GET
     URLs without a variable, and every page linked from them (with real ids)."""
-    static = [rule.rule for rule in app.url_map.iter_rules()
-              if rule.rule.startswith(STAFF_PREFIX + "/") and "GET" in rule.methods
-              and not rule.arguments]
-    return sorted(path for path, response in crawl(client, static).items()
+    return sorted(path for path, response in crawl(client, staff_urls(app)).items()
                   if urlsplit(path).path.startswith(STAFF_PREFIX + "/")
                   and response.status_code == 200)
 
