@@ -81,9 +81,9 @@ class Pages:
         self.add(f"{who} GET{' htmx' if htmx else ''} {path}{state}", response)
         return response
 
-    def post(self, who, client, path, data, htmx=False):
+    def post(self, who, client, path, data, htmx=False, state=""):
         response = client.post(path, data=data, headers=HTMX if htmx else {})
-        self.add(f"{who} POST{' htmx' if htmx else ''} {path}", response)
+        self.add(f"{who} POST{' htmx' if htmx else ''} {path}{state}", response)
         return response
 
     def crawl(self, who, client, start):
@@ -246,7 +246,8 @@ def collect(app, mailbox):
         csrf = csrf_from(client.get("/connexion" if role == "anonymous" else
                                     ("/" if role in ("owner", "other") else "/agents/")))
         for htmx in (False, True):
-            pages.post(role, client, url, {**form, "csrf_token": csrf}, htmx=htmx)
+            pages.post(role, client, url, {**form, "csrf_token": csrf}, htmx=htmx,
+                       state=", sent empty")
 
     # Signing in: the reset link's form, an invitation, the staff's second factor.
     csrf = csrf_from(anonymous.get("/mot-de-passe-oublie"))
