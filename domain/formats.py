@@ -35,6 +35,12 @@ def time_fr(value):
     return value.strftime("%Hh%M")
 
 
+def datetime_attr(value):
+    """A stored (naive UTC) datetime as the ``datetime`` of a ``<time>``, to the second:
+    ``2026-11-26T09:00:00Z`` (HTML takes three decimals at most, not microseconds)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 MONTHS_FR = ("Janvier", "Février", "Mars", "Avril", "Mai", "Juin", "Juillet", "Août",
              "Septembre", "Octobre", "Novembre", "Décembre")
 
@@ -59,5 +65,6 @@ def register(app):
     app.add_template_filter(euros)
     app.add_template_filter(date_fr)
     app.add_template_filter(time_fr)
+    app.add_template_filter(datetime_attr)
     app.add_template_filter(day_label)
     app.add_template_filter(day_name)

@@ -4,7 +4,10 @@ Fixtures live in ``tests/conftest.py``; rows a test creates come from ``tests/fa
 """
 import html
 import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
+from blueprints.common import STAFF_PREFIX
 from models import Activity, Child, Family, Modalite
 
 # --- Reading pages -----------------------------------------------------------
@@ -48,6 +51,80 @@ def csrf_from(page):
     match = CSRF_RE.search(_html(page))
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+# --- Crawling: every page a user reaches, and what a strict CSP would block ---
+
+
+class PageAudit(HTMLParser):
+    """Collects links and what a strict Content-Security-Policy would block."""
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.problems, self.ids = [], [], []
+        self.has_title = self.in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        if tag == "title":
+            self.has_title = True
+        if tag == "script" and not attrs.get("src"):
+            self.problems.append("inline <script>")
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        for name, value in attrs.items():
+            if name == "style":
+                self.problems.append(f"style= on <{tag}>")
+            if name.startswith("on") or name.startswith("hx-on") or name.startswith("data-hx-on"):
+                self.problems.append(f"{name}= on <{tag}>")
+            if value and str(value).strip().lower().startswith("javascript:"):
+                self.problems.append(f"javascript: URL on <{tag}>")
+            if (name.removeprefix("data-") in ("hx-vals", "hx-headers") and value
+                    and value.strip().startswith("js:")):
+                self.problems.append(f"{name} with js: on <{tag}>")
+
+
+def crawl(client, start="/", limit=150):
+    """GET every same-site page reachable from ``start`` (a path or a list of paths; no
+    downloads, no sign-out)."""
+    seen, queue, results = set(), [start] if isinstance(start, str) else list(start), {}
+    while queue and len(seen) < limit:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        response = client.get(path)
+        results[path] = response
+        if response.status_code >= 300 or "text/html" not in response.content_type:
+            continue
+        audit = PageAudit()
+        audit.feed(response.get_data(as_text=True))
+        response.audit = audit
+        for href in audit.links:
+            parts = urlsplit(urljoin(path, href))
+            if parts.netloc or parts.scheme not in ("", "http") or parts.path.startswith("/static"):
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if target not in seen:
+                queue.append(target)
+    return results
+
+
+def staff_urls(app):
+    """The staff GET URLs without a variable: where a crawl of the back office starts."""
+    return [rule.rule for rule in app.url_map.iter_rules()
+            if rule.rule.startswith(STAFF_PREFIX + "/") and "GET" in rule.methods
+            and not rule.arguments]
+
+
+def staff_pages(app, client):
+    """Every staff page an administrateur reaches on ``client`` (signed in): the staff GET
+    URLs without a variable, and every page linked from them (with real ids)."""
+    return sorted(path for path, response in crawl(client, staff_urls(app)).items()
+                  if urlsplit(path).path.startswith(STAFF_PREFIX + "/")
+                  and response.status_code == 200)
 
 
 # --- The demo's rows ---------------------------------------------------------

@@ -104,7 +104,7 @@ def test_checklist_toggle_under_htmx_returns_only_the_item_and_progress(client, 
     assert response.status_code == 200
     assert body.lstrip().startswith('<li id="rubrique-coordonnees"') and "<html" not in body
     assert "✓ Vérifiée" in body and 'name="checked" value="0"' in body
-    assert re.search(r'id="actualisation-progress"[^>]*hx-swap-oob="true"', body)
+    assert re.search(r'id="actualisation-progress"[^>]* data-hx-swap-oob="true"', body)
     assert "1 rubrique(s) vérifiée(s) sur 5" in html.unescape(body)
     assert checked_sections(dossier_validation(family(16124), year())) == {"coordonnees"}
 

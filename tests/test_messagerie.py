@@ -11,7 +11,7 @@ from domain.mail import deliver_pending
 from tests.helpers import mail_retry_time_passes
 from models import (DossierValidation, Family, Message, MessageAttachment, MessageThread,
                     OutgoingEmail, StoredFile)
-from tests.helpers import error_of, pdf_bytes, png_bytes, unescaped
+from tests.helpers import error_of, pdf_bytes, png_bytes, text_of, unescaped
 
 SIX_MO = 6 * 1024 * 1024
 ACTUALISATION = "Actualisation Dossier Famille"
@@ -86,13 +86,13 @@ def test_theme_list_is_swapped_alone_under_htmx(family):
     assert "Centre de loisirs</option>" in fragment and "Informations" not in fragment
     # A theme that also belongs to the new service stays selected.
     # The attachments' hints follow the service, swapped out of band.
-    assert ('<p class="hint" id="attachment_1-hint" hx-swap-oob="true">Justificatif de '
+    assert ('<p class="hint" id="attachment_1-hint" data-hx-swap-oob="true">Justificatif de '
             'domicile en PDF') in fragment
-    assert fragment.count('hx-swap-oob="true"') == 4
+    assert fragment.count('data-hx-swap-oob="true"') == 4
     kept = unescaped(family.get("/messagerie/envoyer/themes", headers={"HX-Request": "true"},
                               query_string={"service": "Scolarité", "theme": "Réclamations"}))
     assert '<option selected value="Réclamations">' in kept
-    assert 'id="attachment_1-hint" hx-swap-oob="true">Taille maximum : 6 Mo</p>' in kept
+    assert 'id="attachment_1-hint" data-hx-swap-oob="true">Taille maximum : 6 Mo</p>' in kept
 
 
 def test_theme_url_without_htmx_is_the_whole_form(family):
@@ -101,15 +101,15 @@ def test_theme_url_without_htmx_is_the_whole_form(family):
     assert "<title>Envoyer un message" in page
     assert '<option selected value="Scolarité">' in page
     assert "Réclamations</option>" in page
-    assert 'hx-swap-oob' not in page and page.count('id="attachment_1-hint"') == 1
+    assert 'data-hx-swap-oob' not in page and page.count('id="attachment_1-hint"') == 1
 
 
 def test_the_service_select_asks_htmx_for_its_themes_inside_the_real_form(family):
     page = unescaped(family.get("/messagerie/envoyer"))
     form = page[page.index('<form method="post" action="/messagerie/envoyer"'):]
     select = re.search(r'<select[^>]*id="service"[^>]*>', form).group(0)
-    assert 'hx-get="/messagerie/envoyer/themes"' in select
-    assert 'hx-target="#theme-choice"' in select
+    assert 'data-hx-get="/messagerie/envoyer/themes"' in select
+    assert 'data-hx-target="#theme-choice"' in select
     assert '<noscript>' in form and 'name="choose_service"' in form
 
 
@@ -327,14 +327,16 @@ def test_unread_count_decreases_when_a_thread_is_opened(client, auth):
     auth.login("famille 16123")
     home = unescaped(client.get("/"))
     assert "Vous avez 2 message(s) non lu(s)" in home
-    assert 'aria-label="2 message(s) non lu(s)">2</span>' in home
+    # The tab's badge, and what a screen reader reads of it (issue 12: no aria-label on a span).
+    assert '<span class="badge">2<span class="visually-hidden"> message(s) non lu(s)</span>' in home
+    assert "MESSAGERIE 2 message(s) non lu(s)" in text_of(home)
     received = unescaped(client.get("/messagerie/"))
     assert received.count(">Non lu</span>") == 2
     thread = MessageThread.get(MessageThread.subject == "Sortie scolaire du jeudi")
     page = unescaped(client.get(f"/messagerie/fil/{thread.id}"))
     assert "un pique-nique sera fourni par la cantine" in page
     assert "HUGO mangera-t-il" in page
-    assert 'aria-label="1 message(s) non lu(s)">1</span>' in page  # the nav, already
+    assert "MESSAGERIE 1 message(s) non lu(s)" in text_of(page)  # the tab, already
     assert "Vous avez 1 message(s) non lu(s)" in unescaped(client.get("/"))
     staff_message = thread.messages.where(Message.from_staff).get()
     assert staff_message.read_by_family_at is not None

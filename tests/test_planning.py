@@ -213,7 +213,7 @@ def test_toggle_answers_only_the_day_s_cells_and_ticking_avec_unticks_sans(clien
     assert len(first.data) <= 1024
     cells = re.findall(r'<td id="(cell-[^"]+)"', body)
     assert cells == [f"cell-{key}-{avec.id}-2027-01-06", f"cell-{key}-{sans.id}-2027-01-06"]
-    assert 'hx-swap-oob="true"' in body
+    assert 'data-hx-swap-oob="true"' in body
     assert f'value="{sans.id}:2027-01-06" aria-label="Me 06 : {SANS}" checked' in body
     assert "TERMINER LES MODIFICATIONS" in body and "(1 en attente)" in body
     # The browser now sends both boxes of 06/01: the new one (AVEC) wins.
@@ -287,7 +287,7 @@ def test_phone_list_each_tap_is_kept_and_answers_only_that_day_s_state(client, l
     assert [(p.date, p.modalite.name) for p in pending(lena)] == [(JANUARY[1], SANS)]
     assert re.findall(r'id="(etat-[^"]+)"', body) == [f"etat-{key}-2027-01-13"]
     assert ">réservation en attente</span>" in body and "1 modification en attente" in body
-    assert 'hx-swap-oob="innerHTML:.pl-pending"' in body
+    assert 'data-hx-swap-oob="innerHTML:.pl-pending"' in body
     # "Pas de réservation" drops it again; a day the form did not show is never touched.
     tick(client, lena, JANUARY[2:3])
     choices[JANUARY[1]] = None
@@ -365,7 +365,7 @@ def test_posts_without_csrf_token_are_refused(client, lena):
 
 
 def test_every_planning_page_is_fit_for_the_strict_csp(client, lena):
-    from tests.test_access import PageAudit
+    from tests.helpers import PageAudit
     tick(client, lena, JANUARY[:2])
     key = line_key(lena, CL)
     paths = ["/planning/", "/planning/?du=2027-01-01",

@@ -171,7 +171,7 @@ def test_forged_days_are_refused_with_a_message_and_nothing_changes(client, lena
     response = post_days(client, lena, tokens, path="/planning/basculer", headers=HTMX)
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert f'<p id="msg-{line_key(lena, CL)}" hx-swap-oob="innerHTML">' in body
+    assert f'<p id="msg-{line_key(lena, CL)}" data-hx-swap-oob="innerHTML">' in body
     assert message in text_of(body)
     assert pending_count() == 0
 

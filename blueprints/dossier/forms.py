@@ -9,6 +9,7 @@ from wtforms import (BooleanField, DateField, EmailField, FieldList, Form, FormF
                      TextAreaField)
 from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Length, NumberRange,
                                 Regexp, StopValidation, ValidationError)
+from wtforms.widgets import TextInput
 
 from domain.clock import today
 from domain.family.record import DIETS, InvalidPhone, normalize_phone
@@ -49,7 +50,7 @@ class CoordonneesForm(FlaskForm):
 
     address = StringField("Adresse", [DataRequired("Indiquez votre adresse."),
                                       Length(max=200, message="200 caractères au plus.")],
-                          render_kw={"autocomplete": "street-address"})
+                          render_kw={"autocomplete": "address-line1"})
     postal_code = StringField("Code postal", [DataRequired("Indiquez le code postal."),
                                               Regexp(r"^\s*[0-9]{5}\s*$",
                                                      message="Le code postal compte 5 chiffres.")],
@@ -121,9 +122,11 @@ class FrenchIntegerField(OneMessageOnBadValue, IntegerField):
     """A whole number in ASCII digits; "abc", "1_000" or "٨٥٠" get only the field's own
     French message. A number of more digits than any range here is read as the
     largest such number, so that the range validator speaks (309 nines made
-    WTForms' NumberRange overflow into a 500)."""
+    WTForms' NumberRange overflow into a 500). Typed in a text input (``inputmode``
+    numeric): min and max, which a range validator would add, are not attributes of it."""
 
     MAX_DIGITS = 15
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if valuelist and " ".join(valuelist).strip():
@@ -192,7 +195,7 @@ class QuotientForm(FlaskForm):
         NumberRange(QF_MIN, QF_MAX, message=f"Le quotient familial est un nombre entre "
                                             f"{QF_MIN} et {QF_MAX}.")],
         invalid_value_message="Indiquez un nombre entier, sans virgule ni espace (ex. : 850).",
-        render_kw={"type": "text", "inputmode": "numeric"})
+        render_kw={"inputmode": "numeric"})
     attestation = FileField("Attestation de la CAF (PDF, JPEG ou PNG, 6 Mo au plus)",
                             [FileRequired("Joignez l'attestation de quotient familial de la "
                                           "CAF.")],

@@ -53,7 +53,7 @@ def edit_cell(line, status, modalite, ticked=None, oob=False):
     day = status.day
     attributes = f' class="{classes}"' if classes else ""
     if oob:
-        attributes += ' hx-swap-oob="true"'
+        attributes += ' data-hx-swap-oob="true"'
     inner = ""
     if status.changeable:
         checked = (modalite.id in ticked.get(day, [])) if ticked is not None \
