@@ -224,15 +224,22 @@ class Child(BaseModel):
         """``école publique`` / ``école privée`` / ``école extérieure à la commune``."""
         return self.SCHOOL_TYPE_LABELS.get(self.school_type, self.school_type)
 
+    #: The groups as the pages say them.
+    GROUP_LABELS = {"maternel": "maternelle", "elementaire": "élémentaire"}
+
+    @classmethod
+    def group_of(cls, class_level):
+        """``maternel`` or ``elementaire``, from a class level."""
+        return "maternel" if class_level in cls.MATERNELLE_LEVELS else "elementaire"
+
     @property
     def group(self):
-        """``maternel`` or ``elementaire``, from the class level."""
-        return "maternel" if self.class_level in self.MATERNELLE_LEVELS else "elementaire"
+        return self.group_of(self.class_level)
 
     @property
     def group_label(self):
         """``maternelle`` or ``élémentaire``, as the pages say it."""
-        return "maternelle" if self.group == "maternel" else "élémentaire"
+        return self.GROUP_LABELS[self.group]
 
 
 class HealthRecord(BaseModel):

@@ -4,7 +4,8 @@ Fills a fresh database with N children (maternelle, public school, a guardian an
 pickup person each, a fiche sanitaire, one in ten with a PAI), every one booked on
 CL Maternel Mercredis on 06/01/2027 and at the canteen on every school day of January
 2027, then times through the WSGI app (median of ``--runs``) the register of that
-Wednesday, its CSV, and the meal counts of the month, and counts their SQL queries.
+Wednesday (every school: past 150 children, its list of groups; then one school's),
+its CSV, and the meal counts of the month, and counts their SQL queries.
 The queries must not grow with N.
 
     .venv/bin/python bench/attendance.py [--children 2000] [--runs 20] [--database-url ...]
@@ -98,6 +99,8 @@ def main():
         agent.save()
     paths = {
         "register": f"/agents/presences/?date={WEDNESDAY.isoformat()}&activite={cl_id}",
+        "register, 1 school": f"/agents/presences/?date={WEDNESDAY.isoformat()}"
+                              f"&activite={cl_id}&ecole=%C3%89cole+maternelle+1&groupe=maternel",
         "register CSV": f"/agents/presences/export.csv?date={WEDNESDAY.isoformat()}"
                         f"&activite={cl_id}",
         "print view": f"/agents/presences/imprimer?date={WEDNESDAY.isoformat()}"

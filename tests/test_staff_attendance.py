@@ -6,8 +6,10 @@ TERMINER); an agent then opens the register of 06/01/2027.
 """
 import csv
 import datetime
+import html
 import io
 import json
+import re
 
 import pytest
 
@@ -198,3 +200,34 @@ def test_csv_cells_are_neutralised_and_french():
     assert rows[1] == ["'=HYPERLINK(\"x\")", "5,20", "06/01/2027"]
     assert rows[2] == ["'@SUM(A1)", "-12,34", ""]
     assert rows[3] == ["François; \"ç\"", "3", "oui"]
+
+
+def test_a_long_register_first_lists_its_groups_each_with_its_own_list(client, booked):
+    """2,000 children on one page made 3.5 MB: past 150, the register of every school
+    and group lists the groups, each with a link to its own list (LENA is in moyenne
+    section at Jules Ferry)."""
+    from blueprints.staff.attendance import LONG_REGISTER
+    from models import Child, Family
+    cl, sans = activity(CL), modalite(CL, SANS)
+    for index in range(LONG_REGISTER + 1):  # 76 at Pasteur in CE1, 75 at Jules Ferry in MS
+        family = Family.create(account_number=80000 + index, name=f"FAMILLE{index}")
+        kid = Child.create(family=family, first_name=f"ENFANT{index}", last_name="LONGUE",
+                           class_level="MS" if index % 2 else "CE1",
+                           school_name="École maternelle Jules Ferry" if index % 2
+                           else "École élémentaire Pasteur")
+        Booking.create(child=kid, activity=cl, modalite=sans, date=WEDNESDAY, price_cents=520)
+
+    page = client.get(register_url())
+    text = text_of(page)
+    assert "152 enfant(s) réservé(s) dans 2 groupe(s) : choisissez le groupe à pointer." in text
+    assert "LONGUE" not in text and "LENA" not in text  # no child listed yet
+    assert ("École maternelle Jules Ferry maternelle 76 Pointer : École maternelle Jules Ferry, "
+            "maternelle École élémentaire Pasteur élémentaire 76 Pointer : École élémentaire "
+            "Pasteur, élémentaire") in text  # in the order of the register and its print view
+    link = re.search(r'href="([^"]*ecole=[^"]*Jules[^"]*)"', page.get_data(as_text=True))
+    group_page = client.get(html.unescape(link.group(1)))
+    assert group_page.get_data(as_text=True).count('class="att-row') == 76
+    assert "76 enfant(s) réservé(s)" in text_of(group_page)
+    assert "LENA" in text_of(group_page)
+    # Below the threshold (a group chosen, or a short day) the children are listed at once.
+    assert "LENA" in text_of(client.get(register_url(groupe="maternel")))

@@ -56,12 +56,22 @@ class RegisterQuery:
         return attendance.register(self.activity, self.day, self.school, self.group)
 
 
+#: Past this many children, the register of every school and group at once shows its
+#: table of contents (each group's link) instead: 2,000 rows made 3.5 MB for a tablet.
+LONG_REGISTER = 150
+
+
 @bp.route("/presences/")
 def attendance_register():
     """The register of a day: pick the date and activity, tick each child."""
     query = RegisterQuery(request.args)
-    rows = query.rows()
-    return render("staff/attendance/register.html", q=query, rows=rows,
+    contents = []
+    if query.activity and not query.school and not query.group:
+        contents = attendance.group_counts(query.activity, query.day)
+        if sum(count for *_, count in contents) <= LONG_REGISTER:
+            contents = []
+    rows = [] if contents else query.rows()
+    return render("staff/attendance/register.html", q=query, rows=rows, contents=contents,
                   groups=attendance.by_group(rows), totals=attendance.totals(rows),
                   group_choices=GROUPS, statuses=attendance.STATUSES, labels=Attendance.LABELS,
                   status=400 if query.date_error else 200)

@@ -118,6 +118,21 @@ def register(activity, day, school="", group=""):
     return rows
 
 
+def group_counts(activity, day):
+    """[(school, group, group label, children booked)] of ``activity`` on ``day``, in the
+    register's order: its table of contents when it is too long to show at once. One
+    query."""
+    counts = defaultdict(int)
+    for school, level, count in (Booking.select(Child.school_name, Child.class_level,
+                                                fn.COUNT(Booking.id))
+                                 .join(Child)
+                                 .where((Booking.activity == activity) & (Booking.date == day))
+                                 .group_by(Child.school_name, Child.class_level).tuples()):
+        counts[(school or "Sans école", Child.group_of(level))] += count
+    return [(school, group, Child.GROUP_LABELS[group], count)
+            for (school, group), count in sorted(counts.items())]
+
+
 def by_group(rows):
     """[(school, group label, [RegisterRow])] in the order of ``rows``."""
     groups = []
