@@ -21,28 +21,16 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import migrations  # noqa: E402
 import models  # noqa: E402
-from app import create_app  # noqa: E402
-from demo import create_demo  # noqa: E402
 from domain.catalogue.opening import open_days  # noqa: E402
 from domain.family.accounts import new_session_token  # noqa: E402
 from models import (Activity, Booking, Child, Family, Guardian, HealthRecord,  # noqa: E402
                     Modalite, PickupPerson, User)
+from bench.support import demo_app  # noqa: E402
 from tests.planning_support import QueryCounter, sign_in  # noqa: E402
 
 NOW = "2026-11-26T10:00"
 WEDNESDAY = datetime.date(2027, 1, 6)
-
-
-def build_app(database_url):
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": database_url,
-                      "PORTAIL_TODAY": NOW, "MAIL_ASYNC": False, "MAIL_SUPPRESS_SEND": True,
-                      "UPLOAD_DIR": tempfile.mkdtemp(), "PASSWORD_HASH_PROFILE": "cheapest"})
-    with app.app_context(), models.db.connection_context():
-        migrations.upgrade(models.db.obj)
-        create_demo(datetime.date(2026, 11, 26), "C", "Bench")
-    return app
 
 
 def add_children(count, start):
@@ -91,7 +79,7 @@ def main():
     parser.add_argument("--database-url", default=None)
     options = parser.parse_args()
     url = options.database_url or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
-    app = build_app(url)
+    app = demo_app(url, NOW)
     with app.app_context():
         cl_id = Activity.get(Activity.name == "CL Maternel Mercredis").id
         agent = User.get(User.role == User.ROLE_AGENT)

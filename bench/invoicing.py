@@ -22,36 +22,19 @@ import datetime  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import migrations  # noqa: E402
 import models  # noqa: E402
-from app import create_app  # noqa: E402
-from demo import create_demo  # noqa: E402
 from domain import clock  # noqa: E402
 from domain.billing.notices import send_invoice_emails  # noqa: E402
 from domain.billing.run import issue_month  # noqa: E402
 from domain.catalogue.opening import open_days  # noqa: E402
-from models import (Activity, Booking, Child, Family, Invoice, InvoicedBooking,  # noqa: E402
+from models import (Activity, Booking, Child, Family, InvoicedBooking,  # noqa: E402
                     InvoiceLine, Modalite, QFBracket, Tariff, User)
+from bench.support import demo_app  # noqa: E402
 from tests.planning_support import QueryCounter  # noqa: E402
 
 NOW = "2027-02-01T09:00"
 LINES = ("Restauration Maternelle", "ALAE Matin", "CL Maternel Mercredis")
 FIRST, LAST = datetime.date(2027, 1, 1), datetime.date(2027, 1, 31)
-
-
-def build_app(database_url):
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": database_url,
-                      "PORTAIL_TODAY": NOW, "MAIL_ASYNC": False, "MAIL_SUPPRESS_SEND": True,
-                      "UPLOAD_DIR": tempfile.mkdtemp(), "PASSWORD_HASH_PROFILE": "cheapest"})
-    with app.app_context(), models.db.connection_context():
-        if database_url.startswith("postgresql"):
-            tables = ", ".join(f'"{m._meta.table_name}"' for m in models.ALL_MODELS)
-            migrations.upgrade(models.db.obj)
-            models.db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-            models.SchemaVersion.create(version=models.SCHEMA_VERSION)
-        migrations.upgrade(models.db.obj)
-        create_demo(datetime.date(2026, 11, 26), "C", "Bench")
-    return app
 
 
 def populate(count):
@@ -102,7 +85,7 @@ def _insert_bookings(batch):
 
 
 def bench(database_url, count):
-    app = build_app(database_url)
+    app = demo_app(database_url, NOW)
     with app.app_context(), models.db.connection_context():
         started = time.perf_counter()
         bookings = populate(count)

@@ -25,11 +25,9 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import migrations  # noqa: E402
 import models  # noqa: E402
-from app import create_app  # noqa: E402
-from demo import create_demo  # noqa: E402
 from models import Booking, PendingChange  # noqa: E402
+from bench.support import demo_app  # noqa: E402
 from tests.planning_support import (FOUR_LINES, QueryCounter, activity, line_key,  # noqa: E402
                                     new_family, page_token, sign_in, token)
 
@@ -37,17 +35,6 @@ NOW = "2026-11-26T10:00"
 JANUARY_1 = datetime.date(2027, 1, 1)
 PAGE = "/planning/?du=2027-01-01"
 TRIVIAL = "/static/js/portail.js"
-
-
-def build_app(database_url):
-    """The app on a fresh database with the demo commune, mail kept in the outbox."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": database_url,
-                      "PORTAIL_TODAY": NOW, "MAIL_ASYNC": False, "MAIL_SUPPRESS_SEND": True,
-                      "UPLOAD_DIR": tempfile.mkdtemp(), "PASSWORD_HASH_PROFILE": "cheapest"})
-    with app.app_context(), models.db.connection_context():
-        migrations.upgrade(models.db.obj)
-        create_demo(datetime.date(2026, 11, 26), "C", "Bench")
-    return app
 
 
 CLOCK = time.perf_counter
@@ -134,7 +121,7 @@ def main():
     if args.cpu:
         CLOCK = time.process_time
     url = args.database_url or "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
-    app = build_app(url)
+    app = demo_app(url, NOW)
     models.db.connect(reuse_if_open=True)
     trivial_client = app.test_client()
     benches = {"1x1": FamilyBench(app, 91001, 1, 1), "4x4": FamilyBench(app, 91002, 4, 4)}
