@@ -5,6 +5,7 @@ PostgreSQL when ``TEST_DATABASE_URL`` is set: this run creates its own
 database there and drops it at the end, so runs never see each other's rows.
 Mail goes over real SMTP to a local aiosmtpd server and is read back.
 """
+import contextlib
 import os
 import uuid
 from email import message_from_bytes
@@ -275,7 +276,8 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
-VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1366, "height": 900}}
+VIEWPORTS = {"phone": {"width": 360, "height": 740}, "tablet": {"width": 768, "height": 1024},
+             "desktop": {"width": 1366, "height": 900}}
 SCREENSHOT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                               "test-artifacts", "screenshots")
 
@@ -317,14 +319,28 @@ def live_server(request, tmp_path, smtp_server):
 
 
 def _new_page(browser, device, **options):
+    """A browser context and its page at ``device``'s size (touch on phones and tablets);
+    ``page.csp_errors`` collects what the Content-Security-Policy blocked."""
     context = browser.new_context(viewport=VIEWPORTS[device], locale="fr-FR",
-                                  is_mobile=(device == "phone"), has_touch=(device == "phone"),
-                                  **options)
+                                  is_mobile=(device == "phone"),
+                                  has_touch=(device in ("phone", "tablet")), **options)
     page = context.new_page()
     page.csp_errors = []
     page.on("console", lambda msg: page.csp_errors.append(msg.text)
             if "Content Security Policy" in msg.text else None)
     return context, page
+
+
+@contextlib.contextmanager
+def opened_page(browser, device, label=None, **options):
+    """A fresh page at ``device``'s size, closed afterwards; ``page.device`` names its
+    screenshots (``label``, or the device)."""
+    context, page = _new_page(browser, device, **options)
+    page.device = label or device
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 @pytest.fixture(params=["phone", "desktop"])
@@ -335,19 +351,22 @@ def device(request):
 @pytest.fixture
 def page(browser, device):
     """A fresh browser page as a phone (360×740) or as a desktop."""
-    context, page = _new_page(browser, device)
-    page.device = device
-    yield page
-    context.close()
+    with opened_page(browser, device) as page:
+        yield page
 
 
 @pytest.fixture
 def page_without_js(browser):
     """A desktop page with JavaScript disabled (plain forms must work)."""
-    context, page = _new_page(browser, "desktop", java_script_enabled=False)
-    page.device = "desktop-nojs"
-    yield page
-    context.close()
+    with opened_page(browser, "desktop", "desktop-nojs", java_script_enabled=False) as page:
+        yield page
+
+
+@pytest.fixture(params=["desktop", "tablet"])
+def staff_page(request, browser):
+    """A page for the back office, as a desktop (1366×900) or as a 768 px tablet."""
+    with opened_page(browser, request.param) as page:
+        yield page
 
 
 def screenshot(page, name):

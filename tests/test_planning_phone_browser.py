@@ -8,7 +8,7 @@ import re
 import pytest
 
 import models
-from tests.conftest import _new_page, axe_violations, browser_login, screenshot
+from tests.conftest import axe_violations, browser_login, opened_page, screenshot
 from tests.planning_support import CL, SANS, child, enrol
 from tests.test_planning_browser import WEDNESDAYS, recap_then_finish
 
@@ -21,18 +21,14 @@ FAMILY_PAGES = ("/", "/mon-dossier/", "/inscription/", "/planning/", "/facturati
 
 @pytest.fixture
 def phone(browser):
-    context, page = _new_page(browser, "phone")
-    page.device = "phone"
-    yield page
-    context.close()
+    with opened_page(browser, "phone") as page:
+        yield page
 
 
 @pytest.fixture
 def phone_without_js(browser):
-    context, page = _new_page(browser, "phone", java_script_enabled=False)
-    page.device = "phone-nojs"
-    yield page
-    context.close()
+    with opened_page(browser, "phone", "phone-nojs", java_script_enabled=False) as page:
+        yield page
 
 
 @pytest.fixture
@@ -252,9 +248,7 @@ def test_tabs_take_at_most_120_px_on_every_family_page(phone, live_server, lena_
 
 
 def test_desktop_edit_mode_is_still_the_grid(browser, live_server, lena_line):
-    context, page = _new_page(browser, "desktop")
-    page.device = "desktop"
-    try:
+    with opened_page(browser, "desktop") as page:
         browser_login(page, live_server)
         page.goto(live_server.url + "/planning/")
         key = line_key(page, "LENA", CL)
@@ -262,8 +256,6 @@ def test_desktop_edit_mode_is_still_the_grid(browser, live_server, lena_line):
         page.locator("form.pl-grid").wait_for()
         assert not page.locator("form.pl-list").is_visible()
         screenshot(page, "planning-desktop-edit")
-    finally:
-        context.close()
 
 
 def test_touch_targets_are_at_least_44_px(phone, live_server, lena_line):

@@ -29,21 +29,6 @@ def status_of(server):
         return row.status if row else None
 
 
-@pytest.fixture(params=["tablet", "desktop"])
-def staff_page(browser, request):
-    viewport = {"width": 768, "height": 1024} if request.param == "tablet" else \
-        {"width": 1366, "height": 900}
-    context = browser.new_context(viewport=viewport, locale="fr-FR",
-                                  has_touch=request.param == "tablet")
-    page = context.new_page()
-    page.device = request.param
-    page.csp_errors = []
-    page.on("console", lambda msg: page.csp_errors.append(msg.text)
-            if "Content Security Policy" in msg.text else None)
-    yield page
-    context.close()
-
-
 def open_register(page, server, cl_id):
     browser_login(page, server, "agent")
     page.goto(f"{server.url}/agents/presences/?date=2027-01-06&activite={cl_id}")

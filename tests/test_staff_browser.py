@@ -7,28 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.pdf import simple_document
-from tests.conftest import _new_page, axe_violations, browser_login, screenshot
+from tests.conftest import axe_violations, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
-TABLET = {"width": 768, "height": 1024}
 NEW_PASSWORD = "Girafe bleue sur le toit 42"
-
-
-@pytest.fixture(params=["desktop", "tablet"])
-def staff_page(request, browser):
-    """A page as a desktop (1366×900) or as a 768 px tablet."""
-    if request.param == "tablet":
-        context = browser.new_context(viewport=TABLET, locale="fr-FR", has_touch=True)
-        page = context.new_page()
-        page.csp_errors = []
-        page.on("console", lambda msg: page.csp_errors.append(msg.text)
-                if "Content Security Policy" in msg.text else None)
-    else:
-        context, page = _new_page(browser, "desktop")
-    page.device = request.param
-    yield page
-    context.close()
 
 
 @pytest.fixture

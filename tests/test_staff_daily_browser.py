@@ -13,27 +13,12 @@ from domain.messaging.messages import send_family_message
 from domain.uploads import check_upload
 from models import (Booking, Child, DossierValidation, Enrolment, Family,
                     QFDeclaration, User)
-from tests.conftest import axe_violations, browser_login, screenshot
+from tests.conftest import axe_violations, browser_login, opened_page, screenshot
 from tests.planning_support import activity
 from tests.test_dossier_quotient import attestation_pdf
 
 pytestmark = pytest.mark.browser
 
-STAFF_VIEWPORTS = {"desktop": {"width": 1366, "height": 900},
-                   "tablet": {"width": 768, "height": 1024}}
-
-
-@pytest.fixture(params=list(STAFF_VIEWPORTS))
-def staff_page(request, browser):
-    """A fresh page at a desktop's or a 768 px tablet's size."""
-    context = browser.new_context(viewport=STAFF_VIEWPORTS[request.param], locale="fr-FR")
-    page = context.new_page()
-    page.device = request.param
-    page.csp_errors = []
-    page.on("console", lambda msg: page.csp_errors.append(msg.text)
-            if "Content Security Policy" in msg.text else None)
-    yield page
-    context.close()
 
 
 def in_db(server):
@@ -82,17 +67,15 @@ def test_agent_validates_16124s_actualisation_then_the_family_enregistre(
         DossierValidation.family == Family.get(Family.account_number == 16124)).status
                ) == DossierValidation.VALIDATED
     # The family can ENREGISTRER a line at once.
-    context = browser.new_context(viewport=STAFF_VIEWPORTS["desktop"], locale="fr-FR")
-    family_page = context.new_page()
-    browser_login(family_page, live_server, "famille 16124")
-    family_page.goto(live_server.url + "/inscription/")
-    # The whole row is the checkbox's label (a 44 px target): tap it, as a parent would.
-    family_page.locator("label", has_text="2026/2027 - CL Élémentaire Mercredis").click()
-    expect(family_page.get_by_label("2026/2027 - CL Élémentaire Mercredis")).to_be_checked()
-    family_page.get_by_role("button", name="ENREGISTRER").first.click()
-    expect(family_page.get_by_text("« 2026/2027 - CL Élémentaire Mercredis » est ouverte et "
-                                    "validée")).to_be_visible()
-    context.close()
+    with opened_page(browser, "desktop", "famille") as family_page:
+        browser_login(family_page, live_server, "famille 16124")
+        family_page.goto(live_server.url + "/inscription/")
+        # The whole row is the checkbox's label (a 44 px target): tap it, as a parent would.
+        family_page.locator("label", has_text="2026/2027 - CL Élémentaire Mercredis").click()
+        expect(family_page.get_by_label("2026/2027 - CL Élémentaire Mercredis")).to_be_checked()
+        family_page.get_by_role("button", name="ENREGISTRER").first.click()
+        expect(family_page.get_by_text("« 2026/2027 - CL Élémentaire Mercredis » est ouverte et "
+                                        "validée")).to_be_visible()
     assert page.csp_errors == []
 
 
