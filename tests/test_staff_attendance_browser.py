@@ -76,6 +76,36 @@ def test_ticking_works_without_javascript(page_without_js, live_server):
     assert status_of(live_server) == "absent"
 
 
+def test_a_long_register_opens_on_its_groups_then_one_group(staff_page, live_server):
+    """Past 150 children the register of every school lists its groups: the agent taps
+    "Pointer" on her own group and ticks there."""
+    from blueprints.staff.attendance import LONG_REGISTER
+    from models import Family
+    cl_id = book_lena(live_server)
+    with live_server.app.app_context(), models.db.connection_context():
+        sans = Modalite.get((Modalite.activity == cl_id)
+                            & (Modalite.name == "Après-midi SANS repas"))
+        for index in range(LONG_REGISTER):
+            family = Family.create(account_number=80000 + index, name=f"FAMILLE{index}")
+            kid = Child.create(family=family, first_name=f"ENFANT{index}", last_name="MARTIN",
+                               class_level="CE1", school_name="École élémentaire Pasteur")
+            Booking.create(child=kid, activity=cl_id, modalite=sans, date=WEDNESDAY,
+                           price_cents=520)
+    page = staff_page
+    open_register(page, live_server, cl_id)
+    expect(page.get_by_text("151 enfant(s) réservé(s) dans 2 groupe(s)")).to_be_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "staff-attendance-groups")
+    page.get_by_role("link", name="Pointer : École maternelle Jules Ferry, maternelle").click()
+    expect(page.get_by_role("heading", name="École maternelle Jules Ferry – maternelle (1)")
+           ).to_be_visible()
+    present = page.get_by_role("button", name="Présent : LENA DUPONT")
+    present.click()
+    expect(present).to_have_attribute("aria-pressed", "true")
+    assert status_of(live_server) == Attendance.PRESENT
+    assert page.csp_errors == []
+
+
 def test_print_meals_occupancy_and_closures_pages_are_axe_clean(staff_page, live_server):
     page = staff_page
     cl_id = book_lena(live_server)
