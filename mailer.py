@@ -53,9 +53,19 @@ class _TimedConnection(Connection):
         return host
 
 
+def message_id(email):
+    """The email's Message-ID, the same at every try: should a copy go twice (a worker
+    killed between the SMTP server's "250 OK" and the record that the email went), mail
+    clients know it for the same message."""
+    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip("> ") \
+        or "localhost"
+    return f"<outbox-{email.id}-{email.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
 def _send(email):
     message = Message(subject=email.subject, recipients=[email.recipient],
                       body=email.body_text, html=email.body_html)
+    message.msgId = message_id(email)
     with _TimedConnection(current_app.extensions["mail"]) as connection:
         message.send(connection)
 

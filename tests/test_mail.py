@@ -140,3 +140,17 @@ def test_an_email_sent_while_the_database_drops_is_recorded_once_it_is_back(
     assert pauses == [0.5, 1]
     assert OutgoingEmail.get().sent_at is not None
     assert len(mailbox.to("famille@example.org")) == 1
+
+
+def test_an_email_keeps_its_message_id_from_one_try_to_the_next(app, db, mailbox, monkeypatch):
+    """A copy sent twice (a worker killed after the SMTP server took it, before the
+    outbox recorded it) is the same message for the family's mail client."""
+    OutgoingEmail.create(recipient="famille@example.org", subject="Récapitulatif",
+                         body_text="texte", body_html="<p>texte</p>")
+    with app.app_context():
+        assert deliver_pending() == 1
+        OutgoingEmail.update(sent_at=None).execute()  # as if the record had been lost
+        assert deliver_pending() == 1
+    first, second = mailbox.to("famille@example.org")
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"].startswith(f"<outbox-{OutgoingEmail.get().id}-")
