@@ -56,7 +56,7 @@ def test_a_pixel_flood_qf_attestation_is_refused(client, auth, db):
         "csrf_token": auth.csrf("/mon-dossier/quotient"), "quotient": "640",
         "attestation": (io.BytesIO(pixel_flood_png()), "attestation.png")},
         content_type="multipart/form-data")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Cette image est trop grande" in unescaped(response)
     assert QFDeclaration.select().where(QFDeclaration.quotient == 640).count() == 0
 
@@ -200,7 +200,7 @@ def test_a_quotient_of_309_nines_gets_a_french_message(client, auth, db, value, 
     response = client.post("/mon-dossier/quotient", data={
         "csrf_token": auth.csrf("/mon-dossier/quotient"), "quotient": value},
         content_type="multipart/form-data")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in unescaped(response)
 
 
@@ -214,7 +214,7 @@ def test_the_email_change_sends_a_few_links_then_says_why_not(client, auth, mail
             "csrf_token": auth.csrf("/mon-dossier/coordonnees/email"),
             "new_email": f"nouvelle{n}@example.org", "password": "famille-lena-16122"})
     assert len(mailbox.messages) == 3
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Trop de demandes de changement d'adresse aujourd'hui." in unescaped(response)
 
 
