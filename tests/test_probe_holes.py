@@ -119,7 +119,7 @@ def test_the_current_password_cannot_be_guessed_on_the_change_form(client, auth,
         assert ("Le mot de passe actuel est incorrect." if attempt < 5
                 else "Trop d'essais ont échoué. Réessayez dans") in page
     response = change_password(client, auth, "famille-lena-16122")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Trop d'essais ont échoué." in unescaped(response)
     user = User.get(User.family == Family.get(Family.account_number == 16122))
     from domain.family.passwords import verify_password
