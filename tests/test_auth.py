@@ -10,6 +10,7 @@ from domain.family import throttle
 from domain.family.accounts import make_reset_token
 from models import LoginThrottle, User
 from tests.conftest import csrf_from
+from tests.helpers import error_of
 
 
 def login_page_token(client):
@@ -55,6 +56,14 @@ def test_wrong_password_does_not_tell_whether_the_account_exists(client):
     # What was typed is kept, the password is not.
     assert 'value="16122"' in wrong.get_data(as_text=True)
     assert "not-the-right-password" not in wrong.get_data(as_text=True)
+
+
+def test_a_sign_in_form_sent_empty_is_refused_next_to_its_fields(client):
+    """An empty field is a refused form (422), not wrong credentials (401)."""
+    response = post_login(client, "", "")
+    assert response.status_code == 422
+    assert error_of(response, "identifier") == "Indiquez votre n° de compte ou votre email."
+    assert error_of(response, "password") == "Indiquez votre mot de passe."
 
 
 @pytest.mark.parametrize("identifier", ["16122", "99999"])
@@ -139,8 +148,8 @@ def test_weak_or_breached_password_is_refused(client, auth, password, message):
         "current": "famille-lena-16122", "password": password, "confirm": password,
         "csrf_token": auth.csrf("/mot-de-passe")})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert message in page
+    assert response.status_code == 422
+    assert message in error_of(page, "password")
     assert 'aria-invalid="true"' in page
     auth.logout()
     assert post_login(client, "16122", "famille-lena-16122").status_code == 303
@@ -162,6 +171,25 @@ def test_forgotten_password_link_works_once(app, client, mailbox):
     # The same link a second time: refused.
     assert client.get(link).status_code == 400
     assert "n'est plus valable" in client.get(link).get_data(as_text=True)
+
+
+def test_forgotten_password_forms_sent_wrong_are_refused_next_to_the_field(client, mailbox):
+    page = client.get("/mot-de-passe-oublie").get_data(as_text=True)
+    empty = client.post("/mot-de-passe-oublie", data={"identifier": " ",
+                                                      "csrf_token": csrf_from(page)})
+    assert empty.status_code == 422
+    assert error_of(empty, "identifier") == "Indiquez votre n° de compte ou votre email."
+    assert mailbox.messages == []
+    client.post("/mot-de-passe-oublie", data={"identifier": "16122",
+                                              "csrf_token": csrf_from(page)})
+    [mail] = mailbox.to("famille.dupont@example.org")
+    link = re.search(r"http://localhost(/reinitialiser/\S+)", mailbox.text(mail)).group(1)
+    weak = client.post(link, data={"password": "azerty", "confirm": "azerty",
+                                   "csrf_token": csrf_from(client.get(link).get_data(
+                                       as_text=True))})
+    assert weak.status_code == 422
+    assert "au moins 12 caractères" in error_of(weak, "password")
+    assert post_login(client, "16122", "famille-lena-16122").status_code == 303  # unchanged
 
 
 def test_forgotten_password_gives_the_same_answer_for_unknown_accounts(client, mailbox):

@@ -11,7 +11,7 @@ from models import Child, Document, Guardian, HealthRecord, PickupPerson, User, 
 from tests import factories
 from tests.helpers import demo_child as child_named
 from tests.helpers import demo_family as family
-from tests.helpers import text_of
+from tests.helpers import error_of, text_of
 
 
 def coordonnees_data(auth, **changes):
@@ -91,7 +91,7 @@ def test_bad_coordonnees_say_why_next_to_the_field_and_keep_what_was_typed(
     data = coordonnees_data(auth, **{"guardians-0-profession": "Sage-femme", **changes})
     response = client.post("/mon-dossier/coordonnees", data=data)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     error = re.search(rf'<p class="error" id="{field_id}-error">([^<]+)</p>', page)
     assert error and message in html.unescape(error.group(1))
     described = re.search(rf'<input aria-describedby="([^"]+)"[^>]* id="{field_id}"', page)
@@ -140,7 +140,7 @@ def test_bad_email_change_is_refused_next_to_the_field(client, auth, db, mailbox
         "csrf_token": auth.csrf("/mon-dossier/coordonnees/email"),
         "new_email": new_email, "password": password})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in html.unescape(re.search(
         rf'id="{field_id}-error">([^<]+)<', page).group(1))
     if new_email:
@@ -221,8 +221,8 @@ def test_a_diet_outside_the_list_is_refused(client, auth, db):
     path = f"/mon-dossier/enfants/{lena.id}/fiche-sanitaire"
     response = client.post(path, data={"csrf_token": auth.csrf(path), "doctor_name": "Dr Martin",
                                        "diet": "sans porc"})
-    assert response.status_code == 200
-    assert "Choisissez un régime de la liste." in text_of(response)
+    assert response.status_code == 422
+    assert error_of(response, "diet") == "Choisissez un régime de la liste."
     assert HealthRecord.get(HealthRecord.child == lena).diet == ""
 
 
@@ -255,24 +255,32 @@ def test_vaccine_under_htmx_returns_only_the_list(client, auth, db):
     assert "<html" not in body and "Le vaccin BCG est ajouté." in body
     assert "15/03/2023" in body
     assert "HX-Request" in response.headers["Vary"]
+    # Refused, the list comes back all the same (htmx swaps a 422), the error by its field.
+    refused = client.post(path + "/vaccins", data={"name": "BCG", "date": "2027-01-01"},
+                          headers={"HX-Request": "true", "X-CSRFToken": auth.csrf(path)})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert body.lstrip().startswith('<section id="vaccins"') and "<html" not in body
+    assert error_of(body, "date") == "La date ne peut pas être dans le futur."
+    assert Vaccination.select().where(Vaccination.name == "BCG").count() == 1
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"name": "", "date": "2024-02-15"}, "Indiquez le nom du vaccin."),
-    ({"name": "DTP", "date": ""}, "Indiquez la date."),
-    ({"name": "DTP", "date": "31/02/2024"}, "Indiquez une date valide (JJ/MM/AAAA)."),
-    ({"name": "DTP", "date": "2027-01-01"}, "La date ne peut pas être dans le futur."),
-    ({"name": "DTP", "date": "2001-01-01"}, "La date ne peut pas précéder la naissance"),
+@pytest.mark.parametrize("data, field_id, message", [
+    ({"name": "", "date": "2024-02-15"}, "name", "Indiquez le nom du vaccin."),
+    ({"name": "DTP", "date": ""}, "date", "Indiquez la date."),
+    ({"name": "DTP", "date": "31/02/2024"}, "date", "Indiquez une date valide (JJ/MM/AAAA)."),
+    ({"name": "DTP", "date": "2027-01-01"}, "date", "La date ne peut pas être dans le futur."),
+    ({"name": "DTP", "date": "2001-01-01"}, "date", "La date ne peut pas précéder la naissance"),
 ])
-def test_bad_vaccine_is_refused_and_kept(client, auth, db, data, message):
+def test_bad_vaccine_is_refused_and_kept(client, auth, db, data, field_id, message):
     auth.login()
     lena = child_named("LENA")
     path = f"/mon-dossier/enfants/{lena.id}"
     before = Vaccination.select().count()
     response = client.post(path + "/vaccins", data={"csrf_token": auth.csrf(path), **data})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert message in text_of(response)
+    assert response.status_code == 422
+    assert message in (error_of(page, field_id) or "")
     assert 'value="DTP"' in page or not data["name"]
     if data["date"]:
         assert f'value="{data["date"]}"' in page
@@ -308,8 +316,11 @@ def test_photo_consent_under_htmx_swaps_the_section(client, auth, db):
     assert "<html" in boosted.get_data(as_text=True)
     missing = client.post(edit, data={}, headers={"HX-Request": "true",
                                                   "X-CSRFToken": auth.csrf(edit)})
-    assert missing.status_code == 200
-    assert "Choisissez « Oui » ou « Non »." in html.unescape(missing.get_data(as_text=True))
+    assert missing.status_code == 422
+    refused = html.unescape(missing.get_data(as_text=True))
+    assert refused.lstrip().startswith('<section id="droit-image"') and "<html" not in refused
+    assert '<p class="error" id="consent-error">Choisissez « Oui » ou « Non ».</p>' in refused
+    assert re.search(r'<input [^>]*aria-describedby="consent-error"[^>]*id="consent-0"', refused)
     saved = client.post(edit, data={"consent": "oui"},
                         headers={"HX-Request": "true", "X-CSRFToken": auth.csrf(edit)})
     body = html.unescape(saved.get_data(as_text=True))
@@ -322,8 +333,9 @@ def test_pickup_person_added_with_its_phone_then_removed(client, auth, db):
     path = "/mon-dossier/personnes-autorisees"
     bad = client.post(path, data={"csrf_token": auth.csrf(path), "last_name": "Martin",
                                   "first_name": "Paul", "phone": "12"})
-    assert "Ce numéro de téléphone" in text_of(bad) and 'value="Paul"' in bad.get_data(
-        as_text=True)
+    assert bad.status_code == 422
+    assert "Ce numéro de téléphone" in error_of(bad, "phone")
+    assert 'value="Paul"' in bad.get_data(as_text=True)
     response = client.post(path, data={"csrf_token": auth.csrf(path), "last_name": "Martin",
                                        "first_name": "Paul", "relationship": "Voisin",
                                        "phone": "0612345678"})

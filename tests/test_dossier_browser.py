@@ -103,6 +103,16 @@ def test_vaccine_added_and_removed_in_place(page, live_server):
     page.evaluate("window.notReloaded = true")
     vaccines = page.locator("#vaccins")
     vaccines.get_by_label("Vaccin*").fill("ROR (rougeole, oreillons, rubéole)")
+    # Refused (422), the section is swapped all the same: the error by its field, the name kept.
+    vaccines.get_by_label("Date de la vaccination*").fill("2030-01-01")
+    vaccines.get_by_role("button", name="Ajouter le vaccin").click()
+    error = page.locator("#vaccins #date-error")
+    error.wait_for()
+    assert error.inner_text() == "La date ne peut pas être dans le futur."
+    assert "date-error" in vaccines.get_by_label("Date de la vaccination*").get_attribute(
+        "aria-describedby")
+    assert (vaccines.get_by_label("Vaccin*").input_value()
+            == "ROR (rougeole, oreillons, rubéole)")
     vaccines.get_by_label("Date de la vaccination*").fill("2024-02-15")
     vaccines.get_by_role("button", name="Ajouter le vaccin").click()
     page.get_by_text("Le vaccin ROR (rougeole, oreillons, rubéole) est ajouté.").wait_for()

@@ -96,7 +96,7 @@ def test_bad_declaration_says_why_next_to_the_field_and_keeps_the_qf(
     files_before = StoredFile.select().count()
     response = declare(client, auth, quotient, content, filename)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in (error_of(page, field_id) or "")
     assert f'aria-describedby="{field_id}-hint {field_id}-error"' in page
     assert re.search(rf'<input [^>]*id="quotient"[^>]*value="{re.escape(quotient)}"', page)

@@ -115,7 +115,7 @@ def test_a_postal_code_in_other_digits_is_refused_next_to_its_field(client, auth
     response = client.post("/mon-dossier/coordonnees", data={
         "csrf_token": token, "address": "12 rue des Écoles", "postal_code": "٣١٠٠٠",
         "city": "Saint-Exemple"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Le code postal compte 5 chiffres." in response.get_data(as_text=True)
     assert Family.get(Family.account_number == 16122).postal_code == "31000"
 

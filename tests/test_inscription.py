@@ -356,6 +356,14 @@ def _counts():
     return {"enrolments": Enrolment.select().count(), "bookings": Booking.select().count()}
 
 
+def child_error(page, kid):
+    """The error in ``kid``'s form, which its boxes point at (``aria-describedby``)."""
+    error_id = f"enfant-{kid.id}-erreur"
+    match = re.search(rf'<p class="error" id="{error_id}"[^>]*>([^<]*)</p>', page)
+    assert match and f'aria-describedby="{error_id}"' in page
+    return match.group(1)
+
+
 @pytest.mark.parametrize("raw, message", [
     (["999999"], "Cette activité n'existe pas"),
     (["abc"], "Cette activité n'existe pas"),
@@ -369,9 +377,9 @@ def test_forged_ids_are_refused_with_a_french_message(client, auth, db, raw, mes
     auth.login("famille 16122")
     before = _counts()
     response = enrol(client, auth, child("LENA"), raw=raw)
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = unescaped(response)
-    assert message in page
+    assert message in child_error(page, child("LENA"))
     assert 'role="alert"' in page and "aria-describedby=\"enfant-" in page
     _nothing_changed(before)
 
@@ -386,8 +394,9 @@ def test_a_line_that_does_not_fit_the_child_is_refused(client, auth, db, name, r
     # A valid line ticked with it is not opened either: all or nothing.
     response = enrol(client, auth, child("LENA"), activity("ALAE Matin"), activity(name))
     page = unescaped(response)
-    assert response.status_code == 200
-    assert f"« 2026/2027 - {name} » ne peut pas être ouverte pour LENA : {reason}." in page
+    assert response.status_code == 422
+    assert (f"« 2026/2027 - {name} » ne peut pas être ouverte pour LENA : {reason}."
+            in child_error(page, child("LENA")))
     # What the parent ticked is kept.
     assert re.search(r'value="%d" id="[^"]+" checked' % activity("ALAE Matin").id, page)
     _nothing_changed(before)
@@ -398,7 +407,9 @@ def test_a_public_school_line_is_refused_to_a_private_school_child(client, auth,
     auth.login("famille 16124")
     before = _counts()
     response = enrol(client, auth, child("TOM"), activity("ALAE Matin"))
-    assert "réservée aux enfants des écoles publiques de la commune" in unescaped(response)
+    assert response.status_code == 422
+    assert ("réservée aux enfants des écoles publiques de la commune"
+            in child_error(unescaped(response), child("TOM")))
     _nothing_changed(before)
     assert enrol(client, auth, child("TOM"), activity("CL Élémentaire Mercredis")) \
         .status_code == 303
@@ -410,9 +421,9 @@ def test_an_activity_of_another_school_year_is_refused(client, auth, db):
     auth.login("famille 16122")
     before = _counts()
     response = enrol(client, auth, child("LENA"), old_cl)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert ("« 2025/2026 - CL Maternel Mercredis » n'est pas une activité de l'année "
-            "scolaire 2026/2027.") in unescaped(response)
+            "scolaire 2026/2027.") in child_error(unescaped(response), child("LENA"))
     _nothing_changed(before)
 
 

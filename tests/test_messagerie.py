@@ -255,7 +255,7 @@ def test_bad_input_is_refused_next_to_its_field_and_nothing_typed_is_lost(
     response = post_message(family, auth, confirm_by_email="y",
                             attachment_1=upload(pdf_bytes(), "assurance.pdf"), **fields)
     page = unescaped(response)
-    assert response.status_code == 200
+    assert response.status_code == 422
     if field_id == "attachments":
         assert f'<p class="error" id="attachments-error">{expected}</p>' in page
     else:
@@ -348,7 +348,7 @@ def test_family_writes_again_in_its_thread(client, auth):
     thread = MessageThread.get(MessageThread.subject == "Sortie scolaire du jeudi")
     url = f"/messagerie/fil/{thread.id}"
     empty = client.post(url + "/repondre", data={"csrf_token": auth.csrf(url), "body": " "})
-    assert empty.status_code == 200
+    assert empty.status_code == 422
     assert "Écrivez votre réponse." in error_of(unescaped(empty), "body")
     response = client.post(url + "/repondre", data={"csrf_token": auth.csrf(url),
                                                     "body": "Merci beaucoup !"})

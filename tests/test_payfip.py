@@ -5,6 +5,7 @@ idOp, replayed notifications, mismatched amount, refusal, cancellation, a provid
 that does not answer, forced browsing of the return URL) never pay twice or wrongly
 and are never a 500.
 """
+import re
 import socket
 import threading
 
@@ -214,3 +215,22 @@ def test_a_second_payment_of_a_settled_invoice_counts_and_is_flagged(client, aut
     auth.login("agent")
     page = text_of(client.get("/agents/facturation/").get_data(as_text=True))
     assert "Paiements à vérifier" in page and second in page and first not in page
+
+
+def test_an_invoice_settled_after_etape_suivante_is_refused_with_422(client, auth, db):
+    """Paid at the régie while the family looked at ÉTAPE SUIVANTE: the click on « Payer »
+    is refused (422, saying why) and no operation is opened at PayFiP."""
+    from domain import clock
+    from domain.billing.adjustments import record_counter_payment
+    invoice = october_invoice()
+    auth.login("famille 16123")
+    page = client.get(f"/facturation/paiement?facture={invoice.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    with client.application.app_context():
+        record_counter_payment(invoice.id, 4600, "especes", "", None, clock.now())
+    response = client.post(f"/facturation/paiement/{invoice.id}", data={"csrf_token": token})
+    assert response.status_code == 422
+    assert (f"La facture N° {invoice.number} est déjà réglée."
+            in text_of(response.get_data(as_text=True)))
+    assert not Payment.select().where((Payment.invoice == invoice)
+                                      & (Payment.provider == Payment.ONLINE)).exists()

@@ -43,7 +43,7 @@ def test_a_pixel_flood_attachment_is_refused_from_its_header(client, auth, db):
         "subject": "Photo", "body": "Bonjour", "attachment_1": (io.BytesIO(flood), "photo.png")},
         content_type="multipart/form-data")
     elapsed = time.perf_counter() - started
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Cette image est trop grande (8940 × 8940 pixels)" in unescaped(response)
     assert elapsed < 2, f"the image was decoded ({elapsed:.1f} s)"
     assert MessageThread.select().where(MessageThread.subject == "Photo").count() == 0
@@ -56,7 +56,7 @@ def test_a_pixel_flood_qf_attestation_is_refused(client, auth, db):
         "csrf_token": auth.csrf("/mon-dossier/quotient"), "quotient": "640",
         "attestation": (io.BytesIO(pixel_flood_png()), "attestation.png")},
         content_type="multipart/form-data")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Cette image est trop grande" in unescaped(response)
     assert QFDeclaration.select().where(QFDeclaration.quotient == 640).count() == 0
 
@@ -119,7 +119,7 @@ def test_the_current_password_cannot_be_guessed_on_the_change_form(client, auth,
         assert ("Le mot de passe actuel est incorrect." if attempt < 5
                 else "Trop d'essais ont échoué. Réessayez dans") in page
     response = change_password(client, auth, "famille-lena-16122")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Trop d'essais ont échoué." in unescaped(response)
     user = User.get(User.family == Family.get(Family.account_number == 16122))
     from domain.family.passwords import verify_password
@@ -200,7 +200,7 @@ def test_a_quotient_of_309_nines_gets_a_french_message(client, auth, db, value, 
     response = client.post("/mon-dossier/quotient", data={
         "csrf_token": auth.csrf("/mon-dossier/quotient"), "quotient": value},
         content_type="multipart/form-data")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in unescaped(response)
 
 
@@ -214,7 +214,7 @@ def test_the_email_change_sends_a_few_links_then_says_why_not(client, auth, mail
             "csrf_token": auth.csrf("/mon-dossier/coordonnees/email"),
             "new_email": f"nouvelle{n}@example.org", "password": "famille-lena-16122"})
     assert len(mailbox.messages) == 3
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Trop de demandes de changement d'adresse aujourd'hui." in unescaped(response)
 
 

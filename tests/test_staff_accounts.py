@@ -7,7 +7,7 @@ import pytest
 
 from domain import audit
 from models import AuditLog, Family, Guardian, User
-from tests.helpers import unescaped
+from tests.helpers import error_of, unescaped
 
 NEW_PASSWORD = "Girafe bleue sur le toit 42"
 
@@ -63,7 +63,8 @@ def test_agent_creates_a_family_account_and_the_invitation_sets_the_password(
     assert "Bienvenue sur le Portail Famille" in page and "n° 16125" in page
     weak = client.post(link, data={"password": "azerty", "confirm": "azerty",
                                    "csrf_token": auth.csrf(link)})
-    assert "au moins 12 caractères" in unescaped(weak)
+    assert weak.status_code == 422
+    assert "au moins 12 caractères" in error_of(weak, "password")
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
                                        "csrf_token": auth.csrf(link)})
     assert response.status_code == 303 and response.headers["Location"] == "/connexion"

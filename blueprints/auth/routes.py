@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from blueprints.auth import bp
 from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm,
                                    NewPasswordForm)
-from blueprints.common import EmptyForm, is_htmx, is_staff_path
+from blueprints.common import EmptyForm, form_status, is_htmx, is_staff_path
 from domain.family import throttle
 from domain.family.sign_in import current_password_problem, session_user, sign_in
 from domain.family.accounts import end_sessions, find_user, set_password, user_for_reset_token
@@ -68,7 +68,7 @@ def login():
             session.clear()  # a new session at sign-in
             login_user(result.user)
             return redirect(safe_next(form.next.data, result.user), code=303)
-    status = 200 if error is None else 401
+    status = form_status(form) if error is None else 401  # 401: wrong credentials
     return render_template("auth/login.html", form=form, error=error), status
 
 
@@ -94,7 +94,7 @@ def forgot_password():
         if user and _reset_link_allowed(user):
             email_reset_link(user)
         return render_template("auth/forgot_sent.html")
-    return render_template("auth/forgot_password.html", form=form)
+    return render_template("auth/forgot_password.html", form=form), form_status(form)
 
 
 def _reset_link_allowed(user):
@@ -119,7 +119,7 @@ def reset_password(token):
         throttle.record_success(throttle.account_key(user))  # the account's count starts over
         flash("Votre mot de passe est changé. Connectez-vous avec le nouveau.", "success")
         return redirect(url_for("auth.login"), code=303)
-    return render_template("auth/reset_password.html", form=form)
+    return render_template("auth/reset_password.html", form=form), form_status(form)
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
@@ -138,4 +138,4 @@ def change_password():
             login_user(user)
             flash("Votre mot de passe est changé.", "success")
             return redirect(home_for(current_user), code=303)
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form), form_status(form)

@@ -14,6 +14,7 @@ from flask_login import current_user, login_user
 
 from blueprints.auth import bp
 from blueprints.auth.forms import EnrolmentForm, NewPasswordForm, SecondFactorForm
+from blueprints.common import form_status
 from domain.family import throttle
 from domain.family.accounts import INVITATION_SALT, set_password, user_for_reset_token
 from domain.staff import second_factor
@@ -82,7 +83,8 @@ def _checked_code(user, form, check, wrong_message, wrong_status):
     """Run ``check()`` on the code typed, under the throttle of the user's failed codes.
 
     Returns (its result, 200) when it holds; else (None, status) with the message on the
-    code field: 429 while throttled (``check`` not run), ``wrong_status`` for a wrong code.
+    code field: 429 while throttled (``check`` not run), ``wrong_status`` for a wrong code
+    (401 at sign-in, like a wrong password; 422 when enrolling, like any refused form).
     """
     key = f"code:{user.id}"
     wait = throttle.wait_remaining(key)
@@ -107,7 +109,7 @@ def second_factor_step():
     if not second_factor.is_enrolled(user):
         return redirect(url_for("auth.enrol_totp"))
     form = SecondFactorForm()
-    status = 200
+    status = None
     if form.validate_on_submit():
         code = form.code.data
         signed, status = _checked_code(
@@ -120,7 +122,7 @@ def second_factor_step():
                 notice = (f"Code de secours utilisé : il vous en reste {left}. Générez-en "
                           "de nouveaux depuis la page « Sécurité du compte ».")
             return finish(user, notice)
-    return render_template("auth/second_factor.html", form=form), status
+    return render_template("auth/second_factor.html", form=form), status or form_status(form)
 
 
 def _enrolling_user():
@@ -147,12 +149,12 @@ def enrol_totp():
     if not secret:
         secret = session[ENROL_SECRET_KEY] = second_factor.new_secret()
     form = EnrolmentForm()
-    status = 200
+    status = None
     if form.validate_on_submit():
         codes, status = _checked_code(
             user, form, lambda: second_factor.enrol(user, secret, form.code.data),
             "Ce code n'est pas le bon. Saisissez le code affiché maintenant par "
-            "l'application (il change toutes les 30 s).", 400)
+            "l'application (il change toutes les 30 s).", 422)
         if codes is not None:
             session.pop(ENROL_SECRET_KEY, None)
             session[FRESH_CODES_KEY] = codes
@@ -161,9 +163,10 @@ def enrol_totp():
             session["after_codes"] = url_for("staff.security")
             return redirect(url_for("auth.recovery_codes"), code=303)
     uri = second_factor.provisioning_uri(secret, user.email or str(user.id))
-    return render_template("auth/enrol_totp.html", form=form, signing_in=signing_in,
+    page = render_template("auth/enrol_totp.html", form=form, signing_in=signing_in,
                            qr_svg=second_factor.qr_code_svg(uri),
-                           manual_key=second_factor.grouped_secret(secret)), status
+                           manual_key=second_factor.grouped_secret(secret))
+    return page, status or form_status(form)
 
 
 @bp.route("/connexion/codes-de-secours")
@@ -191,4 +194,5 @@ def accept_invitation(token):
         flash("Votre mot de passe est enregistré. Connectez-vous avec votre "
               + ("n° de compte ou votre " if user.family_id else "") + "adresse email.", "success")
         return redirect(url_for("auth.login"), code=303)
-    return render_template("auth/reset_password.html", form=form, invitation=True, user=user)
+    return render_template("auth/reset_password.html", form=form, invitation=True,
+                           user=user), form_status(form)

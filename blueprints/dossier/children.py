@@ -4,7 +4,7 @@ Every URL names a child of the signed-in family, or answers 404.
 """
 from flask import abort, flash, redirect, url_for
 
-from blueprints.common import current_family, get_or_404, is_htmx, render
+from blueprints.common import current_family, form_status, get_or_404, is_htmx, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import HealthRecordForm, PhotoConsentForm, VaccinationForm
 from domain.family.record import (DIET_LABELS, add_vaccination, child_vaccinations,
@@ -56,7 +56,7 @@ def health(child_id):
                              form.diet.data)
         flash(f"La fiche sanitaire de {child.first_name} est enregistrée.", "success")
         return redirect(url_for("dossier.child", child_id=child.id), code=303)
-    return render("dossier/health.html", child=child, form=form)
+    return render("dossier/health.html", child=child, form=form, status=form_status(form))
 
 
 @bp.route("/enfants/<int:child_id>/vaccins", methods=["POST"])
@@ -71,8 +71,8 @@ def add_vaccine(child_id):
             flash(f"Le vaccin {added.name} est ajouté.", "success")
             return redirect(url_for("dossier.child", child_id=child.id) + "#vaccins", code=303)
         form = VaccinationForm(formdata=None)
-    return render("dossier/child.html", "dossier/_vaccines.html",
-                            **child_context(child, vaccine_form=form, added=added))
+    return render("dossier/child.html", "dossier/_vaccines.html", status=form_status(form),
+                  **child_context(child, vaccine_form=form, added=added))
 
 
 @bp.route("/enfants/<int:child_id>/vaccins/<int:vaccination_id>/supprimer", methods=["POST"])
@@ -103,4 +103,4 @@ def photo_consent(child_id):
         flash(message, "success")
         return redirect(url_for("dossier.child", child_id=child.id) + "#droit-image", code=303)
     return render("dossier/photo_consent.html", "dossier/_photo_consent_form.html",
-                            child=child, form=form)
+                  child=child, form=form, status=form_status(form))

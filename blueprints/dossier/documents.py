@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family, render, send_stored_file
+from blueprints.common import current_family, form_status, render, send_stored_file
 from blueprints.dossier import bp
 from blueprints.dossier.forms import QuotientForm
 from domain import clock
@@ -51,7 +51,8 @@ def quotient():
             return redirect(url_for("dossier.quotient"), code=303)
     year = current_school_year(today())
     return render("dossier/quotient.html", form=form, year=year, status_labels=STATUS_LABELS,
-                  summary=quotient_summary(family, year, clock.today()))
+                  summary=quotient_summary(family, year, clock.today()),
+                  status=form_status(form))
 
 
 @bp.route("/quotient/<int:declaration_id>/attestation")

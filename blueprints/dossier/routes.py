@@ -2,7 +2,7 @@
 from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, current_family, public_url, render
+from blueprints.common import EmptyForm, current_family, form_status, public_url, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
 from domain import clock
@@ -50,7 +50,7 @@ def coordonnees():
         flash("Vos coordonnées sont enregistrées.", "success")
         return redirect(url_for("dossier.index") + "#coordonnees", code=303)
     return render("dossier/coordonnees.html", form=form,
-                guardian_forms=list(zip(guardians, form.guardians)))
+                  guardian_forms=list(zip(guardians, form.guardians)), status=form_status(form))
 
 
 
@@ -65,7 +65,7 @@ def change_email():
         flash(f"Un lien de confirmation vient d'être envoyé à {new_email}. Votre adresse ne "
               "change qu'une fois ce lien ouvert (il est valable 24 heures).", "success")
         return redirect(url_for("dossier.coordonnees"), code=303)
-    return render("dossier/change_email.html", form=form)
+    return render("dossier/change_email.html", form=form, status=form_status(form))
 
 
 def _email_change_allowed(form):
@@ -108,7 +108,8 @@ def confirm_email(token):
             notifications.email_changed(old_email, new_email, current_family())
         flash(f"Votre adresse de connexion est désormais {new_email}.", "success")
         return redirect(url_for("dossier.coordonnees"), code=303)
-    return render("dossier/confirm_email.html", form=form, new_email=new_email)
+    return render("dossier/confirm_email.html", form=form, new_email=new_email,
+                  status=form_status(form))
 
 
 @bp.route("/personnes-autorisees", methods=["GET", "POST"])
@@ -122,7 +123,8 @@ def pickup_people():
         flash(f"{person.first_name} {person.last_name} peut désormais venir chercher vos "
               "enfants.", "success")
         return redirect(url_for("dossier.pickup_people"), code=303)
-    return render("dossier/pickup_people.html", form=form, people=family_pickup_people(family))
+    return render("dossier/pickup_people.html", form=form, people=family_pickup_people(family),
+                  status=form_status(form))
 
 
 @bp.route("/personnes-autorisees/<int:person_id>/supprimer", methods=["POST"])

@@ -144,9 +144,9 @@ def pay(invoice_id):
                                        clock.now())
     except LookupError:
         abort(404)
-    except PaymentNotPossible as refusal:
+    except PaymentNotPossible as refusal:  # paid meanwhile, too small...: said, not opened
         return render("facturation/payment.html", **_context([]), refusal=str(refusal),
-                      invoice=None, due=0, form=form)
+                      invoice=None, due=0, form=form, status=422)
     except ProviderUnavailable:
         invoice, due = payable_online(invoice_id, current_family().id)
         return render("facturation/payment.html", **_context([]), invoice=invoice, due=due,

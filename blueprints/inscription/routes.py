@@ -1,8 +1,8 @@
 """Inscription: open activity lines for the children of the family (SPEC §2.2)."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family, get_or_404
+from blueprints.common import current_family, form_status, get_or_404, render
 from blueprints.inscription import bp
 from blueprints.inscription.forms import InscriptionForm
 from domain import clock
@@ -22,8 +22,9 @@ def chosen_year(offered=None):
     return next((y for y in offered if str(y.id) == wanted), offered[0] if offered else None)
 
 
-def show_page(forms=None):
-    """The tab: each child's lines, and a form per child when lines can be opened."""
+def show_page(forms=None, status=200):
+    """The tab: each child's lines, and a form per child when lines can be opened
+    (``status``: 422 when one of them was refused)."""
     family = current_family()
     offered = inscription_years(clock.today())
     year = chosen_year(offered)
@@ -32,11 +33,11 @@ def show_page(forms=None):
     for child in children:
         forms.setdefault(child.id, InscriptionForm(prefix=f"enfant-{child.id}", formdata=None))
     state = inscription_state(family, year, clock.now())
-    return render_template(
+    return render(
         "inscription/index.html", year=year, children=children,
         lines=child_lines(children, year, clock.today() if state.is_open else None)
         if year else {},
-        forms=forms, state=state, alae=Activity.ALAE, years=offered)
+        forms=forms, state=state, alae=Activity.ALAE, years=offered, status=status)
 
 
 @bp.route("/")
@@ -52,7 +53,7 @@ def enrol(child_id):
                                             & (Child.family == current_family())))
     form = InscriptionForm(prefix=f"enfant-{child.id}")
     if not form.validate_on_submit():
-        return show_page({child.id: form})
+        return show_page({child.id: form}, form_status(form))
     offered = inscription_years(clock.today())
     year = chosen_year(offered)
     try:
@@ -62,7 +63,7 @@ def enrol(child_id):
         return redirect(url_for("inscription.index", annee=year.id if year else None), 303)
     except InscriptionRefused as refusal:
         form.activites.errors = [str(refusal)]
-        return show_page({child.id: form})
+        return show_page({child.id: form}, form_status(form))
     for line in opened:
         flash(opened_message(child, line), "success")
     if opened:

@@ -2,8 +2,8 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.common import (current_family, get_or_404, is_htmx, render, send_stored_file,
-                               staff_thread_link, thread_link)
+from blueprints.common import (current_family, form_status, get_or_404, is_htmx, render,
+                               send_stored_file, staff_thread_link, thread_link)
 from blueprints.messagerie import bp
 from blueprints.messagerie.forms import MessageForm, ReplyForm, submitted_files
 from domain.messaging import messages as messaging
@@ -45,18 +45,19 @@ def attachment_hints(form):
     return ACTUALISATION_ATTACHMENT_HINTS if form.service.data == ACTUALISATION_SERVICE else ()
 
 
-def show_form(form, file_errors=None, files_error=None, resend=None):
-    """The page NOUS ENVOYER UN MESSAGE, with the errors of the last try.
+def show_form(form, file_errors=None, files_error=None, resend=None, status=200):
+    """The page NOUS ENVOYER UN MESSAGE, with the errors of the last try (``status``: 422
+    when it was refused).
 
     ``file_errors`` maps a file field to its message; ``resend`` maps the fields
     whose file was fine to its name (browsers cannot fill a file input again).
     """
     for name, message in (file_errors or {}).items():
         form[name].errors = list(form[name].errors) + [message]
-    return render_template("messagerie/new_message.html",
-                           section="new", form=form, files_error=files_error,
-                           resend=resend or {}, attachment_hints=attachment_hints(form),
-                           resend_files=bool(file_errors or resend or files_error))
+    return render("messagerie/new_message.html",
+                  section="new", form=form, files_error=files_error,
+                  resend=resend or {}, attachment_hints=attachment_hints(form),
+                  resend_files=bool(file_errors or resend or files_error), status=status)
 
 
 @bp.route("/envoyer", methods=["GET", "POST"])
@@ -72,7 +73,7 @@ def new_message():
     form_ok = form.validate_on_submit()
     if not form_ok or file_errors or too_many:
         kept = {name: f.filename for name, f in named if name not in file_errors}
-        return show_form(form, file_errors, TOO_MANY_FILES if too_many else None, kept)
+        return show_form(form, file_errors, TOO_MANY_FILES if too_many else None, kept, 422)
     messaging.send_family_message(current_family(), current_user._get_current_object(),
                                   form.service.data, form.theme.data, form.subject.data.strip(),
                                   form.body.data.strip(), checked, form.confirm_by_email.data,
@@ -100,10 +101,10 @@ def thread(thread_id):
 
 
 def show_thread(conversation, form):
-    """The thread page with its reply form."""
-    return render_template("messagerie/thread.html", section=None,
-                           thread=conversation, messages=messaging.thread_messages(conversation),
-                           form=form)
+    """The thread page with its reply form (422 when the reply was refused)."""
+    return render("messagerie/thread.html", section=None,
+                  thread=conversation, messages=messaging.thread_messages(conversation),
+                  form=form, status=form_status(form))
 
 
 @bp.route("/fil/<int:thread_id>/repondre", methods=["POST"])

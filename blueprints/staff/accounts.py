@@ -13,7 +13,7 @@ from peewee import JOIN
 
 from blueprints.auth.links import email_invitation, email_reset_link
 from blueprints.auth.second_factor import FRESH_CODES_KEY
-from blueprints.common import EmptyForm, get_or_404, render
+from blueprints.common import EmptyForm, form_status, get_or_404, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.forms import FamilyAccountForm, RoleForm, StaffAccountForm
 from domain.family.accounts import (AccountProblem, create_family_account, has_password,
@@ -75,7 +75,7 @@ def account_new_family():
                   f"{user.email}.", "success")
             return redirect(url_for("staff.accounts", q=user.family.account_number), code=303)
     return render("staff/accounts/new_family.html",
-                  form=form, status=422 if form.errors else 200)
+                  form=form, status=form_status(form))
 
 
 def _family_user(user_id):
