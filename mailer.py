@@ -34,9 +34,9 @@ def _render(template, context):
             render_template(f"{template}.html", **context))
 
 
-#: Seconds an SMTP server may take to answer (Flask-Mail sets none: a server that
-#: accepts and then hangs would hold the sending thread, and its claim, for ever).
-#: Less than ``domain.mail.CLAIM_LEASE``.
+#: Seconds an SMTP server may take to answer each step (Flask-Mail sets none: a server
+#: that accepts and then hangs would hold the sending thread, and its claim, for ever).
+#: ``domain.mail.CLAIM_LEASE`` outlasts a whole conversation of such steps.
 SMTP_TIMEOUT = 20
 
 

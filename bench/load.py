@@ -367,7 +367,7 @@ def main():
 
         def drain():
             """What cron does: ``flask send-mail``, once the claims of killed workers lapse."""
-            for _ in range(120):
+            for _ in range(300):  # a claim lasts 4 minutes (domain.mail.CLAIM_LEASE)
                 if not count_rows(url, "SELECT count(*) FROM outgoing_email WHERE sent_at IS "
                                   "NULL AND claimed_until > now() AT TIME ZONE 'utc'")[0][0]:
                     break

@@ -69,10 +69,14 @@ def send_many(mails):
 
 
 #: How long a process may take to send one email before another may take it over: more
-#: than the SMTP transport's timeout (``mailer.SMTP_TIMEOUT``), so that a live sender
-#: has finished or failed by then; an email claimed by a process that died (a killed
-#: worker) goes with the next delivery after it.
-CLAIM_LEASE = datetime.timedelta(minutes=1)
+#: than the longest a live sender can take (each of the SMTP conversation's 8 steps may
+#: use ``mailer.SMTP_TIMEOUT``, then recording it may wait ``MARK_SENT_WAITS``), so that
+#: it has finished or failed by then; an email claimed by a process that died (a killed
+#: worker) goes with the next delivery after the lease.
+CLAIM_LEASE = datetime.timedelta(minutes=4)
+#: The steps of one SMTP conversation (connect, EHLO, MAIL, RCPT, DATA, the message,
+#: its end, QUIT), each bounded by the transport's timeout.
+SMTP_STEPS = 8
 
 
 def _wall_clock():
