@@ -61,3 +61,16 @@ def utc_now() -> datetime.datetime:
 def to_paris(utc_naive):
     """A stored naive-UTC timestamp as an aware Paris datetime."""
     return utc_naive.replace(tzinfo=datetime.timezone.utc).astimezone(PARIS)
+
+
+def paris_midnight_utc(day):
+    """00h00 of ``day`` in Paris as a naive UTC timestamp (the storage convention)."""
+    start = datetime.datetime(day.year, day.month, day.day, tzinfo=PARIS)
+    return start.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def stored_between(field, first, last):
+    """The condition "``field`` (a stored naive-UTC timestamp) falls on a Paris day from
+    ``first`` to ``last`` inclusive"."""
+    return ((field >= paris_midnight_utc(first))
+            & (field < paris_midnight_utc(last + datetime.timedelta(days=1))))

@@ -3,17 +3,11 @@ import datetime
 from dataclasses import dataclass, field
 
 from domain import audit
-from domain.clock import PARIS
+from domain.clock import paris_midnight_utc
 from domain.family.dossier import pending_actualisations
 from domain.family.quotient import pending_quotients
 from domain.messaging.messages import staff_unread_by_service
 from models import AuditLog
-
-
-def paris_midnight_utc(day):
-    """00h00 of ``day`` in Paris as a naive UTC timestamp (the storage convention)."""
-    start = datetime.datetime(day.year, day.month, day.day, tzinfo=PARIS)
-    return start.astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
 
 def week_start(day):

@@ -152,3 +152,31 @@ def test_csv_export_period_reads_french_dates(client, auth):
     response = client.get("/agents/facturation/export/paiements.csv?du=01/10/2026&au=31/10/2026")
     assert response.status_code == 200
     assert "paiements-2026-10-01-2026-10-31.csv" in response.headers["Content-Disposition"]
+
+
+def test_the_invoice_export_names_each_corrected_invoice_in_the_same_queries(app, db):
+    """Credit notes name the invoice they correct, however many: no query per row."""
+    from domain import clock
+    from domain.billing.adjustments import issue_credit_note
+    from domain.billing.exports import invoices_csv
+    from models import User
+    from tests.planning_support import QueryCounter
+    admin = User.get(User.role == User.ROLE_ADMIN)
+    invoices = list(Invoice.select().where(Invoice.kind != Invoice.CREDIT_NOTE)
+                    .order_by(Invoice.id).limit(2))
+    first, last = clock.today().replace(day=1), clock.today()
+
+    def export():
+        with app.app_context(), QueryCounter() as counter:
+            text = invoices_csv(first.replace(month=9), last)
+        return list(csv.reader(io.StringIO(text[1:]), delimiter=";")), len(counter.statements)
+
+    _, queries_without = export()
+    with app.app_context():
+        for invoice in invoices:
+            issue_credit_note(invoice.id, 100, "Sortie annulée", admin, clock.now())
+    rows, queries_with = export()
+    credits = [row for row in rows if row[1] == "Avoir"]
+    assert [row[2] for row in credits] == [invoice.number for invoice in invoices]
+    assert [row[8] for row in credits] == ["-1,00", "-1,00"]
+    assert queries_with == queries_without == 1

@@ -8,7 +8,7 @@ from blueprints.staff import bp
 from blueprints.staff.forms import AuditFilterForm
 from domain import audit
 from domain.family.search import SearchPage
-from domain.worklist import paris_midnight_utc
+from domain.clock import paris_midnight_utc
 from models import Family, User
 
 PER_PAGE = 50
