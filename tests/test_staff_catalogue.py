@@ -39,13 +39,19 @@ def test_agents_get_403_families_404(client, auth):
     assert client.get("/agents/admin/catalogue/").status_code == 404
 
 
-def test_prepare_change_a_tariff_publish_and_existing_bookings_keep_their_price(
-        app, client, auth, lena):  # noqa: F811
+def lena_booked_then_next_year_prepared(client, auth, lena):  # noqa: F811
+    """LENA books January's Wednesdays, then the administrateur presses « Préparer l'année
+    suivante » on 2026/2027: (that year, the answer)."""
     book_januarys_wednesdays(client, lena)
     auth.logout()
     auth.login("administrateur")
     current = SchoolYear.get(SchoolYear.label == "2026/2027")
-    response = admin_post(client, f"/agents/admin/catalogue/{current.id}/preparer")
+    return current, admin_post(client, f"/agents/admin/catalogue/{current.id}/preparer")
+
+
+def test_prepare_change_a_tariff_publish_and_existing_bookings_keep_their_price(
+        app, client, auth, lena):  # noqa: F811
+    current, response = lena_booked_then_next_year_prepared(client, auth, lena)
     assert response.status_code == 303
     draft = SchoolYear.get(SchoolYear.label == "2027/2028")
     assert draft.is_published is False
@@ -202,11 +208,7 @@ def test_next_year_is_offered_in_inscription_during_the_main_period_once_publish
         app, client, auth, lena):  # noqa: F811
     from models import DossierValidation, Enrolment
     from tests.conftest import csrf_from
-    book_januarys_wednesdays(client, lena)
-    auth.logout()
-    auth.login("administrateur")
-    current = SchoolYear.get(SchoolYear.label == "2026/2027")
-    admin_post(client, f"/agents/admin/catalogue/{current.id}/preparer")
+    current, _ = lena_booked_then_next_year_prepared(client, auth, lena)
     draft = SchoolYear.get(SchoolYear.label == "2027/2028")
     sans = Modalite.select().join(Activity).where(
         (Activity.school_year == current) & (Activity.name == CL) & (Modalite.name == SANS)).get()
