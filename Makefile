@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# The Nu Html Checker of tests/test_valid_html.py: the npm registry's vnu-jar package, pinned
+# The Nu Html Checker of tests/browser/test_valid_html.py: the npm registry's vnu-jar package, pinned
 # and checked (sha256 of the tarball), fetched once into the ignored .cache/.
 VNU_VERSION := 26.9.27
 VNU_SHA256 := 5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7

@@ -8,7 +8,7 @@ whose number is above its stored version. A step adds or alters (with
 To change the schema: edit ``models.py``, bump ``SCHEMA_VERSION``, and add
 the step that brings version N-1 to N here (adding only what is missing, so that
 steps stay independent), with a test in
-``tests/test_migrations.py``.
+``tests/domain/test_migrations.py``.
 """
 from peewee import SqliteDatabase
 from playhouse.migrate import SchemaMigrator, migrate

@@ -1,5 +1,5 @@
 """A separate process that sends the outbox (as a gunicorn worker or ``flask send-mail``
-would), started by tests/test_outbox_claims.py: it says it is ready, waits for the
+would), started by tests/domain/test_outbox_claims.py: it says it is ready, waits for the
 go file so that every worker starts sending at the same moment, then prints how
 many emails it sent."""
 import os

@@ -1,4 +1,4 @@
-"""Helpers of the PLANNING - RÉSERVATIONS tests (tests/test_planning*.py, test_booking*.py)."""
+"""Helpers of the PLANNING - RÉSERVATIONS tests (tests/family/test_planning*.py, tests/domain/test_booking*.py)."""
 import datetime
 import gzip
 

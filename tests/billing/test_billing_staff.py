@@ -7,7 +7,7 @@ import json
 from models import AuditLog, Family, Invoice, Payment
 from tests.billing_support import october_invoice
 from tests.planning_support import CL, JANUARY, SANS, child, enrol, text_of
-from tests.test_billing_run import book
+from tests.billing.test_billing_run import book
 
 
 def _post(client, auth, path, data, page):

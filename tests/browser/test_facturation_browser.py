@@ -12,7 +12,7 @@ from models import Invoice, Payment
 from tests.billing_support import served  # noqa: F401
 from tests.conftest import DEMO_LOGINS, axe_violations, screenshot
 from tests.planning_support import CL, JANUARY, SANS, child, enrol
-from tests.test_billing_run import book
+from tests.billing.test_billing_run import book
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from models import (Booking, Child, DossierValidation, Enrolment, Family,
                     QFDeclaration, User)
 from tests.conftest import axe_violations, browser_login, opened_page, screenshot
 from tests.planning_support import activity
-from tests.test_dossier_quotient import attestation_pdf
+from tests.family.test_dossier_quotient import attestation_pdf
 
 pytestmark = pytest.mark.browser
 

@@ -29,10 +29,10 @@ from models import Message
 from tests.conftest import AuthActions
 from tests.helpers import crawl, csrf_from, staff_urls, unescaped
 from tests.planning_support import CL, HTMX, JANUARY, SANS, activity, modalite, token
-from tests.test_fuzz_forms import FORMS, HTMX_GETS
-from tests.test_route_matrix import MATRIX, POSTER, objects
+from tests.security.test_fuzz_forms import FORMS, HTMX_GETS
+from tests.security.test_route_matrix import MATRIX, POSTER, objects
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 #: One run is enough: the pages are the same HTML on PostgreSQL.
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -9,7 +9,7 @@ import pytest
 
 from models import OutgoingEmail
 
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "outbox_worker.py")
+WORKER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "outbox_worker.py")
 
 
 def queue(count):

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import models
-from tests.test_route_matrix import MATRIX, client_as, csrf_token, objects
+from tests.security.test_route_matrix import MATRIX, client_as, csrf_token, objects
 
 settings.register_profile("default", max_examples=200, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -301,7 +301,7 @@ def test_no_browser_test_waits_with_a_javascript_string():
     import re
     pattern = re.compile(r"wait_for_function\(\s*[rbuf]*['\"]")
     offenders = [f"{path.name}:{number}"
-                 for path in pathlib.Path(__file__).parent.glob("*.py")
+                 for path in pathlib.Path(__file__).parent.parent.rglob("*.py")
                  for number, line in enumerate(path.read_text().splitlines(), 1)
                  if pattern.search(line)]
     assert offenders == []

@@ -11,7 +11,7 @@ from domain.messaging.messages import SERVICES
 from domain import audit
 from models import AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread, User
 from tests.helpers import pdf_bytes, text_of, unescaped
-from tests.test_messagerie import post_message
+from tests.family.test_messagerie import post_message
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from models import (Activity, AuditLog, Booking, BookingWindow, Modalite, QFBrac
 from tests.planning_support import lena  # noqa: F401  (fixture)
 from tests.planning_support import (CL, SANS, enrol, line_key, page_token, sign_in, text_of,
                                     token)
-from tests.test_staff_attendance import book_januarys_wednesdays
+from tests.staff.test_staff_attendance import book_januarys_wednesdays
 
 HIVER = "CLV Élémentaire ou maternel Hiver"
 

@@ -10,10 +10,10 @@ from domain.catalogue.years import current_school_year
 from models import (AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
                     MessageThread, QFDeclaration, User)
 from tests.planning_support import activity, child, modalite, page_token, text_of, token
-from tests.test_dossier_quotient import attestation_pdf
+from tests.family.test_dossier_quotient import attestation_pdf
 from tests.helpers import demo_family as family
 from tests.helpers import error_of, png_bytes, unescaped
-from tests.test_messagerie import post_message
+from tests.family.test_messagerie import post_message
 
 
 CL_ELEM = "CL Élémentaire Mercredis"
