@@ -19,7 +19,7 @@ from domain.catalogue.windows import create_guide_windows
 from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
                     DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
                     Message, MessageThread, Modalite, News, Payment,
-                    PickupPerson, QFBracket, QFDeclaration, SchoolYear, Tariff, User,
+                    PickupPerson, QFBracket, QFDeclaration, School, SchoolYear, Tariff, User,
                     Vaccination, db, utcnow)
 
 #: (login, password) of every demo account, as the README lists them.
@@ -82,6 +82,7 @@ def create_demo(today, zone=None, commune_name=None):
         row.contact_email = row.contact_email or "enfance@mairie.example.org"
         row.save()
         zone = row.holiday_zone
+        _create_schools()
         year = create_school_year(start_year, zone)
         staff = _create_staff()
         _create_family_16122(year)
@@ -91,6 +92,15 @@ def create_demo(today, zone=None, commune_name=None):
         _issue_past_months(year, today, zone, staff["agent"])
         _create_news_and_documents(today, staff["agent"], year)
     return True
+
+
+def _create_schools():
+    """The demo commune's schools: its maternelle sends GS pupils to its élémentaire."""
+    jaures = School.create(name="École élémentaire Jean Jaurès", kind=School.ELEMENTAIRE,
+                           levels="CP,CE1,CE2,CM1,CM2")
+    School.create(name="École maternelle Jules Ferry", kind=School.MATERNELLE,
+                  levels="TPS,PS,MS,GS", next_school=jaures)
+    School.create(name="École Sainte-Marie", kind=School.PRIVEE, levels=",".join(Child.LEVELS))
 
 
 def create_school_year(start_year, zone):

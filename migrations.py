@@ -69,9 +69,15 @@ def _add_school_year_published(database, migrator):
     _add_missing_columns(database, migrator, models.SchoolYear, "is_published")
 
 
+def _add_schools(database, migrator):
+    """8: the commune's schools (kind, levels taught, where GS pupils go for CP)."""
+    database.create_tables([models.School], safe=True)
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
-         5: _billing, 6: _add_attendance, 7: _add_school_year_published}
+         5: _billing, 6: _add_attendance, 7: _add_school_year_published,
+         8: _add_schools}
 
 
 def current_version(database):

@@ -28,7 +28,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def utcnow():
@@ -198,6 +198,32 @@ class PickupPerson(BaseModel):
     phone = CharField(default="")
 
 
+class School(BaseModel):
+    """A school the commune's children attend; a child's ``school_name`` is one of these names."""
+
+    MATERNELLE, ELEMENTAIRE, PRIMAIRE, PRIVEE, HORS_COMMUNE = (
+        "maternelle", "elementaire", "primaire", "privee", "hors_commune")
+    KIND_LABELS = {MATERNELLE: "maternelle", ELEMENTAIRE: "élémentaire", PRIMAIRE: "primaire",
+                   PRIVEE: "privée", HORS_COMMUNE: "hors commune"}
+
+    name = CharField(unique=True)
+    kind = CharField(default=PRIMAIRE)
+    # The levels it teaches, comma-separated in the order of Child.LEVELS ("TPS,PS,MS,GS").
+    levels = CharField(default="")
+    # Where its GS pupils go for CP (a maternelle's elementary school); null: they stay.
+    next_school = ForeignKeyField("self", null=True, on_delete="SET NULL")
+    archived = BooleanField(default=False)
+
+    @property
+    def level_list(self):
+        """The levels taught, as a tuple in school order."""
+        return tuple(level for level in self.levels.split(",") if level)
+
+    @property
+    def kind_label(self):
+        return self.KIND_LABELS.get(self.kind, self.kind)
+
+
 class Child(BaseModel):
     """A child of the family."""
 
@@ -207,8 +233,8 @@ class Child(BaseModel):
         SCHOOL_PRIVATE: "école privée",
         SCHOOL_OUTSIDE: "école extérieure à la commune",
     }
-    LEVELS = ("PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2")
-    MATERNELLE_LEVELS = ("PS", "MS", "GS")
+    LEVELS = ("TPS", "PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2")
+    MATERNELLE_LEVELS = ("TPS", "PS", "MS", "GS")
 
     family = ForeignKeyField(Family, backref="children", on_delete="CASCADE")
     first_name = CharField()
@@ -690,8 +716,8 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS = [
-    SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson, Child,
-    HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
+    SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
+    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
     PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,

@@ -91,3 +91,12 @@ def test_demo_is_idempotent(db):
 def test_demo_command(runner):
     result = runner.invoke(args=["demo"])
     assert "existe déjà" in result.output
+
+
+def test_every_demo_child_goes_to_one_of_the_communes_schools(db):
+    from models import Child, School
+    names = {school.name for school in School.select()}
+    assert {child.school_name for child in Child.select()} <= names
+    ferry = School.get(School.name == "École maternelle Jules Ferry")
+    assert ferry.level_list == ("TPS", "PS", "MS", "GS")
+    assert ferry.next_school.name == "École élémentaire Jean Jaurès"

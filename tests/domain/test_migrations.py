@@ -149,3 +149,13 @@ def test_step_7_adds_published_school_years_keeping_the_year(db, restore_publish
     assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
     year = models.SchoolYear.get()
     assert year.label == "2026/2027" and year.is_published is True
+
+
+def test_step_8_adds_the_schools_keeping_the_children(db):
+    children = models.Child.select().count()
+    db.drop_tables([models.School])
+    SchemaVersion.update(version=7).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("school")
+    assert models.School.select().count() == 0
+    assert models.Child.select().count() == children
