@@ -29,10 +29,13 @@ def register(app):
 
     @app.cli.command("invoice")
     @click.argument("month")
-    def invoice_command(month):
-        """Issue the invoices of MONTH (YYYY-MM) and email the families."""
+    @click.option("--force", is_flag=True,
+                  help="Émettre un mois qui n'est pas terminé (une correction).")
+    def invoice_command(month, force):
+        """Issue the invoices of MONTH (YYYY-MM), once it is over, and queue the families'
+        emails (the outbox sends them; ``send-mail`` retries those that fail)."""
         from domain.billing.notices import send_invoice_emails
-        from domain.billing.run import issue_month, parse_month, preview_month
+        from domain.billing.run import MonthNotOver, issue_month, parse_month, preview_month
         from domain.formats import euros, month_fr
         parsed = parse_month(month)
         if parsed is None:
@@ -41,14 +44,19 @@ def register(app):
         with models.db.connection_context():
             zone = commune.holiday_zone()
             preview = preview_month(*parsed, zone)
-            ids = issue_month(*parsed, zone, clock.now())
+            try:
+                ids = issue_month(*parsed, zone, clock.now(), force=force)
+            except MonthNotOver as refused:
+                raise click.ClickException(f"{refused} (option --force)") from None
             mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])
         label = month_fr(*parsed).lower()
         if not ids:
             click.echo(f"Rien à facturer pour {label} : tout est déjà facturé.")
             return
         click.echo(f"{len(ids)} facture(s) émise(s) pour {label}, total "
-                   f"{euros(preview['total_cents'])} ; {mails} email(s) envoyé(s).")
+                   f"{euros(preview['total_cents'])} ; {mails} email(s) mis en file d'envoi "
+                   "(envoyés ensuite ; « flask --app app send-mail » réessaie ceux que le "
+                   "serveur de mail refuse).")
 
     @app.cli.command("payfip-check")
     def payfip_check_command():

@@ -28,7 +28,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 13
 
 
 def utcnow():
@@ -107,6 +107,9 @@ class Commune(BaseModel):
     name = CharField()
     holiday_zone = CharField(max_length=1, default="C")
     contact_email = CharField(null=True)
+    # Whether a day ticked "Excusé" with a justification (a medical certificate...) is
+    # billed; by default it is not (the family does not pay a day it could not come).
+    bill_excused_absences = BooleanField(default=False)
 
 
 class Family(BaseModel):
@@ -485,6 +488,10 @@ class Attendance(BaseModel):
     status = CharField(max_length=10)
     marked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     marked_at = DateTimeField(default=utcnow)
+    # "Excusé": the justification staff received (a medical certificate...), "" if none.
+    justification = CharField(default="", max_length=200)
+    # The child came without a booking: staff added it (and its booking), to check.
+    added_on_site = BooleanField(default=False)
 
     class Meta:
         indexes = (

@@ -48,6 +48,8 @@ DAY_CLOSED = "day.closed"
 DAY_REOPENED = "day.reopened"
 CAPACITY_SET = "day.capacity_set"
 ATTENDANCE_MARKED = "attendance.marked"
+ATTENDANCE_ADDED = "attendance.added"
+COMMUNE_BILLING_SET = "commune.billing_set"
 EXPORT_DOWNLOADED = "export.downloaded"
 INVOICE_ISSUED = "invoice.issued"
 CREDIT_NOTE_ISSUED = "invoice.credit_note"
@@ -88,6 +90,8 @@ ACTION_LABELS = {
     DAY_REOPENED: "Journée rouverte",
     CAPACITY_SET: "Capacité du jour modifiée",
     ATTENDANCE_MARKED: "Présence pointée",
+    ATTENDANCE_ADDED: "Enfant présent ajouté",
+    COMMUNE_BILLING_SET: "Règle de facturation des absences",
     EXPORT_DOWNLOADED: "Export téléchargé",
     INVOICE_ISSUED: "Facture émise",
     CREDIT_NOTE_ISSUED: "Avoir émis",

@@ -7,6 +7,7 @@ emails alike, so two parts of the portal can never use two calendars.
 """
 from dataclasses import dataclass
 
+from domain import audit
 from models import Commune
 
 DEFAULT_NAME = "Commune de Saint-Exemple"
@@ -45,3 +46,23 @@ def seed(name: str | None, zone: str | None) -> Commune:
             raise ValueError(f"HOLIDAY_ZONE must be one of {', '.join(ZONES)}, not {zone!r}")
         row = Commune.create(name=name or DEFAULT_NAME, holiday_zone=zone)
     return row
+
+
+def bills_excused_absences() -> bool:
+    """Whether a day ticked "Excusé" with a justification is billed (the commune's choice;
+    not billed until it says otherwise)."""
+    row = Commune.select(Commune.bill_excused_absences).first()
+    return bool(row and row.bill_excused_absences)
+
+
+def set_bills_excused_absences(actor, billed: bool) -> bool:
+    """Record the commune's choice (audited); False when it was already so."""
+    row = Commune.select().first()
+    if row is None or bool(row.bill_excused_absences) == billed:
+        return False
+    Commune.update(bill_excused_absences=billed).where(Commune.id == row.id).execute()
+    audit.record(actor, None, audit.COMMUNE_BILLING_SET,
+                 "Absences excusées avec justificatif : "
+                 + ("facturées" if billed else "non facturées"),
+                 before={"facturées": not billed}, after={"facturées": billed})
+    return True

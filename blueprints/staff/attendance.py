@@ -2,17 +2,17 @@
 counts and the occupancy of the activities."""
 import datetime
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import commune_settings, render
+from blueprints.common import commune_settings, is_htmx, render
 from blueprints.staff import bp
 from blueprints.staff.exports import csv_response, parse_day
 from domain import clock, exports
 from domain.booking import attendance
 from domain.catalogue.years import current_school_year
 from domain.dates import add_months
-from models import Activity, Attendance, SchoolYear, parse_id
+from models import Activity, Attendance, Modalite, SchoolYear, parse_id
 
 GROUPS = (("", "Tous les groupes"), ("maternel", "Maternelle"), ("elementaire", "Élémentaire"))
 
@@ -61,20 +61,31 @@ class RegisterQuery:
 LONG_REGISTER = 150
 
 
-@bp.route("/presences/")
-def attendance_register():
-    """The register of a day: pick the date and activity, tick each child."""
-    query = RegisterQuery(request.args)
+def _show_register(query, add_errors=None, status=200):
     contents = []
     if query.activity and not query.school and not query.group:
         contents = attendance.group_counts(query.activity, query.day)
         if sum(count for *_, count in contents) <= LONG_REGISTER:
             contents = []
     rows = [] if contents else query.rows()
+    future = attendance.is_future(query.day)
+    addable = attendance.addable_children(query.activity, query.day) \
+        if query.activity and not future else []
+    modalites = list(query.activity.modalites.order_by(Modalite.position, Modalite.id)) \
+        if addable else []
     return render("staff/attendance/register.html", q=query, rows=rows, contents=contents,
                   groups=attendance.by_group(rows), totals=attendance.totals(rows),
                   group_choices=GROUPS, statuses=attendance.STATUSES, labels=Attendance.LABELS,
-                  status=400 if query.date_error else 200)
+                  future=future, addable=addable, modalites=modalites,
+                  add_errors=add_errors or {}, added=request.form if add_errors else {},
+                  status=400 if query.date_error else status)
+
+
+@bp.route("/presences/")
+def attendance_register():
+    """The register of a day: pick the date and activity, tick each child (not on a day
+    to come), add a child present without a booking."""
+    return _show_register(RegisterQuery(request.args))
 
 
 @bp.route("/presences/pointer", methods=["POST"])
@@ -88,18 +99,55 @@ def attendance_mark():
         abort(400)
     try:
         attendance.mark(query.activity, child_id, query.day, status,
-                        current_user._get_current_object())
+                        current_user._get_current_object(),
+                        justification=request.form.get("justificatif", ""))
     except attendance.NotBooked:
         abort(404)
+    except attendance.FutureDay as refused:
+        if is_htmx():
+            return str(refused), 422
+        flash(str(refused), "error")
+        return redirect(url_for("staff.attendance_register", **query.args()), code=303)
     if request.headers.get("HX-Request") == "true":
         row = next((r for r in attendance.register(query.activity, query.day)
                     if r.child.id == child_id), None)
         if row is None:
             abort(404)
-        return render("staff/attendance/_row.html", row=row, q=query,
+        return render("staff/attendance/_row.html", row=row, q=query, future=False,
                       statuses=attendance.STATUSES, labels=Attendance.LABELS)
     return redirect(url_for("staff.attendance_register", **query.args(),
                             _anchor=f"enfant-{child_id}"), code=303)
+
+
+@bp.route("/presences/ajouter", methods=["POST"])
+def attendance_add():
+    """Add a child present without a booking: its day is booked (billed as any booked
+    day) and flagged "ajouté sur place" (audited)."""
+    query = RegisterQuery(request.form)
+    if query.activity is None or query.date_error:
+        abort(400)
+    child_id = parse_id(request.form.get("ajout-enfant"))
+    modalite_id = parse_id(request.form.get("ajout-modalite"))
+    errors = {}
+    if child_id is None:
+        errors["enfant"] = "Choisissez l'enfant présent."
+    if modalite_id is None:
+        errors["modalite"] = "Choisissez la modalité de l'accueil."
+    if not errors:
+        try:
+            child = attendance.add_present(query.activity, child_id, modalite_id, query.day,
+                                           current_user._get_current_object())
+        except attendance.FutureDay as refused:
+            errors["enfant"] = str(refused)
+        except attendance.CannotAdd as refused:
+            key = "modalite" if "modalité" in str(refused) else "enfant"
+            errors[key] = str(refused)
+    if errors:
+        return _show_register(query, add_errors=errors, status=422)
+    flash(f"{child.first_name} {child.last_name} est ajouté(e) présent(e) : la journée est "
+          "réservée et sera facturée.", "success")
+    return redirect(url_for("staff.attendance_register", **query.args(),
+                            _anchor=f"enfant-{child.id}"), code=303)
 
 
 @bp.route("/presences/imprimer")

@@ -87,7 +87,11 @@ FORMS = {
     "staff.validate_quotient": ("agent", ["qf-{declaration}-effective_from"]),
     "staff.admin.staff_new": ("admin", ["display_name", "email", "role"]),
     "staff.admin.staff_role": ("admin", ["role-{agent_user}-role"]),
-    "staff.admin.billing_credit_note": ("admin", ["avoir-amount", "avoir-reason"]),
+    "staff.admin.billing_credit_note": ("admin", ["avoir-amount", "avoir-reason",
+                                                  "avoir-confirm"]),
+    "staff.admin.billing_run": ("admin", ["mois", "confirm", "force"]),
+    "staff.admin.billing_excused_setting": ("admin", ["mois", "regle-billed"]),
+    "staff.attendance_add": ("agent", ["date", "activite", "ajout-enfant", "ajout-modalite"]),
     "staff.admin.service_mailbox": ("admin", ["service-1-email"]),
 }
 

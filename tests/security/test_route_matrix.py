@@ -161,6 +161,7 @@ MATRIX = {
     "staff.admin.save_windows": Row(ADMIN, "/agents/admin/catalogue/{year}/fenetres"),
     # Without its activity and day in the query the register has nothing to export: 404.
     "staff.attendance_csv": Row(STAFF, "/agents/presences/export.csv", also_ok=(404,)),
+    "staff.attendance_add": Row(STAFF, "/agents/presences/ajouter"),
     "staff.attendance_mark": Row(STAFF, "/agents/presences/pointer"),
     "staff.attendance_print": Row(STAFF, "/agents/presences/imprimer"),
     "staff.attendance_register": Row(STAFF, "/agents/presences/"),
@@ -180,6 +181,8 @@ MATRIX = {
     "staff.set_places": Row(STAFF, "/agents/fermetures/places"),
     "staff.admin.billing_credit_note": Row(ADMIN, "/agents/admin/facturation/factures/"
                                                   "{invoice}/avoir"),
+    "staff.admin.billing_excused_setting": Row(ADMIN,
+                                               "/agents/admin/facturation/absences-excusees"),
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
     "staff.admin.service_mailbox": Row(ADMIN, "/agents/admin/services/1"),
     "staff.admin.service_mailboxes": Row(ADMIN, "/agents/admin/services"),

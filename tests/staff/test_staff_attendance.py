@@ -34,9 +34,11 @@ def book_januarys_wednesdays(client, kid):
 
 
 @pytest.fixture
-def booked(client, auth, lena):  # noqa: F811
-    """LENA booked on January's Wednesdays; the client is then signed in as the agent."""
+def booked(app, client, auth, lena):  # noqa: F811
+    """LENA booked on January's Wednesdays; the clock then moves to 06/01/2027 (a day is
+    ticked on the day) and the client is signed in as the agent."""
     book_januarys_wednesdays(client, lena)
+    app.config["PORTAIL_TODAY"] = "2027-01-06T10:00"
     auth.logout()
     auth.login("agent")
     return lena
