@@ -55,8 +55,8 @@ def register(app):
             return
         click.echo(f"{len(ids)} facture(s) émise(s) pour {label}, total "
                    f"{euros(preview['total_cents'])} ; {mails} email(s) mis en file d'envoi "
-                   "(envoyés ensuite ; « flask --app app send-mail » réessaie ceux que le "
-                   "serveur de mail refuse).")
+                   "(la file les remet au serveur de mail ; « flask --app app send-mail » "
+                   "réessaie ceux qu'il refuse).")
 
     @app.cli.command("payfip-check")
     def payfip_check_command():
