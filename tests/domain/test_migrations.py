@@ -159,3 +159,32 @@ def test_step_8_adds_the_schools_keeping_the_children(db):
     assert db.table_exists("school")
     assert models.School.select().count() == 0
     assert models.Child.select().count() == children
+
+
+NEW_IN_13 = {"commune": ["bill_excused_absences"],
+             "attendance": ["justification", "added_on_site"]}
+
+
+def test_step_13_adds_attendance_that_counts_keeping_the_marks(db):
+    """From a version-12 database (no justification, no child added on site, no billing
+    choice) to version 13: the marks and the commune stay, excused days are not billed."""
+    kid = models.Child.select().first()
+    activity = models.Activity.select().first()
+    models.Attendance.create(child=kid, activity=activity, date="2027-01-12",
+                             status=models.Attendance.EXCUSED)
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    migrate(*[migrator.drop_column(table, name) for table, names in NEW_IN_13.items()
+              for name in names])
+    if sqlite:
+        db.obj.pragma("foreign_keys", 1)
+    SchemaVersion.update(version=12).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    for table, names in NEW_IN_13.items():
+        assert set(names) <= {c.name for c in db.get_columns(table)}
+    [mark] = models.Attendance.select()
+    assert (mark.status, mark.justification, mark.added_on_site) == ("excuse", "", False)
+    commune = models.Commune.get()
+    assert commune.name and commune.bill_excused_absences is False
