@@ -216,13 +216,22 @@ def collect(app, mailbox):
     assert owner.post("/planning/terminer", data={"csrf_token": csrf}).status_code == 303
     pages.get("owner", owner, "/planning/terminee", state=", after TERMINER")
 
-    # The agent ticks LENA present on the register (htmx: the row comes back).
+    # The agent ticks LENA present on the register (htmx: the row comes back), on the day.
     register = f"/agents/presences/?date={JANUARY[0]}&activite={activity(CL).id}"
+    pages.get("agent", agent, register, state=", a day to come")
+    today = app.config["PORTAIL_TODAY"]
+    app.config["PORTAIL_TODAY"] = f"{JANUARY[0].isoformat()}T10:00"
     csrf = csrf_from(pages.get("agent", agent, register))
     row = pages.post("agent", agent, "/agents/presences/pointer", htmx=True, data={
         "date": JANUARY[0].isoformat(), "activite": activity(CL).id, "enfant": ids["child"],
-        "statut": "present", "csrf_token": csrf})
+        "statut": "excuse", "justificatif": "Certificat médical", "csrf_token": csrf})
     assert row.status_code == 200
+    # The monthly run's preview of January, per family, once January is over.
+    app.config["PORTAIL_TODAY"] = "2027-02-01T09:00"
+    pages.get("admin", clients["admin"], "/agents/admin/facturation/emission?mois=2027-01")
+    app.config["PORTAIL_TODAY"] = today
+    pages.get("admin", clients["admin"], "/agents/admin/facturation/emission?mois=2027-01",
+              state=", a month not over")
 
     # The family record's htmx answers.
     child = f"/mon-dossier/enfants/{ids['child']}"
