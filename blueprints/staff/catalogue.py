@@ -39,7 +39,12 @@ def prepare_year(year_id):
 
 @admin_bp.route("/catalogue/<int:year_id>/publier", methods=["POST"])
 def publish_year(year_id):
+    """Publish a draft year once its box is ticked (families see it at once)."""
     year = get_or_404(SchoolYear.select().where(SchoolYear.id == year_id))
+    if not year.is_published and request.form.get("confirmer") != "1":
+        return _year_page(year, errors={"confirmer": "Cochez la case pour confirmer la "
+                                                     "publication : les familles verront "
+                                                     "cette année."}, status=422)
     try:
         years.publish(year, _actor())
     except years.YearError as error:

@@ -90,6 +90,7 @@ FORMS = {
     "staff.admin.billing_credit_note": ("admin", ["avoir-amount", "avoir-reason",
                                                   "avoir-confirm"]),
     "staff.admin.billing_run": ("admin", ["mois", "confirm", "force"]),
+    "staff.admin.publish_year": ("admin", ["confirmer"]),
     "staff.admin.billing_excused_setting": ("admin", ["mois", "regle-billed"]),
     "staff.attendance_add": ("agent", ["date", "activite", "ajout-enfant", "ajout-modalite"]),
     "staff.admin.service_mailbox": ("admin", ["service-1-email"]),

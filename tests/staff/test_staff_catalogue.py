@@ -96,7 +96,13 @@ def test_prepare_change_a_tariff_publish_and_existing_bookings_keep_their_price(
         AuditLog.id.desc()).first()
     assert json.loads(log.details)["before"] == 520 and json.loads(log.details)["after"] == 610
 
-    response = admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier")
+    # Publier asks for its box to be ticked first.
+    unconfirmed = admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier")
+    assert unconfirmed.status_code == 422 and "Cochez la case pour confirmer la publication" \
+        in text_of(unconfirmed.get_data(as_text=True))
+    assert SchoolYear.get_by_id(draft.id).is_published is False
+    response = admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier",
+                          {"confirmer": "1"})
     assert response.status_code == 303
     assert SchoolYear.get_by_id(draft.id).is_published is True
     # Preparing the same year twice says so.
@@ -222,7 +228,7 @@ def test_next_year_is_offered_in_inscription_during_the_main_period_once_publish
     assert "2027/2028" not in client.get("/inscription/").get_data(as_text=True)
     auth.logout()
     auth.login("administrateur")
-    admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier")
+    admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier", {"confirmer": "1"})
     auth.logout()
     auth.login("famille 16122")
     # The actualisation now concerns 2027/2028; staff validate it.
