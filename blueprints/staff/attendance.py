@@ -10,6 +10,7 @@ from blueprints.staff import bp
 from blueprints.staff.exports import csv_response, parse_day
 from domain import clock, exports
 from domain.booking import attendance
+from domain.catalogue import school_calendar
 from domain.catalogue.years import current_school_year
 from domain.dates import add_months
 from models import Activity, Attendance, Modalite, SchoolYear, parse_id
@@ -28,6 +29,10 @@ class RegisterQuery:
 
     def __init__(self, values):
         self.day, self.date_error = parse_day(values.get("date"), clock.today())
+        if not self.date_error and not school_calendar.is_covered(self.day.year):
+            first, last = school_calendar.covered_years()
+            self.day = clock.today()
+            self.date_error = f"Choisissez une date des années {first} à {last}."
         self.year = _year_of(self.day)
         zone = commune_settings().holiday_zone
         self.activities = attendance.activities_of_day(self.year, self.day, zone) \

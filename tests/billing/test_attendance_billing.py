@@ -248,3 +248,14 @@ def test_a_credit_note_reads_avoir_for_the_family_and_staff(app, client, auth, d
     card = card[:card.index("(PDF)")]
     assert "Avoir en votre faveur (corrige la facture N° " + october.number + ")" in card
     assert "payer" not in card.lower()
+
+
+def test_a_date_outside_the_known_calendar_is_a_french_message_not_a_503(client, auth, db):
+    auth.login("agent")
+    response = client.get(f"/agents/presences/?date=0001-01-01&activite={activity(MATIN).id}")
+    assert response.status_code == 400
+    assert "Choisissez une date des années" in text_of(response.get_data(as_text=True))
+    page = client.get("/agents/presences/").get_data(as_text=True)
+    refused = client.post("/agents/presences/ajouter", data={
+        "date": "0001-01-01", "activite": activity(CANTEEN).id, "csrf_token": csrf_from(page)})
+    assert refused.status_code == 400
