@@ -189,13 +189,13 @@ def test_the_back_offices_groups_fit_one_row_and_name_their_landmarks(staff_page
     page = staff_page
     browser_login(page, live_server, "administrateur")
     staff_nav(page, "FERMETURES")
-    groups = page.get_by_role("navigation", name="Espace agents").get_by_role("link")
-    expect(groups).to_have_count(4)
-    tops = {round(groups.nth(index).bounding_box()["y"]) for index in range(4)}
-    assert len(tops) == 1, tops
     current = page.get_by_role("navigation", name="Pages « L'année scolaire »")
     expect(current.get_by_role("link", name="FERMETURES")).to_have_attribute(
         "aria-current", "page")
+    groups = page.get_by_role("navigation", name="Espace agents").get_by_role("link")
+    expect(groups).to_have_count(4)
+    tops = {round(box["y"]) for box in (groups.nth(index).bounding_box() for index in range(4))}
+    assert len(tops) == 1, tops
     expect(current.get_by_role("link", name="CATALOGUE")).to_be_visible()
     screenshot(page, "staff-nav-groups")
     assert_clean(page)
