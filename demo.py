@@ -12,7 +12,7 @@ from domain.files import store_bytes
 from domain.catalogue.opening import open_days
 from domain.family.passwords import hash_password
 from domain.pdf import simple_document
-from domain.billing.pricing import family_bracket, prices_for
+from domain.catalogue.pricing import family_bracket, prices_for
 from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
                                     school_year_start)
 from domain.catalogue.windows import create_guide_windows

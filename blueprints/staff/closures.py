@@ -11,7 +11,7 @@ from blueprints.common import get_or_404, render
 from blueprints.staff import bp
 from blueprints.staff.exports import parse_day
 from domain import clock
-from domain.catalogue import closures
+from domain.booking import closures
 from domain.catalogue.years import current_school_year
 from models import Activity, DayOverride, SchoolYear, parse_id
 

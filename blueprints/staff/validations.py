@@ -8,7 +8,7 @@ from blueprints.common import EmptyForm, form_status, get_or_404, render, send_s
 from blueprints.staff import bp
 from blueprints.staff.forms import QuotientValidationForm, RefusalForm
 from domain import clock
-from domain.billing.pricing import bracket_for, quotient_in_force
+from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.catalogue.years import current_school_year
 from domain.family import dossier as dossiers
 from domain.family import quotient as quotients

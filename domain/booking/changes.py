@@ -28,7 +28,7 @@ from domain.transactions import lock_rows, write_transaction
 from domain.formats import date_fr, day_label, euros, month_fr
 from domain import notifications
 from domain.catalogue.opening import open_days
-from domain.billing.pricing import brackets_by_day, prices_for
+from domain.catalogue.pricing import brackets_by_day, prices_for
 from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
                     SchoolYear, db, utcnow)
 

@@ -29,7 +29,7 @@ from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
 from domain.formats import date_fr, euros
 from domain.catalogue.opening import open_days
-from domain.billing.pricing import brackets_by_day, prices_for
+from domain.catalogue.pricing import brackets_by_day, prices_for
 from models import (Activity, Booking, BookingWindow, Child, Enrolment,
                     Modalite, SchoolYear, db, parse_id)
 

@@ -7,7 +7,7 @@ validated one (or, without any, the highest bracket) sets the tariffs.
 import datetime
 from dataclasses import dataclass
 
-from domain.billing.pricing import bracket_for, quotient_in_force
+from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain import audit, notifications
 from domain.uploads import save_upload
 from models import Family, QFBracket, QFDeclaration, StoredFile, db, utcnow
