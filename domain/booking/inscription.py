@@ -23,7 +23,7 @@ from collections import namedtuple
 
 from peewee import IntegrityError, chunked
 
-from domain.catalogue.categories import DEADLINE_DAY, GROUPS
+from domain.catalogue.categories import DEADLINE_DAY, GROUPS, main_inscription_period
 from domain import audit, commune
 from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
@@ -32,9 +32,6 @@ from domain.catalogue.opening import open_days
 from domain.catalogue.pricing import brackets_by_day, prices_for
 from models import (Activity, Booking, BookingWindow, Child, Enrolment,
                     Modalite, SchoolYear, db, parse_id)
-
-MAIN_PERIOD_OPENS = (3, 10)    # 10 March
-MAIN_PERIOD_CLOSES = (8, 20)   # 20 August
 
 
 Line = namedtuple("Line", "activity enrolment ended")
@@ -52,12 +49,6 @@ class InscriptionClosed(InscriptionRefused):
 
 
 # --- Periods (pure functions of ``now``) -------------------------------------
-
-
-def main_inscription_period(school_year):
-    """(first day, last day) of the main period: 10 March to 20 August before the year."""
-    year = school_year.start_date.year
-    return (datetime.date(year, *MAIN_PERIOD_OPENS), datetime.date(year, *MAIN_PERIOD_CLOSES))
 
 
 def monthly_effective_month(now):
