@@ -7,7 +7,7 @@ from flask_login import current_user
 from blueprints.common import EmptyForm, form_status, get_or_404, render, send_stored_file
 from blueprints.staff import bp
 from blueprints.staff.forms import QuotientValidationForm, RefusalForm
-from domain import clock
+from domain import actualisation, clock
 from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.catalogue.years import current_school_year
 from domain.family import dossier as dossiers
@@ -31,7 +31,7 @@ def dossier_items(refusal=None):
     """Each waiting actualisation with its checklist, thread and forms."""
     items = []
     for validation in dossiers.pending_actualisations():
-        thread = dossiers.actualisation_thread(validation)
+        thread = actualisation.actualisation_thread(validation)
         form = refusal if refusal is not None and refusal.item_id == validation.id else \
             RefusalForm(prefix=f"refus-{validation.id}", formdata=None)
         items.append({"validation": validation, "thread": thread,
@@ -92,8 +92,8 @@ def validate_dossier(validation_id):
         abort(400)
     return _review(
         EmptyForm(), validation.id, show_dossiers,
-        lambda form: dossiers.validate_actualisation(validation, _staff(), clock.now()),
-        dossiers.ReviewRefused,
+        lambda form: actualisation.validate_actualisation(validation, _staff(), clock.now()),
+        actualisation.ReviewRefused,
         lambda form: f"Dossier {validation.school_year.label} de la famille "
                      f"{family.account_number} – {family.name} validé : l'accusé est envoyé "
                      "par email et dans sa messagerie.",
@@ -105,9 +105,9 @@ def refuse_dossier(validation_id):
     """Refuser, with the reason sent to the family the same way."""
     validation = _waiting_dossier(validation_id)
     return _refuse(validation.family, validation.id, f"refus-{validation.id}", show_dossiers,
-                   lambda reason: dossiers.refuse_actualisation(validation, _staff(), reason,
+                   lambda reason: actualisation.refuse_actualisation(validation, _staff(), reason,
                                                                 clock.now()),
-                   dossiers.ReviewRefused, "Dossier", "staff.dossiers_page")
+                   actualisation.ReviewRefused, "Dossier", "staff.dossiers_page")
 
 
 # --- Quotients à valider --------------------------------------------------------------
