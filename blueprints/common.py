@@ -1,5 +1,7 @@
 """What every blueprint shares: the access guards and the htmx-aware renderer."""
 import os
+import re
+from urllib.parse import urlsplit
 
 from flask import (abort, current_app, g, make_response, render_template, request, send_file,
                    url_for)
@@ -94,6 +96,24 @@ STAFF_PREFIX = "/agents"
 def is_staff_path(path):
     """True for a URL path of the back office."""
     return path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
+
+
+def home_for(user):
+    """The page a signed-in ``user`` starts on: the back office for staff, ACCUEIL else."""
+    return url_for("staff.index") if user.is_staff else url_for("accueil.index")
+
+
+def safe_next(target, user):
+    """``target`` if it is a path on this site that ``user`` may open, else their home."""
+    # A control character (CR/LF...) could never go in a Location header: home instead.
+    if target and not re.search(r"[\x00-\x1f\x7f]", target):
+        parts = urlsplit(target)
+        on_site = not parts.scheme and not parts.netloc and target.startswith("/") \
+            and not target.startswith("//") and "\\" not in target
+        staff_path = is_staff_path(parts.path)
+        if on_site and staff_path == user.is_staff:
+            return target
+    return home_for(user)
 
 
 def require_role(*roles):
