@@ -29,8 +29,9 @@ from domain.formats import date_fr, day_label, euros, month_fr
 from domain import notifications
 from domain.catalogue.opening import open_days
 from domain.catalogue.pricing import brackets_by_day, prices_for
+from domain.clock import utc_now
 from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
-                    SchoolYear, db, utcnow)
+                    SchoolYear, db)
 
 WEEKDAYS_EMAIL = ("Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim.")
 RESERVATION, ANNULATION = "Réservation", "annulation"
@@ -499,7 +500,7 @@ def _apply(recap):
     if recap.removed_booking_ids:
         Booking.delete().where(Booking.id.in_(recap.removed_booking_ids)).execute()
     if recap.new_bookings:
-        stamp = utcnow()
+        stamp = utc_now()
         Booking.insert_many([dict(row, created_at=stamp)
                              for row in recap.new_bookings]).execute()
     PendingChange.delete().where(PendingChange.id.in_(recap.pending_ids)).execute()
