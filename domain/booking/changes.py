@@ -28,7 +28,7 @@ from domain.transactions import lock_rows, write_transaction
 from domain.formats import date_fr, day_label, euros, month_fr
 from domain import notifications
 from domain.catalogue.opening import open_days
-from domain.catalogue.pricing import brackets_by_day, prices_for
+from domain.catalogue.pricing import day_prices
 from domain.clock import utc_now
 from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
                     SchoolYear, db)
@@ -333,24 +333,13 @@ def _counts_of(rows):
 
 def _prices_of(family_id, rows):
     """{(modalité id, date): price in cents} at the family's bracket on each day of
-    service (a quotient validated from a date prices the days from that date)."""
+    service, year by year (:func:`domain.catalogue.pricing.day_prices`)."""
     by_year = defaultdict(list)
     for row in rows:
-        by_year[row.activity.school_year_id].append(row)
+        by_year[row.activity.school_year_id].append((row.modalite_id, row.date))
     prices = {}
-    for year_id, year_rows in sorted(by_year.items()):
-        brackets = brackets_by_day(family_id, year_id, [r.date for r in year_rows])
-        by_bracket = defaultdict(dict)
-        for row in year_rows:
-            if brackets.get(row.date) is not None:
-                by_bracket[brackets[row.date].id][row.modalite_id] = row.modalite
-        tariffs = {bracket_id: prices_for(bracket_id, list(modalites.values()))
-                   for bracket_id, modalites in by_bracket.items()}
-        for row in year_rows:
-            bracket = brackets.get(row.date)
-            price = tariffs.get(bracket.id, {}).get(row.modalite_id) if bracket else None
-            if price is not None:
-                prices[(row.modalite_id, row.date)] = price
+    for year_id, wanted in sorted(by_year.items()):
+        prices.update(day_prices(family_id, year_id, wanted))
     return prices
 
 
