@@ -23,16 +23,11 @@ from domain.billing.adjustments import (COUNTER_METHODS, BillingError, issue_cre
 from domain.billing.documents import invoice_file
 from domain.billing.exports import invoices_csv, payments_csv
 from domain.billing.invoicing import credited_cents, due_cents_of, unpaid_invoices
-from domain.billing.notices import send_invoice_emails, send_reminders
+from domain.billing.notices import remind_unpaid, send_invoice_emails
 from domain.billing.payments import STATUS_LABELS, attempts_to_review
 from domain.billing.run import issue_month, parse_month, preview_month
 from domain.formats import euros, month_fr
-from domain.transactions import write_transaction
 from models import Family, Invoice, InvoiceLine, Payment
-
-#: A family is reminded of an invoice at most once a week.
-REMINDER_INTERVAL = datetime.timedelta(days=7)
-
 
 class AmountForm(FlaskForm):
     """A form with an amount in euros typed as 20,80 (read into ``cents``)."""
@@ -155,19 +150,8 @@ def billing_reminders():
     """Email the families of unpaid invoices past due (not reminded this week)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    now = clock.now()
-    stored_now = clock.utc_now()
-    invoices = [i for i in unpaid_invoices(now.date())
-                if i.reminded_at is None or stored_now - i.reminded_at >= REMINDER_INTERVAL]
-    with write_transaction():
-        mails = send_reminders(invoices, current_app.config["PUBLIC_URL"])
-        ids = [i.id for i in invoices]
-        if ids:
-            Invoice.update(reminded_at=stored_now).where(Invoice.id.in_(ids)).execute()
-        for invoice in invoices:
-            audit.record(_actor(), invoice.family_id, audit.INVOICE_REMINDED,
-                         summary=f"Relance de la facture N° {invoice.number} "
-                                 f"({euros(invoice.due_cents)} à payer)")
+    invoices, mails = remind_unpaid(_actor(), clock.today(), clock.utc_now(),
+                                    current_app.config["PUBLIC_URL"])
     flash(f"{len(invoices)} relance(s) envoyée(s) ({mails} email(s))." if invoices else
           "Aucune facture échue à relancer (chacune l'a été il y a moins de 7 jours).",
           "success")
