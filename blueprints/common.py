@@ -3,7 +3,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from flask import (abort, current_app, g, make_response, render_template, request, send_file,
+from flask import (abort, current_app, g, send_file,
                    url_for)
 from flask_login import current_user
 from peewee import DoesNotExist
@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from domain import commune
 from domain.files import upload_path
+from blueprints.htmx import is_htmx, render  # noqa: F401 (re-exported for older imports)
 from extensions import login_manager
 from models import User
 from flask_wtf import FlaskForm
@@ -29,23 +30,6 @@ def required_text(label, missing, most, what, field=StringField, **kwargs):
     return field(label, validators=[
         DataRequired(missing),
         Length(max=most, message=f"{what} ne doit pas dépasser {most} caractères.")], **kwargs)
-
-
-def is_htmx():
-    """True for an htmx request that wants a fragment: not a boosted navigation (which
-    swaps the whole body) and not a history restore."""
-    return (request.headers.get("HX-Request") == "true"
-            and request.headers.get("HX-Boosted") != "true"
-            and request.headers.get("HX-History-Restore-Request") != "true")
-
-
-def render(page, fragment=None, status=200, **context):
-    """One URL, two renderings: ``fragment`` for htmx, ``page`` otherwise."""
-    template = fragment if (fragment and is_htmx()) else page
-    response = make_response(render_template(template, **context), status)
-    if fragment:
-        response.headers["Vary"] = "HX-Request, HX-Boosted"
-    return response
 
 
 def commune_settings():

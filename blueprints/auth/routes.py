@@ -5,7 +5,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from blueprints.auth import bp
 from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm,
                                    NewPasswordForm)
-from blueprints.common import EmptyForm, form_status, home_for, is_htmx, safe_next
+from blueprints.common import EmptyForm, form_status, home_for, safe_next
+from blueprints.htmx import current_actor, is_htmx_request, redirect_page
 from domain.family import throttle
 from domain.family.sign_in import current_password_problem, session_user, sign_in
 from domain.family.accounts import end_sessions, find_user, set_password, user_for_reset_token
@@ -26,8 +27,8 @@ def load_user(user_id):
 def unauthorized():
     """To the sign-in page; an htmx request is told to go there as a whole page."""
     target = url_for("auth.login", next=request.full_path.rstrip("?"))
-    if is_htmx() or request.headers.get("HX-Request"):
-        return "", 401, {"HX-Redirect": target}
+    if is_htmx_request():
+        return redirect_page(target, 401)
     flash("Connectez-vous pour accéder à cette page.", "info")
     return redirect(target)
 
@@ -112,7 +113,7 @@ def change_password():
         if problem:  # throttled: the current password cannot be guessed here either
             form.current.errors.append(problem)
         else:
-            user = current_user._get_current_object()
+            user = current_actor()
             set_password(user, form.password.data)
             session.clear()
             login_user(user)

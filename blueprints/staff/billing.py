@@ -15,7 +15,8 @@ from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from blueprints.dossier.forms import FrenchDateField
-from blueprints.common import EmptyForm, commune_settings, render, send_stored_file
+from blueprints.common import EmptyForm, commune_settings, send_stored_file
+from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from domain import audit, clock, commune
 from domain.billing.adjustments import (COUNTER_METHODS, BillingError, issue_credit_note,
@@ -79,10 +80,6 @@ def _invoice_or_404(invoice_id):
     return invoice
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 @bp.route("/facturation/")
 def billing():
     """Unpaid invoices (``?echues=1``: past due only), payments to check, exports."""
@@ -136,7 +133,7 @@ def billing_counter_payment(invoice_id):
     cents = form.cents
     try:
         record_counter_payment(invoice.id, cents, form.method.data, form.reference.data,
-                               _actor(), clock.now())
+                               current_actor(), clock.now())
     except BillingError as error:
         getattr(form, error.field).errors.append(str(error))
         return _show_invoice(invoice, payment_form=form, status=422)
@@ -150,7 +147,7 @@ def billing_reminders():
     """Email the families of unpaid invoices past due (not reminded this week)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    invoices, mails = remind_unpaid(_actor(), clock.today(), clock.utc_now(),
+    invoices, mails = remind_unpaid(current_actor(), clock.today(), clock.utc_now(),
                                     current_app.config["PUBLIC_URL"])
     flash(f"{len(invoices)} relance(s) envoyée(s) ({mails} email(s))." if invoices else
           "Aucune facture échue à relancer (chacune l'a été il y a moins de 7 jours).",
@@ -208,7 +205,7 @@ def billing_run():
         if ids:
             total = sum(i.total_cents for i in Invoice.select(Invoice.total_cents)
                         .where(Invoice.id.in_(ids)))
-            audit.record(_actor(), None, audit.INVOICE_ISSUED,
+            audit.record(current_actor(), None, audit.INVOICE_ISSUED,
                          summary=f"Facturation de {label} : {len(ids)} facture(s), "
                                  f"{euros(total)}",
                          after={"month": f"{month[0]}-{month[1]:02d}", "invoices": len(ids),
@@ -237,7 +234,7 @@ def billing_credit_note(invoice_id):
         return _show_invoice(invoice, credit_form=form, status=422)
     cents = form.cents
     try:
-        credit = issue_credit_note(invoice.id, cents, form.reason.data, _actor(), clock.now())
+        credit = issue_credit_note(invoice.id, cents, form.reason.data, current_actor(), clock.now())
     except BillingError as error:
         getattr(form, error.field).errors.append(str(error))
         return _show_invoice(invoice, credit_form=form, status=422)

@@ -2,9 +2,9 @@
 import os
 
 from flask import abort, flash, redirect, send_file, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, form_status, get_or_404, render, send_stored_file
+from blueprints.common import EmptyForm, form_status, get_or_404, send_stored_file
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.forms import QuotientValidationForm, RefusalForm
 from domain import actualisation, clock
@@ -18,10 +18,6 @@ from domain.messaging.messages import thread_messages
 from models import DossierValidation, Family, QFDeclaration, SchoolYear, StoredFile
 
 INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
-
-
-def _staff():
-    return current_user._get_current_object()
 
 
 # --- Dossiers à valider ----------------------------------------------------------
@@ -92,7 +88,7 @@ def validate_dossier(validation_id):
         abort(400)
     return _review(
         EmptyForm(), validation.id, show_dossiers,
-        lambda form: actualisation.validate_actualisation(validation, _staff(), clock.now()),
+        lambda form: actualisation.validate_actualisation(validation, current_actor(), clock.now()),
         actualisation.ReviewRefused,
         lambda form: f"Dossier {validation.school_year.label} de la famille "
                      f"{family.account_number} – {family.name} validé : l'accusé est envoyé "
@@ -105,7 +101,7 @@ def refuse_dossier(validation_id):
     """Refuser, with the reason sent to the family the same way."""
     validation = _waiting_dossier(validation_id)
     return _refuse(validation.family, validation.id, f"refus-{validation.id}", show_dossiers,
-                   lambda reason: actualisation.refuse_actualisation(validation, _staff(), reason,
+                   lambda reason: actualisation.refuse_actualisation(validation, current_actor(), reason,
                                                                 clock.now()),
                    actualisation.ReviewRefused, "Dossier", "staff.dossiers_page")
 
@@ -164,7 +160,7 @@ def validate_quotient(declaration_id):
     def validate(form):
         year = (current_school_year(form.effective_from.data)
                 or current_school_year(clock.today()))
-        quotients.validate_quotient(declaration, _staff(), form.effective_from.data, year,
+        quotients.validate_quotient(declaration, current_actor(), form.effective_from.data, year,
                                     family_email_address(family))
 
     return _review(
@@ -182,7 +178,7 @@ def refuse_quotient(declaration_id):
     declaration = _waiting_declaration(declaration_id)
     family = declaration.family
     return _refuse(family, declaration.id, f"qf-{declaration.id}-refus", show_quotients,
-                   lambda reason: quotients.refuse_quotient(declaration, _staff(), reason,
+                   lambda reason: quotients.refuse_quotient(declaration, current_actor(), reason,
                                                             family_email_address(family)),
                    quotients.QuotientReviewRefused, "Quotient", "staff.quotients_page")
 
