@@ -21,8 +21,8 @@ from domain import audit
 from domain.booking.days import (BY_INSCRIPTION, FULL_TEXT, CLOSED_DAY_TEXT, PAST_DAY_TEXT,
                                  ChoiceError, capacity_of, day_edit_state, edit_state_key,
                                  overrides_for)
-from domain.booking.calendar import (as_date, compiled_rows, load_overrides, load_windows,
-                                     model_instance)
+from domain.booking.calendar import as_date, load_overrides, load_windows
+from domain.fast_rows import attach, compiled_rows, model_instance
 from domain.clock import PARIS
 from domain.transactions import lock_rows, write_transaction
 from domain.formats import date_fr, day_label, euros, month_fr
@@ -278,9 +278,9 @@ def _pending_rows(family_id, ids=None):
         pending = model_instance(PendingChange, names[0], row[:ends[0]])
         child = once(Child, row[ends[0]:ends[1]], names[1])
         activity = once(Activity, row[ends[1]:ends[2]], names[2])
-        activity.__rel__["school_year"] = once(SchoolYear, row[ends[2]:ends[3]], names[3])
-        pending.__rel__.update(child=child, activity=activity,
-                               modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
+        attach(activity, school_year=once(SchoolYear, row[ends[2]:ends[3]], names[3]))
+        attach(pending, child=child, activity=activity,
+               modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
         pending.enrolment = (model_instance(Enrolment, [Enrolment.id], (row[-1],))
                              if row[-1] is not None else None)
         rows.append(pending)
@@ -310,7 +310,7 @@ def _bookings_of(family_id, rows):
         if modalite is None:
             modalite = modalites[row[split]] = model_instance(Modalite, modalite_names,
                                                               row[split:])
-        booking.__rel__["modalite"] = modalite
+        attach(booking, modalite=modalite)
         bookings[(booking.child_id, booking.activity_id, booking.date)] = booking
     return bookings
 
