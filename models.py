@@ -22,6 +22,11 @@ from peewee import (
 )
 from playhouse.db_url import connect
 
+# The portal's one clock gives every stored timestamp (naive UTC, the storage convention of
+# each DateTimeField). domain.clock imports nothing of the project: .importlinter allows
+# this one import of the domain by the models.
+from domain.clock import utc_now
+
 db = DatabaseProxy()
 
 #: What peewee raises when the database is down, restarting or unreachable.
@@ -29,13 +34,6 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
 SCHEMA_VERSION = 8
-
-
-def utcnow():
-    """Naive UTC timestamp from the portal's one clock (``domain.clock``): the
-    storage convention of every DateTimeField."""
-    from domain.clock import utc_now
-    return utc_now()
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -117,7 +115,7 @@ class Family(BaseModel):
     address = CharField(default="")
     postal_code = CharField(default="")
     city = CharField(default="")
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
 
 
 class User(BaseModel):
@@ -132,9 +130,9 @@ class User(BaseModel):
     display_name = CharField(default="")
     # Rotated at sign-out and password change, so that old session cookies die.
     session_token = CharField()
-    password_changed_at = DateTimeField(default=utcnow)
+    password_changed_at = DateTimeField(default=utc_now)
     is_active = BooleanField(default=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     # Second factor (staff): the TOTP secret once enrolment is confirmed, and the
     # last 30-second step accepted, so that a code works once.
     totp_secret = CharField(null=True)
@@ -158,7 +156,7 @@ class RecoveryCode(BaseModel):
 
     user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
     code_hash = CharField(max_length=64, unique=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     used_at = DateTimeField(null=True)
 
 
@@ -278,7 +276,7 @@ class HealthRecord(BaseModel):
     has_pai = BooleanField(default=False)
     pai_details = TextField(default="")
     diet = CharField(default="")  # medical diet only; nothing that reveals a religion
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utc_now)
 
 
 class Vaccination(BaseModel):
@@ -297,7 +295,7 @@ class StoredFile(BaseModel):
     size = IntegerField()
     sha256 = CharField(max_length=64)
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
 
 
 # --- School year and catalogue -----------------------------------------------
@@ -348,7 +346,7 @@ class QFDeclaration(Reviewed, BaseModel):
     quotient = IntegerField()
     attestation = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
     status = CharField(default=Reviewed.PENDING)
-    declared_at = DateTimeField(default=utcnow)
+    declared_at = DateTimeField(default=utc_now)
     reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     reviewed_at = DateTimeField(null=True)
     review_comment = TextField(default="")
@@ -449,7 +447,7 @@ class Enrolment(BaseModel):
 
     child = ForeignKeyField(Child, backref="enrolments", on_delete="CASCADE")
     activity = ForeignKeyField(Activity, backref="enrolments", on_delete="CASCADE")
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
 
     class Meta:
@@ -464,7 +462,7 @@ class Booking(BaseModel):
     modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
     date = DateField()
     price_cents = IntegerField()
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
 
     class Meta:
         indexes = (
@@ -484,7 +482,7 @@ class Attendance(BaseModel):
     date = DateField()
     status = CharField(max_length=10)
     marked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    marked_at = DateTimeField(default=utcnow)
+    marked_at = DateTimeField(default=utc_now)
 
     class Meta:
         indexes = (
@@ -508,7 +506,7 @@ class PendingChange(BaseModel):
     modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
     date = DateField()
     action = CharField()
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
 
     class Meta:
         indexes = ((("child", "activity", "date"), True),)
@@ -536,7 +534,7 @@ class Invoice(BaseModel):
     corrects = ForeignKeyField("self", null=True, backref="credit_notes", on_delete="RESTRICT")
     period_year = IntegerField()
     period_month = SmallIntegerField()
-    issued_at = DateTimeField(default=utcnow)
+    issued_at = DateTimeField(default=utc_now)
     due_date = DateField()
     total_cents = IntegerField()
     # Follows payments and credit notes (``emise`` until settled); lines and amounts never change.
@@ -587,7 +585,7 @@ class Payment(BaseModel):
     provider = CharField(default=ONLINE)
     transaction_id = CharField(unique=True)  # PayFiP's idOp, or a counter receipt id
     status = CharField(default=PENDING)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     verified_at = DateTimeField(null=True)
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")  # who paid or recorded it
     method = CharField(default="")  # at the counter: especes, cheque, cesu, cheque_vacances
@@ -615,8 +613,8 @@ class MessageThread(BaseModel):
     service = CharField()
     theme = CharField()
     subject = CharField()
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
+    updated_at = DateTimeField(default=utc_now)
     # "Traité" by staff; a new message from the family reopens it.
     treated_at = DateTimeField(null=True)
     treated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -635,7 +633,7 @@ class Message(BaseModel):
     from_staff = BooleanField(default=False)
     body = TextField()
     confirm_by_email = BooleanField(default=False)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     read_by_family_at = DateTimeField(null=True)
     read_by_staff_at = DateTimeField(null=True)
 
@@ -655,7 +653,7 @@ class News(BaseModel):
     published = BooleanField(default=True)
     display_from = DateField(null=True)
     display_until = DateField(null=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     author = ForeignKeyField(User, null=True, on_delete="SET NULL")
     updated_at = DateTimeField(null=True)
     withdrawn_at = DateTimeField(null=True)  # unpublished after having been online
@@ -679,7 +677,7 @@ class Document(BaseModel):
     category = CharField()
     title = CharField()
     file = ForeignKeyField(StoredFile, on_delete="CASCADE")
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     # Shown to families from/until these days (null = open bound).
     display_from = DateField(null=True)
     display_until = DateField(null=True)
@@ -695,7 +693,7 @@ class OutgoingEmail(BaseModel):
     subject = CharField()
     body_text = TextField()
     body_html = TextField(null=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     sent_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
     last_error = TextField(default="")
@@ -710,7 +708,7 @@ class AuditLog(BaseModel):
 
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
     family = ForeignKeyField(Family, null=True, on_delete="SET NULL")
-    at = DateTimeField(default=utcnow)
+    at = DateTimeField(default=utc_now)
     action = CharField()
     details = TextField(default="")
 
