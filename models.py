@@ -33,7 +33,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 15
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -105,6 +105,13 @@ class Commune(BaseModel):
     name = CharField()
     holiday_zone = CharField(max_length=1, default="C")
     contact_email = CharField(null=True)
+    # SEPA direct debit: the commune's creditor identifier (ICS), the account credited,
+    # the day of the month debits are collected, and the fee billed for a rejected debit.
+    sepa_creditor_id = CharField(default="")
+    sepa_creditor_iban = CharField(default="")
+    sepa_creditor_bic = CharField(default="")
+    debit_day = SmallIntegerField(default=15)
+    debit_rejection_fee_cents = IntegerField(default=0)
 
 
 class Family(BaseModel):
@@ -578,7 +585,7 @@ class Payment(BaseModel):
 
     PENDING, PAID, FAILED = "en_cours", "payee", "echouee"
     REFUSED, CANCELLED, EXPIRED, ANOMALY = "refusee", "annulee", "expiree", "anomalie"
-    ONLINE, COUNTER = "payfip", "guichet"
+    ONLINE, COUNTER, DEBIT = "payfip", "guichet", "prelevement"
 
     invoice = ForeignKeyField(Invoice, backref="payments", on_delete="RESTRICT")
     amount_cents = IntegerField()
@@ -603,6 +610,67 @@ class Payment(BaseModel):
     def is_online(self):
         """Paid (or tried) through PayFiP, not at the counter."""
         return self.provider == self.ONLINE
+
+
+class Mandate(BaseModel):
+    """A SEPA direct debit mandate of a family: the family authorises the commune to debit
+    the account ``iban``. Signed online (a recorded consent: when, from which address) or
+    on paper (recorded by staff). Never edited: a changed IBAN makes a new mandate."""
+
+    ONLINE, PAPER = "en_ligne", "papier"
+    ACTIVE, REVOKED, SUSPENDED = "actif", "revoque", "suspendu"
+
+    family = ForeignKeyField(Family, backref="mandates", on_delete="RESTRICT")
+    rum = CharField(unique=True)  # référence unique du mandat
+    holder = CharField()
+    iban = CharField()
+    bic = CharField(default="")
+    signed_on = DateField()
+    signed_at = DateTimeField(default=utcnow)
+    signature = CharField(default=ONLINE)
+    consent_address = CharField(default="")  # the address the consent was given from
+    signed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    status = CharField(default=ACTIVE)
+    revoked_at = DateTimeField(null=True)
+    rejections = SmallIntegerField(default=0)
+    # The first collection under this mandate is FRST, the next ones RCUR.
+    first_collected_on = DateField(null=True)
+
+    @property
+    def is_active(self):
+        return self.status == self.ACTIVE
+
+
+class DebitCollection(BaseModel):
+    """A month's direct debit collection: one pain.008 file for the bank."""
+
+    period_year = IntegerField()
+    period_month = SmallIntegerField()
+    collection_date = DateField()
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    message_id = CharField(unique=True)
+    total_cents = IntegerField(default=0)
+    count = IntegerField(default=0)
+
+
+class DebitItem(BaseModel):
+    """One invoice debited in a collection, under one mandate (FRST or RCUR)."""
+
+    COLLECTED, REJECTED = "preleve", "rejete"
+
+    collection = ForeignKeyField(DebitCollection, backref="items", on_delete="CASCADE")
+    invoice = ForeignKeyField(Invoice, backref="debits", on_delete="RESTRICT")
+    mandate = ForeignKeyField(Mandate, backref="debits", on_delete="RESTRICT")
+    payment = ForeignKeyField(Payment, null=True, on_delete="SET NULL")
+    amount_cents = IntegerField()
+    sequence = CharField(max_length=4)  # FRST or RCUR
+    end_to_end_id = CharField(unique=True)
+    status = CharField(default=COLLECTED)
+    prenotified_at = DateTimeField(null=True)
+    rejected_at = DateTimeField(null=True)
+    rejection_reason = CharField(default="")
+    fee_cents = IntegerField(default=0)
 
 
 # --- Messagerie, news, documents --------------------------------------------
@@ -717,6 +785,7 @@ ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
     School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
+    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, Mandate,
+    DebitCollection, DebitItem, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]

@@ -45,3 +45,31 @@ def seed(name: str | None, zone: str | None) -> Commune:
             raise ValueError(f"HOLIDAY_ZONE must be one of {', '.join(ZONES)}, not {zone!r}")
         row = Commune.create(name=name or DEFAULT_NAME, holiday_zone=zone)
     return row
+
+
+@dataclass(frozen=True)
+class DirectDebitSettings:
+    """The commune as a SEPA creditor: what a collection and its file need."""
+
+    name: str
+    sepa_creditor_id: str = ""
+    sepa_creditor_iban: str = ""
+    sepa_creditor_bic: str = ""
+    debit_day: int = 15
+    debit_rejection_fee_cents: int = 0
+
+
+def direct_debit_settings() -> DirectDebitSettings:
+    """The commune's direct debit settings (empty before they are set)."""
+    row = Commune.select().first()
+    if row is None:
+        return DirectDebitSettings(DEFAULT_NAME)
+    return DirectDebitSettings(row.name, row.sepa_creditor_id, row.sepa_creditor_iban,
+                               row.sepa_creditor_bic, row.debit_day,
+                               row.debit_rejection_fee_cents)
+
+
+def set_direct_debit_settings(**values) -> DirectDebitSettings:
+    """Store the direct debit settings given (names of :class:`DirectDebitSettings`)."""
+    Commune.update(**values).execute()
+    return direct_debit_settings()

@@ -43,6 +43,7 @@ GROUPS = (
     )),
     Group("Facturation", (
         Page("FACTURATION", "staff.billing", "staff_billing"),
+        Page("PRÉLÈVEMENTS", "staff.direct_debit_collections", "staff_direct_debit"),
         Page("EXPORTS", "staff.exports_index", "staff_exports"),
     )),
     Group("Administration", (
