@@ -626,7 +626,7 @@ class Mandate(BaseModel):
     iban = CharField()
     bic = CharField(default="")
     signed_on = DateField()
-    signed_at = DateTimeField(default=utcnow)
+    signed_at = DateTimeField(default=utc_now)
     signature = CharField(default=ONLINE)
     consent_address = CharField(default="")  # the address the consent was given from
     signed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -647,7 +647,7 @@ class DebitCollection(BaseModel):
     period_year = IntegerField()
     period_month = SmallIntegerField()
     collection_date = DateField()
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     message_id = CharField(unique=True)
     total_cents = IntegerField(default=0)

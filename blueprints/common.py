@@ -3,7 +3,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from flask import (abort, current_app, g, send_file,
+from flask import (abort, current_app, g, make_response, send_file,
                    url_for)
 from flask_login import current_user
 from peewee import DoesNotExist

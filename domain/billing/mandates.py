@@ -12,6 +12,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from domain import audit, clock
+from domain.pdf import simple_document
 from domain.transactions import lock_rows, write_transaction
 from models import Family, Mandate
 
@@ -169,7 +170,6 @@ def mandate_of_family(mandate_id, family_id):
 
 def mandate_pdf(mandate, creditor_name, creditor_id, creditor_address):
     """The mandate as a PDF (the SEPA form's mentions), bytes."""
-    from domain.pdf import simple_document
     lines = [
         f"Référence unique du mandat (RUM) : {mandate.rum}",
         f"Identifiant créancier SEPA (ICS) : {creditor_id or 'à compléter par la commune'}",
