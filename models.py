@@ -33,7 +33,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -112,6 +112,9 @@ class Commune(BaseModel):
     sepa_creditor_bic = CharField(default="")
     debit_day = SmallIntegerField(default=15)
     debit_rejection_fee_cents = IntegerField(default=0)
+    # Reminders of an unpaid invoice: days after its due date, one reminder each, in order;
+    # after the last, the invoice goes to the Trésor public.
+    reminder_days = CharField(default="15,30")
 
 
 class Family(BaseModel):
@@ -549,6 +552,8 @@ class Invoice(BaseModel):
     pdf = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
     # When the last reminder of an unpaid invoice was sent (staff's relances).
     reminded_at = DateTimeField(null=True)
+    # Handed over to the Trésor public after the last reminder: no longer payable online.
+    handed_over_at = DateTimeField(null=True)
 
     @property
     def is_paid(self):
@@ -557,6 +562,17 @@ class Invoice(BaseModel):
     @property
     def is_credit_note(self):
         return self.kind == self.CREDIT_NOTE
+
+
+class InvoiceReminder(BaseModel):
+    """A reminder level sent for an unpaid invoice: each level once (unique)."""
+
+    invoice = ForeignKeyField(Invoice, backref="reminders", on_delete="CASCADE")
+    level = SmallIntegerField()
+    sent_at = DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("invoice", "level"), True),)
 
 
 class InvoiceLine(BaseModel):
@@ -785,7 +801,8 @@ ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
     School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, Mandate,
+    PendingChange, Attendance, NumberSequence, Invoice, InvoiceReminder, InvoiceLine,
+    InvoicedBooking, Payment, Mandate,
     DebitCollection, DebitItem, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]
