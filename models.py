@@ -33,7 +33,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -481,6 +481,16 @@ class Booking(BaseModel):
         )
 
 
+class CalendarFeed(BaseModel):
+    """A family's private calendar address (iCalendar): the token is the only key to it.
+    Revoked (or renewed, which revokes) it answers 410 Gone."""
+
+    family = ForeignKeyField(Family, backref="calendar_feeds", on_delete="CASCADE")
+    token = CharField(unique=True)
+    created_at = DateTimeField(default=utc_now)
+    revoked_at = DateTimeField(null=True)
+
+
 class Attendance(BaseModel):
     """Whether a booked child came on a day (présent / absent / excusé), ticked by staff."""
 
@@ -799,10 +809,9 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
-    Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, Attendance, NumberSequence, Invoice, InvoiceReminder, InvoiceLine,
-    InvoicedBooking, Payment, Mandate,
-    DebitCollection, DebitItem, MessageThread,
+    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration,
+    Activity, Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
+    PendingChange, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
+    InvoiceLine, InvoicedBooking, Payment, Mandate, DebitCollection, DebitItem, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]

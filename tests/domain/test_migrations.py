@@ -180,3 +180,10 @@ def test_step_16_adds_reminder_levels_keeping_the_invoices(db):
     assert models.Invoice.select().count() == invoices
     assert models.Invoice.select().where(models.Invoice.handed_over_at.is_null()).count() \
         == invoices
+
+
+def test_step_17_adds_the_calendar_feeds(db):
+    db.drop_tables([models.CalendarFeed])
+    SchemaVersion.update(version=16).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("calendar_feed")

@@ -23,7 +23,7 @@ import models
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (Child, Commune, DayOverride, DebitCollection, DebitItem, Document,
+from models import (CalendarFeed, Child, Commune, DayOverride, DebitCollection, DebitItem, Document,
                     DossierValidation, Family, Invoice, Mandate, Message, MessageAttachment,
                     MessageThread, News, Payment, PendingChange, PickupPerson, QFDeclaration,
                     SchoolYear, User, Vaccination)
@@ -73,6 +73,7 @@ class Row:
 MATRIX = {
     "accueil.index": Row(FAMILY, "/"),
     "actualites.index": Row(FAMILY, "/actualites/"),
+    "agenda.feed": Row(PUBLIC, "/agenda/{feed_token}.ics"),
     "auth.change_password": Row(SIGNED_IN, "/mot-de-passe"),
     "auth.forgot_password": Row(PUBLIC, "/mot-de-passe-oublie"),
     "auth.login": Row(PUBLIC, "/connexion"),
@@ -116,6 +117,9 @@ MATRIX = {
     "messagerie.theme_field": Row(FAMILY, "/messagerie/envoyer/themes"),
     "messagerie.thread": Row(FAMILY_OWN, "/messagerie/fil/{thread}", "SUJET-SECRET-16122"),
     "ops.health": Row(PUBLIC, "/sante"),
+    "planning.agenda": Row(FAMILY, "/planning/agenda"),
+    "planning.agenda_renew": Row(FAMILY, "/planning/agenda/renouveler"),
+    "planning.agenda_revoke": Row(FAMILY, "/planning/agenda/retirer"),
     "planning.done": Row(FAMILY, "/planning/terminee"),
     "planning.drop_all": Row(FAMILY, "/planning/tout-supprimer"),
     "planning.drop_one": Row(FAMILY_OWN, "/planning/retirer/{pending}"),
@@ -345,6 +349,7 @@ def objects(app):
             "thread": thread.id, "attachment": attachment.id, "vaccine": vaccine.id,
             "pickup": pickup.id, "pending": pending.id, "email_token": email_token,
             "bad_token": "pas-un-jeton", "line": f"{lena.id}-{activity(CL).id}",
+            "feed_token": CalendarFeed.create(family=owner, token="jeton-agenda-16122").token,
             "mandate": mandate.id, "collection": collection.id, "debit": debit.id}
 
 
