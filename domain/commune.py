@@ -7,7 +7,6 @@ emails alike, so two parts of the portal can never use two calendars.
 """
 from dataclasses import dataclass
 
-from domain import audit
 from models import Commune
 
 DEFAULT_NAME = "Commune de Saint-Exemple"
@@ -55,14 +54,56 @@ def bills_excused_absences() -> bool:
     return bool(row and row.bill_excused_absences)
 
 
-def set_bills_excused_absences(actor, billed: bool) -> bool:
-    """Record the commune's choice (audited); False when it was already so."""
+def set_bills_excused_absences(billed: bool) -> bool:
+    """Record the commune's choice (see ``domain.billing.run.set_excused_billing``, which
+    audits it); False when it was already so."""
     row = Commune.select().first()
     if row is None or bool(row.bill_excused_absences) == billed:
         return False
     Commune.update(bill_excused_absences=billed).where(Commune.id == row.id).execute()
-    audit.record(actor, None, audit.COMMUNE_BILLING_SET,
-                 "Absences excusées avec justificatif : "
-                 + ("facturées" if billed else "non facturées"),
-                 before={"facturées": not billed}, after={"facturées": billed})
     return True
+
+
+@dataclass(frozen=True)
+class BillingSettings:
+    """What billing needs of the commune: the SEPA creditor (identifier, account, debit
+    day, rejection fee) and the reminders of unpaid invoices."""
+
+    name: str
+    sepa_creditor_id: str = ""
+    sepa_creditor_iban: str = ""
+    sepa_creditor_bic: str = ""
+    debit_day: int = 15
+    debit_rejection_fee_cents: int = 0
+    reminder_days: tuple = (15, 30)
+
+
+def parse_reminder_days(text):
+    """``"15, 30"`` -> ``(15, 30)``: days after the due date, increasing, 1 to 365; None
+    when the text is not such a list."""
+    try:
+        days = tuple(int(part) for part in (text or "").replace(" ", "").split(",") if part)
+    except ValueError:
+        return None
+    if not days or len(days) > 5 or any(not 1 <= day <= 365 for day in days) \
+            or list(days) != sorted(set(days)):
+        return None
+    return days
+
+
+def billing_settings() -> BillingSettings:
+    """The commune's billing settings (the defaults before they are set)."""
+    row = Commune.select().first()
+    if row is None:
+        return BillingSettings(DEFAULT_NAME)
+    return BillingSettings(row.name, row.sepa_creditor_id, row.sepa_creditor_iban,
+                           row.sepa_creditor_bic, row.debit_day, row.debit_rejection_fee_cents,
+                           parse_reminder_days(row.reminder_days) or (15, 30))
+
+
+def set_billing_settings(**values) -> BillingSettings:
+    """Store the billing settings given (names of :class:`BillingSettings`)."""
+    if "reminder_days" in values:
+        values["reminder_days"] = ",".join(str(day) for day in values["reminder_days"])
+    Commune.update(**values).execute()
+    return billing_settings()

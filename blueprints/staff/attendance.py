@@ -3,9 +3,9 @@ counts and the occupancy of the activities."""
 import datetime
 
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import commune_settings, is_htmx, render
+from blueprints.common import commune_settings
+from blueprints.htmx import current_actor, is_htmx, is_htmx_request, render
 from blueprints.staff import bp
 from blueprints.staff.exports import csv_response, parse_day
 from domain import clock, exports
@@ -104,7 +104,7 @@ def attendance_mark():
         abort(400)
     try:
         attendance.mark(query.activity, child_id, query.day, status,
-                        current_user._get_current_object(),
+                        current_actor(),
                         justification=request.form.get("justificatif", ""))
     except attendance.NotBooked:
         abort(404)
@@ -113,7 +113,7 @@ def attendance_mark():
             return str(refused), 422
         flash(str(refused), "error")
         return redirect(url_for("staff.attendance_register", **query.args()), code=303)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx_request():
         row = next((r for r in attendance.register(query.activity, query.day)
                     if r.child.id == child_id), None)
         if row is None:
@@ -141,7 +141,7 @@ def attendance_add():
     if not errors:
         try:
             child = attendance.add_present(query.activity, child_id, modalite_id, query.day,
-                                           current_user._get_current_object())
+                                           current_actor())
         except attendance.FutureDay as refused:
             errors["enfant"] = str(refused)
         except attendance.CannotAdd as refused:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from domain import commune
+from domain import audit, commune
 from domain.booking.days import overrides_for, split_overrides
 from domain.catalogue.opening import open_days
 from domain.dates import month_end
@@ -121,6 +121,18 @@ def _open_days_by_activity(activities, first, last, zone):
     return {activity.id: set(open_days(activity, first, last, zone,
                                        overrides_for(activity.id, opening)))
             for activity in activities}
+
+
+def set_excused_billing(actor, billed):
+    """The commune's choice of billing the days ticked "Excusé" with a justification,
+    audited; False when it was already so."""
+    if not commune.set_bills_excused_absences(billed):
+        return False
+    audit.record(actor, None, audit.COMMUNE_BILLING_SET,
+                 "Absences excusées avec justificatif : "
+                 + ("facturées" if billed else "non facturées"),
+                 before={"facturées": not billed}, after={"facturées": billed})
+    return True
 
 
 def _attendance_marks(first, last, bill_excused):

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from peewee import JOIN, fn
 
 from domain import audit, clock
-from domain.billing.pricing import brackets_by_day, prices_for
 from domain.booking.calendar import as_date, load_overrides
 from domain.booking.days import capacity_of, overrides_for
 from domain.catalogue.opening import open_days
+from domain.catalogue.pricing import day_prices
+from domain.clock import utc_now
 from domain.formats import euros
 from domain.transactions import write_transaction
 from models import (Activity, Attendance, Booking, Child, Enrolment, Family, Guardian,
-                    HealthRecord, Modalite, PickupPerson, utcnow)
+                    HealthRecord, Modalite, PickupPerson)
 
 #: The statuses in the order of the buttons.
 STATUSES = (Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED)
@@ -202,7 +203,7 @@ def mark(activity, child_id, day, status, actor, justification=""):
             if previous:
                 previous.delete_instance()
         elif previous:
-            previous.status, previous.marked_by, previous.marked_at = status, actor, utcnow()
+            previous.status, previous.marked_by, previous.marked_at = status, actor, utc_now()
             previous.justification = justification
             previous.save()
         else:
@@ -248,8 +249,8 @@ def add_present(activity, child_id, modalite_id, day, actor):
         if Booking.select().where((Booking.child == child) & (Booking.activity == activity)
                                   & (Booking.date == day)).exists():
             raise CannotAdd("Cet enfant est déjà réservé ce jour-là : pointez-le dans la liste.")
-        bracket = brackets_by_day(child.family_id, activity.school_year_id, [day]).get(day)
-        price = prices_for(bracket, [modalite]).get(modalite.id) if bracket else None
+        price = day_prices(child.family_id, activity.school_year_id,
+                           [(modalite.id, day)]).get((modalite.id, day))
         if price is None:
             raise CannotAdd("Cette modalité n'a pas de tarif pour la tranche de la famille.")
         Booking.create(child=child, activity=activity, modalite=modalite, date=day,

@@ -188,3 +188,31 @@ def test_step_13_adds_attendance_that_counts_keeping_the_marks(db):
     assert (mark.status, mark.justification, mark.added_on_site) == ("excuse", "", False)
     commune = models.Commune.get()
     assert commune.name and commune.bill_excused_absences is False
+
+
+def test_step_15_adds_direct_debit_keeping_the_commune(db):
+    name = models.Commune.get().name
+    db.drop_tables([models.DebitItem, models.DebitCollection, models.Mandate])
+    SchemaVersion.update(version=14).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("mandate") and db.table_exists("debit_item")
+    assert models.Commune.get().name == name
+    assert models.Commune.get().debit_day == 15
+
+
+def test_step_16_adds_reminder_levels_keeping_the_invoices(db):
+    invoices = models.Invoice.select().count()
+    db.drop_tables([models.InvoiceReminder])
+    SchemaVersion.update(version=15).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("invoice_reminder")
+    assert models.Invoice.select().count() == invoices
+    assert models.Invoice.select().where(models.Invoice.handed_over_at.is_null()).count() \
+        == invoices
+
+
+def test_step_17_adds_the_calendar_feeds(db):
+    db.drop_tables([models.CalendarFeed])
+    SchemaVersion.update(version=16).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("calendar_feed")
