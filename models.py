@@ -28,7 +28,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 10
 
 
 def utcnow():
@@ -118,6 +118,8 @@ class Family(BaseModel):
     postal_code = CharField(default="")
     city = CharField(default="")
     created_at = DateTimeField(default=utcnow)
+    # Set when a families' import wrote it (staff then invite those without a password).
+    imported_at = DateTimeField(null=True)
 
 
 class User(BaseModel):
@@ -186,6 +188,7 @@ class Guardian(BaseModel):
     profession = CharField(default="")
     employer = CharField(default="")
     position = SmallIntegerField(default=1)
+    civility = CharField(default="")  # "Mme", "M." or empty
 
 
 class PickupPerson(BaseModel):
@@ -244,6 +247,15 @@ class Child(BaseModel):
     school_type = CharField(default=SCHOOL_PUBLIC)
     class_level = CharField(max_length=3)
     photo_consent = BooleanField(default=False)  # droit à l'image
+    SEX_LABELS = {"F": "fille", "M": "garçon"}
+    sex = CharField(max_length=1, default="")  # "F", "M" or unknown ""
+    # Archived by staff: gone from INSCRIPTION, PLANNING and the registers, kept in
+    # history and on invoices (a child with bookings or invoices is never deleted).
+    archived_at = DateTimeField(null=True)
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
 
     @property
     def school_type_label(self):
@@ -354,6 +366,25 @@ class QFDeclaration(Reviewed, BaseModel):
     review_comment = TextField(default="")
     # The first day of service priced with this quotient (null: from its validation on).
     effective_from = DateField(null=True)
+
+
+class ChildDeclaration(Reviewed, BaseModel):
+    """A child the family declares from "Mes enfants"; staff validate it into a ``Child``."""
+
+    family = ForeignKeyField(Family, backref="child_declarations", on_delete="CASCADE")
+    first_name = CharField()
+    last_name = CharField()
+    birth_date = DateField()
+    sex = CharField(max_length=1, default="")
+    school_name = CharField(default="")
+    class_level = CharField(max_length=3)
+    document = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    status = CharField(default=Reviewed.PENDING)
+    declared_at = DateTimeField(default=utcnow)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_comment = TextField(default="")
+    child = ForeignKeyField(Child, null=True, on_delete="SET NULL")  # once validated
 
 
 class Activity(BaseModel):
@@ -705,6 +736,15 @@ class OutgoingEmail(BaseModel):
     claimed_until = DateTimeField(null=True)
 
 
+class InvitationSent(BaseModel):
+    """An invitation email queued for a family account ("Inviter les familles"), so that
+    staff follow it: queued, sent, failed (the outbox row), accepted (a password)."""
+
+    user = ForeignKeyField(User, backref="invitations_sent", on_delete="CASCADE")
+    email = ForeignKeyField(OutgoingEmail, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
 class AuditLog(BaseModel):
     """Who changed what, when (every staff change to a family's data)."""
 
@@ -717,8 +757,8 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
+    School, Child, ChildDeclaration, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
     PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
-    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
+    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent, AuditLog,
 ]

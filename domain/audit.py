@@ -53,6 +53,15 @@ INVOICE_ISSUED = "invoice.issued"
 CREDIT_NOTE_ISSUED = "invoice.credit_note"
 PAYMENT_RECORDED = "payment.recorded"
 INVOICE_REMINDED = "invoice.reminded"
+FAMILIES_IMPORTED = "families.imported"
+FAMILIES_INVITED = "families.invited"
+CHILD_ADDED = "child.added"
+CHILD_ARCHIVED = "child.archived"
+CHILD_DECLARED = "child.declared"
+CHILD_DECLARATION_VALIDATED = "child.declaration_validated"
+CHILD_DECLARATION_REFUSED = "child.declaration_refused"
+GUARDIAN_EDITED = "guardian.edited"
+SCHOOL_EDITED = "school.edited"
 
 #: How each action reads in the audit-log page.
 ACTION_LABELS = {
@@ -93,6 +102,15 @@ ACTION_LABELS = {
     CREDIT_NOTE_ISSUED: "Avoir émis",
     PAYMENT_RECORDED: "Paiement enregistré",
     INVOICE_REMINDED: "Relance envoyée",
+    FAMILIES_IMPORTED: "Familles importées",
+    FAMILIES_INVITED: "Familles invitées",
+    CHILD_ADDED: "Enfant ajouté",
+    CHILD_ARCHIVED: "Enfant archivé",
+    CHILD_DECLARED: "Enfant déclaré par la famille",
+    CHILD_DECLARATION_VALIDATED: "Enfant déclaré validé",
+    CHILD_DECLARATION_REFUSED: "Enfant déclaré refusé",
+    GUARDIAN_EDITED: "Responsable légal modifié",
+    SCHOOL_EDITED: "École modifiée",
 }
 
 
