@@ -10,6 +10,8 @@ import datetime
 import io
 import zipfile
 
+from openpyxl import load_workbook
+
 #: The file's columns, in the template's order, each with what it holds.
 COLUMNS = (
     ("numero_compte", "Numéro de compte de la famille : gardé s'il est donné, sinon attribué "
@@ -86,7 +88,6 @@ def _cell(value):
 
 
 def _xlsx_rows(data):
-    from openpyxl import load_workbook
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:

@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 from domain import audit, clock
+from domain.files import store_bytes, upload_path
 from domain.family.accounts import FIRST_ACCOUNT_NUMBER, new_session_token
 from domain.family.import_file import column_letter, read_rows
 from peewee import fn
 
-from models import MAX_ID, Child, Family, Guardian, QFDeclaration, School, User, db, utcnow
+from models import (MAX_ID, Child, Family, Guardian, QFDeclaration, School, StoredFile, User,
+                    db, utcnow)
 
 BATCH = 400
 EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
@@ -468,3 +470,32 @@ def _write_quotients(actor, batch, matched, family_ids, now):
                             "review_comment": "Importé d'un fichier."})
     if inserts:
         QFDeclaration.insert_many(inserts).execute()
+
+
+# --- The uploaded file, kept between the dry run and "Importer" --------------
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+IMPORT_CONTENT_TYPE = "application/octet-stream"
+
+
+def keep_file(data, filename, user):
+    """Store the uploaded file (uploads storage, no family) and return its token."""
+    stored = store_bytes(data, filename, IMPORT_CONTENT_TYPE, user=user)
+    return stored.stored_name.split(".")[0]
+
+
+def kept_file(token, user):
+    """``(data, filename)`` of the file ``user`` uploaded under ``token``, or None."""
+    if not (token.isascii() and token.isalnum() and len(token) == 32):
+        return None
+    stored = StoredFile.get_or_none((StoredFile.stored_name == token + ".bin")
+                                    & StoredFile.family.is_null()
+                                    & (StoredFile.uploaded_by == user)
+                                    & (StoredFile.content_type == IMPORT_CONTENT_TYPE))
+    if stored is None:
+        return None
+    try:
+        with open(upload_path(stored.stored_name), "rb") as handle:
+            return handle.read(), stored.original_name
+    except OSError:
+        return None

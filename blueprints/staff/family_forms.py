@@ -1,0 +1,112 @@
+"""Forms of the families' import, invitations, children and schools (back office)."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, NumberRange,
+                                Optional, ValidationError)
+
+from blueprints.dossier.forms import FrenchDateField
+from blueprints.staff.forms import ChildForm
+from models import Child, School
+
+
+class ImportForm(FlaskForm):
+    """The families' file (CSV or XLSX)."""
+
+    file = FileField("Fichier des familles (CSV ou XLSX)",
+                     [FileRequired("Choisissez le fichier des familles (CSV ou XLSX).")],
+                     render_kw={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-"
+                                          "officedocument.spreadsheetml.sheet"})
+
+
+class RemindForm(FlaskForm):
+    """Relancer those who have not accepted after N days."""
+
+    days = IntegerField("Sans réponse depuis (jours)", [
+        InputRequired("Indiquez un nombre de jours."),
+        NumberRange(0, 365, "Indiquez un nombre de jours entre 0 et 365.")],
+        default=7, render_kw={"inputmode": "numeric"},
+        invalid_value_message="Indiquez un nombre entier de jours.")  # type: ignore[call-arg]
+
+
+SEX_CHOICES = [("", "Non précisé"), ("F", "Fille"), ("M", "Garçon")]
+
+
+class StaffChildForm(ChildForm):
+    """A child added or edited by staff: its sex too, the school from the list."""
+
+    sex = SelectField("Sexe", choices=SEX_CHOICES, validate_choice=False, default="",
+                      validators=[AnyOf([c for c, _ in SEX_CHOICES],
+                                        message="Choisissez dans la liste.")])
+    school_name = SelectField("École", validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        schools = list(School.select().where(School.archived == False)  # noqa: E712
+                       .order_by(School.name))
+        self.schools = schools
+        self.school_name.choices = [("", "Aucune / non précisée")] + [
+            (s.name, f"{s.name} ({', '.join(s.level_list)})") for s in schools]
+
+    def validate_school_name(self, field):
+        """A school of the list, that teaches the chosen class."""
+        if not field.data:
+            return
+        school = next((s for s in self.schools if s.name == field.data), None)
+        if school is None:
+            raise ValidationError("Choisissez une école de la liste.")
+        if school.level_list and self.class_level.data not in school.level_list:
+            raise ValidationError(f"Cette école n'a pas de classe {self.class_level.data} : "
+                                  f"{', '.join(school.level_list)}.")
+
+
+class NewChildForm(StaffChildForm):
+    """A child added by staff: the birth date is required."""
+
+    birth_date = FrenchDateField("Date de naissance", [
+        DataRequired("Indiquez la date de naissance (JJ/MM/AAAA).")])
+
+
+class GuardianForm(FlaskForm):
+    """The second legal guardian."""
+
+    civility = SelectField("Civilité", choices=[("", "—"), ("Mme", "Mme"), ("M.", "M.")],
+                           validate_choice=False,
+                           validators=[AnyOf(["", "Mme", "M."], message="Choisissez dans la liste.")])
+    last_name = StringField("Nom", [DataRequired("Indiquez le nom."),
+                                    Length(max=100, message="100 caractères au plus.")])
+    first_name = StringField("Prénom", [DataRequired("Indiquez le prénom."),
+                                        Length(max=100, message="100 caractères au plus.")])
+    email = StringField("Email", [Optional(), Length(max=200, message="200 caractères au plus.")])
+    phone_mobile = StringField("Téléphone portable", [Length(max=30, message="30 caractères au plus.")])
+    phone_home = StringField("Téléphone du domicile", [Length(max=30, message="30 caractères au plus.")])
+
+    def validate(self, extra_validators=None):
+        """At least one way to reach them."""
+        ok = super().validate(extra_validators)
+        if ok and not (self.email.data or self.phone_mobile.data or self.phone_home.data):
+            self.email.errors.append("Indiquez au moins un email ou un téléphone.")
+            return False
+        return ok
+
+
+LEVEL_CHOICES = [(level, level) for level in Child.LEVELS]
+
+
+class SchoolForm(FlaskForm):
+    """A school of the commune."""
+
+    name = StringField("Nom", [DataRequired("Indiquez le nom de l'école."),
+                               Length(max=120, message="120 caractères au plus.")])
+    kind = SelectField("Type", choices=list(School.KIND_LABELS.items()), validate_choice=False,
+                       validators=[AnyOf(list(School.KIND_LABELS),
+                                         message="Choisissez un type de la liste.")])
+    levels = SelectMultipleField("Classes enseignées", choices=LEVEL_CHOICES,
+                                 validate_choice=False)
+    next_school = SelectField("Les GS vont en CP à", validate_choice=False)
+
+    def validate_levels(self, field):
+        if not field.data:
+            raise ValidationError("Cochez au moins une classe.")
+        if any(level not in Child.LEVELS for level in field.data):
+            raise ValidationError("Choisissez des classes de la liste.")
