@@ -1,11 +1,11 @@
 """Forms of the families' import, invitations, children and schools (back office)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, NumberRange,
                                 Optional, ValidationError)
 
-from blueprints.dossier.forms import FrenchDateField
+from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
 from blueprints.staff.forms import ChildForm
 from models import Child, School
 
@@ -22,11 +22,11 @@ class ImportForm(FlaskForm):
 class RemindForm(FlaskForm):
     """Relancer those who have not accepted after N days."""
 
-    days = IntegerField("Sans réponse depuis (jours)", [
+    days = FrenchIntegerField("Sans réponse depuis (jours)", [
         InputRequired("Indiquez un nombre de jours."),
         NumberRange(0, 365, "Indiquez un nombre de jours entre 0 et 365.")],
         default=7, render_kw={"inputmode": "numeric"},
-        invalid_value_message="Indiquez un nombre entier de jours.")  # type: ignore[call-arg]
+        invalid_value_message="Indiquez un nombre entier de jours.")
 
 
 SEX_CHOICES = [("", "Non précisé"), ("F", "Fille"), ("M", "Garçon")]
