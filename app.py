@@ -147,7 +147,8 @@ class _CommuneOfContext:
 
 
 #: Back-office modules that belong to another module's tab.
-_TAB_OF_MODULE = {"family_import": "families", "family_children": "families"}
+_TAB_OF_MODULE = {"family_import": "families", "family_children": "families",
+                  "child_declarations": "validations"}
 
 
 def _active_tab():

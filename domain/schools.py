@@ -70,3 +70,22 @@ def set_archived(actor, school, archived):
                      f"École {school.name} {'archivée' if archived else 'réactivée'}.",
                      before={"archivee": not archived}, after={"archivee": archived})
     return school
+
+
+def school_choices():
+    """``[(name, "name (levels)")]`` of the schools offered in the children's forms."""
+    return [(s.name, f"{s.name} ({', '.join(s.level_list)})") for s in active_schools()]
+
+
+def level_problem(school_name, level):
+    """The French message when ``school_name`` is not an active school of the list or does
+    not teach ``level``; None when it is fine (or no school is given)."""
+    if not school_name:
+        return None
+    school = School.get_or_none((School.name == school_name)
+                                & (School.archived == False))  # noqa: E712
+    if school is None:
+        return "Choisissez une école de la liste."
+    if school.level_list and level not in school.level_list:
+        return f"Cette école n'a pas de classe {level} : {', '.join(school.level_list)}."
+    return None

@@ -7,6 +7,7 @@ from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, Numb
 
 from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
 from blueprints.staff.forms import ChildForm
+from domain import schools
 from models import Child, School
 
 
@@ -42,22 +43,13 @@ class StaffChildForm(ChildForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        schools = list(School.select().where(School.archived == False)  # noqa: E712
-                       .order_by(School.name))
-        self.schools = schools
-        self.school_name.choices = [("", "Aucune / non précisée")] + [
-            (s.name, f"{s.name} ({', '.join(s.level_list)})") for s in schools]
+        self.school_name.choices = [("", "Aucune / non précisée")] + schools.school_choices()
 
     def validate_school_name(self, field):
         """A school of the list, that teaches the chosen class."""
-        if not field.data:
-            return
-        school = next((s for s in self.schools if s.name == field.data), None)
-        if school is None:
-            raise ValidationError("Choisissez une école de la liste.")
-        if school.level_list and self.class_level.data not in school.level_list:
-            raise ValidationError(f"Cette école n'a pas de classe {self.class_level.data} : "
-                                  f"{', '.join(school.level_list)}.")
+        problem = schools.level_problem(field.data, self.class_level.data)
+        if problem:
+            raise ValidationError(problem)
 
 
 class NewChildForm(StaffChildForm):

@@ -1,0 +1,84 @@
+"""« Déclarer un enfant »: a family declares a new child from "Mes enfants" (names, birth
+date, school, class, an optional document); staff validate it like a dossier, which
+creates the child, whom the family can then enrol in INSCRIPTION, or refuse it with a
+reason the family reads on "Mes enfants"."""
+from domain import audit
+from domain.uploads import save_upload
+from models import ChildDeclaration, Child, Family, School, db, utcnow
+
+SCHOOL_TYPES = {School.PRIVEE: Child.SCHOOL_PRIVATE, School.HORS_COMMUNE: Child.SCHOOL_OUTSIDE}
+
+
+class DeclarationReviewRefused(ValueError):
+    """Already reviewed (in another tab): French message."""
+
+
+def declare_child(family, user, first_name, last_name, birth_date, sex, school_name,
+                  class_level, checked_upload=None):
+    """Record the declaration (pending) with its optional document; audited."""
+    with db.atomic():
+        document = save_upload(checked_upload, family, user) if checked_upload else None
+        declaration = ChildDeclaration.create(
+            family=family, first_name=first_name.strip().upper(),
+            last_name=last_name.strip().upper(), birth_date=birth_date, sex=sex or "",
+            school_name=school_name or "", class_level=class_level, document=document)
+        audit.record(user, family, audit.CHILD_DECLARED,
+                     f"Enfant {declaration.first_name} déclaré par la famille.",
+                     after={"prenom": declaration.first_name, "nom": declaration.last_name,
+                            "naissance": birth_date, "classe": class_level,
+                            "ecole": declaration.school_name})
+    return declaration
+
+
+def family_declarations(family):
+    """The family's declarations not yet turned into a child (pending or refused), newest
+    first."""
+    return list(ChildDeclaration.select()
+                .where((ChildDeclaration.family == family)
+                       & (ChildDeclaration.status != ChildDeclaration.VALIDATED))
+                .order_by(ChildDeclaration.id.desc()))
+
+
+def pending_declarations():
+    """Every declaration waiting for staff, oldest first, with its family."""
+    return list(ChildDeclaration.select(ChildDeclaration, Family).join(Family)
+                .where(ChildDeclaration.status == ChildDeclaration.PENDING)
+                .order_by(ChildDeclaration.declared_at, ChildDeclaration.id))
+
+
+def _claim(declaration, staff_user, status, comment=""):
+    """Mark it reviewed if still pending (one reviewer wins)."""
+    claimed = (ChildDeclaration.update(status=status, reviewed_by=staff_user,
+                                       reviewed_at=utcnow(), review_comment=comment)
+               .where((ChildDeclaration.id == declaration.id)
+                      & (ChildDeclaration.status == ChildDeclaration.PENDING)).execute())
+    if not claimed:
+        raise DeclarationReviewRefused("Cette déclaration a déjà été traitée.")
+
+
+def validate_declaration(declaration, staff_user):
+    """The child is created from the declaration; audited. Returns the ``Child``."""
+    with db.atomic():
+        _claim(declaration, staff_user, ChildDeclaration.VALIDATED)
+        school = School.get_or_none(School.name == declaration.school_name)
+        child = Child.create(family=declaration.family_id, first_name=declaration.first_name,
+                             last_name=declaration.last_name, birth_date=declaration.birth_date,
+                             sex=declaration.sex, school_name=declaration.school_name,
+                             class_level=declaration.class_level,
+                             school_type=SCHOOL_TYPES.get(school.kind if school else "",
+                                                          Child.SCHOOL_PUBLIC))
+        ChildDeclaration.update(child=child).where(
+            ChildDeclaration.id == declaration.id).execute()
+        audit.record(staff_user, declaration.family_id, audit.CHILD_DECLARATION_VALIDATED,
+                     f"Enfant {child.first_name} déclaré par la famille : validé.",
+                     after={"enfant": child.id})
+    return child
+
+
+def refuse_declaration(declaration, staff_user, reason):
+    """Refused with a reason shown to the family; audited."""
+    with db.atomic():
+        _claim(declaration, staff_user, ChildDeclaration.REFUSED, reason.strip())
+        audit.record(staff_user, declaration.family_id, audit.CHILD_DECLARATION_REFUSED,
+                     f"Enfant {declaration.first_name} déclaré par la famille : refusé.",
+                     reason=reason.strip())
