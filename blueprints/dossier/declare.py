@@ -7,7 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
-from blueprints.common import current_family, form_status, render
+from blueprints.common import current_family, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import FrenchDateField
 from domain import clock, schools

@@ -20,8 +20,7 @@ def show(refusal=None, status=200):
         form = refusal if refusal is not None and refusal.item_id == declaration.id else \
             RefusalForm(prefix=f"refus-enfant-{declaration.id}", formdata=None)
         items.append({"declaration": declaration, "refusal": form})
-    return render("staff/validations/children.html", items=items, validate_form=EmptyForm(),
-                  status=status)
+    return render("staff/validations/children.html", items=items, status=status)
 
 
 @bp.route("/validations/enfants")

@@ -77,7 +77,6 @@ def family(family_id):
                   threads=list(MessageThread.select().where(MessageThread.family == family)
                                .order_by(MessageThread.updated_at.desc())),
                   trail=list(audit.entries(family=family).limit(AUDIT_ROWS)),
-                  archive_form=EmptyForm(),
                   details_of=audit.details_of, label_of=audit.label_of,
                   changes_of=audit.changes_of)
 

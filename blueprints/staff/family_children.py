@@ -62,7 +62,7 @@ def edit_second_guardian(family_id):
         return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
                         code=303)
     return render("staff/families/second_guardian.html", family=family, form=form,
-                  guardian=guardian, remove_form=EmptyForm(), status=form_status(form))
+                  guardian=guardian, status=form_status(form))
 
 
 @bp.route("/familles/<int:family_id>/second-responsable/retirer", methods=["POST"])

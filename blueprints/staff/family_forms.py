@@ -2,7 +2,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, NumberRange,
+from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Length, NumberRange,
                                 Optional, ValidationError)
 
 from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
@@ -59,19 +59,24 @@ class NewChildForm(StaffChildForm):
         DataRequired("Indiquez la date de naissance (JJ/MM/AAAA).")])
 
 
+SHORT_PHONE = "30 caractères au plus."
+
+
 class GuardianForm(FlaskForm):
     """The second legal guardian."""
 
     civility = SelectField("Civilité", choices=[("", "—"), ("Mme", "Mme"), ("M.", "M.")],
                            validate_choice=False,
-                           validators=[AnyOf(["", "Mme", "M."], message="Choisissez dans la liste.")])
+                           validators=[AnyOf(["", "Mme", "M."],
+                                             message="Choisissez dans la liste.")])
     last_name = StringField("Nom", [DataRequired("Indiquez le nom."),
                                     Length(max=100, message="100 caractères au plus.")])
     first_name = StringField("Prénom", [DataRequired("Indiquez le prénom."),
                                         Length(max=100, message="100 caractères au plus.")])
-    email = StringField("Email", [Optional(), Length(max=200, message="200 caractères au plus.")])
-    phone_mobile = StringField("Téléphone portable", [Length(max=30, message="30 caractères au plus.")])
-    phone_home = StringField("Téléphone du domicile", [Length(max=30, message="30 caractères au plus.")])
+    email = StringField("Email", [Optional(), Length(max=200, message="200 caractères au plus."),
+                                  Email("Indiquez une adresse email valide.")])
+    phone_mobile = StringField("Téléphone portable", [Length(max=30, message=SHORT_PHONE)])
+    phone_home = StringField("Téléphone du domicile", [Length(max=30, message=SHORT_PHONE)])
 
     def validate(self, extra_validators=None):
         """At least one way to reach them."""

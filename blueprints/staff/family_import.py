@@ -85,7 +85,7 @@ def invitations_page():
     counts, follows = invitations.progress()
     return render("staff/families/invitations.html", counts=counts, follows=follows,
                   labels=invitations.STATE_LABELS, waiting=len(invitations.not_invited()),
-                  invite_form=EmptyForm(), remind_form=RemindForm(), status=200)
+                  remind_form=RemindForm(), status=200)
 
 
 @bp.route("/familles/invitations/inviter", methods=["POST"])
@@ -111,4 +111,4 @@ def remind_families():
     counts, follows = invitations.progress()
     return render("staff/families/invitations.html", counts=counts, follows=follows,
                   labels=invitations.STATE_LABELS, waiting=len(invitations.not_invited()),
-                  invite_form=EmptyForm(), remind_form=form, status=422)
+                  remind_form=form, status=422)

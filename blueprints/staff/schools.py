@@ -16,8 +16,7 @@ def _me():
 @admin_bp.route("/ecoles/")
 def schools_page():
     """The commune's schools with their levels and where their GS go for CP."""
-    return render("staff/schools/index.html", schools=schools.all_schools(),
-                  action_form=EmptyForm())
+    return render("staff/schools/index.html", schools=schools.all_schools())
 
 
 def _form(school=None):
