@@ -1,4 +1,4 @@
-"""Generated input on every form and htmx endpoint (issue 12): never a 500, never a
+"""Generated input on every form and htmx endpoint: never a 500, never a
 partial write.
 
 Each form of ``FORMS`` (family and staff; add yours) gets ``max_examples`` generated submissions (200 by default;

@@ -1,4 +1,4 @@
-"""Who gets what on every route of the app, from its URL map (issue 12).
+"""Who gets what on every route of the app, from its URL map.
 
 ``MATRIX`` lists every endpoint: its kind (who may open it) and its URL built from
 objects of family 16122 (the *owner*: DUPONT, LENA). Each row is tried, for every
