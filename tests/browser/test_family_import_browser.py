@@ -24,8 +24,8 @@ def test_agent_imports_a_csv_after_a_dry_run_that_names_the_wrong_line(
     bad.write_bytes(csv_bytes(wrong))
     good.write_bytes(csv_bytes())
     browser_login(page, live_server, "agent")
-    page.get_by_role("navigation", name="Espace agents").get_by_role("link",
-                                                                      name="FAMILLES").click()
+    page.get_by_role("navigation", name="Pages « Au quotidien »").get_by_role(
+        "link", name="FAMILLES").click()
     page.get_by_role("navigation", name="Familles").get_by_role("link", name="Importer").click()
     page.wait_for_load_state()
     assert_clean(page)
