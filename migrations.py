@@ -77,7 +77,8 @@ def _add_schools(database, migrator):
 def _families_import_and_children(database, migrator):
     """10: families imported from a file and invited, children's sex and archiving,
     children declared by their family, guardians' civility."""
-    database.create_tables([models.ChildDeclaration, models.InvitationSent], safe=True)
+    database.create_tables([models.ChildDeclaration, models.GuardianDeclaration,
+                            models.InvitationSent], safe=True)
     _add_missing_columns(database, migrator, models.Child, "sex", "archived_at")
     _add_missing_columns(database, migrator, models.Guardian, "civility")
     _add_missing_columns(database, migrator, models.Family, "imported_at")

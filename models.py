@@ -387,6 +387,24 @@ class ChildDeclaration(Reviewed, BaseModel):
     child = ForeignKeyField(Child, null=True, on_delete="SET NULL")  # once validated
 
 
+class GuardianDeclaration(Reviewed, BaseModel):
+    """A second legal guardian the family declares from "Mes coordonnées"; staff validate
+    it into the family's ``Guardian`` of position 2."""
+
+    family = ForeignKeyField(Family, backref="guardian_declarations", on_delete="CASCADE")
+    civility = CharField(default="")
+    last_name = CharField()
+    first_name = CharField()
+    email = CharField(default="")
+    phone_mobile = CharField(default="")
+    phone_home = CharField(default="")
+    status = CharField(default=Reviewed.PENDING)
+    declared_at = DateTimeField(default=utcnow)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_comment = TextField(default="")
+
+
 class Activity(BaseModel):
     """One bookable service of a school year (ligne d'activité)."""
 
@@ -757,7 +775,7 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, ChildDeclaration, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
+    School, Child, ChildDeclaration, GuardianDeclaration, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
     PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent, AuditLog,

@@ -61,6 +61,7 @@ CHILD_DECLARED = "child.declared"
 CHILD_DECLARATION_VALIDATED = "child.declaration_validated"
 CHILD_DECLARATION_REFUSED = "child.declaration_refused"
 GUARDIAN_EDITED = "guardian.edited"
+GUARDIAN_DECLARED = "guardian.declared"
 SCHOOL_EDITED = "school.edited"
 
 #: How each action reads in the audit-log page.
@@ -110,6 +111,7 @@ ACTION_LABELS = {
     CHILD_DECLARATION_VALIDATED: "Enfant déclaré validé",
     CHILD_DECLARATION_REFUSED: "Enfant déclaré refusé",
     GUARDIAN_EDITED: "Responsable légal modifié",
+    GUARDIAN_DECLARED: "Second responsable déclaré par la famille",
     SCHOOL_EDITED: "École modifiée",
 }
 

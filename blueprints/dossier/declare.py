@@ -1,17 +1,20 @@
-"""Mes enfants › « Déclarer un enfant »: the family declares a new child; staff validate
-it (VALIDATIONS › Enfants déclarés), then the family enrols the child in INSCRIPTION."""
+"""Mes enfants › « Déclarer un enfant » and Mes coordonnées › « Déclarer un second
+responsable »: the family declares, staff validate (VALIDATIONS › Déclarations); a
+validated child can then be enrolled in INSCRIPTION."""
 from flask import flash, redirect, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from blueprints.common import current_family, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import FrenchDateField
 from domain import clock, schools
-from domain.family.declarations import declare_child
+from domain.family.declarations import (GUARDIAN_FIELDS, declare_child, declare_guardian,
+                                        family_guardian_declarations)
+from domain.family.record import family_guardians
 from domain.uploads import UploadError, check_upload
 from models import Child
 
@@ -57,6 +60,34 @@ class DeclareChildForm(FlaskForm):
             raise ValidationError(problem)
 
 
+SHORT_PHONE = "30 caractères au plus."
+
+
+class GuardianForm(FlaskForm):
+    """The second legal guardian."""
+
+    civility = SelectField("Civilité", choices=[("", "—"), ("Mme", "Mme"), ("M.", "M.")],
+                           validate_choice=False,
+                           validators=[AnyOf(["", "Mme", "M."],
+                                             message="Choisissez dans la liste.")])
+    last_name = StringField("Nom", [DataRequired("Indiquez le nom."),
+                                    Length(max=100, message="100 caractères au plus.")])
+    first_name = StringField("Prénom", [DataRequired("Indiquez le prénom."),
+                                        Length(max=100, message="100 caractères au plus.")])
+    email = StringField("Email", [Optional(), Length(max=200, message="200 caractères au plus."),
+                                  Email("Indiquez une adresse email valide.")])
+    phone_mobile = StringField("Téléphone portable", [Length(max=30, message=SHORT_PHONE)])
+    phone_home = StringField("Téléphone du domicile", [Length(max=30, message=SHORT_PHONE)])
+
+    def validate(self, extra_validators=None):
+        """At least one way to reach them."""
+        ok = super().validate(extra_validators)
+        if ok and not (self.email.data or self.phone_mobile.data or self.phone_home.data):
+            self.email.errors.append("Indiquez au moins un email ou un téléphone.")
+            return False
+        return ok
+
+
 @bp.route("/enfants/declarer", methods=["GET", "POST"])
 def declare():
     """Déclarer un enfant: sent to the service, who validates it."""
@@ -79,4 +110,21 @@ def declare():
                   "activités.", "success")
             return redirect(url_for("dossier.children"), code=303)
     return render("dossier/declare_child.html", form=form,
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/coordonnees/second-responsable", methods=["GET", "POST"])
+def declare_second_guardian():
+    """Déclarer un second responsable légal: sent to the service, who validates it."""
+    family = current_family()
+    form = GuardianForm()
+    if form.validate_on_submit():
+        declare_guardian(family, current_user._get_current_object(),
+                         **{name: getattr(form, name).data for name in GUARDIAN_FIELDS})
+        flash("Le second responsable légal est déclaré : le service vérifie la déclaration.",
+              "success")
+        return redirect(url_for("dossier.coordonnees"), code=303)
+    return render("dossier/declare_guardian.html", form=form,
+                  has_second=len(family_guardians(family)) > 1,
+                  declarations=family_guardian_declarations(family),
                   status=422 if form.errors else 200)

@@ -1,5 +1,6 @@
-"""Espace agents: VALIDATIONS › Enfants déclarés — the children families declared,
-validated (the child is created, the family can enrol it) or refused with a reason."""
+"""Espace agents: VALIDATIONS › Déclarations des familles — the children and second
+guardians families declared, validated (the child is created, the family can enrol it;
+the guardian joins the family) or refused with a reason."""
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
@@ -7,25 +8,34 @@ from blueprints.common import EmptyForm, form_status, get_or_404, render, send_s
 from blueprints.staff import bp
 from blueprints.staff.forms import RefusalForm
 from domain.family import declarations
-from models import ChildDeclaration, Family, StoredFile
+from models import ChildDeclaration, Family, GuardianDeclaration, StoredFile
 
 
 def _staff():
     return current_user._get_current_object()
 
 
-def show(refusal=None, status=200):
+def _items(pending, prefix, refusal):
     items = []
-    for declaration in declarations.pending_declarations():
-        form = refusal if refusal is not None and refusal.item_id == declaration.id else \
-            RefusalForm(prefix=f"refus-enfant-{declaration.id}", formdata=None)
+    for declaration in pending:
+        name = f"{prefix}-{declaration.id}"
+        form = refusal if refusal is not None and refusal._prefix == name + "-" else \
+            RefusalForm(prefix=name, formdata=None)
         items.append({"declaration": declaration, "refusal": form})
-    return render("staff/validations/children.html", items=items, status=status)
+    return items
+
+
+def show(refusal=None, status=200):
+    return render("staff/validations/children.html",
+                  items=_items(declarations.pending_declarations(), "refus-enfant", refusal),
+                  guardian_items=_items(declarations.pending_guardian_declarations(),
+                                        "refus-responsable", refusal),
+                  status=status)
 
 
 @bp.route("/validations/enfants")
 def child_declarations_page():
-    """Enfants déclarés: waiting declarations, oldest first."""
+    """Déclarations des familles: waiting children and guardians, oldest first."""
     return show()
 
 
@@ -54,7 +64,6 @@ def validate_child_declaration(declaration_id):
 def refuse_child_declaration(declaration_id):
     declaration = _waiting(declaration_id)
     form = RefusalForm(prefix=f"refus-enfant-{declaration.id}")
-    form.item_id = declaration.id
     if not form.validate_on_submit():
         return show(form, status=form_status(form))
     try:
@@ -73,3 +82,41 @@ def child_declaration_document(declaration_id):
     return send_stored_file(get_or_404(
         StoredFile.select().join(ChildDeclaration, on=(ChildDeclaration.document == StoredFile.id))
         .where(ChildDeclaration.id == declaration_id)))
+
+
+def _waiting_guardian(declaration_id):
+    return get_or_404(GuardianDeclaration.select(GuardianDeclaration, Family).join(Family)
+                      .where(GuardianDeclaration.id == declaration_id))
+
+
+@bp.route("/validations/responsables/<int:declaration_id>/valider", methods=["POST"])
+def validate_guardian_declaration(declaration_id):
+    """The declared person becomes the family's second guardian."""
+    declaration = _waiting_guardian(declaration_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        declarations.validate_guardian_declaration(declaration, _staff())
+    except declarations.DeclarationReviewRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(f"{declaration.first_name} {declaration.last_name} est second responsable de la "
+              f"famille {declaration.family.account_number} – {declaration.family.name}.",
+              "success")
+    return redirect(url_for("staff.child_declarations_page"), code=303)
+
+
+@bp.route("/validations/responsables/<int:declaration_id>/refuser", methods=["POST"])
+def refuse_guardian_declaration(declaration_id):
+    declaration = _waiting_guardian(declaration_id)
+    form = RefusalForm(prefix=f"refus-responsable-{declaration.id}")
+    if not form.validate_on_submit():
+        return show(form, status=form_status(form))
+    try:
+        declarations.refuse_guardian_declaration(declaration, _staff(), form.reason.data)
+    except declarations.DeclarationReviewRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Déclaration de {declaration.first_name} {declaration.last_name} refusée : la "
+              "famille voit le motif dans « Mes coordonnées ».", "success")
+    return redirect(url_for("staff.child_declarations_page"), code=303)

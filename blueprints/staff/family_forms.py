@@ -5,6 +5,7 @@ from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Length, NumberRange,
                                 Optional, ValidationError)
 
+from blueprints.dossier.declare import GuardianForm  # noqa: F401  (staff use it too)
 from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
 from blueprints.staff.forms import ChildForm
 from domain import schools
@@ -57,34 +58,6 @@ class NewChildForm(StaffChildForm):
 
     birth_date = FrenchDateField("Date de naissance", [
         DataRequired("Indiquez la date de naissance (JJ/MM/AAAA).")])
-
-
-SHORT_PHONE = "30 caractères au plus."
-
-
-class GuardianForm(FlaskForm):
-    """The second legal guardian."""
-
-    civility = SelectField("Civilité", choices=[("", "—"), ("Mme", "Mme"), ("M.", "M.")],
-                           validate_choice=False,
-                           validators=[AnyOf(["", "Mme", "M."],
-                                             message="Choisissez dans la liste.")])
-    last_name = StringField("Nom", [DataRequired("Indiquez le nom."),
-                                    Length(max=100, message="100 caractères au plus.")])
-    first_name = StringField("Prénom", [DataRequired("Indiquez le prénom."),
-                                        Length(max=100, message="100 caractères au plus.")])
-    email = StringField("Email", [Optional(), Length(max=200, message="200 caractères au plus."),
-                                  Email("Indiquez une adresse email valide.")])
-    phone_mobile = StringField("Téléphone portable", [Length(max=30, message=SHORT_PHONE)])
-    phone_home = StringField("Téléphone du domicile", [Length(max=30, message=SHORT_PHONE)])
-
-    def validate(self, extra_validators=None):
-        """At least one way to reach them."""
-        ok = super().validate(extra_validators)
-        if ok and not (self.email.data or self.phone_mobile.data or self.phone_home.data):
-            self.email.errors.append("Indiquez au moins un email ou un téléphone.")
-            return False
-        return ok
 
 
 LEVEL_CHOICES = [(level, level) for level in Child.LEVELS]

@@ -1,10 +1,13 @@
-"""« Déclarer un enfant »: a family declares a new child from "Mes enfants" (names, birth
-date, school, class, an optional document); staff validate it like a dossier, which
-creates the child, whom the family can then enrol in INSCRIPTION, or refuse it with a
-reason the family reads on "Mes enfants"."""
+"""What a family declares and staff validate like a dossier.
+
+« Déclarer un enfant » from "Mes enfants" (names, birth date, school, class, an optional
+document): validated, it creates the child, whom the family can then enrol in
+INSCRIPTION. A second legal guardian from "Mes coordonnées": validated, it becomes the
+family's second guardian. Refused, the family reads the reason where it declared."""
 from domain import audit
 from domain.uploads import save_upload
-from models import ChildDeclaration, Child, Family, School, db, utcnow
+from models import (Child, ChildDeclaration, Family, Guardian, GuardianDeclaration, School, db,
+                    utcnow)
 
 SCHOOL_TYPES = {School.PRIVEE: Child.SCHOOL_PRIVATE, School.HORS_COMMUNE: Child.SCHOOL_OUTSIDE}
 
@@ -81,4 +84,75 @@ def refuse_declaration(declaration, staff_user, reason):
         _claim(declaration, staff_user, ChildDeclaration.REFUSED, reason.strip())
         audit.record(staff_user, declaration.family_id, audit.CHILD_DECLARATION_REFUSED,
                      f"Enfant {declaration.first_name} déclaré par la famille : refusé.",
+                     reason=reason.strip())
+
+
+# --- A second legal guardian, declared from "Mes coordonnées" -------------------------
+
+GUARDIAN_FIELDS = ("civility", "last_name", "first_name", "email", "phone_mobile",
+                   "phone_home")
+
+
+def declare_guardian(family, user, **values):
+    """Record the family's declaration of a second guardian (pending); audited."""
+    values = {name: (values.get(name) or "").strip() for name in GUARDIAN_FIELDS}
+    values["last_name"] = values["last_name"].upper()
+    values["email"] = values["email"].lower()
+    with db.atomic():
+        declaration = GuardianDeclaration.create(family=family, **values)
+        audit.record(user, family, audit.GUARDIAN_DECLARED,
+                     f"Second responsable {declaration.first_name} {declaration.last_name} "
+                     "déclaré par la famille.", after=values)
+    return declaration
+
+
+def family_guardian_declarations(family):
+    """The family's guardian declarations not validated (pending or refused), newest first."""
+    return list(GuardianDeclaration.select()
+                .where((GuardianDeclaration.family == family)
+                       & (GuardianDeclaration.status != GuardianDeclaration.VALIDATED))
+                .order_by(GuardianDeclaration.id.desc()))
+
+
+def pending_guardian_declarations():
+    return list(GuardianDeclaration.select(GuardianDeclaration, Family).join(Family)
+                .where(GuardianDeclaration.status == GuardianDeclaration.PENDING)
+                .order_by(GuardianDeclaration.declared_at, GuardianDeclaration.id))
+
+
+def _claim_guardian(declaration, staff_user, status, comment=""):
+    claimed = (GuardianDeclaration.update(status=status, reviewed_by=staff_user,
+                                          reviewed_at=utcnow(), review_comment=comment)
+               .where((GuardianDeclaration.id == declaration.id)
+                      & (GuardianDeclaration.status == GuardianDeclaration.PENDING)).execute())
+    if not claimed:
+        raise DeclarationReviewRefused("Cette déclaration a déjà été traitée.")
+
+
+def validate_guardian_declaration(declaration, staff_user):
+    """The declared person becomes the family's second guardian (replacing the one it had,
+    before/after in the audit trail)."""
+    with db.atomic():
+        _claim_guardian(declaration, staff_user, GuardianDeclaration.VALIDATED)
+        values = {name: getattr(declaration, name) for name in GUARDIAN_FIELDS}
+        guardian = Guardian.get_or_none((Guardian.family == declaration.family_id)
+                                        & (Guardian.position == 2))
+        before = {name: getattr(guardian, name) for name in GUARDIAN_FIELDS} if guardian \
+            else None
+        if guardian is None:
+            guardian = Guardian(family=declaration.family_id, position=2)
+        for name, value in values.items():
+            setattr(guardian, name, value)
+        guardian.save()
+        audit.record(staff_user, declaration.family_id, audit.GUARDIAN_EDITED,
+                     "Second responsable déclaré par la famille : validé.", before=before,
+                     after=values)
+    return guardian
+
+
+def refuse_guardian_declaration(declaration, staff_user, reason):
+    with db.atomic():
+        _claim_guardian(declaration, staff_user, GuardianDeclaration.REFUSED, reason.strip())
+        audit.record(staff_user, declaration.family_id, audit.GUARDIAN_EDITED,
+                     "Second responsable déclaré par la famille : refusé.",
                      reason=reason.strip())

@@ -166,7 +166,7 @@ def test_step_10_adds_children_sex_archiving_declarations_and_invitations(db):
     guardians a civility, families an import date; declarations and invitations tables."""
     children = models.Child.select().count()
     migrator = migrations.SchemaMigrator.from_database(db.obj)
-    db.drop_tables([models.ChildDeclaration, models.InvitationSent])
+    db.drop_tables([models.ChildDeclaration, models.GuardianDeclaration, models.InvitationSent])
     sqlite = isinstance(db.obj, migrations.SqliteDatabase)
     if sqlite:
         db.obj.pragma("foreign_keys", 0)
@@ -182,4 +182,5 @@ def test_step_10_adds_children_sex_archiving_declarations_and_invitations(db):
     assert {"sex", "archived_at"} <= {c.name for c in db.get_columns("child")}
     assert "civility" in {c.name for c in db.get_columns("guardian")}
     assert db.table_exists("child_declaration") and db.table_exists("invitation_sent")
+    assert db.table_exists("guardian_declaration")
     assert models.Child.select().where(models.Child.archived_at.is_null()).count() == children

@@ -4,7 +4,7 @@ is read on "Mes enfants"."""
 import io
 
 from domain import audit
-from models import AuditLog, Child, ChildDeclaration, Enrolment
+from models import AuditLog, Child, ChildDeclaration, Enrolment, Guardian, GuardianDeclaration
 from tests.helpers import activity, demo_family, error_of, pdf_bytes, text_of, unescaped
 
 PAGE = "/mon-dossier/enfants/declarer"
@@ -88,3 +88,34 @@ def test_a_refused_declaration_shows_its_reason_to_the_family(client, auth, db):
     auth.login("famille 16122")
     children = text_of(client.get("/mon-dossier/enfants/").get_data(as_text=True))
     assert "refusé – Joignez le livret de famille." in children
+
+
+def test_a_family_declares_a_second_guardian_and_staff_validate_it(client, auth, db):
+    dupont = demo_family(16122)
+    Guardian.delete().where((Guardian.family == dupont) & (Guardian.position == 2)).execute()
+    auth.login("famille 16122")
+    assert "Déclarer un second responsable légal" in unescaped(
+        client.get("/mon-dossier/coordonnees"))
+    path = "/mon-dossier/coordonnees/second-responsable"
+    data = {"csrf_token": auth.csrf(path), "civility": "M.", "last_name": "Dupont",
+            "first_name": "Marc", "email": "", "phone_mobile": "", "phone_home": ""}
+    refused = client.post(path, data=data)
+    assert error_of(refused, "email") == "Indiquez au moins un email ou un téléphone."
+    assert client.post(path, data=dict(data, email="Marc.Dupont@Example.org")
+                       ).status_code == 303
+    assert "MARC DUPONT" not in text_of(client.get("/mon-dossier/").get_data(as_text=True))
+    assert "Marc DUPONT : en attente de validation" in text_of(
+        client.get(path).get_data(as_text=True))
+    auth.logout()
+    auth.login("agent")
+    queue = text_of(client.get("/agents/validations/enfants").get_data(as_text=True))
+    assert "Famille 16122 – DUPONT : second responsable M. Marc DUPONT" in queue
+    declaration = GuardianDeclaration.get()
+    assert client.post(f"/agents/validations/responsables/{declaration.id}/valider",
+                       data={"csrf_token": auth.csrf("/agents/validations/enfants")}
+                       ).status_code == 303
+    marc = Guardian.get((Guardian.family == dupont) & (Guardian.position == 2))
+    assert (marc.civility, marc.first_name, marc.email) == ("M.", "Marc",
+                                                            "marc.dupont@example.org")
+    entry = AuditLog.select().where(AuditLog.action == audit.GUARDIAN_EDITED).get()
+    assert entry.family_id == dupont.id

@@ -87,6 +87,8 @@ MATRIX = {
                                  other_status=400),
     "dossier.coordonnees": Row(FAMILY, "/mon-dossier/coordonnees"),
     "dossier.declare": Row(FAMILY, "/mon-dossier/enfants/declarer"),
+    "dossier.declare_second_guardian": Row(FAMILY, "/mon-dossier/coordonnees/"
+                                                   "second-responsable"),
     "dossier.documents": Row(FAMILY, "/mon-dossier/documents"),
     "dossier.download_document": Row(FAMILY_OWN, "/mon-dossier/documents/{document}",
                                      "DOCUMENT-SECRET-16122"),
@@ -172,6 +174,10 @@ MATRIX = {
     "staff.invite_families": Row(STAFF, "/agents/familles/invitations/inviter"),
     "staff.refuse_child_declaration": Row(STAFF, "/agents/validations/enfants/"
                                                  "{child_declaration}/refuser"),
+    "staff.refuse_guardian_declaration": Row(STAFF, "/agents/validations/responsables/"
+                                                    "{guardian_declaration}/refuser"),
+    "staff.validate_guardian_declaration": Row(STAFF, "/agents/validations/responsables/"
+                                                      "{guardian_declaration}/valider"),
     "staff.remind_families": Row(STAFF, "/agents/familles/invitations/relancer",
                                  form={"days": "7"}),
     "staff.remove_second_guardian": Row(STAFF, "/agents/familles/{family}/"
@@ -321,6 +327,8 @@ def objects(app):
             family=owner, first_name="ROSE", last_name="DUPONT",
             birth_date=datetime.date(2023, 2, 11), class_level="PS",
             document=stored("DECLARATION-SECRET-16122", "livret.pdf"))
+        guardian_declaration = models.GuardianDeclaration.create(
+            family=owner, last_name="DUPONT", first_name="MARC", phone_mobile="0601020304")
         email_token = make_email_change_token(app.config["SECRET_KEY"], user,
                                               "nouvelle.adresse@example.org")
     vaccine = Vaccination.create(child=lena, name="VACCIN-SECRET", date=datetime.date(2024, 1, 5))
@@ -346,7 +354,8 @@ def objects(app):
             "pickup": pickup.id, "pending": pending.id, "email_token": email_token,
             "bad_token": "pas-un-jeton", "import_token": "0" * 32,
             "school": models.School.select().order_by(models.School.id).first().id,
-            "child_declaration": child_declaration.id, "line": f"{lena.id}-{activity(CL).id}"}
+            "child_declaration": child_declaration.id,
+            "guardian_declaration": guardian_declaration.id, "line": f"{lena.id}-{activity(CL).id}"}
 
 
 USERS = {"owner": ("family", 16122), "other": ("family", 16123),
