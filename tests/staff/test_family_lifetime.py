@@ -4,7 +4,8 @@ registers and stays on old invoices; the second guardian; the schools page."""
 import json
 
 from domain import audit
-from models import AuditLog, Child, Enrolment, Family, Guardian, School, User
+from domain.booking.attendance import register
+from models import AuditLog, Booking, Child, Enrolment, Family, Guardian, School, User
 from tests import factories
 from tests.helpers import activity, demo_child, demo_family, error_of, sign_in, text_of, unescaped
 from tests.staff.test_staff_accounts import create_family
@@ -64,6 +65,8 @@ def test_staff_add_a_child_to_16125_created_from_comptes_and_the_family_enrols_h
 
 def test_an_archived_child_is_gone_from_planning_and_still_on_old_invoices(client, auth, db):
     bernard, chloe = demo_family(16123), demo_child("CHLOE")
+    booked = Booking.select().where(Booking.child == chloe).first()
+    assert chloe.id in {row.child.id for row in register(booked.activity, booked.date)}
     auth.login("famille 16123")
     assert "CHLOE" in text_of(client.get("/planning/?du=2026-10-01").get_data(as_text=True))
     auth.logout()
@@ -72,6 +75,9 @@ def test_an_archived_child_is_gone_from_planning_and_still_on_old_invoices(clien
     assert client.post(path, data={"csrf_token": auth.csrf(f"/agents/familles/{bernard.id}")}
                        ).status_code == 303
     assert Child.get_by_id(chloe.id).archived_at is not None
+    # Gone from the attendance register of a day she is booked on; her booking is kept.
+    assert chloe.id not in {row.child.id for row in register(booked.activity, booked.date)}
+    assert Booking.select().where(Booking.child == chloe).exists()
     assert json.loads(AuditLog.get(AuditLog.action == audit.CHILD_ARCHIVED).details)[
         "after"] == {"archive": True}
     auth.logout()
