@@ -775,8 +775,10 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, ChildDeclaration, GuardianDeclaration, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
+    School, Child, ChildDeclaration, GuardianDeclaration, HealthRecord, Vaccination, StoredFile,
+    SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
     PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
-    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent, AuditLog,
+    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent,
+    AuditLog,
 ]

@@ -22,6 +22,8 @@ from models import (MAX_ID, Child, Family, Guardian, QFDeclaration, School, Stor
                     db, utcnow)
 
 BATCH = 400
+#: Rows per UPDATE … CASE statement: SQLite reads each CASE linearly, so smaller is faster.
+UPDATE_BATCH = 50
 EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
 SCHOOL_TYPES = {School.PRIVEE: Child.SCHOOL_PRIVATE, School.HORS_COMMUNE: Child.SCHOOL_OUTSIDE}
 
@@ -284,6 +286,9 @@ def _check_against_database(checker, families):
 
 @dataclass
 class Outcome:
+    """What an import did: families created, families of the file already there (updated
+    where they differ), and the same for children."""
+
     created: int = 0
     updated: int = 0
     children_created: int = 0
@@ -358,23 +363,37 @@ def _apply_batch(actor, batch, outcome, now, next_number):
             if id(row) not in matched:
                 matched[id(row)] = created[row.account_number]
         outcome.created += len(new_rows)
-    updated = {}
+    seen, changed = set(), []
     for row in batch:
         family = pre_existing.get(id(row))
-        if family is not None and family.id not in updated:
-            family.name, family.address = row.guardians[0].last_name, row.address
-            family.postal_code, family.city, family.imported_at = row.postal_code, row.city, now
-            updated[family.id] = family
-    if updated:
-        Family.bulk_update(list(updated.values()), fields=[Family.name, Family.address, Family.postal_code,
-                                            Family.city, Family.imported_at])
-        outcome.updated += len(updated)
+        if family is None or family.id in seen:
+            continue
+        seen.add(family.id)
+        if _assign(family, {"name": row.guardians[0].last_name, "address": row.address,
+                            "postal_code": row.postal_code, "city": row.city,
+                            "imported_at": family.imported_at or now}):
+            changed.append(family)
+    if changed:
+        Family.bulk_update(changed, batch_size=UPDATE_BATCH, fields=[
+            Family.name, Family.address, Family.postal_code, Family.city, Family.imported_at])
+    outcome.updated += len(seen)
     family_ids = [family.id for family in matched.values()]
     _write_guardians(batch, matched, family_ids)
     _write_users(batch, matched, family_ids)
     _write_children(batch, matched, family_ids, outcome)
     _write_quotients(actor, batch, matched, family_ids, now)
     return next_number
+
+
+def _assign(row, values):
+    """Set ``values`` on ``row``; True when one of them differed (only such rows are
+    written again: importing the same file twice writes nothing the second time)."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
 
 
 GUARDIAN_COLUMNS = ("civility", "last_name", "first_name", "email", "phone_mobile",
@@ -392,14 +411,13 @@ def _write_guardians(batch, matched, family_ids):
             values = {name: getattr(parsed, name) for name in GUARDIAN_COLUMNS}
             if guardian is None:
                 inserts.append({"family": family.id, "position": position, **values})
-            else:
-                for name, value in values.items():
-                    setattr(guardian, name, value)
+            elif _assign(guardian, values):
                 updates.append(guardian)
     if inserts:
         Guardian.insert_many(inserts).execute()
     if updates:
-        Guardian.bulk_update(updates, fields=[getattr(Guardian, n) for n in GUARDIAN_COLUMNS])
+        Guardian.bulk_update(updates, fields=[getattr(Guardian, n) for n in GUARDIAN_COLUMNS],
+                             batch_size=UPDATE_BATCH)
 
 
 def _write_users(batch, matched, family_ids):
@@ -427,7 +445,7 @@ def _write_children(batch, matched, family_ids, outcome):
     existing = {(c.family_id, c.first_name, c.last_name, c.birth_date): c
                 for c in Child.select().where(Child.family.in_(family_ids))}
     kinds = {school.name: school.kind for school in School.select(School.name, School.kind)}
-    inserts, updates = [], []
+    inserts, updates, matched_children = [], [], 0
     for row in batch:
         family = matched[id(row)]
         for parsed in row.children:
@@ -439,16 +457,16 @@ def _write_children(batch, matched, family_ids, outcome):
             if child is None:
                 inserts.append({"family": family.id, **values})
             else:
-                for name, value in values.items():
-                    setattr(child, name, value)
-                updates.append(child)
+                matched_children += 1
+                if _assign(child, values):
+                    updates.append(child)
     if inserts:
         Child.insert_many(inserts).execute()
     if updates:
         Child.bulk_update(updates, fields=[getattr(Child, n) for n in CHILD_COLUMNS]
-                          + [Child.school_type])
+                          + [Child.school_type], batch_size=UPDATE_BATCH)
     outcome.children_created += len(inserts)
-    outcome.children_updated += len(updates)
+    outcome.children_updated += matched_children
 
 
 def _write_quotients(actor, batch, matched, family_ids, now):

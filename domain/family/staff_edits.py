@@ -130,7 +130,8 @@ def add_child(staff_user, family, **values):
 
 def archive_child(staff_user, child, archived=True):
     """Archive a child (gone from INSCRIPTION, PLANNING and the registers, kept in history
-    and invoices: a child is never deleted, its bookings and invoices stay), or bring it back with ``archived=False``; audited."""
+    and invoices: a child is never deleted, its bookings and invoices stay), or bring it
+    back with ``archived=False``; audited."""
     with db.atomic():
         before = child.archived_at
         child.archived_at = utcnow() if archived else None

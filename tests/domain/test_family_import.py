@@ -145,3 +145,12 @@ def test_a_file_that_is_not_a_table_is_refused_with_a_message(db):
 def test_the_template_is_read_back_without_error(db):
     report = imports.check(template_csv(), "modele.csv")
     assert report.errors == [] and len(report.families) == len(EXAMPLE_ROWS)
+
+
+def test_importing_again_updates_what_changed_in_the_file(db, staff):
+    imports.apply(staff, imports.check(csv_bytes(), "familles.csv"))
+    rows = [row.replace(";CE2;", ";CM1;").replace("1 rue Haute", "5 rue Neuve") for row in ROWS]
+    outcome = imports.apply(staff, imports.check(csv_bytes(rows), "familles-2.csv"))
+    assert outcome.created == 0 and outcome.children_created == 0
+    assert Child.get(Child.first_name == "THÉO").class_level == "CM1"
+    assert Family.get(Family.name == "LEBLANC").address == "5 rue Neuve"
