@@ -49,6 +49,14 @@ def pending_declarations():
                 .order_by(ChildDeclaration.declared_at, ChildDeclaration.id))
 
 
+def pending_declarations_count():
+    """Children and second guardians declared and waiting for staff."""
+    return (ChildDeclaration.select().where(ChildDeclaration.status == ChildDeclaration.PENDING)
+            .count()
+            + GuardianDeclaration.select()
+            .where(GuardianDeclaration.status == GuardianDeclaration.PENDING).count())
+
+
 def _claim(declaration, staff_user, status, comment=""):
     """Mark it reviewed if still pending (one reviewer wins)."""
     claimed = (ChildDeclaration.update(status=status, reviewed_by=staff_user,

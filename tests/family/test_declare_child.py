@@ -39,6 +39,8 @@ def test_a_family_declares_a_child_staff_validate_and_the_family_enrols_her(clie
     auth.logout()
 
     auth.login("agent")
+    assert "1 déclaration d'enfant ou de responsable à valider" in text_of(
+        client.get("/agents/").get_data(as_text=True))
     queue = text_of(client.get("/agents/validations/enfants").get_data(as_text=True))
     assert "Famille 16122 – DUPONT : ROSE DUPONT" in queue and "Télécharger le justificatif" in \
         queue
