@@ -63,6 +63,11 @@ CHILD_DECLARATION_REFUSED = "child.declaration_refused"
 GUARDIAN_EDITED = "guardian.edited"
 GUARDIAN_DECLARED = "guardian.declared"
 SCHOOL_EDITED = "school.edited"
+MANDATE_SIGNED = "mandate.signed"
+MANDATE_REVOKED = "mandate.revoked"
+DEBIT_COLLECTION_BUILT = "debit.collection_built"
+DEBIT_REJECTED = "debit.rejected"
+DEBIT_SETTINGS_SET = "debit.settings_set"
 
 #: How each action reads in the audit-log page.
 ACTION_LABELS = {
@@ -113,6 +118,11 @@ ACTION_LABELS = {
     GUARDIAN_EDITED: "Responsable légal modifié",
     GUARDIAN_DECLARED: "Second responsable déclaré par la famille",
     SCHOOL_EDITED: "École modifiée",
+    MANDATE_SIGNED: "Mandat de prélèvement signé",
+    MANDATE_REVOKED: "Mandat de prélèvement révoqué",
+    DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
+    DEBIT_REJECTED: "Prélèvement rejeté",
+    DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",
 }
 
 

@@ -11,7 +11,8 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, Val
 from blueprints.common import current_family, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import FrenchDateField
-from domain import clock, schools
+from domain import clock
+from domain.catalogue import schools
 from domain.family.declarations import (GUARDIAN_FIELDS, declare_child, declare_guardian,
                                         family_guardian_declarations)
 from domain.family.record import family_guardians

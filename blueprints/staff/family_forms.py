@@ -8,7 +8,7 @@ from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Lengt
 from blueprints.dossier.declare import GuardianForm  # noqa: F401  (staff use it too)
 from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
 from blueprints.staff.forms import ChildForm
-from domain import schools
+from domain.catalogue import schools
 from models import Child, School
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 from blueprints.common import EmptyForm, form_status, get_or_404, render
 from blueprints.staff import admin_bp
 from blueprints.staff.family_forms import SchoolForm
-from domain import schools
+from domain.catalogue import schools
 from models import School, parse_id
 
 

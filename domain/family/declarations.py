@@ -5,9 +5,9 @@ document): validated, it creates the child, whom the family can then enrol in
 INSCRIPTION. A second legal guardian from "Mes coordonnées": validated, it becomes the
 family's second guardian. Refused, the family reads the reason where it declared."""
 from domain import audit
+from domain.clock import utc_now
 from domain.uploads import save_upload
-from models import (Child, ChildDeclaration, Family, Guardian, GuardianDeclaration, School, db,
-                    utcnow)
+from models import Child, ChildDeclaration, Family, Guardian, GuardianDeclaration, School, db
 
 SCHOOL_TYPES = {School.PRIVEE: Child.SCHOOL_PRIVATE, School.HORS_COMMUNE: Child.SCHOOL_OUTSIDE}
 
@@ -60,7 +60,7 @@ def pending_declarations_count():
 def _claim(declaration, staff_user, status, comment=""):
     """Mark it reviewed if still pending (one reviewer wins)."""
     claimed = (ChildDeclaration.update(status=status, reviewed_by=staff_user,
-                                       reviewed_at=utcnow(), review_comment=comment)
+                                       reviewed_at=utc_now(), review_comment=comment)
                .where((ChildDeclaration.id == declaration.id)
                       & (ChildDeclaration.status == ChildDeclaration.PENDING)).execute())
     if not claimed:
@@ -130,7 +130,7 @@ def pending_guardian_declarations():
 
 def _claim_guardian(declaration, staff_user, status, comment=""):
     claimed = (GuardianDeclaration.update(status=status, reviewed_by=staff_user,
-                                          reviewed_at=utcnow(), review_comment=comment)
+                                          reviewed_at=utc_now(), review_comment=comment)
                .where((GuardianDeclaration.id == declaration.id)
                       & (GuardianDeclaration.status == GuardianDeclaration.PENDING)).execute())
     if not claimed:

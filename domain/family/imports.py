@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass, field
 
 from domain import audit, clock
+from domain.clock import utc_now
 from domain.files import store_bytes, upload_path
 from domain.family.accounts import FIRST_ACCOUNT_NUMBER, new_session_token
 from domain.family.import_file import column_letter, read_rows
 from peewee import fn
 
 from models import (MAX_ID, Child, Family, Guardian, QFDeclaration, School, StoredFile, User,
-                    db, utcnow)
+                    db)
 
 BATCH = 400
 #: Rows per UPDATE … CASE statement: SQLite reads each CASE linearly, so smaller is faster.
@@ -301,7 +302,7 @@ def apply(actor, report):
     if report.errors:
         raise ValueError("A file with errors is not imported.")
     outcome = Outcome()
-    now = utcnow()
+    now = utc_now()
     with db.atomic():
         next_number = max((Family.select(fn.MAX(Family.account_number)).scalar() or 0) + 1,
                           FIRST_ACCOUNT_NUMBER)

@@ -5,8 +5,9 @@ family side uses (``domain.family.record``), and writes one audit row with only
 the fields that changed.
 """
 from domain import audit
+from domain.clock import utc_now
 from domain.family import record
-from models import Child, Guardian, db, utcnow
+from models import Child, Guardian, db
 
 GUARDIAN_FIELDS = record.GUARDIAN_EDITABLE
 HEALTH_FIELDS = ("doctor_name", "doctor_phone", "allergies", "has_pai", "pai_details", "diet")
@@ -134,7 +135,7 @@ def archive_child(staff_user, child, archived=True):
     back with ``archived=False``; audited."""
     with db.atomic():
         before = child.archived_at
-        child.archived_at = utcnow() if archived else None
+        child.archived_at = utc_now() if archived else None
         child.save(only=[Child.archived_at])
         audit.record(staff_user, child.family_id, audit.CHILD_ARCHIVED,
                      f"Enfant {child.first_name} {'archivé' if archived else 'désarchivé'} "
