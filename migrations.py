@@ -74,10 +74,17 @@ def _add_schools(database, migrator):
     database.create_tables([models.School], safe=True)
 
 
+def _closures(database, migrator):
+    """12: closures of the commune or of one school over a range of days, and the
+    bookings each cancelled (so that "Rouvrir" can restore them)."""
+    database.create_tables([models.Closure, models.ClosedBooking], safe=True)
+    _add_missing_columns(database, migrator, models.DayOverride, "school", "closure")
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
          5: _billing, 6: _add_attendance, 7: _add_school_year_published,
-         8: _add_schools}
+         8: _add_schools, 12: _closures}
 
 
 def current_version(database):
@@ -108,7 +115,8 @@ def upgrade(database):
     try:
         for step in range(version + 1, models.SCHEMA_VERSION + 1):
             with database.atomic():
-                STEPS[step](database, migrator)
+                if step in STEPS:  # numbers are assigned ahead: a gap is no step
+                    STEPS[step](database, migrator)
                 models.SchemaVersion.update(version=step).execute()
                 if sqlite and database.execute_sql("PRAGMA foreign_key_check").fetchall():
                     raise RuntimeError(f"Migration {step} broke a foreign key.")

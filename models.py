@@ -28,7 +28,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 12
 
 
 def utcnow():
@@ -405,14 +405,31 @@ class Tariff(BaseModel):
         indexes = ((("modalite", "bracket"), True),)
 
 
+class Closure(BaseModel):
+    """Days staff closed (a strike, a school event): the whole commune or one school,
+    one activity or all, one day or a range; ``reopened_at`` once lifted."""
+
+    school = ForeignKeyField(School, null=True, on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, null=True, on_delete="CASCADE")
+    first_day = DateField()
+    last_day = DateField()
+    reason = CharField(default="")
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reopened_at = DateTimeField(null=True)
+
+
 class DayOverride(BaseModel):
-    """A day staff close or open, for one activity or (activity null) for all."""
+    """A day staff close or open, for one activity or (activity null) for all; with
+    ``school``, a closure for that school's children only (part of a ``closure``)."""
 
     activity = ForeignKeyField(Activity, backref="day_overrides", null=True, on_delete="CASCADE")
     date = DateField(index=True)
     is_open = BooleanField(null=True)
     capacity = IntegerField(null=True)
     reason = CharField(default="")
+    school = ForeignKeyField(School, null=True, on_delete="CASCADE")
+    closure = ForeignKeyField(Closure, backref="days", null=True, on_delete="CASCADE")
 
 
 class BookingWindow(BaseModel):
@@ -471,6 +488,18 @@ class Booking(BaseModel):
             (("child", "activity", "date"), True),
             (("activity", "date"), False),
         )
+
+
+class ClosedBooking(BaseModel):
+    """A committed booking a closure cancelled, as it was: "Rouvrir" may restore it."""
+
+    closure = ForeignKeyField(Closure, backref="cancelled", on_delete="CASCADE")
+    child = ForeignKeyField(Child, on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, on_delete="CASCADE")
+    modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
+    date = DateField()
+    price_cents = IntegerField()
+    restored = BooleanField(default=False)
 
 
 class Attendance(BaseModel):
@@ -718,7 +747,7 @@ class AuditLog(BaseModel):
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
     School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
-    Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
+    Modalite, Tariff, Closure, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
+    PendingChange, ClosedBooking, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]

@@ -19,9 +19,9 @@ from peewee import JOIN, IntegrityError, fn
 
 from domain import audit
 from domain.booking.days import (BY_INSCRIPTION, FULL_TEXT, CLOSED_DAY_TEXT, PAST_DAY_TEXT,
-                                 ChoiceError, capacity_of, day_edit_state, edit_state_key,
-                                 overrides_for)
-from domain.booking.calendar import (as_date, compiled_rows, load_overrides, load_windows,
+                                 ChoiceError, capacity_of, closed_for_school, day_edit_state,
+                                 edit_state_key, overrides_for)
+from domain.booking.calendar import (as_date, compiled_rows, load_all_overrides, load_windows,
                                      model_instance)
 from domain.clock import PARIS
 from domain.transactions import lock_rows, write_transaction
@@ -402,8 +402,8 @@ class _Checker:
         self.now, self.zone, self.override = now, zone, override
         first, last = min(r.date for r in rows), max(r.date for r in rows)
         self.windows = load_windows({r.activity.school_year_id for r in rows})
-        self.opening, self.places = load_overrides(sorted({r.activity_id for r in rows}),
-                                                   first, last)
+        self.opening, self.places, self.school_closed = load_all_overrides(
+            sorted({r.activity_id for r in rows}), first, last)
         self.counts = _counts_of(rows)
         self.taken = defaultdict(int)  # places taken by this very commit
         self.today = now.astimezone(PARIS).date()
@@ -431,7 +431,9 @@ class _Checker:
         if enrolment is None or enrolment.id is None:
             return NOT_ENROLLED_TEXT
         opening, places_overrides = self._overrides_of(activity.id)
-        if not open_days(activity, day, day, self.zone, opening):
+        if (not open_days(activity, day, day, self.zone, opening)
+                or closed_for_school(self.school_closed, row.child.school_name, activity.id,
+                                     day)):
             return CLOSED_DAY_TEXT
         if self.override:
             return PAST_DAY_TEXT if day < self.today else ""

@@ -174,9 +174,7 @@ MATRIX = {
     "staff.meal_counts": Row(STAFF, "/agents/repas/"),
     "staff.meal_counts_csv": Row(STAFF, "/agents/repas/export.csv"),
     "staff.occupancy": Row(STAFF, "/agents/occupation/"),
-    # The demo's override limits places, it closes no day: reopening it is a 404.
-    "staff.reopen_day": Row(STAFF, "/agents/fermetures/{override}/rouvrir", consumes=True,
-                            also_ok=(404,)),
+    "staff.reopen_day": Row(STAFF, "/agents/fermetures/{closure}/rouvrir", consumes=True),
     "staff.set_places": Row(STAFF, "/agents/fermetures/places"),
     "staff.admin.billing_credit_note": Row(ADMIN, "/agents/admin/facturation/factures/"
                                                   "{invoice}/avoir"),
@@ -306,6 +304,8 @@ def objects(app):
     validation = DossierValidation.select().where(DossierValidation.family == owner).first()
     return {"year": SchoolYear.select().order_by(SchoolYear.id).first().id,
             "activity": activity(CL).id, "override": DayOverride.select().first().id,
+            "closure": models.Closure.create(activity=activity(CL), first_day=JANUARY[1],
+                                             last_day=JANUARY[1], reason="Grève").id,
             "family": owner.id, "owner_user": user.id, "invoice": invoice.id,
             "invoice_number": invoice.number, "payment": payment.id if payment else 0,
             "validation": validation.id, "news": News.select().first().id,
