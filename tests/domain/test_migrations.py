@@ -159,3 +159,25 @@ def test_step_8_adds_the_schools_keeping_the_children(db):
     assert db.table_exists("school")
     assert models.School.select().count() == 0
     assert models.Child.select().count() == children
+
+
+def test_step_12_adds_closures_and_their_cancelled_bookings_keeping_the_overrides(db):
+    """A version-11 database (no Closure, no DayOverride.school/closure) reaches 12."""
+    table = models.DayOverride._meta.table_name
+    overrides = models.DayOverride.select().count()
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    # SQLite cannot drop a foreign key column in place: the table is rebuilt.
+    extra = {"legacy": True} if sqlite else {}
+    migrate(migrator.drop_column(table, "school_id", **extra),
+            migrator.drop_column(table, "closure_id", **extra))
+    if sqlite:
+        db.obj.pragma("foreign_keys", 1)
+    db.drop_tables([models.ClosedBooking, models.Closure])
+    SchemaVersion.update(version=11).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("closure") and db.table_exists("closed_booking")
+    assert {"school_id", "closure_id"} <= {c.name for c in db.get_columns(table)}
+    assert models.DayOverride.select().count() == overrides > 0
