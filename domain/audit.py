@@ -19,6 +19,8 @@ from models import AuditLog, Family, User
 INSCRIPTION_OPENED = "inscription.opened"
 MESSAGE_REPLIED = "message.replied"
 MESSAGE_TREATED = "message.treated"
+MESSAGE_SENT = "message.sent"
+NEWS_EMAILED = "news.emailed"
 DOSSIER_VALIDATED = "dossier.validated"
 DOSSIER_REFUSED = "dossier.refused"
 QUOTIENT_VALIDATED = "quotient.validated"
@@ -59,6 +61,8 @@ ACTION_LABELS = {
     INSCRIPTION_OPENED: "Inscription",
     MESSAGE_REPLIED: "Réponse à un message",
     MESSAGE_TREATED: "Message traité",
+    MESSAGE_SENT: "Message envoyé par le service",
+    NEWS_EMAILED: "Actualité envoyée par email",
     DOSSIER_VALIDATED: "Dossier validé",
     DOSSIER_REFUSED: "Dossier refusé",
     QUOTIENT_VALIDATED: "Quotient validé",

@@ -3,7 +3,7 @@ import datetime
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from blueprints.common import required_text
@@ -183,6 +183,8 @@ class NewsForm(DisplayPeriodForm):
     service = SelectField("Service", validate_choice=False,
                           choices=[("", "--- Tous les services ---")]
                           + [(s, s) for s in SERVICES])
+    email_families = BooleanField("À la publication, l'envoyer aussi par email à toutes les "
+                                  "familles")
 
     def validate_service(self, field):
         if field.data and field.data not in SERVICES:

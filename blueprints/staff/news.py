@@ -2,11 +2,12 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, get_or_404, render
+from blueprints.common import EmptyForm, get_or_404, public_url, render
 from blueprints.staff import bp
 from blueprints.staff.forms import NewsForm
 from domain import clock
 from domain.messaging import news as news_rules
+from domain.messaging import outreach
 from models import News
 
 #: The form's buttons: name="action" value -> what happens.
@@ -49,6 +50,10 @@ def _save(form, item):
                                  form.display_until.data, publish)
     state = news_rules.news_state(saved, clock.today())
     flash(f"Actualité « {saved.title} » enregistrée : {state.lower()}.", "success")
+    if action == PUBLISH and form.email_families.data:
+        count = outreach.email_news(current_user._get_current_object(), saved,
+                                    public_url("actualites.index"))
+        flash(f"Actualité envoyée par email à {count} famille(s).", "success")
     return redirect(url_for("staff.news"), code=303)
 
 

@@ -176,6 +176,7 @@ MATRIX = {
     "staff.occupancy": Row(STAFF, "/agents/occupation/"),
     "staff.reopen_day": Row(STAFF, "/agents/fermetures/{closure}/rouvrir", consumes=True),
     "staff.set_places": Row(STAFF, "/agents/fermetures/places"),
+    "staff.write_to_families": Row(STAFF, "/agents/messages/ecrire"),
     "staff.admin.billing_credit_note": Row(ADMIN, "/agents/admin/facturation/factures/"
                                                   "{invoice}/avoir"),
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
