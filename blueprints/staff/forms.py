@@ -8,10 +8,10 @@ from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, Val
 
 from blueprints.common import required_text
 from blueprints.dossier.forms import FrenchDateField
-from blueprints.messagerie.forms import ReplyForm
+from blueprints.messagerie.forms import ReplyWithFilesForm
 from domain.clock import today
 from domain.family.documents import COMMUNE_CATEGORIES, FAMILY_CATEGORIES
-from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES
+from domain.messaging.messages import SERVICES
 from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
 from models import Child
 
@@ -152,17 +152,8 @@ class RoleForm(FlaskForm):
             raise ValidationError("Choisissez le rôle : agent ou administrateur.")
 
 
-class StaffReplyForm(ReplyForm):
+class StaffReplyForm(ReplyWithFilesForm):
     """The staff answer in a thread, with up to four attachments (the family side's checks)."""
-
-    attachment_1 = FileField(ATTACHMENT_LABELS[0])
-    attachment_2 = FileField(ATTACHMENT_LABELS[1])
-    attachment_3 = FileField(ATTACHMENT_LABELS[2])
-    attachment_4 = FileField(ATTACHMENT_LABELS[3])
-
-    @property
-    def attachment_fields(self):
-        return [self.attachment_1, self.attachment_2, self.attachment_3, self.attachment_4]
 
 
 class ServiceMailboxForm(FlaskForm):
