@@ -260,7 +260,8 @@ def drop_one(pending_id):
 def finish():
     """TERMINER: commit every pending change at once, then the recap email."""
     now = clock.now()
-    result = booking_changes.finish(current_user.family_id, current_user.email, now, zone())
+    result = booking_changes.finish(current_user.family_id, current_user.email, now, zone(),
+                                    actor=current_user._get_current_object())
     if result.committed and not result.recap.lines:  # every change was already made
         flash("Vos modifications étaient déjà enregistrées : aucun e-mail n'est envoyé.", "info")
         return redirect(url_for("planning.index"), code=303)

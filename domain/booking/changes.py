@@ -465,13 +465,15 @@ class _Refused(Exception):
     """Raised inside the transaction to roll it back."""
 
 
-def commit_pending(family_id, now, zone, only_ids=None, override=False):
+def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=None):
     """TERMINER: apply every pending change of the family in one transaction, or none.
 
     Deadlines, opening and places are checked again after taking the locks; a
     change that no longer holds is listed with its reason and nothing is applied.
     ``only_ids`` commits those pending changes only; ``override`` is staff's (see
-    :class:`_Checker`).
+    :class:`_Checker`). With ``actor`` (the family's user), the commit is audited in
+    the same transaction, so staff read the family's own bookings and cancellations in
+    the audit log.
     """
     recap, message = Recap(), ""
     try:
@@ -486,6 +488,8 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False):
             if recap.problems:
                 raise _Refused()
             _apply(recap)
+            if actor is not None:
+                _audit_family_commit(actor, family_id, recap)
     except _Refused:
         return CommitResult(recap, False, "Aucune modification n'a été enregistrée : "
                                           "certaines ne sont plus possibles.")
@@ -507,9 +511,22 @@ def _apply(recap):
     PendingChange.delete().where(PendingChange.id.in_(recap.pending_ids)).execute()
 
 
-def finish(family_id, address, now, zone):
-    """TERMINER and, once committed, the recap email to ``address``."""
-    result = commit_pending(family_id, now, zone)
+def _audit_family_commit(actor, family_id, recap):
+    """One audit row for a family's TERMINER: what it booked and cancelled."""
+    booked = [line for line in recap.lines if line.action == RESERVATION]
+    cancelled = [line for line in recap.lines if line.action != RESERVATION]
+    audit.record(actor, family_id, audit.BOOKING_COMMITTED,
+                 f"{len(booked)} réservation(s), {len(cancelled)} annulation(s) : "
+                 + "; ".join(f"{line.action.capitalize()} {line.email_day} : {line.element}"
+                             for line in recap.lines[:20])
+                 + (" …" if len(recap.lines) > 20 else ""),
+                 after={"reservees": len(booked), "annulations": len(cancelled)})
+
+
+def finish(family_id, address, now, zone, actor=None):
+    """TERMINER and, once committed, the recap email to ``address``; audited as
+    ``actor``'s (the family's user) when given."""
+    result = commit_pending(family_id, now, zone, actor=actor)
     if result.committed and result.recap.lines and address:
         notifications.booking_recap(address, result.recap, now)
     return result
