@@ -26,6 +26,7 @@ DOSSIER_VALIDATED = "dossier.validated"
 DOSSIER_REFUSED = "dossier.refused"
 QUOTIENT_VALIDATED = "quotient.validated"
 QUOTIENT_REFUSED = "quotient.refused"
+QUOTIENT_CORRECTED = "quotient.corrected"
 FAMILY_EDITED = "family.edited"
 CHILD_EDITED = "child.edited"
 HEALTH_EDITED = "health.edited"
@@ -69,6 +70,7 @@ ACTION_LABELS = {
     DOSSIER_REFUSED: "Dossier refusé",
     QUOTIENT_VALIDATED: "Quotient validé",
     QUOTIENT_REFUSED: "Quotient refusé",
+    QUOTIENT_CORRECTED: "Quotient corrigé",
     FAMILY_EDITED: "Coordonnées modifiées",
     CHILD_EDITED: "Enfant modifié",
     HEALTH_EDITED: "Fiche sanitaire modifiée",

@@ -89,6 +89,8 @@ FORMS = {
                                           "confirmer", "modifier"]),
     "staff.on_behalf": ("agent", ["day", "line", "modalite", "reason"]),
     "staff.refuse_quotient": ("agent", ["qf-{declaration}-refus-reason"]),
+    "staff.correct_quotient": ("agent", ["qf-{declaration}-corr-quotient",
+                                         "qf-{declaration}-corr-reason"]),
     "staff.validate_quotient": ("agent", ["qf-{declaration}-effective_from"]),
     "staff.admin.staff_new": ("admin", ["display_name", "email", "role"]),
     "staff.admin.staff_role": ("admin", ["role-{agent_user}-role"]),

@@ -229,6 +229,7 @@ MATRIX = {
                                                      "{declaration}/attestation/apercu"),
     "staff.quotients_page": Row(STAFF, "/agents/validations/quotients"),
     "staff.refuse_dossier": Row(STAFF, "/agents/validations/dossiers/{validation}/refuser"),
+    "staff.correct_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/corriger"),
     "staff.refuse_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/refuser"),
     "staff.remove_pickup_person": Row(STAFF, "/agents/familles/{family}/personnes-autorisees/"
                                              "{pickup}/retirer", consumes=True),
