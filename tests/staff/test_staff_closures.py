@@ -144,3 +144,28 @@ def test_agents_may_close_families_may_not(client, auth, lena):  # noqa: F811
     auth.logout()
     auth.login("agent")
     assert client.get("/agents/fermetures/").status_code == 200
+
+
+def test_places_below_what_is_booked_or_on_a_day_without_service_say_so(client, auth,
+                                                                       lena):  # noqa: F811
+    """Lowering the places under the bookings keeps them and names the children booked;
+    places on a day the activity does not run are flagged."""
+    book_januarys_wednesdays(client, lena)
+    auth.logout()
+    auth.login("agent")
+    response = staff_post(client, "/agents/fermetures/places", date="2027-01-13",
+                          activite=str(activity(CL).id), places="0")
+    assert response.status_code == 303
+    page = text_of(client.get("/agents/fermetures/").get_data(as_text=True))
+    booked = Booking.select().where((Booking.activity == activity(CL))
+                                    & (Booking.date == JANUARY[1])).count()
+    assert (f"Attention : {booked} enfant(s) déjà réservé(s), au-delà des 0 place(s) ; "
+            "réservations maintenues :") in page
+    assert "DUPONT LENA" in page
+    assert Booking.select().where((Booking.child == lena) & (Booking.date == JANUARY[1])).exists()
+    # A Thursday: the Wednesday centre does not run.
+    staff_post(client, "/agents/fermetures/places", date="2027-01-14",
+               activite=str(activity(CL).id), places="10")
+    page = text_of(client.get("/agents/fermetures/").get_data(as_text=True))
+    assert ("Attention : CL Maternel Mercredis n'a pas lieu le 14/01/2027 ; ces places ne "
+            "servent qu'en cas d'ouverture.") in page
