@@ -9,13 +9,12 @@ will be cancelled, the families that will be emailed), whose button closes.
 "Rouvrir" shows the cancelled bookings that can be restored before lifting.
 """
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import render
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.exports import parse_day
 from domain import clock
-from domain.catalogue import closures
+from domain.booking import closures
 from domain.catalogue.opening import open_days
 from domain.commune import holiday_zone
 from domain.catalogue.years import current_school_year
@@ -95,7 +94,7 @@ def close_day():
             return render("staff/closures/confirm.html",
                           preview=closures.preview(closure_request), values=values)
         try:
-            _, done = closures.close(closure_request, current_user._get_current_object())
+            _, done = closures.close(closure_request, current_actor())
         except closures.ClosureError as error:
             errors[error.field] = error.message
         else:
@@ -127,7 +126,7 @@ def reopen_day(closure_id):
                       label=closures.scope_label(closure.school, closure.activity))
     restore = request.form.get("retablir") == "1"
     try:
-        restored, refused = closures.reopen(closure, current_user._get_current_object(),
+        restored, refused = closures.reopen(closure, current_actor(),
                                             restore, today)
     except closures.ClosureError:
         abort(404)
@@ -155,7 +154,7 @@ def set_places():
     except closures.ClosureError as error:
         errors[error.field] = error.message
     if not errors:
-        closures.set_capacity(activity, day, places, current_user._get_current_object())
+        closures.set_capacity(activity, day, places, current_actor())
         booked = closures.booked_count(activity, day)
         shown = places if places is not None else activity.capacity
         flash(f"{activity.name}, {day:%d/%m/%Y} : {shown if shown is not None else 'sans limite'}"

@@ -7,13 +7,13 @@ first; "Envoyer" on that page sends: one thread in each family's MESSAGERIE and
 one email each (``domain.messaging.outreach``).
 """
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import render, thread_link
+from blueprints.common import thread_link
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.closures import _activities
 from blueprints.staff.exports import parse_day
-from domain.catalogue.closures import open_schools
+from domain.booking.closures import open_schools
 from domain.messaging import outreach
 from domain.messaging.messages import ACTUALISATION_SERVICE, SERVICES
 from models import parse_id
@@ -84,7 +84,7 @@ def write_to_families():
         return render("staff/outreach/confirm.html", values=values, audience=chosen,
                       families=families, addresses=outreach.addresses_of(families),
                       service=service, subject=subject, body=body)
-    sent, emails = outreach.send(current_user._get_current_object(), chosen, service,
+    sent, emails = outreach.send(current_actor(), chosen, service,
                                  subject, body, thread_link)
     flash(f"Message « {subject} » envoyé à {sent} famille(s) ({emails} email(s) mis en "
           "file d'envoi) ; chacune le retrouve dans sa MESSAGERIE.", "success")

@@ -12,9 +12,10 @@ import datetime
 from dataclasses import dataclass
 
 from domain import audit
+from domain.clock import utc_now
 from domain.mail import send_many
 from models import (Activity, Booking, Child, Family, Guardian, Message, MessageThread, School,
-                    User, db, utcnow)
+                    User, db)
 
 ONE, DAY, ACTIVITY, SCHOOL, EVERYONE = "famille", "jour", "activite", "ecole", "toutes"
 #: value -> how the form says it.
@@ -152,7 +153,7 @@ def send(actor, chosen, service, subject, body, thread_link):
     addresses = addresses_of(families)
     mails = []
     with db.atomic():
-        now = utcnow()
+        now = utc_now()
         for family in families:
             thread = MessageThread.create(family=family, service=service, theme="Informations",
                                           subject=subject, created_at=now, updated_at=now,

@@ -183,3 +183,24 @@ def test_step_12_adds_closures_and_their_cancelled_bookings_keeping_the_override
     assert db.table_exists("closure") and db.table_exists("closed_booking")
     assert {"school_id", "closure_id"} <= {c.name for c in db.get_columns(table)}
     assert models.DayOverride.select().count() == overrides > 0
+
+
+def test_step_15_adds_direct_debit_keeping_the_commune(db):
+    name = models.Commune.get().name
+    db.drop_tables([models.DebitItem, models.DebitCollection, models.Mandate])
+    SchemaVersion.update(version=14).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("mandate") and db.table_exists("debit_item")
+    assert models.Commune.get().name == name
+    assert models.Commune.get().debit_day == 15
+
+
+def test_step_16_adds_reminder_levels_keeping_the_invoices(db):
+    invoices = models.Invoice.select().count()
+    db.drop_tables([models.InvoiceReminder])
+    SchemaVersion.update(version=15).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("invoice_reminder")
+    assert models.Invoice.select().count() == invoices
+    assert models.Invoice.select().where(models.Invoice.handed_over_at.is_null()).count() \
+        == invoices

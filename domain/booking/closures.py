@@ -26,10 +26,11 @@ from peewee import JOIN
 from domain import audit, notifications
 from domain.booking.days import capacity_of, overrides_for, split_overrides
 from domain.family.contact import family_email_address
+from domain.clock import utc_now
 from domain.formats import date_fr
 from domain.transactions import write_transaction
 from models import (Activity, Booking, Child, ClosedBooking, Closure, DayOverride, Enrolment,
-                    Family, InvoicedBooking, Modalite, PendingChange, School, utcnow)
+                    Family, InvoicedBooking, Modalite, PendingChange, School)
 
 REASON_MAX = 200
 #: The longest range one closure may cover (a school term).
@@ -289,7 +290,7 @@ def reopen(closure, actor, restore, today):
         if Closure.get_by_id(closure.id).reopened_at is not None:
             raise ClosureError("closure", "Cette fermeture est déjà levée.")
         DayOverride.delete().where(DayOverride.closure == closure).execute()
-        Closure.update(reopened_at=utcnow()).where(Closure.id == closure.id).execute()
+        Closure.update(reopened_at=utc_now()).where(Closure.id == closure.id).execute()
         items = reopen_preview(closure, today) if restore else []
         back = [item.row for item in items if not item.why_not]
         if back:
