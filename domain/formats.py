@@ -2,6 +2,7 @@
 here (pages print hundreds of them)."""
 import datetime
 
+from linkify_it import LinkifyIt
 from markupsafe import Markup, escape
 
 from domain.clock import to_paris
@@ -61,7 +62,7 @@ def day_name(day):
     return WEEKDAY_NAMES[day.weekday()]
 
 
-_LINKIFY = None
+_LINKIFY = LinkifyIt()
 #: Only these kinds of addresses become links (never ``javascript:`` or ``ftp:``).
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
 
@@ -70,10 +71,6 @@ def linkify(text):
     """A message's or a news item's text as HTML: escaped, each web or email address a
     link (``rel="noopener"``), found by linkify-it-py (the maintained port of the
     library markdown-it uses), not a regular expression."""
-    global _LINKIFY
-    if _LINKIFY is None:
-        from linkify_it import LinkifyIt
-        _LINKIFY = LinkifyIt()
     text = text or ""
     parts, last = [], 0
     for match in _LINKIFY.match(text) or ():
