@@ -92,6 +92,13 @@ def _attendance_that_counts(database, migrator):
                          "added_on_site")
 
 
+def _closures(database, migrator):
+    """12: closures of the commune or of one school over a range of days, and the
+    bookings each cancelled (so that "Rouvrir" can restore them)."""
+    database.create_tables([models.Closure, models.ClosedBooking], safe=True)
+    _add_missing_columns(database, migrator, models.DayOverride, "school", "closure")
+
+
 def _add_direct_debit(database, migrator):
     """15: SEPA direct debit: mandates, collections and their debits, the commune's
     creditor identifier, account, debit day and rejection fee."""
@@ -123,7 +130,7 @@ def _not_here_yet(database, migrator):
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
          5: _billing, 6: _add_attendance, 7: _add_school_year_published,
          8: _add_schools, 9: _not_here_yet, 10: _families_import_and_children,
-         11: _not_here_yet, 12: _not_here_yet, 13: _attendance_that_counts, 14: _not_here_yet,
+         11: _not_here_yet, 12: _closures, 13: _attendance_that_counts, 14: _not_here_yet,
          15: _add_direct_debit, 16: _add_reminder_levels,
          17: _add_calendar_feeds}
 

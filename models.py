@@ -465,14 +465,31 @@ class Tariff(BaseModel):
         indexes = ((("modalite", "bracket"), True),)
 
 
+class Closure(BaseModel):
+    """Days staff closed (a strike, a school event): the whole commune or one school,
+    one activity or all, one day or a range; ``reopened_at`` once lifted."""
+
+    school = ForeignKeyField(School, null=True, on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, null=True, on_delete="CASCADE")
+    first_day = DateField()
+    last_day = DateField()
+    reason = CharField(default="")
+    created_at = DateTimeField(default=utc_now)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reopened_at = DateTimeField(null=True)
+
+
 class DayOverride(BaseModel):
-    """A day staff close or open, for one activity or (activity null) for all."""
+    """A day staff close or open, for one activity or (activity null) for all; with
+    ``school``, a closure for that school's children only (part of a ``closure``)."""
 
     activity = ForeignKeyField(Activity, backref="day_overrides", null=True, on_delete="CASCADE")
     date = DateField(index=True)
     is_open = BooleanField(null=True)
     capacity = IntegerField(null=True)
     reason = CharField(default="")
+    school = ForeignKeyField(School, null=True, on_delete="CASCADE")
+    closure = ForeignKeyField(Closure, backref="days", null=True, on_delete="CASCADE")
 
 
 class BookingWindow(BaseModel):
@@ -541,6 +558,18 @@ class CalendarFeed(BaseModel):
     token = CharField(unique=True)
     created_at = DateTimeField(default=utc_now)
     revoked_at = DateTimeField(null=True)
+
+
+class ClosedBooking(BaseModel):
+    """A committed booking a closure cancelled, as it was: "Rouvrir" may restore it."""
+
+    closure = ForeignKeyField(Closure, backref="cancelled", on_delete="CASCADE")
+    child = ForeignKeyField(Child, on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, on_delete="CASCADE")
+    modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
+    date = DateField()
+    price_cents = IntegerField()
+    restored = BooleanField(default=False)
 
 
 class Attendance(BaseModel):
@@ -874,9 +903,10 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, ChildDeclaration, GuardianDeclaration, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration,
-    Activity, Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
+    School, Child, ChildDeclaration, GuardianDeclaration, HealthRecord, Vaccination,
+    StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity, Modalite, Tariff, Closure,
+    DayOverride, BookingWindow, DossierValidation, Enrolment, Booking, PendingChange,
+    ClosedBooking, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
     InvoiceLine, InvoicedBooking, Payment, Mandate, DebitCollection, DebitItem, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent,
     AuditLog,

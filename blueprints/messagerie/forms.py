@@ -62,6 +62,21 @@ class ReplyForm(FlaskForm):
                          "Écrivez votre réponse.", 5000, "La réponse", field=TextAreaField)
 
 
+class ReplyWithFilesForm(ReplyForm):
+    """Write again in a thread with up to four attachments (family or staff), checked as
+    in a new message (``domain.uploads``)."""
+
+    attachment_1 = FileField(ATTACHMENT_LABELS[0])
+    attachment_2 = FileField(ATTACHMENT_LABELS[1])
+    attachment_3 = FileField(ATTACHMENT_LABELS[2])
+    attachment_4 = FileField(ATTACHMENT_LABELS[3])
+
+    @property
+    def attachment_fields(self):
+        """The four file fields, in order."""
+        return [self[name] for name in ATTACHMENT_FIELDS]
+
+
 def submitted_files(files):
     """The files of a request: ``([(field name, file)], too_many)``.
 

@@ -5,7 +5,7 @@ from blueprints.common import (current_family, form_status, get_or_404, send_sto
                                staff_thread_link, thread_link)
 from blueprints.htmx import current_actor, is_htmx, render
 from blueprints.messagerie import bp
-from blueprints.messagerie.forms import MessageForm, ReplyForm, submitted_files
+from blueprints.messagerie.forms import MessageForm, ReplyWithFilesForm, submitted_files
 from domain.messaging import messages as messaging
 from domain.messaging.messages import ACTUALISATION_ATTACHMENT_HINTS, SERVICES
 from domain.family.dossier import ACTUALISATION_SERVICE
@@ -97,25 +97,33 @@ def thread(thread_id):
     """A thread with every message; opening it marks the services' messages read."""
     conversation = get_or_404(messaging.family_thread(current_family(), thread_id))
     messaging.mark_read_by_family(conversation)
-    return show_thread(conversation, ReplyForm())
+    return show_thread(conversation, ReplyWithFilesForm())
 
 
-def show_thread(conversation, form):
+def show_thread(conversation, form, files_error=None, kept=None, status=None):
     """The thread page with its reply form (422 when the reply was refused)."""
     return render("messagerie/thread.html", section=None,
                   thread=conversation, messages=messaging.thread_messages(conversation),
-                  form=form, status=form_status(form))
+                  form=form, files_error=files_error, kept=kept or {},
+                  status=status or form_status(form))
 
 
 @bp.route("/fil/<int:thread_id>/repondre", methods=["POST"])
 def reply(thread_id):
-    """The family writes again in one of its threads."""
+    """The family writes again in one of its threads, with up to four attachments
+    (checked all together before any is saved, as in a new message)."""
     conversation = get_or_404(messaging.family_thread(current_family(), thread_id))
-    form = ReplyForm()
-    if not form.validate_on_submit():
-        return show_thread(conversation, form)
+    form = ReplyWithFilesForm()
+    named, too_many = submitted_files(request.files)
+    checked, file_errors = messaging.check_attachments(named)
+    form_ok = form.validate_on_submit()
+    if not form_ok or file_errors or too_many:
+        for name, message in file_errors.items():
+            form[name].errors = list(form[name].errors) + [message]
+        kept = {name: f.filename for name, f in named if name not in file_errors}
+        return show_thread(conversation, form, TOO_MANY_FILES if too_many else None, kept, 422)
     messaging.family_writes_again(conversation, current_actor(),
-                                  form.body.data.strip(), staff_thread_link)
+                                  form.body.data.strip(), staff_thread_link, checked)
     flash("Votre message a été envoyé.", "success")
     return redirect(url_for("messagerie.thread", thread_id=conversation.id), code=303)
 

@@ -4,7 +4,7 @@ from flask import (abort, flash, redirect, render_template, request, session,
 from flask_login import current_user
 
 from blueprints.common import commune_settings, message_url
-from blueprints.htmx import is_htmx, render
+from blueprints.htmx import current_actor, is_htmx, render
 from domain.catalogue.categories import service_of
 from blueprints.planning import bp
 from domain import clock
@@ -261,7 +261,8 @@ def drop_one(pending_id):
 def finish():
     """TERMINER: commit every pending change at once, then the recap email."""
     now = clock.now()
-    result = booking_changes.finish(current_user.family_id, current_user.email, now, zone())
+    result = booking_changes.finish(current_user.family_id, current_user.email, now, zone(),
+                                    actor=current_actor())
     if result.committed and not result.recap.lines:  # every change was already made
         flash("Vos modifications étaient déjà enregistrées : aucun e-mail n'est envoyé.", "info")
         return redirect(url_for("planning.index"), code=303)

@@ -206,16 +206,18 @@ def meal_counts():
     days, schools, counts, per_day = attendance.meal_counts(first, last)
     return render("staff/attendance/meals.html", first=first, last=last, period=period,
                   date_error=error, days=days, schools=schools, counts=counts,
-                  per_day=per_day, total=sum(per_day.values()),
+                  per_day=per_day, total=sum(c.meals for c in per_day.values()),
+                  total_diet=sum(c.diet for c in per_day.values()),
+                  total_pai=sum(c.pai for c in per_day.values()),
                   status=400 if error else 200)
 
 
 @bp.route("/repas/export.csv")
 def meal_counts_csv():
     first, last, period, _ = _meal_range(request.args)
-    days, schools, counts, per_day = attendance.meal_counts(first, last)
-    lines = [[day, *[counts.get((day, s), 0) for s in schools], per_day[day]] for day in days]
-    return csv_response(exports.csv_text(["Date", *schools, "Total"], lines),
+    days, schools, counts, _ = attendance.meal_counts(first, last)
+    return csv_response(exports.csv_text(list(attendance.MEAL_COLUMNS),
+                                         attendance.meal_rows(days, schools, counts)),
                         exports.filename("repas", first))
 
 

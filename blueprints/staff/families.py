@@ -74,7 +74,7 @@ def family(family_id):
                                .order_by(MessageThread.updated_at.desc())),
                   trail=list(audit.entries(family=family).limit(AUDIT_ROWS)),
                   details_of=audit.details_of, label_of=audit.label_of,
-                  changes_of=audit.changes_of)
+                  changes_of=audit.changes_of, change_sentences=audit.change_sentences)
 
 
 @bp.route("/familles/<int:family_id>/enfants/<int:child_id>/fiche-sanitaire")

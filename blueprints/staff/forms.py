@@ -3,15 +3,17 @@ import datetime
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Length, NumberRange,
+                                Optional, ValidationError)
 
 from blueprints.common import required_text
-from blueprints.dossier.forms import FrenchDateField
-from blueprints.messagerie.forms import ReplyForm
+from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
+from blueprints.messagerie.forms import ReplyWithFilesForm
 from domain.clock import today
 from domain.family.documents import COMMUNE_CATEGORIES, FAMILY_CATEGORIES
-from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES
+from domain.family.quotient import QF_MAX, QF_MIN
+from domain.messaging.messages import SERVICES
 from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
 from models import Child
 
@@ -28,6 +30,19 @@ class QuotientValidationForm(FlaskForm):
     """Valider a declared quotient from an effective date."""
 
     effective_from = FrenchDateField("Date d'effet", [DataRequired("Indiquez la date d'effet.")])
+
+
+class QuotientCorrectionForm(FlaskForm):
+    """Correct a declared quotient's value (misread) before validating it."""
+
+    quotient = FrenchIntegerField("Quotient lu sur l'attestation", [
+        InputRequired("Indiquez le quotient familial."),
+        NumberRange(QF_MIN, QF_MAX, message=f"Le quotient familial est un nombre entre "
+                                            f"{QF_MIN} et {QF_MAX}.")],
+        invalid_value_message="Indiquez un nombre entier, sans virgule ni espace (ex. : 850).",
+        render_kw={"inputmode": "numeric"})
+    reason = StringField("Motif (facultatif)", [Optional(), Length(max=200, message=(
+        "Le motif ne doit pas dépasser 200 caractères."))])
 
 
 class OnBehalfForm(FlaskForm):
@@ -152,17 +167,8 @@ class RoleForm(FlaskForm):
             raise ValidationError("Choisissez le rôle : agent ou administrateur.")
 
 
-class StaffReplyForm(ReplyForm):
+class StaffReplyForm(ReplyWithFilesForm):
     """The staff answer in a thread, with up to four attachments (the family side's checks)."""
-
-    attachment_1 = FileField(ATTACHMENT_LABELS[0])
-    attachment_2 = FileField(ATTACHMENT_LABELS[1])
-    attachment_3 = FileField(ATTACHMENT_LABELS[2])
-    attachment_4 = FileField(ATTACHMENT_LABELS[3])
-
-    @property
-    def attachment_fields(self):
-        return [self.attachment_1, self.attachment_2, self.attachment_3, self.attachment_4]
 
 
 class ServiceMailboxForm(FlaskForm):
@@ -183,6 +189,8 @@ class NewsForm(DisplayPeriodForm):
     service = SelectField("Service", validate_choice=False,
                           choices=[("", "--- Tous les services ---")]
                           + [(s, s) for s in SERVICES])
+    email_families = BooleanField("À la publication, l'envoyer aussi par email à toutes les "
+                                  "familles")
 
     def validate_service(self, field):
         if field.data and field.data not in SERVICES:

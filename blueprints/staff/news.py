@@ -1,12 +1,13 @@
 """Espace agents: ACTUALITÉS. Write, preview, schedule (display dates), publish, withdraw."""
 from flask import abort, flash, redirect, request, url_for
 
-from blueprints.common import EmptyForm, get_or_404
+from blueprints.common import EmptyForm, get_or_404, public_url
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.forms import NewsForm
 from domain import clock
 from domain.messaging import news as news_rules
+from domain.messaging import outreach
 from models import News
 
 #: The form's buttons: name="action" value -> what happens.
@@ -49,6 +50,10 @@ def _save(form, item):
                                  form.display_until.data, publish)
     state = news_rules.news_state(saved, clock.today())
     flash(f"Actualité « {saved.title} » enregistrée : {state.lower()}.", "success")
+    if action == PUBLISH and form.email_families.data:
+        count = outreach.email_news(current_actor(), saved,
+                                    public_url("actualites.index"))
+        flash(f"Actualité envoyée par email à {count} famille(s).", "success")
     return redirect(url_for("staff.news"), code=303)
 
 

@@ -116,7 +116,8 @@ def month_bounds(year, month):
 def _open_days_by_activity(activities, first, last, zone):
     """{activity id: set of open days of the month} with staff overrides, in one query."""
     rows = DayOverride.select().where((DayOverride.date >= first) & (DayOverride.date <= last)
-                                      & DayOverride.is_open.is_null(False))
+                                      & DayOverride.is_open.is_null(False)
+                                      & DayOverride.school.is_null())
     opening, _ = split_overrides(rows)
     return {activity.id: set(open_days(activity, first, last, zone,
                                        overrides_for(activity.id, opening)))

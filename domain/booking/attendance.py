@@ -279,28 +279,60 @@ def is_meal(activity, modalite):
     return "avec repas" in modalite.name.lower()
 
 
+@dataclass
+class MealCount:
+    """The meals of one school on one day: all of them, those of children with a
+    medical diet, those of children with a PAI (a child may be in both)."""
+
+    meals: int = 0
+    diet: int = 0
+    pai: int = 0
+
+    def add(self, count, diet, pai):
+        self.meals += count
+        self.diet += count if diet else 0
+        self.pai += count if pai else 0
+
+
+#: The meal counts' CSV columns, the same whatever the period's schools (a caterer's
+#: import reads them by position).
+MEAL_COLUMNS = ("Date", "École", "Repas", "dont régime particulier", "dont PAI")
+
+
 def meal_counts(first, last):
-    """The meals to order per day and school from ``first`` to ``last``:
-    (days, schools, {(day, school): count}, {day: total}). Two queries."""
+    """The meals to order per day and school from ``first`` to ``last``, split by diet
+    and PAI: (days, schools, {(day, school): MealCount}, {day: MealCount}). Two
+    queries."""
     meal_modalites = {}
     for modalite in Modalite.select(Modalite, Activity).join(Activity):
         meal_modalites[modalite.id] = is_meal(modalite.activity, modalite)
     ids = [mid for mid, meal in meal_modalites.items() if meal]
     if not ids:
         return [], [], {}, {}
-    rows = (Booking.select(Booking.date, Child.school_name, fn.COUNT(Booking.id))
+    has_diet = fn.COALESCE(HealthRecord.diet, "") != ""
+    has_pai = fn.COALESCE(HealthRecord.has_pai, False)
+    rows = (Booking.select(Booking.date, Child.school_name, has_diet, has_pai,
+                           fn.COUNT(Booking.id))
             .join(Child)
+            .join(HealthRecord, JOIN.LEFT_OUTER, on=(HealthRecord.child == Child.id))
             .where(Booking.modalite.in_(ids) & (Booking.date >= first) & (Booking.date <= last))
-            .group_by(Booking.date, Child.school_name)
+            .group_by(Booking.date, Child.school_name, has_diet, has_pai)
             .tuples())
-    counts, per_day, school_names = {}, defaultdict(int), set()
-    for day, school, count in rows:
+    counts, per_day, school_names = {}, {}, set()
+    for day, school, diet, pai, count in rows:
         day = as_date(day)
         school = school or "Sans école"
-        counts[(day, school)] = counts.get((day, school), 0) + count
-        per_day[day] += count
+        counts.setdefault((day, school), MealCount()).add(count, bool(diet), bool(pai))
+        per_day.setdefault(day, MealCount()).add(count, bool(diet), bool(pai))
         school_names.add(school)
-    return sorted(per_day), sorted(school_names), counts, dict(per_day)
+    return sorted(per_day), sorted(school_names), counts, per_day
+
+
+def meal_rows(days, schools, counts):
+    """The CSV's rows (:data:`MEAL_COLUMNS`): one per day and school with meals."""
+    return [[day, school, c.meals, c.diet, c.pai]
+            for day in days for school in schools
+            for c in [counts.get((day, school))] if c is not None]
 
 
 # --- Occupancy -----------------------------------------------------------------

@@ -201,11 +201,32 @@ def split_overrides(rows):
     {activity id: {date: places}}), with the key None for commune-wide rows."""
     opening, places = {}, {}
     for row in rows:
+        if getattr(row, "school_id", None) is not None:
+            continue  # one school's closure: see split_school_closures
         if row.is_open is not None:
             opening.setdefault(row.activity_id, {})[row.date] = row.is_open
         if row.capacity is not None:
             places.setdefault(row.activity_id, {})[row.date] = row.capacity
     return opening, places
+
+
+def split_school_closures(rows, school_names):
+    """One school's closed days: {(school name, activity id or None): set of dates}, from
+    override rows with a ``school`` (``school_names``: {school id: name})."""
+    closed = {}
+    for row in rows:
+        school_id = getattr(row, "school_id", None)
+        if school_id is not None and row.is_open is False and school_id in school_names:
+            closed.setdefault((school_names[school_id], row.activity_id), set()).add(row.date)
+    return closed
+
+
+def closed_for_school(school_closed, school_name, activity_id, day):
+    """Whether ``day`` is closed for the children of ``school_name`` on that activity."""
+    if not school_closed or not school_name:
+        return False
+    return (day in school_closed.get((school_name, None), ())
+            or day in school_closed.get((school_name, activity_id), ()))
 
 
 def overrides_for(activity_id, by_activity):

@@ -24,7 +24,7 @@ def day_overrides(activity, first, last):
     rows = (DayOverride.select()
             .where(((DayOverride.activity == activity) | DayOverride.activity.is_null())
                    & (DayOverride.date >= first) & (DayOverride.date <= last)
-                   & DayOverride.is_open.is_null(False))
+                   & DayOverride.is_open.is_null(False) & DayOverride.school.is_null())
             .order_by(DayOverride.activity.is_null(False)))  # global first, then specific
     return {row.date: row.is_open for row in rows}
 

@@ -87,7 +87,7 @@ def add_document(actor, checked, category, title, family=None, display_from=None
         document = Document.create(family=family, category=category, title=title.strip(),
                                    file=stored, display_from=display_from,
                                    display_until=display_until)
-        where = (f"famille {family.account_number}" if family is not None
+        where = (f"documents de la famille {family.account_number}" if family is not None
                  else "documents de la commune")
         audit.record(actor, family, audit.DOCUMENT_ADDED,
                      f"« {document.title} » ({CATEGORY_LABELS[category]}) ajouté aux {where}",

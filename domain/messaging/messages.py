@@ -259,12 +259,13 @@ def send_family_message(family, user, service, theme, subject, body, checked, co
     return message
 
 
-def family_writes_again(thread, user, body, staff_link=None):
-    """The family writes again in one of its threads; returns the message. The
-    service's own address is told (``staff_link(thread_id)``: the back-office link)."""
+def family_writes_again(thread, user, body, staff_link=None, checked=()):
+    """The family writes again in one of its threads, with ``checked`` uploads attached;
+    returns the message. The service's own address is told (``staff_link(thread_id)``:
+    the back-office link)."""
     with db.atomic():
-        message = _add_message(thread, user, body, False)
-    _tell_the_service(thread, message, 0, staff_link)
+        message = _add_message(thread, user, body, False, checked)
+    _tell_the_service(thread, message, len(checked), staff_link)
     return message
 
 

@@ -233,6 +233,20 @@ def collect(app, mailbox):
     pages.get("admin", clients["admin"], "/agents/admin/facturation/emission?mois=2027-01",
               state=", a month not over")
 
+    # Issue 18's confirmation pages: a closure (and its Rouvrir), a group message.
+    closure = {"date": "2027-01-06", "ecole": "commune", "activite": "toutes",
+               "motif": "Grève", "csrf_token": csrf}
+    assert pages.post("agent", agent, "/agents/fermetures/fermer", closure,
+                      state=", to confirm").status_code == 200
+    pages.post("agent", agent, "/agents/messages/ecrire", {
+        "destinataires": "jour", "jour": "2027-01-06", "service": "Centres de Loisirs",
+        "sujet": "Sortie", "message": "Voir https://example.org <b>x</b>", "csrf_token": csrf},
+        state=", recipients")
+    agent.post("/agents/fermetures/fermer", data={**closure, "confirmer": "1"})
+    from models import Closure
+    pages.get("agent", agent, "/agents/fermetures/", state=", a closure in force")
+    pages.get("agent", agent, f"/agents/fermetures/{Closure.select().first().id}/rouvrir")
+
     # The family record's htmx answers.
     child = f"/mon-dossier/enfants/{ids['child']}"
     csrf = csrf_from(owner.get(child))

@@ -153,7 +153,9 @@ def test_step_7_adds_published_school_years_keeping_the_year(db, restore_publish
 
 def test_step_8_adds_the_schools_keeping_the_children(db):
     children = models.Child.select().count()
-    db.drop_tables([models.School])
+    # Closures (step 12) refer to schools: PostgreSQL drops those constraints with it.
+    db.drop_tables([models.School],
+                   cascade=not isinstance(db.obj, migrations.SqliteDatabase))
     SchemaVersion.update(version=7).execute()
     assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
     assert db.table_exists("school")
@@ -241,3 +243,25 @@ def test_step_17_adds_the_calendar_feeds(db):
     SchemaVersion.update(version=16).execute()
     assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
     assert db.table_exists("calendar_feed")
+
+
+def test_step_12_adds_closures_and_their_cancelled_bookings_keeping_the_overrides(db):
+    """A version-11 database (no Closure, no DayOverride.school/closure) reaches 12."""
+    table = models.DayOverride._meta.table_name
+    overrides = models.DayOverride.select().count()
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    # SQLite cannot drop a foreign key column in place: the table is rebuilt.
+    extra = {"legacy": True} if sqlite else {}
+    migrate(migrator.drop_column(table, "school_id", **extra),
+            migrator.drop_column(table, "closure_id", **extra))
+    if sqlite:
+        db.obj.pragma("foreign_keys", 1)
+    db.drop_tables([models.ClosedBooking, models.Closure])
+    SchemaVersion.update(version=11).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("closure") and db.table_exists("closed_booking")
+    assert {"school_id", "closure_id"} <= {c.name for c in db.get_columns(table)}
+    assert models.DayOverride.select().count() == overrides > 0

@@ -218,10 +218,9 @@ MATRIX = {
     "staff.meal_counts": Row(STAFF, "/agents/repas/"),
     "staff.meal_counts_csv": Row(STAFF, "/agents/repas/export.csv"),
     "staff.occupancy": Row(STAFF, "/agents/occupation/"),
-    # The demo's override limits places, it closes no day: reopening it is a 404.
-    "staff.reopen_day": Row(STAFF, "/agents/fermetures/{override}/rouvrir", consumes=True,
-                            also_ok=(404,)),
+    "staff.reopen_day": Row(STAFF, "/agents/fermetures/{closure}/rouvrir", consumes=True),
     "staff.set_places": Row(STAFF, "/agents/fermetures/places"),
+    "staff.write_to_families": Row(STAFF, "/agents/messages/ecrire"),
     "staff.admin.billing_credit_note": Row(ADMIN, "/agents/admin/facturation/factures/"
                                                   "{invoice}/avoir"),
     "staff.admin.billing_excused_setting": Row(ADMIN,
@@ -290,6 +289,7 @@ MATRIX = {
                                                      "{declaration}/attestation/apercu"),
     "staff.quotients_page": Row(STAFF, "/agents/validations/quotients"),
     "staff.refuse_dossier": Row(STAFF, "/agents/validations/dossiers/{validation}/refuser"),
+    "staff.correct_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/corriger"),
     "staff.refuse_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/refuser"),
     "staff.remove_pickup_person": Row(STAFF, "/agents/familles/{family}/personnes-autorisees/"
                                              "{pickup}/retirer", consumes=True),
@@ -383,6 +383,8 @@ def objects(app):
                              amount_cents=100, sequence="FRST", end_to_end_id="MATRICE-1")
     return {"year": SchoolYear.select().order_by(SchoolYear.id).first().id,
             "activity": activity(CL).id, "override": DayOverride.select().first().id,
+            "closure": models.Closure.create(activity=activity(CL), first_day=JANUARY[1],
+                                             last_day=JANUARY[1], reason="Grève").id,
             "family": owner.id, "owner_user": user.id, "invoice": invoice.id,
             "invoice_number": invoice.number, "payment": payment.id if payment else 0,
             "validation": validation.id, "news": News.select().first().id,

@@ -255,3 +255,22 @@ def test_next_year_is_offered_in_inscription_during_the_main_period_once_publish
     # Outside the main period the next year is not offered.
     app.config["PORTAIL_TODAY"] = "2027-08-21T10:00"
     assert "Année 2027/2028" not in text_of(client.get("/inscription/").get_data(as_text=True))
+
+
+def test_each_bracket_field_has_its_own_label_naming_its_row(client, auth):
+    """The brackets' table: every input's label says which field of which tranche, not
+    the same "(tranche 1/2/3)" repeated on every row."""
+    import re
+    auth.login("administrateur")
+    year = SchoolYear.select().order_by(SchoolYear.id).first()
+    html = client.get(f"/agents/admin/catalogue/{year.id}").get_data(as_text=True)
+    brackets = list(QFBracket.select().where(QFBracket.school_year == year)
+                    .order_by(QFBracket.position))
+    labels = []
+    for row, bracket in enumerate(brackets, 1):
+        for field, label in (("label", "Libellé"), ("min", "QF de"), ("max", "QF jusqu&#39;à")):
+            found = re.search(rf'<label class="visually-hidden" for="qf-{field}-{bracket.id}">'
+                              r'([^<]*)</label>', html)
+            assert found and found.group(1) == f"{label} (tranche {row})", (field, row)
+            labels.append(found.group(1))
+    assert len(set(labels)) == len(labels) == 3 * len(brackets)

@@ -360,7 +360,7 @@ def test_agent_books_a_wednesday_for_lena_after_the_20th(client, auth, db, mailb
     assert details["after"] == {"modalité": SANS}
     journal = unescaped(client.get("/agents/journal/", query_string={"famille": "16122"}))
     assert "Réservation pour la famille" in journal and "Demande de la mère" in journal
-    assert f"modalité : — → {SANS}" in journal
+    assert f"Modalité : — → {SANS}" in journal
     home = text_of(client.get("/agents/").get_data(as_text=True))
     assert "1 réservation faite pour les familles cette semaine" in home
     # The family's own deadline is unchanged: it still cannot change December.
