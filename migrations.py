@@ -74,10 +74,21 @@ def _add_schools(database, migrator):
     database.create_tables([models.School], safe=True)
 
 
+def _commune_settings(database, migrator):
+    """9: the commune's settings as data: addresses, régie, deadline day, main inscription
+    period, logo; the messagerie's services can be deactivated and carry their themes."""
+    _add_missing_columns(database, migrator, models.Commune, "address", "phone",
+                         "regie_address", "regie_hours", "deadline_day",
+                         "main_period_opens_month", "main_period_opens_day",
+                         "main_period_closes_month", "main_period_closes_day",
+                         "logo", "logo_type")
+    _add_missing_columns(database, migrator, models.ServiceMailbox, "active", "themes")
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
          5: _billing, 6: _add_attendance, 7: _add_school_year_published,
-         8: _add_schools}
+         8: _add_schools, 9: _commune_settings}
 
 
 def current_version(database):

@@ -1,17 +1,42 @@
-"""The commune's settings: one database row, the one source of its name and holiday zone.
+"""The commune's settings: one database row, the one home of every rule that differs
+from one commune to the next.
 
-The row is seeded from the environment (``COMMUNE_NAME``, ``HOLIDAY_ZONE``) by
-``flask --app app migrate`` and ``demo`` when it does not exist yet; from then
-on the database is the truth, for PLANNING, INSCRIPTION, the pages and the
-emails alike, so two parts of the portal can never use two calendars.
+Its name, addresses and contact (pages, invoices, the payment page, recap emails),
+its régie, its logo, its school-holiday zone (PLANNING, INSCRIPTION, billing), the
+monthly deadline day (:func:`deadline_day`) and the main inscription period
+(:func:`main_period`). The row is seeded from the environment (``COMMUNE_NAME``,
+``HOLIDAY_ZONE``) by ``flask --app app migrate`` and ``demo`` when it does not exist
+yet; from then on the database is the truth, changed by the administrateur's
+"Paramètres de la commune" (:func:`update`, audited).
+
+The web layer reads the row once per request and binds it (:func:`bind`), so the
+booking rules that ask for the deadline day many times on one page cost no query;
+outside a request each call reads the row.
 """
-from dataclasses import dataclass
+import calendar
+import datetime
+import re
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
 
+from domain import audit
+from domain.formats import MONTHS_FR
+from domain.transactions import write_transaction
 from models import Commune
 
 DEFAULT_NAME = "Commune de Saint-Exemple"
 DEFAULT_ZONE = "C"
 ZONES = ("A", "B", "C")
+#: The guide's rule: changes for month M+1 until the 20th of month M, 23:59.
+DEFAULT_DEADLINE_DAY = 20
+#: The last deadline day every month has (February).
+MAX_DEADLINE_DAY = 28
+#: The guide's main inscription period: 10 March to 20 August before the year.
+DEFAULT_MAIN_PERIOD = ((3, 10), (8, 20))
+#: The logo is small: it goes in every page's header and on every PDF.
+MAX_LOGO_BYTES = 512 * 1024
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -21,19 +46,88 @@ class CommuneSettings:
     name: str
     holiday_zone: str
     contact_email: str | None = None
+    address: str = ""
+    phone: str = ""
+    regie_address: str = ""
+    regie_hours: str = ""
+    deadline_day: int = DEFAULT_DEADLINE_DAY
+    main_period_opens: tuple[int, int] = DEFAULT_MAIN_PERIOD[0]
+    main_period_closes: tuple[int, int] = DEFAULT_MAIN_PERIOD[1]
+    has_logo: bool = False
+    logo_type: str = ""
+
+    @property
+    def main_period_text(self) -> str:
+        """« du 10 mars au 20 août », as families read the period."""
+        return f"du {_day_month(*self.main_period_opens)} au {_day_month(*self.main_period_closes)}"
+
+
+def _day_month(month: int, day: int) -> str:
+    """« 10 mars », « 1er septembre »."""
+    return f"{'1er' if day == 1 else day} {MONTHS_FR[month - 1].lower()}"
+
+
+_bound: ContextVar[CommuneSettings | None] = ContextVar("commune_settings", default=None)
+
+
+def bind(value: CommuneSettings | None) -> None:
+    """Use ``value`` as the settings until :func:`bind` ``(None)`` (one web request)."""
+    _bound.set(value)
+
+
+def _of_row(row) -> CommuneSettings:
+    return CommuneSettings(
+        row.name, row.holiday_zone, row.contact_email, row.address, row.phone,
+        row.regie_address, row.regie_hours, row.deadline_day,
+        (row.main_period_opens_month, row.main_period_opens_day),
+        (row.main_period_closes_month, row.main_period_closes_day),
+        bool(row.logo_type), row.logo_type)
+
+
+def load() -> CommuneSettings:
+    """The commune's settings read from the database (the defaults before it is seeded);
+    the logo's bytes are not read (see :func:`logo`)."""
+    fields = [f for f in Commune._meta.sorted_fields if f.name != "logo"]
+    row = Commune.select(*fields).first()
+    return CommuneSettings(DEFAULT_NAME, DEFAULT_ZONE) if row is None else _of_row(row)
 
 
 def settings() -> CommuneSettings:
-    """The commune's settings (the defaults before the row is seeded)."""
-    row = Commune.select().first()
-    if row is None:
-        return CommuneSettings(DEFAULT_NAME, DEFAULT_ZONE)
-    return CommuneSettings(row.name, row.holiday_zone, row.contact_email)
+    """The commune's settings: those bound to the current request, else read now."""
+    return _bound.get() or load()
 
 
 def holiday_zone() -> str:
     """The school-holiday zone (A, B or C) whose calendar every booking rule follows."""
     return settings().holiday_zone
+
+
+def deadline_day() -> int:
+    """The monthly deadline: changes for month M+1 are possible until this day of month M."""
+    return settings().deadline_day
+
+
+def monthly_deadline(month_first: datetime.date) -> datetime.date:
+    """The last day changes are possible for the month starting ``month_first``: the
+    deadline day of the month before."""
+    previous = month_first.replace(day=1) - datetime.timedelta(days=1)
+    return previous.replace(day=deadline_day())
+
+
+def main_period(start_year: int) -> tuple[datetime.date, datetime.date]:
+    """The main inscription period (first and last day) of the school year starting in
+    September of ``start_year``: by default 10 March to 20 August of ``start_year``."""
+    current = settings()
+    return (datetime.date(start_year, *current.main_period_opens),
+            datetime.date(start_year, *current.main_period_closes))
+
+
+def logo() -> tuple[bytes, str] | None:
+    """The logo's bytes and content type, or None."""
+    row = Commune.select(Commune.logo, Commune.logo_type).first()
+    if row is None or not row.logo_type or not row.logo:
+        return None
+    return bytes(row.logo), row.logo_type
 
 
 def seed(name: str | None, zone: str | None) -> Commune:
@@ -45,3 +139,116 @@ def seed(name: str | None, zone: str | None) -> Commune:
             raise ValueError(f"HOLIDAY_ZONE must be one of {', '.join(ZONES)}, not {zone!r}")
         row = Commune.create(name=name or DEFAULT_NAME, holiday_zone=zone)
     return row
+
+
+# --- Changing the settings (the administrateur's page) ---------------------------
+
+class SettingsProblem(ValueError):
+    """A setting refused: ``field`` is the form field the French message goes next to."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+#: The text settings: field -> maximum length.
+TEXT_FIELDS = {"name": 120, "address": 300, "contact_email": 200, "phone": 40,
+               "regie_address": 300, "regie_hours": 300}
+#: The text settings written on several lines (addresses, opening hours).
+MULTILINE_FIELDS = ("address", "regie_address", "regie_hours")
+
+
+def _day_in_year(field, month, day, what):
+    """(month, day) checked against a year without 29 February (valid every year)."""
+    if not (isinstance(month, int) and 1 <= month <= 12):
+        raise SettingsProblem(field, f"Le mois {what} doit être compris entre 1 et 12.")
+    last = calendar.monthrange(2027, month)[1]
+    if not (isinstance(day, int) and 1 <= day <= last):
+        raise SettingsProblem(field, f"Le jour {what} doit être compris entre 1 et {last} "
+                                     "pour ce mois.")
+    return month, day
+
+
+def check(values: dict) -> dict:
+    """``values`` cleaned and checked; raises :class:`SettingsProblem` at the first wrong one.
+
+    Keys: the :data:`TEXT_FIELDS`, ``holiday_zone``, ``deadline_day``,
+    ``main_period_opens`` and ``main_period_closes`` as (month, day)."""
+    clean = {}
+    for field, limit in TEXT_FIELDS.items():
+        raw = str(values.get(field) or "")
+        text = ("\n".join(" ".join(line.split()) for line in raw.strip().splitlines())
+                if field in MULTILINE_FIELDS else " ".join(raw.split()))
+        if len(text) > limit:
+            raise SettingsProblem(field, f"{limit} caractères au plus.")
+        clean[field] = text
+    if not clean["name"]:
+        raise SettingsProblem("name", "Indiquez le nom de la commune.")
+    if clean["contact_email"] and not EMAIL.match(clean["contact_email"]):
+        raise SettingsProblem("contact_email", "Indiquez une adresse email valide, par exemple "
+                                               "enfance@mairie.fr.")
+    clean["contact_email"] = clean["contact_email"].lower() or None
+    zone = str(values.get("holiday_zone") or "").strip().upper()
+    if zone not in ZONES:
+        raise SettingsProblem("holiday_zone", "Choisissez la zone A, B ou C.")
+    clean["holiday_zone"] = zone
+    day = values.get("deadline_day")
+    if not (isinstance(day, int) and 1 <= day <= MAX_DEADLINE_DAY):
+        raise SettingsProblem("deadline_day", "Le jour limite doit être un nombre entre 1 et "
+                                              f"{MAX_DEADLINE_DAY} (un jour que tous les mois "
+                                              "ont).")
+    clean["deadline_day"] = day
+    opens = _day_in_year("main_period_opens", *values.get("main_period_opens", (None, None)),
+                         "d'ouverture")
+    closes = _day_in_year("main_period_closes", *values.get("main_period_closes", (None, None)),
+                          "de clôture")
+    if closes < opens:
+        raise SettingsProblem("main_period_closes", "La période d'inscription doit se terminer "
+                                                    "après son ouverture.")
+    if closes >= (9, 1):
+        raise SettingsProblem("main_period_closes", "La période d'inscription doit se terminer "
+                                                    "avant la rentrée (au plus tard le 31 août).")
+    clean["main_period_opens"], clean["main_period_closes"] = opens, closes
+    return clean
+
+
+def update(actor, values: dict, new_logo: tuple[bytes, str] | None = None,
+           remove_logo: bool = False) -> CommuneSettings:
+    """Save the settings (checked by :func:`check`), the logo if given (already re-encoded:
+    ``(bytes, content type)``); audited with the values before and after."""
+    clean = check(values)
+    if new_logo is not None and len(new_logo[0]) > MAX_LOGO_BYTES:
+        raise SettingsProblem("logo", f"Le logo ne doit pas dépasser {MAX_LOGO_BYTES // 1024} Ko.")
+    with write_transaction():
+        row = Commune.select().first() or Commune.create(name=clean["name"],
+                                                         holiday_zone=clean["holiday_zone"])
+        before = _audited(_of_row(row))
+        for field in TEXT_FIELDS:
+            setattr(row, field, clean[field])
+        row.holiday_zone = clean["holiday_zone"]
+        row.deadline_day = clean["deadline_day"]
+        row.main_period_opens_month, row.main_period_opens_day = clean["main_period_opens"]
+        row.main_period_closes_month, row.main_period_closes_day = clean["main_period_closes"]
+        if new_logo is not None:
+            row.logo, row.logo_type = new_logo
+        elif remove_logo:
+            row.logo, row.logo_type = None, ""
+        row.save()
+        after = _audited(_of_row(row))
+        changed = {key for key in after if after[key] != before[key]}
+        if changed:
+            audit.record(actor, None, audit.COMMUNE_SETTINGS_SET,
+                         "Paramètres de la commune : " + ", ".join(sorted(changed)),
+                         before={k: before[k] for k in sorted(changed)},
+                         after={k: after[k] for k in sorted(changed)})
+    bind(None)
+    return _of_row(row)
+
+
+def _audited(current: CommuneSettings) -> dict:
+    values = asdict(current)
+    values["main_period_opens"] = "%02d/%02d" % tuple(reversed(current.main_period_opens))
+    values["main_period_closes"] = "%02d/%02d" % tuple(reversed(current.main_period_closes))
+    values["logo"] = current.logo_type or "aucun"
+    del values["has_logo"], values["logo_type"]
+    return values

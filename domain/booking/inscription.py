@@ -23,7 +23,7 @@ from collections import namedtuple
 
 from peewee import IntegrityError, chunked
 
-from domain.catalogue.categories import DEADLINE_DAY, GROUPS
+from domain.catalogue.categories import GROUPS
 from domain import audit, commune
 from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
@@ -32,10 +32,6 @@ from domain.catalogue.opening import open_days
 from domain.billing.pricing import brackets_by_day, prices_for
 from models import (Activity, Booking, BookingWindow, Child, Enrolment,
                     Modalite, SchoolYear, db, parse_id)
-
-MAIN_PERIOD_OPENS = (3, 10)    # 10 March
-MAIN_PERIOD_CLOSES = (8, 20)   # 20 August
-
 
 Line = namedtuple("Line", "activity enrolment ended")
 LineGroup = namedtuple("LineGroup", "title service lines")
@@ -55,18 +51,19 @@ class InscriptionClosed(InscriptionRefused):
 
 
 def main_inscription_period(school_year):
-    """(first day, last day) of the main period: 10 March to 20 August before the year."""
-    year = school_year.start_date.year
-    return (datetime.date(year, *MAIN_PERIOD_OPENS), datetime.date(year, *MAIN_PERIOD_CLOSES))
+    """(first day, last day) of the main period before the year: the commune's setting
+    (the guide's 10 March to 20 August), see :func:`domain.commune.main_period`."""
+    return commune.main_period(school_year.start_date.year)
 
 
 def monthly_effective_month(now):
     """The 1st of the month a line opened at ``now`` takes effect by the monthly rule.
 
-    Until the 20th at 23:59 (Paris) it is the next month, from the 21st the one after.
+    Until the commune's deadline day (the guide's 20th) at 23:59 (Paris) it is the next
+    month, from the day after the one after.
     """
     today = paris_date(now)
-    return add_months(today, 1 if today.day <= DEADLINE_DAY else 2)
+    return add_months(today, 1 if today.day <= commune.deadline_day() else 2)
 
 
 def inscription_effective_from(school_year, now):
@@ -92,8 +89,7 @@ def inscription_deadline(school_year, now):
     opens, closes = main_inscription_period(school_year)
     if opens <= paris_date(now) <= closes:
         return closes
-    return (effective.replace(day=1) - datetime.timedelta(days=1)).replace(
-        day=DEADLINE_DAY)
+    return commune.monthly_deadline(effective)
 
 
 def inscription_state(family, school_year, now):

@@ -5,7 +5,8 @@ INSCRIPTION and the links to the messagerie all read.
 """
 from models import Activity
 
-#: Changes until the ``DEADLINE_DAY`` of month M (23:59, Paris) for month M+1 and later.
+#: Changes until the commune's deadline day of month M (23:59 Paris; the guide's 20th, see
+#: ``domain.commune.deadline_day``) for month M+1 and later.
 MONTHLY = (Activity.RESTAURATION, Activity.GARDERIE, Activity.CL_MERCREDI,
            Activity.BUS_MERCREDI)
 #: Changes only inside the booking window of the holiday period; run in the holidays.
@@ -14,8 +15,6 @@ WINDOWED = (Activity.CLV, Activity.BUS_VACANCES)
 BY_INSCRIPTION = (Activity.ALAE,)
 #: Run on school days (the rest run during the school holidays).
 SCHOOL_TIME = BY_INSCRIPTION + MONTHLY
-#: The monthly deadline: the 20th of the month before (the guide's rule).
-DEADLINE_DAY = 20
 
 ALAE_SERVICE = "ALAE - Restauration"
 CL_SERVICE = "Centres de Loisirs"

@@ -8,6 +8,8 @@ from domain.booking.inscription import (inscription_deadline, inscription_effect
                                 main_inscription_period, monthly_effective_month)
 from models import SchoolYear
 
+pytestmark = pytest.mark.usefixtures("guide_commune")  # no database: the guide's periods
+
 PARIS = ZoneInfo("Europe/Paris")
 UTC = datetime.timezone.utc
 D = datetime.date
