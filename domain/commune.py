@@ -15,9 +15,13 @@ outside a request each call reads the row.
 """
 import calendar
 import datetime
+import io
 import re
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
+from typing import Any
+
+from PIL import Image
 
 from domain import audit
 from domain.formats import MONTHS_FR
@@ -35,6 +39,8 @@ MAX_DEADLINE_DAY = 28
 DEFAULT_MAIN_PERIOD = ((3, 10), (8, 20))
 #: The logo is small: it goes in every page's header and on every PDF.
 MAX_LOGO_BYTES = 512 * 1024
+#: The largest logo kept, in pixels (width, height): a bigger one is scaled down.
+LOGO_BOX = (600, 240)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -55,6 +61,13 @@ class CommuneSettings:
     main_period_closes: tuple[int, int] = DEFAULT_MAIN_PERIOD[1]
     has_logo: bool = False
     logo_type: str = ""
+
+    @property
+    def regie_text(self) -> str:
+        """Where and when families pay at the counter, on one line (« Régie Enfance, 1 place
+        de la Mairie … ; lundi … »), or "" when the commune has not said."""
+        parts = [", ".join(self.regie_address.splitlines()), " ".join(self.regie_hours.split())]
+        return " ; ".join(part for part in parts if part)
 
     @property
     def main_period_text(self) -> str:
@@ -130,6 +143,33 @@ def logo() -> tuple[bytes, str] | None:
     return bytes(row.logo), row.logo_type
 
 
+def checked_logo(file_storage) -> tuple[bytes, str]:
+    """An uploaded logo checked as every upload is (:func:`domain.uploads.check_upload`:
+    its first bytes, its pixels, re-encoded by Pillow without metadata), PNG or JPEG only,
+    scaled down to fit :data:`LOGO_BOX`; raises :class:`SettingsProblem` on the ``logo``
+    field."""
+    from domain.uploads import UploadError, check_upload
+    try:
+        checked = check_upload(file_storage)
+    except UploadError as error:
+        raise SettingsProblem("logo", str(error))
+    if checked.content_type not in ("image/png", "image/jpeg"):
+        raise SettingsProblem("logo", "Le logo doit être une image PNG ou JPEG.")
+    with Image.open(io.BytesIO(checked.data)) as image:
+        image.load()
+        if image.width > LOGO_BOX[0] or image.height > LOGO_BOX[1]:
+            image.thumbnail(LOGO_BOX)
+            out = io.BytesIO()
+            if checked.content_type == "image/jpeg":
+                image.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+            else:
+                image.save(out, "PNG", optimize=True)
+            checked.data = out.getvalue()
+    if len(checked.data) > MAX_LOGO_BYTES:
+        raise SettingsProblem("logo", f"Le logo ne doit pas dépasser {MAX_LOGO_BYTES // 1024} Ko.")
+    return checked.data, checked.content_type
+
+
 def seed(name: str | None, zone: str | None) -> Commune:
     """Create the commune's row from the environment's values if there is none yet."""
     row = Commune.select().first()
@@ -158,8 +198,9 @@ TEXT_FIELDS = {"name": 120, "address": 300, "contact_email": 200, "phone": 40,
 MULTILINE_FIELDS = ("address", "regie_address", "regie_hours")
 
 
-def _day_in_year(field, month, day, what):
+def _day_in_year(field: str, pair: Any, what: str) -> tuple[int, int]:
     """(month, day) checked against a year without 29 February (valid every year)."""
+    month, day = pair if isinstance(pair, tuple) and len(pair) == 2 else (None, None)
     if not (isinstance(month, int) and 1 <= month <= 12):
         raise SettingsProblem(field, f"Le mois {what} doit être compris entre 1 et 12.")
     last = calendar.monthrange(2027, month)[1]
@@ -174,7 +215,7 @@ def check(values: dict) -> dict:
 
     Keys: the :data:`TEXT_FIELDS`, ``holiday_zone``, ``deadline_day``,
     ``main_period_opens`` and ``main_period_closes`` as (month, day)."""
-    clean = {}
+    clean: dict[str, Any] = {}
     for field, limit in TEXT_FIELDS.items():
         raw = str(values.get(field) or "")
         text = ("\n".join(" ".join(line.split()) for line in raw.strip().splitlines())
@@ -198,10 +239,8 @@ def check(values: dict) -> dict:
                                               f"{MAX_DEADLINE_DAY} (un jour que tous les mois "
                                               "ont).")
     clean["deadline_day"] = day
-    opens = _day_in_year("main_period_opens", *values.get("main_period_opens", (None, None)),
-                         "d'ouverture")
-    closes = _day_in_year("main_period_closes", *values.get("main_period_closes", (None, None)),
-                          "de clôture")
+    opens = _day_in_year("main_period_opens", values.get("main_period_opens"), "d'ouverture")
+    closes = _day_in_year("main_period_closes", values.get("main_period_closes"), "de clôture")
     if closes < opens:
         raise SettingsProblem("main_period_closes", "La période d'inscription doit se terminer "
                                                     "après son ouverture.")

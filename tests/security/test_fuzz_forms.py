@@ -89,6 +89,10 @@ FORMS = {
     "staff.admin.staff_role": ("admin", ["role-{agent_user}-role"]),
     "staff.admin.billing_credit_note": ("admin", ["avoir-amount", "avoir-reason"]),
     "staff.admin.service_mailbox": ("admin", ["service-1-email"]),
+    "staff.admin.commune_settings_page": ("admin", [
+        "name", "address", "contact_email", "phone", "regie_address", "regie_hours",
+        "holiday_zone", "deadline_day", "main_period_opens", "main_period_closes",
+        "remove_logo"]),
 }
 
 #: htmx endpoints (GET, ``HX-Request``) and their query parameters.

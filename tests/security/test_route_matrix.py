@@ -115,6 +115,8 @@ MATRIX = {
     "messagerie.theme_field": Row(FAMILY, "/messagerie/envoyer/themes"),
     "messagerie.thread": Row(FAMILY_OWN, "/messagerie/fil/{thread}", "SUJET-SECRET-16122"),
     "ops.health": Row(PUBLIC, "/sante"),
+    # The demo sets no logo: 404 for everyone (tests/staff/test_commune_settings.py sets one).
+    "ops.commune_logo": Row(PUBLIC, "/commune/logo", also_ok=(404,)),
     "planning.done": Row(FAMILY, "/planning/terminee"),
     "planning.drop_all": Row(FAMILY, "/planning/tout-supprimer"),
     "planning.drop_one": Row(FAMILY_OWN, "/planning/retirer/{pending}"),
@@ -152,6 +154,7 @@ MATRIX = {
     "staff.admin.account_activation": Row(ADMIN, "/agents/admin/comptes/{agent_user}/activation"),
     "staff.admin.add_modalite": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}/modalite"),
     "staff.admin.catalogue_year": Row(ADMIN, "/agents/admin/catalogue/{year}"),
+    "staff.admin.commune_settings_page": Row(ADMIN, "/agents/admin/commune"),
     "staff.admin.catalogue_years": Row(ADMIN, "/agents/admin/catalogue/"),
     "staff.admin.edit_activity": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}"),
     "staff.admin.prepare_year": Row(ADMIN, "/agents/admin/catalogue/{year}/preparer"),
