@@ -1,13 +1,16 @@
-"""The form of « Paramètres de la commune » (administrateur)."""
+"""The forms of going live (administrateur): « Paramètres de la commune » and « Créer
+l'année scolaire »."""
 import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, EmailField, RadioField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from blueprints.common import required_text
 from blueprints.dossier.forms import FrenchIntegerField
+from domain.catalogue.years import STANDARD, START_LABELS
 from domain.commune import MAX_DEADLINE_DAY, TEXT_FIELDS, ZONES
 
 DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*$")
@@ -74,3 +77,20 @@ class CommuneSettingsForm(FlaskForm):
                       main_period_opens=self.main_period_opens.day_month,
                       main_period_closes=self.main_period_closes.day_month)
         return values
+
+
+class CreateYearForm(FlaskForm):
+    """Créer l'année scolaire: which year, and the catalogue it starts from."""
+
+    start_year = SelectField("Année scolaire", coerce=int, choices=[],
+                             validate_choice=False)
+    start_from = RadioField("Catalogue de départ", choices=list(START_LABELS.items()),
+                            default=STANDARD, validate_choice=False)
+
+    def validate_start_year(self, field):
+        if field.data not in {year for year, _ in self.start_year.choices}:
+            raise ValidationError("Choisissez l'une des années proposées.")
+
+    def validate_start_from(self, field):
+        if field.data not in START_LABELS:
+            raise ValidationError("Choisissez le catalogue de départ : standard ou vide.")

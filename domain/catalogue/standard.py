@@ -50,15 +50,25 @@ BUS_ACTIVITIES = (
 
 
 
-def create_standard_year(start_year, zone, published=True):
-    """The school year starting in September of ``start_year`` (its dates from the official
-    calendar of ``zone``) with the standard catalogue: QF brackets, activities, modalités,
-    tariffs and the CLV booking windows. No family, no booking."""
+def create_year_without_activities(start_year, zone, published=True):
+    """The school year starting in September of ``start_year``, its dates from the official
+    calendar of ``zone``, with the standard QF brackets and the booking windows of its
+    holidays but no activity (an empty catalogue). Returns (year, brackets, periods)."""
     first, last = school_year_bounds(start_year, zone)
     year = SchoolYear.create(label=school_year_label(start_year), start_date=first, end_date=last,
                              is_published=published)
     brackets = [QFBracket.create(school_year=year, label=label, min_qf=lo, max_qf=hi,
                                  position=i) for i, (label, lo, hi) in enumerate(BRACKETS, 1)]
+    periods = holiday_periods(start_year, zone)
+    create_guide_windows(year, periods)
+    return year, brackets, periods
+
+
+def create_standard_year(start_year, zone, published=True):
+    """The school year starting in September of ``start_year`` (its dates from the official
+    calendar of ``zone``) with the standard catalogue: QF brackets, activities, modalités,
+    tariffs and the CLV booking windows. No family, no booking."""
+    year, brackets, periods = create_year_without_activities(start_year, zone, published)
     position = 0
 
     def activity(name, category, audience, others, weekdays, period, capacity, label, modalites):
@@ -76,12 +86,9 @@ def create_standard_year(start_year, zone, published=True):
 
     for spec in SCHOOL_ACTIVITIES:
         activity(*spec)
-    periods = holiday_periods(start_year, zone)
     for period in periods:
         activity(f"CLV Élémentaire ou maternel {period}", Activity.CLV, Activity.FOR_ALL, True,
                  "1,2,3,4,5", period, 40, "CENTRE DE LOISIRS VACANCES", CLV_MODALITES)
     for name, category, weekdays, label, modalites in BUS_ACTIVITIES:
         activity(name, category, Activity.FOR_ALL, True, weekdays, None, 20, label, modalites)
-    create_guide_windows(year, periods)
     return year
-

@@ -93,6 +93,7 @@ FORMS = {
         "name", "address", "contact_email", "phone", "regie_address", "regie_hours",
         "holiday_zone", "deadline_day", "main_period_opens", "main_period_closes",
         "remove_logo"]),
+    "staff.admin.create_year": ("admin", ["start_year", "start_from"]),
 }
 
 #: htmx endpoints (GET, ``HX-Request``) and their query parameters.

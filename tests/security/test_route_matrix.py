@@ -155,6 +155,7 @@ MATRIX = {
     "staff.admin.add_modalite": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}/modalite"),
     "staff.admin.catalogue_year": Row(ADMIN, "/agents/admin/catalogue/{year}"),
     "staff.admin.commune_settings_page": Row(ADMIN, "/agents/admin/commune"),
+    "staff.admin.create_year": Row(ADMIN, "/agents/admin/catalogue/creer"),
     "staff.admin.catalogue_years": Row(ADMIN, "/agents/admin/catalogue/"),
     "staff.admin.edit_activity": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}"),
     "staff.admin.prepare_year": Row(ADMIN, "/agents/admin/catalogue/{year}/preparer"),
