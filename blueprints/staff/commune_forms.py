@@ -42,7 +42,7 @@ class CommuneSettingsForm(FlaskForm):
                          TEXT_FIELDS["name"], "Le nom")
     address = TextAreaField("Adresse de la mairie", validators=[
         _too_long("L'adresse", "address")])
-    contact_email = EmailField("Email de contact (cité dans les emails aux familles)",
+    contact_email = EmailField("Email de contact",
                                validators=[Optional(), _too_long("L'adresse", "contact_email"),
                                            Email("Indiquez une adresse email valide, par "
                                                  "exemple enfance@mairie.fr.")])
