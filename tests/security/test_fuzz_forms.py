@@ -88,7 +88,9 @@ FORMS = {
     "staff.admin.staff_new": ("admin", ["display_name", "email", "role"]),
     "staff.admin.staff_role": ("admin", ["role-{agent_user}-role"]),
     "staff.admin.billing_credit_note": ("admin", ["avoir-amount", "avoir-reason"]),
-    "staff.admin.service_mailbox": ("admin", ["service-1-email"]),
+    "staff.admin.service_mailbox": ("admin", ["service-1-email", "service-1-active",
+                                              "service-1-themes"]),
+    "staff.admin.service_add": ("admin", ["nouveau-name", "nouveau-email", "nouveau-themes"]),
     "staff.admin.commune_settings_page": ("admin", [
         "name", "address", "contact_email", "phone", "regie_address", "regie_hours",
         "holiday_zone", "deadline_day", "main_period_opens", "main_period_closes",

@@ -187,6 +187,7 @@ MATRIX = {
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
     "staff.admin.service_mailbox": Row(ADMIN, "/agents/admin/services/1"),
     "staff.admin.service_mailboxes": Row(ADMIN, "/agents/admin/services"),
+    "staff.admin.service_add": Row(ADMIN, "/agents/admin/services/ajouter"),
     "staff.admin.staff_invite": Row(ADMIN, "/agents/admin/comptes/{agent_user}/invitation"),
     "staff.admin.staff_list": Row(ADMIN, "/agents/admin/comptes/"),
     "staff.admin.staff_new": Row(ADMIN, "/agents/admin/comptes/nouveau"),
