@@ -7,7 +7,8 @@ monthly deadline day (:func:`deadline_day`) and the main inscription period
 (:func:`main_period`). The row is seeded from the environment (``COMMUNE_NAME``,
 ``HOLIDAY_ZONE``) by ``flask --app app migrate`` and ``demo`` when it does not exist
 yet; from then on the database is the truth, changed by the administrateur's
-"Paramètres de la commune" (:func:`update`, audited).
+"Paramètres de la commune" (checked by :func:`check`; saved and audited by
+:func:`domain.staff.commune_settings.update`).
 
 The web layer reads the row once per request and binds it (:func:`bind`), so the
 booking rules that ask for the deadline day many times on one page cost no query;
@@ -15,17 +16,12 @@ outside a request each call reads the row.
 """
 import calendar
 import datetime
-import io
 import re
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image
-
-from domain import audit
 from domain.formats import MONTHS_FR
-from domain.transactions import write_transaction
 from models import Commune
 
 DEFAULT_NAME = "Commune de Saint-Exemple"
@@ -88,7 +84,8 @@ def bind(value: CommuneSettings | None) -> None:
     _bound.set(value)
 
 
-def _of_row(row) -> CommuneSettings:
+def of_row(row) -> CommuneSettings:
+    """The settings of the commune's row."""
     return CommuneSettings(
         row.name, row.holiday_zone, row.contact_email, row.address, row.phone,
         row.regie_address, row.regie_hours, row.deadline_day,
@@ -102,7 +99,7 @@ def load() -> CommuneSettings:
     the logo's bytes are not read (see :func:`logo`)."""
     fields = [f for f in Commune._meta.sorted_fields if f.name != "logo"]
     row = Commune.select(*fields).first()
-    return CommuneSettings(DEFAULT_NAME, DEFAULT_ZONE) if row is None else _of_row(row)
+    return CommuneSettings(DEFAULT_NAME, DEFAULT_ZONE) if row is None else of_row(row)
 
 
 def settings() -> CommuneSettings:
@@ -141,33 +138,6 @@ def logo() -> tuple[bytes, str] | None:
     if row is None or not row.logo_type or not row.logo:
         return None
     return bytes(row.logo), row.logo_type
-
-
-def checked_logo(file_storage) -> tuple[bytes, str]:
-    """An uploaded logo checked as every upload is (:func:`domain.uploads.check_upload`:
-    its first bytes, its pixels, re-encoded by Pillow without metadata), PNG or JPEG only,
-    scaled down to fit :data:`LOGO_BOX`; raises :class:`SettingsProblem` on the ``logo``
-    field."""
-    from domain.uploads import UploadError, check_upload
-    try:
-        checked = check_upload(file_storage)
-    except UploadError as error:
-        raise SettingsProblem("logo", str(error))
-    if checked.content_type not in ("image/png", "image/jpeg"):
-        raise SettingsProblem("logo", "Le logo doit être une image PNG ou JPEG.")
-    with Image.open(io.BytesIO(checked.data)) as image:
-        image.load()
-        if image.width > LOGO_BOX[0] or image.height > LOGO_BOX[1]:
-            image.thumbnail(LOGO_BOX)
-            out = io.BytesIO()
-            if checked.content_type == "image/jpeg":
-                image.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
-            else:
-                image.save(out, "PNG", optimize=True)
-            checked.data = out.getvalue()
-    if len(checked.data) > MAX_LOGO_BYTES:
-        raise SettingsProblem("logo", f"Le logo ne doit pas dépasser {MAX_LOGO_BYTES // 1024} Ko.")
-    return checked.data, checked.content_type
 
 
 def seed(name: str | None, zone: str | None) -> Commune:
@@ -251,43 +221,29 @@ def check(values: dict) -> dict:
     return clean
 
 
-def update(actor, values: dict, new_logo: tuple[bytes, str] | None = None,
-           remove_logo: bool = False) -> CommuneSettings:
-    """Save the settings (checked by :func:`check`), the logo if given (already re-encoded:
-    ``(bytes, content type)``); audited with the values before and after."""
-    clean = check(values)
-    if new_logo is not None and len(new_logo[0]) > MAX_LOGO_BYTES:
-        raise SettingsProblem("logo", f"Le logo ne doit pas dépasser {MAX_LOGO_BYTES // 1024} Ko.")
-    with write_transaction():
-        row = Commune.select().first() or Commune.create(name=clean["name"],
-                                                         holiday_zone=clean["holiday_zone"])
-        before = _audited(_of_row(row))
-        for field in TEXT_FIELDS:
-            setattr(row, field, clean[field])
-        row.holiday_zone = clean["holiday_zone"]
-        row.deadline_day = clean["deadline_day"]
-        row.main_period_opens_month, row.main_period_opens_day = clean["main_period_opens"]
-        row.main_period_closes_month, row.main_period_closes_day = clean["main_period_closes"]
-        if new_logo is not None:
-            row.logo, row.logo_type = new_logo
-        elif remove_logo:
-            row.logo, row.logo_type = None, ""
-        row.save()
-        after = _audited(_of_row(row))
-        changed = {key for key in after if after[key] != before[key]}
-        if changed:
-            audit.record(actor, None, audit.COMMUNE_SETTINGS_SET,
-                         "Paramètres de la commune : " + ", ".join(sorted(changed)),
-                         before={k: before[k] for k in sorted(changed)},
-                         after={k: after[k] for k in sorted(changed)})
-    bind(None)
-    return _of_row(row)
+@dataclass(frozen=True)
+class DirectDebitSettings:
+    """The commune as a SEPA creditor: what a collection and its file need."""
+
+    name: str
+    sepa_creditor_id: str = ""
+    sepa_creditor_iban: str = ""
+    sepa_creditor_bic: str = ""
+    debit_day: int = 15
+    debit_rejection_fee_cents: int = 0
 
 
-def _audited(current: CommuneSettings) -> dict:
-    values = asdict(current)
-    values["main_period_opens"] = "%02d/%02d" % tuple(reversed(current.main_period_opens))
-    values["main_period_closes"] = "%02d/%02d" % tuple(reversed(current.main_period_closes))
-    values["logo"] = current.logo_type or "aucun"
-    del values["has_logo"], values["logo_type"]
-    return values
+def direct_debit_settings() -> DirectDebitSettings:
+    """The commune's direct debit settings (empty before they are set)."""
+    row = Commune.select().first()
+    if row is None:
+        return DirectDebitSettings(DEFAULT_NAME)
+    return DirectDebitSettings(row.name, row.sepa_creditor_id, row.sepa_creditor_iban,
+                               row.sepa_creditor_bic, row.debit_day,
+                               row.debit_rejection_fee_cents)
+
+
+def set_direct_debit_settings(**values) -> DirectDebitSettings:
+    """Store the direct debit settings given (names of :class:`DirectDebitSettings`)."""
+    Commune.update(**values).execute()
+    return direct_debit_settings()

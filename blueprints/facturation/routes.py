@@ -5,8 +5,8 @@ import datetime
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import (EmptyForm, commune_settings, current_family, render,
-                               send_stored_file)
+from blueprints.common import EmptyForm, commune_settings, current_family, send_stored_file
+from blueprints.htmx import current_actor, render
 from blueprints.facturation import bp
 from domain import clock
 from domain.billing.documents import family_invoice, invoice_file
@@ -140,7 +140,7 @@ def pay(invoice_id):
     client = client_from_config(current_app.config)
     try:
         attempt = start_online_payment(client, invoice_id, current_family().id,
-                                       current_user._get_current_object(), current_user.email,
+                                       current_actor(), current_user.email,
                                        clock.now())
     except LookupError:
         abort(404)

@@ -2,7 +2,8 @@
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family, form_status, get_or_404, render
+from blueprints.common import current_family, form_status, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.inscription import bp
 from blueprints.inscription.forms import InscriptionForm
 from domain import clock
@@ -67,7 +68,7 @@ def enrol(child_id):
     for line in opened:
         flash(opened_message(child, line), "success")
     if opened:
-        add_inscription_confirmation(current_user._get_current_object(), child, opened,
+        add_inscription_confirmation(current_actor(), child, opened,
                                      clock.now())
         flash("Votre confirmation d'inscription (PDF) est dans MON DOSSIER, « Mes documents "
               "dématérialisés ».", "info")

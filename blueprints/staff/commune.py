@@ -2,16 +2,17 @@
 
 Its name, addresses and contact, the régie's address and hours, the logo, the
 school-holiday zone, the monthly deadline day and the main inscription period: one
-form, saved by :func:`domain.commune.update` (checked and audited there), every
+form, saved by :func:`domain.staff.commune_settings.update` (checked and audited), every
 rule of the portal reading them from ``domain.commune``.
 """
 from flask import flash, redirect, url_for
-from flask_login import current_user
 
-from blueprints.common import commune_settings, form_status, render
+from blueprints.common import commune_settings, form_status
+from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp
 from blueprints.staff.commune_forms import CommuneSettingsForm
 from domain import commune
+from domain.staff import commune_settings as settings_page
 
 
 def _form_of(current):
@@ -30,8 +31,8 @@ def _save(form):
     try:
         logo = None
         if form.logo.data and getattr(form.logo.data, "filename", ""):
-            logo = commune.checked_logo(form.logo.data)
-        commune.update(current_user._get_current_object(), form.values(), new_logo=logo,
+            logo = settings_page.checked_logo(form.logo.data)
+        settings_page.update(current_actor(), form.values(), new_logo=logo,
                        remove_logo=bool(form.remove_logo.data))
     except commune.SettingsProblem as problem:
         form[problem.field].errors = list(form[problem.field].errors) + [str(problem)]

@@ -18,7 +18,7 @@ from domain.billing.invoicing import ONLINE_MINIMUM_CENTS, due_cents_of, refresh
 from domain.billing.payfip import PayFiPError, refdet_of
 from domain.formats import euros
 from domain.transactions import lock_rows, write_transaction
-from models import Invoice, Payment
+from models import Family, Invoice, Payment
 
 IDOP_LIFETIME = datetime.timedelta(minutes=15)
 #: Noted on a payment of an invoice already settled (shown to staff).
@@ -209,7 +209,6 @@ def check_pending(client, now):
 
 def attempts_to_review():
     """Online payments staff must look at: anomalies, and payments made twice."""
-    from models import Family
     return list(Payment.select(Payment, Invoice, Family).join(Invoice).join(Family)
                 .where((Payment.status == Payment.ANOMALY)
                        | ((Payment.status == Payment.PAID)

@@ -8,6 +8,7 @@ import datetime
 
 from domain import audit
 from domain.catalogue import standard
+from domain.catalogue.categories import main_inscription_period
 from domain.catalogue.school_calendar import (CalendarDataMissing, holiday_periods,
                                               school_year_bounds, school_year_label,
                                               school_year_start)
@@ -182,7 +183,6 @@ def publish(year, actor):
 
 def in_main_period(year, today):
     """Whether ``today`` is in ``year``'s main inscription period (10/03–20/08 before it)."""
-    from domain.booking.inscription import main_inscription_period
     opens, closes = main_inscription_period(year)
     return opens <= today <= closes
 

@@ -1,10 +1,12 @@
 """Espace agents, FACTURATION: the run (administrateur), unpaid invoices, counter
 payments, credit notes, reminders and CSV exports; every write audited."""
 import csv
+import datetime
 import io
 import json
 
-from models import AuditLog, Family, Invoice, Payment
+from domain.billing.notices import invoices_to_remind, remind_unpaid
+from models import AuditLog, Family, Invoice, Payment, User
 from tests.billing_support import october_invoice
 from tests.planning_support import CL, JANUARY, SANS, child, enrol, text_of
 from tests.billing.test_billing_run import book
@@ -180,3 +182,19 @@ def test_the_invoice_export_names_each_corrected_invoice_in_the_same_queries(app
     assert [row[2] for row in credits] == [invoice.number for invoice in invoices]
     assert [row[8] for row in credits] == ["-1,00", "-1,00"]
     assert queries_with == queries_without == 1
+
+
+def test_an_invoice_reminded_is_reminded_again_only_once_seven_days_have_passed(app, db,
+                                                                               mailbox):
+    """The reminder rule (domain.billing.notices): unpaid and past due, and not reminded
+    in the last 7 days; each reminder stamps the invoice."""
+    agent = User.get(User.email == "agent@mairie.example.org")
+    today, stamp = datetime.date(2026, 12, 5), datetime.datetime(2026, 12, 5, 9, 0)
+    with app.app_context():
+        reminded, _ = remind_unpaid(agent, today, stamp, "http://portail.test")
+    assert october_invoice().id in [invoice.id for invoice in reminded]
+    assert Invoice.get_by_id(october_invoice().id).reminded_at == stamp
+    six_days = stamp + datetime.timedelta(days=6, hours=23)
+    assert october_invoice().id not in [i.id for i in invoices_to_remind(today, six_days)]
+    seven_days = stamp + datetime.timedelta(days=7)
+    assert october_invoice().id in [i.id for i in invoices_to_remind(today, seven_days)]

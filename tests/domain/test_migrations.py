@@ -183,3 +183,13 @@ def test_step_9_adds_the_commune_settings_keeping_the_commune_and_the_services(d
     assert row.name == name and row.deadline_day == 20
     mailbox = models.ServiceMailbox.get(models.ServiceMailbox.service == "Scolarité")
     assert mailbox.email == "scolarite@mairie.example.org" and mailbox.active is True
+
+
+def test_step_15_adds_direct_debit_keeping_the_commune(db):
+    name = models.Commune.get().name
+    db.drop_tables([models.DebitItem, models.DebitCollection, models.Mandate])
+    SchemaVersion.update(version=14).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("mandate") and db.table_exists("debit_item")
+    assert models.Commune.get().name == name
+    assert models.Commune.get().debit_day == 15

@@ -1,4 +1,4 @@
-"""Who gets what on every route of the app, from its URL map (issue 12).
+"""Who gets what on every route of the app, from its URL map.
 
 ``MATRIX`` lists every endpoint: its kind (who may open it) and its URL built from
 objects of family 16122 (the *owner*: DUPONT, LENA). Each row is tried, for every
@@ -23,9 +23,10 @@ import models
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (Child, DayOverride, Document, DossierValidation, Family, Invoice, Message,
-                    MessageAttachment, MessageThread, News, Payment, PendingChange, PickupPerson,
-                    QFDeclaration, SchoolYear, User, Vaccination)
+from models import (Child, Commune, DayOverride, DebitCollection, DebitItem, Document,
+                    DossierValidation, Family, Invoice, Mandate, Message, MessageAttachment,
+                    MessageThread, News, Payment, PendingChange, PickupPerson, QFDeclaration,
+                    SchoolYear, User, Vaccination)
 from tests.planning_support import CL, JANUARY, SANS, activity, enrol, modalite, sign_in
 
 # --- Who gets what -------------------------------------------------------------------
@@ -132,7 +133,12 @@ MATRIX = {
     "auth.enrol_totp": Row(PUBLIC, "/connexion/double-authentification", also_ok=(404,)),
     "auth.recovery_codes": Row(PUBLIC, "/connexion/codes-de-secours"),
     "auth.second_factor": Row(PUBLIC, "/connexion/code"),
+    "facturation.direct_debit": Row(FAMILY, "/facturation/prelevement"),
     "facturation.history": Row(FAMILY, "/facturation/historique"),
+    "facturation.mandate_pdf": Row(FAMILY_OWN, "/facturation/prelevement/mandat/{mandate}.pdf",
+                                   "PF-16122-1"),
+    "facturation.revoke_mandate": Row(FAMILY, "/facturation/prelevement/revoquer"),
+    "facturation.sign_mandate": Row(FAMILY, "/facturation/prelevement"),
     "facturation.invoice_pdf": Row(FAMILY_OWN, "/facturation/factures/{invoice}.pdf",
                                    "{invoice_number}"),
     "facturation.invoices": Row(FAMILY, "/facturation/factures"),
@@ -185,6 +191,9 @@ MATRIX = {
     "staff.admin.billing_credit_note": Row(ADMIN, "/agents/admin/facturation/factures/"
                                                   "{invoice}/avoir"),
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
+    "staff.admin.direct_debit_build": Row(ADMIN, "/agents/admin/facturation/prelevements/"),
+    "staff.admin.direct_debit_settings": Row(ADMIN,
+                                             "/agents/admin/facturation/prelevements/parametres"),
     "staff.admin.service_mailbox": Row(ADMIN, "/agents/admin/services/1"),
     "staff.admin.service_mailboxes": Row(ADMIN, "/agents/admin/services"),
     "staff.admin.service_add": Row(ADMIN, "/agents/admin/services/ajouter"),
@@ -206,6 +215,14 @@ MATRIX = {
     "staff.billing_invoice_pdf": Row(STAFF, "/agents/facturation/factures/{invoice}.pdf",
                                      "{invoice_number}"),
     "staff.billing_reminders": Row(STAFF, "/agents/facturation/relances"),
+    "staff.direct_debit_collection": Row(STAFF, "/agents/facturation/prelevements/{collection}",
+                                         "PF-16122-1"),
+    "staff.direct_debit_collections": Row(STAFF, "/agents/facturation/prelevements/"),
+    "staff.direct_debit_file": Row(STAFF, "/agents/facturation/prelevements/{collection}/"
+                                          "pain008.xml", "PF-16122-1"),
+    "staff.direct_debit_reject": Row(STAFF, "/agents/facturation/prelevements/debits/{debit}/"
+                                            "rejet"),
+    "staff.family_paper_mandate": Row(STAFF, "/agents/familles/{family}/mandat", "PF-16122-1"),
     "staff.child_health": Row(STAFF, "/agents/familles/{family}/enfants/{child}/fiche-sanitaire",
                               "LENA"),
     "staff.document_add_commune": Row(STAFF, "/agents/documents/commune"),
@@ -309,6 +326,17 @@ def objects(app):
     Invoice.update(family=owner).where(Invoice.id == invoice.id).execute()
     payment = Payment.select().where(Payment.invoice == invoice).first()
     validation = DossierValidation.select().where(DossierValidation.family == owner).first()
+    Commune.update(sepa_creditor_id="FR72ZZZ123456", sepa_creditor_iban="FR7630001007941234567890185",
+                   sepa_creditor_bic="BDFEFRPPXXX").execute()
+    mandate = Mandate.create(family=owner, rum="PF-16122-1", holder="DUPONT Julie",
+                             iban="FR7630006000011234567890189", bic="AGRIFRPPXXX",
+                             signed_on=datetime.date(2026, 11, 2))
+    collection = DebitCollection.create(period_year=invoice.period_year,
+                                        period_month=invoice.period_month,
+                                        collection_date=datetime.date(2026, 12, 15),
+                                        message_id="PF-MATRICE-1", total_cents=100, count=1)
+    debit = DebitItem.create(collection=collection, invoice=invoice, mandate=mandate,
+                             amount_cents=100, sequence="FRST", end_to_end_id="MATRICE-1")
     return {"year": SchoolYear.select().order_by(SchoolYear.id).first().id,
             "activity": activity(CL).id, "override": DayOverride.select().first().id,
             "family": owner.id, "owner_user": user.id, "invoice": invoice.id,
@@ -318,7 +346,8 @@ def objects(app):
             "child": lena.id, "document": document.id, "declaration": declaration.id,
             "thread": thread.id, "attachment": attachment.id, "vaccine": vaccine.id,
             "pickup": pickup.id, "pending": pending.id, "email_token": email_token,
-            "bad_token": "pas-un-jeton", "line": f"{lena.id}-{activity(CL).id}"}
+            "bad_token": "pas-un-jeton", "line": f"{lena.id}-{activity(CL).id}",
+            "mandate": mandate.id, "collection": collection.id, "debit": debit.id}
 
 
 USERS = {"owner": ("family", 16122), "other": ("family", 16123),
