@@ -8,8 +8,10 @@ deactivate or demote themselves, so the portal always keeps one.
 from peewee import IntegrityError
 
 from domain import audit
+from domain.commune import EMAIL
 from domain.family.accounts import (AccountProblem, _check_email_free, end_sessions,
-                                    new_session_token, normalize_email)
+                                    new_session_token, normalize_email, set_password)
+from domain.family.passwords import password_problem
 from domain.staff import second_factor
 from models import User, db
 
@@ -99,9 +101,6 @@ def create_administrateur(email, display_name="", password=None):
     can sign in at once; without, an invitation link sets it. Audited (no author: the
     command). Raises :class:`AccountProblem` (French) on a bad email, a used one or a weak
     password."""
-    from domain.commune import EMAIL
-    from domain.family.accounts import set_password
-    from domain.family.passwords import password_problem
     email = normalize_email(email)
     if not EMAIL.match(email) or len(email) > 200:
         raise AccountProblem("email", f"« {email} » n'est pas une adresse email valide "
