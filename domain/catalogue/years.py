@@ -182,7 +182,7 @@ def publish(year, actor):
 
 
 def in_main_period(year, today):
-    """Whether ``today`` is in ``year``'s main inscription period (10/03–20/08 before it)."""
+    """Whether ``today`` is in ``year``'s main inscription period (the commune's setting)."""
     opens, closes = main_inscription_period(year)
     return opens <= today <= closes
 
