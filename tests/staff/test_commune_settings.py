@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from domain import commune
+from domain.files import upload_path
 from models import AuditLog, Commune
 from tests.helpers import csrf_from, error_of, png_bytes, text_of
 from tests.planning_support import lena  # noqa: F401  (fixture)
@@ -226,3 +227,20 @@ def test_the_invoice_pdf_carries_the_logo_the_address_and_the_regie(db, client, 
     assert "Régie Enfance, Mairie de Saint-Exemple ; Lundi au" in text  # the régie and
     assert "vendredi de 8h30 à 12h00." in text                             # its hours
     assert b"/Subtype /Image" in pdf              # the logo
+
+
+def test_the_inscription_confirmation_pdf_carries_the_logo(db, client, auth):
+    from models import Activity, Document
+    from tests.planning_support import child
+    auth.login("administrateur")
+    post(client, logo=(io.BytesIO(png_bytes(size=(300, 100))), "logo.png"))
+    auth.logout()
+    auth.login("famille 16122")
+    lena, matin = child("LENA"), Activity.get(Activity.name == "ALAE Matin")
+    client.post(f"/inscription/enfant/{lena.id}",
+                data={f"enfant-{lena.id}-csrf_token": csrf_from(client.get("/inscription/")),
+                      f"enfant-{lena.id}-activites": [str(matin.id)]})
+    confirmation = Document.select().where(Document.title.startswith(
+        "Confirmation d'inscription")).get()
+    with open(upload_path(confirmation.file.stored_name), "rb") as stored:
+        assert b"/Subtype /Image" in stored.read()
