@@ -93,6 +93,19 @@ def _add_direct_debit(database, migrator):
                          "debit_rejection_fee_cents")
 
 
+def _add_reminder_levels(database, migrator):
+    """16: reminders in levels set by the commune, each sent once per invoice, and the
+    invoices handed over to the Trésor public after the last."""
+    database.create_tables([models.InvoiceReminder], safe=True)
+    _add_missing_columns(database, migrator, models.Commune, "reminder_days")
+    _add_missing_columns(database, migrator, models.Invoice, "handed_over_at")
+
+
+def _add_calendar_feeds(database, migrator):
+    """17: the families' private calendar addresses (iCalendar feeds)."""
+    database.create_tables([models.CalendarFeed], safe=True)
+
+
 def _not_here_yet(database, migrator):
     """A version taken by work merged separately: nothing to do in this tree."""
 
@@ -102,7 +115,8 @@ STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_
          5: _billing, 6: _add_attendance, 7: _add_school_year_published,
          8: _add_schools, 9: _commune_settings, 10: _not_here_yet,
          11: _not_here_yet, 12: _not_here_yet, 13: _not_here_yet, 14: _not_here_yet,
-         15: _add_direct_debit}
+         15: _add_direct_debit, 16: _add_reminder_levels,
+         17: _add_calendar_feeds}
 
 
 def current_version(database):

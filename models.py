@@ -34,7 +34,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 17
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -128,6 +128,9 @@ class Commune(BaseModel):
     sepa_creditor_bic = CharField(default="")
     debit_day = SmallIntegerField(default=15)
     debit_rejection_fee_cents = IntegerField(default=0)
+    # Reminders of an unpaid invoice: days after its due date, one reminder each, in order;
+    # after the last, the invoice goes to the Trésor public.
+    reminder_days = CharField(default="15,30")
 
 
 class Family(BaseModel):
@@ -494,6 +497,16 @@ class Booking(BaseModel):
         )
 
 
+class CalendarFeed(BaseModel):
+    """A family's private calendar address (iCalendar): the token is the only key to it.
+    Revoked (or renewed, which revokes) it answers 410 Gone."""
+
+    family = ForeignKeyField(Family, backref="calendar_feeds", on_delete="CASCADE")
+    token = CharField(unique=True)
+    created_at = DateTimeField(default=utc_now)
+    revoked_at = DateTimeField(null=True)
+
+
 class Attendance(BaseModel):
     """Whether a booked child came on a day (présent / absent / excusé), ticked by staff."""
 
@@ -565,6 +578,8 @@ class Invoice(BaseModel):
     pdf = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
     # When the last reminder of an unpaid invoice was sent (staff's relances).
     reminded_at = DateTimeField(null=True)
+    # Handed over to the Trésor public after the last reminder: no longer payable online.
+    handed_over_at = DateTimeField(null=True)
 
     @property
     def is_paid(self):
@@ -573,6 +588,17 @@ class Invoice(BaseModel):
     @property
     def is_credit_note(self):
         return self.kind == self.CREDIT_NOTE
+
+
+class InvoiceReminder(BaseModel):
+    """A reminder level sent for an unpaid invoice: each level once (unique)."""
+
+    invoice = ForeignKeyField(Invoice, backref="reminders", on_delete="CASCADE")
+    level = SmallIntegerField()
+    sent_at = DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("invoice", "level"), True),)
 
 
 class InvoiceLine(BaseModel):
@@ -802,9 +828,9 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
-    Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, Mandate,
-    DebitCollection, DebitItem, MessageThread,
+    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration,
+    Activity, Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
+    PendingChange, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
+    InvoiceLine, InvoicedBooking, Payment, Mandate, DebitCollection, DebitItem, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]

@@ -104,7 +104,7 @@ ACTION_LABELS = {
     MANDATE_REVOKED: "Mandat de prélèvement révoqué",
     DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
     DEBIT_REJECTED: "Prélèvement rejeté",
-    DEBIT_SETTINGS_SET: "Paramètres du prélèvement modifiés",
+    DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",
 }
 
 

@@ -13,7 +13,7 @@ from domain.billing.direct_debit import PRENOTIFICATION
 
 def _page(form, status=200):
     family = current_family()
-    settings = commune.direct_debit_settings()
+    settings = commune.billing_settings()
     return render("facturation/direct_debit.html", status=status, form=form,
                   revoke_form=EmptyForm(prefix="revoquer"),
                   mandate=mandates.active_mandate(family.id),
@@ -65,6 +65,6 @@ def mandate_pdf(mandate_id):
         mandate = mandates.mandate_of_family(mandate_id, current_family().id)
     except LookupError:
         abort(404)
-    debit = commune.direct_debit_settings()
+    debit = commune.billing_settings()
     return download(mandates.mandate_pdf(mandate, debit.name, debit.sepa_creditor_id, ""),
                     "application/pdf", f"mandat-{mandate.rum}.pdf")

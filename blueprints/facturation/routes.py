@@ -14,9 +14,9 @@ from domain.billing.invoicing import (ONLINE_MINIMUM_CENTS, account_summary, amo
                                       days_text, family_invoices, paid_cents,
                                       with_billed_days)
 from domain.billing.payfip import client_from_config
-from domain.billing.payments import (STATUS_LABELS, PaymentNotPossible, ProviderUnavailable,
-                                     check_payment, family_attempt, outcome_message, payable_online,
-                                     start_online_payment)
+from domain.billing.payments import (HANDED_OVER_TEXT, STATUS_LABELS, PaymentNotPossible,
+                                     ProviderUnavailable, check_payment, family_attempt,
+                                     outcome_message, payable_online, start_online_payment)
 from domain.formats import month_fr
 from extensions import csrf
 from models import Invoice, Payment, parse_id
@@ -24,6 +24,7 @@ from models import Invoice, Payment, parse_id
 
 def _context(invoices, **extra):
     return dict(amount_due=amount_due_cents, paid=paid_cents,
+                handed_over_text=HANDED_OVER_TEXT,
                 minimum=ONLINE_MINIMUM_CENTS, status_labels=STATUS_LABELS, month_fr=month_fr,
                 days_text=days_text,
                 today=clock.today(), **extra)

@@ -55,8 +55,8 @@ class PaperMandateForm(FlaskForm):
         DataRequired("Indiquez la date de signature du mandat.")])
 
 
-class DebitSettingsForm(AmountForm):
-    """The commune as a SEPA creditor."""
+class BillingSettingsForm(AmountForm):
+    """The commune as a SEPA creditor, and its reminders of unpaid invoices."""
 
     EXAMPLE = "5,00"
     sepa_creditor_id = StringField("Identifiant créancier SEPA (ICS)", validators=[
@@ -70,6 +70,17 @@ class DebitSettingsForm(AmountForm):
         NumberRange(1, 28, "Choisissez un jour de 1 à 28.")])
     amount = StringField("Frais de rejet d'un prélèvement (en euros, 0 pour aucun)",
                          validators=[DataRequired("Indiquez les frais de rejet (0 pour aucun).")])
+
+    reminder_days = StringField("Relances des factures impayées (jours après l'échéance, "
+                                "séparés par des virgules)", validators=[
+                                    DataRequired("Indiquez les jours des relances, par "
+                                                 "exemple 15, 30.")])
+
+    def validate_reminder_days(self, field):
+        self.days = commune.parse_reminder_days(field.data)
+        if self.days is None:
+            raise ValidationError("Écrivez de 1 à 5 nombres de jours croissants, de 1 à 365, "
+                                  "séparés par des virgules : par exemple 15, 30.")
 
     def validate_sepa_creditor_id(self, field):
         field.data = (field.data or "").replace(" ", "").upper()
@@ -94,7 +105,7 @@ def _last_issued_month():
 
 
 def _collections_page(form=None, status=200):
-    settings = commune.direct_debit_settings()
+    settings = commune.billing_settings()
     today = clock.today()
     if form is None:
         form = CollectionForm(data={"period": _last_issued_month(), "collection_date":
@@ -120,7 +131,7 @@ def direct_debit_build():
         year, month = parse_month(form.period.data)
         try:
             collection = direct_debit.build_collection(
-                year, month, form.collection_date.data, commune.direct_debit_settings(),
+                year, month, form.collection_date.data, commune.billing_settings(),
                 _actor(), clock.now())
         except direct_debit.CollectionError as refusal:
             field = refusal.field if refusal.field in ("period", "collection_date") else "period"
@@ -157,7 +168,7 @@ def direct_debit_collection(collection_id):
 def direct_debit_file(collection_id):
     """The collection's pain.008 file for the bank (audited as an export)."""
     collection = get_or_404(DebitCollection.select().where(DebitCollection.id == collection_id))
-    settings = commune.direct_debit_settings()
+    settings = commune.billing_settings()
     problems = direct_debit.creditor_problems(settings)
     if problems:
         flash("Le fichier ne peut pas être fait : complétez " + ", ".join(problems) + ".",
@@ -180,7 +191,7 @@ def direct_debit_reject(item_id):
     if form.validate_on_submit():
         try:
             direct_debit.record_debit_rejection(item.id, form.reason.data,
-                                                commune.direct_debit_settings(), _actor(),
+                                                commune.billing_settings(), _actor(),
                                                 clock.now())
         except direct_debit.CollectionError as refusal:
             form.reason.errors.append(str(refusal))
@@ -192,14 +203,16 @@ def direct_debit_reject(item_id):
     return _collection_page(collection, forms={item.id: form}, status=422)
 
 
-@admin_bp.route("/facturation/prelevements/parametres", methods=["GET", "POST"])
-def direct_debit_settings():
-    """The commune's creditor identifier, account, debit day and rejection fee (audited)."""
-    settings = commune.direct_debit_settings()
-    form = DebitSettingsForm(data={
+@admin_bp.route("/facturation/parametres", methods=["GET", "POST"])
+def billing_settings():
+    """The commune's creditor identifier, account, debit day, rejection fee and reminder
+    levels (audited)."""
+    settings = commune.billing_settings()
+    form = BillingSettingsForm(data={
         "sepa_creditor_id": settings.sepa_creditor_id,
         "sepa_creditor_iban": settings.sepa_creditor_iban,
         "sepa_creditor_bic": settings.sepa_creditor_bic, "debit_day": settings.debit_day,
+        "reminder_days": ", ".join(str(day) for day in settings.reminder_days),
         "amount": f"{settings.debit_rejection_fee_cents // 100},"
                   f"{settings.debit_rejection_fee_cents % 100:02d}"}
         if request.method == "GET" else None)
@@ -215,18 +228,21 @@ def direct_debit_settings():
                 form.sepa_creditor_bic.errors.append("Indiquez le BIC : il n'a pas pu être "
                                                      "trouvé à partir de l'IBAN.")
             else:
-                new = commune.set_direct_debit_settings(
+                new = commune.set_billing_settings(
                     sepa_creditor_id=form.sepa_creditor_id.data,
                     sepa_creditor_iban=str(iban.compact), sepa_creditor_bic=bic,
-                    debit_day=form.debit_day.data, debit_rejection_fee_cents=form.cents)
+                    debit_day=form.debit_day.data, debit_rejection_fee_cents=form.cents,
+                    reminder_days=form.days)
                 audit.record(_actor(), None, audit.DEBIT_SETTINGS_SET,
-                             summary="Paramètres du prélèvement modifiés",
+                             summary="Paramètres de la facturation modifiés",
                              before={"ics": settings.sepa_creditor_id,
                                      "jour": settings.debit_day,
-                                     "frais": settings.debit_rejection_fee_cents},
+                                     "frais": settings.debit_rejection_fee_cents,
+                                     "relances": list(settings.reminder_days)},
                              after={"ics": new.sepa_creditor_id, "jour": new.debit_day,
-                                    "frais": new.debit_rejection_fee_cents})
-                flash("Paramètres du prélèvement enregistrés.", "success")
+                                    "frais": new.debit_rejection_fee_cents,
+                                    "relances": list(new.reminder_days)})
+                flash("Paramètres de la facturation enregistrés.", "success")
                 return redirect(url_for("staff.direct_debit_collections"), code=303)
     return render("staff/direct_debit/settings.html", form=form, status=form_status(form))
 

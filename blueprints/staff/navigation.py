@@ -44,6 +44,7 @@ GROUPS = (
     Group("Facturation", (
         Page("FACTURATION", "staff.billing", "staff_billing"),
         Page("PRÉLÈVEMENTS", "staff.direct_debit_collections", "staff_direct_debit"),
+        Page("RESTES À RECOUVRER", "staff.recovery_list", "staff_recovery"),
         Page("EXPORTS", "staff.exports_index", "staff_exports"),
     )),
     Group("Administration", (

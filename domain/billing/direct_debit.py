@@ -111,6 +111,7 @@ def collectable(year, month, now):
         .join(Mandate, on=((Mandate.family == Invoice.family)
                            & (Mandate.status == Mandate.ACTIVE)), attr="mandate")
         .where((Invoice.kind == Invoice.INVOICE) & (Invoice.status == Invoice.ISSUED)
+               & Invoice.handed_over_at.is_null()
                & (Invoice.period_year == year) & (Invoice.period_month == month)
                & Invoice.id.not_in(_already_debited()) & Invoice.id.not_in(_waiting_online(now)))
         .order_by(Invoice.number))

@@ -41,7 +41,7 @@ def sign_16123(client, auth, iban=IBAN_16123, consent="y", login=True):
 
 
 def creditor():
-    return commune.set_direct_debit_settings(
+    return commune.set_billing_settings(
         sepa_creditor_id="FR72ZZZ123456", sepa_creditor_iban="FR7630001007941234567890185",
         sepa_creditor_bic="BDFEFRPPXXX", debit_day=15, debit_rejection_fee_cents=0)
 
@@ -115,7 +115,7 @@ def _january_collection(mailbox=None):
     issue_month(2027, 1, "C", FEB_1)
     creditor()
     return direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
-                                         commune.direct_debit_settings(), admin(), FEB_1)
+                                         commune.billing_settings(), admin(), FEB_1)
 
 
 def test_the_january_collection_debits_16123_once_and_tells_it_14_days_before(db, mailbox, in_app):
@@ -138,12 +138,12 @@ def test_the_january_collection_debits_16123_once_and_tells_it_14_days_before(db
     # A second build of the month debits nobody twice.
     with pytest.raises(direct_debit.CollectionError):
         direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
-                                      commune.direct_debit_settings(), admin(), FEB_1)
+                                      commune.billing_settings(), admin(), FEB_1)
 
 
 def test_the_pain008_file_validates_and_holds_16123s_amount_once(db, mailbox, in_app):
     collection = _january_collection()
-    xml = direct_debit.pain008(collection, commune.direct_debit_settings())
+    xml = direct_debit.pain008(collection, commune.billing_settings())
     root = ET.fromstring(xml)
     amounts = root.findall(".//p:DrctDbtTxInf/p:InstdAmt", NS)
     invoice = january_of(16123)
@@ -165,7 +165,7 @@ def test_a_family_paying_online_is_left_out_of_the_collection(db, mailbox, in_ap
                    + datetime.timedelta(minutes=10))
     with pytest.raises(direct_debit.CollectionError, match="Aucune facture"):
         direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
-                                      commune.direct_debit_settings(), admin(), FEB_1)
+                                      commune.billing_settings(), admin(), FEB_1)
 
 
 def test_less_than_14_days_notice_is_refused(db, in_app):
@@ -174,18 +174,18 @@ def test_less_than_14_days_notice_is_refused(db, in_app):
     creditor()
     with pytest.raises(direct_debit.CollectionError, match="14 jours"):
         direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 12),
-                                      commune.direct_debit_settings(), admin(), FEB_1)
+                                      commune.billing_settings(), admin(), FEB_1)
     assert direct_debit.default_collection_date(FEB_1.date(), 15) == datetime.date(2027, 2, 15)
     assert direct_debit.default_collection_date(FEB_1.date(), 10) == datetime.date(2027, 3, 10)
 
 
 def test_a_rejection_makes_the_invoice_unpaid_and_the_second_suspends_the_mandate(db, mailbox, in_app):
     collection = _january_collection()
-    commune.set_direct_debit_settings(debit_rejection_fee_cents=500)
+    commune.set_billing_settings(debit_rejection_fee_cents=500)
     invoice = january_of(16123)
     [item] = DebitItem.select()
     mailbox.clear()
-    direct_debit.record_debit_rejection(item.id, "AM04", commune.direct_debit_settings(),
+    direct_debit.record_debit_rejection(item.id, "AM04", commune.billing_settings(),
                                         admin(), FEB_1)
     assert Invoice.get_by_id(invoice.id).status == Invoice.ISSUED
     assert due_cents_of(invoice.id)[1] == invoice.total_cents
@@ -198,12 +198,12 @@ def test_a_rejection_makes_the_invoice_unpaid_and_the_second_suspends_the_mandat
     # Debited again (a first debit again, the first one being rejected), rejected again.
     later = FEB_1 + datetime.timedelta(days=10)
     again = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 1),
-                                          commune.direct_debit_settings(), admin(), later)
+                                          commune.billing_settings(), admin(), later)
     debits = {d.invoice_id: d for d in DebitItem.select().where(DebitItem.collection == again)}
     assert sorted(debits) == sorted([invoice.id, fee.id])  # the fee is debited with it
     second = debits[invoice.id]
     assert second.sequence == "FRST"
-    direct_debit.record_debit_rejection(second.id, "AC04", commune.direct_debit_settings(),
+    direct_debit.record_debit_rejection(second.id, "AC04", commune.billing_settings(),
                                         admin(), later)
     assert Mandate.get().status == "suspendu"
     assert "suspendus" in mailbox.text(mailbox.to("famille.bernard@example.org")[-1])

@@ -23,7 +23,7 @@ import models
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (Child, Commune, DayOverride, DebitCollection, DebitItem, Document,
+from models import (CalendarFeed, Child, Commune, DayOverride, DebitCollection, DebitItem, Document,
                     DossierValidation, Family, Invoice, Mandate, Message, MessageAttachment,
                     MessageThread, News, Payment, PendingChange, PickupPerson, QFDeclaration,
                     SchoolYear, User, Vaccination)
@@ -73,6 +73,7 @@ class Row:
 MATRIX = {
     "accueil.index": Row(FAMILY, "/"),
     "actualites.index": Row(FAMILY, "/actualites/"),
+    "agenda.feed": Row(PUBLIC, "/agenda/{feed_token}.ics"),
     "auth.change_password": Row(SIGNED_IN, "/mot-de-passe"),
     "auth.forgot_password": Row(PUBLIC, "/mot-de-passe-oublie"),
     "auth.login": Row(PUBLIC, "/connexion"),
@@ -118,6 +119,9 @@ MATRIX = {
     "ops.health": Row(PUBLIC, "/sante"),
     # The demo sets no logo: 404 for everyone (tests/staff/test_commune_settings.py sets one).
     "ops.commune_logo": Row(PUBLIC, "/commune/logo", also_ok=(404,)),
+    "planning.agenda": Row(FAMILY, "/planning/agenda"),
+    "planning.agenda_renew": Row(FAMILY, "/planning/agenda/renouveler"),
+    "planning.agenda_revoke": Row(FAMILY, "/planning/agenda/retirer"),
     "planning.done": Row(FAMILY, "/planning/terminee"),
     "planning.drop_all": Row(FAMILY, "/planning/tout-supprimer"),
     "planning.drop_one": Row(FAMILY_OWN, "/planning/retirer/{pending}"),
@@ -192,8 +196,8 @@ MATRIX = {
                                                   "{invoice}/avoir"),
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
     "staff.admin.direct_debit_build": Row(ADMIN, "/agents/admin/facturation/prelevements/"),
-    "staff.admin.direct_debit_settings": Row(ADMIN,
-                                             "/agents/admin/facturation/prelevements/parametres"),
+    "staff.admin.billing_settings": Row(ADMIN,
+                                             "/agents/admin/facturation/parametres"),
     "staff.admin.service_mailbox": Row(ADMIN, "/agents/admin/services/1"),
     "staff.admin.service_mailboxes": Row(ADMIN, "/agents/admin/services"),
     "staff.admin.service_add": Row(ADMIN, "/agents/admin/services/ajouter"),
@@ -215,6 +219,9 @@ MATRIX = {
     "staff.billing_invoice_pdf": Row(STAFF, "/agents/facturation/factures/{invoice}.pdf",
                                      "{invoice_number}"),
     "staff.billing_reminders": Row(STAFF, "/agents/facturation/relances"),
+    "staff.recovery_csv": Row(STAFF, "/agents/facturation/restes-a-recouvrer.csv"),
+    "staff.recovery_list": Row(STAFF, "/agents/facturation/restes-a-recouvrer"),
+    "staff.recovery_pdf": Row(STAFF, "/agents/facturation/restes-a-recouvrer.pdf"),
     "staff.direct_debit_collection": Row(STAFF, "/agents/facturation/prelevements/{collection}",
                                          "PF-16122-1"),
     "staff.direct_debit_collections": Row(STAFF, "/agents/facturation/prelevements/"),
@@ -347,6 +354,7 @@ def objects(app):
             "thread": thread.id, "attachment": attachment.id, "vaccine": vaccine.id,
             "pickup": pickup.id, "pending": pending.id, "email_token": email_token,
             "bad_token": "pas-un-jeton", "line": f"{lena.id}-{activity(CL).id}",
+            "feed_token": CalendarFeed.create(family=owner, token="jeton-agenda-16122").token,
             "mandate": mandate.id, "collection": collection.id, "debit": debit.id}
 
 
