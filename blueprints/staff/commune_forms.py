@@ -71,7 +71,7 @@ class CommuneSettingsForm(FlaskForm):
             raise ValidationError("Choisissez la zone A, B ou C.")
 
     def values(self):
-        """The settings as :func:`domain.commune.update` takes them."""
+        """The settings as :func:`domain.staff.commune_settings.update` takes them."""
         values = {name: self[name].data for name in TEXT_FIELDS}
         values.update(holiday_zone=self.holiday_zone.data, deadline_day=self.deadline_day.data,
                       main_period_opens=self.main_period_opens.day_month,
