@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 import models
 from blueprints.htmx import is_htmx_request, refresh
 from config import Config
-from domain import clock, files, formats
+from domain import clock, commune, files, formats
 from domain.family import passwords
 from domain.catalogue.school_calendar import CalendarDataMissing
 import mailer
@@ -120,6 +120,7 @@ def _register_request_hooks(app):
 
     @app.teardown_request
     def close_database(exc):
+        commune.bind(None)  # the next request of this thread reads the settings again
         if g.get("opened_database") and not models.db.is_closed():
             models.db.close()
 

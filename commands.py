@@ -1,6 +1,7 @@
-"""Command-line tasks: ``flask --app app migrate|demo|invoice|payfip-check|send-mail|backup|restore``."""
+"""Command-line tasks: ``flask --app app migrate|create-admin|demo|invoice|payfip-check|send-mail|
+backup|restore``."""
 import click
-from flask import current_app
+from flask import current_app, url_for
 
 import migrations
 import models
@@ -15,6 +16,41 @@ def register(app):
             version = migrations.upgrade(models.db.obj)
             commune.seed(current_app.config["COMMUNE_NAME"], current_app.config["HOLIDAY_ZONE"])
         click.echo(f"Schéma de la base à la version {version}.")
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", default="", help="Le nom affiché (par défaut : l'adresse).")
+    @click.option("--password", "ask_password", is_flag=True,
+                  help="Demander le mot de passe ici (saisie masquée, deux fois) au lieu "
+                       "d'imprimer un lien d'invitation.")
+    def create_admin_command(email, name, ask_password):
+        """Create an administrateur EMAIL: prints a single-use link to choose a password,
+        or with --password asks for it on the terminal."""
+        from domain.family.accounts import AccountProblem, INVITATION_SALT, make_reset_token
+        from domain.staff.accounts import create_administrateur
+        password = None
+        if ask_password:
+            password = click.prompt("Mot de passe", hide_input=True,
+                                    confirmation_prompt="Le même mot de passe, encore une fois")
+        with models.db.connection_context():
+            migrations.upgrade(models.db.obj)
+            try:
+                user = create_administrateur(email, name, password)
+            except AccountProblem as problem:
+                raise click.ClickException(str(problem))
+            if password is not None:
+                click.echo(f"Compte administrateur {user.email} créé, avec le mot de passe "
+                           "saisi. Connectez-vous sur " + current_app.config["PUBLIC_URL"]
+                           .rstrip("/") + "/connexion")
+                return
+            token = make_reset_token(current_app.config["SECRET_KEY"], user,
+                                     salt=INVITATION_SALT)
+        with current_app.test_request_context():
+            path = url_for("auth.accept_invitation", token=token)
+        days = max(1, current_app.config["INVITATION_MAX_AGE"] // 86400)
+        click.echo(f"Compte administrateur {user.email} créé, sans mot de passe.\n"
+                   f"Lien pour choisir le mot de passe (une seule fois, valable {days} jour(s)) :"
+                   f"\n{current_app.config['PUBLIC_URL'].rstrip('/')}{path}")
 
     @app.cli.command("demo")
     def demo_command():

@@ -7,6 +7,7 @@ integer cents. The database itself is chosen at run time through ``db``
 
 from peewee import (
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -105,6 +106,21 @@ class Commune(BaseModel):
     name = CharField()
     holiday_zone = CharField(max_length=1, default="C")
     contact_email = CharField(null=True)
+    # What families read on invoices, the payment page and the recap emails.
+    address = CharField(default="")
+    phone = CharField(default="")
+    regie_address = CharField(default="")
+    regie_hours = CharField(default="")
+    # The monthly deadline: changes for month M+1 until this day of month M, 23:59 Paris.
+    deadline_day = SmallIntegerField(default=20)
+    # The main inscription period before a school year: (month, day) of its first and last day.
+    main_period_opens_month = SmallIntegerField(default=3)
+    main_period_opens_day = SmallIntegerField(default=10)
+    main_period_closes_month = SmallIntegerField(default=8)
+    main_period_closes_day = SmallIntegerField(default=20)
+    # An optional logo, re-encoded by Pillow (PNG or JPEG), shown in the header and on PDFs.
+    logo = BlobField(null=True)
+    logo_type = CharField(default="")
     # SEPA direct debit: the commune's creditor identifier (ICS), the account credited,
     # the day of the month debits are collected, and the fee billed for a rejected debit.
     sepa_creditor_id = CharField(default="")
@@ -804,6 +820,9 @@ class ServiceMailbox(BaseModel):
 
     service = CharField(unique=True)
     email = CharField(default="")
+    active = BooleanField(default=True)
+    # The themes a family may choose for this service, one per line ("" = the default ones).
+    themes = TextField(default="")
 
 
 class Message(BaseModel):

@@ -33,9 +33,11 @@ def required_text(label, missing, most, what, field=StringField, **kwargs):
 
 
 def commune_settings():
-    """The commune's settings (name, holiday zone), read once per request."""
+    """The commune's settings, read once per request and bound for the domain's rules
+    (the deadline day, the main period) until the request ends."""
     if "commune_settings" not in g:
-        g.commune_settings = commune.settings()
+        g.commune_settings = commune.load()
+    commune.bind(g.commune_settings)
     return g.commune_settings
 
 
@@ -71,6 +73,7 @@ def require_family():
         return login_manager.unauthorized()
     if current_user.family_id is None:
         abort(404)
+    commune_settings()  # the family tabs' rules (periods, deadlines) read it: once, here
 
 
 #: Where the back office lives: the one place that says what a staff URL is.

@@ -48,6 +48,7 @@ DOCUMENT_EDITED = "document.edited"
 DOCUMENT_ADDED = "document.added"
 DOCUMENT_REMOVED = "document.removed"
 SERVICE_MAILBOX_SET = "service.mailbox_set"
+COMMUNE_SETTINGS_SET = "commune.settings_set"
 CATALOGUE_EDITED = "catalogue.edited"
 DAY_CLOSED = "day.closed"
 DAY_REOPENED = "day.reopened"
@@ -109,6 +110,7 @@ ACTION_LABELS = {
     DOCUMENT_ADDED: "Document ajouté",
     DOCUMENT_REMOVED: "Document retiré",
     SERVICE_MAILBOX_SET: "Adresse d'un service modifiée",
+    COMMUNE_SETTINGS_SET: "Paramètres de la commune modifiés",
     CATALOGUE_EDITED: "Catalogue modifié",
     DAY_CLOSED: "Journée fermée",
     DAY_REOPENED: "Journée rouverte",

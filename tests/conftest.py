@@ -232,6 +232,16 @@ def db(app):
 
 
 @pytest.fixture
+def guide_commune():
+    """For the pure tests (no database): the commune's settings are the guide's (deadline on
+    the 20th, main period 10 March to 20 August), bound as a request binds them."""
+    from domain import commune
+    commune.bind(commune.CommuneSettings(commune.DEFAULT_NAME, "C"))
+    yield
+    commune.bind(None)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

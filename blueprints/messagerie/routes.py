@@ -7,7 +7,7 @@ from blueprints.htmx import current_actor, is_htmx, render
 from blueprints.messagerie import bp
 from blueprints.messagerie.forms import MessageForm, ReplyWithFilesForm, submitted_files
 from domain.messaging import messages as messaging
-from domain.messaging.messages import ACTUALISATION_ATTACHMENT_HINTS, SERVICES
+from domain.messaging.messages import ACTUALISATION_ATTACHMENT_HINTS
 from domain.family.dossier import ACTUALISATION_SERVICE
 from domain.uploads import MAX_ATTACHMENTS
 
@@ -32,10 +32,11 @@ def sent():
 
 def prefilled_form():
     """The form pre-filled from the query (``service``, ``theme``, ``subject``)."""
+    offered = messaging.services()
     service = request.args.get("service", "")
-    service = service if service in SERVICES else ""
+    service = service if service in offered else ""
     theme = request.args.get("theme", "")
-    theme = theme if theme in messaging.themes_for(service) else ""
+    theme = theme if theme in offered.get(service, ()) else ""
     return MessageForm(service=service, theme=theme,
                        subject=request.args.get("subject", "")[:150])
 

@@ -36,6 +36,7 @@ from blueprints.staff import news  # noqa: E402,F401
 from blueprints.staff import documents  # noqa: E402,F401
 from blueprints.staff import billing  # noqa: E402,F401
 from blueprints.staff import attendance, catalogue, closures, exports  # noqa: E402,F401
+from blueprints.staff import commune  # noqa: E402,F401
 from blueprints.staff import family_import, family_children, schools  # noqa: E402,F401
 from blueprints.staff import child_declarations  # noqa: E402,F401
 from blueprints.staff import outreach  # noqa: E402,F401

@@ -13,7 +13,7 @@ from blueprints.messagerie.forms import ReplyWithFilesForm
 from domain.clock import today
 from domain.family.documents import COMMUNE_CATEGORIES, FAMILY_CATEGORIES
 from domain.family.quotient import QF_MAX, QF_MIN
-from domain.messaging.messages import SERVICES
+from domain.messaging.messages import MAX_SERVICE_NAME, service_names
 from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
 from models import Child
 
@@ -172,11 +172,22 @@ class StaffReplyForm(ReplyWithFilesForm):
 
 
 class ServiceMailboxForm(FlaskForm):
-    """The address a service is told at of each new family message (empty: none)."""
+    """A service of the MESSAGERIE: the address told of each new family message (empty:
+    none), whether families may write to it, its themes (one per line)."""
 
     email = EmailField("Adresse email du service", validators=[
         Optional(), Length(max=200, message="L'adresse ne doit pas dépasser 200 caractères."),
         Email(EMAIL_EXAMPLE)])
+    active = BooleanField("Actif (proposé aux familles)")
+    themes = TextAreaField("Thèmes (un par ligne)", validators=[
+        Length(max=2000, message="Les thèmes ne doivent pas dépasser 2000 caractères.")])
+
+
+class NewServiceForm(ServiceMailboxForm):
+    """Ajouter un service à la MESSAGERIE."""
+
+    name = required_text("Nom du service", "Indiquez le nom du service.", MAX_SERVICE_NAME,
+                         "Le nom")
 
 
 class NewsForm(DisplayPeriodForm):
@@ -186,14 +197,17 @@ class NewsForm(DisplayPeriodForm):
     body = required_text("Texte",
                          "Écrivez le texte de l'actualité.", 5000, "Le texte",
                          field=TextAreaField)
-    service = SelectField("Service", validate_choice=False,
-                          choices=[("", "--- Tous les services ---")]
-                          + [(s, s) for s in SERVICES])
+    service = SelectField("Service", validate_choice=False)
     email_families = BooleanField("À la publication, l'envoyer aussi par email à toutes les "
                                   "familles")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service.choices = [("", "--- Tous les services ---")] + [
+            (s, s) for s in service_names()]
+
     def validate_service(self, field):
-        if field.data and field.data not in SERVICES:
+        if field.data and field.data not in dict(self.service.choices):
             raise ValidationError("Choisissez un service dans la liste.")
 
 

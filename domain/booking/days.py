@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from domain.clock import PARIS
 from domain.formats import date_fr, day_label, month_fr
 from domain.catalogue.school_calendar import holiday_period
-from domain.catalogue.categories import BY_INSCRIPTION, DEADLINE_DAY, MONTHLY, WINDOWED
-from domain.dates import add_months, paris_instant
+from domain import commune
+from domain.catalogue.categories import BY_INSCRIPTION, MONTHLY, WINDOWED
+from domain.dates import paris_instant
 
 
 # Messages shown to families (French, as the guide words it).
@@ -63,15 +64,16 @@ class EditState:
 def booking_deadline(activity, day):
     """When changes to ``day`` of ``activity`` stop (exclusive Paris instant), or None.
 
-    Monthly activities: the 21st at 00:00 of the month before ``day``'s month,
-    i.e. changes are possible until the 20th at 23:59. Windowed activities
-    depend on their booking window (see :func:`window_bounds`); ALAE lines are
-    not booked here.
+    Monthly activities: the day after the commune's deadline day
+    (:func:`domain.commune.deadline_day`, the guide's 20th) of the month before
+    ``day``'s month at 00:00, i.e. changes are possible until that day at 23:59.
+    Windowed activities depend on their booking window (see :func:`window_bounds`);
+    ALAE lines are not booked here.
     """
     if activity.category not in MONTHLY:
         return None
-    previous = add_months(day, -1)
-    return paris_instant(previous.replace(day=DEADLINE_DAY + 1))
+    return paris_instant(commune.monthly_deadline(day.replace(day=1))
+                         + datetime.timedelta(days=1))
 
 
 def period_of(activity, day, zone):
@@ -132,7 +134,7 @@ def _monthly_state(activity, day, now):
         False,
         f"Les réservations de {month_fr(day.year, day.month).lower()} ne sont plus modifiables "
         f"depuis le {date_fr(closes_at)} à 00h00 : la date limite était le {date_fr(last)} "
-        f"à 23h59 (le 20 de chaque mois pour le mois suivant).",
+        f"à 23h59 (le {commune.deadline_day()} de chaque mois pour le mois suivant).",
         closes_at=closes_at)
 
 

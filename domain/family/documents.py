@@ -5,7 +5,7 @@ display dates; a family's document only for that family (and staff). Files are
 served as downloads. Staff put both online; ENREGISTRER in INSCRIPTION adds the
 family's "confirmation d'inscription" (a PDF made here).
 """
-from domain import audit
+from domain import audit, commune
 from domain.files import store_bytes
 from domain.formats import date_fr, euros
 from domain.pdf import simple_document
@@ -141,7 +141,8 @@ def add_inscription_confirmation(user, child, opened, now):
     paragraphs.append("Les journées des autres activités se réservent dans l'onglet PLANNING - "
                       "RÉSERVATIONS, avant la date limite de chaque mois.")
     title = f"Confirmation d'inscription – {child.first_name} – {day}"
-    data = simple_document(title, paragraphs)
+    data = simple_document(title, paragraphs,
+                           logo=commune.logo() if commune.settings().has_logo else None)
     filename = f"confirmation-inscription-{child.first_name.lower()}-{now.date().isoformat()}.pdf"
     with db.atomic():
         stored = store_bytes(data, filename, "application/pdf", family=family, user=user)

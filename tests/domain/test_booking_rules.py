@@ -14,6 +14,8 @@ from domain.booking.days import (FULL_TEXT, ONE_MODALITE_TEXT, ChoiceError, DayS
                             split_overrides, windows_by_period)
 from models import Activity, BookingWindow, DayOverride, SchoolYear
 
+pytestmark = pytest.mark.usefixtures("guide_commune")  # no database: the guide's deadline
+
 PARIS = ZoneInfo("Europe/Paris")
 UTC = datetime.timezone.utc
 YEAR = SchoolYear(id=1, label="2026/2027", start_date=datetime.date(2026, 9, 1),

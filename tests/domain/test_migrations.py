@@ -163,6 +163,30 @@ def test_step_8_adds_the_schools_keeping_the_children(db):
     assert models.Child.select().count() == children
 
 
+def test_step_9_adds_the_commune_settings_keeping_the_commune_and_the_services(db):
+    """From schema 8 to 9: the commune's addresses, deadline day, main period and logo, and
+    the services' "active" and themes; the commune's name and the services' emails stay."""
+    name = models.Commune.get().name
+    models.ServiceMailbox.create(service="Scolarité", email="scolarite@mairie.example.org")
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    sqlite = isinstance(db.obj, SqliteDatabase)
+    legacy = {"legacy": True} if sqlite else {}
+    commune_columns = ("address", "phone", "regie_address", "regie_hours", "deadline_day",
+                       "main_period_opens_month", "main_period_opens_day",
+                       "main_period_closes_month", "main_period_closes_day", "logo",
+                       "logo_type")
+    migrate(*[migrator.drop_column("commune", column, **legacy) for column in commune_columns],
+            *[migrator.drop_column("service_mailbox", column, **legacy)
+              for column in ("active", "themes")])
+    SchemaVersion.update(version=8).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert set(commune_columns) <= {c.name for c in db.get_columns("commune")}
+    row = models.Commune.get()
+    assert row.name == name and row.deadline_day == 20
+    mailbox = models.ServiceMailbox.get(models.ServiceMailbox.service == "Scolarité")
+    assert mailbox.email == "scolarite@mairie.example.org" and mailbox.active is True
+
+
 def test_step_10_adds_children_sex_archiving_declarations_and_invitations(db):
     """From a version-9 database: children get a sex and an archive date (none archived),
     guardians a civility, families an import date; declarations and invitations tables."""

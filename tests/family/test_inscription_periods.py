@@ -9,6 +9,8 @@ from domain.booking.inscription import (inscription_deadline, inscription_effect
 from domain.catalogue.categories import main_inscription_period
 from models import SchoolYear
 
+pytestmark = pytest.mark.usefixtures("guide_commune")  # no database: the guide's periods
+
 PARIS = ZoneInfo("Europe/Paris")
 UTC = datetime.timezone.utc
 D = datetime.date

@@ -121,7 +121,14 @@ FORMS = {
     "staff.admin.publish_year": ("admin", ["confirmer"]),
     "staff.admin.billing_excused_setting": ("admin", ["mois", "regle-billed"]),
     "staff.attendance_add": ("agent", ["date", "activite", "ajout-enfant", "ajout-modalite"]),
-    "staff.admin.service_mailbox": ("admin", ["service-1-email"]),
+    "staff.admin.service_mailbox": ("admin", ["service-1-email", "service-1-active",
+                                              "service-1-themes"]),
+    "staff.admin.service_add": ("admin", ["nouveau-name", "nouveau-email", "nouveau-themes"]),
+    "staff.admin.commune_settings_page": ("admin", [
+        "name", "address", "contact_email", "phone", "regie_address", "regie_hours",
+        "holiday_zone", "deadline_day", "main_period_opens", "main_period_closes",
+        "remove_logo"]),
+    "staff.admin.create_year": ("admin", ["start_year", "start_from"]),
 }
 
 #: htmx endpoints (GET, ``HX-Request``) and their query parameters.

@@ -120,6 +120,8 @@ MATRIX = {
     "messagerie.theme_field": Row(FAMILY, "/messagerie/envoyer/themes"),
     "messagerie.thread": Row(FAMILY_OWN, "/messagerie/fil/{thread}", "SUJET-SECRET-16122"),
     "ops.health": Row(PUBLIC, "/sante"),
+    # The demo sets no logo: 404 for everyone (tests/staff/test_commune_settings.py sets one).
+    "ops.commune_logo": Row(PUBLIC, "/commune/logo", also_ok=(404,)),
     "planning.agenda": Row(FAMILY, "/planning/agenda"),
     "planning.agenda_renew": Row(FAMILY, "/planning/agenda/renouveler"),
     "planning.agenda_revoke": Row(FAMILY, "/planning/agenda/retirer"),
@@ -195,6 +197,8 @@ MATRIX = {
     "staff.validate_child_declaration": Row(STAFF, "/agents/validations/enfants/"
                                                    "{child_declaration}/valider"),
     "staff.admin.catalogue_year": Row(ADMIN, "/agents/admin/catalogue/{year}"),
+    "staff.admin.commune_settings_page": Row(ADMIN, "/agents/admin/commune"),
+    "staff.admin.create_year": Row(ADMIN, "/agents/admin/catalogue/creer"),
     "staff.admin.catalogue_years": Row(ADMIN, "/agents/admin/catalogue/"),
     "staff.admin.edit_activity": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}"),
     "staff.admin.prepare_year": Row(ADMIN, "/agents/admin/catalogue/{year}/preparer"),
@@ -231,6 +235,7 @@ MATRIX = {
                                              "/agents/admin/facturation/parametres"),
     "staff.admin.service_mailbox": Row(ADMIN, "/agents/admin/services/1"),
     "staff.admin.service_mailboxes": Row(ADMIN, "/agents/admin/services"),
+    "staff.admin.service_add": Row(ADMIN, "/agents/admin/services/ajouter"),
     "staff.admin.staff_invite": Row(ADMIN, "/agents/admin/comptes/{agent_user}/invitation"),
     "staff.admin.staff_list": Row(ADMIN, "/agents/admin/comptes/"),
     "staff.admin.staff_new": Row(ADMIN, "/agents/admin/comptes/nouveau"),

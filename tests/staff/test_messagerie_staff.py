@@ -211,7 +211,8 @@ def test_a_new_family_message_emails_the_services_own_address(client, auth, mail
                      unescaped(bad))
     client.post(f"/agents/admin/services/{index}",
                 data={f"service-{index}-csrf_token": auth.csrf("/agents/admin/services"),
-                      f"service-{index}-email": "scolarite@mairie.example.org"})
+                      f"service-{index}-email": "scolarite@mairie.example.org",
+                      f"service-{index}-active": "y"})
     assert AuditLog.get(AuditLog.action == audit.SERVICE_MAILBOX_SET).user.email == \
         "admin@mairie.example.org"
     assert client.post("/agents/admin/services/99", data={}).status_code in (400, 404)
