@@ -13,8 +13,7 @@ import requests
 
 from domain.billing.invoicing import due_cents_of
 from models import Invoice, Payment
-from tests.billing_support import (OPERATIONS, choose, october_invoice, served,  # noqa: F401
-                                   start_payment)
+from tests.billing_support import OPERATIONS, choose, october_invoice, start_payment
 from tests.planning_support import text_of
 
 

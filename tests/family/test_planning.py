@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from models import Booking, OutgoingEmail, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import lena  # noqa: F401  (fixture)
 from tests.planning_support import (AVEC, CL, HTMX, JANUARY, SANS, activity, child, enrol,
                                     line_key, modalite, page_token, text_of, token)
 

@@ -5,7 +5,6 @@ import re
 import pytest
 
 from models import Booking, DayOverride, OutgoingEmail, PendingChange, User
-from tests.planning_support import lena  # noqa: F401  (fixture)
 from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, enrol, line_key,
                                     modalite, new_family, page_token, sign_in, text_of, token)
 

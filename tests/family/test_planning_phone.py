@@ -12,7 +12,6 @@ import pytest
 
 from models import Booking, DayOverride, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import lena  # noqa: F401  (fixture)
 from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, enrol, line_key,
                                     modalite, page_token, text_of, token)
 

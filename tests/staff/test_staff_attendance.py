@@ -15,7 +15,6 @@ import pytest
 
 from domain import exports
 from models import Attendance, AuditLog, Booking
-from tests.planning_support import lena  # noqa: F401  (fixture)
 from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, line_key,
                                     modalite, page_token, text_of, token)
 
