@@ -53,8 +53,8 @@ def register(app):
     @app.cli.command("payfip-check")
     def payfip_check_command():
         """Read back from PayFiP the online payments still pending; expire abandoned ones."""
-        from domain.billing.payments import check_pending
         from domain.billing.payfip import client_from_config
+        from domain.billing.payments import check_pending
         with models.db.connection_context():
             outcomes = check_pending(client_from_config(current_app.config), clock.now())
         click.echo(f"{len(outcomes)} paiement(s) en attente vérifié(s) : "

@@ -6,22 +6,48 @@ periods and booking windows, the month whose bookings are still open.
 import datetime
 
 from domain import commune
-
-from domain.family.accounts import new_session_token
-from domain.files import store_bytes
 from domain.catalogue.opening import open_days
-from domain.family.passwords import hash_password
-from domain.pdf import simple_document
 from domain.catalogue.pricing import family_bracket, prices_for
-from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
-                                    school_year_start)
+from domain.catalogue.school_calendar import (
+    holiday_periods,
+    school_year_bounds,
+    school_year_label,
+    school_year_start,
+)
 from domain.catalogue.windows import create_guide_windows
 from domain.clock import utc_now
-from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
-                    DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
-                    Message, MessageThread, Modalite, News, Payment,
-                    PickupPerson, QFBracket, QFDeclaration, School, SchoolYear, Tariff, User,
-                    Vaccination, db)
+from domain.family.accounts import new_session_token
+from domain.family.passwords import hash_password
+from domain.files import store_bytes
+from domain.pdf import simple_document
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    DayOverride,
+    Document,
+    DossierValidation,
+    Enrolment,
+    Family,
+    Guardian,
+    HealthRecord,
+    Invoice,
+    Message,
+    MessageThread,
+    Modalite,
+    News,
+    Payment,
+    PickupPerson,
+    QFBracket,
+    QFDeclaration,
+    School,
+    SchoolYear,
+    Tariff,
+    User,
+    Vaccination,
+    db,
+)
 
 #: (login, password) of every demo account, as the README lists them.
 DEMO_LOGINS = {

@@ -3,19 +3,18 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from flask import (abort, current_app, g, send_file,
-                   url_for)
+from flask import abort, current_app, g, send_file, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from peewee import DoesNotExist
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from blueprints.htmx import is_htmx, render  # noqa: F401 (re-exported for older imports)
 from domain import commune
 from domain.files import upload_path
-from blueprints.htmx import is_htmx, render  # noqa: F401 (re-exported for older imports)
 from extensions import login_manager
 from models import User
-from flask_wtf import FlaskForm
 
 
 class EmptyForm(FlaskForm):

@@ -2,7 +2,6 @@
 here (pages print hundreds of them)."""
 import datetime
 
-
 from domain.clock import to_paris
 
 WEEKDAY_ABBR = ("Lu", "Ma", "Me", "Je", "Ve", "Sa", "Di")

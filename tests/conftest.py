@@ -21,7 +21,13 @@ pytest.register_assert_rewrite("tests.fixtures", "tests.planning_support",
 from demo import DEMO_LOGINS  # noqa: E402,F401
 from tests import app_speedups, log_audit  # noqa: E402
 from tests.fixtures.browser import (  # noqa: E402,F401
-    CHROMIUM, VIEWPORTS, axe_violations, browser_login, opened_page, screenshot)
+                               CHROMIUM,
+                               VIEWPORTS,
+                               axe_violations,
+                               browser_login,
+                               opened_page,
+                               screenshot,
+)
 from tests.fixtures.databases import TEST_NOW, make_app, make_demo_app  # noqa: E402,F401
 from tests.fixtures.mail import MailBox  # noqa: E402,F401
 from tests.fixtures.signing_in import AuthActions  # noqa: E402,F401

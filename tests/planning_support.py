@@ -5,12 +5,11 @@ import gzip
 import pytest
 
 import models
-from domain.catalogue.pricing import family_bracket, prices_for
 from domain.catalogue.opening import open_days
+from domain.catalogue.pricing import family_bracket, prices_for
 from models import Booking, Modalite
 from tests import factories
-from tests.helpers import activity, csrf_from, modalite, sign_in, text_of  # noqa: F401
-from tests.helpers import demo_child as child
+from tests.helpers import activity, csrf_from, demo_child as child, modalite, sign_in, text_of  # noqa: F401
 
 #: The four Wednesdays of January 2027: open for changes at the test "now" (26/11/2026).
 JANUARY = [datetime.date(2027, 1, day) for day in (6, 13, 20, 27)]

@@ -6,8 +6,7 @@ also creates agents, sets their role, deactivates and reactivates accounts and
 resets an agent's second factor (``admin_bp``: agents get 403). Every staff
 account reaches its own "Sécurité du compte" page (second factor, recovery codes).
 """
-from flask import (abort, current_app, flash, redirect, request, session,
-                   url_for)
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from peewee import JOIN
 
 from blueprints.auth.links import email_invitation, email_reset_link
@@ -16,10 +15,14 @@ from blueprints.common import EmptyForm, form_status, get_or_404
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.forms import FamilyAccountForm, RoleForm, StaffAccountForm
-from domain.family.accounts import (AccountProblem, create_family_account, has_password,
-                                    record_invitation, record_reset_link)
-from domain.staff import accounts as staff_accounts
-from domain.staff import second_factor
+from domain.family.accounts import (
+    AccountProblem,
+    create_family_account,
+    has_password,
+    record_invitation,
+    record_reset_link,
+)
+from domain.staff import accounts as staff_accounts, second_factor
 from models import Family, User
 
 PAGE_SIZE = 50

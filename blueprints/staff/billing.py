@@ -14,13 +14,18 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from blueprints.dossier.forms import FrenchDateField
 from blueprints.common import EmptyForm, commune_settings, send_stored_file
+from blueprints.dossier.forms import FrenchDateField
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from domain import audit, clock, commune
-from domain.billing.adjustments import (COUNTER_METHODS, BillingError, issue_credit_note,
-                                        parse_amount, record_counter_payment)
+from domain.billing.adjustments import (
+    COUNTER_METHODS,
+    BillingError,
+    issue_credit_note,
+    parse_amount,
+    record_counter_payment,
+)
 from domain.billing.documents import invoice_file
 from domain.billing.exports import invoices_csv, payments_csv
 from domain.billing.invoicing import credited_cents, due_cents_of, unpaid_invoices
@@ -29,6 +34,7 @@ from domain.billing.payments import STATUS_LABELS, attempts_to_review
 from domain.billing.run import issue_month, parse_month, preview_month
 from domain.formats import euros, month_fr
 from models import Family, Invoice, InvoiceLine, Payment
+
 
 class AmountForm(FlaskForm):
     """A form with an amount in euros typed as 20,80 (read into ``cents``)."""

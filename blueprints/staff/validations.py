@@ -10,10 +10,9 @@ from blueprints.staff.forms import QuotientValidationForm, RefusalForm
 from domain import actualisation, clock
 from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.catalogue.years import current_school_year
-from domain.family import dossier as dossiers
-from domain.family import quotient as quotients
-from domain.files import upload_path
+from domain.family import dossier as dossiers, quotient as quotients
 from domain.family.contact import family_email_address
+from domain.files import upload_path
 from domain.messaging.messages import thread_messages
 from models import DossierValidation, Family, QFDeclaration, SchoolYear, StoredFile
 

@@ -7,7 +7,7 @@ invoices still owe (negative: the family has a credit).
 """
 from peewee import fn, prefetch
 
-from models import Family, Invoice, InvoiceLine, InvoicedBooking, Payment
+from models import Family, Invoice, InvoicedBooking, InvoiceLine, Payment
 
 #: Below this, PayFiP refuses the payment: it is paid at the régie.
 ONLINE_MINIMUM_CENTS = 100

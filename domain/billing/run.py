@@ -23,8 +23,20 @@ from domain.booking.days import overrides_for, split_overrides
 from domain.catalogue.opening import open_days
 from domain.dates import month_end
 from domain.transactions import lock_rows, write_transaction
-from models import (Activity, Booking, Child, DayOverride, Family, Invoice, InvoiceLine,
-                    InvoicedBooking, Modalite, NumberSequence, SchoolYear, db)
+from models import (
+    Activity,
+    Booking,
+    Child,
+    DayOverride,
+    Family,
+    Invoice,
+    InvoicedBooking,
+    InvoiceLine,
+    Modalite,
+    NumberSequence,
+    SchoolYear,
+    db,
+)
 
 #: Values per INSERT statement (under SQLite's 32,766 and PostgreSQL's 65,535 parameters).
 MAX_PARAMS = 30000

@@ -16,10 +16,19 @@ from domain import audit
 from domain.booking.calendar import as_date, load_overrides
 from domain.booking.days import capacity_of, overrides_for
 from domain.catalogue.opening import open_days
-from domain.transactions import write_transaction
 from domain.clock import utc_now
-from models import (Activity, Attendance, Booking, Child, Family, Guardian, HealthRecord,
-                    Modalite, PickupPerson)
+from domain.transactions import write_transaction
+from models import (
+    Activity,
+    Attendance,
+    Booking,
+    Child,
+    Family,
+    Guardian,
+    HealthRecord,
+    Modalite,
+    PickupPerson,
+)
 
 #: The statuses in the order of the buttons.
 STATUSES = (Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED)

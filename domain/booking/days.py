@@ -12,12 +12,11 @@ so the 20th at 23:59 is 23:59 in Paris whatever the daylight-saving time.
 import datetime
 from dataclasses import dataclass
 
-from domain.clock import PARIS
-from domain.formats import date_fr, day_label, month_fr
-from domain.catalogue.school_calendar import holiday_period
 from domain.catalogue.categories import BY_INSCRIPTION, DEADLINE_DAY, MONTHLY, WINDOWED
+from domain.catalogue.school_calendar import holiday_period
+from domain.clock import PARIS
 from domain.dates import add_months, paris_instant
-
+from domain.formats import date_fr, day_label, month_fr
 
 # Messages shown to families (French, as the guide words it).
 BY_INSCRIPTION_TEXT = ("Cette ligne est réservée pour toute l'année par l'inscription : "

@@ -23,16 +23,24 @@ from collections import namedtuple
 
 from peewee import IntegrityError, chunked
 
-from domain.catalogue.categories import DEADLINE_DAY, GROUPS, main_inscription_period
 from domain import audit, commune
+from domain.catalogue.categories import DEADLINE_DAY, GROUPS, main_inscription_period
+from domain.catalogue.opening import open_days
+from domain.catalogue.pricing import day_prices
 from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
 from domain.formats import date_fr, euros
-from domain.catalogue.opening import open_days
-from domain.catalogue.pricing import day_prices
-from models import (Activity, Booking, BookingWindow, Child, Enrolment,
-                    Modalite, SchoolYear, db, parse_id)
-
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    Enrolment,
+    Modalite,
+    SchoolYear,
+    db,
+    parse_id,
+)
 
 Line = namedtuple("Line", "activity enrolment ended")
 LineGroup = namedtuple("LineGroup", "title service lines")

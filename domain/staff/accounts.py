@@ -8,8 +8,13 @@ deactivate or demote themselves, so the portal always keeps one.
 from peewee import IntegrityError
 
 from domain import audit
-from domain.family.accounts import (AccountProblem, _check_email_free, end_sessions,
-                                    new_session_token, normalize_email)
+from domain.family.accounts import (
+    AccountProblem,
+    _check_email_free,
+    end_sessions,
+    new_session_token,
+    normalize_email,
+)
 from domain.staff import second_factor
 from models import User, db
 

@@ -7,9 +7,9 @@ import json
 
 from domain.billing.notices import invoices_to_remind, remind_unpaid
 from models import AuditLog, Family, Invoice, Payment, User
+from tests.billing.test_billing_run import book
 from tests.billing_support import october_invoice
 from tests.planning_support import CL, JANUARY, SANS, child, enrol, text_of
-from tests.billing.test_billing_run import book
 
 
 def _post(client, auth, path, data, page):

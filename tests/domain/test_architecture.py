@@ -1,6 +1,6 @@
 """The layout's rules, checked: the domain knows nothing of the web, its packages form
-layers without cycles, the models import nothing of the project but the clock, and mypy
-passes on the domain."""
+layers without cycles, the models import nothing of the project but the clock, ruff passes
+on the whole tree and mypy on the domain."""
 import ast
 import os
 import shutil
@@ -84,6 +84,12 @@ def test_no_function_level_import_in_the_domain():
                                for inner in ast.walk(node)
                                if isinstance(inner, (ast.Import, ast.ImportFrom))]
     assert hidden == []
+
+
+def test_ruff_passes_on_the_whole_tree():
+    """ruff (ruff.toml): no unused or undefined name, imports in order, everywhere."""
+    result = _run(os.path.join(BIN, "ruff"), "check", "--no-cache", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_passes_on_the_domain():

@@ -6,12 +6,23 @@ would) and the test "now" 26/11/2026 10:00: December is closed, January open.
 import re
 from urllib.parse import parse_qs, urlsplit
 
-
 from models import Booking, OutgoingEmail, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import (AVEC, CL, HTMX, JANUARY, SANS, activity, child, enrol,
-                                    line_key, modalite, page_token, text_of, token)
-
+from tests.planning_support import (
+    AVEC,
+    CL,
+    HTMX,
+    JANUARY,
+    SANS,
+    activity,
+    child,
+    enrol,
+    line_key,
+    modalite,
+    page_token,
+    text_of,
+    token,
+)
 
 
 def grid_data(client, kid, days, name=SANS, **extra):

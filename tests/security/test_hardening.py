@@ -149,6 +149,7 @@ def test_a_month_beyond_the_holiday_data_shows_this_month(client, lena):
 
 def test_a_year_without_holiday_data_is_a_clear_error_not_a_guess():
     import datetime
+
     from domain.catalogue.school_calendar import CalendarDataMissing, covered_years, holiday_period
     last = covered_years()[1]
     with pytest.raises(CalendarDataMissing):

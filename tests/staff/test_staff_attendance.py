@@ -15,8 +15,19 @@ import pytest
 
 from domain import exports
 from models import Attendance, AuditLog, Booking
-from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, line_key,
-                                    modalite, page_token, text_of, token)
+from tests.planning_support import (
+    CL,
+    HTMX,
+    JANUARY,
+    SANS,
+    activity,
+    child,
+    line_key,
+    modalite,
+    page_token,
+    text_of,
+    token,
+)
 
 WEDNESDAY = JANUARY[0]
 

@@ -7,10 +7,17 @@ import pytest
 
 from domain.catalogue.school_calendar import holiday_periods
 from domain.catalogue.windows import guide_windows
-from models import (Activity, AuditLog, Booking, BookingWindow, Modalite, QFBracket,
-                    SchoolYear, Tariff)
-from tests.planning_support import (CL, SANS, enrol, line_key, page_token, sign_in, text_of,
-                                    token)
+from models import (
+    Activity,
+    AuditLog,
+    Booking,
+    BookingWindow,
+    Modalite,
+    QFBracket,
+    SchoolYear,
+    Tariff,
+)
+from tests.planning_support import CL, SANS, enrol, line_key, page_token, sign_in, text_of, token
 from tests.staff.test_staff_attendance import book_januarys_wednesdays
 
 HIVER = "CLV Élémentaire ou maternel Hiver"
