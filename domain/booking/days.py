@@ -198,7 +198,8 @@ def is_full(activity, day, booked_count, capacity_overrides):
 def split_overrides(rows):
     """Staff overrides by activity: ({activity id: {date: is_open}},
     {activity id: {date: places}}), with the key None for commune-wide rows."""
-    opening, places = {}, {}
+    opening: dict[int | None, dict[datetime.date, bool]] = {}
+    places: dict[int | None, dict[datetime.date, int]] = {}
     for row in rows:
         if row.is_open is not None:
             opening.setdefault(row.activity_id, {})[row.date] = row.is_open
@@ -287,7 +288,8 @@ def parse_day_tokens(tokens, modalite_ids, days):
     Refuses (ChoiceError) a token that is not of this line: a forged date, a
     date outside the displayed ``days``, a modalité of another activity.
     """
-    chosen, errors = {}, []
+    chosen: dict[datetime.date, list[int]] = {}
+    errors = []
     for token in tokens:
         modalite, _, iso = str(token).partition(":")
         try:
