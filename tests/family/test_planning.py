@@ -8,19 +8,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from models import Booking, OutgoingEmail, PendingChange
 from tests.conftest import MailBox
+from tests.helpers import activity, demo_child as child, modalite, text_of
 from tests.planning_support import (
     AVEC,
     CL,
     HTMX,
     JANUARY,
     SANS,
-    activity,
-    child,
     enrol,
     line_key,
-    modalite,
     page_token,
-    text_of,
     token,
 )
 

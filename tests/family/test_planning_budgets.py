@@ -12,16 +12,15 @@ import re
 import pytest
 
 from models import Booking, Child, Enrolment, Modalite, PendingChange
+from tests.helpers import activity, sign_in
 from tests.planning_support import (
     FOUR_LINES,
     HTMX,
     QueryCounter,
-    activity,
     gzipped_size,
     line_key,
     new_family,
     page_token,
-    sign_in,
     token,
 )
 

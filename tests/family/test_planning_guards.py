@@ -6,20 +6,16 @@ import re
 import pytest
 
 from models import Booking, DayOverride, OutgoingEmail, PendingChange, User
+from tests.helpers import activity, demo_child as child, modalite, sign_in, text_of
 from tests.planning_support import (
     CL,
     HTMX,
     JANUARY,
     SANS,
-    activity,
-    child,
     enrol,
     line_key,
-    modalite,
     new_family,
     page_token,
-    sign_in,
-    text_of,
     token,
 )
 

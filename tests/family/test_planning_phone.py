@@ -12,19 +12,8 @@ import pytest
 
 from models import DayOverride, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import (
-    CL,
-    HTMX,
-    JANUARY,
-    SANS,
-    activity,
-    child,
-    enrol,
-    line_key,
-    modalite,
-    page_token,
-    text_of,
-)
+from tests.helpers import activity, demo_child as child, modalite, text_of
+from tests.planning_support import CL, HTMX, JANUARY, SANS, enrol, line_key, page_token
 
 CL_ELEM = "CL Élémentaire Mercredis"
 
