@@ -121,6 +121,12 @@ require_staff = require_role(User.ROLE_AGENT, User.ROLE_ADMIN)
 require_admin = require_role(User.ROLE_ADMIN)
 
 
+def require_button():
+    """A bare button's POST (an :class:`EmptyForm`): 400 without a valid CSRF token."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
 def get_or_404(query):
     """The single row of ``query``, or a 404 (never telling whose it is)."""
     try:

@@ -11,7 +11,7 @@ from peewee import JOIN
 
 from blueprints.auth.links import email_invitation, email_reset_link
 from blueprints.auth.second_factor import FRESH_CODES_KEY
-from blueprints.common import EmptyForm, form_status, get_or_404
+from blueprints.common import EmptyForm, form_status, get_or_404, require_button
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.forms import FamilyAccountForm, RoleForm, StaffAccountForm
@@ -122,8 +122,7 @@ def _back(default):
 def account_invite(user_id):
     """Renvoyer l'invitation of a family account that has no password yet."""
     user = _family_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return _send_invitation(user, _back(url_for("staff.accounts")))
 
 
@@ -131,8 +130,7 @@ def account_invite(user_id):
 def account_reset_link(user_id):
     """Send a family account a link to choose a new password."""
     user = _family_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return _send_reset_link(user, _back(url_for("staff.accounts")))
 
 
@@ -259,8 +257,7 @@ def account_activation(user_id):
 def staff_invite(user_id):
     """Renvoyer l'invitation of a staff account that has no password yet."""
     user = _staff_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return _send_invitation(user, url_for("staff.admin.staff_list"))
 
 
@@ -268,8 +265,7 @@ def staff_invite(user_id):
 def staff_reset_link(user_id):
     """Send a staff account a link to choose a new password."""
     user = _staff_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return _send_reset_link(user, url_for("staff.admin.staff_list"))
 
 
@@ -277,8 +273,7 @@ def staff_reset_link(user_id):
 def staff_reset_second_factor(user_id):
     """Forget an agent's authenticator (a lost phone): they enrol again at next sign-in."""
     user = _staff_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     staff_accounts.reset_second_factor(current_actor(), user)
     flash(f"La double authentification de {user.display_name or user.email} est "
           "réinitialisée : elle sera configurée à sa prochaine connexion.", "success")

@@ -134,17 +134,26 @@ def billing_counter_payment(invoice_id):
     """Record a payment received at the régie (audited)."""
     invoice = _invoice_or_404(invoice_id)
     form = CounterPaymentForm()
+    return _adjust(
+        invoice, form, "payment_form",
+        lambda: record_counter_payment(invoice.id, form.cents, form.method.data,
+                                       form.reference.data, current_actor(), clock.now()),
+        lambda payment: f"Paiement de {euros(form.cents)} enregistré sur la facture "
+                        f"N° {invoice.number}.")
+
+
+def _adjust(invoice, form, form_name, act, done):
+    """A payment or a credit note on ``invoice``: ``act()`` once ``form`` is valid, then
+    ``done(result)`` flashed back on the invoice. A refused form, or a BillingError (shown
+    at its field), gives the invoice page again with the form (422)."""
     if not form.validate_on_submit():
-        return _show_invoice(invoice, payment_form=form, status=422)
-    cents = form.cents
+        return _show_invoice(invoice, status=422, **{form_name: form})
     try:
-        record_counter_payment(invoice.id, cents, form.method.data, form.reference.data,
-                               current_actor(), clock.now())
+        result = act()
     except BillingError as error:
         getattr(form, error.field).errors.append(str(error))
-        return _show_invoice(invoice, payment_form=form, status=422)
-    flash(f"Paiement de {euros(cents)} enregistré sur la facture N° {invoice.number}.",
-          "success")
+        return _show_invoice(invoice, status=422, **{form_name: form})
+    flash(done(result), "success")
     return redirect(url_for("staff.billing_invoice", invoice_id=invoice.id), code=303)
 
 
@@ -236,14 +245,9 @@ def billing_credit_note(invoice_id):
     """Issue a credit note on the invoice (audited)."""
     invoice = _invoice_or_404(invoice_id)
     form = CreditNoteForm(prefix="avoir")
-    if not form.validate_on_submit():
-        return _show_invoice(invoice, credit_form=form, status=422)
-    cents = form.cents
-    try:
-        credit = issue_credit_note(invoice.id, cents, form.reason.data, current_actor(), clock.now())
-    except BillingError as error:
-        getattr(form, error.field).errors.append(str(error))
-        return _show_invoice(invoice, credit_form=form, status=422)
-    flash(f"Avoir N° {credit.number} de {euros(cents)} émis sur la facture N° {invoice.number}.",
-          "success")
-    return redirect(url_for("staff.billing_invoice", invoice_id=invoice.id), code=303)
+    return _adjust(
+        invoice, form, "credit_form",
+        lambda: issue_credit_note(invoice.id, form.cents, form.reason.data, current_actor(),
+                                  clock.now()),
+        lambda credit: f"Avoir N° {credit.number} de {euros(form.cents)} émis sur la facture "
+                       f"N° {invoice.number}.")
