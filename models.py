@@ -33,7 +33,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 17
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -105,6 +105,16 @@ class Commune(BaseModel):
     name = CharField()
     holiday_zone = CharField(max_length=1, default="C")
     contact_email = CharField(null=True)
+    # SEPA direct debit: the commune's creditor identifier (ICS), the account credited,
+    # the day of the month debits are collected, and the fee billed for a rejected debit.
+    sepa_creditor_id = CharField(default="")
+    sepa_creditor_iban = CharField(default="")
+    sepa_creditor_bic = CharField(default="")
+    debit_day = SmallIntegerField(default=15)
+    debit_rejection_fee_cents = IntegerField(default=0)
+    # Reminders of an unpaid invoice: days after its due date, one reminder each, in order;
+    # after the last, the invoice goes to the Trésor public.
+    reminder_days = CharField(default="15,30")
 
 
 class Family(BaseModel):
@@ -471,6 +481,16 @@ class Booking(BaseModel):
         )
 
 
+class CalendarFeed(BaseModel):
+    """A family's private calendar address (iCalendar): the token is the only key to it.
+    Revoked (or renewed, which revokes) it answers 410 Gone."""
+
+    family = ForeignKeyField(Family, backref="calendar_feeds", on_delete="CASCADE")
+    token = CharField(unique=True)
+    created_at = DateTimeField(default=utc_now)
+    revoked_at = DateTimeField(null=True)
+
+
 class Attendance(BaseModel):
     """Whether a booked child came on a day (présent / absent / excusé), ticked by staff."""
 
@@ -542,6 +562,8 @@ class Invoice(BaseModel):
     pdf = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
     # When the last reminder of an unpaid invoice was sent (staff's relances).
     reminded_at = DateTimeField(null=True)
+    # Handed over to the Trésor public after the last reminder: no longer payable online.
+    handed_over_at = DateTimeField(null=True)
 
     @property
     def is_paid(self):
@@ -550,6 +572,17 @@ class Invoice(BaseModel):
     @property
     def is_credit_note(self):
         return self.kind == self.CREDIT_NOTE
+
+
+class InvoiceReminder(BaseModel):
+    """A reminder level sent for an unpaid invoice: each level once (unique)."""
+
+    invoice = ForeignKeyField(Invoice, backref="reminders", on_delete="CASCADE")
+    level = SmallIntegerField()
+    sent_at = DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("invoice", "level"), True),)
 
 
 class InvoiceLine(BaseModel):
@@ -578,7 +611,7 @@ class Payment(BaseModel):
 
     PENDING, PAID, FAILED = "en_cours", "payee", "echouee"
     REFUSED, CANCELLED, EXPIRED, ANOMALY = "refusee", "annulee", "expiree", "anomalie"
-    ONLINE, COUNTER = "payfip", "guichet"
+    ONLINE, COUNTER, DEBIT = "payfip", "guichet", "prelevement"
 
     invoice = ForeignKeyField(Invoice, backref="payments", on_delete="RESTRICT")
     amount_cents = IntegerField()
@@ -603,6 +636,67 @@ class Payment(BaseModel):
     def is_online(self):
         """Paid (or tried) through PayFiP, not at the counter."""
         return self.provider == self.ONLINE
+
+
+class Mandate(BaseModel):
+    """A SEPA direct debit mandate of a family: the family authorises the commune to debit
+    the account ``iban``. Signed online (a recorded consent: when, from which address) or
+    on paper (recorded by staff). Never edited: a changed IBAN makes a new mandate."""
+
+    ONLINE, PAPER = "en_ligne", "papier"
+    ACTIVE, REVOKED, SUSPENDED = "actif", "revoque", "suspendu"
+
+    family = ForeignKeyField(Family, backref="mandates", on_delete="RESTRICT")
+    rum = CharField(unique=True)  # référence unique du mandat
+    holder = CharField()
+    iban = CharField()
+    bic = CharField(default="")
+    signed_on = DateField()
+    signed_at = DateTimeField(default=utc_now)
+    signature = CharField(default=ONLINE)
+    consent_address = CharField(default="")  # the address the consent was given from
+    signed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    status = CharField(default=ACTIVE)
+    revoked_at = DateTimeField(null=True)
+    rejections = SmallIntegerField(default=0)
+    # The first collection under this mandate is FRST, the next ones RCUR.
+    first_collected_on = DateField(null=True)
+
+    @property
+    def is_active(self):
+        return self.status == self.ACTIVE
+
+
+class DebitCollection(BaseModel):
+    """A month's direct debit collection: one pain.008 file for the bank."""
+
+    period_year = IntegerField()
+    period_month = SmallIntegerField()
+    collection_date = DateField()
+    created_at = DateTimeField(default=utc_now)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    message_id = CharField(unique=True)
+    total_cents = IntegerField(default=0)
+    count = IntegerField(default=0)
+
+
+class DebitItem(BaseModel):
+    """One invoice debited in a collection, under one mandate (FRST or RCUR)."""
+
+    COLLECTED, REJECTED = "preleve", "rejete"
+
+    collection = ForeignKeyField(DebitCollection, backref="items", on_delete="CASCADE")
+    invoice = ForeignKeyField(Invoice, backref="debits", on_delete="RESTRICT")
+    mandate = ForeignKeyField(Mandate, backref="debits", on_delete="RESTRICT")
+    payment = ForeignKeyField(Payment, null=True, on_delete="SET NULL")
+    amount_cents = IntegerField()
+    sequence = CharField(max_length=4)  # FRST or RCUR
+    end_to_end_id = CharField(unique=True)
+    status = CharField(default=COLLECTED)
+    prenotified_at = DateTimeField(null=True)
+    rejected_at = DateTimeField(null=True)
+    rejection_reason = CharField(default="")
+    fee_cents = IntegerField(default=0)
 
 
 # --- Messagerie, news, documents --------------------------------------------
@@ -715,8 +809,9 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
-    Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
+    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration,
+    Activity, Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
+    PendingChange, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
+    InvoiceLine, InvoicedBooking, Payment, Mandate, DebitCollection, DebitItem, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]

@@ -3,7 +3,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, send_file, url_for
+from flask import abort, current_app, g, make_response, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import DoesNotExist
@@ -150,4 +150,16 @@ def send_stored_file(stored):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def download(data, mimetype, filename):
+    """Bytes made for this request (a PDF, an XML file) as a download: never cached,
+    never sniffed nor rendered by the browser."""
+    response = make_response(data)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -74,3 +74,8 @@ def stored_between(field, first, last):
     ``first`` to ``last`` inclusive"."""
     return ((field >= paris_midnight_utc(first))
             & (field < paris_midnight_utc(last + datetime.timedelta(days=1))))
+
+
+def as_stored(moment):
+    """An aware datetime as a naive UTC timestamp: the storage convention."""
+    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)

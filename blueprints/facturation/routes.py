@@ -21,6 +21,7 @@ from domain.billing.invoicing import (
 )
 from domain.billing.payfip import client_from_config
 from domain.billing.payments import (
+    HANDED_OVER_TEXT,
     STATUS_LABELS,
     PaymentNotPossible,
     ProviderUnavailable,
@@ -37,6 +38,7 @@ from models import Invoice, Payment, parse_id
 
 def _context(invoices, **extra):
     return dict(amount_due=amount_due_cents, paid=paid_cents,
+                handed_over_text=HANDED_OVER_TEXT,
                 minimum=ONLINE_MINIMUM_CENTS, status_labels=STATUS_LABELS, month_fr=month_fr,
                 days_text=days_text,
                 today=clock.today(), **extra)

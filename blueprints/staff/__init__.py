@@ -26,20 +26,23 @@ def staff_badges():
     return {"staff_unread_total": sum(staff_unread_by_service().values())}
 
 
+# The views register their routes on bp and admin_bp when imported.
 from blueprints.staff import (  # noqa: E402,F401
-    accounts,  # noqa: E402,F401
+    accounts,
     attendance,
-    audit,  # noqa: E402,F401
-    billing,  # noqa: E402,F401
+    audit,
+    billing,
     catalogue,
     closures,
-    documents,  # noqa: E402,F401
+    direct_debit,
+    documents,
     exports,
-    families,  # noqa: E402,F401
-    messages,  # noqa: E402,F401
-    news,  # noqa: E402,F401
-    routes,  # noqa: E402,F401
-    validations,  # noqa: E402,F401
+    families,
+    messages,
+    news,
+    recovery,
+    routes,
+    validations,
 )
 
 # Last: the nested blueprint's views must all be declared before it is registered.

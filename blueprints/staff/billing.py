@@ -159,13 +159,18 @@ def _adjust(invoice, form, form_name, act, done):
 
 @bp.route("/facturation/relances", methods=["POST"])
 def billing_reminders():
-    """Email the families of unpaid invoices past due (not reminded this week)."""
+    """Send the reminder levels due on unpaid invoices (each level once per invoice); after
+    the last, the invoice goes on the état des restes à recouvrer."""
     if not EmptyForm().validate_on_submit():
         abort(400)
+    days = commune.billing_settings().reminder_days
     invoices, mails = remind_unpaid(current_actor(), clock.today(), clock.utc_now(),
-                                    current_app.config["PUBLIC_URL"])
-    flash(f"{len(invoices)} relance(s) envoyée(s) ({mails} email(s))." if invoices else
-          "Aucune facture échue à relancer (chacune l'a été il y a moins de 7 jours).",
+                                    current_app.config["PUBLIC_URL"], days)
+    handed = sum(1 for invoice in invoices if invoice.handed_over)
+    flash((f"{len(invoices)} relance(s) mise(s) en file d'envoi ({mails} email(s))"
+           + (f", dont {handed} facture(s) transmise(s) au Trésor public." if handed else ".")
+           if invoices else
+           "Aucune relance à envoyer : chaque niveau de relance dû a déjà été envoyé."),
           "success")
     return redirect(url_for("staff.billing"), code=303)
 

@@ -1,11 +1,9 @@
 """Espace agents, FACTURATION: the run (administrateur), unpaid invoices, counter
 payments, credit notes, reminders and CSV exports; every write audited."""
 import csv
-import datetime
 import io
 import json
 
-from domain.billing.notices import invoices_to_remind, remind_unpaid
 from models import AuditLog, Family, Invoice, Payment, User
 from tests.billing.test_billing_run import book
 from tests.billing_support import october_invoice
@@ -112,9 +110,8 @@ def test_the_administrateur_issues_a_credit_note_from_the_invoice_page(client, a
         family_page
 
 
-def test_reminders_go_to_families_of_invoices_past_due_once_a_week(app, client, auth, db,
-                                                                   mailbox):
-    app.config["PORTAIL_TODAY"] = "2026-12-05T10:00"  # October's invoice was due 01/12
+def test_the_reminder_button_sends_the_level_due_once(app, client, auth, db, mailbox):
+    app.config["PORTAIL_TODAY"] = "2026-12-16T10:00"  # October's invoice was due 01/12
     auth.login("agent")
     first = _post(client, auth, "/agents/facturation/relances", {}, "/agents/facturation/")
     assert first.status_code == 303
@@ -161,7 +158,6 @@ def test_the_invoice_export_names_each_corrected_invoice_in_the_same_queries(app
     from domain import clock
     from domain.billing.adjustments import issue_credit_note
     from domain.billing.exports import invoices_csv
-    from models import User
     from tests.planning_support import QueryCounter
     admin = User.get(User.role == User.ROLE_ADMIN)
     invoices = list(Invoice.select().where(Invoice.kind != Invoice.CREDIT_NOTE)
@@ -182,19 +178,3 @@ def test_the_invoice_export_names_each_corrected_invoice_in_the_same_queries(app
     assert [row[2] for row in credits] == [invoice.number for invoice in invoices]
     assert [row[8] for row in credits] == ["-1,00", "-1,00"]
     assert queries_with == queries_without == 1
-
-
-def test_an_invoice_reminded_is_reminded_again_only_once_seven_days_have_passed(app, db,
-                                                                               mailbox):
-    """The reminder rule (domain.billing.notices): unpaid and past due, and not reminded
-    in the last 7 days; each reminder stamps the invoice."""
-    agent = User.get(User.email == "agent@mairie.example.org")
-    today, stamp = datetime.date(2026, 12, 5), datetime.datetime(2026, 12, 5, 9, 0)
-    with app.app_context():
-        reminded, _ = remind_unpaid(agent, today, stamp, "http://portail.test")
-    assert october_invoice().id in [invoice.id for invoice in reminded]
-    assert Invoice.get_by_id(october_invoice().id).reminded_at == stamp
-    six_days = stamp + datetime.timedelta(days=6, hours=23)
-    assert october_invoice().id not in [i.id for i in invoices_to_remind(today, six_days)]
-    seven_days = stamp + datetime.timedelta(days=7)
-    assert october_invoice().id in [i.id for i in invoices_to_remind(today, seven_days)]

@@ -1,4 +1,4 @@
-"""The demo commune of SPEC §5, created from today."""
+"""The demo commune (three families, their children, bookings and invoices), created from today."""
 import datetime
 
 from demo import create_demo
