@@ -1,6 +1,7 @@
 """Helpers shared by the test modules: reading pages, finding the demo's rows, signing in.
 
-Fixtures live in ``tests/fixtures/`` (loaded by ``tests/conftest.py``); rows a test creates come from ``tests/factories.py``.
+Fixtures live in ``tests/fixtures/`` (loaded by ``tests/conftest.py``); rows a test
+creates come from ``tests/factories.py``.
 """
 import html
 import re

@@ -87,7 +87,8 @@ def validate_dossier(validation_id):
         abort(400)
     return _review(
         EmptyForm(), validation.id, show_dossiers,
-        lambda form: actualisation.validate_actualisation(validation, current_actor(), clock.now()),
+        lambda form: actualisation.validate_actualisation(validation, current_actor(),
+                                                          clock.now()),
         actualisation.ReviewRefused,
         lambda form: f"Dossier {validation.school_year.label} de la famille "
                      f"{family.account_number} – {family.name} validé : l'accusé est envoyé "
@@ -100,8 +101,8 @@ def refuse_dossier(validation_id):
     """Refuser, with the reason sent to the family the same way."""
     validation = _waiting_dossier(validation_id)
     return _refuse(validation.family, validation.id, f"refus-{validation.id}", show_dossiers,
-                   lambda reason: actualisation.refuse_actualisation(validation, current_actor(), reason,
-                                                                clock.now()),
+                   lambda reason: actualisation.refuse_actualisation(
+                       validation, current_actor(), reason, clock.now()),
                    actualisation.ReviewRefused, "Dossier", "staff.dossiers_page")
 
 
@@ -177,8 +178,8 @@ def refuse_quotient(declaration_id):
     declaration = _waiting_declaration(declaration_id)
     family = declaration.family
     return _refuse(family, declaration.id, f"qf-{declaration.id}-refus", show_quotients,
-                   lambda reason: quotients.refuse_quotient(declaration, current_actor(), reason,
-                                                            family_email_address(family)),
+                   lambda reason: quotients.refuse_quotient(
+                       declaration, current_actor(), reason, family_email_address(family)),
                    quotients.QuotientReviewRefused, "Quotient", "staff.quotients_page")
 
 
