@@ -11,6 +11,9 @@ from urllib.parse import urljoin, urlsplit
 from blueprints.common import STAFF_PREFIX
 from models import Activity, Child, Family, Modalite
 
+#: The header htmx sends with each of its requests (a fragment is wanted).
+HTMX = {"HX-Request": "true"}
+
 # --- Reading pages -----------------------------------------------------------
 
 

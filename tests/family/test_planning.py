@@ -9,18 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from models import Booking, OutgoingEmail, PendingChange
 from tests.conftest import MailBox
-from tests.helpers import activity, demo_child as child, modalite, text_of
-from tests.planning_support import (
-    AVEC,
-    CL,
-    HTMX,
-    JANUARY,
-    SANS,
-    enrol,
-    line_key,
-    page_token,
-    token,
-)
+from tests.helpers import HTMX, activity, demo_child as child, modalite, text_of
+from tests.planning_support import AVEC, CL, JANUARY, SANS, enrol, line_key, page_token, token
 
 
 def grid_data(client, kid, days, name=SANS, **extra):

@@ -12,10 +12,9 @@ import re
 import pytest
 
 from models import Booking, Child, Enrolment, Modalite, PendingChange
-from tests.helpers import activity, sign_in
+from tests.helpers import HTMX, activity, sign_in
 from tests.planning_support import (
     FOUR_LINES,
-    HTMX,
     QueryCounter,
     gzipped_size,
     line_key,

@@ -6,10 +6,9 @@ import re
 import pytest
 
 from models import Booking, DayOverride, OutgoingEmail, PendingChange, User
-from tests.helpers import activity, demo_child as child, modalite, sign_in, text_of
+from tests.helpers import HTMX, activity, demo_child as child, modalite, sign_in, text_of
 from tests.planning_support import (
     CL,
-    HTMX,
     JANUARY,
     SANS,
     enrol,

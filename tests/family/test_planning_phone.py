@@ -12,8 +12,8 @@ import pytest
 
 from models import DayOverride, PendingChange
 from tests.conftest import MailBox
-from tests.helpers import activity, demo_child as child, modalite, text_of
-from tests.planning_support import CL, HTMX, JANUARY, SANS, enrol, line_key, page_token
+from tests.helpers import HTMX, activity, demo_child as child, modalite, text_of
+from tests.planning_support import CL, JANUARY, SANS, enrol, line_key, page_token
 
 CL_ELEM = "CL Élémentaire Mercredis"
 

@@ -15,8 +15,8 @@ import pytest
 
 from domain import exports
 from models import Attendance, AuditLog, Booking
-from tests.helpers import activity, demo_child as child, modalite, text_of
-from tests.planning_support import CL, HTMX, JANUARY, SANS, line_key, page_token, token
+from tests.helpers import HTMX, activity, demo_child as child, modalite, text_of
+from tests.planning_support import CL, JANUARY, SANS, line_key, page_token, token
 
 WEDNESDAY = JANUARY[0]
 
