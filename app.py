@@ -156,6 +156,11 @@ class _CommuneOfContext:
         return getattr(commune_settings(), name)
 
 
+#: Back-office modules that belong to another module's tab.
+_TAB_OF_MODULE = {"family_import": "families", "family_children": "families",
+                  "child_declarations": "validations"}
+
+
 def _active_tab():
     """The tab the nav marks as current: the blueprint's name for the family tabs, and
     ``staff`` / ``staff_<module>`` for the back office's areas (one module per area)."""
@@ -165,6 +170,7 @@ def _active_tab():
         return request.blueprint
     view = current_app.view_functions.get(request.endpoint)
     module = view.__module__.rsplit(".", 1)[-1] if view else "routes"
+    module = _TAB_OF_MODULE.get(module, module)
     return "staff" if module == "routes" else f"staff_{module}"
 
 

@@ -73,6 +73,16 @@ def _add_schools(database, migrator):
     database.create_tables([models.School], safe=True)
 
 
+def _families_import_and_children(database, migrator):
+    """10: families imported from a file and invited, children's sex and archiving,
+    children declared by their family, guardians' civility."""
+    database.create_tables([models.ChildDeclaration, models.GuardianDeclaration,
+                            models.InvitationSent], safe=True)
+    _add_missing_columns(database, migrator, models.Child, "sex", "archived_at")
+    _add_missing_columns(database, migrator, models.Guardian, "civility")
+    _add_missing_columns(database, migrator, models.Family, "imported_at")
+
+
 def _add_direct_debit(database, migrator):
     """15: SEPA direct debit: mandates, collections and their debits, the commune's
     creditor identifier, account, debit day and rejection fee."""
@@ -103,7 +113,7 @@ def _not_here_yet(database, migrator):
 #: version -> function(database, migrator) bringing version-1 to version.
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
          5: _billing, 6: _add_attendance, 7: _add_school_year_published,
-         8: _add_schools, 9: _not_here_yet, 10: _not_here_yet,
+         8: _add_schools, 9: _not_here_yet, 10: _families_import_and_children,
          11: _not_here_yet, 12: _not_here_yet, 13: _not_here_yet, 14: _not_here_yet,
          15: _add_direct_debit, 16: _add_reminder_levels,
          17: _add_calendar_feeds}

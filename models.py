@@ -126,6 +126,8 @@ class Family(BaseModel):
     postal_code = CharField(default="")
     city = CharField(default="")
     created_at = DateTimeField(default=utc_now)
+    # Set when a families' import wrote it (staff then invite those without a password).
+    imported_at = DateTimeField(null=True)
 
 
 class User(BaseModel):
@@ -194,6 +196,7 @@ class Guardian(BaseModel):
     profession = CharField(default="")
     employer = CharField(default="")
     position = SmallIntegerField(default=1)
+    civility = CharField(default="")  # "Mme", "M." or empty
 
 
 class PickupPerson(BaseModel):
@@ -252,6 +255,15 @@ class Child(BaseModel):
     school_type = CharField(default=SCHOOL_PUBLIC)
     class_level = CharField(max_length=3)
     photo_consent = BooleanField(default=False)  # droit à l'image
+    SEX_LABELS = {"F": "fille", "M": "garçon"}
+    sex = CharField(max_length=1, default="")  # "F", "M" or unknown ""
+    # Archived by staff: gone from INSCRIPTION, PLANNING and the registers, kept in
+    # history and on invoices (a child with bookings or invoices is never deleted).
+    archived_at = DateTimeField(null=True)
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
 
     @property
     def school_type_label(self):
@@ -362,6 +374,43 @@ class QFDeclaration(Reviewed, BaseModel):
     review_comment = TextField(default="")
     # The first day of service priced with this quotient (null: from its validation on).
     effective_from = DateField(null=True)
+
+
+class ChildDeclaration(Reviewed, BaseModel):
+    """A child the family declares from "Mes enfants"; staff validate it into a ``Child``."""
+
+    family = ForeignKeyField(Family, backref="child_declarations", on_delete="CASCADE")
+    first_name = CharField()
+    last_name = CharField()
+    birth_date = DateField()
+    sex = CharField(max_length=1, default="")
+    school_name = CharField(default="")
+    class_level = CharField(max_length=3)
+    document = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    status = CharField(default=Reviewed.PENDING)
+    declared_at = DateTimeField(default=utc_now)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_comment = TextField(default="")
+    child = ForeignKeyField(Child, null=True, on_delete="SET NULL")  # once validated
+
+
+class GuardianDeclaration(Reviewed, BaseModel):
+    """A second legal guardian the family declares from "Mes coordonnées"; staff validate
+    it into the family's ``Guardian`` of position 2."""
+
+    family = ForeignKeyField(Family, backref="guardian_declarations", on_delete="CASCADE")
+    civility = CharField(default="")
+    last_name = CharField()
+    first_name = CharField()
+    email = CharField(default="")
+    phone_mobile = CharField(default="")
+    phone_home = CharField(default="")
+    status = CharField(default=Reviewed.PENDING)
+    declared_at = DateTimeField(default=utc_now)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_comment = TextField(default="")
 
 
 class Activity(BaseModel):
@@ -797,6 +846,15 @@ class OutgoingEmail(BaseModel):
     claimed_until = DateTimeField(null=True)
 
 
+class InvitationSent(BaseModel):
+    """An invitation email queued for a family account ("Inviter les familles"), so that
+    staff follow it: queued, sent, failed (the outbox row), accepted (a password)."""
+
+    user = ForeignKeyField(User, backref="invitations_sent", on_delete="CASCADE")
+    email = ForeignKeyField(OutgoingEmail, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utc_now)
+
+
 class AuditLog(BaseModel):
     """Who changed what, when (every staff change to a family's data)."""
 
@@ -809,9 +867,10 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration,
+    School, Child, ChildDeclaration, GuardianDeclaration, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration,
     Activity, Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
     PendingChange, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
     InvoiceLine, InvoicedBooking, Payment, Mandate, DebitCollection, DebitItem, MessageThread,
-    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
+    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent,
+    AuditLog,
 ]

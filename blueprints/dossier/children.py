@@ -8,6 +8,7 @@ from blueprints.common import current_family, form_status, get_or_404
 from blueprints.dossier import bp
 from blueprints.dossier.forms import HealthRecordForm, PhotoConsentForm, VaccinationForm
 from blueprints.htmx import is_htmx, render
+from domain.family.declarations import family_declarations
 from domain.family.record import (
     DIET_LABELS,
     add_vaccination,
@@ -44,7 +45,9 @@ def child_context(child, **extra):
 @bp.route("/enfants/")
 def children():
     """Mes enfants: a link to each child."""
-    return render("dossier/children.html", children=family_children(current_family()))
+    family = current_family()
+    return render("dossier/children.html", children=family_children(family),
+                  declarations=family_declarations(family))
 
 
 @bp.route("/enfants/<int:child_id>")

@@ -34,7 +34,8 @@ def show_page(forms=None, status=200):
     family = current_family()
     offered = inscription_years(clock.today())
     year = chosen_year(offered)
-    children = list(family.children.order_by(Child.first_name, Child.id))
+    children = list(family.children.where(Child.archived_at.is_null())
+                    .order_by(Child.first_name, Child.id))
     forms = forms or {}
     for child in children:
         forms.setdefault(child.id, InscriptionForm(prefix=f"enfant-{child.id}", formdata=None))
@@ -56,7 +57,8 @@ def index():
 def enrol(child_id):
     """ENREGISTRER: open the ticked lines of one child (validated at once)."""
     child = get_or_404(Child.select().where((Child.id == child_id)
-                                            & (Child.family == current_family())))
+                                            & (Child.family == current_family())
+                                            & Child.archived_at.is_null()))
     form = InscriptionForm(prefix=f"enfant-{child.id}")
     if not form.validate_on_submit():
         return show_page({child.id: form}, form_status(form))

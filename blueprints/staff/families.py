@@ -5,7 +5,8 @@ from blueprints.common import EmptyForm, commune_settings, form_status, get_or_4
 from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPersonForm
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
-from blueprints.staff.forms import ChildForm, OnBehalfForm
+from blueprints.staff.family_forms import StaffChildForm
+from blueprints.staff.forms import OnBehalfForm
 from domain import audit, clock, notifications
 from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices
 from domain.booking import changes as booking_changes
@@ -120,7 +121,7 @@ def edit_child(family_id, child_id):
     """Staff edit a child's identity, school and class; audited before/after."""
     family = _family(family_id)
     child = _child(family, child_id)
-    form = ChildForm(obj=child)
+    form = StaffChildForm(obj=child)
     if form.validate_on_submit():
         staff_edits.update_child(current_actor(), child, **{name: getattr(form, name).data
                                                      for name in staff_edits.CHILD_FIELDS})

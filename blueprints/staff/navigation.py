@@ -37,6 +37,7 @@ GROUPS = (
     )),
     Group("L'année scolaire", (
         Page("CATALOGUE", "staff.admin.catalogue_years", "staff_catalogue", admin_only=True),
+        Page("ÉCOLES", "staff.admin.schools_page", "staff_schools", admin_only=True),
         Page("FERMETURES", "staff.closures_index", "staff_closures"),
         Page("ACTUALITÉS", "staff.news", "staff_news"),
         Page("DOCUMENTS", "staff.documents", "staff_documents"),

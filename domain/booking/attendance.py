@@ -87,7 +87,8 @@ def register(activity, day, school="", group=""):
              .switch(Booking).join(Modalite)
              .switch(Child).join(HealthRecord, JOIN.LEFT_OUTER,
                                  on=(HealthRecord.child == Child.id), attr="health")
-             .where((Booking.activity == activity) & (Booking.date == day))
+             .where((Booking.activity == activity) & (Booking.date == day)
+                    & Child.archived_at.is_null())
              .order_by(Child.school_name, Child.last_name, Child.first_name, Child.id))
     if school:
         query = query.where(Child.school_name == school)

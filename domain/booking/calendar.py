@@ -194,7 +194,7 @@ def _lines_query(family_id, day, child_id=None, activity_id=None):
              .switch(Enrolment).join(Activity).join(SchoolYear)
              .switch(Activity).join(Modalite, JOIN.LEFT_OUTER,
                                     on=(Modalite.activity == Activity.id))
-             .where((Child.family == family_id)
+             .where((Child.family == family_id) & Child.archived_at.is_null()
                     & (Activity.school_year == school_year_of(day)))
              .order_by(Child.first_name, Child.id, Activity.position, Activity.id,
                        Modalite.position, Modalite.id))

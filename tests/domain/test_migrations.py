@@ -161,6 +161,31 @@ def test_step_8_adds_the_schools_keeping_the_children(db):
     assert models.Child.select().count() == children
 
 
+def test_step_10_adds_children_sex_archiving_declarations_and_invitations(db):
+    """From a version-9 database: children get a sex and an archive date (none archived),
+    guardians a civility, families an import date; declarations and invitations tables."""
+    children = models.Child.select().count()
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    db.drop_tables([models.ChildDeclaration, models.GuardianDeclaration, models.InvitationSent])
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    try:
+        migrate(migrator.drop_column("child", "sex"), migrator.drop_column("child", "archived_at"),
+                migrator.drop_column("guardian", "civility"),
+                migrator.drop_column("family", "imported_at"))
+    finally:
+        if sqlite:
+            db.obj.pragma("foreign_keys", 1)
+    SchemaVersion.update(version=9).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert {"sex", "archived_at"} <= {c.name for c in db.get_columns("child")}
+    assert "civility" in {c.name for c in db.get_columns("guardian")}
+    assert db.table_exists("child_declaration") and db.table_exists("invitation_sent")
+    assert db.table_exists("guardian_declaration")
+    assert models.Child.select().where(models.Child.archived_at.is_null()).count() == children
+
+
 def test_step_15_adds_direct_debit_keeping_the_commune(db):
     name = models.Commune.get().name
     db.drop_tables([models.DebitItem, models.DebitCollection, models.Mandate])

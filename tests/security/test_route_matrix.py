@@ -26,6 +26,7 @@ from domain.pdf import simple_document
 from models import (
     CalendarFeed,
     Child,
+    ChildDeclaration,
     Commune,
     DayOverride,
     DebitCollection,
@@ -108,6 +109,9 @@ MATRIX = {
                                  "{email_token}", "nouvelle.adresse@example.org",
                                  other_status=400),
     "dossier.coordonnees": Row(FAMILY, "/mon-dossier/coordonnees"),
+    "dossier.declare": Row(FAMILY, "/mon-dossier/enfants/declarer"),
+    "dossier.declare_second_guardian": Row(FAMILY, "/mon-dossier/coordonnees/"
+                                                   "second-responsable"),
     "dossier.documents": Row(FAMILY, "/mon-dossier/documents"),
     "dossier.download_document": Row(FAMILY_OWN, "/mon-dossier/documents/{document}",
                                      "DOCUMENT-SECRET-16122"),
@@ -181,6 +185,36 @@ MATRIX = {
     "staff.accounts": Row(STAFF, "/agents/comptes/"),
     "staff.admin.account_activation": Row(ADMIN, "/agents/admin/comptes/{agent_user}/activation"),
     "staff.admin.add_modalite": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}/modalite"),
+    "staff.admin.archive_school": Row(ADMIN, "/agents/admin/ecoles/{school}/archiver"),
+    "staff.admin.edit_school": Row(ADMIN, "/agents/admin/ecoles/{school}/modifier"),
+    "staff.admin.new_school": Row(ADMIN, "/agents/admin/ecoles/nouvelle"),
+    "staff.admin.schools_page": Row(ADMIN, "/agents/admin/ecoles/"),
+    "staff.add_child": Row(STAFF, "/agents/familles/{family}/enfants/nouveau"),
+    "staff.archive_child": Row(STAFF, "/agents/familles/{family}/enfants/{child}/archiver"),
+    "staff.child_declaration_document": Row(STAFF, "/agents/validations/enfants/"
+                                                   "{child_declaration}/document",
+                                            "DECLARATION-SECRET-16122"),
+    "staff.child_declarations_page": Row(STAFF, "/agents/validations/enfants"),
+    "staff.edit_second_guardian": Row(STAFF, "/agents/familles/{family}/second-responsable"),
+    # A kept file belongs to the staff member who uploaded it: anyone else's token is a 404.
+    "staff.import_check": Row(STAFF, "/agents/familles/importer/{import_token}",
+                              also_ok=(404,)),
+    "staff.import_families": Row(STAFF, "/agents/familles/importer"),
+    "staff.import_template": Row(STAFF, "/agents/familles/importer/modele.csv"),
+    "staff.invitations_page": Row(STAFF, "/agents/familles/invitations"),
+    "staff.invite_families": Row(STAFF, "/agents/familles/invitations/inviter"),
+    "staff.refuse_child_declaration": Row(STAFF, "/agents/validations/enfants/"
+                                                 "{child_declaration}/refuser"),
+    "staff.refuse_guardian_declaration": Row(STAFF, "/agents/validations/responsables/"
+                                                    "{guardian_declaration}/refuser"),
+    "staff.validate_guardian_declaration": Row(STAFF, "/agents/validations/responsables/"
+                                                      "{guardian_declaration}/valider"),
+    "staff.remind_families": Row(STAFF, "/agents/familles/invitations/relancer",
+                                 form={"days": "7"}),
+    "staff.remove_second_guardian": Row(STAFF, "/agents/familles/{family}/"
+                                               "second-responsable/retirer"),
+    "staff.validate_child_declaration": Row(STAFF, "/agents/validations/enfants/"
+                                                   "{child_declaration}/valider"),
     "staff.admin.catalogue_year": Row(ADMIN, "/agents/admin/catalogue/{year}"),
     "staff.admin.catalogue_years": Row(ADMIN, "/agents/admin/catalogue/"),
     "staff.admin.edit_activity": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}"),
@@ -334,6 +368,12 @@ def objects(app):
         message = Message.create(thread=thread, author=user, body="CORPS-SECRET-16122")
         attachment = MessageAttachment.create(
             message=message, file=stored("PIECE-JOINTE-SECRET-16122", "piece.pdf"))
+        child_declaration = ChildDeclaration.create(
+            family=owner, first_name="ROSE", last_name="DUPONT",
+            birth_date=datetime.date(2023, 2, 11), class_level="PS",
+            document=stored("DECLARATION-SECRET-16122", "livret.pdf"))
+        guardian_declaration = models.GuardianDeclaration.create(
+            family=owner, last_name="DUPONT", first_name="MARC", phone_mobile="0601020304")
         email_token = make_email_change_token(app.config["SECRET_KEY"], user,
                                               "nouvelle.adresse@example.org")
     vaccine = Vaccination.create(child=lena, name="VACCIN-SECRET", date=datetime.date(2024, 1, 5))
@@ -368,7 +408,10 @@ def objects(app):
             "child": lena.id, "document": document.id, "declaration": declaration.id,
             "thread": thread.id, "attachment": attachment.id, "vaccine": vaccine.id,
             "pickup": pickup.id, "pending": pending.id, "email_token": email_token,
-            "bad_token": "pas-un-jeton", "line": f"{lena.id}-{activity(CL).id}",
+            "bad_token": "pas-un-jeton", "import_token": "0" * 32,
+            "school": models.School.select().order_by(models.School.id).first().id,
+            "child_declaration": child_declaration.id,
+            "guardian_declaration": guardian_declaration.id, "line": f"{lena.id}-{activity(CL).id}",
             "feed_token": CalendarFeed.create(family=owner, token="jeton-agenda-16122").token,
             "mandate": mandate.id, "collection": collection.id, "debit": debit.id}
 
