@@ -2,6 +2,7 @@
 layers without cycles, the models import nothing of the project but the clock, ruff passes
 on the whole tree and mypy on the domain."""
 import ast
+import configparser
 import os
 import shutil
 import subprocess
@@ -43,6 +44,20 @@ def test_a_planted_cycle_breaks_the_layers_contract(tmp_path):
     assert result.returncode != 0, result.stdout
     assert "The domain's packages form layers (no cycle between them) BROKEN" in result.stdout
     assert "domain.catalogue.categories -> domain.booking.inscription" in result.stdout
+
+
+def test_every_domain_package_has_its_layer():
+    """A new package or module at the top of domain/ is given its place in the layers
+    contract; one left out would escape it (and could start a cycle unseen)."""
+    config = configparser.ConfigParser()
+    config.read(os.path.join(ROOT, ".importlinter"))
+    listed = set(config["importlinter:contract:domain-layers"]["layers"]
+                 .replace("|", " ").split())
+    folder = os.path.join(ROOT, "domain")
+    present = {f"domain.{name.removesuffix('.py')}" for name in os.listdir(folder)
+               if (name.endswith(".py") and name != "__init__.py")
+               or os.path.isfile(os.path.join(folder, name, "__init__.py"))}
+    assert present - listed == set()
 
 
 def _project_imports(path):
