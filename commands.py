@@ -26,7 +26,7 @@ def register(app):
     def create_admin_command(email, name, ask_password):
         """Create an administrateur EMAIL: prints a single-use link to choose a password,
         or with --password asks for it on the terminal."""
-        from domain.family.accounts import AccountProblem, INVITATION_SALT, make_reset_token
+        from domain.family.accounts import INVITATION_SALT, AccountProblem, make_reset_token
         from domain.staff.accounts import create_administrateur
         password = None
         if ask_password:
@@ -110,8 +110,8 @@ def register(app):
     @app.cli.command("payfip-check")
     def payfip_check_command():
         """Read back from PayFiP the online payments still pending; expire abandoned ones."""
-        from domain.billing.payments import check_pending
         from domain.billing.payfip import client_from_config
+        from domain.billing.payments import check_pending
         with models.db.connection_context():
             outcomes = check_pending(client_from_config(current_app.config), clock.now())
         click.echo(f"{len(outcomes)} paiement(s) en attente vérifié(s) : "

@@ -6,21 +6,40 @@ periods and booking windows, the month whose bookings are still open.
 import datetime
 
 from domain import commune
-
-from domain.family.accounts import new_session_token
-from domain.files import store_bytes
 from domain.catalogue.opening import open_days
-from domain.family.passwords import hash_password
-from domain.pdf import simple_document
 from domain.catalogue.pricing import family_bracket, prices_for
 from domain.catalogue.school_calendar import school_year_start
 from domain.catalogue.standard import create_standard_year
 from domain.clock import utc_now
-from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
-                    DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
-                    Message, MessageThread, Modalite, News, Payment,
-                    PickupPerson, QFDeclaration, School, User,
-                    Vaccination, db)
+from domain.family.accounts import new_session_token
+from domain.family.passwords import hash_password
+from domain.files import store_bytes
+from domain.pdf import simple_document
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    DayOverride,
+    Document,
+    DossierValidation,
+    Enrolment,
+    Family,
+    Guardian,
+    HealthRecord,
+    Invoice,
+    Message,
+    MessageThread,
+    Modalite,
+    News,
+    Payment,
+    PickupPerson,
+    QFDeclaration,
+    School,
+    User,
+    Vaccination,
+    db,
+)
 
 #: (login, password) of every demo account, as the README lists them.
 DEMO_LOGINS = {

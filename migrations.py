@@ -16,7 +16,6 @@ from playhouse.migrate import SchemaMigrator, migrate
 import models
 
 
-
 def _add_missing_columns(database, migrator, model, *names):
     """Add the fields ``names`` of ``model`` that its table lacks: a step can be run
     again over a schema that already has them (steps stay independent of each other)."""

@@ -1,14 +1,20 @@
 """MESSAGERIE: messages received and sent, threads, NOUS ENVOYER UN MESSAGE."""
 from flask import flash, redirect, render_template, request, url_for
 
-from blueprints.common import (current_family, form_status, get_or_404, send_stored_file,
-                               staff_thread_link, thread_link)
+from blueprints.common import (
+    current_family,
+    form_status,
+    get_or_404,
+    send_stored_file,
+    staff_thread_link,
+    thread_link,
+)
 from blueprints.htmx import current_actor, is_htmx, render
 from blueprints.messagerie import bp
 from blueprints.messagerie.forms import MessageForm, ReplyWithFilesForm, submitted_files
+from domain.family.dossier import ACTUALISATION_SERVICE
 from domain.messaging import messages as messaging
 from domain.messaging.messages import ACTUALISATION_ATTACHMENT_HINTS
-from domain.family.dossier import ACTUALISATION_SERVICE
 from domain.uploads import MAX_ATTACHMENTS
 
 TOO_MANY_FILES = f"Vous pouvez joindre {MAX_ATTACHMENTS} fichiers au plus."

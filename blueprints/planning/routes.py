@@ -1,17 +1,23 @@
 """PLANNING - RÉSERVATIONS: the calendar, its edit mode, the recap and TERMINER."""
-from flask import (abort, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from blueprints.common import commune_settings, message_url
 from blueprints.htmx import current_actor, is_htmx, render
-from domain.catalogue.categories import service_of
 from blueprints.planning import bp
 from domain import clock
 from domain.booking import changes as booking_changes
+from domain.booking.calendar import (
+    VIEW_LABELS,
+    VIEWS,
+    display_range,
+    first_changeable_month,
+    load_planning,
+    load_twin_lines,
+    parse_range,
+)
 from domain.booking.days import ChoiceError, parse_day_tokens, radio_tokens, resolve_choices
-from domain.booking.calendar import (VIEW_LABELS, VIEWS, display_range, first_changeable_month,
-                                     load_planning, load_twin_lines, parse_range)
+from domain.catalogue.categories import service_of
 from models import parse_id
 
 NO_DAY_TEXT = "Pas d'accueil sur cette période."

@@ -7,8 +7,8 @@ from blueprints.htmx import render
 from blueprints.staff import bp
 from blueprints.staff.forms import AuditFilterForm
 from domain import audit
-from domain.family.search import SearchPage
 from domain.clock import paris_midnight_utc
+from domain.family.search import SearchPage
 from models import Family, User
 
 PER_PAGE = 50

@@ -14,23 +14,35 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from blueprints.dossier.forms import FrenchDateField
 from blueprints.common import EmptyForm, commune_settings, send_stored_file
+from blueprints.dossier.forms import FrenchDateField
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from domain import audit, clock, commune
-from domain.billing.adjustments import (COUNTER_METHODS, BillingError, issue_credit_note,
-                                        parse_amount, record_counter_payment)
+from domain.billing.adjustments import (
+    COUNTER_METHODS,
+    BillingError,
+    issue_credit_note,
+    parse_amount,
+    record_counter_payment,
+)
 from domain.billing.documents import invoice_file
 from domain.billing.exports import invoices_csv, payments_csv
 from domain.billing.invoicing import credited_cents, due_cents_of, unpaid_invoices
 from domain.billing.notices import remind_unpaid, send_invoice_emails
 from domain.billing.payments import STATUS_LABELS, attempts_to_review
-from domain.billing.run import (MonthNotOver, issue_month, month_is_over,
-                                month_not_over_text, parse_month, preview_month,
-                                set_excused_billing)
+from domain.billing.run import (
+    MonthNotOver,
+    issue_month,
+    month_is_over,
+    month_not_over_text,
+    parse_month,
+    preview_month,
+    set_excused_billing,
+)
 from domain.formats import euros, month_fr
 from models import Family, Invoice, InvoiceLine, Payment
+
 
 class AmountForm(FlaskForm):
     """A form with an amount in euros typed as 20,80 (read into ``cents``)."""
@@ -153,17 +165,26 @@ def billing_counter_payment(invoice_id):
     """Record a payment received at the régie (audited)."""
     invoice = _invoice_or_404(invoice_id)
     form = CounterPaymentForm()
+    return _adjust(
+        invoice, form, "payment_form",
+        lambda: record_counter_payment(invoice.id, form.cents, form.method.data,
+                                       form.reference.data, current_actor(), clock.now()),
+        lambda payment: f"Paiement de {euros(form.cents)} enregistré sur la facture "
+                        f"N° {invoice.number}.")
+
+
+def _adjust(invoice, form, form_name, act, done):
+    """A payment or a credit note on ``invoice``: ``act()`` once ``form`` is valid, then
+    ``done(result)`` flashed back on the invoice. A refused form, or a BillingError (shown
+    at its field), gives the invoice page again with the form (422)."""
     if not form.validate_on_submit():
-        return _show_invoice(invoice, payment_form=form, status=422)
-    cents = form.cents
+        return _show_invoice(invoice, status=422, **{form_name: form})
     try:
-        record_counter_payment(invoice.id, cents, form.method.data, form.reference.data,
-                               current_actor(), clock.now())
+        result = act()
     except BillingError as error:
         getattr(form, error.field).errors.append(str(error))
-        return _show_invoice(invoice, payment_form=form, status=422)
-    flash(f"Paiement de {euros(cents)} enregistré sur la facture N° {invoice.number}.",
-          "success")
+        return _show_invoice(invoice, status=422, **{form_name: form})
+    flash(done(result), "success")
     return redirect(url_for("staff.billing_invoice", invoice_id=invoice.id), code=303)
 
 
@@ -298,14 +319,9 @@ def billing_credit_note(invoice_id):
     """Issue a credit note on the invoice (audited)."""
     invoice = _invoice_or_404(invoice_id)
     form = CreditNoteForm(prefix="avoir")
-    if not form.validate_on_submit():
-        return _show_invoice(invoice, credit_form=form, status=422)
-    cents = form.cents
-    try:
-        credit = issue_credit_note(invoice.id, cents, form.reason.data, current_actor(), clock.now())
-    except BillingError as error:
-        getattr(form, error.field).errors.append(str(error))
-        return _show_invoice(invoice, credit_form=form, status=422)
-    flash(f"Avoir N° {credit.number} de {euros(cents)} émis sur la facture N° {invoice.number}.",
-          "success")
-    return redirect(url_for("staff.billing_invoice", invoice_id=invoice.id), code=303)
+    return _adjust(
+        invoice, form, "credit_form",
+        lambda: issue_credit_note(invoice.id, form.cents, form.reason.data, current_actor(),
+                                  clock.now()),
+        lambda credit: f"Avoir N° {credit.number} de {euros(form.cents)} émis sur la facture "
+                       f"N° {invoice.number}.")

@@ -16,8 +16,8 @@ from blueprints.staff.exports import parse_day
 from domain import clock
 from domain.booking import closures
 from domain.catalogue.opening import open_days
-from domain.commune import holiday_zone
 from domain.catalogue.years import current_school_year
+from domain.commune import holiday_zone
 from models import Activity, SchoolYear, parse_id
 
 

@@ -4,8 +4,16 @@ import datetime
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Length, NumberRange,
-                                Optional, ValidationError)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from blueprints.common import required_text
 from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
@@ -141,7 +149,18 @@ class FamilyAccountForm(FlaskForm):
             raise ValidationError("Choisissez un lien dans la liste.")
 
 
-class StaffAccountForm(FlaskForm):
+class RoleForm(FlaskForm):
+    """An agent's role: agent or administrateur."""
+
+    role = SelectField("Rôle", validate_choice=False,
+                       choices=[(r, ROLE_LABELS[r]) for r in STAFF_ROLES])
+
+    def validate_role(self, field):
+        if field.data not in STAFF_ROLES:
+            raise ValidationError("Choisissez le rôle : agent ou administrateur.")
+
+
+class StaffAccountForm(RoleForm):
     """Créer un compte agent (administrateur only)."""
 
     display_name = required_text("Prénom et nom",
@@ -150,21 +169,6 @@ class StaffAccountForm(FlaskForm):
         DataRequired("Indiquez l'adresse email de l'agent."),
         Length(max=200, message="L'adresse ne doit pas dépasser 200 caractères."),
         Email(EMAIL_EXAMPLE)])
-    role = SelectField("Rôle", validate_choice=False,
-                       choices=[(r, ROLE_LABELS[r]) for r in STAFF_ROLES])
-
-    def validate_role(self, field):
-        if field.data not in STAFF_ROLES:
-            raise ValidationError("Choisissez le rôle : agent ou administrateur.")
-
-
-class RoleForm(FlaskForm):
-    role = SelectField("Rôle", validate_choice=False,
-                       choices=[(r, ROLE_LABELS[r]) for r in STAFF_ROLES])
-
-    def validate_role(self, field):
-        if field.data not in STAFF_ROLES:
-            raise ValidationError("Choisissez le rôle : agent ou administrateur.")
 
 
 class StaffReplyForm(ReplyWithFilesForm):

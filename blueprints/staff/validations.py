@@ -10,10 +10,9 @@ from blueprints.staff.forms import QuotientCorrectionForm, QuotientValidationFor
 from domain import actualisation, clock
 from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.catalogue.years import current_school_year
-from domain.family import dossier as dossiers
-from domain.family import quotient as quotients
-from domain.files import upload_path
+from domain.family import dossier as dossiers, quotient as quotients
 from domain.family.contact import family_email_address
+from domain.files import upload_path
 from domain.messaging.messages import thread_messages
 from models import DossierValidation, Family, QFDeclaration, SchoolYear, StoredFile
 
@@ -88,7 +87,8 @@ def validate_dossier(validation_id):
         abort(400)
     return _review(
         EmptyForm(), validation.id, show_dossiers,
-        lambda form: actualisation.validate_actualisation(validation, current_actor(), clock.now()),
+        lambda form: actualisation.validate_actualisation(validation, current_actor(),
+                                                          clock.now()),
         actualisation.ReviewRefused,
         lambda form: f"Dossier {validation.school_year.label} de la famille "
                      f"{family.account_number} – {family.name} validé : l'accusé est envoyé "
@@ -101,8 +101,8 @@ def refuse_dossier(validation_id):
     """Refuser, with the reason sent to the family the same way."""
     validation = _waiting_dossier(validation_id)
     return _refuse(validation.family, validation.id, f"refus-{validation.id}", show_dossiers,
-                   lambda reason: actualisation.refuse_actualisation(validation, current_actor(), reason,
-                                                                clock.now()),
+                   lambda reason: actualisation.refuse_actualisation(
+                       validation, current_actor(), reason, clock.now()),
                    actualisation.ReviewRefused, "Dossier", "staff.dossiers_page")
 
 
@@ -198,8 +198,8 @@ def refuse_quotient(declaration_id):
     declaration = _waiting_declaration(declaration_id)
     family = declaration.family
     return _refuse(family, declaration.id, f"qf-{declaration.id}-refus", show_quotients,
-                   lambda reason: quotients.refuse_quotient(declaration, current_actor(), reason,
-                                                            family_email_address(family)),
+                   lambda reason: quotients.refuse_quotient(
+                       declaration, current_actor(), reason, family_email_address(family)),
                    quotients.QuotientReviewRefused, "Quotient", "staff.quotients_page")
 
 

@@ -31,8 +31,21 @@ from domain.catalogue.opening import open_days
 from domain.dates import month_end
 from domain.formats import date_fr, month_fr
 from domain.transactions import lock_rows, write_transaction
-from models import (Activity, Attendance, Booking, Child, DayOverride, Family, Invoice,
-                    InvoiceLine, InvoicedBooking, Modalite, NumberSequence, SchoolYear, db)
+from models import (
+    Activity,
+    Attendance,
+    Booking,
+    Child,
+    DayOverride,
+    Family,
+    Invoice,
+    InvoicedBooking,
+    InvoiceLine,
+    Modalite,
+    NumberSequence,
+    SchoolYear,
+    db,
+)
 
 #: Values per INSERT statement (under SQLite's 32,766 and PostgreSQL's 65,535 parameters).
 MAX_PARAMS = 30000

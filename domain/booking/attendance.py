@@ -20,8 +20,18 @@ from domain.catalogue.pricing import day_prices
 from domain.clock import utc_now
 from domain.formats import euros
 from domain.transactions import write_transaction
-from models import (Activity, Attendance, Booking, Child, Enrolment, Family, Guardian,
-                    HealthRecord, Modalite, PickupPerson)
+from models import (
+    Activity,
+    Attendance,
+    Booking,
+    Child,
+    Enrolment,
+    Family,
+    Guardian,
+    HealthRecord,
+    Modalite,
+    PickupPerson,
+)
 
 #: The statuses in the order of the buttons.
 STATUSES = (Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED)

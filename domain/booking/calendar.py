@@ -13,18 +13,40 @@ from functools import cached_property
 
 from peewee import JOIN
 
-from domain.dates import add_months, first_of_month, month_end
-from domain.booking.days import (BY_INSCRIPTION, CELL_STATE_LABELS, DayStatus, EditState,
-                                 closed_for_school, day_edit_state, edit_state_key, is_full, overrides_for,
-                                 range_edit_state,
-                            split_overrides, split_school_closures, windows_by_period)
-from domain.clock import PARIS
-from domain.fast_rows import attach, compiled_rows, model_instance
-from domain.formats import date_fr, month_fr
+from domain.booking.days import (
+    BY_INSCRIPTION,
+    CELL_STATE_LABELS,
+    DayStatus,
+    EditState,
+    closed_for_school,
+    day_edit_state,
+    edit_state_key,
+    is_full,
+    overrides_for,
+    range_edit_state,
+    split_overrides,
+    split_school_closures,
+    windows_by_period,
+)
 from domain.catalogue.opening import open_days
 from domain.catalogue.school_calendar import is_covered
-from models import (Activity, Booking, BookingWindow, Child, DayOverride, Enrolment, Family,
-                    Modalite, PendingChange, School, SchoolYear)
+from domain.clock import PARIS
+from domain.dates import add_months, first_of_month, month_end
+from domain.fast_rows import attach, compiled_rows, model_instance
+from domain.formats import date_fr, month_fr
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    DayOverride,
+    Enrolment,
+    Family,
+    Modalite,
+    PendingChange,
+    School,
+    SchoolYear,
+)
 
 VIEWS = ("mensuel", "quinzaine", "semaine")
 VIEW_LABELS = {"mensuel": "MENSUEL", "quinzaine": "QUINZAINE", "semaine": "SEMAINE"}

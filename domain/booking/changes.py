@@ -17,21 +17,37 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, IntegrityError, fn
 
-from domain import audit
-from domain.booking.days import (BY_INSCRIPTION, FULL_TEXT, CLOSED_DAY_TEXT, PAST_DAY_TEXT,
-                                 ChoiceError, capacity_of, closed_for_school, day_edit_state,
-                                 edit_state_key, overrides_for)
+from domain import audit, notifications
 from domain.booking.calendar import as_date, load_all_overrides, load_windows
-from domain.fast_rows import attach, compiled_rows, model_instance
-from domain.clock import PARIS
-from domain.transactions import lock_rows, write_transaction
-from domain.formats import date_fr, day_label, euros, month_fr
-from domain import notifications
+from domain.booking.days import (
+    BY_INSCRIPTION,
+    CLOSED_DAY_TEXT,
+    FULL_TEXT,
+    PAST_DAY_TEXT,
+    ChoiceError,
+    capacity_of,
+    closed_for_school,
+    day_edit_state,
+    edit_state_key,
+    overrides_for,
+)
 from domain.catalogue.opening import open_days
 from domain.catalogue.pricing import day_prices
-from domain.clock import utc_now
-from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
-                    SchoolYear, db)
+from domain.clock import PARIS, utc_now
+from domain.fast_rows import attach, compiled_rows, model_instance
+from domain.formats import date_fr, day_label, euros, month_fr
+from domain.transactions import lock_rows, write_transaction
+from models import (
+    Activity,
+    Booking,
+    Child,
+    Enrolment,
+    Family,
+    Modalite,
+    PendingChange,
+    SchoolYear,
+    db,
+)
 
 WEEKDAYS_EMAIL = ("Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim.")
 RESERVATION, ANNULATION = "Réservation", "annulation"

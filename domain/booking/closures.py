@@ -25,12 +25,24 @@ from peewee import JOIN
 
 from domain import audit, notifications
 from domain.booking.days import capacity_of, overrides_for, split_overrides
-from domain.family.contact import family_email_address
 from domain.clock import utc_now
+from domain.family.contact import family_email_address
 from domain.formats import date_fr
 from domain.transactions import write_transaction
-from models import (Activity, Booking, Child, ClosedBooking, Closure, DayOverride, Enrolment,
-                    Family, InvoicedBooking, Modalite, PendingChange, School)
+from models import (
+    Activity,
+    Booking,
+    Child,
+    ClosedBooking,
+    Closure,
+    DayOverride,
+    Enrolment,
+    Family,
+    InvoicedBooking,
+    Modalite,
+    PendingChange,
+    School,
+)
 
 REASON_MAX = 200
 #: The longest range one closure may cover (a school term).

@@ -12,13 +12,12 @@ so the 20th at 23:59 is 23:59 in Paris whatever the daylight-saving time.
 import datetime
 from dataclasses import dataclass
 
-from domain.clock import PARIS
-from domain.formats import date_fr, day_label, month_fr
-from domain.catalogue.school_calendar import holiday_period
 from domain import commune
 from domain.catalogue.categories import BY_INSCRIPTION, MONTHLY, WINDOWED
+from domain.catalogue.school_calendar import holiday_period
+from domain.clock import PARIS
 from domain.dates import paris_instant
-
+from domain.formats import date_fr, day_label, month_fr
 
 # Messages shown to families (French, as the guide words it).
 BY_INSCRIPTION_TEXT = ("Cette ligne est réservée pour toute l'année par l'inscription : "
@@ -201,7 +200,8 @@ def is_full(activity, day, booked_count, capacity_overrides):
 def split_overrides(rows):
     """Staff overrides by activity: ({activity id: {date: is_open}},
     {activity id: {date: places}}), with the key None for commune-wide rows."""
-    opening, places = {}, {}
+    opening: dict[int | None, dict[datetime.date, bool]] = {}
+    places: dict[int | None, dict[datetime.date, int]] = {}
     for row in rows:
         if getattr(row, "school_id", None) is not None:
             continue  # one school's closure: see split_school_closures
@@ -215,7 +215,7 @@ def split_overrides(rows):
 def split_school_closures(rows, school_names):
     """One school's closed days: {(school name, activity id or None): set of dates}, from
     override rows with a ``school`` (``school_names``: {school id: name})."""
-    closed = {}
+    closed: dict[tuple[str, int | None], set[datetime.date]] = {}
     for row in rows:
         school_id = getattr(row, "school_id", None)
         if school_id is not None and row.is_open is False and school_id in school_names:
@@ -311,7 +311,8 @@ def parse_day_tokens(tokens, modalite_ids, days):
     Refuses (ChoiceError) a token that is not of this line: a forged date, a
     date outside the displayed ``days``, a modalité of another activity.
     """
-    chosen, errors = {}, []
+    chosen: dict[datetime.date, list[int]] = {}
+    errors = []
     for token in tokens:
         modalite, _, iso = str(token).partition(":")
         try:

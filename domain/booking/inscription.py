@@ -18,21 +18,28 @@ The inscription periods, for the lines of one school year:
 * no period before 10 March of the start year, nor once the month a line would
   take effect in begins after the last day of the school year.
 """
-import datetime
 from collections import namedtuple
 
 from peewee import IntegrityError, chunked
 
-from domain.catalogue.categories import GROUPS, main_inscription_period
 from domain import audit, commune
+from domain.catalogue.categories import GROUPS, main_inscription_period
+from domain.catalogue.opening import open_days
+from domain.catalogue.pricing import day_prices
 from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
 from domain.formats import date_fr, euros
-from domain.catalogue.opening import open_days
-from domain.catalogue.pricing import day_prices
-from models import (Activity, Booking, BookingWindow, Child, Enrolment,
-                    Modalite, SchoolYear, db, parse_id)
-
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    Enrolment,
+    Modalite,
+    SchoolYear,
+    db,
+    parse_id,
+)
 
 Line = namedtuple("Line", "activity enrolment ended")
 LineGroup = namedtuple("LineGroup", "title service lines")

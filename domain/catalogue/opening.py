@@ -2,10 +2,9 @@
 import datetime
 from functools import lru_cache
 
-from domain.catalogue.school_calendar import holiday_period, is_public_holiday
 from domain.catalogue.categories import WINDOWED
+from domain.catalogue.school_calendar import holiday_period, is_public_holiday
 from models import DayOverride
-
 
 
 def weekdays_of(activity):

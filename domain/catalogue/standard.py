@@ -6,8 +6,7 @@ of the middle bracket pays « Après-midi SANS repas » 5,20 € and « Après-m
 repas » 10,40 €), the CLV of each holiday period of the zone and their booking
 windows, and no family.
 """
-from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds,
-                                              school_year_label)
+from domain.catalogue.school_calendar import holiday_periods, school_year_bounds, school_year_label
 from domain.catalogue.windows import create_guide_windows
 from models import Activity, Modalite, QFBracket, SchoolYear, Tariff
 

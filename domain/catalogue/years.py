@@ -9,12 +9,16 @@ import datetime
 from domain import audit
 from domain.catalogue import standard
 from domain.catalogue.categories import main_inscription_period
-from domain.catalogue.school_calendar import (CalendarDataMissing, holiday_periods,
-                                              school_year_bounds, school_year_label,
-                                              school_year_start)
+from domain.catalogue.school_calendar import (
+    CalendarDataMissing,
+    holiday_periods,
+    school_year_bounds,
+    school_year_label,
+    school_year_start,
+)
 from domain.catalogue.windows import guide_windows
 from domain.transactions import write_transaction
-from models import (Activity, BookingWindow, Modalite, QFBracket, SchoolYear, Tariff)
+from models import Activity, BookingWindow, Modalite, QFBracket, SchoolYear, Tariff
 
 
 class YearError(ValueError):

@@ -7,10 +7,10 @@ validated one (or, without any, the highest bracket) sets the tariffs.
 import datetime
 from dataclasses import dataclass
 
-from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain import audit, notifications
-from domain.uploads import save_upload
+from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.clock import utc_now
+from domain.uploads import save_upload
 from models import Family, QFBracket, QFDeclaration, StoredFile, db
 
 QF_MIN, QF_MAX = 0, 9999  # a CAF quotient familial is a whole number of euros

@@ -11,14 +11,25 @@ from dataclasses import dataclass
 from peewee import fn
 
 from domain import audit, clock, notifications
-from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SERVICE,
-                                   ACTUALISATION_THEMES, actualisation_submitted)
-from domain.family.contact import family_email_address
-from domain.uploads import UploadError, check_upload, save_upload
 from domain.catalogue.years import actualisation_year
 from domain.clock import utc_now
-from models import (Family, Message, MessageAttachment, MessageThread, ServiceMailbox,
-                    StoredFile, db)
+from domain.family.contact import family_email_address
+from domain.family.dossier import (
+    ACTUALISATION_ATTACHMENTS,
+    ACTUALISATION_SERVICE,
+    ACTUALISATION_THEMES,
+    actualisation_submitted,
+)
+from domain.uploads import UploadError, check_upload, save_upload
+from models import (
+    Family,
+    Message,
+    MessageAttachment,
+    MessageThread,
+    ServiceMailbox,
+    StoredFile,
+    db,
+)
 
 GENERAL_THEMES = ("Informations", "Modifications", "Réclamations")
 

@@ -14,8 +14,18 @@ from dataclasses import dataclass
 from domain import audit
 from domain.clock import utc_now
 from domain.mail import send_many
-from models import (Activity, Booking, Child, Family, Guardian, Message, MessageThread, School,
-                    User, db)
+from models import (
+    Activity,
+    Booking,
+    Child,
+    Family,
+    Guardian,
+    Message,
+    MessageThread,
+    School,
+    User,
+    db,
+)
 
 ONE, DAY, ACTIVITY, SCHOOL, EVERYONE = "famille", "jour", "activite", "ecole", "toutes"
 #: value -> how the form says it.

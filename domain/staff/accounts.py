@@ -9,8 +9,14 @@ from peewee import IntegrityError
 
 from domain import audit
 from domain.commune import EMAIL
-from domain.family.accounts import (AccountProblem, _check_email_free, end_sessions,
-                                    new_session_token, normalize_email, set_password)
+from domain.family.accounts import (
+    AccountProblem,
+    _check_email_free,
+    end_sessions,
+    new_session_token,
+    normalize_email,
+    set_password,
+)
 from domain.family.passwords import password_problem
 from domain.staff import second_factor
 from models import User, db

@@ -10,8 +10,16 @@ from dataclasses import asdict
 from PIL import Image
 
 from domain import audit
-from domain.commune import (LOGO_BOX, MAX_LOGO_BYTES, TEXT_FIELDS, CommuneSettings,
-                            SettingsProblem, of_row, bind, check)
+from domain.commune import (
+    LOGO_BOX,
+    MAX_LOGO_BYTES,
+    TEXT_FIELDS,
+    CommuneSettings,
+    SettingsProblem,
+    bind,
+    check,
+    of_row,
+)
 from domain.transactions import write_transaction
 from domain.uploads import UploadError, check_upload
 from models import Commune

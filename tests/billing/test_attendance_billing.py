@@ -14,10 +14,18 @@ import pytest
 from domain.billing.run import preview_month
 from domain.booking import attendance
 from domain.formats import euros as euros_nbsp
-from models import (Attendance, AuditLog, Booking, Family, Invoice, InvoicedBooking,
-                    InvoiceLine, User)
+from models import (
+    Attendance,
+    AuditLog,
+    Booking,
+    Family,
+    Invoice,
+    InvoicedBooking,
+    InvoiceLine,
+    User,
+)
 from tests.billing_support import october_invoice
-from tests.helpers import activity, csrf_from, demo_child, modalite, text_of
+from tests.helpers import activity, csrf_from, demo_child, text_of
 
 TUESDAY = datetime.date(2027, 1, 12)
 MATIN, MATIN_MODALITE = "ALAE Matin", "Matin 7h30-8h20"

@@ -9,11 +9,19 @@ from domain import clock
 from domain.billing.adjustments import BillingError, issue_credit_note, record_counter_payment
 from domain.billing.invoicing import due_cents_of
 from domain.billing.run import issue_month, preview_month
-from domain.catalogue.pricing import family_bracket, prices_for
 from domain.catalogue.opening import open_days
-from models import (Activity, Booking, DayOverride, Family, Invoice, InvoicedBooking,
-                    InvoiceLine, NumberSequence, User)
-from tests.planning_support import JANUARY, CL, SANS, activity, child, enrol, modalite, new_family
+from domain.catalogue.pricing import family_bracket, prices_for
+from models import (
+    Booking,
+    DayOverride,
+    Family,
+    Invoice,
+    InvoicedBooking,
+    InvoiceLine,
+    NumberSequence,
+    User,
+)
+from tests.planning_support import CL, JANUARY, SANS, activity, child, enrol, modalite, new_family
 
 FEB_1 = datetime.datetime(2027, 2, 1, 9, 0, tzinfo=clock.PARIS)
 

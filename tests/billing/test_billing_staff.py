@@ -5,9 +5,9 @@ import io
 import json
 
 from models import AuditLog, Family, Invoice, Payment, User
+from tests.billing.test_billing_run import book
 from tests.billing_support import october_invoice
 from tests.planning_support import CL, JANUARY, SANS, child, enrol, text_of
-from tests.billing.test_billing_run import book
 
 
 def _post(client, auth, path, data, page):
@@ -175,7 +175,6 @@ def test_the_invoice_export_names_each_corrected_invoice_in_the_same_queries(app
     from domain import clock
     from domain.billing.adjustments import issue_credit_note
     from domain.billing.exports import invoices_csv
-    from models import User
     from tests.planning_support import QueryCounter
     admin = User.get(User.role == User.ROLE_ADMIN)
     invoices = list(Invoice.select().where(Invoice.kind != Invoice.CREDIT_NOTE)

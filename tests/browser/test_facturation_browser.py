@@ -9,10 +9,9 @@ from playwright.sync_api import expect
 
 import models
 from models import Invoice, Payment
-from tests.billing_support import served  # noqa: F401
+from tests.billing.test_billing_run import book
 from tests.conftest import DEMO_LOGINS, axe_violations, screenshot
 from tests.planning_support import CL, JANUARY, SANS, child, enrol
-from tests.billing.test_billing_run import book
 
 pytestmark = pytest.mark.browser
 

@@ -27,8 +27,8 @@ import pytest
 
 from models import Message
 from tests.conftest import AuthActions
-from tests.helpers import crawl, csrf_from, staff_urls, unescaped
-from tests.planning_support import CL, HTMX, JANUARY, SANS, activity, modalite, token
+from tests.helpers import HTMX, crawl, csrf_from, staff_urls, unescaped
+from tests.planning_support import CL, JANUARY, SANS, activity, modalite, token
 from tests.security.test_fuzz_forms import FORMS, HTMX_GETS
 from tests.security.test_route_matrix import MATRIX, POSTER, objects
 

@@ -2,11 +2,25 @@
 import datetime
 
 from demo import create_demo
-from domain.messaging.messages import unread_count
 from domain.catalogue.pricing import family_bracket, prices_for
-from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
-                    DossierValidation, Enrolment, Family, Invoice, Modalite, News, QFDeclaration,
-                    SchoolYear, User)
+from domain.messaging.messages import unread_count
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    DayOverride,
+    Document,
+    DossierValidation,
+    Enrolment,
+    Family,
+    Invoice,
+    Modalite,
+    News,
+    QFDeclaration,
+    SchoolYear,
+    User,
+)
 
 
 def test_school_year_is_computed_from_today(db):

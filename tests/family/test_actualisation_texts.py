@@ -5,8 +5,7 @@ import html
 import re
 
 from models import DossierValidation, MessageThread
-from tests.helpers import demo_family as family
-from tests.helpers import text_of
+from tests.helpers import demo_family as family, text_of
 from tests.staff.test_staff_daily import send_actualisation
 
 PAGE = "/mon-dossier/actualisation"

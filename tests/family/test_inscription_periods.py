@@ -4,8 +4,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.booking.inscription import (inscription_deadline, inscription_effective_from,
-                                        monthly_effective_month)
+from domain.booking.inscription import (
+    inscription_deadline,
+    inscription_effective_from,
+    monthly_effective_month,
+)
 from domain.catalogue.categories import main_inscription_period
 from models import SchoolYear
 

@@ -8,10 +8,23 @@ import pytest
 from PIL import Image
 
 from domain.mail import deliver_pending
-from tests.helpers import mail_retry_time_passes
-from models import (DossierValidation, Family, Message, MessageAttachment, MessageThread,
-                    OutgoingEmail, StoredFile)
-from tests.helpers import error_of, pdf_bytes, png_bytes, text_of, unescaped
+from models import (
+    DossierValidation,
+    Family,
+    Message,
+    MessageAttachment,
+    MessageThread,
+    OutgoingEmail,
+    StoredFile,
+)
+from tests.helpers import (
+    error_of,
+    mail_retry_time_passes,
+    pdf_bytes,
+    png_bytes,
+    text_of,
+    unescaped,
+)
 
 SIX_MO = 6 * 1024 * 1024
 ACTUALISATION = "Actualisation Dossier Famille"
@@ -298,6 +311,7 @@ def test_every_refused_file_gets_its_own_message(family, auth):
 
 def test_a_too_big_file_is_refused_before_it_is_read_whole():
     from werkzeug.datastructures import FileStorage
+
     from domain.messaging.messages import check_attachments
 
     class WatchedStream(io.BytesIO):

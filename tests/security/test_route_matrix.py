@@ -23,10 +23,31 @@ import models
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (CalendarFeed, Child, ChildDeclaration, Commune, DayOverride, DebitCollection, DebitItem, Document,
-                    DossierValidation, Family, Invoice, Mandate, Message, MessageAttachment,
-                    MessageThread, News, Payment, PendingChange, PickupPerson, QFDeclaration,
-                    SchoolYear, User, Vaccination)
+from models import (
+    CalendarFeed,
+    Child,
+    ChildDeclaration,
+    Commune,
+    DayOverride,
+    DebitCollection,
+    DebitItem,
+    Document,
+    DossierValidation,
+    Family,
+    Invoice,
+    Mandate,
+    Message,
+    MessageAttachment,
+    MessageThread,
+    News,
+    Payment,
+    PendingChange,
+    PickupPerson,
+    QFDeclaration,
+    SchoolYear,
+    User,
+    Vaccination,
+)
 from tests.planning_support import CL, JANUARY, SANS, activity, enrol, modalite, sign_in
 
 # --- Who gets what -------------------------------------------------------------------
@@ -312,8 +333,8 @@ MATRIX = {
 
 def rules():
     """(endpoint, method) of every rule of the app (HEAD and OPTIONS are Flask's own)."""
-    from tests.conftest import make_app  # noqa: F401  (the app's URL map is the same for all)
     from app import create_app
+    from tests.conftest import make_app  # noqa: F401  (the app's URL map is the same for all)
     application = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://",
                               "UPLOAD_DIR": "/tmp/portail-matrix-uploads"})
     return sorted({(rule.endpoint, method) for rule in application.url_map.iter_rules()

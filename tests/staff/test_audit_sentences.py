@@ -42,8 +42,9 @@ def test_changes_read_with_labels_and_values_as_said(client, auth, db):
 
 def test_a_document_for_a_family_reads_as_a_sentence(client, auth, db):
     family = Family.get(Family.account_number == 16123)
-    from werkzeug.datastructures import FileStorage
     import io
+
+    from werkzeug.datastructures import FileStorage
     checked = check_upload(FileStorage(io.BytesIO(pdf_bytes()), "attestation.pdf"))
     add_document(agent(), checked, "facture", "Attestation", family=family)
     auth.login("agent")

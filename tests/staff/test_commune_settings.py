@@ -12,7 +12,6 @@ from domain import commune
 from domain.files import upload_path
 from models import AuditLog, Commune
 from tests.helpers import csrf_from, error_of, png_bytes, text_of
-from tests.planning_support import lena  # noqa: F401  (fixture)
 from tests.planning_support import CL, JANUARY, SANS, line_key, modalite, page_token, token
 
 PAGE = "/agents/admin/commune"

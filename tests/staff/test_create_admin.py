@@ -8,9 +8,9 @@ import re
 import pytest
 
 import models
-from tests.helpers import csrf_from
 from models import AuditLog, User
 from tests.conftest import make_app
+from tests.helpers import csrf_from
 
 LINK = re.compile(r"http://localhost(/invitation/\S+)")
 STRONG = "girafe-violon-orage-31"

@@ -10,8 +10,16 @@ import pytest
 
 import models
 from domain.catalogue.standard import SCHOOL_ACTIVITIES
-from models import (Activity, AuditLog, BookingWindow, Commune, Modalite, QFBracket,
-                    SchoolYear, Tariff)
+from models import (
+    Activity,
+    AuditLog,
+    BookingWindow,
+    Commune,
+    Modalite,
+    QFBracket,
+    SchoolYear,
+    Tariff,
+)
 from tests.conftest import make_app
 from tests.helpers import csrf_from, error_of, text_of
 

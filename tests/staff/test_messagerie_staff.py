@@ -6,12 +6,12 @@ import re
 
 import pytest
 
+from domain import audit
 from domain.family.contact import family_email_address
 from domain.messaging.messages import SERVICES
-from domain import audit
 from models import AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread, User
-from tests.helpers import pdf_bytes, text_of, unescaped
 from tests.family.test_messagerie import post_message
+from tests.helpers import pdf_bytes, text_of, unescaped
 
 
 @pytest.fixture

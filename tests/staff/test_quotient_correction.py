@@ -3,9 +3,8 @@ family typed 6500 for 650; the agent fixes it from the attestation, the journal 
 who changed what, and the validation then applies the corrected value."""
 from domain import audit
 from models import AuditLog, QFDeclaration
-from tests.helpers import demo_family as family
-from tests.helpers import error_of, text_of, unescaped
 from tests.family.test_dossier_quotient import attestation_pdf
+from tests.helpers import demo_family as family, error_of, text_of, unescaped
 from tests.staff.test_staff_daily import declare_qf
 
 PAGE = "/agents/validations/quotients"

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from domain import audit
-from models import AuditLog, Family, Guardian, User
+from models import AuditLog, Family, User
 from tests.helpers import error_of, unescaped
 
 NEW_PASSWORD = "Girafe bleue sur le toit 42"

@@ -15,9 +15,8 @@ import pytest
 
 from domain import exports
 from models import Attendance, AuditLog, Booking, HealthRecord
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, line_key,
-                                    modalite, page_token, text_of, token)
+from tests.helpers import HTMX, activity, demo_child as child, modalite, text_of
+from tests.planning_support import CL, JANUARY, SANS, line_key, page_token, token
 
 WEDNESDAY = JANUARY[0]
 

@@ -7,11 +7,17 @@ import pytest
 
 from domain.catalogue.school_calendar import holiday_periods
 from domain.catalogue.windows import guide_windows
-from models import (Activity, AuditLog, Booking, BookingWindow, Modalite, QFBracket,
-                    SchoolYear, Tariff)
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (CL, SANS, enrol, line_key, page_token, sign_in, text_of,
-                                    token)
+from models import (
+    Activity,
+    AuditLog,
+    Booking,
+    BookingWindow,
+    Modalite,
+    QFBracket,
+    SchoolYear,
+    Tariff,
+)
+from tests.planning_support import CL, SANS, enrol, line_key, page_token, sign_in, text_of, token
 from tests.staff.test_staff_attendance import book_januarys_wednesdays
 
 HIVER = "CLV Élémentaire ou maternel Hiver"
@@ -39,7 +45,7 @@ def test_agents_get_403_families_404(client, auth):
     assert client.get("/agents/admin/catalogue/").status_code == 404
 
 
-def lena_booked_then_next_year_prepared(client, auth, lena):  # noqa: F811
+def lena_booked_then_next_year_prepared(client, auth, lena):
     """LENA books January's Wednesdays, then the administrateur presses « Préparer l'année
     suivante » on 2026/2027: (that year, the answer)."""
     book_januarys_wednesdays(client, lena)

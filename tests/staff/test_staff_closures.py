@@ -9,9 +9,8 @@ import json
 
 from models import AuditLog, Booking, DayOverride, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (CL, JANUARY, SANS, activity, line_key, modalite, new_family,
-                                    page_token, sign_in, text_of, token)
+from tests.helpers import activity, modalite, sign_in, text_of
+from tests.planning_support import CL, JANUARY, SANS, line_key, new_family, page_token, token
 from tests.staff.test_staff_attendance import book_januarys_wednesdays
 
 WEDNESDAY = JANUARY[0]

@@ -7,14 +7,21 @@ import pytest
 from domain import audit
 from domain.catalogue.pricing import brackets_by_day, family_bracket
 from domain.catalogue.years import current_school_year
-from models import (AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
-                    MessageThread, QFDeclaration, User)
-from tests.planning_support import activity, child, modalite, page_token, text_of, token
+from models import (
+    AuditLog,
+    Booking,
+    Child,
+    DossierValidation,
+    Enrolment,
+    Family,
+    MessageThread,
+    QFDeclaration,
+    User,
+)
 from tests.family.test_dossier_quotient import attestation_pdf
-from tests.helpers import demo_family as family
-from tests.helpers import error_of, png_bytes, unescaped
 from tests.family.test_messagerie import post_message
-
+from tests.helpers import demo_family as family, error_of, png_bytes, unescaped
+from tests.planning_support import activity, child, modalite, page_token, text_of, token
 
 CL_ELEM = "CL Élémentaire Mercredis"
 CL_MAT = "CL Maternel Mercredis"
