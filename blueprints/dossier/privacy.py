@@ -8,6 +8,7 @@ from blueprints.dossier import bp
 from blueprints.dossier.forms import NotificationsForm
 from blueprints.htmx import render
 from domain import email_prefs
+from domain.billing.documents import invoice_file
 from domain.family import my_data
 from domain.family.email_choices import save_choices
 
@@ -36,7 +37,9 @@ def my_data_page():
         family = current_family()
         online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
         try:
-            data = my_data.download(family, current_user, commune_settings().name, online)
+            name = commune_settings().name
+            data = my_data.download(family, current_user,
+                                    lambda invoice: invoice_file(invoice, name, online))
         except my_data.TooManyDownloads:
             form.submit.errors = [f"Vous avez déjà téléchargé vos données "
                                   f"{my_data.DOWNLOADS_PER_DAY} fois aujourd'hui. "

@@ -20,7 +20,6 @@ import zipfile
 from playhouse.shortcuts import model_to_dict
 
 from domain import audit
-from domain.billing.documents import invoice_file
 from domain.family import throttle
 from domain.files import upload_path
 from models import (AuditLog, Booking, Child, ChildDeclaration, Document, DossierValidation,
@@ -137,15 +136,17 @@ def _default(value):
     return str(value)
 
 
-def build_zip(family, commune_name, online_url):
-    """The ZIP's bytes: ``donnees.json``, ``factures/*.pdf`` and ``fichiers/*``."""
+def build_zip(family, invoice_file):
+    """The ZIP's bytes: ``donnees.json``, ``factures/*.pdf`` and ``fichiers/*``.
+    ``invoice_file(invoice)``: the invoice's stored PDF (``domain.billing.documents``,
+    a layer above this one, made on first use)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("donnees.json", json.dumps(family_data(family), ensure_ascii=False,
                                                     indent=2, default=_default))
         invoice_pdfs = set()
         for invoice in Invoice.select().where(Invoice.family == family).order_by(Invoice.id):
-            stored = invoice_file(invoice, commune_name, online_url)
+            stored = invoice_file(invoice)
             invoice_pdfs.add(stored.id)
             _add_file(archive, f"factures/{stored.original_name}", stored)
         for stored in family_files(family):
@@ -160,12 +161,13 @@ def _add_file(archive, name, stored):
         archive.write(path, name)
 
 
-def download(family, user, commune_name, online_url, now=None):
-    """The family's ZIP for ``user``, audited; raises :class:`TooManyDownloads` past the
-    daily limit (the count is the family's, whichever guardian asks)."""
+def download(family, user, invoice_file, now=None):
+    """The family's ZIP for ``user`` (``invoice_file``: see :func:`build_zip`), audited;
+    raises :class:`TooManyDownloads` past the daily limit (the count is the family's,
+    whichever guardian asks)."""
     if not throttle.allow(f"mes-donnees:{family.id}", DOWNLOADS_PER_DAY, now):
         raise TooManyDownloads
-    data = build_zip(family, commune_name, online_url)
+    data = build_zip(family, invoice_file)
     audit.record(user, family, audit.MY_DATA_DOWNLOADED,
                  f"Téléchargement de ses données par {user.email or user.display_name}",
                  after={"octets": len(data)})

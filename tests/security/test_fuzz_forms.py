@@ -154,7 +154,8 @@ def refused(response):
     """A submission the app refused: a 4xx, or the form shown again with its errors."""
     if 400 <= response.status_code < 500:
         return True
-    return response.status_code == 200 and 'class="error"' in response.get_data(as_text=True)
+    return (response.status_code == 200 and response.mimetype == "text/html"
+            and 'class="error"' in response.get_data(as_text=True))
 
 
 def form_data(draw, fields, ids, line):
