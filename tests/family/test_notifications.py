@@ -98,3 +98,12 @@ def test_a_token_names_one_kind_of_one_user_and_cannot_be_altered(app, db):
     assert email_prefs.read_unsubscribe_token("une-autre-cle", token) is None
     assert email_prefs.read_unsubscribe_token(
         secret, email_prefs.unsubscribe_token(secret, user.id, "factures")) is None
+
+
+def test_the_guides_notifications_under_envoyer_un_message_leads_to_the_choices(client, auth):
+    """The guide's « Notifications ▾ » on NOUS ENVOYER UN MESSAGE opens onto the link to
+    the choices."""
+    auth.login("famille 16122")
+    page = client.get("/messagerie/envoyer").get_data(as_text=True)
+    assert "<summary>Notifications</summary>" in page
+    assert 'href="/mon-dossier/notifications"' in page
