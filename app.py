@@ -2,18 +2,27 @@
 import os
 import secrets
 
-from flask import (Flask, abort, current_app, flash, g, has_app_context, has_request_context,
-                   render_template, request)
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_app_context,
+    has_request_context,
+    render_template,
+    request,
+)
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
+import mailer
 import models
 from blueprints.htmx import is_htmx_request, refresh
 from config import Config
-from domain import clock, files, formats
-from domain.family import passwords
+from domain import clock, commune, files, formats
 from domain.catalogue.school_calendar import CalendarDataMissing
-import mailer
+from domain.family import passwords
 from extensions import csrf, login_manager
 
 CONTENT_SECURITY_POLICY = (
@@ -120,6 +129,7 @@ def _register_request_hooks(app):
 
     @app.teardown_request
     def close_database(exc):
+        commune.bind(None)  # the next request of this thread reads the settings again
         if g.get("opened_database") and not models.db.is_closed():
             models.db.close()
 

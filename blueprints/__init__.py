@@ -2,11 +2,11 @@
 
 
 def register_blueprints(app):
-    from blueprints.common import STAFF_PREFIX
     from blueprints.accueil import bp as accueil
-    from blueprints.agenda import bp as agenda
     from blueprints.actualites import bp as actualites
+    from blueprints.agenda import bp as agenda
     from blueprints.auth import bp as auth
+    from blueprints.common import STAFF_PREFIX
     from blueprints.dossier import bp as dossier
     from blueprints.facturation import bp as facturation
     from blueprints.inscription import bp as inscription

@@ -2,19 +2,23 @@
 responsable »: the family declares, staff validate (VALIDATIONS › Déclarations); a
 validated child can then be enrolled in INSCRIPTION."""
 from flask import flash, redirect, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
-from blueprints.common import current_family, render
+from blueprints.common import current_family
 from blueprints.dossier import bp
 from blueprints.dossier.forms import FrenchDateField
+from blueprints.htmx import current_actor, render
 from domain import clock
 from domain.catalogue import schools
-from domain.family.declarations import (GUARDIAN_FIELDS, declare_child, declare_guardian,
-                                        family_guardian_declarations)
+from domain.family.declarations import (
+    GUARDIAN_FIELDS,
+    declare_child,
+    declare_guardian,
+    family_guardian_declarations,
+)
 from domain.family.record import family_guardians
 from domain.uploads import UploadError, check_upload
 from models import Child
@@ -102,7 +106,7 @@ def declare():
             except UploadError as error:
                 form.document.errors = [str(error)]
         if not form.document.errors:
-            declaration = declare_child(family, current_user._get_current_object(),
+            declaration = declare_child(family, current_actor(),
                                         form.first_name.data, form.last_name.data,
                                         form.birth_date.data, form.sex.data,
                                         form.school_name.data, form.class_level.data, checked)
@@ -120,7 +124,7 @@ def declare_second_guardian():
     family = current_family()
     form = GuardianForm()
     if form.validate_on_submit():
-        declare_guardian(family, current_user._get_current_object(),
+        declare_guardian(family, current_actor(),
                          **{name: getattr(form, name).data for name in GUARDIAN_FIELDS})
         flash("Le second responsable légal est déclaré : le service vérifie la déclaration.",
               "success")

@@ -7,11 +7,16 @@ from blueprints.htmx import current_actor, render
 from blueprints.inscription import bp
 from blueprints.inscription.forms import InscriptionForm
 from domain import clock
-from domain.formats import date_fr, euros
-from domain.booking.inscription import (InscriptionClosed, InscriptionRefused,
-                                child_lines, inscription_state, open_lines)
+from domain.booking.inscription import (
+    InscriptionClosed,
+    InscriptionRefused,
+    child_lines,
+    inscription_state,
+    open_lines,
+)
 from domain.catalogue.years import inscription_years
 from domain.family.documents import add_inscription_confirmation
+from domain.formats import date_fr, euros
 from models import Activity, Child
 
 

@@ -2,17 +2,13 @@
 guardians families declared, validated (the child is created, the family can enrol it;
 the guardian joins the family) or refused with a reason."""
 from flask import abort, flash, redirect, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, form_status, get_or_404, render, send_stored_file
+from blueprints.common import EmptyForm, form_status, get_or_404, send_stored_file
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.forms import RefusalForm
 from domain.family import declarations
 from models import ChildDeclaration, Family, GuardianDeclaration, StoredFile
-
-
-def _staff():
-    return current_user._get_current_object()
 
 
 def _items(pending, prefix, refusal):
@@ -50,7 +46,7 @@ def validate_child_declaration(declaration_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        child = declarations.validate_declaration(declaration, _staff())
+        child = declarations.validate_declaration(declaration, current_actor())
     except declarations.DeclarationReviewRefused as error:
         flash(str(error), "error")
     else:
@@ -67,7 +63,7 @@ def refuse_child_declaration(declaration_id):
     if not form.validate_on_submit():
         return show(form, status=form_status(form))
     try:
-        declarations.refuse_declaration(declaration, _staff(), form.reason.data)
+        declarations.refuse_declaration(declaration, current_actor(), form.reason.data)
     except declarations.DeclarationReviewRefused as error:
         flash(str(error), "error")
     else:
@@ -96,7 +92,7 @@ def validate_guardian_declaration(declaration_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        declarations.validate_guardian_declaration(declaration, _staff())
+        declarations.validate_guardian_declaration(declaration, current_actor())
     except declarations.DeclarationReviewRefused as error:
         flash(str(error), "error")
     else:
@@ -113,7 +109,7 @@ def refuse_guardian_declaration(declaration_id):
     if not form.validate_on_submit():
         return show(form, status=form_status(form))
     try:
-        declarations.refuse_guardian_declaration(declaration, _staff(), form.reason.data)
+        declarations.refuse_guardian_declaration(declaration, current_actor(), form.reason.data)
     except declarations.DeclarationReviewRefused as error:
         flash(str(error), "error")
     else:

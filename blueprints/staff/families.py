@@ -2,8 +2,8 @@
 from flask import flash, redirect, request, url_for
 
 from blueprints.common import EmptyForm, commune_settings, form_status, get_or_404
-from blueprints.htmx import current_actor, render
 from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPersonForm
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.family_forms import StaffChildForm
 from blueprints.staff.forms import OnBehalfForm
@@ -18,8 +18,17 @@ from domain.family.dossier import dossier_status, dossier_validation
 from domain.family.quotient import STATUS_LABELS as QF_LABELS, family_quotients
 from domain.family.search import search_families
 from domain.formats import date_fr
-from models import (Activity, Child, Enrolment, Family, Modalite, MessageThread, PickupPerson,
-                    SchoolYear, parse_id)
+from models import (
+    Activity,
+    Child,
+    Enrolment,
+    Family,
+    MessageThread,
+    Modalite,
+    PickupPerson,
+    SchoolYear,
+    parse_id,
+)
 
 AUDIT_ROWS = 20
 
@@ -74,7 +83,7 @@ def family(family_id):
                                .order_by(MessageThread.updated_at.desc())),
                   trail=list(audit.entries(family=family).limit(AUDIT_ROWS)),
                   details_of=audit.details_of, label_of=audit.label_of,
-                  changes_of=audit.changes_of)
+                  changes_of=audit.changes_of, change_sentences=audit.change_sentences)
 
 
 @bp.route("/familles/<int:family_id>/enfants/<int:child_id>/fiche-sanitaire")

@@ -1,17 +1,13 @@
 """Espace agents: a family's children and second guardian for the family's lifetime —
 add a child, archive one (never deleted), add, edit or remove the second guardian."""
 from flask import flash, redirect, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, form_status, get_or_404, render
+from blueprints.common import EmptyForm, form_status, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.family_forms import GuardianForm, NewChildForm
 from domain.family import staff_edits
 from models import Child, Family, Guardian
-
-
-def _staff():
-    return current_user._get_current_object()
 
 
 def _family(family_id):
@@ -28,7 +24,7 @@ def add_child(family_id):
     family = _family(family_id)
     form = NewChildForm(data={"last_name": family.name})
     if form.validate_on_submit():
-        child = staff_edits.add_child(_staff(), family, **{
+        child = staff_edits.add_child(current_actor(), family, **{
             name: getattr(form, name).data for name in staff_edits.CHILD_FIELDS})
         flash(f"{child.first_name} est ajouté{'e' if child.sex == 'F' else ''} à la famille : "
               "elle peut maintenant l'inscrire aux activités.", "success")
@@ -43,7 +39,7 @@ def archive_child(family_id, child_id):
     family = _family(family_id)
     child = get_or_404(Child.select().where((Child.id == child_id) & (Child.family == family)))
     if EmptyForm().validate_on_submit():
-        staff_edits.archive_child(_staff(), child, archived=not child.is_archived)
+        staff_edits.archive_child(current_actor(), child, archived=not child.is_archived)
         flash(f"{child.first_name} est {'archivé' if child.is_archived else 'de nouveau actif'}"
               " : l'historique et les factures sont conservés.", "success")
     return _back(family)
@@ -56,7 +52,7 @@ def edit_second_guardian(family_id):
     guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
     form = GuardianForm(obj=guardian)
     if form.validate_on_submit():
-        staff_edits.set_second_guardian(_staff(), family, **{
+        staff_edits.set_second_guardian(current_actor(), family, **{
             name: getattr(form, name).data for name in staff_edits.SECOND_GUARDIAN_FIELDS})
         flash("Le second responsable légal est enregistré.", "success")
         return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
@@ -68,6 +64,6 @@ def edit_second_guardian(family_id):
 @bp.route("/familles/<int:family_id>/second-responsable/retirer", methods=["POST"])
 def remove_second_guardian(family_id):
     family = _family(family_id)
-    if EmptyForm().validate_on_submit() and staff_edits.remove_second_guardian(_staff(), family):
+    if EmptyForm().validate_on_submit() and staff_edits.remove_second_guardian(current_actor(), family):
         flash("Le second responsable légal est retiré.", "success")
     return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees", code=303)

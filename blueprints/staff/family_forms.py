@@ -2,8 +2,14 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Length, NumberRange,
-                                Optional, ValidationError)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 
 from blueprints.dossier.declare import GuardianForm  # noqa: F401  (staff use it too)
 from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField

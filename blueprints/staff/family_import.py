@@ -1,19 +1,15 @@
 """Espace agents: FAMILLES › Importer (a dry run, then "Importer") and « Inviter les
 familles » with its progress view and « relancer »."""
 from flask import Response, abort, current_app, flash, redirect, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, form_status, public_url, render
+from blueprints.common import EmptyForm, form_status, public_url
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.family_forms import ImportForm, RemindForm
 from domain import clock
 from domain.family import imports, invitations
 from domain.family.accounts import INVITATION_SALT, make_reset_token
 from domain.family.import_file import COLUMNS, FileProblem, template_csv
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 @bp.route("/familles/importer", methods=["GET", "POST"])
@@ -28,7 +24,7 @@ def import_families():
         elif not data.strip():
             form.file.errors.append("Le fichier est vide.")
         else:
-            token = imports.keep_file(data, (upload.filename or "familles.csv")[:200], _me())
+            token = imports.keep_file(data, (upload.filename or "familles.csv")[:200], current_actor())
             return redirect(url_for("staff.import_check", token=token), code=303)
     return render("staff/families/import.html", form=form, columns=COLUMNS,
                   status=form_status(form))
@@ -43,7 +39,7 @@ def import_template():
 
 
 def _kept(token):
-    kept = imports.kept_file(token, _me())
+    kept = imports.kept_file(token, current_actor())
     if kept is None:
         abort(404)
     return kept
@@ -61,7 +57,7 @@ def import_check(token):
         flash(str(problem), "error")
         return redirect(url_for("staff.import_families"), code=303)
     if form.validate_on_submit() and not report.errors:
-        outcome = imports.apply(_me(), report)
+        outcome = imports.apply(current_actor(), report)
         flash(f"Import terminé : {outcome.created} famille(s) créée(s), {outcome.updated} mise(s) "
               f"à jour, {outcome.children_created} enfant(s) ajouté(s), "
               f"{outcome.children_updated} mis à jour.", "success")
@@ -92,7 +88,7 @@ def invitations_page():
 def invite_families():
     """Invite every imported family without a password, never invited yet."""
     if EmptyForm().validate_on_submit():
-        count = invitations.invite(_me(), invitations.not_invited(), _link_for, _days_valid())
+        count = invitations.invite(current_actor(), invitations.not_invited(), _link_for, _days_valid())
         flash(f"{count} invitation(s) mise(s) en file d'envoi." if count else
               "Aucune famille importée n'attend d'invitation.", "success" if count else "info")
     return redirect(url_for("staff.invitations_page"), code=303)
@@ -104,7 +100,7 @@ def remind_families():
     form = RemindForm()
     if form.validate_on_submit():
         users = invitations.to_remind(form.days.data, clock.utc_now())
-        count = invitations.invite(_me(), users, _link_for, _days_valid())
+        count = invitations.invite(current_actor(), users, _link_for, _days_valid())
         flash(f"{count} relance(s) mise(s) en file d'envoi." if count else
               "Personne à relancer.", "success" if count else "info")
         return redirect(url_for("staff.invitations_page"), code=303)

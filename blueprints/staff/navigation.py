@@ -50,6 +50,7 @@ GROUPS = (
     )),
     Group("Administration", (
         Page("COMPTES", "staff.accounts", "staff_accounts"),
+        Page("COMMUNE", "staff.admin.commune_settings_page", "staff_commune", admin_only=True),
         Page("SERVICES", "staff.admin.service_mailboxes", "staff_services", admin_only=True),
         Page("SÉCURITÉ", "staff.security", "staff_security"),
         Page("JOURNAL", "staff.audit_log", "staff_audit"),

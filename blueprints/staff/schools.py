@@ -1,16 +1,12 @@
 """Espace agents (administrateur): ÉCOLES — list, add, edit, archive a school."""
 from flask import flash, redirect, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, form_status, get_or_404, render
+from blueprints.common import EmptyForm, form_status, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp
 from blueprints.staff.family_forms import SchoolForm
 from domain.catalogue import schools
 from models import School, parse_id
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 @admin_bp.route("/ecoles/")
@@ -33,7 +29,7 @@ def _edit(school):
     form = _form(school)
     if form.validate_on_submit():
         try:
-            saved = schools.save_school(_me(), school, form.name.data, form.kind.data,
+            saved = schools.save_school(current_actor(), school, form.name.data, form.kind.data,
                                         form.levels.data, parse_id(form.next_school.data))
         except schools.SchoolProblem as problem:
             form[problem.field].errors.append(str(problem))
@@ -59,7 +55,7 @@ def archive_school(school_id):
     """Archive a school (no longer offered in the forms) or bring it back."""
     school = get_or_404(School.select().where(School.id == school_id))
     if EmptyForm().validate_on_submit():
-        schools.set_archived(_me(), school, not school.archived)
+        schools.set_archived(current_actor(), school, not school.archived)
         flash(f"L'école {school.name} est {'archivée' if school.archived else 'réactivée'}.",
               "success")
     return redirect(url_for("staff.admin.schools_page"), code=303)

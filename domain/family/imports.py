@@ -12,15 +12,14 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from domain import audit, clock
-from domain.clock import utc_now
-from domain.files import store_bytes, upload_path
-from domain.family.accounts import FIRST_ACCOUNT_NUMBER, new_session_token
-from domain.family.import_file import column_letter, read_rows
 from peewee import fn
 
-from models import (MAX_ID, Child, Family, Guardian, QFDeclaration, School, StoredFile, User,
-                    db)
+from domain import audit, clock
+from domain.clock import utc_now
+from domain.family.accounts import FIRST_ACCOUNT_NUMBER, new_session_token
+from domain.family.import_file import column_letter, read_rows
+from domain.files import store_bytes, upload_path
+from models import MAX_ID, Child, Family, Guardian, QFDeclaration, School, StoredFile, User, db
 
 BATCH = 400
 #: Rows per UPDATE … CASE statement: SQLite reads each CASE linearly, so smaller is faster.

@@ -80,15 +80,19 @@ def update_health_record(staff_user, child, doctor_name, doctor_phone, allergies
                               before, {name: getattr(saved, name) for name in HEALTH_FIELDS})
 
 
+def _pickup_values(person):
+    """A pick-up person as the audit log shows it."""
+    return {"nom": person.last_name, "prenom": person.first_name,
+            "lien": person.relationship, "telephone": person.phone}
+
+
 def add_pickup_person(staff_user, family, last_name, first_name, relationship, phone):
     """A pick-up person added by staff."""
     with db.atomic():
         person = record.add_pickup_person(family, last_name, first_name, relationship, phone)
         audit.record(staff_user, family, audit.PICKUP_EDITED,
                      summary=f"Personne autorisée ajoutée : {person.first_name} "
-                             f"{person.last_name}.",
-                     after={"nom": person.last_name, "prenom": person.first_name,
-                            "lien": person.relationship, "telephone": person.phone})
+                             f"{person.last_name}.", after=_pickup_values(person))
     return person
 
 
@@ -99,9 +103,7 @@ def remove_pickup_person(staff_user, family, person):
         if removed:
             audit.record(staff_user, family, audit.PICKUP_EDITED,
                          summary=f"Personne autorisée retirée : {person.first_name} "
-                                 f"{person.last_name}.",
-                         before={"nom": person.last_name, "prenom": person.first_name,
-                                 "lien": person.relationship, "telephone": person.phone})
+                                 f"{person.last_name}.", before=_pickup_values(person))
     return removed
 
 

@@ -24,10 +24,31 @@ from domain.email_prefs import unsubscribe_token
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (CalendarFeed, Child, ChildDeclaration, Commune, DayOverride, DebitCollection, DebitItem, Document,
-                    DossierValidation, Family, Invoice, Mandate, Message, MessageAttachment,
-                    MessageThread, News, Payment, PendingChange, PickupPerson, QFDeclaration,
-                    SchoolYear, User, Vaccination)
+from models import (
+    CalendarFeed,
+    Child,
+    ChildDeclaration,
+    Commune,
+    DayOverride,
+    DebitCollection,
+    DebitItem,
+    Document,
+    DossierValidation,
+    Family,
+    Invoice,
+    Mandate,
+    Message,
+    MessageAttachment,
+    MessageThread,
+    News,
+    Payment,
+    PendingChange,
+    PickupPerson,
+    QFDeclaration,
+    SchoolYear,
+    User,
+    Vaccination,
+)
 from tests.planning_support import CL, JANUARY, SANS, activity, enrol, modalite, sign_in
 
 # --- Who gets what -------------------------------------------------------------------
@@ -125,6 +146,8 @@ MATRIX = {
     "messagerie.theme_field": Row(FAMILY, "/messagerie/envoyer/themes"),
     "messagerie.thread": Row(FAMILY_OWN, "/messagerie/fil/{thread}", "SUJET-SECRET-16122"),
     "ops.health": Row(PUBLIC, "/sante"),
+    # The demo sets no logo: 404 for everyone (tests/staff/test_commune_settings.py sets one).
+    "ops.commune_logo": Row(PUBLIC, "/commune/logo", also_ok=(404,)),
     "planning.agenda": Row(FAMILY, "/planning/agenda"),
     "planning.agenda_renew": Row(FAMILY, "/planning/agenda/renouveler"),
     "planning.agenda_revoke": Row(FAMILY, "/planning/agenda/retirer"),
@@ -200,6 +223,8 @@ MATRIX = {
     "staff.validate_child_declaration": Row(STAFF, "/agents/validations/enfants/"
                                                    "{child_declaration}/valider"),
     "staff.admin.catalogue_year": Row(ADMIN, "/agents/admin/catalogue/{year}"),
+    "staff.admin.commune_settings_page": Row(ADMIN, "/agents/admin/commune"),
+    "staff.admin.create_year": Row(ADMIN, "/agents/admin/catalogue/creer"),
     "staff.admin.catalogue_years": Row(ADMIN, "/agents/admin/catalogue/"),
     "staff.admin.edit_activity": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}"),
     "staff.admin.prepare_year": Row(ADMIN, "/agents/admin/catalogue/{year}/preparer"),
@@ -209,6 +234,7 @@ MATRIX = {
     "staff.admin.save_windows": Row(ADMIN, "/agents/admin/catalogue/{year}/fenetres"),
     # Without its activity and day in the query the register has nothing to export: 404.
     "staff.attendance_csv": Row(STAFF, "/agents/presences/export.csv", also_ok=(404,)),
+    "staff.attendance_add": Row(STAFF, "/agents/presences/ajouter"),
     "staff.attendance_mark": Row(STAFF, "/agents/presences/pointer"),
     "staff.attendance_print": Row(STAFF, "/agents/presences/imprimer"),
     "staff.attendance_register": Row(STAFF, "/agents/presences/"),
@@ -222,18 +248,20 @@ MATRIX = {
     "staff.meal_counts": Row(STAFF, "/agents/repas/"),
     "staff.meal_counts_csv": Row(STAFF, "/agents/repas/export.csv"),
     "staff.occupancy": Row(STAFF, "/agents/occupation/"),
-    # The demo's override limits places, it closes no day: reopening it is a 404.
-    "staff.reopen_day": Row(STAFF, "/agents/fermetures/{override}/rouvrir", consumes=True,
-                            also_ok=(404,)),
+    "staff.reopen_day": Row(STAFF, "/agents/fermetures/{closure}/rouvrir", consumes=True),
     "staff.set_places": Row(STAFF, "/agents/fermetures/places"),
+    "staff.write_to_families": Row(STAFF, "/agents/messages/ecrire"),
     "staff.admin.billing_credit_note": Row(ADMIN, "/agents/admin/facturation/factures/"
                                                   "{invoice}/avoir"),
+    "staff.admin.billing_excused_setting": Row(ADMIN,
+                                               "/agents/admin/facturation/absences-excusees"),
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
     "staff.admin.direct_debit_build": Row(ADMIN, "/agents/admin/facturation/prelevements/"),
     "staff.admin.billing_settings": Row(ADMIN,
                                              "/agents/admin/facturation/parametres"),
     "staff.admin.service_mailbox": Row(ADMIN, "/agents/admin/services/1"),
     "staff.admin.service_mailboxes": Row(ADMIN, "/agents/admin/services"),
+    "staff.admin.service_add": Row(ADMIN, "/agents/admin/services/ajouter"),
     "staff.admin.staff_invite": Row(ADMIN, "/agents/admin/comptes/{agent_user}/invitation"),
     "staff.admin.staff_list": Row(ADMIN, "/agents/admin/comptes/"),
     "staff.admin.staff_new": Row(ADMIN, "/agents/admin/comptes/nouveau"),
@@ -292,6 +320,7 @@ MATRIX = {
                                                      "{declaration}/attestation/apercu"),
     "staff.quotients_page": Row(STAFF, "/agents/validations/quotients"),
     "staff.refuse_dossier": Row(STAFF, "/agents/validations/dossiers/{validation}/refuser"),
+    "staff.correct_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/corriger"),
     "staff.refuse_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/refuser"),
     "staff.remove_pickup_person": Row(STAFF, "/agents/familles/{family}/personnes-autorisees/"
                                              "{pickup}/retirer", consumes=True),
@@ -309,8 +338,8 @@ MATRIX = {
 
 def rules():
     """(endpoint, method) of every rule of the app (HEAD and OPTIONS are Flask's own)."""
-    from tests.conftest import make_app  # noqa: F401  (the app's URL map is the same for all)
     from app import create_app
+    from tests.conftest import make_app  # noqa: F401  (the app's URL map is the same for all)
     application = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://",
                               "UPLOAD_DIR": "/tmp/portail-matrix-uploads"})
     return sorted({(rule.endpoint, method) for rule in application.url_map.iter_rules()
@@ -385,6 +414,8 @@ def objects(app):
                              amount_cents=100, sequence="FRST", end_to_end_id="MATRICE-1")
     return {"year": SchoolYear.select().order_by(SchoolYear.id).first().id,
             "activity": activity(CL).id, "override": DayOverride.select().first().id,
+            "closure": models.Closure.create(activity=activity(CL), first_day=JANUARY[1],
+                                             last_day=JANUARY[1], reason="Grève").id,
             "family": owner.id, "owner_user": user.id, "invoice": invoice.id,
             "invoice_number": invoice.number, "payment": payment.id if payment else 0,
             "validation": validation.id, "news": News.select().first().id,
