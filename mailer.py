@@ -14,8 +14,7 @@ from flask import current_app, g, has_request_context, render_template
 from flask_mail import Connection, Message
 
 import models
-from domain import email_prefs
-from domain import mail as outbox
+from domain import email_prefs, mail as outbox
 from extensions import mail
 
 

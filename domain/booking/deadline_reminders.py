@@ -1,6 +1,6 @@
 """Reminders a few days before the booking deadlines that matter to a family.
 
-Two deadlines: the monthly cutoff (``DEADLINE_DAY`` of month M, for month M+1) of the
+Two deadlines: the monthly cutoff (the commune's ``deadline_day`` of month M, for M+1) of the
 family's open monthly lines when none of them is booked yet in M+1; and the closing of
 a holiday booking window (``BookingWindow``) when the family has a line of that period
 and no day booked in it. Sent by ``flask --app app deadline-reminders`` (cron, daily):
@@ -15,13 +15,22 @@ from dataclasses import dataclass, field
 
 from peewee import IntegrityError
 
-from domain import email_prefs, notifications
-from domain.catalogue.categories import DEADLINE_DAY, MONTHLY, WINDOWED
+from domain import commune, email_prefs, notifications
+from domain.catalogue.categories import MONTHLY, WINDOWED
 from domain.dates import add_months, month_end
 from domain.family.contact import family_email_address
 from domain.formats import date_fr, month_fr
-from models import Activity, Booking, BookingWindow, Child, Enrolment, Family, \
-    DeadlineReminder, SchoolYear, db
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    DeadlineReminder,
+    Enrolment,
+    Family,
+    SchoolYear,
+    db,
+)
 
 #: Days before a deadline the reminder goes (the ``DEADLINE_REMINDER_DAYS`` setting).
 DEFAULT_DAYS = 3
@@ -63,7 +72,8 @@ def _families_with_bookings(activities, first, last):
 
 def _monthly(today, days):
     """The monthly cutoff's reminders due on ``today``."""
-    deadline = today.replace(day=DEADLINE_DAY) if today.day <= DEADLINE_DAY else None
+    day = commune.deadline_day()
+    deadline = today.replace(day=day) if today.day <= day else None
     if deadline is None or (deadline - today).days > days:
         return []
     first = add_months(today, 1)

@@ -22,11 +22,31 @@ from playhouse.shortcuts import model_to_dict
 from domain import audit
 from domain.family import throttle
 from domain.files import upload_path
-from models import (AuditLog, Booking, Child, ChildDeclaration, Document, DossierValidation,
-                    Enrolment, Guardian, GuardianDeclaration, HealthRecord, Invoice,
-                    InvoiceLine, Mandate, Message, MessageAttachment, MessageThread,
-                    Payment, PendingChange, PickupPerson, QFDeclaration, StoredFile, User,
-                    Vaccination)
+from models import (
+    AuditLog,
+    Booking,
+    Child,
+    ChildDeclaration,
+    Document,
+    DossierValidation,
+    Enrolment,
+    Guardian,
+    GuardianDeclaration,
+    HealthRecord,
+    Invoice,
+    InvoiceLine,
+    Mandate,
+    Message,
+    MessageAttachment,
+    MessageThread,
+    Payment,
+    PendingChange,
+    PickupPerson,
+    QFDeclaration,
+    StoredFile,
+    User,
+    Vaccination,
+)
 
 #: Downloads a family may make per day (a ZIP holds every file: not a thing to loop on).
 DOWNLOADS_PER_DAY = 3

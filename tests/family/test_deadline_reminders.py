@@ -8,8 +8,16 @@ import pytest
 
 from domain import email_prefs
 from domain.booking.deadline_reminders import due_reminders, send_due
-from models import (Activity, Booking, BookingWindow, Child, DeadlineReminder, Modalite,
-                    SchoolYear, User)
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    DeadlineReminder,
+    Modalite,
+    SchoolYear,
+    User,
+)
 from tests import factories
 from tests.helpers import demo_family
 
@@ -109,3 +117,15 @@ def test_a_booked_holiday_day_means_no_window_reminder(app, db):
                    modalite=Modalite.get(Modalite.activity == clv), date=datetime.date(
                        2027, 2, 22), price_cents=1000)
     assert [d.family.account_number for d in due_reminders(DEC_17)] == [16122]
+
+
+def test_the_monthly_deadline_follows_the_communes_deadline_day(app, db):
+    """A commune whose deadline is the 18th: due from the 15th, for the 18th."""
+    from domain import commune
+    from models import Commune
+    Commune.update(deadline_day=18).execute()
+    # An email rendered outside a request (an earlier test's) leaves settings bound.
+    commune.bind(None)
+    [due] = due_reminders(datetime.date(2026, 12, 15))
+    assert (due.family.account_number, due.deadline) == (16122, datetime.date(2026, 12, 18))
+    assert due_reminders(datetime.date(2026, 12, 19)) == []
