@@ -195,6 +195,34 @@ def close_request_connection():
         db.close()
 
 
+_ROW_STATEMENTS: dict = {}
+
+
+def first_where(model, **equals):
+    """The first row of ``model`` whose columns equal ``equals`` (all of them when none is
+    given), or None: ``model.get_or_none(...)`` for the few rows read by every request
+    (the signed-in user, the commune), its statement written once per model, columns and
+    backend (building it took peewee 30 times longer than SQLite took to run it)."""
+    names = tuple(sorted(equals))
+    fields = model._meta.sorted_fields
+    key = (model, names, db.param, type(db.obj).__name__)
+    sql = _ROW_STATEMENTS.get(key)
+    if sql is None:
+        columns = ", ".join(f'"{field.column_name}"' for field in fields)
+        where = " AND ".join(f'"{model._meta.fields[name].column_name}" = {db.param}'
+                             for name in names)
+        sql = _ROW_STATEMENTS[key] = (f'SELECT {columns} FROM "{model._meta.table_name}"'
+                                      + (f" WHERE {where}" if where else "") + " LIMIT 1")
+    row = db.execute_sql(sql, [model._meta.fields[name].db_value(equals[name])
+                               for name in names]).fetchone()
+    if row is None:
+        return None
+    instance = model.__new__(model)
+    instance.__data__ = {field.name: field.python_value(value) for field, value in zip(fields, row)}
+    instance._dirty, instance.__rel__ = set(), {}
+    return instance
+
+
 class BaseModel(Model):
     id = AutoField()  # what peewee adds implicitly, declared so that type checkers know it
 

@@ -7,7 +7,7 @@ emails alike, so two parts of the portal can never use two calendars.
 """
 from dataclasses import dataclass
 
-from models import Commune
+from models import Commune, first_where
 
 DEFAULT_NAME = "Commune de Saint-Exemple"
 DEFAULT_ZONE = "C"
@@ -25,7 +25,7 @@ class CommuneSettings:
 
 def settings() -> CommuneSettings:
     """The commune's settings (the defaults before the row is seeded)."""
-    row = Commune.select().first()
+    row = first_where(Commune)
     if row is None:
         return CommuneSettings(DEFAULT_NAME, DEFAULT_ZONE)
     return CommuneSettings(row.name, row.holiday_zone, row.contact_email)

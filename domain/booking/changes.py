@@ -261,6 +261,7 @@ def _pending_rows(family_id, ids=None):
         end += len(group)
         ends.append(end)
     built = {Child: {}, Activity: {}, SchoolYear: {}, Modalite: {}}
+    enrolments = {}
 
     def once(model, values, group):
         cache = built[model]
@@ -282,8 +283,10 @@ def _pending_rows(family_id, ids=None):
         activity.__rel__["school_year"] = once(SchoolYear, row[ends[2]:ends[3]], names[3])
         pending.__rel__.update(child=child, activity=activity,
                                modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
-        pending.enrolment = (model_instance(Enrolment, [Enrolment.id], (row[-1],))
-                             if row[-1] is not None else None)
+        pending.enrolment = enrolments.get(row[-1]) if row[-1] is not None else None
+        if row[-1] is not None and pending.enrolment is None:  # one per line, not per day
+            pending.enrolment = enrolments[row[-1]] = model_instance(Enrolment, [Enrolment.id],
+                                                                     (row[-1],))
         rows.append(pending)
     return rows
 
