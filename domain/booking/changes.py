@@ -64,10 +64,7 @@ def save_choices(family_id, line, wanted_by_day):
         return changed
     try:
         with db.atomic():
-            PendingChange.delete().where(
-                (PendingChange.child == line.child.id)
-                & (PendingChange.activity == line.activity.id)
-                & PendingChange.date.in_(changed)).execute()
+            _delete_pending_days(line.child.id, line.activity.id, changed)
             if rows:
                 PendingChange.insert_many(rows).execute()
     except IntegrityError:  # the same day changed at once from another screen
@@ -78,6 +75,17 @@ def save_choices(family_id, line, wanted_by_day):
     for row in rows:
         line.days[row["date"]].pending = True
     return changed
+
+
+def _delete_pending_days(child_id, activity_id, days):
+    """The pending changes of one line on ``days``, deleted. Written directly: for a
+    tick, peewee took longer to build the statement than the database to run it."""
+    table, fields = PendingChange._meta.table_name, PendingChange._meta.fields
+    marks = ", ".join([db.param] * len(days))
+    db.execute_sql(f'DELETE FROM "{table}" WHERE "{fields["child"].column_name}" = {db.param} '
+                   f'AND "{fields["activity"].column_name}" = {db.param} '
+                   f'AND "{fields["date"].column_name}" IN ({marks})',
+                   [child_id, activity_id] + [fields["date"].db_value(d) for d in days])
 
 
 def pending_count(family_id):
