@@ -2,10 +2,11 @@
 
 
 def register_blueprints(app):
-    from blueprints.common import STAFF_PREFIX
     from blueprints.accueil import bp as accueil
     from blueprints.actualites import bp as actualites
+    from blueprints.agenda import bp as agenda
     from blueprints.auth import bp as auth
+    from blueprints.common import STAFF_PREFIX
     from blueprints.dossier import bp as dossier
     from blueprints.facturation import bp as facturation
     from blueprints.inscription import bp as inscription
@@ -16,6 +17,7 @@ def register_blueprints(app):
 
     app.register_blueprint(ops)
     app.register_blueprint(auth)
+    app.register_blueprint(agenda)
     app.register_blueprint(accueil)
     app.register_blueprint(dossier, url_prefix="/mon-dossier")
     app.register_blueprint(inscription, url_prefix="/inscription")

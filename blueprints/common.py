@@ -1,18 +1,20 @@
 """What every blueprint shares: the access guards and the htmx-aware renderer."""
 import os
+import re
+from urllib.parse import urlsplit
 
-from flask import (abort, current_app, g, make_response, render_template, request, send_file,
-                   url_for)
+from flask import abort, current_app, g, make_response, send_file, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from peewee import DoesNotExist
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from blueprints.htmx import is_htmx, render  # noqa: F401 (re-exported for older imports)
 from domain import commune
 from domain.files import upload_path
 from extensions import login_manager
 from models import User
-from flask_wtf import FlaskForm
 
 
 class EmptyForm(FlaskForm):
@@ -29,27 +31,12 @@ def required_text(label, missing, most, what, field=StringField, **kwargs):
         Length(max=most, message=f"{what} ne doit pas dépasser {most} caractères.")], **kwargs)
 
 
-def is_htmx():
-    """True for an htmx request that wants a fragment: not a boosted navigation (which
-    swaps the whole body) and not a history restore."""
-    return (request.headers.get("HX-Request") == "true"
-            and request.headers.get("HX-Boosted") != "true"
-            and request.headers.get("HX-History-Restore-Request") != "true")
-
-
-def render(page, fragment=None, status=200, **context):
-    """One URL, two renderings: ``fragment`` for htmx, ``page`` otherwise."""
-    template = fragment if (fragment and is_htmx()) else page
-    response = make_response(render_template(template, **context), status)
-    if fragment:
-        response.headers["Vary"] = "HX-Request, HX-Boosted"
-    return response
-
-
 def commune_settings():
-    """The commune's settings (name, holiday zone), read once per request."""
+    """The commune's settings, read once per request and bound for the domain's rules
+    (the deadline day, the main period) until the request ends."""
     if "commune_settings" not in g:
-        g.commune_settings = commune.settings()
+        g.commune_settings = commune.load()
+    commune.bind(g.commune_settings)
     return g.commune_settings
 
 
@@ -85,6 +72,7 @@ def require_family():
         return login_manager.unauthorized()
     if current_user.family_id is None:
         abort(404)
+    commune_settings()  # the family tabs' rules (periods, deadlines) read it: once, here
 
 
 #: Where the back office lives: the one place that says what a staff URL is.
@@ -94,6 +82,24 @@ STAFF_PREFIX = "/agents"
 def is_staff_path(path):
     """True for a URL path of the back office."""
     return path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
+
+
+def home_for(user):
+    """The page a signed-in ``user`` starts on: the back office for staff, ACCUEIL else."""
+    return url_for("staff.index") if user.is_staff else url_for("accueil.index")
+
+
+def safe_next(target, user):
+    """``target`` if it is a path on this site that ``user`` may open, else their home."""
+    # A control character (CR/LF...) could never go in a Location header: home instead.
+    if target and not re.search(r"[\x00-\x1f\x7f]", target):
+        parts = urlsplit(target)
+        on_site = not parts.scheme and not parts.netloc and target.startswith("/") \
+            and not target.startswith("//") and "\\" not in target
+        staff_path = is_staff_path(parts.path)
+        if on_site and staff_path == user.is_staff:
+            return target
+    return home_for(user)
 
 
 def require_role(*roles):
@@ -116,6 +122,12 @@ def require_role(*roles):
 require_staff = require_role(User.ROLE_AGENT, User.ROLE_ADMIN)
 #: The guard of the administrateur's pages (catalogue, billing runs, accounts).
 require_admin = require_role(User.ROLE_ADMIN)
+
+
+def require_button():
+    """A bare button's POST (an :class:`EmptyForm`): 400 without a valid CSRF token."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
 
 
 def get_or_404(query):
@@ -141,4 +153,16 @@ def send_stored_file(stored):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def download(data, mimetype, filename):
+    """Bytes made for this request (a PDF, an XML file) as a download: never cached,
+    never sniffed nor rendered by the browser."""
+    response = make_response(data)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -107,14 +107,26 @@ def invoices_issued(items):
 
 def invoice_reminders(items):
     """The reminder of an unpaid invoice past due (same values as ``invoices_issued``)."""
-    return send_many([(address, f"Rappel : votre facture de {values['month']} reste à régler",
+    return send_many([(address, f"Votre facture de {values['month']} est transmise au Trésor "
+                                "public" if values.get("handed_over") else
+                       f"Rappel : votre facture de {values['month']} reste à régler",
                        "facturation/email/invoice", dict(values, reminder=True))
                       for address, values in items])
 
 
-def day_closed(address, family, day, what, reason, lines):
-    """Staff closed a day the family had booked: its bookings are cancelled, not billed."""
-    return send_email(address, f"Portail Famille : fermeture du {date_fr(day)}, "
+def day_closed(address, family, first_day, last_day, what, reason, lines):
+    """Staff closed days the family had booked: its bookings are cancelled, not billed."""
+    days = (f"du {date_fr(first_day)}" if first_day == last_day
+            else f"du {date_fr(first_day)} au {date_fr(last_day)}")
+    return send_email(address, f"Portail Famille : fermeture {days}, "
                       "vos réservations sont annulées",
-                      "staff/closures/email/day_closed", family=family, day=day, what=what,
+                      "staff/closures/email/day_closed", family=family, days=days, what=what,
                       reason=reason, lines=lines)
+
+
+def day_reopened(address, family, request, restored, refused):
+    """Staff lifted a closure: the bookings given back, and those that could not be."""
+    return send_email(address, f"Portail Famille : réouverture {request.days_label}",
+                      "staff/closures/email/day_reopened", family=family,
+                      days=request.days_label, what=request.scope_label, restored=restored,
+                      refused=refused)

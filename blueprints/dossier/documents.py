@@ -1,18 +1,27 @@
 """Mes documents dématérialisés and "Déclarer mon quotient CAF" (files in and out)."""
 from flask import abort, flash, redirect, url_for
-from flask_login import current_user
 
-from blueprints.common import current_family, form_status, render, send_stored_file
+from blueprints.common import current_family, form_status, send_stored_file
 from blueprints.dossier import bp
 from blueprints.dossier.forms import QuotientForm
+from blueprints.htmx import current_actor, render
 from domain import clock
 from domain.billing.documents import family_invoice_list
-from domain.clock import today
-from domain.family.documents import (by_category, commune_documents, document_for_family,
-                                     family_documents)
-from domain.family.quotient import STATUS_LABELS, attestation_of, declare_quotient, quotient_summary
-from domain.uploads import UploadError, check_upload
 from domain.catalogue.years import current_school_year
+from domain.clock import today
+from domain.family.documents import (
+    by_category,
+    commune_documents,
+    document_for_family,
+    family_documents,
+)
+from domain.family.quotient import (
+    STATUS_LABELS,
+    attestation_of,
+    declare_quotient,
+    quotient_summary,
+)
+from domain.uploads import UploadError, check_upload
 
 
 @bp.route("/documents")
@@ -44,7 +53,7 @@ def quotient():
         except UploadError as error:
             form.attestation.errors.append(str(error))
         else:
-            declaration = declare_quotient(family, current_user._get_current_object(),
+            declaration = declare_quotient(family, current_actor(),
                                            form.quotient.data, checked)
             flash(f"Votre quotient familial ({declaration.quotient}) est enregistré avec son "
                   "attestation. Il est en attente de validation par nos services.", "success")

@@ -2,25 +2,51 @@
 modalités, tariffs, QF brackets, booking windows); "Préparer l'année suivante" and
 "Publier"."""
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import commune_settings, get_or_404, render
+from blueprints.common import commune_settings, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp
+from blueprints.staff.commune_forms import CreateYearForm
 from blueprints.staff.exports import parse_day
+from domain import clock
 from domain.catalogue import editing, windows as booking_windows, years
+from domain.formats import date_fr
 from models import Activity, SchoolYear
 
 
-def _actor():
-    return current_user._get_current_object()
+def _create_year_form():
+    form = CreateYearForm()
+    form.start_year.choices = years.first_year_choices(clock.today())
+    return form
 
 
 @admin_bp.route("/catalogue/")
-def catalogue_years():
-    """Every school year, drafts marked; prepare the next one, publish a draft."""
+def catalogue_years(create_form=None, status=200):
+    """Every school year, drafts marked; prepare the next one, publish a draft; with no
+    year yet, « Créer l'année scolaire »."""
     all_years = years.all_years()
     return render("staff/catalogue/years.html", years=all_years,
-                  latest=all_years[0] if all_years else None)
+                  latest=all_years[0] if all_years else None,
+                  create_form=create_form or _create_year_form(), status=status)
+
+
+@admin_bp.route("/catalogue/creer", methods=["POST"])
+def create_year():
+    """Créer l'année scolaire: its dates from the official calendar of the commune's zone,
+    its catalogue the standard one or empty (a draft, to check and publish)."""
+    form = _create_year_form()
+    if not form.validate_on_submit():
+        return catalogue_years(create_form=form, status=422)
+    try:
+        new = years.create_year(form.start_year.data, commune_settings().holiday_zone,
+                                form.start_from.data, current_actor())
+    except years.YearError as error:
+        form.start_year.errors = list(form.start_year.errors) + [str(error)]
+        return catalogue_years(create_form=form, status=422)
+    flash(f"L'année {new.label} est créée, du {date_fr(new.start_date)} au "
+          f"{date_fr(new.end_date)} (brouillon, invisible des familles) : vérifiez ses "
+          "activités, tarifs et fenêtres de réservation, puis publiez-la.", "success")
+    return redirect(url_for("staff.admin.catalogue_year", year_id=new.id), code=303)
 
 
 @admin_bp.route("/catalogue/<int:year_id>/preparer", methods=["POST"])
@@ -28,7 +54,7 @@ def prepare_year(year_id):
     """Préparer l'année suivante: copy this year into the next one, as a draft."""
     year = get_or_404(SchoolYear.select().where(SchoolYear.id == year_id))
     try:
-        new = years.prepare_next_year(year, commune_settings().holiday_zone, _actor())
+        new = years.prepare_next_year(year, commune_settings().holiday_zone, current_actor())
     except years.YearError as error:
         flash(str(error), "error")
         return redirect(url_for("staff.admin.catalogue_years"), code=303)
@@ -39,9 +65,14 @@ def prepare_year(year_id):
 
 @admin_bp.route("/catalogue/<int:year_id>/publier", methods=["POST"])
 def publish_year(year_id):
+    """Publish a draft year once its box is ticked (families see it at once)."""
     year = get_or_404(SchoolYear.select().where(SchoolYear.id == year_id))
+    if not year.is_published and request.form.get("confirmer") != "1":
+        return _year_page(year, errors={"confirmer": "Cochez la case pour confirmer la "
+                                                     "publication : les familles verront "
+                                                     "cette année."}, status=422)
     try:
-        years.publish(year, _actor())
+        years.publish(year, current_actor())
     except years.YearError as error:
         flash(str(error), "error")
     else:
@@ -76,7 +107,7 @@ def save_tariffs(year_id):
             if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
                 raw[(int(parts[1]), int(parts[2]))] = value
     try:
-        count = editing.save_tariffs(year, raw, _actor())
+        count = editing.save_tariffs(year, raw, current_actor())
     except editing.CatalogueError as error:
         return _year_page(year, error.errors, request.form.to_dict(), status=422)
     flash(f"{count} tarif(s) modifié(s) ; les réservations déjà faites gardent leur prix.",
@@ -91,7 +122,7 @@ def save_brackets(year_id):
     raw = {b.id: (request.form.get(f"qf-label-{b.id}"), request.form.get(f"qf-min-{b.id}"),
                   request.form.get(f"qf-max-{b.id}")) for b in year.qf_brackets}
     try:
-        editing.save_brackets(year, raw, _actor())
+        editing.save_brackets(year, raw, current_actor())
     except editing.CatalogueError as error:
         return _year_page(year, error.errors, request.form.to_dict(), status=422)
     flash("Tranches de quotient familial enregistrées.", "success")
@@ -119,7 +150,7 @@ def save_windows(year_id):
         return _year_page(year, errors, request.form.to_dict(), status=422)
     for window, opens, closes in parsed:
         if (window.opens_on, window.closes_on) != (opens, closes):
-            booking_windows.save_window(window, opens, closes, _actor())
+            booking_windows.save_window(window, opens, closes, current_actor())
     flash("Fenêtres de réservation enregistrées.", "success")
     return redirect(url_for("staff.admin.catalogue_year", year_id=year.id, _anchor="fenetres"),
                     code=303)
@@ -151,7 +182,7 @@ def edit_activity(activity_id):
                                                      "open_to_other_schools")}
     form["weekdays"] = request.form.getlist("weekdays")
     try:
-        editing.save_activity(activity, form, _actor())
+        editing.save_activity(activity, form, current_actor())
     except editing.CatalogueError as error:
         return _activity_page(activity, error.errors, form, status=422)
     flash(f"Activité « {activity.name} » enregistrée.", "success")
@@ -165,7 +196,7 @@ def add_modalite(activity_id):
     prices = {b.id: request.form.get(f"prix-{b.id}") for b in activity.school_year.qf_brackets}
     try:
         modalite = editing.add_modalite(activity, request.form.get("modalite"), prices,
-                                        _actor())
+                                        current_actor())
     except editing.CatalogueError as error:
         return _activity_page(activity, error.errors, request.form.to_dict(), status=422)
     flash(f"Modalité « {modalite.name} » ajoutée.", "success")

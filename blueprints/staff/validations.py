@@ -2,26 +2,21 @@
 import os
 
 from flask import abort, flash, redirect, send_file, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, form_status, get_or_404, render, send_stored_file
+from blueprints.common import EmptyForm, form_status, get_or_404, send_stored_file
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
-from blueprints.staff.forms import QuotientValidationForm, RefusalForm
-from domain import clock
-from domain.billing.pricing import bracket_for, quotient_in_force
+from blueprints.staff.forms import QuotientCorrectionForm, QuotientValidationForm, RefusalForm
+from domain import actualisation, clock
+from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.catalogue.years import current_school_year
-from domain.family import dossier as dossiers
-from domain.family import quotient as quotients
-from domain.files import upload_path
+from domain.family import dossier as dossiers, quotient as quotients
 from domain.family.contact import family_email_address
+from domain.files import upload_path
 from domain.messaging.messages import thread_messages
 from models import DossierValidation, Family, QFDeclaration, SchoolYear, StoredFile
 
 INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
-
-
-def _staff():
-    return current_user._get_current_object()
 
 
 # --- Dossiers à valider ----------------------------------------------------------
@@ -31,7 +26,7 @@ def dossier_items(refusal=None):
     """Each waiting actualisation with its checklist, thread and forms."""
     items = []
     for validation in dossiers.pending_actualisations():
-        thread = dossiers.actualisation_thread(validation)
+        thread = actualisation.actualisation_thread(validation)
         form = refusal if refusal is not None and refusal.item_id == validation.id else \
             RefusalForm(prefix=f"refus-{validation.id}", formdata=None)
         items.append({"validation": validation, "thread": thread,
@@ -92,8 +87,9 @@ def validate_dossier(validation_id):
         abort(400)
     return _review(
         EmptyForm(), validation.id, show_dossiers,
-        lambda form: dossiers.validate_actualisation(validation, _staff(), clock.now()),
-        dossiers.ReviewRefused,
+        lambda form: actualisation.validate_actualisation(validation, current_actor(),
+                                                          clock.now()),
+        actualisation.ReviewRefused,
         lambda form: f"Dossier {validation.school_year.label} de la famille "
                      f"{family.account_number} – {family.name} validé : l'accusé est envoyé "
                      "par email et dans sa messagerie.",
@@ -105,9 +101,9 @@ def refuse_dossier(validation_id):
     """Refuser, with the reason sent to the family the same way."""
     validation = _waiting_dossier(validation_id)
     return _refuse(validation.family, validation.id, f"refus-{validation.id}", show_dossiers,
-                   lambda reason: dossiers.refuse_actualisation(validation, _staff(), reason,
-                                                                clock.now()),
-                   dossiers.ReviewRefused, "Dossier", "staff.dossiers_page")
+                   lambda reason: actualisation.refuse_actualisation(
+                       validation, current_actor(), reason, clock.now()),
+                   actualisation.ReviewRefused, "Dossier", "staff.dossiers_page")
 
 
 # --- Quotients à valider --------------------------------------------------------------
@@ -120,10 +116,14 @@ def quotient_items(bound=None):
     items = []
     for declaration in quotients.pending_quotients():
         prefix = f"qf-{declaration.id}"
-        validate = refuse = None
+        validate = refuse = correct = None
         if bound is not None and bound.item_id == declaration.id:
             validate = bound if isinstance(bound, QuotientValidationForm) else None
             refuse = bound if isinstance(bound, RefusalForm) else None
+            correct = bound if isinstance(bound, QuotientCorrectionForm) else None
+        if correct is None:
+            correct = QuotientCorrectionForm(prefix=f"{prefix}-corr", formdata=None)
+            correct.quotient.data = declaration.quotient
         if validate is None:
             validate = QuotientValidationForm(prefix=prefix, formdata=None)
             validate.effective_from.data = quotients.default_effective_date(today)
@@ -136,7 +136,7 @@ def quotient_items(bound=None):
                                                       else None) if year else None,
                       "attestation": declaration.attestation if declaration.attestation_id
                       else None,
-                      "validate": validate, "refuse": refuse})
+                      "validate": validate, "refuse": refuse, "correct": correct})
     return items
 
 
@@ -164,7 +164,7 @@ def validate_quotient(declaration_id):
     def validate(form):
         year = (current_school_year(form.effective_from.data)
                 or current_school_year(clock.today()))
-        quotients.validate_quotient(declaration, _staff(), form.effective_from.data, year,
+        quotients.validate_quotient(declaration, current_actor(), form.effective_from.data, year,
                                     family_email_address(family))
 
     return _review(
@@ -176,14 +176,30 @@ def validate_quotient(declaration_id):
         "staff.quotients_page")
 
 
+@bp.route("/validations/quotients/<int:declaration_id>/corriger", methods=["POST"])
+def correct_quotient(declaration_id):
+    """Correct the declared value (misread by the family) before validating; audited."""
+    declaration = _waiting_declaration(declaration_id)
+    family = declaration.family
+    return _review(
+        QuotientCorrectionForm(prefix=f"qf-{declaration.id}-corr"), declaration.id,
+        show_quotients,
+        lambda form: quotients.correct_quotient(declaration, current_actor(), form.quotient.data,
+                                                form.reason.data or ""),
+        quotients.QuotientReviewRefused,
+        lambda form: f"Quotient de la famille {family.account_number} – {family.name} corrigé : "
+                     f"{declaration.quotient} → {form.quotient.data}. Validez-le maintenant.",
+        "staff.quotients_page")
+
+
 @bp.route("/validations/quotients/<int:declaration_id>/refuser", methods=["POST"])
 def refuse_quotient(declaration_id):
     """Refuser, with the reason emailed to the family."""
     declaration = _waiting_declaration(declaration_id)
     family = declaration.family
     return _refuse(family, declaration.id, f"qf-{declaration.id}-refus", show_quotients,
-                   lambda reason: quotients.refuse_quotient(declaration, _staff(), reason,
-                                                            family_email_address(family)),
+                   lambda reason: quotients.refuse_quotient(
+                       declaration, current_actor(), reason, family_email_address(family)),
                    quotients.QuotientReviewRefused, "Quotient", "staff.quotients_page")
 
 

@@ -17,20 +17,37 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, IntegrityError, fn
 
-from domain import audit
-from domain.booking.days import (BY_INSCRIPTION, FULL_TEXT, CLOSED_DAY_TEXT, PAST_DAY_TEXT,
-                                 ChoiceError, capacity_of, day_edit_state, edit_state_key,
-                                 overrides_for)
-from domain.booking.calendar import (as_date, compiled_rows, load_overrides, load_windows,
-                                     model_instance)
-from domain.clock import PARIS
-from domain.transactions import lock_rows, write_transaction
-from domain.formats import date_fr, day_label, euros, month_fr
-from domain import notifications
+from domain import audit, notifications
+from domain.booking.calendar import as_date, load_all_overrides, load_windows
+from domain.booking.days import (
+    BY_INSCRIPTION,
+    CLOSED_DAY_TEXT,
+    FULL_TEXT,
+    PAST_DAY_TEXT,
+    ChoiceError,
+    capacity_of,
+    closed_for_school,
+    day_edit_state,
+    edit_state_key,
+    overrides_for,
+)
 from domain.catalogue.opening import open_days
-from domain.billing.pricing import brackets_by_day, prices_for
-from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
-                    SchoolYear, db, utcnow)
+from domain.catalogue.pricing import day_prices
+from domain.clock import PARIS, utc_now
+from domain.fast_rows import attach, compiled_rows, model_instance
+from domain.formats import date_fr, day_label, euros, month_fr
+from domain.transactions import lock_rows, write_transaction
+from models import (
+    Activity,
+    Booking,
+    Child,
+    Enrolment,
+    Family,
+    Modalite,
+    PendingChange,
+    SchoolYear,
+    db,
+)
 
 WEEKDAYS_EMAIL = ("Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim.")
 RESERVATION, ANNULATION = "Réservation", "annulation"
@@ -288,9 +305,9 @@ def _pending_rows(family_id, ids=None):
         pending = model_instance(PendingChange, names[0], row[:ends[0]])
         child = once(Child, row[ends[0]:ends[1]], names[1])
         activity = once(Activity, row[ends[1]:ends[2]], names[2])
-        activity.__rel__["school_year"] = once(SchoolYear, row[ends[2]:ends[3]], names[3])
-        pending.__rel__.update(child=child, activity=activity,
-                               modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
+        attach(activity, school_year=once(SchoolYear, row[ends[2]:ends[3]], names[3]))
+        attach(pending, child=child, activity=activity,
+               modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
         pending.enrolment = enrolments.get(row[-1]) if row[-1] is not None else None
         if row[-1] is not None and pending.enrolment is None:  # one per line, not per day
             pending.enrolment = enrolments[row[-1]] = model_instance(Enrolment, [Enrolment.id],
@@ -345,7 +362,7 @@ def _bookings_of(family_id, rows, whole_months=False):
         if modalite is None:
             modalite = modalites[row[split]] = model_instance(Modalite, modalite_names,
                                                               row[split:])
-        booking.__rel__["modalite"] = modalite
+        attach(booking, modalite=modalite)
         booking.date = as_date(booking.date)
         bookings[(booking.child_id, booking.activity_id, booking.date)] = booking
     return bookings
@@ -369,24 +386,13 @@ def _counts_of(rows):
 
 def _prices_of(family_id, rows):
     """{(modalité id, date): price in cents} at the family's bracket on each day of
-    service (a quotient validated from a date prices the days from that date)."""
+    service, year by year (:func:`domain.catalogue.pricing.day_prices`)."""
     by_year = defaultdict(list)
     for row in rows:
-        by_year[row.activity.school_year_id].append(row)
+        by_year[row.activity.school_year_id].append((row.modalite_id, row.date))
     prices = {}
-    for year_id, year_rows in sorted(by_year.items()):
-        brackets = brackets_by_day(family_id, year_id, [r.date for r in year_rows])
-        by_bracket = defaultdict(dict)
-        for row in year_rows:
-            if brackets.get(row.date) is not None:
-                by_bracket[brackets[row.date].id][row.modalite_id] = row.modalite
-        tariffs = {bracket_id: prices_for(bracket_id, list(modalites.values()))
-                   for bracket_id, modalites in by_bracket.items()}
-        for row in year_rows:
-            bracket = brackets.get(row.date)
-            price = tariffs.get(bracket.id, {}).get(row.modalite_id) if bracket else None
-            if price is not None:
-                prices[(row.modalite_id, row.date)] = price
+    for year_id, wanted in sorted(by_year.items()):
+        prices.update(day_prices(family_id, year_id, wanted))
     return prices
 
 
@@ -442,8 +448,8 @@ class _Checker:
         self.now, self.zone, self.override = now, zone, override
         self.first, self.last = min(r.date for r in rows), max(r.date for r in rows)
         self.windows = load_windows({r.activity.school_year_id for r in rows})
-        self.opening, self.places = load_overrides(sorted({r.activity_id for r in rows}),
-                                                   self.first, self.last)
+        self.opening, self.places, self.school_closed = load_all_overrides(
+            sorted({r.activity_id for r in rows}), self.first, self.last)
         # Places are counted only for the days a booking is made on.
         self.counts = _counts_of(rows if to_book is None else to_book)
         self.taken = defaultdict(int)  # places taken by this very commit
@@ -482,7 +488,9 @@ class _Checker:
         if enrolment is None or enrolment.id is None:
             return NOT_ENROLLED_TEXT
         opening, places_overrides = self._overrides_of(activity.id)
-        if not self._runs_on(activity, day, opening):
+        if (not self._runs_on(activity, day, opening)
+                or closed_for_school(self.school_closed, row.child.school_name, activity.id,
+                                     day)):
             return CLOSED_DAY_TEXT
         if self.override:
             return PAST_DAY_TEXT if day < self.today else ""
@@ -514,13 +522,15 @@ class _Refused(Exception):
     """Raised inside the transaction to roll it back."""
 
 
-def commit_pending(family_id, now, zone, only_ids=None, override=False):
+def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=None):
     """TERMINER: apply every pending change of the family in one transaction, or none.
 
     Deadlines, opening and places are checked again after taking the locks; a
     change that no longer holds is listed with its reason and nothing is applied.
     ``only_ids`` commits those pending changes only; ``override`` is staff's (see
-    :class:`_Checker`).
+    :class:`_Checker`). With ``actor`` (the family's user), the commit is audited in
+    the same transaction, so staff read the family's own bookings and cancellations in
+    the audit log.
     """
     recap, message = Recap(), ""
     try:
@@ -535,6 +545,8 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False):
             if recap.problems:
                 raise _Refused()
             _apply(recap)
+            if actor is not None:
+                _audit_family_commit(actor, family_id, recap)
     except _Refused:
         return CommitResult(recap, False, "Aucune modification n'a été enregistrée : "
                                           "certaines ne sont plus possibles.")
@@ -550,7 +562,7 @@ def _apply(recap):
     if recap.removed_booking_ids:
         _delete_ids(Booking, recap.removed_booking_ids)
     if recap.new_bookings:
-        stamp = utcnow()
+        stamp = utc_now()
         Booking.insert_many([dict(row, created_at=stamp)
                              for row in recap.new_bookings]).execute()
     _delete_ids(PendingChange, recap.pending_ids)
@@ -567,9 +579,22 @@ def _delete_ids(model, ids):
                          list(ids))
 
 
-def finish(family_id, address, now, zone):
-    """TERMINER and, once committed, the recap email to ``address``."""
-    result = commit_pending(family_id, now, zone)
+def _audit_family_commit(actor, family_id, recap):
+    """One audit row for a family's TERMINER: what it booked and cancelled."""
+    booked = [line for line in recap.lines if line.action == RESERVATION]
+    cancelled = [line for line in recap.lines if line.action != RESERVATION]
+    audit.record(actor, family_id, audit.BOOKING_COMMITTED,
+                 f"{len(booked)} réservation(s), {len(cancelled)} annulation(s) : "
+                 + "; ".join(f"{line.action.capitalize()} {line.email_day} : {line.element}"
+                             for line in recap.lines[:20])
+                 + (" …" if len(recap.lines) > 20 else ""),
+                 after={"reservees": len(booked), "annulations": len(cancelled)})
+
+
+def finish(family_id, address, now, zone, actor=None):
+    """TERMINER and, once committed, the recap email to ``address``; audited as
+    ``actor``'s (the family's user) when given."""
+    result = commit_pending(family_id, now, zone, actor=actor)
     if result.committed and result.recap.lines and address:
         notifications.booking_recap(address, result.recap, now)
     return result

@@ -1,4 +1,4 @@
-"""The guide's walkthrough in Chromium (pages 9 to 11): LENA, CL Maternel Mercredis, the four
+"""A family's first booking in Chromium, step by step: LENA, CL Maternel Mercredis, the four
 Wednesdays of January 2027 `Après-midi SANS repas` -> recap 20,80 € -> TERMINER -> the
 confirmation and one recap email; then a cancellation. On a desktop (the grid, htmx), on
 a desktop with JavaScript disabled. The phone (360x740) is in test_planning_phone_browser.py."""
@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 import models
-from tests.conftest import MailBox, browser_login, screenshot
+from tests.conftest import MailBox, axe_violations, browser_login, screenshot
 from tests.planning_support import CL, SANS, child, enrol
-from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 

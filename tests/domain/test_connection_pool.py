@@ -1,7 +1,7 @@
-"""Hole 14 of issue 12: on PostgreSQL each process keeps a pool of connections (a new
-connection per request cost about 8 ms of server CPU). Issue 19: on SQLite each worker
-thread keeps one connection (opening it, its PRAGMAs and closing it took a third of a
-tick's server time), checked before reuse; a request's changes end as before."""
+"""On PostgreSQL each process keeps a pool of connections (a new connection per request
+cost about 8 ms of server CPU). On SQLite each worker thread keeps one connection (opening
+it, its PRAGMAs and closing it took a third of a tick's server time), checked before
+reuse; a request's changes end as before."""
 import threading
 
 import pytest

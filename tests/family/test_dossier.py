@@ -4,14 +4,11 @@ import re
 
 import pytest
 
-
 from domain.files import store_bytes
 from domain.pdf import simple_document
 from models import Child, Document, Guardian, HealthRecord, PickupPerson, User, Vaccination
 from tests import factories
-from tests.helpers import demo_child as child_named
-from tests.helpers import demo_family as family
-from tests.helpers import error_of, text_of
+from tests.helpers import demo_child as child_named, demo_family as family, error_of, text_of
 
 
 def coordonnees_data(auth, **changes):
@@ -291,7 +288,7 @@ def test_photo_consent_through_modifier_then_valider(client, auth, db):
     auth.login()
     lena = child_named("LENA")
     child_page = client.get(f"/mon-dossier/enfants/{lena.id}").get_data(as_text=True)
-    # "Modifier" sits at the bottom, after the vaccines, as the guide's page 13 shows.
+    # "Modifier" sits at the bottom, after the vaccines, where the family finishes reading.
     assert child_page.index('id="droit-image"') > child_page.index('id="vaccins"')
     edit = f"/mon-dossier/enfants/{lena.id}/droit-image"
     assert f'href="{edit}"' in child_page

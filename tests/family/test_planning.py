@@ -1,4 +1,5 @@
-"""PLANNING - RÉSERVATIONS over HTTP: the guide's walkthrough, the recap, TERMINER, the email.
+"""PLANNING - RÉSERVATIONS over HTTP: a first booking step by step, the recap, TERMINER,
+the email.
 
 The demo family 16122 (LENA) with `CL Maternel Mercredis` opened (as INSCRIPTION
 would) and the test "now" 26/11/2026 10:00: December is closed, January open.
@@ -6,13 +7,10 @@ would) and the test "now" 26/11/2026 10:00: December is closed, January open.
 import re
 from urllib.parse import parse_qs, urlsplit
 
-
 from models import Booking, OutgoingEmail, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (AVEC, CL, HTMX, JANUARY, SANS, activity, child, enrol,
-                                    line_key, modalite, page_token, text_of, token)
-
+from tests.helpers import HTMX, activity, demo_child as child, modalite, text_of
+from tests.planning_support import AVEC, CL, JANUARY, SANS, enrol, line_key, page_token, token
 
 
 def grid_data(client, kid, days, name=SANS, **extra):
@@ -128,7 +126,7 @@ def test_modifier_opens_the_edit_grid_and_the_phone_day_form(client, lena):
     assert "<html" in boosted
 
 
-# --- The guide's walkthrough ----------------------------------------------------------
+# --- A first booking, step by step --------------------------------------------------------
 
 
 def test_walkthrough_four_wednesdays_recap_terminer_email_then_a_cancellation(
