@@ -12,8 +12,8 @@ import socket
 import threading
 from email.utils import make_msgid
 
-from flask import current_app, g, has_request_context, render_template
 import flask_mail
+from flask import current_app, g, has_request_context, render_template
 from flask_mail import Connection, Message
 
 import models

@@ -237,6 +237,7 @@ def measure(client, meter, trivial_client, samples, trivial, call, before=None, 
 
 def bench_backend(label, url, pg_url, database_name, runs, timeout):
     from aiosmtpd.controller import Controller
+
     import models
     families = populate(url)
     smtp_port = free_port()
