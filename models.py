@@ -12,6 +12,7 @@ from peewee import (
     DatabaseProxy,
     DateField,
     DateTimeField,
+    DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
     InterfaceError,
@@ -28,7 +29,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 11
 
 
 def utcnow():
@@ -244,6 +245,15 @@ class Child(BaseModel):
     school_type = CharField(default=SCHOOL_PUBLIC)
     class_level = CharField(max_length=3)
     photo_consent = BooleanField(default=False)  # droit à l'image
+    # Moving up (set when next year is prepared, reviewed by staff): the level and school
+    # of ``next_year``. ``class_level``/``school_name`` stay the current year's until then;
+    # ``domain.catalogue.moving_up.level_in`` reads the right one for a year.
+    # ``next_class_level`` LEAVES: the child leaves (after CM2, or leaves the commune).
+    LEAVES = "sortie"
+    next_year = DeferredForeignKey("SchoolYear", null=True, on_delete="SET NULL",
+                                   backref="+", deferrable=None)
+    next_class_level = CharField(max_length=10, default="")
+    next_school_name = CharField(default="")
 
     @property
     def school_type_label(self):
@@ -380,6 +390,8 @@ class Activity(BaseModel):
     capacity = IntegerField(null=True)
     tariff_label = CharField(default="")
     position = SmallIntegerField(default=0)
+    # Lines of one group exclude each other ("ALAE SOIR": Soir 1 or Soir 2); "" = none.
+    exclusive_group = CharField(default="")
 
     @property
     def full_label(self):
@@ -451,6 +463,14 @@ class Enrolment(BaseModel):
     activity = ForeignKeyField(Activity, backref="enrolments", on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # Désinscrire: the first day the line no longer runs (null: open); its bookings from
+    # that day were cancelled (never those already invoiced).
+    closed_from = DateField(null=True)
+    closed_reason = CharField(default="")
+
+    @property
+    def is_closed(self):
+        return self.closed_from is not None
 
     class Meta:
         indexes = ((("child", "activity"), True),)
