@@ -126,6 +126,10 @@ def create_school_year(start_year, zone):
 
     for spec in SCHOOL_ACTIVITIES:
         activity(*spec)
+    # The guide: ALAE Soir 1 **or** Soir 2, never both.
+    Activity.update(exclusive_group="ALAE Soir").where(
+        (Activity.school_year == year)
+        & Activity.name.in_(("ALAE Soir 1", "ALAE Soir 2"))).execute()
     periods = holiday_periods(start_year, zone)
     for period in periods:
         activity(f"CLV Élémentaire ou maternel {period}", Activity.CLV, Activity.FOR_ALL, True,

@@ -17,6 +17,9 @@ from models import AuditLog, Family, User
 
 # Actions, in the domain's words (``area.verb``).
 INSCRIPTION_OPENED = "inscription.opened"
+INSCRIPTION_CLOSED = "inscription.closed"
+BOOKINGS_REPRICED = "booking.repriced"
+CLASSES_MOVED_UP = "child.moved_up"
 MESSAGE_REPLIED = "message.replied"
 MESSAGE_TREATED = "message.treated"
 DOSSIER_VALIDATED = "dossier.validated"
@@ -57,6 +60,9 @@ INVOICE_REMINDED = "invoice.reminded"
 #: How each action reads in the audit-log page.
 ACTION_LABELS = {
     INSCRIPTION_OPENED: "Inscription",
+    INSCRIPTION_CLOSED: "Désinscription",
+    BOOKINGS_REPRICED: "Réservations au tarif du nouveau quotient",
+    CLASSES_MOVED_UP: "Passage de classe",
     MESSAGE_REPLIED: "Réponse à un message",
     MESSAGE_TREATED: "Message traité",
     DOSSIER_VALIDATED: "Dossier validé",

@@ -118,3 +118,14 @@ def day_closed(address, family, day, what, reason, lines):
                       "vos réservations sont annulées",
                       "staff/closures/email/day_closed", family=family, day=day, what=what,
                       reason=reason, lines=lines)
+
+
+def line_closed(address, closed, by_service=False, reason=""):
+    """A line closed (or switched to another) from a date: the days cancelled, those kept
+    because already invoiced, the line that replaces it."""
+    child, activity = closed.child, closed.activity
+    what = (f"{activity.name} remplacée par {closed.switched_to.name}" if closed.switched_to
+            else f"désinscription de {activity.name}")
+    return send_email(address, f"Portail Famille : {child.first_name}, {what} à partir du "
+                      f"{date_fr(closed.closed_from)}", "inscription/email/line_closed",
+                      closed=closed, by_service=by_service, reason=reason)

@@ -92,6 +92,7 @@ class Line:
     modalites: list
     days: dict = field(default_factory=dict)  # {date: DayStatus}
     state: EditState | None = None
+    closed_from: datetime.date | None = None  # désinscrit from that day (no day bookable)
 
     @property
     def key(self):
@@ -231,7 +232,7 @@ def _lines_query(family_id, day, child_id=None, activity_id=None):
     modalité)."""
     query = (Enrolment.select(*Child._meta.sorted_fields, *Activity._meta.sorted_fields,
                               *SchoolYear._meta.sorted_fields, *Family._meta.sorted_fields,
-                              *Modalite._meta.sorted_fields)
+                              *Modalite._meta.sorted_fields, Enrolment.closed_from)
              .join(Child).join(Family)
              .switch(Enrolment).join(Activity).join(SchoolYear)
              .switch(Activity).join(Modalite, JOIN.LEFT_OUTER,
@@ -281,8 +282,9 @@ def load_lines(family_id, day, child_id=None, activity_id=None):
         child.__rel__["family"] = family
         line = lines.get((child.id, activity.id))
         if line is None:
-            line = lines[(child.id, activity.id)] = Line(child, activity, [])
-        modalite_values = row[ends[3]:]
+            line = lines[(child.id, activity.id)] = Line(child, activity, [],
+                                                         closed_from=as_date(row[-1]))
+        modalite_values = row[ends[3]:-1]
         if modalite_values[0] is not None:
             line.modalites.append(model_instance(Modalite, _MODALITE, modalite_values))
     return family, list(lines.values())
@@ -415,6 +417,8 @@ def fill_days(lines, first, last, now, zone, pending):
             change, booked_id = pending.get(key), booked.get(key)
             desired = (booked_id if change is None
                        else change.modalite_id if change.action == book else None)
+            if line.closed_from is not None and day >= line.closed_from:
+                is_open = False  # the line is closed from that day
             line.days[day] = DayStatus(day, is_open, state, full, booked_id, desired,
                                        change is not None)
         line.state = range_states[activity_id]

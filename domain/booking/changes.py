@@ -232,7 +232,8 @@ _PENDING_FIELDS = [PendingChange._meta.sorted_fields, Child._meta.sorted_fields,
 
 
 def _pending_rows_query(family_id, ids=None):
-    query = (PendingChange.select(*[f for group in _PENDING_FIELDS for f in group], Enrolment.id)
+    query = (PendingChange.select(*[f for group in _PENDING_FIELDS for f in group],
+                                  Enrolment.closed_from, Enrolment.id)
             .join(Child).switch(PendingChange).join(Activity).join(SchoolYear)
             .switch(PendingChange).join(Modalite)
             .switch(PendingChange).join(Enrolment, JOIN.LEFT_OUTER,
@@ -280,7 +281,8 @@ def _pending_rows(family_id, ids=None):
         activity.__rel__["school_year"] = once(SchoolYear, row[ends[2]:ends[3]], names[3])
         pending.__rel__.update(child=child, activity=activity,
                                modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
-        pending.enrolment = (model_instance(Enrolment, [Enrolment.id], (row[-1],))
+        pending.enrolment = (model_instance(Enrolment, [Enrolment.closed_from, Enrolment.id],
+                                            (as_date(row[-2]), row[-1]))
                              if row[-1] is not None else None)
         rows.append(pending)
     return rows
@@ -430,6 +432,8 @@ class _Checker:
         enrolment = getattr(row, "enrolment", None)
         if enrolment is None or enrolment.id is None:
             return NOT_ENROLLED_TEXT
+        if enrolment.closed_from is not None and day >= enrolment.closed_from:
+            return NOT_ENROLLED_TEXT  # désinscrit from that day
         opening, places_overrides = self._overrides_of(activity.id)
         if not open_days(activity, day, day, self.zone, opening):
             return CLOSED_DAY_TEXT

@@ -104,7 +104,9 @@ MATRIX = {
                                   "/mon-dossier/enfants/{child}/vaccins/{vaccine}/supprimer"),
     "dossier.toggle_section": Row(FAMILY, "/mon-dossier/actualisation/rubriques/famille"),
     "facturation.index": Row(FAMILY, "/facturation/"),
+    "inscription.close": Row(FAMILY_OWN, "/inscription/ligne/{enrolment}/desinscrire"),
     "inscription.enrol": Row(FAMILY_OWN, "/inscription/enfant/{child}"),
+    "inscription.switch": Row(FAMILY_OWN, "/inscription/ligne/{enrolment}/changer"),
     "inscription.index": Row(FAMILY, "/inscription/"),
     "messagerie.attachment": Row(FAMILY_OWN, "/messagerie/piece-jointe/{attachment}",
                                  "PIECE-JOINTE-SECRET-16122"),
@@ -295,7 +297,7 @@ def objects(app):
     vaccine = Vaccination.create(child=lena, name="VACCIN-SECRET", date=datetime.date(2024, 1, 5))
     pickup = PickupPerson.create(family=owner, last_name="PERSONNE-SECRETE", first_name="ZOE",
                                  phone="0612345678")
-    enrol(lena, CL)
+    line = enrol(lena, CL)
     pending = PendingChange.create(family=owner, child=lena, activity=activity(CL),
                                    modalite=modalite(CL, SANS), date=JANUARY[0],
                                    action=PendingChange.BOOK)
@@ -313,7 +315,8 @@ def objects(app):
             "child": lena.id, "document": document.id, "declaration": declaration.id,
             "thread": thread.id, "attachment": attachment.id, "vaccine": vaccine.id,
             "pickup": pickup.id, "pending": pending.id, "email_token": email_token,
-            "bad_token": "pas-un-jeton", "line": f"{lena.id}-{activity(CL).id}"}
+            "bad_token": "pas-un-jeton", "line": f"{lena.id}-{activity(CL).id}",
+            "enrolment": line.id}
 
 
 USERS = {"owner": ("family", 16122), "other": ("family", 16123),

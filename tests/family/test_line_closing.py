@@ -1,0 +1,194 @@
+"""INSCRIPTION: « Désinscrire » a line from a date, lines that exclude each other
+(ALAE Soir 1 or Soir 2) and switching from one to the other at a date."""
+import datetime
+
+import pytest
+
+from domain import audit
+from domain.billing.run import issue_month
+from domain.booking import attendance, closing
+from domain.catalogue.opening import open_days
+from domain.clock import PARIS
+from models import AuditLog, Booking, Enrolment, InvoicedBooking
+from tests import factories
+from tests.conftest import MailBox
+from tests.helpers import activity, demo_child, error_of, text_of, unescaped
+from tests.family.test_inscription import child_error, enrol
+
+
+def lena_days(name, first=None, last=None):
+    """LENA's booked days of the line ``name`` (between ``first`` and ``last``)."""
+    query = Booking.select(Booking.date).where((Booking.child == demo_child("LENA"))
+                                               & (Booking.activity == activity(name)))
+    if first:
+        query = query.where(Booking.date >= first)
+    if last:
+        query = query.where(Booking.date <= last)
+    return sorted(b.date for b in query)
+
+
+def post_form(client, auth, path, prefix, **values):
+    token = auth.csrf("/inscription/")
+    data = {f"{prefix}-csrf_token": token}
+    data.update({f"{prefix}-{name}": value for name, value in values.items()})
+    return client.post(path, data=data)
+
+
+# --- Exclusive lines ----------------------------------------------------------------
+
+
+def test_soir_1_and_soir_2_ticked_together_are_refused_by_the_field(client, auth, db, mailbox):
+    """The guide says Soir 1 **or** Soir 2: both at once open nothing and say why next to
+    the child's lines."""
+    auth.login("famille 16122")
+    lena = demo_child("LENA")
+    response = enrol(client, auth, lena, activity("ALAE Soir 1"), activity("ALAE Soir 2"))
+    assert response.status_code == 422
+    message = child_error(unescaped(response), lena)
+    assert "« ALAE Soir 1 » et « ALAE Soir 2 » s'excluent" in message
+    assert Enrolment.select().where(Enrolment.child == lena).count() == 1  # the canteen only
+    assert lena_days("ALAE Soir 1") == lena_days("ALAE Soir 2") == []
+
+
+def test_soir_2_while_soir_1_is_open_is_refused_and_points_to_the_switch(client, auth, db):
+    auth.login("famille 16122")
+    lena = demo_child("LENA")
+    assert enrol(client, auth, lena, activity("ALAE Soir 1")).status_code == 303
+    response = enrol(client, auth, lena, activity("ALAE Soir 2"))
+    assert response.status_code == 422
+    message = child_error(unescaped(response), lena)
+    assert "« ALAE Soir 1 » est déjà ouverte pour LENA" in message
+    assert "Changer pour ALAE Soir 2" in message
+    assert lena_days("ALAE Soir 2") == []
+
+
+def test_switching_soir_1_to_soir_2_from_february_moves_lena_between_the_registers(
+        client, auth, db, mailbox):
+    """On 26/11/2026 LENA's Soir 1 books from 01/01/2027; switching to Soir 2 from
+    01/02/2027 keeps her on Soir 1's register until 29/01 and on Soir 2's from 01/02."""
+    auth.login("famille 16122")
+    lena = demo_child("LENA")
+    enrol(client, auth, lena, activity("ALAE Soir 1"))
+    mailbox.clear()
+    soir_1 = Enrolment.get(child=lena, activity=activity("ALAE Soir 1"))
+    page = unescaped(client.get("/inscription/"))
+    assert f'id="changer-{soir_1.id}-target"' in page and "Désinscrire" in page
+    response = post_form(client, auth, f"/inscription/ligne/{soir_1.id}/changer",
+                         f"changer-{soir_1.id}", target=str(activity("ALAE Soir 2").id),
+                         switch_from="2027-02-01")
+    assert response.status_code == 303
+    assert lena_days("ALAE Soir 1")[-1] == datetime.date(2027, 1, 29)
+    assert lena_days("ALAE Soir 2")[0] == datetime.date(2027, 2, 1)
+    names = lambda name, day: [row.child.first_name  # noqa: E731
+                               for row in attendance.register(activity(name), day)]
+    assert "LENA" in names("ALAE Soir 1", datetime.date(2027, 1, 29))
+    assert "LENA" not in names("ALAE Soir 2", datetime.date(2027, 1, 29))
+    assert "LENA" in names("ALAE Soir 2", datetime.date(2027, 2, 1))
+    assert "LENA" not in names("ALAE Soir 1", datetime.date(2027, 2, 1))
+    assert Enrolment.get_by_id(soir_1.id).closed_from == datetime.date(2027, 2, 1)
+    [email] = mailbox.messages
+    assert "ALAE Soir 1 remplacée par ALAE Soir 2 à partir du 01/02/2027" in email["Subject"]
+    assert AuditLog.select().where(AuditLog.action == audit.INSCRIPTION_CLOSED).count() == 1
+    # Both lines are never open on the same day.
+    assert not set(lena_days("ALAE Soir 1")) & set(lena_days("ALAE Soir 2"))
+
+
+def test_a_switch_before_the_first_changeable_date_is_refused_by_the_date(client, auth, db):
+    auth.login("famille 16122")
+    lena = demo_child("LENA")
+    enrol(client, auth, lena, activity("ALAE Soir 1"))
+    soir_1 = Enrolment.get(child=lena, activity=activity("ALAE Soir 1"))
+    response = post_form(client, auth, f"/inscription/ligne/{soir_1.id}/changer",
+                         f"changer-{soir_1.id}", target=str(activity("ALAE Soir 2").id),
+                         switch_from="2026-12-07")
+    assert response.status_code == 422
+    assert "ne peuvent plus être modifiées avant le 01/01/2027" in error_of(
+        response, f"changer-{soir_1.id}-switch_from")
+    assert lena_days("ALAE Soir 2") == []
+
+
+# --- Désinscrire ----------------------------------------------------------------------
+
+
+def wednesdays(month_first, month_last):
+    cl = activity("CL Maternel Mercredis")
+    return open_days(cl, month_first, month_last, "C")
+
+
+@pytest.fixture
+def lena_at_the_centre(app, db):
+    """LENA's CL Maternel Mercredis line with January's and February's Wednesdays booked,
+    January invoiced (as on 15/01/2027, its month's invoice issued early for the test)."""
+    lena = demo_child("LENA")
+    line = factories.enrolment(lena, "CL Maternel Mercredis")
+    january = wednesdays(datetime.date(2027, 1, 1), datetime.date(2027, 1, 31))
+    february = wednesdays(datetime.date(2027, 2, 1), datetime.date(2027, 2, 28))
+    for day in january + february:
+        factories.booking(lena, "CL Maternel Mercredis", day, price_cents=1040)
+    with app.app_context():
+        issue_month(2027, 1, "C", datetime.datetime(2027, 1, 15, 9, 0, tzinfo=PARIS))
+    return line, january, february
+
+
+@pytest.mark.app_config(PORTAIL_TODAY="2027-01-15T10:00")
+def test_desinscrire_from_february_cancels_february_keeps_january_one_email(
+        client, auth, db, mailbox, lena_at_the_centre):
+    line, january, february = lena_at_the_centre
+    auth.login("famille 16122")
+    page = unescaped(client.get("/inscription/"))
+    # The date offered by default (and the earliest) is the first one still changeable.
+    assert f'id="ligne-{line.id}-closed_from"' in page
+    assert 'min="2027-02-01"' in page and 'value="2027-02-01"' in page
+    mailbox.clear()
+    response = post_form(client, auth, f"/inscription/ligne/{line.id}/desinscrire",
+                         f"ligne-{line.id}", closed_from="2027-02-01")
+    assert response.status_code == 303
+    assert lena_days("CL Maternel Mercredis") == january
+    assert InvoicedBooking.select().count() >= len(january)
+    [email] = mailbox.messages
+    text = MailBox.text(email)
+    assert "désinscription de CL Maternel Mercredis à partir du 01/02/2027" in email["Subject"]
+    for day in february:
+        assert day.strftime("%d/%m/%Y") in text
+    assert f"Réservations annulées ({len(february)} jour(s)" in text
+    row = AuditLog.get(AuditLog.action == audit.INSCRIPTION_CLOSED)
+    assert f"{len(february)} jour(s) annulé(s)" in audit.details_of(row)["summary"]
+    page = text_of(client.get("/inscription/"))
+    assert "Fermée à partir du 01/02/2027" in page or "fermée à partir du 01/02/2027" in page
+
+
+@pytest.mark.app_config(PORTAIL_TODAY="2027-01-15T10:00")
+def test_a_family_cannot_close_from_a_day_past_its_deadline(client, auth, db, mailbox,
+                                                             lena_at_the_centre):
+    line, january, february = lena_at_the_centre
+    auth.login("famille 16122")
+    response = post_form(client, auth, f"/inscription/ligne/{line.id}/desinscrire",
+                         f"ligne-{line.id}", closed_from="2027-01-20")
+    assert response.status_code == 422
+    assert "avant le 01/02/2027" in error_of(response, f"ligne-{line.id}-closed_from")
+    assert lena_days("CL Maternel Mercredis") == january + february
+    assert Enrolment.get_by_id(line.id).closed_from is None
+    assert mailbox.messages == []
+
+
+@pytest.mark.app_config(PORTAIL_TODAY="2027-01-15T10:00")
+def test_staff_close_from_any_date_with_a_reason_never_cancelling_invoiced_days(
+        app, db, mailbox, lena_at_the_centre):
+    line, january, february = lena_at_the_centre
+    agent = factories.staff_user("agent.fermeture@mairie.example.org")
+    with app.app_context():
+        with pytest.raises(closing.ClosingRefused, match="motif"):
+            closing.close_line(agent, line, datetime.date(2027, 1, 1),
+                               datetime.datetime(2027, 1, 15, 10, tzinfo=PARIS), "C",
+                               by_staff=True)
+        closed = closing.close_line(agent, line, datetime.date(2027, 1, 1),
+                                    datetime.datetime(2027, 1, 15, 10, tzinfo=PARIS), "C",
+                                    reason="Déménagement", by_staff=True,
+                                    email_to="famille.dupont@example.org")
+    assert [day for day, _, _ in closed.cancelled] == february
+    assert [day for day, _, _ in closed.kept_invoiced] == january
+    assert lena_days("CL Maternel Mercredis") == january
+    row = AuditLog.get(AuditLog.action == audit.INSCRIPTION_CLOSED)
+    assert row.user_id == agent.id and audit.details_of(row)["reason"] == "Déménagement"
+    text = MailBox.text(mailbox.messages[0])
+    assert "Motif : Déménagement" in text and "Jours déjà facturés" in text
