@@ -12,7 +12,7 @@ from domain.clock import PARIS
 from models import AuditLog, Booking, Enrolment, InvoicedBooking
 from tests import factories
 from tests.conftest import MailBox
-from tests.helpers import activity, demo_child, error_of, text_of, unescaped
+from tests.helpers import activity, csrf_from, demo_child, error_of, text_of, unescaped
 from tests.family.test_inscription import child_error, enrol
 
 
@@ -192,3 +192,29 @@ def test_staff_close_from_any_date_with_a_reason_never_cancelling_invoiced_days(
     assert row.user_id == agent.id and audit.details_of(row)["reason"] == "Déménagement"
     text = MailBox.text(mailbox.messages[0])
     assert "Motif : Déménagement" in text and "Jours déjà facturés" in text
+
+
+@pytest.mark.app_config(PORTAIL_TODAY="2027-01-15T10:00")
+def test_an_agent_closes_the_line_from_the_family_page_with_a_reason(
+        client, auth, db, mailbox, lena_at_the_centre):
+    line, january, february = lena_at_the_centre
+    family = line.child.family
+    auth.login("agent")
+    page = unescaped(client.get(f"/agents/familles/{family.id}"))
+    url = f"/agents/familles/{family.id}/inscriptions/{line.id}/fermer"
+    assert url in page
+    form_page = client.get(url)
+    token = csrf_from(form_page)
+    response = client.post(url, data={"csrf_token": token, "target": "fermer",
+                                      "closed_from": "2027-01-01", "reason": ""})
+    assert response.status_code == 422
+    assert "motif" in error_of(response, "reason")
+    assert lena_days("CL Maternel Mercredis") == january + february
+    mailbox.clear()
+    response = client.post(url, data={"csrf_token": token, "target": "fermer",
+                                      "closed_from": "2027-01-01",
+                                      "reason": "Déménagement"})
+    assert response.status_code == 303
+    assert lena_days("CL Maternel Mercredis") == january  # invoiced: kept
+    assert len(mailbox.messages) == 1
+    assert "fermée à partir du 01/01/2027" in text_of(client.get(f"/agents/familles/{family.id}"))

@@ -85,6 +85,7 @@ FORMS = {
     "staff.edit_child_health": ("agent", ["allergies", "diet", "doctor_name", "doctor_phone",
                                           "has_pai", "pai_details"]),
     "staff.edit_pickup_people": ("agent", ["last_name", "first_name", "relationship", "phone"]),
+    "staff.close_line": ("agent", ["target", "closed_from", "reason"]),
     "staff.on_behalf": ("agent", ["day", "line", "modalite", "reason"]),
     "staff.refuse_quotient": ("agent", ["qf-{declaration}-refus-reason"]),
     "staff.validate_quotient": ("agent", ["qf-{declaration}-effective_from"]),

@@ -218,6 +218,8 @@ MATRIX = {
     "staff.edit_pickup_people": Row(STAFF, "/agents/familles/{family}/personnes-autorisees",
                                     "PERSONNE-SECRETE"),
     "staff.families": Row(STAFF, "/agents/familles/"),
+    "staff.close_line": Row(STAFF, "/agents/familles/{family}/inscriptions/{enrolment}/fermer",
+                            "LENA"),
     "staff.family": Row(STAFF, "/agents/familles/{family}", "LENA"),
     "staff.message_treated": Row(STAFF, "/agents/messages/{thread}/traite"),
     "staff.news": Row(STAFF, "/agents/actualites/"),
