@@ -76,7 +76,9 @@ def _add_schools(database, migrator):
 
 def _year_lines(database, migrator):
     """11: a line can be closed from a date (Désinscrire), lines can exclude each other,
-    a child's level and school of next year (moving up)."""
+    a child's level and school of next year (moving up), the price adjustments of a
+    quotient validated from a past date."""
+    database.create_tables([models.PriceAdjustment], safe=True)
     _add_missing_columns(database, migrator, models.Enrolment, "closed_from", "closed_reason")
     _add_missing_columns(database, migrator, models.Activity, "exclusive_group")
     _add_missing_columns(database, migrator, models.Child, "next_year", "next_class_level",

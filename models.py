@@ -592,6 +592,19 @@ class InvoicedBooking(BaseModel):
     date = DateField()  # the booked day, kept should the booking be deleted later
 
 
+class PriceAdjustment(BaseModel):
+    """What a quotient validated from a past date changes on days already invoiced: the
+    new price minus the invoiced one (negative: a credit), billed once on the family's
+    next invoice as its own line."""
+
+    family = ForeignKeyField(Family, backref="price_adjustments", on_delete="CASCADE")
+    child_name = CharField()
+    label = CharField()
+    amount_cents = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+    line = ForeignKeyField(InvoiceLine, null=True, backref="adjustments", on_delete="SET NULL")
+
+
 class Payment(BaseModel):
     """A payment attempt of an invoice (online through PayFiP, or at the counter).
 
@@ -739,6 +752,7 @@ ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
     School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
     Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
+    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking,
+    PriceAdjustment, Payment, MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
 ]

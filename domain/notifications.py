@@ -42,11 +42,12 @@ def actualisation_refused(address, family, school_year, reason):
                       school_year=school_year, reason=reason)
 
 
-def quotient_validated(address, declaration, bracket):
-    """The declared quotient is validated, from its effective date."""
+def quotient_validated(address, declaration, bracket, prices=(), repriced=None):
+    """The declared quotient is validated, from its effective date: the new prices of the
+    family's lines, and what changes on days already invoiced."""
     return send_email(address, "Portail Famille : votre quotient familial est validé",
                       "dossier/email/quotient_valide", declaration=declaration,
-                      bracket=bracket)
+                      bracket=bracket, prices=list(prices), repriced=repriced)
 
 
 def quotient_refused(address, declaration, reason):

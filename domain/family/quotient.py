@@ -7,6 +7,7 @@ validated one (or, without any, the highest bracket) sets the tariffs.
 import datetime
 from dataclasses import dataclass
 
+from domain.billing import repricing
 from domain.billing.pricing import bracket_for, quotient_in_force
 from domain import audit, notifications
 from domain.uploads import save_upload
@@ -126,8 +127,9 @@ def _review(declaration, staff_user, status, **fields):
 
 def validate_quotient(declaration, staff_user, effective_from, school_year, email_to):
     """Staff validate a declared QF from ``effective_from``: the days of service from
-    that date are priced at its bracket (bookings already made keep their price).
-    Audited; the family is told by email at ``email_to`` (if any)."""
+    that date are priced at its bracket, bookings already made included (days already
+    invoiced give a credit or a supplement on the next invoice: ``domain.billing.
+    repricing``). Audited; the family is told the new prices by email at ``email_to``."""
     if effective_from is None:
         raise QuotientReviewRefused("Indiquez la date d'effet du quotient.")
     before = quotient_in_force(declaration.family_id, effective_from)
@@ -142,8 +144,13 @@ def validate_quotient(declaration, staff_user, effective_from, school_year, emai
                      before={"quotient": before.quotient if before else None},
                      after={"quotient": declaration.quotient,
                             "date_effet": effective_from.isoformat()})
+        repriced = repricing.reprice_from(declaration.family_id, effective_from, staff_user,
+                                          reason=f"Quotient {declaration.quotient} validé")
     if email_to:
-        notifications.quotient_validated(email_to, declaration, bracket)
+        notifications.quotient_validated(
+            email_to, declaration, bracket,
+            prices=repricing.line_prices(declaration.family_id, bracket, effective_from),
+            repriced=repriced)
     return declaration
 
 

@@ -167,6 +167,7 @@ def test_step_11_adds_closed_lines_exclusive_groups_and_next_levels_keeping_the_
     migrator = migrations.SchemaMigrator.from_database(db.obj)
     counts = (models.Enrolment.select().count(), models.Activity.select().count(),
               models.Child.select().count())
+    db.drop_tables([models.PriceAdjustment])
     migrate(migrator.drop_column("enrolment", "closed_from"),
             migrator.drop_column("enrolment", "closed_reason"),
             migrator.drop_column("activity", "exclusive_group"),
@@ -183,3 +184,4 @@ def test_step_11_adds_closed_lines_exclusive_groups_and_next_levels_keeping_the_
     assert (models.Enrolment.select().count(), models.Activity.select().count(),
             models.Child.select().count()) == counts
     assert models.Enrolment.select().where(models.Enrolment.closed_from.is_null(False)).count() == 0
+    assert db.table_exists("price_adjustment")
