@@ -12,6 +12,7 @@ from domain.family.contact import family_email_address
 from domain.formats import date_fr, euros
 from domain.booking.inscription import (InscriptionClosed, InscriptionRefused,
                                 child_lines, inscription_state, open_lines)
+from domain.catalogue.moving_up import level_in
 from domain.catalogue.years import inscription_years
 from domain.family.documents import add_inscription_confirmation
 from models import Activity, Child, Enrolment, SchoolYear
@@ -65,7 +66,9 @@ def show_page(forms=None, status=200, close_forms=None, switch_forms=None):
     return render(
         "inscription/index.html", year=year, children=children, lines=lines,
         forms=forms, state=state, alae=Activity.ALAE, years=offered, status=status,
-        close_forms=close_forms, switch_forms=switch_forms, closing_options=options)
+        close_forms=close_forms, switch_forms=switch_forms, closing_options=options,
+        levels={c.id: level_in(c, year) for c in children} if year else {},
+        group_of=Child.group_of, group_labels=Child.GROUP_LABELS)
 
 
 def family_enrolment(enrolment_id):

@@ -29,6 +29,7 @@ from domain import audit, commune
 from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
 from domain.formats import date_fr, euros
+from domain.catalogue.moving_up import level_in
 from domain.catalogue.opening import open_days
 from domain.billing.pricing import brackets_by_day, prices_for
 from models import (Activity, Booking, BookingWindow, Child, Enrolment,
@@ -117,10 +118,15 @@ def inscription_state(family, school_year, now):
 
 
 def misfit_reason(activity, child):
-    """Why ``activity`` cannot be opened for ``child`` (French), or None when it fits."""
-    if activity.audience == Activity.FOR_MATERNEL and child.group != "maternel":
+    """Why ``activity`` cannot be opened for ``child`` (French), or None when it fits.
+    The child's class level is the one of the activity's school year (moving up)."""
+    level = level_in(child, activity.school_year_id)
+    if level is None:
+        return "l'enfant ne sera plus scolarisé dans les écoles de la commune cette année-là"
+    group = Child.group_of(level)
+    if activity.audience == Activity.FOR_MATERNEL and group != "maternel":
         return "elle est réservée aux enfants de maternelle"
-    if activity.audience == Activity.FOR_ELEMENTAIRE and child.group != "elementaire":
+    if activity.audience == Activity.FOR_ELEMENTAIRE and group != "elementaire":
         return "elle est réservée aux enfants d'élémentaire"
     if child.school_type != Child.SCHOOL_PUBLIC and not activity.open_to_other_schools:
         return "elle est réservée aux enfants des écoles publiques de la commune"

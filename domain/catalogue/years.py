@@ -9,6 +9,7 @@ import datetime
 from domain import audit
 from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds,
                                               school_year_label)
+from domain.catalogue.moving_up import compute_moves
 from domain.catalogue.windows import guide_windows
 from domain.transactions import write_transaction
 from models import (Activity, BookingWindow, Modalite, QFBracket, SchoolYear, Tariff)
@@ -118,8 +119,10 @@ def prepare_next_year(year, zone, actor):
         for period, (opens, closes) in _moved_windows(year, new_periods, zone).items():
             BookingWindow.create(school_year=new, period=period, opens_on=opens,
                                  closes_on=closes)
+        moved = compute_moves(new)
         audit.record(actor, None, audit.CATALOGUE_EDITED,
-                     f"Année {label} préparée à partir de {year.label} (brouillon)",
+                     f"Année {label} préparée à partir de {year.label} (brouillon) ; "
+                     f"passage de classe calculé pour {moved} enfant(s), à vérifier",
                      after={"annee": label, "debut": first, "fin": last})
     return new
 

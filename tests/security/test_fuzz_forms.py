@@ -89,6 +89,7 @@ FORMS = {
     "staff.on_behalf": ("agent", ["day", "line", "modalite", "reason"]),
     "staff.refuse_quotient": ("agent", ["qf-{declaration}-refus-reason"]),
     "staff.validate_quotient": ("agent", ["qf-{declaration}-effective_from"]),
+    "staff.admin.moving_up_review": ("admin", ["choix-{child}", "ecole-{child}"]),
     "staff.admin.staff_new": ("admin", ["display_name", "email", "role"]),
     "staff.admin.staff_role": ("admin", ["role-{agent_user}-role"]),
     "staff.admin.billing_credit_note": ("admin", ["avoir-amount", "avoir-reason"]),

@@ -151,6 +151,7 @@ MATRIX = {
     "staff.account_new_family": Row(STAFF, "/agents/comptes/nouvelle-famille"),
     "staff.account_reset_link": Row(STAFF, "/agents/comptes/{owner_user}/lien-mot-de-passe"),
     "staff.accounts": Row(STAFF, "/agents/comptes/"),
+    "staff.admin.moving_up_review": Row(ADMIN, "/agents/admin/catalogue/{year}/passage"),
     "staff.admin.account_activation": Row(ADMIN, "/agents/admin/comptes/{agent_user}/activation"),
     "staff.admin.add_modalite": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}/modalite"),
     "staff.admin.catalogue_year": Row(ADMIN, "/agents/admin/catalogue/{year}"),
