@@ -26,8 +26,8 @@ NEXT_LEVEL = dict(zip(Child.LEVELS, Child.LEVELS[1:] + (Child.LEAVES,)))
 
 #: The staff's choices in the review.
 NORMAL, MAINTIEN, OTHER_SCHOOL, LEAVES = "passage", "maintien", "autre_ecole", "sortie"
-CHOICE_LABELS = {NORMAL: "Passage prévu", MAINTIEN: "Maintien dans la classe",
-                 OTHER_SCHOOL: "Autre école", LEAVES: "Quitte la commune"}
+CHOICE_LABELS = {NORMAL: "Passage", MAINTIEN: "Maintien", OTHER_SCHOOL: "Autre école",
+                 LEAVES: "Sortie"}
 
 LEAVES_LABEL = "quitte l'école"
 
