@@ -20,6 +20,9 @@ def register_blueprints(app):
     app.register_blueprint(dossier, url_prefix="/mon-dossier")
     app.register_blueprint(inscription, url_prefix="/inscription")
     app.register_blueprint(planning, url_prefix="/planning")
+    # Staff open a family's own calendar (booking on its behalf): the same views.
+    app.register_blueprint(planning, url_prefix=STAFF_PREFIX + "/familles/<int:family_id>/planning",
+                           name="staff_planning")
     app.register_blueprint(facturation, url_prefix="/facturation")
     app.register_blueprint(messagerie, url_prefix="/messagerie")
     app.register_blueprint(actualites, url_prefix="/actualites")

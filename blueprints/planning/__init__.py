@@ -1,15 +1,71 @@
-"""Tab PLANNING - RÉSERVATIONS."""
-from flask import Blueprint
+"""Tab PLANNING - RÉSERVATIONS.
 
-from blueprints.common import require_family
+The blueprint is registered twice: at ``/planning`` for the signed-in family, and at
+``/agents/familles/<family_id>/planning`` (``staff_planning``) where staff open that
+family's own calendar to book on its behalf (no deadline nor place limit, the reason
+asked once at TERMINER). Views read the family from :func:`acting_family_id`;
+templates build their links from ``pl``, the registration's name.
+"""
+from flask import Blueprint, abort, g, request
+from flask_login import current_user
+
+from blueprints.common import require_family, require_staff
 from extensions import csrf
 
 bp = Blueprint("planning", __name__)
+#: The name of the staff's registration (see the module docstring).
+STAFF_NAME = "staff_planning"
+
+
+def is_on_behalf():
+    """Whether this request is staff acting in a family's calendar."""
+    return request.blueprint == STAFF_NAME
+
+
+def acting_family_id():
+    """The family whose calendar this is: the signed-in family's, or the one in the
+    staff URL."""
+    return g.acting_family_id if is_on_behalf() else current_user.family_id
+
+
+def guard():
+    """Families in their own calendar; staff (agents, administrateurs) in a family's."""
+    if is_on_behalf():
+        refused = require_staff()
+        if refused is not None:
+            return refused
+        from models import Family
+        if not Family.select().where(Family.id == g.get("acting_family_id")).exists():
+            abort(404)
+        return None
+    return require_family()
+
+
+@bp.url_value_preprocessor
+def pop_family(endpoint, values):
+    if values and "family_id" in values:
+        g.acting_family_id = values.pop("family_id")
+
+
+@bp.url_defaults
+def keep_family(endpoint, values):
+    if endpoint.startswith(STAFF_NAME + ".") and "family_id" not in values \
+            and g.get("acting_family_id"):
+        values["family_id"] = g.acting_family_id
+
+
+@bp.context_processor
+def planning_endpoints():
+    """``pl``: the registration the page's links stay in; ``on_behalf`` for staff."""
+    return {"pl": STAFF_NAME if is_on_behalf() else "planning",
+            "on_behalf": is_on_behalf()}
+
+
 # The sign-in check runs before the CSRF check here, so that an expired session
 # during an htmx toggle answers HX-Redirect to the sign-in page (not a CSRF error
 # page that htmx would not show). Every POST is still CSRF-checked, just after.
 csrf.exempt(bp)
-bp.before_request(require_family)
+bp.before_request(guard)
 bp.before_request(csrf.protect)
 
 from blueprints.planning import cells, routes  # noqa: E402,F401

@@ -15,7 +15,8 @@ from peewee import JOIN
 
 from domain.dates import add_months, first_of_month, month_end
 from domain.booking.days import (BY_INSCRIPTION, CELL_STATE_LABELS, DayStatus, EditState,
-                                 day_edit_state, edit_state_key, is_full, overrides_for,
+                                 PAST_DAY_TEXT, day_edit_state, edit_state_key, is_full,
+                                 overrides_for,
                                  range_edit_state,
                             split_overrides, windows_by_period)
 from domain.clock import PARIS
@@ -380,8 +381,13 @@ def load_pending(family_id):
     return {(p.child_id, p.activity_id, p.date): p for p in pending}
 
 
-def fill_days(lines, first, last, now, zone, pending):
-    """Compute every line's DayStatus of ``first``..``last`` from bulk-loaded rows."""
+#: Staff acting for the family: every day not past can change, full or not.
+STAFF_STATE = EditState(True)
+
+
+def fill_days(lines, first, last, now, zone, pending, override=False):
+    """Compute every line's DayStatus of ``first``..``last`` from bulk-loaded rows;
+    ``override`` (staff booking on the family's behalf): no deadline, no place limit."""
     activity_ids = sorted({line.activity.id for line in lines})
     windows = load_windows({line.activity.school_year_id for line in lines})
     opening, places = load_overrides(activity_ids, first, last)
@@ -390,6 +396,8 @@ def fill_days(lines, first, last, now, zone, pending):
     days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
 
     def state_of(activity, day):
+        if override:
+            return STAFF_STATE if day >= today else EditState(False, PAST_DAY_TEXT)
         key = (activity.id,) + edit_state_key(activity, day, today, zone)
         if key not in memo:
             memo[key] = day_edit_state(activity, day, now, windows, zone)
@@ -404,11 +412,13 @@ def fill_days(lines, first, last, now, zone, pending):
                                  overrides_for(activity.id, opening)))
         by_activity[activity.id] = [
             (day, day in open_set, state_of(activity, day),
-             is_full(activity, day, counts.get((activity.id, day), 0), capacity_overrides))
+             not override and is_full(activity, day, counts.get((activity.id, day), 0),
+                                      capacity_overrides))
             for day in days]
         range_states[activity.id] = range_edit_state(
             activity, sorted(open_set), now, windows, zone,
-            lambda day, activity=activity: state_of(activity, day))
+            lambda day, activity=activity: state_of(activity, day)) if not override \
+            else STAFF_STATE
     book = PendingChange.BOOK
     for line in lines:
         child_id, activity_id = line.child.id, line.activity.id
@@ -424,12 +434,13 @@ def fill_days(lines, first, last, now, zone, pending):
         line.state = range_states[activity_id]
 
 
-def load_planning(family_id, day_range, now, zone, child_id=None, activity_id=None):
+def load_planning(family_id, day_range, now, zone, child_id=None, activity_id=None,
+                  override=False):
     """The Planning of a family for ``day_range`` (one line's when ids are given)."""
     family, lines = load_lines(family_id, day_range.last, child_id, activity_id)
     pending = load_pending(family_id)
     if lines:
-        fill_days(lines, day_range.first, day_range.last, now, zone, pending)
+        fill_days(lines, day_range.first, day_range.last, now, zone, pending, override)
     return Planning(family, day_range, lines, len(pending))
 
 

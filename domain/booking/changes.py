@@ -601,3 +601,21 @@ def change_on_behalf(family_id, child, activity, day, modalite_id, staff_user, r
                                               if line.action == RESERVATION), None)},
                      reason=reason)
     return result.recap
+
+
+def finish_on_behalf(family_id, staff_user, reason, now, zone, address):
+    """Staff's TERMINER in the family's calendar: every pending change of the family
+    (the recap staff confirmed), committed with the override, audited once with the
+    ``reason``; then the family's recap email « modifié par le service »."""
+    with write_transaction():
+        result = commit_pending(family_id, now, zone, override=True)
+        if result.committed and result.recap.lines:
+            audit.record(staff_user, family_id, audit.BOOKING_ON_BEHALF,
+                         summary="; ".join(f"{line.action.capitalize()} {line.email_day} : "
+                                           f"{line.element} ({euros(line.amount_cents)})"
+                                           for line in result.recap.lines),
+                         after={"modifications": len(result.recap.lines)}, reason=reason)
+    if result.committed and result.recap.lines and address:
+        notifications.booking_recap(address, result.recap, now, by_service=True,
+                                    reason=reason)
+    return result

@@ -67,6 +67,8 @@ FORMS = {
     "planning.toggle": ("owner", ["ligne", "jours", "du", "vue"]),
     "planning.validate_month": ("owner", ["ligne", "jours", "du", "vue", "cocher"]),
     "planning.tick_all": ("owner", ["ligne", "cocher", "du", "vue"]),
+    "staff_planning.validate_month": ("agent", ["ligne", "jours", "du", "vue", "cocher"]),
+    "staff_planning.finish": ("agent", ["motif"]),
     "staff.message_reply": ("agent", ["body"]),
     "staff.message_treated": ("agent", ["traite"]),
     "staff.account_new_family": ("agent", ["email", "family_name", "guardian_first_name",
