@@ -218,3 +218,31 @@ def test_an_agent_closes_the_line_from_the_family_page_with_a_reason(
     assert lena_days("CL Maternel Mercredis") == january  # invoiced: kept
     assert len(mailbox.messages) == 1
     assert "fermée à partir du 01/01/2027" in text_of(client.get(f"/agents/familles/{family.id}"))
+
+
+def test_the_administrateur_groups_lines_in_the_catalogue_and_inscription_follows(
+        client, auth, db):
+    """ALAE Matin put in the « ALAE Soir » group: it now excludes Soir 1 (the demo's own
+    group) for LENA."""
+    auth.login("administrateur")
+    matin = activity("ALAE Matin")
+    url = f"/agents/admin/catalogue/activite/{matin.id}"
+    token = auth.csrf(url)
+    fields = {"csrf_token": token, "name": matin.name, "category": matin.category,
+              "audience": matin.audience, "weekdays": matin.weekdays.split(","),
+              "holiday_period": "", "capacity": ""}
+    response = client.post(url, data=dict(fields, exclusive_group="x" * 61))
+    assert response.status_code == 422
+    assert "60 caractères" in error_of(response, "exclusive_group")
+    assert client.post(url, data=dict(fields, exclusive_group="  ALAE   Soir ")
+                       ).status_code == 303
+    assert activity("ALAE Matin").exclusive_group == "ALAE Soir"
+    row = AuditLog.select().where(AuditLog.action == audit.CATALOGUE_EDITED).order_by(
+        AuditLog.id.desc()).first()
+    assert audit.details_of(row)["after"] == {"exclusive_group": "ALAE Soir"}
+    auth.logout()
+    auth.login("famille 16122")
+    lena = demo_child("LENA")
+    response = enrol(client, auth, lena, activity("ALAE Matin"), activity("ALAE Soir 1"))
+    assert response.status_code == 422
+    assert "s'excluent" in child_error(unescaped(response), lena)
