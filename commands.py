@@ -1,4 +1,5 @@
-"""Command-line tasks: ``flask --app app migrate|demo|invoice|payfip-check|send-mail|backup|restore``."""
+"""Command-line tasks: ``flask --app app migrate|demo|invoice|start-year|payfip-check|send-mail|
+backup|restore``."""
 import click
 from flask import current_app
 
@@ -49,6 +50,18 @@ def register(app):
             return
         click.echo(f"{len(ids)} facture(s) émise(s) pour {label}, total "
                    f"{euros(preview['total_cents'])} ; {mails} email(s) envoyé(s).")
+
+    @app.cli.command("start-year")
+    def start_year_command():
+        """Once a school year has begun, its children's reviewed levels become current."""
+        from domain.catalogue.moving_up import start_begun_years
+        with models.db.connection_context():
+            moved = start_begun_years(clock.today())
+        if not moved:
+            click.echo("Aucun passage de classe à appliquer aujourd'hui.")
+        for label, count in moved.items():
+            click.echo(f"Année {label} commencée : {count} enfant(s) passent dans leur "
+                       "nouvelle classe.")
 
     @app.cli.command("payfip-check")
     def payfip_check_command():

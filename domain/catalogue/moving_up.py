@@ -185,3 +185,13 @@ def start_year(year):
                 moved += 1
             Child.update(**fields).where(Child.id == child.id).execute()
     return moved
+
+
+def start_begun_years(today):
+    """:func:`start_year` for every year that has begun by ``today`` and still has
+    children waiting to move up (``flask --app app start-year``, daily from cron).
+    Returns {year label: children moved}."""
+    from models import SchoolYear
+    waiting = (SchoolYear.select().join(Child, on=(Child.next_year == SchoolYear.id))
+               .where(SchoolYear.start_date <= today).distinct())
+    return {year.label: start_year(year) for year in waiting}

@@ -101,3 +101,16 @@ def test_the_new_year_makes_the_next_level_current(client, auth, db):
     chloe = Child.get_by_id(demo_child("CHLOE").id)
     assert (chloe.class_level, chloe.school_name, chloe.next_year_id) == ("CP", JEAN_JAURES,
                                                                           None)
+
+
+def test_the_start_year_command_waits_for_the_year_to_begin(app, client, auth, db, runner):
+    new = prepare_and_publish(client, auth)
+    result = runner.invoke(args=["start-year"])
+    assert "Aucun passage de classe" in result.output
+    assert Child.get_by_id(demo_child("CHLOE").id).class_level == "GS"
+    app.config["PORTAIL_TODAY"] = new.start_date.isoformat() + "T07:00"
+    result = runner.invoke(args=["start-year"])
+    assert "Année 2027/2028 commencée" in result.output
+    chloe = Child.get_by_id(demo_child("CHLOE").id)
+    assert (chloe.class_level, chloe.school_name) == ("CP", JEAN_JAURES)
+    assert "Aucun passage de classe" in runner.invoke(args=["start-year"]).output
