@@ -39,6 +39,7 @@ class Move:
     child: Child
     next_level: str
     next_school: str
+    normal_school: str = ""  # where the child would normally go (no exception)
 
     @property
     def leaves(self):
@@ -51,7 +52,7 @@ class Move:
             return LEAVES
         if self.next_level == self.child.class_level:
             return MAINTIEN
-        if self.next_school != proposed(self.child, _schools())[1]:
+        if self.next_school != self.normal_school:
             return OTHER_SCHOOL
         return NORMAL
 
@@ -111,8 +112,10 @@ def _update_groups(groups, **fields):
 
 
 def review(next_year):
-    """[Move] of every child for ``next_year``, by family and first name."""
-    return [Move(child, child.next_class_level, child.next_school_name)
+    """[Move] of every child for ``next_year``, by family and first name (two queries)."""
+    schools = _schools()
+    return [Move(child, child.next_class_level, child.next_school_name,
+                 proposed(child, schools)[1])
             for child in Child.select(Child, Family).join(Family)
             .where(Child.next_year == next_year.id)
             .order_by(Family.name, Family.account_number, Child.first_name, Child.id)]

@@ -114,3 +114,29 @@ def test_the_start_year_command_waits_for_the_year_to_begin(app, client, auth, d
     chloe = Child.get_by_id(demo_child("CHLOE").id)
     assert (chloe.class_level, chloe.school_name) == ("CP", JEAN_JAURES)
     assert "Aucun passage de classe" in runner.invoke(args=["start-year"]).output
+
+
+def test_another_school_and_leaving_are_kept_and_shown(client, auth, db):
+    new = prepare_and_publish(client, auth)
+    hugo, lena = demo_child("HUGO"), demo_child("LENA")
+    url = f"/agents/admin/catalogue/{new.id}/passage"
+    token = auth.csrf(url)
+    response = client.post(url, data={
+        "csrf_token": token, f"choix-{hugo.id}": "autre_ecole",
+        f"ecole-{hugo.id}": "École Sainte-Marie", f"choix-{lena.id}": "sortie"})
+    assert response.status_code == 303
+    hugo, lena = Child.get_by_id(hugo.id), Child.get_by_id(lena.id)
+    assert (hugo.next_class_level, hugo.next_school_name) == ("CM1", "École Sainte-Marie")
+    assert lena.next_class_level == Child.LEAVES and moving_up.level_in(lena, new) is None
+    page = unescaped(client.get(url))
+    assert f'<option value="École Sainte-Marie" selected>' in page
+    moves = {m.child.first_name: m.choice for m in moving_up.review(new)}
+    assert moves == {"CHLOE": "passage", "HUGO": "autre_ecole", "LENA": "sortie",
+                     "TOM": "passage"}
+    auth.logout()
+    auth.login("famille 16122")
+    next_page = unescaped(client.get(f"/inscription/?annee={new.id}"))
+    lena_part = section(next_page, lena)
+    assert "Ne sera plus scolarisé dans les écoles de la commune en 2027/2028" in \
+        text_of(lena_part)
+    assert year_labels(lena_part, "2027/2028") == []
