@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 import models
+from blueprints.htmx import is_htmx_request, refresh
 from config import Config
 from domain import clock, files, formats
 from domain.family import passwords
@@ -160,8 +161,10 @@ def _active_tab():
 
 def _register_template_context(app):
     from blueprints.common import message_url
+    from blueprints.staff.navigation import navigation as staff_navigation
     from domain.booking.days import CELL_STATE_LABELS
-    app.jinja_env.globals.update(message_url=message_url, CELL_STATE_LABELS=CELL_STATE_LABELS)
+    app.jinja_env.globals.update(message_url=message_url, CELL_STATE_LABELS=CELL_STATE_LABELS,
+                                 staff_navigation=staff_navigation)
 
     @app.context_processor
     def commune_context():
@@ -202,12 +205,10 @@ def _register_error_pages(app):
     def csrf_refused(error):
         text = ("Le formulaire a expiré ou n'est pas valide. Rechargez la page et "
                 "recommencez.")
-        if request.headers.get("HX-Request") == "true":
+        if is_htmx_request():
             # htmx swaps no 4xx answer: reload the page the user is on, saying why.
             flash(text, "error")
-            response = app.make_response(("", 400))
-            response.headers["HX-Refresh"] = "true"
-            return response
+            return refresh(400)
         return error_page(400, "Formulaire expiré", text)
 
     @app.errorhandler(400)

@@ -62,6 +62,18 @@ def register(app):
         for label, count in moved.items():
             click.echo(f"Année {label} commencée : {count} enfant(s) passent dans leur "
                        "nouvelle classe.")
+    @app.cli.command("remind")
+    def remind_command():
+        """Send the reminder levels due on unpaid invoices (cron, daily): each level once per
+        invoice; after the last, the invoice goes to the Trésor public."""
+        from domain.billing.notices import remind_unpaid
+        with models.db.connection_context():
+            days = commune.billing_settings().reminder_days
+            invoices, mails = remind_unpaid(None, clock.today(), clock.utc_now(),
+                                            current_app.config["PUBLIC_URL"], days)
+        handed = sum(1 for invoice in invoices if invoice.handed_over)
+        click.echo(f"{len(invoices)} relance(s), {mails} email(s) mis en file d'envoi ; "
+                   f"{handed} facture(s) transmise(s) au Trésor public.")
 
     @app.cli.command("payfip-check")
     def payfip_check_command():

@@ -4,6 +4,7 @@
 def register_blueprints(app):
     from blueprints.common import STAFF_PREFIX
     from blueprints.accueil import bp as accueil
+    from blueprints.agenda import bp as agenda
     from blueprints.actualites import bp as actualites
     from blueprints.auth import bp as auth
     from blueprints.dossier import bp as dossier
@@ -12,17 +13,19 @@ def register_blueprints(app):
     from blueprints.messagerie import bp as messagerie
     from blueprints.ops import bp as ops
     from blueprints.planning import bp as planning
+    from blueprints.planning import staff_bp as staff_planning
     from blueprints.staff import bp as staff
 
     app.register_blueprint(ops)
     app.register_blueprint(auth)
+    app.register_blueprint(agenda)
     app.register_blueprint(accueil)
     app.register_blueprint(dossier, url_prefix="/mon-dossier")
     app.register_blueprint(inscription, url_prefix="/inscription")
     app.register_blueprint(planning, url_prefix="/planning")
     # Staff open a family's own calendar (booking on its behalf): the same views.
-    app.register_blueprint(planning, url_prefix=STAFF_PREFIX + "/familles/<int:family_id>/planning",
-                           name="staff_planning")
+    app.register_blueprint(staff_planning,
+                           url_prefix=STAFF_PREFIX + "/familles/<int:family_id>/planning")
     app.register_blueprint(facturation, url_prefix="/facturation")
     app.register_blueprint(messagerie, url_prefix="/messagerie")
     app.register_blueprint(actualites, url_prefix="/actualites")

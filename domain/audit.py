@@ -56,6 +56,11 @@ INVOICE_ISSUED = "invoice.issued"
 CREDIT_NOTE_ISSUED = "invoice.credit_note"
 PAYMENT_RECORDED = "payment.recorded"
 INVOICE_REMINDED = "invoice.reminded"
+MANDATE_SIGNED = "mandate.signed"
+MANDATE_REVOKED = "mandate.revoked"
+DEBIT_COLLECTION_BUILT = "debit.collection_built"
+DEBIT_REJECTED = "debit.rejected"
+DEBIT_SETTINGS_SET = "debit.settings_set"
 
 #: How each action reads in the audit-log page.
 ACTION_LABELS = {
@@ -99,6 +104,11 @@ ACTION_LABELS = {
     CREDIT_NOTE_ISSUED: "Avoir émis",
     PAYMENT_RECORDED: "Paiement enregistré",
     INVOICE_REMINDED: "Relance envoyée",
+    MANDATE_SIGNED: "Mandat de prélèvement signé",
+    MANDATE_REVOKED: "Mandat de prélèvement révoqué",
+    DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
+    DEBIT_REJECTED: "Prélèvement rejeté",
+    DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",
 }
 
 

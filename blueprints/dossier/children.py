@@ -4,7 +4,8 @@ Every URL names a child of the signed-in family, or answers 404.
 """
 from flask import abort, flash, redirect, url_for
 
-from blueprints.common import current_family, form_status, get_or_404, is_htmx, render
+from blueprints.common import current_family, form_status, get_or_404
+from blueprints.htmx import is_htmx, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import HealthRecordForm, PhotoConsentForm, VaccinationForm
 from domain.family.record import (DIET_LABELS, add_vaccination, child_vaccinations,

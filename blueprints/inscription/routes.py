@@ -2,8 +2,8 @@
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import (commune_settings, current_family, form_status, get_or_404,
-                               render)
+from blueprints.common import commune_settings, current_family, form_status, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.inscription import bp
 from blueprints.inscription.forms import CloseLineForm, InscriptionForm, SwitchLineForm
 from domain import clock
@@ -93,7 +93,7 @@ def close(enrolment_id):
     form = CloseLineForm(prefix=f"ligne-{enrolment.id}")
     if form.validate_on_submit():
         try:
-            closed = closing.close_line(current_user._get_current_object(), enrolment,
+            closed = closing.close_line(current_actor(), enrolment,
                                         form.closed_from.data, clock.now(),
                                         commune_settings().holiday_zone,
                                         email_to=family_email_address(current_family()))
@@ -116,7 +116,7 @@ def switch(enrolment_id):
     if form.validate_on_submit():
         siblings = {str(a.id): a for a in closing.exclusive_siblings(enrolment.activity)}
         try:
-            closed = closing.switch_line(current_user._get_current_object(), enrolment,
+            closed = closing.switch_line(current_actor(), enrolment,
                                          siblings.get(form.target.data), form.switch_from.data,
                                          clock.now(), commune_settings().holiday_zone,
                                          email_to=family_email_address(current_family()))
@@ -158,7 +158,7 @@ def enrol(child_id):
     for line in opened:
         flash(opened_message(child, line), "success")
     if opened:
-        add_inscription_confirmation(current_user._get_current_object(), child, opened,
+        add_inscription_confirmation(current_actor(), child, opened,
                                      clock.now())
         flash("Votre confirmation d'inscription (PDF) est dans MON DOSSIER, « Mes documents "
               "dématérialisés ».", "info")

@@ -1,10 +1,10 @@
 """Tab PLANNING - RÉSERVATIONS.
 
-The blueprint is registered twice: at ``/planning`` for the signed-in family, and at
-``/agents/familles/<family_id>/planning`` (``staff_planning``) where staff open that
-family's own calendar to book on its behalf (no deadline nor place limit, the reason
-asked once at TERMINER). Views read the family from :func:`acting_family_id`;
-templates build their links from ``pl``, the registration's name.
+``bp`` serves the signed-in family at ``/planning``; ``staff_bp`` (``staff_planning``)
+serves the same calendar views at ``/agents/familles/<family_id>/planning``, where staff
+open that family's own calendar to book on its behalf (no deadline nor place limit, the
+reason asked once at TERMINER). Views read the family from :func:`acting_family_id`;
+templates build their links from ``pl``, the blueprint's name.
 """
 from flask import Blueprint, abort, g, request
 from flask_login import current_user
@@ -13,8 +13,9 @@ from blueprints.common import require_family, require_staff
 from extensions import csrf
 
 bp = Blueprint("planning", __name__)
-#: The name of the staff's registration (see the module docstring).
+#: The name of the staff's blueprint (see the module docstring).
 STAFF_NAME = "staff_planning"
+staff_bp = Blueprint(STAFF_NAME, __name__)
 
 
 def is_on_behalf():
@@ -41,13 +42,13 @@ def guard():
     return require_family()
 
 
-@bp.url_value_preprocessor
+@staff_bp.url_value_preprocessor
 def pop_family(endpoint, values):
     if values and "family_id" in values:
         g.acting_family_id = values.pop("family_id")
 
 
-@bp.url_defaults
+@staff_bp.url_defaults
 def keep_family(endpoint, values):
     if endpoint.startswith(STAFF_NAME + ".") and "family_id" not in values \
             and g.get("acting_family_id"):
@@ -55,6 +56,7 @@ def keep_family(endpoint, values):
 
 
 @bp.context_processor
+@staff_bp.context_processor
 def planning_endpoints():
     """``pl``: the registration the page's links stay in; ``on_behalf`` for staff."""
     return {"pl": STAFF_NAME if is_on_behalf() else "planning",
@@ -67,7 +69,16 @@ def planning_endpoints():
 csrf.exempt(bp)
 bp.before_request(guard)
 bp.before_request(csrf.protect)
+staff_bp.before_request(guard)  # CSRF: the app's own check (not exempt)
 
-from blueprints.planning import cells, routes  # noqa: E402,F401
+from blueprints.planning import agenda, cells, routes  # noqa: E402,F401
 
 cells.register(bp)
+
+#: The calendar's views that staff use in a family's calendar (not its agenda address).
+for _rule, _view, _methods in (
+        ("/", "index", ["GET"]), ("/basculer", "toggle", ["POST"]),
+        ("/valider", "validate_month", ["POST"]), ("/cocher", "tick_all", ["POST"]),
+        ("/recapitulatif", "recap", ["GET"]), ("/tout-supprimer", "drop_all", ["POST"]),
+        ("/retirer/<int:pending_id>", "drop_one", ["POST"]), ("/terminer", "finish", ["POST"])):
+    staff_bp.add_url_rule(_rule, _view, getattr(routes, _view), methods=_methods)

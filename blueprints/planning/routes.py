@@ -3,7 +3,8 @@ from flask import (abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_login import current_user
 
-from blueprints.common import commune_settings, is_htmx, message_url, render
+from blueprints.common import commune_settings, message_url
+from blueprints.htmx import current_actor, is_htmx, render
 from domain.catalogue.categories import service_of
 from blueprints.planning import acting_family_id, bp, is_on_behalf
 from domain import clock
@@ -313,7 +314,7 @@ def finish_on_behalf(now):
                                             "enregistré dans le journal et envoyé à la famille.",
                                back_url=url_for(ep("index"))), 422
     result = booking_changes.finish_on_behalf(
-        family_id, current_user._get_current_object(), reason, now, zone(),
+        family_id, current_actor(), reason, now, zone(),
         family_email_address(family_id))
     if not result.committed:
         if not result.recap.lines:

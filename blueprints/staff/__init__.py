@@ -37,6 +37,7 @@ from blueprints.staff import documents  # noqa: E402,F401
 from blueprints.staff import billing  # noqa: E402,F401
 from blueprints.staff import attendance, catalogue, closures, exports  # noqa: E402,F401
 from blueprints.staff import moving_up  # noqa: E402,F401
+from blueprints.staff import direct_debit, recovery  # noqa: E402,F401
 
 # Last: the nested blueprint's views must all be declared before it is registered.
 bp.register_blueprint(admin_bp, url_prefix="/admin")

@@ -3,9 +3,8 @@ a CSV file is sent (:func:`csv_response`)."""
 import datetime
 
 from flask import Response, request
-from flask_login import current_user
 
-from blueprints.common import render
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from domain import audit, clock, exports
 from domain.catalogue.years import current_school_year
@@ -65,7 +64,7 @@ def exports_index():
 
 
 def _logged(kind, text, filename):
-    audit.record(current_user._get_current_object(), None, audit.EXPORT_DOWNLOADED,
+    audit.record(current_actor(), None, audit.EXPORT_DOWNLOADED,
                  f"Export {kind} ({filename})")
     return csv_response(text, filename)
 

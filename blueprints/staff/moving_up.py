@@ -1,9 +1,9 @@
 """Espace agents, administrateur: « Passage de classe » of next year, reviewed then
 applied in one go (domain.catalogue.moving_up)."""
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, get_or_404, render
+from blueprints.common import EmptyForm, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp
 from domain.catalogue import moving_up
 from models import School, SchoolYear, parse_id
@@ -36,7 +36,7 @@ def moving_up_review(year_id):
             choices[child_id] = value
             schools[child_id] = request.form.get(f"ecole-{child_id}", "")
     try:
-        counts = moving_up.apply_review(current_user._get_current_object(), year, choices,
+        counts = moving_up.apply_review(current_actor(), year, choices,
                                         schools)
     except moving_up.MoveRefused as refusal:
         return _page(year, refusal.errors,

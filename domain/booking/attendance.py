@@ -17,8 +17,9 @@ from domain.booking.calendar import as_date, load_overrides
 from domain.booking.days import capacity_of, overrides_for
 from domain.catalogue.opening import open_days
 from domain.transactions import write_transaction
+from domain.clock import utc_now
 from models import (Activity, Attendance, Booking, Child, Family, Guardian, HealthRecord,
-                    Modalite, PickupPerson, utcnow)
+                    Modalite, PickupPerson)
 
 #: The statuses in the order of the buttons.
 STATUSES = (Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED)
@@ -171,7 +172,7 @@ def mark(activity, child_id, day, status, actor):
             if previous:
                 previous.delete_instance()
         elif previous:
-            previous.status, previous.marked_by, previous.marked_at = status, actor, utcnow()
+            previous.status, previous.marked_by, previous.marked_at = status, actor, utc_now()
             previous.save()
         else:
             Attendance.create(child=child, activity=activity, date=day, status=status,

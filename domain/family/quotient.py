@@ -7,11 +7,12 @@ validated one (or, without any, the highest bracket) sets the tariffs.
 import datetime
 from dataclasses import dataclass
 
-from domain.billing import repricing
-from domain.billing.pricing import bracket_for, quotient_in_force
+from domain.family import repricing
+from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain import audit, notifications
 from domain.uploads import save_upload
-from models import Family, QFBracket, QFDeclaration, StoredFile, db, utcnow
+from domain.clock import utc_now
+from models import Family, QFBracket, QFDeclaration, StoredFile, db
 
 QF_MIN, QF_MAX = 0, 9999  # a CAF quotient familial is a whole number of euros
 
@@ -76,7 +77,7 @@ def declare_quotient(family, user, quotient, checked_upload):
             return QFDeclaration.create(family=family, quotient=quotient,
                                         attestation=attestation)
         pending.quotient, pending.attestation = quotient, attestation
-        pending.declared_at = utcnow()
+        pending.declared_at = utc_now()
         pending.save()
         return pending
 
@@ -115,7 +116,7 @@ def family_quotients(family):
 
 
 def _review(declaration, staff_user, status, **fields):
-    updated = (QFDeclaration.update(status=status, reviewed_by=staff_user, reviewed_at=utcnow(),
+    updated = (QFDeclaration.update(status=status, reviewed_by=staff_user, reviewed_at=utc_now(),
                                     **fields)
                .where((QFDeclaration.id == declaration.id)
                       & (QFDeclaration.status == QFDeclaration.PENDING))
@@ -128,7 +129,7 @@ def _review(declaration, staff_user, status, **fields):
 def validate_quotient(declaration, staff_user, effective_from, school_year, email_to):
     """Staff validate a declared QF from ``effective_from``: the days of service from
     that date are priced at its bracket, bookings already made included (days already
-    invoiced give a credit or a supplement on the next invoice: ``domain.billing.
+    invoiced give a credit or a supplement on the next invoice: ``domain.family.
     repricing``). Audited; the family is told the new prices by email at ``email_to``."""
     if effective_from is None:
         raise QuotientReviewRefused("Indiquez la date d'effet du quotient.")

@@ -15,7 +15,8 @@ import math
 
 from peewee import IntegrityError
 
-from models import LoginThrottle, db, utcnow
+from domain.clock import utc_now
+from models import LoginThrottle, db
 
 FREE_FAILURES = 5
 MAX_FAILURES_PER_DAY = 25
@@ -49,7 +50,7 @@ def _row(identifier):
 
 def wait_remaining(identifier, now=None):
     """How long a new try must wait (a timedelta), or None when it may go ahead."""
-    now = now or utcnow()
+    now = now or utc_now()
     row = _row(identifier)
     if row is None or row.last_failure_at is None:
         return None
@@ -66,7 +67,7 @@ def wait_remaining(identifier, now=None):
 
 def record_failure(identifier, now=None):
     """Count one failed try, atomically."""
-    now = now or utcnow()
+    now = now or utc_now()
     key = normalize(identifier)
     with db.atomic():
         try:
@@ -111,7 +112,7 @@ def allow(key, per_day, now=None):
 
     The count is taken before the check, atomically, so that concurrent requests
     never let more than ``per_day`` through (at worst one more is refused)."""
-    now = now or utcnow()
+    now = now or utc_now()
     record_failure(key, now)
     row = _row(key)
     return row is not None and row.day == now.date() and row.day_failures <= per_day

@@ -185,3 +185,31 @@ def test_step_11_adds_closed_lines_exclusive_groups_and_next_levels_keeping_the_
             models.Child.select().count()) == counts
     assert models.Enrolment.select().where(models.Enrolment.closed_from.is_null(False)).count() == 0
     assert db.table_exists("price_adjustment")
+
+
+def test_step_15_adds_direct_debit_keeping_the_commune(db):
+    name = models.Commune.get().name
+    db.drop_tables([models.DebitItem, models.DebitCollection, models.Mandate])
+    SchemaVersion.update(version=14).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("mandate") and db.table_exists("debit_item")
+    assert models.Commune.get().name == name
+    assert models.Commune.get().debit_day == 15
+
+
+def test_step_16_adds_reminder_levels_keeping_the_invoices(db):
+    invoices = models.Invoice.select().count()
+    db.drop_tables([models.InvoiceReminder])
+    SchemaVersion.update(version=15).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("invoice_reminder")
+    assert models.Invoice.select().count() == invoices
+    assert models.Invoice.select().where(models.Invoice.handed_over_at.is_null()).count() \
+        == invoices
+
+
+def test_step_17_adds_the_calendar_feeds(db):
+    db.drop_tables([models.CalendarFeed])
+    SchemaVersion.update(version=16).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("calendar_feed")

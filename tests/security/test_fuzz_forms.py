@@ -1,4 +1,4 @@
-"""Generated input on every form and htmx endpoint (issue 12): never a 500, never a
+"""Generated input on every form and htmx endpoint: never a 500, never a
 partial write.
 
 Each form of ``FORMS`` (family and staff; add yours) gets ``max_examples`` generated submissions (200 by default;
@@ -69,7 +69,14 @@ FORMS = {
     "planning.tick_all": ("owner", ["ligne", "cocher", "du", "vue"]),
     "staff_planning.validate_month": ("agent", ["ligne", "jours", "du", "vue", "cocher"]),
     "staff_planning.finish": ("agent", ["motif"]),
+    "facturation.sign_mandate": ("owner", ["holder", "iban", "bic", "consent"]),
     "staff.message_reply": ("agent", ["body"]),
+    "staff.admin.direct_debit_build": ("admin", ["period", "collection_date"]),
+    "staff.admin.billing_settings": ("admin", ["sepa_creditor_id", "sepa_creditor_iban",
+                                               "sepa_creditor_bic", "debit_day", "amount",
+                                               "reminder_days"]),
+    "staff.direct_debit_reject": ("agent", ["rejet-{debit}-reason"]),
+    "staff.family_paper_mandate": ("agent", ["holder", "iban", "bic", "signed_on"]),
     "staff.message_treated": ("agent", ["traite"]),
     "staff.account_new_family": ("agent", ["email", "family_name", "guardian_first_name",
                                            "guardian_last_name", "relationship"]),

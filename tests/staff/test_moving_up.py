@@ -129,7 +129,7 @@ def test_another_school_and_leaving_are_kept_and_shown(client, auth, db):
     assert (hugo.next_class_level, hugo.next_school_name) == ("CM1", "École Sainte-Marie")
     assert lena.next_class_level == Child.LEAVES and moving_up.level_in(lena, new) is None
     page = unescaped(client.get(url))
-    assert f'<option value="École Sainte-Marie" selected>' in page
+    assert '<option value="École Sainte-Marie" selected>' in page
     moves = {m.child.first_name: m.choice for m in moving_up.review(new)}
     assert moves == {"CHLOE": "passage", "HUGO": "autre_ecole", "LENA": "sortie",
                      "TOM": "passage"}

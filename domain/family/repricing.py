@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, chunked
 
 from domain import audit
-from domain.billing.pricing import brackets_by_day
+from domain.catalogue.pricing import brackets_by_day
 from domain.formats import date_fr, euros
 from models import (Activity, Booking, Child, Enrolment, InvoicedBooking, Modalite,
                     PriceAdjustment, SchoolYear, Tariff)
@@ -32,7 +32,8 @@ class Repriced:
 def _bookings_from(family_id, effective_from):
     """The family's bookings from ``effective_from`` with their year, whether invoiced."""
     return list(Booking.select(Booking.id, Booking.date, Booking.price_cents,
-                               Booking.modalite.alias("modalite_id"), Child.first_name, Activity.name,
+                               Booking.modalite.alias("modalite_id"), Child.first_name,
+                               Activity.name,
                                Activity.school_year, Modalite.name.alias("modalite_name"),
                                InvoicedBooking.id.alias("invoiced_id"))
                 .join(Child).switch(Booking).join(Activity)
