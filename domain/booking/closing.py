@@ -17,6 +17,7 @@ from peewee import JOIN
 
 from domain import audit, notifications
 from domain.booking.days import day_edit_state
+from domain.booking.inscription import InscriptionRefused, book_school_days
 from domain.catalogue.categories import BY_INSCRIPTION, DEADLINE_DAY, WINDOWED
 from domain.catalogue.opening import open_days
 from domain.dates import add_months, first_of_month, paris_date
@@ -180,7 +181,6 @@ def switch_line(actor, enrolment, target, switch_from, now, zone, reason="", by_
     """Close ``enrolment`` from ``switch_from`` and open ``target`` (a line of the same
     exclusive group) from the same day, in one transaction; ALAE lines book the target's
     school days from then on. One recap email. Returns ClosedLine (``switched_to``)."""
-    from domain.booking.inscription import InscriptionRefused, book_school_days
     reason = (reason or "").strip()
     if by_staff and not reason:
         raise ClosingRefused("Indiquez le motif du changement.", "reason")

@@ -19,7 +19,7 @@ from peewee import chunked
 
 from domain import audit
 from domain.transactions import write_transaction
-from models import Child, Family, School
+from models import Child, Family, School, SchoolYear
 
 #: The next level of each level; CM2 leaves the commune's primary schools.
 NEXT_LEVEL = dict(zip(Child.LEVELS, Child.LEVELS[1:] + (Child.LEAVES,)))
@@ -194,7 +194,6 @@ def start_begun_years(today):
     """:func:`start_year` for every year that has begun by ``today`` and still has
     children waiting to move up (``flask --app app start-year``, daily from cron).
     Returns {year label: children moved}."""
-    from models import SchoolYear
     waiting = (SchoolYear.select().join(Child, on=(Child.next_year == SchoolYear.id))
                .where(SchoolYear.start_date <= today).distinct())
     return {year.label: start_year(year) for year in waiting}
