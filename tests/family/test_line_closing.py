@@ -246,3 +246,25 @@ def test_the_administrateur_groups_lines_in_the_catalogue_and_inscription_follow
     response = enrol(client, auth, lena, activity("ALAE Matin"), activity("ALAE Soir 1"))
     assert response.status_code == 422
     assert "s'excluent" in child_error(unescaped(response), lena)
+
+
+@pytest.mark.parametrize("now, expected", [
+    (datetime.datetime(2026, 11, 20, 23, 59, tzinfo=PARIS), datetime.date(2026, 12, 1)),
+    (datetime.datetime(2026, 11, 21, 0, 0, tzinfo=PARIS), datetime.date(2027, 1, 1)),
+])
+def test_the_first_closing_date_follows_the_20th_rule(db, now, expected):
+    """Until the 20th at 23:59 (Paris) a monthly line closes from the 1st of next month,
+    from the 21st from the 1st of the month after."""
+    assert closing.first_closing_date(activity("CL Maternel Mercredis"), now, "C") == expected
+
+
+def test_a_holiday_line_closes_from_its_first_day_still_in_its_window(db):
+    """CLV Noël on 26/11/2026: its window is still open, so its first open day; CLV
+    Automne, whose window closed long ago, cannot be closed by the family any more."""
+    now = datetime.datetime(2026, 11, 26, 10, tzinfo=PARIS)
+    noel = activity("CLV Élémentaire ou maternel Noël")
+    first = closing.first_closing_date(noel, now, "C")
+    assert first == open_days(noel, noel.school_year.start_date, noel.school_year.end_date,
+                              "C")[0]
+    assert closing.first_closing_date(activity("CLV Élémentaire ou maternel Automne"), now,
+                                      "C") is None
