@@ -31,7 +31,8 @@ class CloseLineForm(FlaskForm):
 class SwitchLineForm(FlaskForm):
     """« Changer pour » another line of the same exclusive group, from a date."""
 
-    target = SelectField("Remplacer par", validate_choice=False,
-                         validators=[DataRequired("Choisissez la ligne.")])
+    # No DataRequired: its first option is a real line (HTML refuses "required" then);
+    # a missing or foreign line is refused by domain.booking.closing.switch_line.
+    target = SelectField("Remplacer par", validate_choice=False)
     switch_from = FrenchDateField("À partir du", [DataRequired("Indiquez la date.")])
     submit = SubmitField("Changer")

@@ -40,11 +40,13 @@ def line_forms(lines, options, close_forms, switch_forms):
                 if key not in close_forms:
                     close_forms[key] = CloseLineForm(prefix=f"ligne-{key}", formdata=None,
                                                      closed_from=first)
-                if siblings and key not in switch_forms:
+                if not siblings:  # a line of no exclusive group: nothing to switch to
+                    switch_forms.pop(key, None)
+                    continue
+                if key not in switch_forms:
                     switch_forms[key] = SwitchLineForm(prefix=f"changer-{key}",
                                                        formdata=None, switch_from=first)
-                if key in switch_forms:
-                    switch_forms[key].target.choices = [(str(a.id), a.name) for a in siblings]
+                switch_forms[key].target.choices = [(str(a.id), a.name) for a in siblings]
     return close_forms, switch_forms
 
 
@@ -112,9 +114,13 @@ def switch(enrolment_id):
     """« Changer pour »: close this line and open the other of its exclusive group from
     the same date (ALAE Soir 1 → Soir 2)."""
     enrolment = family_enrolment(enrolment_id)
+    siblings = {str(a.id): a for a in closing.exclusive_siblings(enrolment.activity)}
+    if not siblings:  # no form offers it: a stale page or a forged request
+        flash(f"« {enrolment.activity.name} » n'a pas d'autre ligne qui la remplace : "
+              "utilisez « Désinscrire ».", "error")
+        return back_to(enrolment)
     form = SwitchLineForm(prefix=f"changer-{enrolment.id}")
     if form.validate_on_submit():
-        siblings = {str(a.id): a for a in closing.exclusive_siblings(enrolment.activity)}
         try:
             closed = closing.switch_line(current_actor(), enrolment,
                                          siblings.get(form.target.data), form.switch_from.data,

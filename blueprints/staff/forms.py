@@ -233,8 +233,9 @@ class StaffCloseLineForm(FlaskForm):
 
     CLOSE = "fermer"
 
-    target = SelectField("Action", validate_choice=False,
-                         validators=[DataRequired("Choisissez l'action.")])
+    # No DataRequired: its first option is a real choice (HTML refuses "required" then);
+    # anything else than CLOSE or a sibling line is refused by the domain.
+    target = SelectField("Action", validate_choice=False)
     closed_from = FrenchDateField("À partir du", [DataRequired("Indiquez la date.")])
     reason = required_text("Motif", "Indiquez le motif de la fermeture.", 250, "Le motif",
                            field=TextAreaField)

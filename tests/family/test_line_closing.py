@@ -268,3 +268,15 @@ def test_a_holiday_line_closes_from_its_first_day_still_in_its_window(db):
                               "C")[0]
     assert closing.first_closing_date(activity("CLV Élémentaire ou maternel Automne"), now,
                                       "C") is None
+
+
+def test_switching_a_line_of_no_exclusive_group_is_refused_without_change(client, auth, db):
+    auth.login("famille 16122")
+    lena = demo_child("LENA")
+    canteen = Enrolment.get(child=lena, activity=activity("Restauration Maternelle"))
+    response = post_form(client, auth, f"/inscription/ligne/{canteen.id}/changer",
+                         f"changer-{canteen.id}", target=str(activity("ALAE Soir 2").id),
+                         switch_from="2027-02-01")
+    assert response.status_code == 303
+    assert Enrolment.get_by_id(canteen.id).closed_from is None
+    assert "n'a pas d'autre ligne qui la remplace" in text_of(client.get("/inscription/"))
