@@ -2,18 +2,27 @@
 import os
 import secrets
 
-from flask import (Flask, abort, current_app, flash, g, has_app_context, has_request_context,
-                   render_template, request)
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_app_context,
+    has_request_context,
+    render_template,
+    request,
+)
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
+import mailer
 import models
 from blueprints.htmx import is_htmx_request, refresh
 from config import Config
-from domain import clock, files, formats
-from domain.family import passwords
+from domain import clock, commune, files, formats
 from domain.catalogue.school_calendar import CalendarDataMissing
-import mailer
+from domain.family import passwords
 from extensions import csrf, login_manager
 
 CONTENT_SECURITY_POLICY = (
@@ -120,6 +129,7 @@ def _register_request_hooks(app):
 
     @app.teardown_request
     def close_database(exc):
+        commune.bind(None)  # the next request of this thread reads the settings again
         if g.get("opened_database") and not models.db.is_closed():
             models.db.close()
 
@@ -147,6 +157,11 @@ class _CommuneOfContext:
         return getattr(commune_settings(), name)
 
 
+#: Back-office modules that belong to another module's tab.
+_TAB_OF_MODULE = {"family_import": "families", "family_children": "families",
+                  "child_declarations": "validations"}
+
+
 def _active_tab():
     """The tab the nav marks as current: the blueprint's name for the family tabs, and
     ``staff`` / ``staff_<module>`` for the back office's areas (one module per area)."""
@@ -156,6 +171,7 @@ def _active_tab():
         return request.blueprint
     view = current_app.view_functions.get(request.endpoint)
     module = view.__module__.rsplit(".", 1)[-1] if view else "routes"
+    module = _TAB_OF_MODULE.get(module, module)
     return "staff" if module == "routes" else f"staff_{module}"
 
 

@@ -1,7 +1,7 @@
-"""Command-line tasks: ``flask --app app migrate|demo|invoice|start-year|payfip-check|send-mail|
+"""Command-line tasks: ``flask --app app migrate|create-admin|demo|invoice|start-year|payfip-check|send-mail|
 backup|restore``."""
 import click
-from flask import current_app
+from flask import current_app, url_for
 
 import migrations
 import models
@@ -17,6 +17,41 @@ def register(app):
             commune.seed(current_app.config["COMMUNE_NAME"], current_app.config["HOLIDAY_ZONE"])
         click.echo(f"Schéma de la base à la version {version}.")
 
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--name", default="", help="Le nom affiché (par défaut : l'adresse).")
+    @click.option("--password", "ask_password", is_flag=True,
+                  help="Demander le mot de passe ici (saisie masquée, deux fois) au lieu "
+                       "d'imprimer un lien d'invitation.")
+    def create_admin_command(email, name, ask_password):
+        """Create an administrateur EMAIL: prints a single-use link to choose a password,
+        or with --password asks for it on the terminal."""
+        from domain.family.accounts import INVITATION_SALT, AccountProblem, make_reset_token
+        from domain.staff.accounts import create_administrateur
+        password = None
+        if ask_password:
+            password = click.prompt("Mot de passe", hide_input=True,
+                                    confirmation_prompt="Le même mot de passe, encore une fois")
+        with models.db.connection_context():
+            migrations.upgrade(models.db.obj)
+            try:
+                user = create_administrateur(email, name, password)
+            except AccountProblem as problem:
+                raise click.ClickException(str(problem))
+            if password is not None:
+                click.echo(f"Compte administrateur {user.email} créé, avec le mot de passe "
+                           "saisi. Connectez-vous sur " + current_app.config["PUBLIC_URL"]
+                           .rstrip("/") + "/connexion")
+                return
+            token = make_reset_token(current_app.config["SECRET_KEY"], user,
+                                     salt=INVITATION_SALT)
+        with current_app.test_request_context():
+            path = url_for("auth.accept_invitation", token=token)
+        days = max(1, current_app.config["INVITATION_MAX_AGE"] // 86400)
+        click.echo(f"Compte administrateur {user.email} créé, sans mot de passe.\n"
+                   f"Lien pour choisir le mot de passe (une seule fois, valable {days} jour(s)) :"
+                   f"\n{current_app.config['PUBLIC_URL'].rstrip('/')}{path}")
+
     @app.cli.command("demo")
     def demo_command():
         """Create the demo commune and families (does nothing if they exist)."""
@@ -30,10 +65,13 @@ def register(app):
 
     @app.cli.command("invoice")
     @click.argument("month")
-    def invoice_command(month):
-        """Issue the invoices of MONTH (YYYY-MM) and email the families."""
+    @click.option("--force", is_flag=True,
+                  help="Émettre un mois qui n'est pas terminé (une correction).")
+    def invoice_command(month, force):
+        """Issue the invoices of MONTH (YYYY-MM), once it is over, and queue the families'
+        emails (the outbox sends them; ``send-mail`` retries those that fail)."""
         from domain.billing.notices import send_invoice_emails
-        from domain.billing.run import issue_month, parse_month, preview_month
+        from domain.billing.run import MonthNotOver, issue_month, parse_month, preview_month
         from domain.formats import euros, month_fr
         parsed = parse_month(month)
         if parsed is None:
@@ -42,14 +80,19 @@ def register(app):
         with models.db.connection_context():
             zone = commune.holiday_zone()
             preview = preview_month(*parsed, zone)
-            ids = issue_month(*parsed, zone, clock.now())
+            try:
+                ids = issue_month(*parsed, zone, clock.now(), force=force)
+            except MonthNotOver as refused:
+                raise click.ClickException(f"{refused} (option --force)") from None
             mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])
         label = month_fr(*parsed).lower()
         if not ids:
             click.echo(f"Rien à facturer pour {label} : tout est déjà facturé.")
             return
         click.echo(f"{len(ids)} facture(s) émise(s) pour {label}, total "
-                   f"{euros(preview['total_cents'])} ; {mails} email(s) envoyé(s).")
+                   f"{euros(preview['total_cents'])} ; {mails} email(s) mis en file d'envoi "
+                   "(la file les remet au serveur de mail ; « flask --app app send-mail » "
+                   "réessaie ceux qu'il refuse).")
 
     @app.cli.command("start-year")
     def start_year_command():
@@ -78,8 +121,8 @@ def register(app):
     @app.cli.command("payfip-check")
     def payfip_check_command():
         """Read back from PayFiP the online payments still pending; expire abandoned ones."""
-        from domain.billing.payments import check_pending
         from domain.billing.payfip import client_from_config
+        from domain.billing.payments import check_pending
         with models.db.connection_context():
             outcomes = check_pending(client_from_config(current_app.config), clock.now())
         click.echo(f"{len(outcomes)} paiement(s) en attente vérifié(s) : "

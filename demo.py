@@ -6,22 +6,40 @@ periods and booking windows, the month whose bookings are still open.
 import datetime
 
 from domain import commune
-
-from domain.family.accounts import new_session_token
-from domain.files import store_bytes
 from domain.catalogue.opening import open_days
-from domain.family.passwords import hash_password
-from domain.pdf import simple_document
 from domain.catalogue.pricing import family_bracket, prices_for
-from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
-                                    school_year_start)
-from domain.catalogue.windows import create_guide_windows
+from domain.catalogue.school_calendar import school_year_start
+from domain.catalogue.standard import create_standard_year
 from domain.clock import utc_now
-from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
-                    DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
-                    Message, MessageThread, Modalite, News, Payment,
-                    PickupPerson, QFBracket, QFDeclaration, School, SchoolYear, Tariff, User,
-                    Vaccination, db)
+from domain.family.accounts import new_session_token
+from domain.family.passwords import hash_password
+from domain.files import store_bytes
+from domain.pdf import simple_document
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    DayOverride,
+    Document,
+    DossierValidation,
+    Enrolment,
+    Family,
+    Guardian,
+    HealthRecord,
+    Invoice,
+    Message,
+    MessageThread,
+    Modalite,
+    News,
+    Payment,
+    PickupPerson,
+    QFDeclaration,
+    School,
+    User,
+    Vaccination,
+    db,
+)
 
 #: (login, password) of every demo account, as the README lists them.
 DEMO_LOGINS = {
@@ -31,43 +49,6 @@ DEMO_LOGINS = {
     "agent": ("agent@mairie.example.org", "agent-mairie-2026"),
     "administrateur": ("admin@mairie.example.org", "admin-mairie-2026"),
 }
-
-BRACKETS = (("Tranche 1 (QF jusqu'à 700)", 0, 700),
-            ("Tranche 2 (QF de 701 à 1200)", 701, 1200),
-            ("Tranche 3 (QF au-delà de 1200 ou non déclaré)", 1201, None))
-
-# name, category, audience, other schools, weekdays, period, capacity, tariff label,
-# [(modalité, (price of bracket 1, 2, 3) in cents)]
-SCHOOL_ACTIVITIES = (
-    ("ALAE Matin", Activity.ALAE, Activity.FOR_ALL, False, "1,2,3,4,5", None, None,
-     "ALAE MATIN", [("Matin 7h30-8h20", (60, 90, 120))]),
-    ("ALAE Soir 1", Activity.ALAE, Activity.FOR_ALL, False, "1,2,4,5", None, None,
-     "ALAE SOIR", [("Soir jusqu'à 17h30", (80, 120, 160))]),
-    ("ALAE Soir 2", Activity.ALAE, Activity.FOR_ALL, False, "1,2,4,5", None, None,
-     "ALAE SOIR", [("Soir jusqu'à 18h30", (110, 160, 210))]),
-    ("Garderie Mercredi Scolaire", Activity.GARDERIE, Activity.FOR_ALL, False, "3", None, 30,
-     "GARDERIE DU MERCREDI", [("Garderie 11h00-12h30", (100, 140, 180)),
-                              ("Garderie 11h30-12h30", (70, 100, 130))]),
-    ("Restauration Élémentaire", Activity.RESTAURATION, Activity.FOR_ELEMENTAIRE, False,
-     "1,2,4,5", None, None, "RESTAURATION SCOLAIRE", [("Repas", (250, 350, 450))]),
-    ("Restauration Maternelle", Activity.RESTAURATION, Activity.FOR_MATERNEL, False,
-     "1,2,4,5", None, None, "RESTAURATION SCOLAIRE", [("Repas", (230, 330, 430))]),
-    ("CL Élémentaire Mercredis", Activity.CL_MERCREDI, Activity.FOR_ELEMENTAIRE, True, "3",
-     None, 36, "CENTRE DE LOISIRS DEMI-JOURNEE",
-     [("Après-midi AVEC repas", (780, 1040, 1300)), ("Après-midi SANS repas", (390, 520, 650))]),
-    ("CL Maternel Mercredis", Activity.CL_MERCREDI, Activity.FOR_MATERNEL, True, "3",
-     None, 24, "CENTRE DE LOISIRS DEMI-JOURNEE",
-     [("Après-midi AVEC repas", (780, 1040, 1300)), ("Après-midi SANS repas", (390, 520, 650))]),
-)
-CLV_MODALITES = [("Journée AVEC repas", (1170, 1560, 1950)),
-                 ("Matin SANS repas", (390, 520, 650))]
-BUS_ACTIVITIES = (
-    ("Mercredi bus CL", Activity.BUS_MERCREDI, "3", "TRANSPORT CENTRE DE LOISIRS",
-     [("Trajet école - centre", (50, 100, 150))]),
-    ("Vacances bus CL", Activity.BUS_VACANCES, "1,2,3,4,5", "TRANSPORT CENTRE DE LOISIRS",
-     [("Aller-retour", (100, 200, 300))]),
-)
-
 
 def create_demo(today, zone=None, commune_name=None):
     """Create the demo commune for the school year of ``today``; False if already there.
@@ -80,11 +61,10 @@ def create_demo(today, zone=None, commune_name=None):
         if Family.select().where(Family.account_number == 16122).exists():
             return False
         row = commune.seed(commune_name, zone)
-        row.contact_email = row.contact_email or "enfance@mairie.example.org"
-        row.save()
+        _set_commune_settings(row)
         zone = row.holiday_zone
         _create_schools()
-        year = create_school_year(start_year, zone)
+        year = create_standard_year(start_year, zone)
         staff = _create_staff()
         _create_family_16122(year)
         _create_family_16123(year, today, zone, staff["agent"])
@@ -95,6 +75,22 @@ def create_demo(today, zone=None, commune_name=None):
     return True
 
 
+def _set_commune_settings(row):
+    """The demo commune's settings: the guide's deadline (the 20th) and main inscription
+    period (10 March to 20 August), with the addresses families read on invoices and emails."""
+    row.contact_email = row.contact_email or "enfance@mairie.example.org"
+    row.address = row.address or "Mairie de Saint-Exemple\n1 place de la Mairie\n31000 Saint-Exemple"
+    row.phone = row.phone or "05 61 00 00 00"
+    row.regie_address = row.regie_address or ("Régie Enfance, Mairie de Saint-Exemple\n"
+                                              "1 place de la Mairie\n31000 Saint-Exemple")
+    row.regie_hours = row.regie_hours or ("Lundi, mardi, jeudi et vendredi de 8h30 à 12h00 "
+                                          "et de 13h30 à 17h00 ; mercredi de 8h30 à 12h00")
+    row.deadline_day = commune.DEFAULT_DEADLINE_DAY
+    (row.main_period_opens_month, row.main_period_opens_day), \
+        (row.main_period_closes_month, row.main_period_closes_day) = commune.DEFAULT_MAIN_PERIOD
+    row.save()
+
+
 def _create_schools():
     """The demo commune's schools: its maternelle sends GS pupils to its élémentaire."""
     jaures = School.create(name="École élémentaire Jean Jaurès", kind=School.ELEMENTAIRE,
@@ -102,43 +98,6 @@ def _create_schools():
     School.create(name="École maternelle Jules Ferry", kind=School.MATERNELLE,
                   levels="TPS,PS,MS,GS", next_school=jaures)
     School.create(name="École Sainte-Marie", kind=School.PRIVEE, levels=",".join(Child.LEVELS))
-
-
-def create_school_year(start_year, zone):
-    """A school year with its QF brackets, catalogue and CLV booking windows."""
-    first, last = school_year_bounds(start_year, zone)
-    year = SchoolYear.create(label=school_year_label(start_year), start_date=first, end_date=last)
-    brackets = [QFBracket.create(school_year=year, label=label, min_qf=lo, max_qf=hi,
-                                 position=i) for i, (label, lo, hi) in enumerate(BRACKETS, 1)]
-    position = 0
-
-    def activity(name, category, audience, others, weekdays, period, capacity, label, modalites):
-        nonlocal position
-        position += 1
-        act = Activity.create(school_year=year, name=name, category=category, audience=audience,
-                              open_to_other_schools=others, weekdays=weekdays,
-                              holiday_period=period, capacity=capacity, tariff_label=label,
-                              position=position)
-        for i, (mod_name, prices) in enumerate(modalites, 1):
-            modalite = Modalite.create(activity=act, name=mod_name, position=i)
-            for bracket, price in zip(brackets, prices):
-                Tariff.create(modalite=modalite, bracket=bracket, price_cents=price)
-        return act
-
-    for spec in SCHOOL_ACTIVITIES:
-        activity(*spec)
-    # The guide: ALAE Soir 1 **or** Soir 2, never both.
-    Activity.update(exclusive_group="ALAE Soir").where(
-        (Activity.school_year == year)
-        & Activity.name.in_(("ALAE Soir 1", "ALAE Soir 2"))).execute()
-    periods = holiday_periods(start_year, zone)
-    for period in periods:
-        activity(f"CLV Élémentaire ou maternel {period}", Activity.CLV, Activity.FOR_ALL, True,
-                 "1,2,3,4,5", period, 40, "CENTRE DE LOISIRS VACANCES", CLV_MODALITES)
-    for name, category, weekdays, label, modalites in BUS_ACTIVITIES:
-        activity(name, category, Activity.FOR_ALL, True, weekdays, None, 20, label, modalites)
-    create_guide_windows(year, periods)
-    return year
 
 
 def _user(login_email, password, role=User.ROLE_FAMILY, family=None, name=""):

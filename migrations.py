@@ -16,7 +16,6 @@ from playhouse.migrate import SchemaMigrator, migrate
 import models
 
 
-
 def _add_missing_columns(database, migrator, model, *names):
     """Add the fields ``names`` of ``model`` that its table lacks: a step can be run
     again over a schema that already has them (steps stay independent of each other)."""
@@ -85,6 +84,42 @@ def _year_lines(database, migrator):
                          "next_school_name")
 
 
+def _commune_settings(database, migrator):
+    """9: the commune's settings as data: addresses, régie, deadline day, main inscription
+    period, logo; the messagerie's services can be deactivated and carry their themes."""
+    _add_missing_columns(database, migrator, models.Commune, "address", "phone",
+                         "regie_address", "regie_hours", "deadline_day",
+                         "main_period_opens_month", "main_period_opens_day",
+                         "main_period_closes_month", "main_period_closes_day",
+                         "logo", "logo_type")
+    _add_missing_columns(database, migrator, models.ServiceMailbox, "active", "themes")
+
+
+def _families_import_and_children(database, migrator):
+    """10: families imported from a file and invited, children's sex and archiving,
+    children declared by their family, guardians' civility."""
+    database.create_tables([models.ChildDeclaration, models.GuardianDeclaration,
+                            models.InvitationSent], safe=True)
+    _add_missing_columns(database, migrator, models.Child, "sex", "archived_at")
+    _add_missing_columns(database, migrator, models.Guardian, "civility")
+    _add_missing_columns(database, migrator, models.Family, "imported_at")
+
+
+def _attendance_that_counts(database, migrator):
+    """13: excused absences with a justification, children added on site, and the
+    commune's choice of billing excused absences."""
+    _add_missing_columns(database, migrator, models.Commune, "bill_excused_absences")
+    _add_missing_columns(database, migrator, models.Attendance, "justification",
+                         "added_on_site")
+
+
+def _closures(database, migrator):
+    """12: closures of the commune or of one school over a range of days, and the
+    bookings each cancelled (so that "Rouvrir" can restore them)."""
+    database.create_tables([models.Closure, models.ClosedBooking], safe=True)
+    _add_missing_columns(database, migrator, models.DayOverride, "school", "closure")
+
+
 def _add_direct_debit(database, migrator):
     """15: SEPA direct debit: mandates, collections and their debits, the commune's
     creditor identifier, account, debit day and rejection fee."""
@@ -115,8 +150,8 @@ def _not_here_yet(database, migrator):
 #: version -> function(database, migrator) bringing version-1 to version.
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
          5: _billing, 6: _add_attendance, 7: _add_school_year_published,
-         8: _add_schools, 9: _not_here_yet, 10: _not_here_yet,
-         11: _year_lines, 12: _not_here_yet, 13: _not_here_yet, 14: _not_here_yet,
+         8: _add_schools, 9: _commune_settings, 10: _families_import_and_children,
+         11: _year_lines, 12: _closures, 13: _attendance_that_counts, 14: _not_here_yet,
          15: _add_direct_debit, 16: _add_reminder_levels,
          17: _add_calendar_feeds}
 

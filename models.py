@@ -7,6 +7,7 @@ integer cents. The database itself is chosen at run time through ``db``
 
 from peewee import (
     AutoField,
+    BlobField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -106,6 +107,21 @@ class Commune(BaseModel):
     name = CharField()
     holiday_zone = CharField(max_length=1, default="C")
     contact_email = CharField(null=True)
+    # What families read on invoices, the payment page and the recap emails.
+    address = CharField(default="")
+    phone = CharField(default="")
+    regie_address = CharField(default="")
+    regie_hours = CharField(default="")
+    # The monthly deadline: changes for month M+1 until this day of month M, 23:59 Paris.
+    deadline_day = SmallIntegerField(default=20)
+    # The main inscription period before a school year: (month, day) of its first and last day.
+    main_period_opens_month = SmallIntegerField(default=3)
+    main_period_opens_day = SmallIntegerField(default=10)
+    main_period_closes_month = SmallIntegerField(default=8)
+    main_period_closes_day = SmallIntegerField(default=20)
+    # An optional logo, re-encoded by Pillow (PNG or JPEG), shown in the header and on PDFs.
+    logo = BlobField(null=True)
+    logo_type = CharField(default="")
     # SEPA direct debit: the commune's creditor identifier (ICS), the account credited,
     # the day of the month debits are collected, and the fee billed for a rejected debit.
     sepa_creditor_id = CharField(default="")
@@ -116,6 +132,9 @@ class Commune(BaseModel):
     # Reminders of an unpaid invoice: days after its due date, one reminder each, in order;
     # after the last, the invoice goes to the Trésor public.
     reminder_days = CharField(default="15,30")
+    # Whether a day ticked "Excusé" with a justification (a medical certificate...) is
+    # billed; by default it is not (the family does not pay a day it could not come).
+    bill_excused_absences = BooleanField(default=False)
 
 
 class Family(BaseModel):
@@ -127,6 +146,8 @@ class Family(BaseModel):
     postal_code = CharField(default="")
     city = CharField(default="")
     created_at = DateTimeField(default=utc_now)
+    # Set when a families' import wrote it (staff then invite those without a password).
+    imported_at = DateTimeField(null=True)
 
 
 class User(BaseModel):
@@ -195,6 +216,7 @@ class Guardian(BaseModel):
     profession = CharField(default="")
     employer = CharField(default="")
     position = SmallIntegerField(default=1)
+    civility = CharField(default="")  # "Mme", "M." or empty
 
 
 class PickupPerson(BaseModel):
@@ -262,6 +284,15 @@ class Child(BaseModel):
                                    backref="+", deferrable=None)
     next_class_level = CharField(max_length=10, default="")
     next_school_name = CharField(default="")
+    SEX_LABELS = {"F": "fille", "M": "garçon"}
+    sex = CharField(max_length=1, default="")  # "F", "M" or unknown ""
+    # Archived by staff: gone from INSCRIPTION, PLANNING and the registers, kept in
+    # history and on invoices (a child with bookings or invoices is never deleted).
+    archived_at = DateTimeField(null=True)
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
 
     @property
     def school_type_label(self):
@@ -374,6 +405,43 @@ class QFDeclaration(Reviewed, BaseModel):
     effective_from = DateField(null=True)
 
 
+class ChildDeclaration(Reviewed, BaseModel):
+    """A child the family declares from "Mes enfants"; staff validate it into a ``Child``."""
+
+    family = ForeignKeyField(Family, backref="child_declarations", on_delete="CASCADE")
+    first_name = CharField()
+    last_name = CharField()
+    birth_date = DateField()
+    sex = CharField(max_length=1, default="")
+    school_name = CharField(default="")
+    class_level = CharField(max_length=3)
+    document = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    status = CharField(default=Reviewed.PENDING)
+    declared_at = DateTimeField(default=utc_now)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_comment = TextField(default="")
+    child = ForeignKeyField(Child, null=True, on_delete="SET NULL")  # once validated
+
+
+class GuardianDeclaration(Reviewed, BaseModel):
+    """A second legal guardian the family declares from "Mes coordonnées"; staff validate
+    it into the family's ``Guardian`` of position 2."""
+
+    family = ForeignKeyField(Family, backref="guardian_declarations", on_delete="CASCADE")
+    civility = CharField(default="")
+    last_name = CharField()
+    first_name = CharField()
+    email = CharField(default="")
+    phone_mobile = CharField(default="")
+    phone_home = CharField(default="")
+    status = CharField(default=Reviewed.PENDING)
+    declared_at = DateTimeField(default=utc_now)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_comment = TextField(default="")
+
+
 class Activity(BaseModel):
     """One bookable service of a school year (ligne d'activité)."""
 
@@ -425,14 +493,31 @@ class Tariff(BaseModel):
         indexes = ((("modalite", "bracket"), True),)
 
 
+class Closure(BaseModel):
+    """Days staff closed (a strike, a school event): the whole commune or one school,
+    one activity or all, one day or a range; ``reopened_at`` once lifted."""
+
+    school = ForeignKeyField(School, null=True, on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, null=True, on_delete="CASCADE")
+    first_day = DateField()
+    last_day = DateField()
+    reason = CharField(default="")
+    created_at = DateTimeField(default=utc_now)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reopened_at = DateTimeField(null=True)
+
+
 class DayOverride(BaseModel):
-    """A day staff close or open, for one activity or (activity null) for all."""
+    """A day staff close or open, for one activity or (activity null) for all; with
+    ``school``, a closure for that school's children only (part of a ``closure``)."""
 
     activity = ForeignKeyField(Activity, backref="day_overrides", null=True, on_delete="CASCADE")
     date = DateField(index=True)
     is_open = BooleanField(null=True)
     capacity = IntegerField(null=True)
     reason = CharField(default="")
+    school = ForeignKeyField(School, null=True, on_delete="CASCADE")
+    closure = ForeignKeyField(Closure, backref="days", null=True, on_delete="CASCADE")
 
 
 class BookingWindow(BaseModel):
@@ -511,6 +596,18 @@ class CalendarFeed(BaseModel):
     revoked_at = DateTimeField(null=True)
 
 
+class ClosedBooking(BaseModel):
+    """A committed booking a closure cancelled, as it was: "Rouvrir" may restore it."""
+
+    closure = ForeignKeyField(Closure, backref="cancelled", on_delete="CASCADE")
+    child = ForeignKeyField(Child, on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, on_delete="CASCADE")
+    modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
+    date = DateField()
+    price_cents = IntegerField()
+    restored = BooleanField(default=False)
+
+
 class Attendance(BaseModel):
     """Whether a booked child came on a day (présent / absent / excusé), ticked by staff."""
 
@@ -523,6 +620,10 @@ class Attendance(BaseModel):
     status = CharField(max_length=10)
     marked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     marked_at = DateTimeField(default=utc_now)
+    # "Excusé": the justification staff received (a medical certificate...), "" if none.
+    justification = CharField(default="", max_length=200)
+    # The child came without a booking: staff added it (and its booking), to check.
+    added_on_site = BooleanField(default=False)
 
     class Meta:
         indexes = (
@@ -752,6 +853,9 @@ class ServiceMailbox(BaseModel):
 
     service = CharField(unique=True)
     email = CharField(default="")
+    active = BooleanField(default=True)
+    # The themes a family may choose for this service, one per line ("" = the default ones).
+    themes = TextField(default="")
 
 
 class Message(BaseModel):
@@ -830,6 +934,15 @@ class OutgoingEmail(BaseModel):
     claimed_until = DateTimeField(null=True)
 
 
+class InvitationSent(BaseModel):
+    """An invitation email queued for a family account ("Inviter les familles"), so that
+    staff follow it: queued, sent, failed (the outbox row), accepted (a password)."""
+
+    user = ForeignKeyField(User, backref="invitations_sent", on_delete="CASCADE")
+    email = ForeignKeyField(OutgoingEmail, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utc_now)
+
+
 class AuditLog(BaseModel):
     """Who changed what, when (every staff change to a family's data)."""
 
@@ -842,10 +955,12 @@ class AuditLog(BaseModel):
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration,
-    Activity, Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
+    School, Child, ChildDeclaration, GuardianDeclaration, HealthRecord, Vaccination,
+    StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity, Modalite, Tariff, Closure,
+    DayOverride, BookingWindow, DossierValidation, Enrolment, Booking, PendingChange,
+    ClosedBooking, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
     InvoiceLine, InvoicedBooking, PriceAdjustment, Payment, Mandate, DebitCollection, DebitItem,
     MessageThread,
-    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
+    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent,
+    AuditLog,
 ]

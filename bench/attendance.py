@@ -22,11 +22,20 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import models  # noqa: E402
+from bench.support import demo_app  # noqa: E402
 from domain.catalogue.opening import open_days  # noqa: E402
 from domain.family.accounts import new_session_token  # noqa: E402
-from models import (Activity, Booking, Child, Family, Guardian, HealthRecord,  # noqa: E402
-                    Modalite, PickupPerson, User)
-from bench.support import demo_app  # noqa: E402
+from models import (  # noqa: E402
+    Activity,
+    Booking,
+    Child,
+    Family,
+    Guardian,
+    HealthRecord,
+    Modalite,
+    PickupPerson,
+    User,
+)
 from tests.planning_support import QueryCounter, sign_in  # noqa: E402
 
 NOW = "2026-11-26T10:00"

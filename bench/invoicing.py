@@ -23,13 +23,23 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import models  # noqa: E402
+from bench.support import demo_app  # noqa: E402
 from domain import clock  # noqa: E402
 from domain.billing.notices import send_invoice_emails  # noqa: E402
 from domain.billing.run import issue_month  # noqa: E402
 from domain.catalogue.opening import open_days  # noqa: E402
-from models import (Activity, Booking, Child, Family, InvoicedBooking,  # noqa: E402
-                    InvoiceLine, Modalite, QFBracket, Tariff, User)
-from bench.support import demo_app  # noqa: E402
+from models import (  # noqa: E402
+    Activity,
+    Booking,
+    Child,
+    Family,
+    InvoicedBooking,
+    InvoiceLine,
+    Modalite,
+    QFBracket,
+    Tariff,
+    User,
+)
 from tests.planning_support import QueryCounter  # noqa: E402
 
 NOW = "2027-02-01T09:00"

@@ -26,10 +26,18 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import models  # noqa: E402
-from models import Booking, PendingChange  # noqa: E402
 from bench.support import demo_app  # noqa: E402
-from tests.planning_support import (FOUR_LINES, QueryCounter, activity, line_key,  # noqa: E402
-                                    new_family, page_token, sign_in, token)
+from models import Booking, PendingChange  # noqa: E402
+from tests.planning_support import (  # noqa: E402
+    FOUR_LINES,
+    QueryCounter,
+    activity,
+    line_key,
+    new_family,
+    page_token,
+    sign_in,
+    token,
+)
 
 NOW = "2026-11-26T10:00"
 JANUARY_1 = datetime.date(2027, 1, 1)

@@ -2,18 +2,17 @@
 
 
 def register_blueprints(app):
-    from blueprints.common import STAFF_PREFIX
     from blueprints.accueil import bp as accueil
-    from blueprints.agenda import bp as agenda
     from blueprints.actualites import bp as actualites
+    from blueprints.agenda import bp as agenda
     from blueprints.auth import bp as auth
+    from blueprints.common import STAFF_PREFIX
     from blueprints.dossier import bp as dossier
     from blueprints.facturation import bp as facturation
     from blueprints.inscription import bp as inscription
     from blueprints.messagerie import bp as messagerie
     from blueprints.ops import bp as ops
-    from blueprints.planning import bp as planning
-    from blueprints.planning import staff_bp as staff_planning
+    from blueprints.planning import bp as planning, staff_bp as staff_planning
     from blueprints.staff import bp as staff
 
     app.register_blueprint(ops)

@@ -3,19 +3,18 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from flask import (abort, current_app, g, make_response, send_file,
-                   url_for)
+from flask import abort, current_app, g, make_response, send_file, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from peewee import DoesNotExist
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from blueprints.htmx import is_htmx, render  # noqa: F401 (re-exported for older imports)
 from domain import commune
 from domain.files import upload_path
-from blueprints.htmx import is_htmx, render  # noqa: F401 (re-exported for older imports)
 from extensions import login_manager
 from models import User
-from flask_wtf import FlaskForm
 
 
 class EmptyForm(FlaskForm):
@@ -33,9 +32,11 @@ def required_text(label, missing, most, what, field=StringField, **kwargs):
 
 
 def commune_settings():
-    """The commune's settings (name, holiday zone), read once per request."""
+    """The commune's settings, read once per request and bound for the domain's rules
+    (the deadline day, the main period) until the request ends."""
     if "commune_settings" not in g:
-        g.commune_settings = commune.settings()
+        g.commune_settings = commune.load()
+    commune.bind(g.commune_settings)
     return g.commune_settings
 
 
@@ -71,6 +72,7 @@ def require_family():
         return login_manager.unauthorized()
     if current_user.family_id is None:
         abort(404)
+    commune_settings()  # the family tabs' rules (periods, deadlines) read it: once, here
 
 
 #: Where the back office lives: the one place that says what a staff URL is.
@@ -120,6 +122,12 @@ def require_role(*roles):
 require_staff = require_role(User.ROLE_AGENT, User.ROLE_ADMIN)
 #: The guard of the administrateur's pages (catalogue, billing runs, accounts).
 require_admin = require_role(User.ROLE_ADMIN)
+
+
+def require_button():
+    """A bare button's POST (an :class:`EmptyForm`): 400 without a valid CSRF token."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
 
 
 def get_or_404(query):

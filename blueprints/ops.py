@@ -1,7 +1,9 @@
-"""What the operators' tools call: ``/sante`` for a load balancer's health check."""
-from flask import Blueprint
+"""Pages outside any tab: ``/sante`` for a load balancer's health check, and the
+commune's logo (every page's header shows it, signed in or not)."""
+from flask import Blueprint, abort
 
 import models
+from domain import commune
 
 bp = Blueprint("ops", __name__)
 
@@ -20,3 +22,14 @@ def health():
 def _plain(text, status):
     return text + "\n", status, {"Content-Type": "text/plain; charset=utf-8",
                                  "Cache-Control": "no-store"}
+
+
+@bp.route("/commune/logo")
+def commune_logo():
+    """The commune's logo (re-encoded PNG or JPEG when it was set), or 404."""
+    logo = commune.logo()
+    if logo is None:
+        abort(404)
+    data, content_type = logo
+    return data, 200, {"Content-Type": content_type, "X-Content-Type-Options": "nosniff",
+                       "Cache-Control": "public, max-age=300"}

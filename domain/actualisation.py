@@ -10,7 +10,7 @@ import datetime
 from domain import audit, notifications
 from domain.family.contact import family_email_address
 from domain.family.dossier import ACTUALISATION_SERVICE
-from domain.messaging.messages import post_staff_message
+from domain.messaging.messages import mark_treated, post_staff_message
 from models import DossierValidation, MessageThread, db
 
 
@@ -61,14 +61,17 @@ def _post_in_thread(validation, staff_user, body):
 
 def validate_actualisation(validation, staff_user, now):
     """Staff validate the family's actualisation: status, audit log, the accusé in the
-    family's thread and by email. INSCRIPTION opens at once for the school year.
+    family's thread (then marked "traité": nothing is left to do) and by email.
+    INSCRIPTION opens at once for the school year.
 
     ``now`` is the aware (Paris) or naive-UTC moment of the validation.
     """
     family, year = validation.family, validation.school_year
     with db.atomic():
         now = _review(validation, staff_user, now, DossierValidation.VALIDATED)
-        _post_in_thread(validation, staff_user, ACCUSE_TEXT.format(year=year.label))
+        thread = _post_in_thread(validation, staff_user, ACCUSE_TEXT.format(year=year.label))
+        if thread is not None:
+            mark_treated(staff_user, thread, True)
         audit.record(staff_user, family, audit.DOSSIER_VALIDATED,
                      summary=f"Dossier {year.label} validé (thème : "
                              f"{validation.theme or 'non précisé'}).",

@@ -8,6 +8,7 @@ or deletes a row once written.
 """
 import datetime
 import json
+import re
 from typing import Any
 
 from peewee import JOIN
@@ -22,16 +23,20 @@ BOOKINGS_REPRICED = "booking.repriced"
 CLASSES_MOVED_UP = "child.moved_up"
 MESSAGE_REPLIED = "message.replied"
 MESSAGE_TREATED = "message.treated"
+MESSAGE_SENT = "message.sent"
+NEWS_EMAILED = "news.emailed"
 DOSSIER_VALIDATED = "dossier.validated"
 DOSSIER_REFUSED = "dossier.refused"
 QUOTIENT_VALIDATED = "quotient.validated"
 QUOTIENT_REFUSED = "quotient.refused"
+QUOTIENT_CORRECTED = "quotient.corrected"
 FAMILY_EDITED = "family.edited"
 CHILD_EDITED = "child.edited"
 HEALTH_EDITED = "health.edited"
 HEALTH_VIEWED = "health.viewed"
 PICKUP_EDITED = "pickup.edited"
 BOOKING_ON_BEHALF = "booking.on_behalf"
+BOOKING_COMMITTED = "booking.committed"
 ACCOUNT_CREATED = "account.created"
 ACCOUNT_INVITED = "account.invited"
 ACCOUNT_DEACTIVATED = "account.deactivated"
@@ -46,16 +51,29 @@ DOCUMENT_EDITED = "document.edited"
 DOCUMENT_ADDED = "document.added"
 DOCUMENT_REMOVED = "document.removed"
 SERVICE_MAILBOX_SET = "service.mailbox_set"
+COMMUNE_SETTINGS_SET = "commune.settings_set"
 CATALOGUE_EDITED = "catalogue.edited"
 DAY_CLOSED = "day.closed"
 DAY_REOPENED = "day.reopened"
 CAPACITY_SET = "day.capacity_set"
 ATTENDANCE_MARKED = "attendance.marked"
+ATTENDANCE_ADDED = "attendance.added"
+COMMUNE_BILLING_SET = "commune.billing_set"
 EXPORT_DOWNLOADED = "export.downloaded"
 INVOICE_ISSUED = "invoice.issued"
 CREDIT_NOTE_ISSUED = "invoice.credit_note"
 PAYMENT_RECORDED = "payment.recorded"
 INVOICE_REMINDED = "invoice.reminded"
+FAMILIES_IMPORTED = "families.imported"
+FAMILIES_INVITED = "families.invited"
+CHILD_ADDED = "child.added"
+CHILD_ARCHIVED = "child.archived"
+CHILD_DECLARED = "child.declared"
+CHILD_DECLARATION_VALIDATED = "child.declaration_validated"
+CHILD_DECLARATION_REFUSED = "child.declaration_refused"
+GUARDIAN_EDITED = "guardian.edited"
+GUARDIAN_DECLARED = "guardian.declared"
+SCHOOL_EDITED = "school.edited"
 MANDATE_SIGNED = "mandate.signed"
 MANDATE_REVOKED = "mandate.revoked"
 DEBIT_COLLECTION_BUILT = "debit.collection_built"
@@ -70,16 +88,20 @@ ACTION_LABELS = {
     CLASSES_MOVED_UP: "Passage de classe",
     MESSAGE_REPLIED: "Réponse à un message",
     MESSAGE_TREATED: "Message traité",
+    MESSAGE_SENT: "Message envoyé par le service",
+    NEWS_EMAILED: "Actualité envoyée par email",
     DOSSIER_VALIDATED: "Dossier validé",
     DOSSIER_REFUSED: "Dossier refusé",
     QUOTIENT_VALIDATED: "Quotient validé",
     QUOTIENT_REFUSED: "Quotient refusé",
+    QUOTIENT_CORRECTED: "Quotient corrigé",
     FAMILY_EDITED: "Coordonnées modifiées",
     CHILD_EDITED: "Enfant modifié",
     HEALTH_EDITED: "Fiche sanitaire modifiée",
     HEALTH_VIEWED: "Fiche sanitaire consultée",
     PICKUP_EDITED: "Personnes autorisées modifiées",
     BOOKING_ON_BEHALF: "Réservation pour la famille",
+    BOOKING_COMMITTED: "Réservations de la famille",
     ACCOUNT_CREATED: "Compte créé",
     ACCOUNT_INVITED: "Invitation envoyée",
     ACCOUNT_DEACTIVATED: "Compte désactivé",
@@ -94,16 +116,29 @@ ACTION_LABELS = {
     DOCUMENT_ADDED: "Document ajouté",
     DOCUMENT_REMOVED: "Document retiré",
     SERVICE_MAILBOX_SET: "Adresse d'un service modifiée",
+    COMMUNE_SETTINGS_SET: "Paramètres de la commune modifiés",
     CATALOGUE_EDITED: "Catalogue modifié",
     DAY_CLOSED: "Journée fermée",
     DAY_REOPENED: "Journée rouverte",
     CAPACITY_SET: "Capacité du jour modifiée",
     ATTENDANCE_MARKED: "Présence pointée",
+    ATTENDANCE_ADDED: "Enfant présent ajouté",
+    COMMUNE_BILLING_SET: "Règle de facturation des absences",
     EXPORT_DOWNLOADED: "Export téléchargé",
     INVOICE_ISSUED: "Facture émise",
     CREDIT_NOTE_ISSUED: "Avoir émis",
     PAYMENT_RECORDED: "Paiement enregistré",
     INVOICE_REMINDED: "Relance envoyée",
+    FAMILIES_IMPORTED: "Familles importées",
+    FAMILIES_INVITED: "Familles invitées",
+    CHILD_ADDED: "Enfant ajouté",
+    CHILD_ARCHIVED: "Enfant archivé",
+    CHILD_DECLARED: "Enfant déclaré par la famille",
+    CHILD_DECLARATION_VALIDATED: "Enfant déclaré validé",
+    CHILD_DECLARATION_REFUSED: "Enfant déclaré refusé",
+    GUARDIAN_EDITED: "Responsable légal modifié",
+    GUARDIAN_DECLARED: "Second responsable déclaré par la famille",
+    SCHOOL_EDITED: "École modifiée",
     MANDATE_SIGNED: "Mandat de prélèvement signé",
     MANDATE_REVOKED: "Mandat de prélèvement révoqué",
     DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
@@ -182,3 +217,71 @@ def changed_fields(before: dict, after: dict) -> dict:
     """Only the keys whose value differs: ``{key: (before, after)}``."""
     return {key: (before.get(key), after.get(key))
             for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)}
+
+
+#: How the keys of ``before``/``after`` read in the audit-log page.
+FIELD_LABELS = {
+    "statut": "Statut", "status": "Statut", "quotient": "Quotient familial",
+    "effective_from": "Applicable à partir du", "published": "Publiée", "publiee": "Publiée",
+    "title": "Titre", "body": "Texte", "service": "Service", "category": "Catégorie",
+    "display_from": "Affichée à partir du", "display_until": "Affichée jusqu'au",
+    "file": "Fichier", "email": "Email", "role": "Rôle", "name": "Nom",
+    "is_active": "Compte actif", "traité": "Traité", "adresse": "Adresse",
+    "code_postal": "Code postal", "ville": "Ville", "phone_mobile": "Téléphone portable",
+    "phone_home": "Téléphone domicile", "phone_work": "Téléphone travail",
+    "profession": "Profession", "employer": "Employeur", "doctor_name": "Médecin",
+    "doctor_phone": "Téléphone du médecin", "allergies": "Allergies",
+    "has_pai": "PAI", "pai_details": "Détail du PAI", "diet": "Régime alimentaire",
+    "ferme": "Fermée", "capacity": "Places", "places": "Places", "nom": "Nom",
+    "prenom": "Prénom", "enfant": "Enfant", "date": "Date", "debut": "Début", "fin": "Fin",
+    "du": "Du", "au": "Au", "annee": "Année", "activite": "Activité", "ecole": "École",
+    "annulees": "Réservations annulées", "retablies": "Réservations rétablies",
+    "emails": "Emails envoyés", "message": "Message", "fil": "Fil", "tarifs": "Tarifs",
+    "reservees": "Réservations", "annulations": "Annulations",
+}
+#: How stored codes read ("en_attente" -> "en attente").
+VALUE_LABELS = {
+    "en_attente": "en attente", "validee": "validée", "refusee": "refusée",
+    "en_cours": "en cours", "present": "présent", "absent": "absent", "excuse": "excusé",
+    "agent": "agent", "administrateur": "administrateur", "family": "famille",
+}
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def field_label(key: str) -> str:
+    """``statut`` -> ``Statut``; a guardian's ``Marie DUPONT : phone_mobile`` ->
+    ``Marie DUPONT : Téléphone portable``; an unknown key, spaced and capitalised."""
+    prefix, _, name = key.rpartition(" : ")
+    label = FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+    return f"{prefix} : {label}" if prefix else label
+
+
+def value_label(value: Any) -> str:
+    """A stored value as a reader says it: codes labelled, booleans oui/non, ISO
+    dates DD/MM/YYYY, nothing as "—"."""
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "oui"
+    if value is False:
+        return "non"
+    if isinstance(value, str):
+        if value in VALUE_LABELS:
+            return VALUE_LABELS[value]
+        if _ISO_DAY.fullmatch(value):
+            try:
+                return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+            except ValueError:
+                pass
+        return value
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_label(v) for v in value) or "—"
+    return str(value)
+
+
+def change_sentences(details: dict) -> list:
+    """The changes of an audit row as sentences: ``Statut : en attente → validée``."""
+    return [f"{field_label(key)} : {value_label(old)} → {value_label(new)}"
+            for key, old, new in changes_of(details)]

@@ -2,6 +2,8 @@
 here (pages print hundreds of them)."""
 import datetime
 
+from linkify_it import LinkifyIt
+from markupsafe import Markup, escape
 
 from domain.clock import to_paris
 
@@ -60,8 +62,31 @@ def day_name(day):
     return WEEKDAY_NAMES[day.weekday()]
 
 
+_LINKIFY = LinkifyIt()
+#: Only these kinds of addresses become links (never ``javascript:`` or ``ftp:``).
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def linkify(text):
+    """A message's or a news item's text as HTML: escaped, each web or email address a
+    link (``rel="noopener"``), found by linkify-it-py (the maintained port of the
+    library markdown-it uses), not a regular expression."""
+    text = text or ""
+    parts, last = [], 0
+    for match in _LINKIFY.match(text) or ():
+        if not match.url.lower().startswith(_LINK_SCHEMES):
+            continue
+        parts.append(escape(text[last:match.index]))
+        parts.append(Markup('<a href="{}" rel="noopener">{}</a>').format(match.url,
+                                                                         match.text))
+        last = match.last_index
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
 def register(app):
     """Make the formats Jinja filters."""
+    app.add_template_filter(linkify)
     app.add_template_filter(euros)
     app.add_template_filter(date_fr)
     app.add_template_filter(time_fr)

@@ -115,11 +115,13 @@ def invoice_reminders(items):
                       for address, values in items])
 
 
-def day_closed(address, family, day, what, reason, lines):
-    """Staff closed a day the family had booked: its bookings are cancelled, not billed."""
-    return send_email(address, f"Portail Famille : fermeture du {date_fr(day)}, "
+def day_closed(address, family, first_day, last_day, what, reason, lines):
+    """Staff closed days the family had booked: its bookings are cancelled, not billed."""
+    days = (f"du {date_fr(first_day)}" if first_day == last_day
+            else f"du {date_fr(first_day)} au {date_fr(last_day)}")
+    return send_email(address, f"Portail Famille : fermeture {days}, "
                       "vos réservations sont annulées",
-                      "staff/closures/email/day_closed", family=family, day=day, what=what,
+                      "staff/closures/email/day_closed", family=family, days=days, what=what,
                       reason=reason, lines=lines)
 
 
@@ -132,3 +134,9 @@ def line_closed(address, closed, by_service=False, reason=""):
     return send_email(address, f"Portail Famille : {child.first_name}, {what} à partir du "
                       f"{date_fr(closed.closed_from)}", "inscription/email/line_closed",
                       closed=closed, by_service=by_service, reason=reason)
+def day_reopened(address, family, request, restored, refused):
+    """Staff lifted a closure: the bookings given back, and those that could not be."""
+    return send_email(address, f"Portail Famille : réouverture {request.days_label}",
+                      "staff/closures/email/day_reopened", family=family,
+                      days=request.days_label, what=request.scope_label, restored=restored,
+                      refused=refused)

@@ -1,4 +1,5 @@
 """PDF documents made with fpdf2."""
+import io
 import unicodedata
 
 from fpdf import FPDF
@@ -21,12 +22,16 @@ def printable(text):
     return "".join(out)
 
 
-def simple_document(title, paragraphs):
-    """A one-column PDF with a title and paragraphs; returns its bytes."""
+def simple_document(title, paragraphs, logo=None):
+    """A one-column PDF with a title and paragraphs, headed by the commune's ``logo``
+    ((bytes, content type) or None); returns its bytes."""
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = ENCODING
     pdf.set_title(printable(title))
     pdf.add_page()
+    if logo is not None:
+        pdf.image(io.BytesIO(logo[0]), x=pdf.l_margin, y=pdf.t_margin, h=16)
+        pdf.set_y(pdf.t_margin + 20)
     pdf.set_font("Helvetica", "B", 16)
     pdf.multi_cell(0, 10, printable(title))
     pdf.ln(4)

@@ -1,8 +1,8 @@
 """Helpers of the billing tests: the app served over HTTP, so that eopayment's real
 SOAP client talks to the PayFiP simulator and the simulator notifies the portal."""
 import re
-from urllib.parse import urlsplit
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server

@@ -18,8 +18,19 @@ from domain import clock
 from domain.catalogue.years import current_school_year
 from domain.family.accounts import new_session_token
 from domain.family.passwords import hash_password
-from models import (Activity, Booking, Child, DossierValidation, Enrolment, Family, Guardian,
-                    Modalite, QFDeclaration, SchoolYear, User)
+from models import (
+    Activity,
+    Booking,
+    Child,
+    DossierValidation,
+    Enrolment,
+    Family,
+    Guardian,
+    Modalite,
+    QFDeclaration,
+    SchoolYear,
+    User,
+)
 from tests.helpers import activity as activity_named
 
 

@@ -1,6 +1,7 @@
 """Helpers shared by the test modules: reading pages, finding the demo's rows, signing in.
 
-Fixtures live in ``tests/conftest.py``; rows a test creates come from ``tests/factories.py``.
+Fixtures live in ``tests/fixtures/`` (loaded by ``tests/conftest.py``); rows a test
+creates come from ``tests/factories.py``.
 """
 import html
 import re
@@ -9,6 +10,9 @@ from urllib.parse import urljoin, urlsplit
 
 from blueprints.common import STAFF_PREFIX
 from models import Activity, Child, Family, Modalite
+
+#: The header htmx sends with each of its requests (a fragment is wanted).
+HTMX = {"HX-Request": "true"}
 
 # --- Reading pages -----------------------------------------------------------
 

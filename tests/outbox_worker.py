@@ -8,8 +8,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import create_app  # noqa: E402
 import models  # noqa: E402
+from app import create_app  # noqa: E402
 
 
 def main(database_url, smtp_port, upload_dir, ready_file, go_file):

@@ -3,5 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from blueprints.auth import routes  # noqa: E402,F401
-from blueprints.auth import second_factor  # noqa: E402,F401
+from blueprints.auth import routes, second_factor  # noqa: E402,F401 (their routes on bp)

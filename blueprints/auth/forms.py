@@ -1,10 +1,9 @@
 """Forms of the auth blueprint."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from domain.family.passwords import password_problem
-from wtforms.validators import ValidationError
 
 
 class LoginForm(FlaskForm):

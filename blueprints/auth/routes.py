@@ -3,18 +3,20 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
-from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm,
-                                   NewPasswordForm)
+from blueprints.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+)
+from blueprints.auth.links import email_reset_link
+from blueprints.auth.second_factor import second_factor_needed, start as start_second_factor
 from blueprints.common import EmptyForm, form_status, home_for, safe_next
 from blueprints.htmx import current_actor, is_htmx_request, redirect_page
 from domain.family import throttle
-from domain.family.sign_in import current_password_problem, session_user, sign_in
 from domain.family.accounts import end_sessions, find_user, set_password, user_for_reset_token
+from domain.family.sign_in import current_password_problem, session_user, sign_in
 from extensions import login_manager
-from blueprints.auth.links import email_reset_link
-from blueprints.auth.second_factor import second_factor_needed
-from blueprints.auth.second_factor import start as start_second_factor
-
 
 
 @login_manager.user_loader

@@ -6,4 +6,10 @@ from blueprints.common import require_family
 bp = Blueprint("dossier", __name__)
 bp.before_request(require_family)
 
-from blueprints.dossier import actualisation, children, documents, routes  # noqa: E402,F401
+from blueprints.dossier import (  # noqa: E402,F401
+    actualisation,
+    children,
+    declare,  # noqa: E402,F401
+    documents,
+    routes,
+)

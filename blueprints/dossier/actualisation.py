@@ -2,14 +2,22 @@
 from flask import abort, flash, redirect, request, url_for
 
 from blueprints.common import current_family, message_url
-from blueprints.htmx import is_htmx, render
 from blueprints.dossier import bp
-from domain.clock import today
-from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SECTIONS,
-                            ACTUALISATION_SERVICE, ACTUALISATION_SUBJECT, ACTUALISATION_THEMES,
-                            SECTION_KEYS, checked_sections, dossier_status, dossier_validation,
-                            set_section_checked)
+from blueprints.htmx import is_htmx, render
 from domain.catalogue.years import actualisation_year
+from domain.clock import today
+from domain.family.dossier import (
+    ACTUALISATION_ATTACHMENTS,
+    ACTUALISATION_SECTIONS,
+    ACTUALISATION_SERVICE,
+    ACTUALISATION_SUBJECT,
+    ACTUALISATION_THEMES,
+    SECTION_KEYS,
+    checked_sections,
+    dossier_status,
+    dossier_validation,
+    set_section_checked,
+)
 
 #: Where each section of the checklist is checked.
 SECTION_ENDPOINTS = {"famille": ("dossier.index", "famille"), "enfants": ("dossier.children", ""),

@@ -2,17 +2,26 @@
 from flask import abort, flash, redirect, url_for
 
 from blueprints.common import current_family, form_status, send_stored_file
-from blueprints.htmx import current_actor, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import QuotientForm
+from blueprints.htmx import current_actor, render
 from domain import clock
 from domain.billing.documents import family_invoice_list
-from domain.clock import today
-from domain.family.documents import (by_category, commune_documents, document_for_family,
-                                     family_documents)
-from domain.family.quotient import STATUS_LABELS, attestation_of, declare_quotient, quotient_summary
-from domain.uploads import UploadError, check_upload
 from domain.catalogue.years import current_school_year
+from domain.clock import today
+from domain.family.documents import (
+    by_category,
+    commune_documents,
+    document_for_family,
+    family_documents,
+)
+from domain.family.quotient import (
+    STATUS_LABELS,
+    attestation_of,
+    declare_quotient,
+    quotient_summary,
+)
+from domain.uploads import UploadError, check_upload
 
 
 @bp.route("/documents")

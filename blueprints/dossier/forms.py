@@ -4,16 +4,36 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, EmailField, FieldList, Form, FormField,
-                     IntegerField, PasswordField, RadioField, SelectField, StringField,
-                     TextAreaField)
-from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Length, NumberRange,
-                                Regexp, StopValidation, ValidationError)
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import TextInput
 
 from domain.clock import today
-from domain.family.record import DIETS, InvalidPhone, normalize_phone
 from domain.family.quotient import QF_MAX, QF_MIN
+from domain.family.record import DIETS, InvalidPhone, normalize_phone
 
 TEL = {"type": "tel", "autocomplete": "tel", "inputmode": "tel"}
 

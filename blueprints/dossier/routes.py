@@ -3,22 +3,29 @@ from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 
 from blueprints.common import EmptyForm, current_family, form_status, public_url
-from blueprints.htmx import current_actor, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
-from domain import clock
-from domain.clock import today
-from domain.family.sign_in import current_password_problem, email_change_problem
-from domain.family.dossier import dossier_status, dossier_validation
-from domain.family.documents import commune_documents, family_documents
-from domain.family.record import (EMAIL_CHANGE_MAX_AGE, EmailTaken, add_pickup_person,
-                                  apply_email_change, email_change_for_token, family_children,
-                                  family_guardians, family_pickup_people,
-                                  make_email_change_token, remove_pickup_person,
-                                  update_coordonnees)
-from domain import notifications
-from domain.family.quotient import quotient_summary
+from blueprints.htmx import current_actor, render
+from domain import clock, notifications
 from domain.catalogue.years import current_school_year
+from domain.clock import today
+from domain.family.documents import commune_documents, family_documents
+from domain.family.dossier import dossier_status, dossier_validation
+from domain.family.quotient import quotient_summary
+from domain.family.record import (
+    EMAIL_CHANGE_MAX_AGE,
+    EmailTaken,
+    add_pickup_person,
+    apply_email_change,
+    email_change_for_token,
+    family_children,
+    family_guardians,
+    family_pickup_people,
+    make_email_change_token,
+    remove_pickup_person,
+    update_coordonnees,
+)
+from domain.family.sign_in import current_password_problem, email_change_problem
 
 
 @bp.route("/")

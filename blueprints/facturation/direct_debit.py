@@ -1,11 +1,11 @@
 """FACTURATION › "Payer par prélèvement automatique": sign a SEPA mandate online, see it,
 download it, revoke it."""
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, current_family, download, form_status, render
+from blueprints.common import EmptyForm, current_family, download, form_status
 from blueprints.facturation import bp
 from blueprints.facturation.forms import MandateForm
+from blueprints.htmx import current_actor, render
 from domain import clock, commune
 from domain.billing import mandates
 from domain.billing.direct_debit import PRENOTIFICATION
@@ -35,7 +35,7 @@ def sign_mandate():
     if form.validate_on_submit():
         try:
             mandate = mandates.sign(current_family().id, form.holder.data, form.iban.data,
-                                    form.bic.data, current_user._get_current_object(),
+                                    form.bic.data, current_actor(),
                                     clock.now(), consent_address=request.remote_addr or "")
         except mandates.MandateError as refusal:
             getattr(form, refusal.field).errors.append(str(refusal))
@@ -51,7 +51,7 @@ def revoke_mandate():
     """Stop the debits: the mandate in force is revoked."""
     if not EmptyForm(prefix="revoquer").validate_on_submit():
         abort(400)
-    if mandates.revoke(current_family().id, current_user._get_current_object(),
+    if mandates.revoke(current_family().id, current_actor(),
                        clock.now()) is not None:
         flash("Votre mandat est révoqué : vos prochaines factures ne seront pas prélevées.",
               "success")

@@ -6,17 +6,31 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from blueprints.common import EmptyForm, commune_settings, current_family, send_stored_file
-from blueprints.htmx import current_actor, render
 from blueprints.facturation import bp
+from blueprints.htmx import current_actor, render
 from domain import clock
 from domain.billing.documents import family_invoice, invoice_file
-from domain.billing.invoicing import (ONLINE_MINIMUM_CENTS, account_summary, amount_due_cents,
-                                      days_text, family_invoices, paid_cents,
-                                      with_billed_days)
+from domain.billing.invoicing import (
+    ONLINE_MINIMUM_CENTS,
+    account_summary,
+    amount_due_cents,
+    days_text,
+    family_invoices,
+    paid_cents,
+    with_billed_days,
+)
 from domain.billing.payfip import client_from_config
-from domain.billing.payments import (HANDED_OVER_TEXT, STATUS_LABELS, PaymentNotPossible,
-                                     ProviderUnavailable, check_payment, family_attempt,
-                                     outcome_message, payable_online, start_online_payment)
+from domain.billing.payments import (
+    HANDED_OVER_TEXT,
+    STATUS_LABELS,
+    PaymentNotPossible,
+    ProviderUnavailable,
+    check_payment,
+    family_attempt,
+    outcome_message,
+    payable_online,
+    start_online_payment,
+)
 from domain.formats import month_fr
 from extensions import csrf
 from models import Invoice, Payment, parse_id

@@ -8,13 +8,18 @@ from blueprints.inscription import bp
 from blueprints.inscription.forms import CloseLineForm, InscriptionForm, SwitchLineForm
 from domain import clock
 from domain.booking import closing
-from domain.family.contact import family_email_address
-from domain.formats import date_fr, euros
-from domain.booking.inscription import (InscriptionClosed, InscriptionRefused,
-                                child_lines, inscription_state, open_lines)
+from domain.booking.inscription import (
+    InscriptionClosed,
+    InscriptionRefused,
+    child_lines,
+    inscription_state,
+    open_lines,
+)
 from domain.catalogue.moving_up import level_in
 from domain.catalogue.years import inscription_years
+from domain.family.contact import family_email_address
 from domain.family.documents import add_inscription_confirmation
+from domain.formats import date_fr, euros
 from models import Activity, Child, Enrolment, SchoolYear
 
 
@@ -56,7 +61,8 @@ def show_page(forms=None, status=200, close_forms=None, switch_forms=None):
     family = current_family()
     offered = inscription_years(clock.today())
     year = chosen_year(offered)
-    children = list(family.children.order_by(Child.first_name, Child.id))
+    children = list(family.children.where(Child.archived_at.is_null())
+                    .order_by(Child.first_name, Child.id))
     forms = forms or {}
     for child in children:
         forms.setdefault(child.id, InscriptionForm(prefix=f"enfant-{child.id}", formdata=None))
@@ -147,7 +153,8 @@ def index():
 def enrol(child_id):
     """ENREGISTRER: open the ticked lines of one child (validated at once)."""
     child = get_or_404(Child.select().where((Child.id == child_id)
-                                            & (Child.family == current_family())))
+                                            & (Child.family == current_family())
+                                            & Child.archived_at.is_null()))
     form = InscriptionForm(prefix=f"enfant-{child.id}")
     if not form.validate_on_submit():
         return show_page({child.id: form}, form_status(form))

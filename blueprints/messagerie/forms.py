@@ -5,7 +5,7 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
 from blueprints.common import required_text
-from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES, theme_problem, themes_for
+from domain.messaging.messages import ATTACHMENT_LABELS, services, theme_problem
 from domain.uploads import MAX_ATTACHMENTS
 
 SERVICE_PLACEHOLDER = "--- Veuillez sélectionner un service ---"
@@ -14,16 +14,10 @@ ATTACHMENT_FIELDS = tuple(f"attachment_{n}" for n in range(1, MAX_ATTACHMENTS + 
 ACCEPTED_TYPES = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 
 
-def theme_choices(service):
-    """The options of the Thème list for ``service``."""
-    return [("", THEME_PLACEHOLDER)] + [(theme, theme) for theme in themes_for(service)]
-
-
 class MessageForm(FlaskForm):
     """NOUS ENVOYER UN MESSAGE; the themes offered follow the chosen service."""
 
-    service = SelectField("Service", validate_choice=False,
-                          choices=[("", SERVICE_PLACEHOLDER)] + [(s, s) for s in SERVICES])
+    service = SelectField("Service", validate_choice=False)
     theme = SelectField("Thème", validate_choice=False)
     subject = required_text("Objet", "Indiquez l'objet de votre message.", 150, "L'objet")
     body = required_text("Message",
@@ -36,7 +30,10 @@ class MessageForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.theme.choices = theme_choices(self.service.data)
+        self.offered = services()  # the active services and their themes (one query)
+        self.service.choices = [("", SERVICE_PLACEHOLDER)] + [(s, s) for s in self.offered]
+        self.theme.choices = [("", THEME_PLACEHOLDER)] + [
+            (theme, theme) for theme in self.offered.get(self.service.data, ())]
 
     @property
     def attachment_fields(self):
@@ -46,7 +43,7 @@ class MessageForm(FlaskForm):
     def validate_service(self, field):
         if not field.data:
             raise ValidationError("Sélectionnez un service.")
-        if field.data not in SERVICES:
+        if field.data not in self.offered:
             raise ValidationError("Ce service n'existe pas : choisissez-en un dans la liste.")
 
     def validate_theme(self, field):
@@ -60,6 +57,21 @@ class ReplyForm(FlaskForm):
 
     body = required_text("Votre réponse",
                          "Écrivez votre réponse.", 5000, "La réponse", field=TextAreaField)
+
+
+class ReplyWithFilesForm(ReplyForm):
+    """Write again in a thread with up to four attachments (family or staff), checked as
+    in a new message (``domain.uploads``)."""
+
+    attachment_1 = FileField(ATTACHMENT_LABELS[0])
+    attachment_2 = FileField(ATTACHMENT_LABELS[1])
+    attachment_3 = FileField(ATTACHMENT_LABELS[2])
+    attachment_4 = FileField(ATTACHMENT_LABELS[3])
+
+    @property
+    def attachment_fields(self):
+        """The four file fields, in order."""
+        return [self[name] for name in ATTACHMENT_FIELDS]
 
 
 def submitted_files(files):

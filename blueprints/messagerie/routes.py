@@ -1,14 +1,20 @@
 """MESSAGERIE: messages received and sent, threads, NOUS ENVOYER UN MESSAGE."""
 from flask import flash, redirect, render_template, request, url_for
 
-from blueprints.common import (current_family, form_status, get_or_404, send_stored_file,
-                               staff_thread_link, thread_link)
+from blueprints.common import (
+    current_family,
+    form_status,
+    get_or_404,
+    send_stored_file,
+    staff_thread_link,
+    thread_link,
+)
 from blueprints.htmx import current_actor, is_htmx, render
 from blueprints.messagerie import bp
-from blueprints.messagerie.forms import MessageForm, ReplyForm, submitted_files
-from domain.messaging import messages as messaging
-from domain.messaging.messages import ACTUALISATION_ATTACHMENT_HINTS, SERVICES
+from blueprints.messagerie.forms import MessageForm, ReplyWithFilesForm, submitted_files
 from domain.family.dossier import ACTUALISATION_SERVICE
+from domain.messaging import messages as messaging
+from domain.messaging.messages import ACTUALISATION_ATTACHMENT_HINTS
 from domain.uploads import MAX_ATTACHMENTS
 
 TOO_MANY_FILES = f"Vous pouvez joindre {MAX_ATTACHMENTS} fichiers au plus."
@@ -32,10 +38,11 @@ def sent():
 
 def prefilled_form():
     """The form pre-filled from the query (``service``, ``theme``, ``subject``)."""
+    offered = messaging.services()
     service = request.args.get("service", "")
-    service = service if service in SERVICES else ""
+    service = service if service in offered else ""
     theme = request.args.get("theme", "")
-    theme = theme if theme in messaging.themes_for(service) else ""
+    theme = theme if theme in offered.get(service, ()) else ""
     return MessageForm(service=service, theme=theme,
                        subject=request.args.get("subject", "")[:150])
 
@@ -97,25 +104,33 @@ def thread(thread_id):
     """A thread with every message; opening it marks the services' messages read."""
     conversation = get_or_404(messaging.family_thread(current_family(), thread_id))
     messaging.mark_read_by_family(conversation)
-    return show_thread(conversation, ReplyForm())
+    return show_thread(conversation, ReplyWithFilesForm())
 
 
-def show_thread(conversation, form):
+def show_thread(conversation, form, files_error=None, kept=None, status=None):
     """The thread page with its reply form (422 when the reply was refused)."""
     return render("messagerie/thread.html", section=None,
                   thread=conversation, messages=messaging.thread_messages(conversation),
-                  form=form, status=form_status(form))
+                  form=form, files_error=files_error, kept=kept or {},
+                  status=status or form_status(form))
 
 
 @bp.route("/fil/<int:thread_id>/repondre", methods=["POST"])
 def reply(thread_id):
-    """The family writes again in one of its threads."""
+    """The family writes again in one of its threads, with up to four attachments
+    (checked all together before any is saved, as in a new message)."""
     conversation = get_or_404(messaging.family_thread(current_family(), thread_id))
-    form = ReplyForm()
-    if not form.validate_on_submit():
-        return show_thread(conversation, form)
+    form = ReplyWithFilesForm()
+    named, too_many = submitted_files(request.files)
+    checked, file_errors = messaging.check_attachments(named)
+    form_ok = form.validate_on_submit()
+    if not form_ok or file_errors or too_many:
+        for name, message in file_errors.items():
+            form[name].errors = list(form[name].errors) + [message]
+        kept = {name: f.filename for name, f in named if name not in file_errors}
+        return show_thread(conversation, form, TOO_MANY_FILES if too_many else None, kept, 422)
     messaging.family_writes_again(conversation, current_actor(),
-                                  form.body.data.strip(), staff_thread_link)
+                                  form.body.data.strip(), staff_thread_link, checked)
     flash("Votre message a été envoyé.", "success")
     return redirect(url_for("messagerie.thread", thread_id=conversation.id), code=303)
 

@@ -3,7 +3,8 @@ phone's calendar; renewed (the old one stops) or removed."""
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, public_url, render
+from blueprints.common import EmptyForm, public_url
+from blueprints.htmx import render
 from blueprints.planning import bp
 from domain import clock
 from domain.booking import calendar_feed

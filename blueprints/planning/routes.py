@@ -1,17 +1,23 @@
 """PLANNING - RÉSERVATIONS: the calendar, its edit mode, the recap and TERMINER."""
-from flask import (abort, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from blueprints.common import commune_settings, message_url
 from blueprints.htmx import current_actor, is_htmx, render
-from domain.catalogue.categories import service_of
 from blueprints.planning import acting_family_id, bp, is_on_behalf
 from domain import clock
 from domain.booking import changes as booking_changes
+from domain.booking.calendar import (
+    VIEW_LABELS,
+    VIEWS,
+    display_range,
+    first_changeable_month,
+    load_planning,
+    load_twin_lines,
+    parse_range,
+)
 from domain.booking.days import ChoiceError, parse_day_tokens, radio_tokens, resolve_choices
-from domain.booking.calendar import (VIEW_LABELS, VIEWS, display_range, first_changeable_month,
-                                     load_planning, load_twin_lines, parse_range)
+from domain.catalogue.categories import service_of
 from domain.family.contact import family_email_address
 from models import parse_id
 
@@ -271,7 +277,8 @@ def finish():
     now = clock.now()
     if is_on_behalf():
         return finish_on_behalf(now)
-    result = booking_changes.finish(acting_family_id(), current_user.email, now, zone())
+    result = booking_changes.finish(acting_family_id(), current_user.email, now, zone(),
+                                    actor=current_actor())
     if result.committed and not result.recap.lines:  # every change was already made
         flash("Vos modifications étaient déjà enregistrées : aucun e-mail n'est envoyé.", "info")
         return redirect(url_for(ep("index")), code=303)

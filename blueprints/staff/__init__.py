@@ -26,18 +26,31 @@ def staff_badges():
     return {"staff_unread_total": sum(staff_unread_by_service().values())}
 
 
-from blueprints.staff import routes  # noqa: E402,F401
-from blueprints.staff import messages  # noqa: E402,F401
-from blueprints.staff import validations  # noqa: E402,F401
-from blueprints.staff import families  # noqa: E402,F401
-from blueprints.staff import audit  # noqa: E402,F401
-from blueprints.staff import accounts  # noqa: E402,F401
-from blueprints.staff import news  # noqa: E402,F401
-from blueprints.staff import documents  # noqa: E402,F401
-from blueprints.staff import billing  # noqa: E402,F401
-from blueprints.staff import attendance, catalogue, closures, exports  # noqa: E402,F401
-from blueprints.staff import moving_up  # noqa: E402,F401
-from blueprints.staff import direct_debit, recovery  # noqa: E402,F401
+# The views register their routes on bp and admin_bp when imported.
+from blueprints.staff import (  # noqa: E402,F401
+    accounts,
+    attendance,
+    audit,
+    billing,
+    catalogue,
+    child_declarations,
+    closures,
+    commune,
+    direct_debit,
+    documents,
+    exports,
+    families,
+    family_children,
+    family_import,
+    messages,
+    moving_up,
+    news,
+    outreach,
+    recovery,
+    routes,
+    schools,
+    validations,
+)
 
 # Last: the nested blueprint's views must all be declared before it is registered.
 bp.register_blueprint(admin_bp, url_prefix="/admin")

@@ -6,20 +6,23 @@ also creates agents, sets their role, deactivates and reactivates accounts and
 resets an agent's second factor (``admin_bp``: agents get 403). Every staff
 account reaches its own "Sécurité du compte" page (second factor, recovery codes).
 """
-from flask import (abort, current_app, flash, redirect, request, session,
-                   url_for)
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from peewee import JOIN
 
 from blueprints.auth.links import email_invitation, email_reset_link
 from blueprints.auth.second_factor import FRESH_CODES_KEY
-from blueprints.common import EmptyForm, form_status, get_or_404
+from blueprints.common import EmptyForm, form_status, get_or_404, require_button
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.forms import FamilyAccountForm, RoleForm, StaffAccountForm
-from domain.family.accounts import (AccountProblem, create_family_account, has_password,
-                                    record_invitation, record_reset_link)
-from domain.staff import accounts as staff_accounts
-from domain.staff import second_factor
+from domain.family.accounts import (
+    AccountProblem,
+    create_family_account,
+    has_password,
+    record_invitation,
+    record_reset_link,
+)
+from domain.staff import accounts as staff_accounts, second_factor
 from models import Family, User
 
 PAGE_SIZE = 50
@@ -119,8 +122,7 @@ def _back(default):
 def account_invite(user_id):
     """Renvoyer l'invitation of a family account that has no password yet."""
     user = _family_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return _send_invitation(user, _back(url_for("staff.accounts")))
 
 
@@ -128,8 +130,7 @@ def account_invite(user_id):
 def account_reset_link(user_id):
     """Send a family account a link to choose a new password."""
     user = _family_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return _send_reset_link(user, _back(url_for("staff.accounts")))
 
 
@@ -256,8 +257,7 @@ def account_activation(user_id):
 def staff_invite(user_id):
     """Renvoyer l'invitation of a staff account that has no password yet."""
     user = _staff_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return _send_invitation(user, url_for("staff.admin.staff_list"))
 
 
@@ -265,8 +265,7 @@ def staff_invite(user_id):
 def staff_reset_link(user_id):
     """Send a staff account a link to choose a new password."""
     user = _staff_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     return _send_reset_link(user, url_for("staff.admin.staff_list"))
 
 
@@ -274,8 +273,7 @@ def staff_reset_link(user_id):
 def staff_reset_second_factor(user_id):
     """Forget an agent's authenticator (a lost phone): they enrol again at next sign-in."""
     user = _staff_user(user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     staff_accounts.reset_second_factor(current_actor(), user)
     flash(f"La double authentification de {user.display_name or user.email} est "
           "réinitialisée : elle sera configurée à sa prochaine connexion.", "success")

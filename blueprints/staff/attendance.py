@@ -2,17 +2,18 @@
 counts and the occupancy of the activities."""
 import datetime
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 
 from blueprints.common import commune_settings
-from blueprints.htmx import current_actor, is_htmx_request, render
+from blueprints.htmx import current_actor, is_htmx, is_htmx_request, render
 from blueprints.staff import bp
 from blueprints.staff.exports import csv_response, parse_day
 from domain import clock, exports
 from domain.booking import attendance
+from domain.catalogue import school_calendar
 from domain.catalogue.years import current_school_year
 from domain.dates import add_months
-from models import Activity, Attendance, SchoolYear, parse_id
+from models import Activity, Attendance, Modalite, SchoolYear, parse_id
 
 GROUPS = (("", "Tous les groupes"), ("maternel", "Maternelle"), ("elementaire", "Élémentaire"))
 
@@ -28,6 +29,10 @@ class RegisterQuery:
 
     def __init__(self, values):
         self.day, self.date_error = parse_day(values.get("date"), clock.today())
+        if not self.date_error and not school_calendar.is_covered(self.day.year):
+            first, last = school_calendar.covered_years()
+            self.day = clock.today()
+            self.date_error = f"Choisissez une date des années {first} à {last}."
         self.year = _year_of(self.day)
         zone = commune_settings().holiday_zone
         self.activities = attendance.activities_of_day(self.year, self.day, zone) \
@@ -61,20 +66,31 @@ class RegisterQuery:
 LONG_REGISTER = 150
 
 
-@bp.route("/presences/")
-def attendance_register():
-    """The register of a day: pick the date and activity, tick each child."""
-    query = RegisterQuery(request.args)
+def _show_register(query, add_errors=None, status=200):
     contents = []
     if query.activity and not query.school and not query.group:
         contents = attendance.group_counts(query.activity, query.day)
         if sum(count for *_, count in contents) <= LONG_REGISTER:
             contents = []
     rows = [] if contents else query.rows()
+    future = attendance.is_future(query.day)
+    addable = attendance.addable_children(query.activity, query.day) \
+        if query.activity and not future else []
+    modalites = list(query.activity.modalites.order_by(Modalite.position, Modalite.id)) \
+        if addable else []
     return render("staff/attendance/register.html", q=query, rows=rows, contents=contents,
                   groups=attendance.by_group(rows), totals=attendance.totals(rows),
                   group_choices=GROUPS, statuses=attendance.STATUSES, labels=Attendance.LABELS,
-                  status=400 if query.date_error else 200)
+                  future=future, addable=addable, modalites=modalites,
+                  add_errors=add_errors or {}, added=request.form if add_errors else {},
+                  status=400 if query.date_error else status)
+
+
+@bp.route("/presences/")
+def attendance_register():
+    """The register of a day: pick the date and activity, tick each child (not on a day
+    to come), add a child present without a booking."""
+    return _show_register(RegisterQuery(request.args))
 
 
 @bp.route("/presences/pointer", methods=["POST"])
@@ -88,18 +104,55 @@ def attendance_mark():
         abort(400)
     try:
         attendance.mark(query.activity, child_id, query.day, status,
-                        current_actor())
+                        current_actor(),
+                        justification=request.form.get("justificatif", ""))
     except attendance.NotBooked:
         abort(404)
+    except attendance.FutureDay as refused:
+        if is_htmx():
+            return str(refused), 422
+        flash(str(refused), "error")
+        return redirect(url_for("staff.attendance_register", **query.args()), code=303)
     if is_htmx_request():
         row = next((r for r in attendance.register(query.activity, query.day)
                     if r.child.id == child_id), None)
         if row is None:
             abort(404)
-        return render("staff/attendance/_row.html", row=row, q=query,
+        return render("staff/attendance/_row.html", row=row, q=query, future=False,
                       statuses=attendance.STATUSES, labels=Attendance.LABELS)
     return redirect(url_for("staff.attendance_register", **query.args(),
                             _anchor=f"enfant-{child_id}"), code=303)
+
+
+@bp.route("/presences/ajouter", methods=["POST"])
+def attendance_add():
+    """Add a child present without a booking: its day is booked (billed as any booked
+    day) and flagged "ajouté sur place" (audited)."""
+    query = RegisterQuery(request.form)
+    if query.activity is None or query.date_error:
+        abort(400)
+    child_id = parse_id(request.form.get("ajout-enfant"))
+    modalite_id = parse_id(request.form.get("ajout-modalite"))
+    errors = {}
+    if child_id is None:
+        errors["enfant"] = "Choisissez l'enfant présent."
+    if modalite_id is None:
+        errors["modalite"] = "Choisissez la modalité de l'accueil."
+    if not errors:
+        try:
+            child = attendance.add_present(query.activity, child_id, modalite_id, query.day,
+                                           current_actor())
+        except attendance.FutureDay as refused:
+            errors["enfant"] = str(refused)
+        except attendance.CannotAdd as refused:
+            key = "modalite" if "modalité" in str(refused) else "enfant"
+            errors[key] = str(refused)
+    if errors:
+        return _show_register(query, add_errors=errors, status=422)
+    flash(f"{child.first_name} {child.last_name} est ajouté(e) présent(e) : la journée est "
+          "réservée et sera facturée.", "success")
+    return redirect(url_for("staff.attendance_register", **query.args(),
+                            _anchor=f"enfant-{child.id}"), code=303)
 
 
 @bp.route("/presences/imprimer")
@@ -153,16 +206,18 @@ def meal_counts():
     days, schools, counts, per_day = attendance.meal_counts(first, last)
     return render("staff/attendance/meals.html", first=first, last=last, period=period,
                   date_error=error, days=days, schools=schools, counts=counts,
-                  per_day=per_day, total=sum(per_day.values()),
+                  per_day=per_day, total=sum(c.meals for c in per_day.values()),
+                  total_diet=sum(c.diet for c in per_day.values()),
+                  total_pai=sum(c.pai for c in per_day.values()),
                   status=400 if error else 200)
 
 
 @bp.route("/repas/export.csv")
 def meal_counts_csv():
     first, last, period, _ = _meal_range(request.args)
-    days, schools, counts, per_day = attendance.meal_counts(first, last)
-    lines = [[day, *[counts.get((day, s), 0) for s in schools], per_day[day]] for day in days]
-    return csv_response(exports.csv_text(["Date", *schools, "Total"], lines),
+    days, schools, counts, _ = attendance.meal_counts(first, last)
+    return csv_response(exports.csv_text(list(attendance.MEAL_COLUMNS),
+                                         attendance.meal_rows(days, schools, counts)),
                         exports.filename("repas", first))
 
 

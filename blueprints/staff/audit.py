@@ -7,8 +7,8 @@ from blueprints.htmx import render
 from blueprints.staff import bp
 from blueprints.staff.forms import AuditFilterForm
 from domain import audit
-from domain.family.search import SearchPage
 from domain.clock import paris_midnight_utc
+from domain.family.search import SearchPage
 from models import Family, User
 
 PER_PAGE = 50
@@ -63,5 +63,5 @@ def audit_log():
     return render("staff/audit/index.html", form=form, rows=rows, result=result,
                   page_url=page_url, action=action, action_label=audit.label_of(action or ""),
                   details_of=audit.details_of, label_of=audit.label_of,
-                  changes_of=audit.changes_of,
+                  changes_of=audit.changes_of, change_sentences=audit.change_sentences,
                   status=200)

@@ -11,24 +11,38 @@ import datetime
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
+from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from blueprints.dossier.forms import FrenchDateField
 from blueprints.common import EmptyForm, commune_settings, send_stored_file
+from blueprints.dossier.forms import FrenchDateField
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from domain import audit, clock, commune
-from domain.billing.adjustments import (COUNTER_METHODS, BillingError, issue_credit_note,
-                                        parse_amount, record_counter_payment)
+from domain.billing.adjustments import (
+    COUNTER_METHODS,
+    BillingError,
+    issue_credit_note,
+    parse_amount,
+    record_counter_payment,
+)
 from domain.billing.documents import invoice_file
 from domain.billing.exports import invoices_csv, payments_csv
 from domain.billing.invoicing import credited_cents, due_cents_of, unpaid_invoices
 from domain.billing.notices import remind_unpaid, send_invoice_emails
 from domain.billing.payments import STATUS_LABELS, attempts_to_review
-from domain.billing.run import issue_month, parse_month, preview_month
+from domain.billing.run import (
+    MonthNotOver,
+    issue_month,
+    month_is_over,
+    month_not_over_text,
+    parse_month,
+    preview_month,
+    set_excused_billing,
+)
 from domain.formats import euros, month_fr
 from models import Family, Invoice, InvoiceLine, Payment
+
 
 class AmountForm(FlaskForm):
     """A form with an amount in euros typed as 20,80 (read into ``cents``)."""
@@ -62,6 +76,29 @@ class CreditNoteForm(AmountForm):
         "Indiquez le montant de l'avoir.")])
     reason = StringField("Motif", validators=[DataRequired("Indiquez le motif de l'avoir."),
                                               Length(max=200)])
+    confirm = BooleanField("Je confirme l'émission de cet avoir : il est numéroté et ne "
+                           "pourra plus être modifié.",
+                           validators=[DataRequired("Cochez la case pour confirmer l'avoir.")])
+
+
+class IssueForm(FlaskForm):
+    """Émettre: a box to tick to confirm (no script needed), another to force a month
+    not over (a correction)."""
+
+    confirm = BooleanField("Je confirme l'émission : les factures seront numérotées et "
+                           "envoyées aux familles.",
+                           validators=[DataRequired("Cochez la case pour confirmer "
+                                                    "l'émission.")])
+    force = BooleanField("Émettre quand même ce mois non terminé (correction)")
+
+
+class ExcusedSettingForm(FlaskForm):
+    """The commune's choice: are excused absences with a justification billed?"""
+
+    billed = RadioField("Absences excusées avec justificatif", choices=[
+        ("non", "Non facturées (la journée n'apparaît pas sur la facture)"),
+        ("oui", "Facturées comme les autres journées réservées")],
+        validators=[DataRequired("Choisissez si ces absences sont facturées.")])
 
 
 class ExportForm(FlaskForm):
@@ -128,17 +165,26 @@ def billing_counter_payment(invoice_id):
     """Record a payment received at the régie (audited)."""
     invoice = _invoice_or_404(invoice_id)
     form = CounterPaymentForm()
+    return _adjust(
+        invoice, form, "payment_form",
+        lambda: record_counter_payment(invoice.id, form.cents, form.method.data,
+                                       form.reference.data, current_actor(), clock.now()),
+        lambda payment: f"Paiement de {euros(form.cents)} enregistré sur la facture "
+                        f"N° {invoice.number}.")
+
+
+def _adjust(invoice, form, form_name, act, done):
+    """A payment or a credit note on ``invoice``: ``act()`` once ``form`` is valid, then
+    ``done(result)`` flashed back on the invoice. A refused form, or a BillingError (shown
+    at its field), gives the invoice page again with the form (422)."""
     if not form.validate_on_submit():
-        return _show_invoice(invoice, payment_form=form, status=422)
-    cents = form.cents
+        return _show_invoice(invoice, status=422, **{form_name: form})
     try:
-        record_counter_payment(invoice.id, cents, form.method.data, form.reference.data,
-                               current_actor(), clock.now())
+        result = act()
     except BillingError as error:
         getattr(form, error.field).errors.append(str(error))
-        return _show_invoice(invoice, payment_form=form, status=422)
-    flash(f"Paiement de {euros(cents)} enregistré sur la facture N° {invoice.number}.",
-          "success")
+        return _show_invoice(invoice, status=422, **{form_name: form})
+    flash(done(result), "success")
     return redirect(url_for("staff.billing_invoice", invoice_id=invoice.id), code=303)
 
 
@@ -194,17 +240,41 @@ def _default_month(today):
     return first.year, first.month
 
 
+def _show_run(month, raw, error=None, form=None, setting_form=None, status=200):
+    """The run's page: the month, its preview per activity and per family, Émettre."""
+    preview = preview_month(*month, commune.holiday_zone()) if month else None
+    month_over = bool(month) and month_is_over(*month, clock.today())
+    billed = commune.bills_excused_absences()
+    return render("staff/billing/run.html", month=month,
+                  raw=raw or (f"{month[0]}-{month[1]:02d}" if month else ""), error=error,
+                  preview=preview, form=form or IssueForm(),
+                  setting_form=setting_form or ExcusedSettingForm(
+                      formdata=None, prefix="regle", billed="oui" if billed else "non"),
+                  excused_billed=billed, month_label=month_fr(*month) if month else "",
+                  month_over=month_over,
+                  not_over_text=month_not_over_text(*month) if month and not month_over
+                  else "", status=status)
+
+
 @admin_bp.route("/facturation/emission", methods=["GET", "POST"])
 def billing_run():
-    """Choose a month, see what it would bill (per activity), then Émettre."""
+    """Choose a month, see what it would bill (per activity, per family), then Émettre:
+    a box confirms it; a month not over is refused unless forced (a correction)."""
     raw = request.values.get("mois", "")
     month = parse_month(raw) if raw else _default_month(clock.today())
     error = None if month else "Choisissez un mois (AAAA-MM), par exemple 2027-01."
-    form = EmptyForm()
     if request.method == "POST" and month:
+        form = IssueForm()
         if not form.validate_on_submit():
-            abort(400)
-        ids = issue_month(*month, commune.holiday_zone(), clock.now())
+            if form.csrf_token.errors:
+                abort(400)
+            return _show_run(month, raw, form=form, status=422)
+        try:
+            ids = issue_month(*month, commune.holiday_zone(), clock.now(),
+                              force=form.force.data)
+        except MonthNotOver as refused:
+            form.force.errors = [str(refused)]
+            return _show_run(month, raw, form=form, status=422)
         mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])
         label = month_fr(*month).lower()
         if ids:
@@ -212,22 +282,36 @@ def billing_run():
                         .where(Invoice.id.in_(ids)))
             audit.record(current_actor(), None, audit.INVOICE_ISSUED,
                          summary=f"Facturation de {label} : {len(ids)} facture(s), "
-                                 f"{euros(total)}",
+                                 f"{euros(total)}" + (" (mois non terminé, émission forcée)"
+                                                       if form.force.data else ""),
                          after={"month": f"{month[0]}-{month[1]:02d}", "invoices": len(ids),
                                 "total_cents": total})
-            flash(f"{len(ids)} facture(s) émise(s) pour {label} ; {mails} email(s) envoyé(s) "
-                  "aux familles.", "success")
+            flash(f"{len(ids)} facture(s) émise(s) pour {label} ; {mails} email(s) mis en "
+                  "file d'envoi aux familles (le portail les envoie dans la foulée et "
+                  "réessaie ceux que le serveur de mail refuse).", "success")
         else:
             flash(f"Rien à facturer pour {label} : tout est déjà facturé.", "success")
         return redirect(url_for("staff.admin.billing_run",
                                 mois=f"{month[0]}-{month[1]:02d}"), code=303)
-    preview = preview_month(*month, commune.holiday_zone()) if month else None
-    month_over = month and datetime.date(*month, 1) <= clock.today().replace(day=1) - \
-        datetime.timedelta(days=1)
-    return render("staff/billing/run.html", month=month,
-                  raw=raw or (f"{month[0]}-{month[1]:02d}" if month else ""), error=error,
-                  preview=preview, form=form, month_label=month_fr(*month) if month else "",
-                  month_over=month_over, status=422 if error else 200)
+    return _show_run(month, raw, error=error, status=422 if error else 200)
+
+
+@admin_bp.route("/facturation/absences-excusees", methods=["POST"])
+def billing_excused_setting():
+    """The commune's choice of billing excused absences with a justification (audited)."""
+    raw = request.values.get("mois", "")
+    month = parse_month(raw) or _default_month(clock.today())
+    form = ExcusedSettingForm(prefix="regle")
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _show_run(month, raw, setting_form=form, status=422)
+    billed = form.billed.data == "oui"
+    if set_excused_billing(current_actor(), billed):
+        flash("Les absences excusées avec justificatif sont désormais "
+              + ("facturées." if billed else "non facturées."), "success")
+    return redirect(url_for("staff.admin.billing_run", mois=f"{month[0]}-{month[1]:02d}"),
+                    code=303)
 
 
 @admin_bp.route("/facturation/factures/<int:invoice_id>/avoir", methods=["POST"])
@@ -235,14 +319,9 @@ def billing_credit_note(invoice_id):
     """Issue a credit note on the invoice (audited)."""
     invoice = _invoice_or_404(invoice_id)
     form = CreditNoteForm(prefix="avoir")
-    if not form.validate_on_submit():
-        return _show_invoice(invoice, credit_form=form, status=422)
-    cents = form.cents
-    try:
-        credit = issue_credit_note(invoice.id, cents, form.reason.data, current_actor(), clock.now())
-    except BillingError as error:
-        getattr(form, error.field).errors.append(str(error))
-        return _show_invoice(invoice, credit_form=form, status=422)
-    flash(f"Avoir N° {credit.number} de {euros(cents)} émis sur la facture N° {invoice.number}.",
-          "success")
-    return redirect(url_for("staff.billing_invoice", invoice_id=invoice.id), code=303)
+    return _adjust(
+        invoice, form, "credit_form",
+        lambda: issue_credit_note(invoice.id, form.cents, form.reason.data, current_actor(),
+                                  clock.now()),
+        lambda credit: f"Avoir N° {credit.number} de {euros(form.cents)} émis sur la facture "
+                       f"N° {invoice.number}.")

@@ -6,17 +6,47 @@ from flask import flash, redirect, request, url_for
 from blueprints.common import commune_settings, get_or_404
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp
+from blueprints.staff.commune_forms import CreateYearForm
 from blueprints.staff.exports import parse_day
+from domain import clock
 from domain.catalogue import editing, windows as booking_windows, years
+from domain.formats import date_fr
 from models import Activity, SchoolYear
 
 
+def _create_year_form():
+    form = CreateYearForm()
+    form.start_year.choices = years.first_year_choices(clock.today())
+    return form
+
+
 @admin_bp.route("/catalogue/")
-def catalogue_years():
-    """Every school year, drafts marked; prepare the next one, publish a draft."""
+def catalogue_years(create_form=None, status=200):
+    """Every school year, drafts marked; prepare the next one, publish a draft; with no
+    year yet, « Créer l'année scolaire »."""
     all_years = years.all_years()
     return render("staff/catalogue/years.html", years=all_years,
-                  latest=all_years[0] if all_years else None)
+                  latest=all_years[0] if all_years else None,
+                  create_form=create_form or _create_year_form(), status=status)
+
+
+@admin_bp.route("/catalogue/creer", methods=["POST"])
+def create_year():
+    """Créer l'année scolaire: its dates from the official calendar of the commune's zone,
+    its catalogue the standard one or empty (a draft, to check and publish)."""
+    form = _create_year_form()
+    if not form.validate_on_submit():
+        return catalogue_years(create_form=form, status=422)
+    try:
+        new = years.create_year(form.start_year.data, commune_settings().holiday_zone,
+                                form.start_from.data, current_actor())
+    except years.YearError as error:
+        form.start_year.errors = list(form.start_year.errors) + [str(error)]
+        return catalogue_years(create_form=form, status=422)
+    flash(f"L'année {new.label} est créée, du {date_fr(new.start_date)} au "
+          f"{date_fr(new.end_date)} (brouillon, invisible des familles) : vérifiez ses "
+          "activités, tarifs et fenêtres de réservation, puis publiez-la.", "success")
+    return redirect(url_for("staff.admin.catalogue_year", year_id=new.id), code=303)
 
 
 @admin_bp.route("/catalogue/<int:year_id>/preparer", methods=["POST"])
@@ -35,7 +65,12 @@ def prepare_year(year_id):
 
 @admin_bp.route("/catalogue/<int:year_id>/publier", methods=["POST"])
 def publish_year(year_id):
+    """Publish a draft year once its box is ticked (families see it at once)."""
     year = get_or_404(SchoolYear.select().where(SchoolYear.id == year_id))
+    if not year.is_published and request.form.get("confirmer") != "1":
+        return _year_page(year, errors={"confirmer": "Cochez la case pour confirmer la "
+                                                     "publication : les familles verront "
+                                                     "cette année."}, status=422)
     try:
         years.publish(year, current_actor())
     except years.YearError as error:

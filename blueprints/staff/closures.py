@@ -1,19 +1,24 @@
-"""Espace agents: close a day (strike, school event) and set the places of a day.
+"""Espace agents: close days (strike, school event) and set the places of a day.
 
 Open to agents as well as administrateurs: a strike or a school event is known by
 the services on the ground, often the day before, and closing the day must not
 wait for the administrateur; the catalogue itself (activities, tariffs) stays theirs.
-"""
-from flask import flash, redirect, request, url_for
 
-from blueprints.common import get_or_404
+Closing goes in two steps: the form shows a confirmation page (the bookings that
+will be cancelled, the families that will be emailed), whose button closes.
+"Rouvrir" shows the cancelled bookings that can be restored before lifting.
+"""
+from flask import abort, flash, redirect, request, url_for
+
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.exports import parse_day
 from domain import clock
 from domain.booking import closures
+from domain.catalogue.opening import open_days
 from domain.catalogue.years import current_school_year
-from models import Activity, DayOverride, SchoolYear, parse_id
+from domain.commune import holiday_zone
+from models import Activity, SchoolYear, parse_id
 
 
 def _activities():
@@ -26,14 +31,16 @@ def _activities():
 
 
 def _page(errors=None, values=None, status=200):
+    today = clock.today()
     return render("staff/closures/index.html", activities=_activities(),
-                  overrides=closures.upcoming(clock.today()), errors=errors or {},
+                  schools=closures.open_schools(), closures_in_force=closures.in_force(today),
+                  overrides=closures.upcoming(today), errors=errors or {},
                   values=values or {}, status=status)
 
 
 @bp.route("/fermetures/")
 def closures_index():
-    """Closed days and capacity overrides to come, and the two forms."""
+    """Closures and capacity overrides to come, and the two forms."""
     return _page()
 
 
@@ -51,40 +58,91 @@ def _read(form, errors):
     return day, activity
 
 
+def _read_closure(form):
+    """(ClosureRequest or None, errors) from the closing form."""
+    errors = {}
+    day, activity = _read(form, errors)
+    if form.get("activite", "") == "":
+        errors["activite"] = "Choisissez une activité, ou « Toutes les activités »."
+    last, error = parse_day(form.get("au"), None)
+    if error:
+        errors["au"] = error
+    school = None
+    raw_school = form.get("ecole", "")
+    if raw_school not in ("", "commune"):
+        school_id = parse_id(raw_school)
+        school = next((s for s in closures.open_schools() if s.id == school_id), None)
+        if school is None:
+            errors["ecole"] = "Choisissez une école de la liste, ou toute la commune."
+    if errors:
+        return None, errors
+    try:
+        return closures.check(school, activity, day, last, form.get("motif", ""),
+                              clock.today()), {}
+    except closures.ClosureError as error:
+        return None, {error.field: error.message}
+
+
 @bp.route("/fermetures/fermer", methods=["POST"])
 def close_day():
-    """Close a day: its bookings are cancelled (not billed) and the families emailed."""
-    errors = {}
-    day, activity = _read(request.form, errors)
-    if request.form.get("activite", "") == "":
-        errors["activite"] = "Choisissez une activité, ou « Toutes les activités »."
+    """First the confirmation page (what will be cancelled, who will be emailed); with
+    ``confirmer``, close: the bookings are cancelled (not billed), the families emailed."""
+    closure_request, errors = _read_closure(request.form)
     values = {"form": "fermer", **request.form.to_dict()}
-    if not errors:
+    if closure_request is not None:
+        if request.form.get("confirmer") != "1":
+            return render("staff/closures/confirm.html",
+                          preview=closures.preview(closure_request), values=values)
         try:
-            result = closures.close_day(activity, day, request.form.get("motif", ""),
-                                        current_actor(), clock.today())
+            _, done = closures.close(closure_request, current_actor())
         except closures.ClosureError as error:
             errors[error.field] = error.message
         else:
-            flash(f"Journée du {day:%d/%m/%Y} fermée : {result.cancelled} réservation(s) "
-                  f"annulée(s), {result.families} famille(s) prévenue(s) par email.", "success")
+            flash(f"Fermeture {closure_request.days_label} ({closure_request.scope_label}) : "
+                  f"{done.booking_count} réservation(s) annulée(s), {len(done.emailed)} "
+                  "famille(s) prévenue(s) par email.", "success")
             return redirect(url_for("staff.closures_index"), code=303)
     return _page(errors, values, status=422)
 
 
-@bp.route("/fermetures/<int:override_id>/rouvrir", methods=["POST"])
-def reopen_day(override_id):
-    """Lift a closure."""
-    override = get_or_404(DayOverride.select().where((DayOverride.id == override_id)
-                                                     & (DayOverride.is_open == False)))  # noqa: E712
-    closures.reopen_day(override, current_actor())
-    flash(f"Journée du {override.date:%d/%m/%Y} rouverte.", "success")
+def _closure_or_404(closure_id):
+    closure = closures.closure_by_id(closure_id)
+    if closure is None:
+        abort(404)
+    return closure
+
+
+@bp.route("/fermetures/<int:closure_id>/rouvrir", methods=["GET", "POST"])
+def reopen_day(closure_id):
+    """Lift a closure: the page lists the cancelled bookings and which can come back;
+    the button restores them (unless unticked) and emails the families."""
+    closure = _closure_or_404(closure_id)
+    today = clock.today()
+    if request.method == "GET":
+        items = closures.reopen_preview(closure, today)
+        return render("staff/closures/reopen.html", closure=closure, items=items,
+                      restorable=[i for i in items if not i.why_not],
+                      families={i.row.child.family_id for i in items},
+                      label=closures.scope_label(closure.school, closure.activity))
+    restore = request.form.get("retablir") == "1"
+    try:
+        restored, refused = closures.reopen(closure, current_actor(),
+                                            restore, today)
+    except closures.ClosureError:
+        abort(404)
+    message = f"Fermeture du {closure.first_day:%d/%m/%Y} levée"
+    if restore:
+        message += f" : {restored} réservation(s) rétablie(s)"
+        if refused:
+            message += f", {refused} impossible(s) à rétablir"
+    flash(message + ".", "success")
     return redirect(url_for("staff.closures_index"), code=303)
 
 
 @bp.route("/fermetures/places", methods=["POST"])
 def set_places():
-    """Set (or clear) the places of an activity on a day."""
+    """Set (or clear) the places of an activity on a day; below what is booked, or on
+    a day without service, the page says so and lists the children concerned."""
     errors = {}
     day, activity = _read(request.form, errors)
     if activity is None and "activite" not in errors:
@@ -101,5 +159,12 @@ def set_places():
         shown = places if places is not None else activity.capacity
         flash(f"{activity.name}, {day:%d/%m/%Y} : {shown if shown is not None else 'sans limite'}"
               f" place(s), {booked} réservée(s).", "success")
+        if not open_days(activity, day, day, holiday_zone()):
+            flash(f"Attention : {activity.name} n'a pas lieu le {day:%d/%m/%Y} ; ces places "
+                  "ne servent qu'en cas d'ouverture.", "error")
+        if shown is not None and booked > shown:
+            flash(f"Attention : {booked} enfant(s) déjà réservé(s), au-delà des {shown} "
+                  "place(s) ; réservations maintenues : "
+                  + ", ".join(closures.booked_children(activity, day)) + ".", "error")
         return redirect(url_for("staff.closures_index"), code=303)
     return _page(errors, values, status=422)

@@ -5,14 +5,15 @@ pain.008 file for the bank, a debit the bank rejected, a paper mandate recorded 
 family's page. For the administrateur only (``admin_bp``): building the month's
 collection, and the commune's creditor settings. Every write is audited.
 """
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from blueprints.common import download, form_status, get_or_404, render
+from blueprints.common import download, form_status, get_or_404
 from blueprints.dossier.forms import FrenchDateField
+from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.billing import AmountForm
 from domain import audit, clock, commune
@@ -89,10 +90,6 @@ class BillingSettingsForm(AmountForm):
                                   "FR72ZZZ123456, clé de contrôle comprise).")
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
 def _is_admin():
     return current_user.role == current_user.ROLE_ADMIN
 
@@ -132,7 +129,7 @@ def direct_debit_build():
         try:
             collection = direct_debit.build_collection(
                 year, month, form.collection_date.data, commune.billing_settings(),
-                _actor(), clock.now())
+                current_actor(), clock.now())
         except direct_debit.CollectionError as refusal:
             field = refusal.field if refusal.field in ("period", "collection_date") else "period"
             getattr(form, field).errors.append(str(refusal))
@@ -176,7 +173,7 @@ def direct_debit_file(collection_id):
         return redirect(url_for("staff.direct_debit_collection", collection_id=collection.id),
                         code=303)
     xml = direct_debit.pain008(collection, settings)
-    audit.record(_actor(), None, audit.EXPORT_DOWNLOADED,
+    audit.record(current_actor(), None, audit.EXPORT_DOWNLOADED,
                  summary=f"Fichier de prélèvement {collection.message_id} "
                          f"({collection.count} débit(s))")
     return download(xml, "application/xml", f"prelevement-{collection.message_id}.xml")
@@ -191,7 +188,7 @@ def direct_debit_reject(item_id):
     if form.validate_on_submit():
         try:
             direct_debit.record_debit_rejection(item.id, form.reason.data,
-                                                commune.billing_settings(), _actor(),
+                                                commune.billing_settings(), current_actor(),
                                                 clock.now())
         except direct_debit.CollectionError as refusal:
             form.reason.errors.append(str(refusal))
@@ -233,7 +230,7 @@ def billing_settings():
                     sepa_creditor_iban=str(iban.compact), sepa_creditor_bic=bic,
                     debit_day=form.debit_day.data, debit_rejection_fee_cents=form.cents,
                     reminder_days=form.days)
-                audit.record(_actor(), None, audit.DEBIT_SETTINGS_SET,
+                audit.record(current_actor(), None, audit.DEBIT_SETTINGS_SET,
                              summary="Paramètres de la facturation modifiés",
                              before={"ics": settings.sepa_creditor_id,
                                      "jour": settings.debit_day,
@@ -255,7 +252,7 @@ def family_paper_mandate(family_id):
     if form.validate_on_submit():
         try:
             mandate = mandates.sign(family.id, form.holder.data, form.iban.data, form.bic.data,
-                                    _actor(), clock.now(), signature="papier",
+                                    current_actor(), clock.now(), signature="papier",
                                     signed_on=form.signed_on.data)
         except mandates.MandateError as refusal:
             getattr(form, refusal.field).errors.append(str(refusal))

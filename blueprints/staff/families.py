@@ -2,14 +2,14 @@
 from flask import flash, redirect, request, url_for
 
 from blueprints.common import EmptyForm, commune_settings, form_status, get_or_404
-from blueprints.htmx import current_actor, render
 from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPersonForm
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
-from blueprints.staff.forms import ChildForm, OnBehalfForm, StaffCloseLineForm
+from blueprints.staff.family_forms import StaffChildForm
+from blueprints.staff.forms import OnBehalfForm, StaffCloseLineForm
 from domain import audit, clock, notifications
 from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices
-from domain.booking import changes as booking_changes
-from domain.booking import closing
+from domain.booking import changes as booking_changes, closing
 from domain.booking.calendar import load_planning, parse_range
 from domain.catalogue.years import current_school_year
 from domain.family import record, staff_edits
@@ -18,8 +18,17 @@ from domain.family.dossier import dossier_status, dossier_validation
 from domain.family.quotient import STATUS_LABELS as QF_LABELS, family_quotients
 from domain.family.search import search_families
 from domain.formats import date_fr
-from models import (Activity, Child, Enrolment, Family, Modalite, MessageThread, PickupPerson,
-                    SchoolYear, parse_id)
+from models import (
+    Activity,
+    Child,
+    Enrolment,
+    Family,
+    MessageThread,
+    Modalite,
+    PickupPerson,
+    SchoolYear,
+    parse_id,
+)
 
 AUDIT_ROWS = 20
 
@@ -74,7 +83,7 @@ def family(family_id):
                                .order_by(MessageThread.updated_at.desc())),
                   trail=list(audit.entries(family=family).limit(AUDIT_ROWS)),
                   details_of=audit.details_of, label_of=audit.label_of,
-                  changes_of=audit.changes_of)
+                  changes_of=audit.changes_of, change_sentences=audit.change_sentences)
 
 
 @bp.route("/familles/<int:family_id>/enfants/<int:child_id>/fiche-sanitaire")
@@ -112,7 +121,7 @@ def edit_child(family_id, child_id):
     """Staff edit a child's identity, school and class; audited before/after."""
     family = _family(family_id)
     child = _child(family, child_id)
-    form = ChildForm(obj=child)
+    form = StaffChildForm(obj=child)
     if form.validate_on_submit():
         staff_edits.update_child(current_actor(), child, **{name: getattr(form, name).data
                                                      for name in staff_edits.CHILD_FIELDS})

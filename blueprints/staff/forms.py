@@ -3,15 +3,25 @@ import datetime
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from blueprints.common import required_text
-from blueprints.dossier.forms import FrenchDateField
-from blueprints.messagerie.forms import ReplyForm
+from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
+from blueprints.messagerie.forms import ReplyWithFilesForm
 from domain.clock import today
 from domain.family.documents import COMMUNE_CATEGORIES, FAMILY_CATEGORIES
-from domain.messaging.messages import ATTACHMENT_LABELS, SERVICES
+from domain.family.quotient import QF_MAX, QF_MIN
+from domain.messaging.messages import MAX_SERVICE_NAME, service_names
 from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
 from models import Child
 
@@ -28,6 +38,19 @@ class QuotientValidationForm(FlaskForm):
     """Valider a declared quotient from an effective date."""
 
     effective_from = FrenchDateField("Date d'effet", [DataRequired("Indiquez la date d'effet.")])
+
+
+class QuotientCorrectionForm(FlaskForm):
+    """Correct a declared quotient's value (misread) before validating it."""
+
+    quotient = FrenchIntegerField("Quotient lu sur l'attestation", [
+        InputRequired("Indiquez le quotient familial."),
+        NumberRange(QF_MIN, QF_MAX, message=f"Le quotient familial est un nombre entre "
+                                            f"{QF_MIN} et {QF_MAX}.")],
+        invalid_value_message="Indiquez un nombre entier, sans virgule ni espace (ex. : 850).",
+        render_kw={"inputmode": "numeric"})
+    reason = StringField("Motif (facultatif)", [Optional(), Length(max=200, message=(
+        "Le motif ne doit pas dépasser 200 caractères."))])
 
 
 class OnBehalfForm(FlaskForm):
@@ -126,7 +149,18 @@ class FamilyAccountForm(FlaskForm):
             raise ValidationError("Choisissez un lien dans la liste.")
 
 
-class StaffAccountForm(FlaskForm):
+class RoleForm(FlaskForm):
+    """An agent's role: agent or administrateur."""
+
+    role = SelectField("Rôle", validate_choice=False,
+                       choices=[(r, ROLE_LABELS[r]) for r in STAFF_ROLES])
+
+    def validate_role(self, field):
+        if field.data not in STAFF_ROLES:
+            raise ValidationError("Choisissez le rôle : agent ou administrateur.")
+
+
+class StaffAccountForm(RoleForm):
     """Créer un compte agent (administrateur only)."""
 
     display_name = required_text("Prénom et nom",
@@ -135,42 +169,29 @@ class StaffAccountForm(FlaskForm):
         DataRequired("Indiquez l'adresse email de l'agent."),
         Length(max=200, message="L'adresse ne doit pas dépasser 200 caractères."),
         Email(EMAIL_EXAMPLE)])
-    role = SelectField("Rôle", validate_choice=False,
-                       choices=[(r, ROLE_LABELS[r]) for r in STAFF_ROLES])
-
-    def validate_role(self, field):
-        if field.data not in STAFF_ROLES:
-            raise ValidationError("Choisissez le rôle : agent ou administrateur.")
 
 
-class RoleForm(FlaskForm):
-    role = SelectField("Rôle", validate_choice=False,
-                       choices=[(r, ROLE_LABELS[r]) for r in STAFF_ROLES])
-
-    def validate_role(self, field):
-        if field.data not in STAFF_ROLES:
-            raise ValidationError("Choisissez le rôle : agent ou administrateur.")
-
-
-class StaffReplyForm(ReplyForm):
+class StaffReplyForm(ReplyWithFilesForm):
     """The staff answer in a thread, with up to four attachments (the family side's checks)."""
-
-    attachment_1 = FileField(ATTACHMENT_LABELS[0])
-    attachment_2 = FileField(ATTACHMENT_LABELS[1])
-    attachment_3 = FileField(ATTACHMENT_LABELS[2])
-    attachment_4 = FileField(ATTACHMENT_LABELS[3])
-
-    @property
-    def attachment_fields(self):
-        return [self.attachment_1, self.attachment_2, self.attachment_3, self.attachment_4]
 
 
 class ServiceMailboxForm(FlaskForm):
-    """The address a service is told at of each new family message (empty: none)."""
+    """A service of the MESSAGERIE: the address told of each new family message (empty:
+    none), whether families may write to it, its themes (one per line)."""
 
     email = EmailField("Adresse email du service", validators=[
         Optional(), Length(max=200, message="L'adresse ne doit pas dépasser 200 caractères."),
         Email(EMAIL_EXAMPLE)])
+    active = BooleanField("Actif (proposé aux familles)")
+    themes = TextAreaField("Thèmes (un par ligne)", validators=[
+        Length(max=2000, message="Les thèmes ne doivent pas dépasser 2000 caractères.")])
+
+
+class NewServiceForm(ServiceMailboxForm):
+    """Ajouter un service à la MESSAGERIE."""
+
+    name = required_text("Nom du service", "Indiquez le nom du service.", MAX_SERVICE_NAME,
+                         "Le nom")
 
 
 class NewsForm(DisplayPeriodForm):
@@ -180,12 +201,17 @@ class NewsForm(DisplayPeriodForm):
     body = required_text("Texte",
                          "Écrivez le texte de l'actualité.", 5000, "Le texte",
                          field=TextAreaField)
-    service = SelectField("Service", validate_choice=False,
-                          choices=[("", "--- Tous les services ---")]
-                          + [(s, s) for s in SERVICES])
+    service = SelectField("Service", validate_choice=False)
+    email_families = BooleanField("À la publication, l'envoyer aussi par email à toutes les "
+                                  "familles")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service.choices = [("", "--- Tous les services ---")] + [
+            (s, s) for s in service_names()]
 
     def validate_service(self, field):
-        if field.data and field.data not in SERVICES:
+        if field.data and field.data not in dict(self.service.choices):
             raise ValidationError("Choisissez un service dans la liste.")
 
 

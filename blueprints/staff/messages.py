@@ -7,7 +7,7 @@ from blueprints.htmx import current_actor, render
 from blueprints.messagerie.forms import submitted_files
 from blueprints.messagerie.routes import TOO_MANY_FILES
 from blueprints.staff import admin_bp, bp
-from blueprints.staff.forms import ServiceMailboxForm, StaffReplyForm
+from blueprints.staff.forms import NewServiceForm, ServiceMailboxForm, StaffReplyForm
 from domain.messaging import messages as messaging
 from models import Family, MessageThread
 
@@ -16,12 +16,13 @@ from models import Family, MessageThread
 def messages():
     """Threads of every service (or of ``?service=``), unread ones marked; ``?etat=``
     keeps those to treat (the default), the treated ones or all."""
+    names = messaging.service_names()
     service = request.args.get("service", "")
-    service = service if service in messaging.SERVICES else ""
+    service = service if service in names else ""
     treatment = request.args.get("etat", "a-traiter")
     treatment = treatment if treatment in messaging.TREATMENT_FILTERS else "a-traiter"
     return render("staff/messages.html",
-                  services=messaging.SERVICES, service=service, treatment=treatment,
+                  services=names, service=service, treatment=treatment,
                   treatment_filters=messaging.TREATMENT_FILTERS,
                   unread_by_service=messaging.staff_unread_by_service(),
                   threads=list(messaging.staff_threads(service or None, treatment)))
@@ -90,37 +91,67 @@ def message_attachment(attachment_id):
 # --- The services' own addresses (administrateur) ----------------------------
 
 
-def _service_forms(formdata=None, failed=None):
+def _service_forms(failed=None):
+    """{Service: its form, filled with its settings} (``failed``: (name, the refused form))."""
     forms = {}
-    for index, (service, email) in enumerate(messaging.service_mailboxes().items(), 1):
-        if failed is not None and failed[0] == service:
+    for index, service in enumerate(messaging.all_services(), 1):
+        if failed is not None and failed[0] == service.name:
             forms[service] = failed[1]
         else:
             forms[service] = ServiceMailboxForm(prefix=f"service-{index}", formdata=None,
-                                                email=email)
+                                                email=service.email, active=service.active,
+                                                themes="\n".join(service.themes))
     return forms
+
+
+def _services_page(failed=None, new_form=None, status=200):
+    return render("staff/messages_services.html", active_tab="staff_services",
+                  forms=_service_forms(failed), new_form=new_form or NewServiceForm(
+                      prefix="nouveau", formdata=None, active=True),
+                  status=status)
 
 
 @admin_bp.route("/services", methods=["GET"])
 def service_mailboxes():
-    """The address each service is told at of a new family message (empty: none)."""
-    return render("staff/messages_services.html", active_tab="staff_services",
-                  forms=_service_forms())
+    """The services of the MESSAGERIE: the address each is told at of a new family message
+    (empty: none), whether families may write to it, its themes; add a service."""
+    return _services_page()
 
 
 @admin_bp.route("/services/<int:index>", methods=["POST"])
 def service_mailbox(index):
-    """Set the address of the ``index``-th service."""
-    services = list(messaging.SERVICES)
+    """Set the address, the state and the themes of the ``index``-th service."""
+    services = messaging.all_services()
     if not 1 <= index <= len(services):
         abort(404)
     service = services[index - 1]
     form = ServiceMailboxForm(prefix=f"service-{index}")
-    if not form.validate_on_submit():
-        return render("staff/messages_services.html", active_tab="staff_services",
-                      forms=_service_forms(failed=(service, form)), status=422)
-    changed = messaging.set_service_mailbox(current_actor(), service,
-                                            form.email.data or "")
-    flash(f"Adresse du service « {service} » enregistrée." if changed
+    changed = False
+    if form.validate_on_submit():
+        try:
+            changed = messaging.set_service(current_actor(), service.name,
+                                            form.email.data or "", form.active.data,
+                                            form.themes.data)
+        except messaging.ServiceProblem as problem:
+            form[problem.field].errors = list(form[problem.field].errors) + [str(problem)]
+    if form.errors:
+        return _services_page(failed=(service.name, form), status=422)
+    flash(f"Service « {service.name} » enregistré." if changed
           else "Rien n'a changé.", "success" if changed else "info")
     return redirect(url_for("staff.admin.service_mailboxes"), code=303)
+
+
+@admin_bp.route("/services/ajouter", methods=["POST"])
+def service_add():
+    """Ajouter un service: families may write to it at once."""
+    form = NewServiceForm(prefix="nouveau")
+    if form.validate_on_submit():
+        try:
+            added = messaging.add_service(current_actor(), form.name.data,
+                                          form.email.data or "", form.themes.data)
+        except messaging.ServiceProblem as problem:
+            form[problem.field].errors = list(form[problem.field].errors) + [str(problem)]
+        else:
+            flash(f"Service « {added.name} » ajouté à la messagerie.", "success")
+            return redirect(url_for("staff.admin.service_mailboxes"), code=303)
+    return _services_page(new_form=form, status=422)

@@ -37,6 +37,7 @@ GROUPS = (
     )),
     Group("L'année scolaire", (
         Page("CATALOGUE", "staff.admin.catalogue_years", "staff_catalogue", admin_only=True),
+        Page("ÉCOLES", "staff.admin.schools_page", "staff_schools", admin_only=True),
         Page("FERMETURES", "staff.closures_index", "staff_closures"),
         Page("ACTUALITÉS", "staff.news", "staff_news"),
         Page("DOCUMENTS", "staff.documents", "staff_documents"),
@@ -49,6 +50,7 @@ GROUPS = (
     )),
     Group("Administration", (
         Page("COMPTES", "staff.accounts", "staff_accounts"),
+        Page("COMMUNE", "staff.admin.commune_settings_page", "staff_commune", admin_only=True),
         Page("SERVICES", "staff.admin.service_mailboxes", "staff_services", admin_only=True),
         Page("SÉCURITÉ", "staff.security", "staff_security"),
         Page("JOURNAL", "staff.audit_log", "staff_audit"),

@@ -1,12 +1,12 @@
 """Espace agents: ACTUALITÉS. Write, preview, schedule (display dates), publish, withdraw."""
 from flask import abort, flash, redirect, request, url_for
 
-from blueprints.common import EmptyForm, get_or_404
+from blueprints.common import EmptyForm, get_or_404, public_url, require_button
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.forms import NewsForm
 from domain import clock
-from domain.messaging import news as news_rules
+from domain.messaging import news as news_rules, outreach
 from models import News
 
 #: The form's buttons: name="action" value -> what happens.
@@ -49,6 +49,10 @@ def _save(form, item):
                                  form.display_until.data, publish)
     state = news_rules.news_state(saved, clock.today())
     flash(f"Actualité « {saved.title} » enregistrée : {state.lower()}.", "success")
+    if action == PUBLISH and form.email_families.data:
+        count = outreach.email_news(current_actor(), saved,
+                                    public_url("actualites.index"))
+        flash(f"Actualité envoyée par email à {count} famille(s).", "success")
     return redirect(url_for("staff.news"), code=303)
 
 
@@ -75,8 +79,7 @@ def news_edit(news_id):
 def news_publish(news_id):
     """Publish: shown to families within its display dates."""
     item = get_or_404(News.select().where(News.id == news_id))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     news_rules.publish(current_actor(), item)
     flash(f"Actualité « {item.title} » publiée : "
           f"{news_rules.news_state(item, clock.today()).lower()}.", "success")
@@ -87,8 +90,7 @@ def news_publish(news_id):
 def news_withdraw(news_id):
     """Withdraw: no longer shown to families, at once."""
     item = get_or_404(News.select().where(News.id == news_id))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_button()
     news_rules.withdraw(current_actor(), item)
     flash(f"Actualité « {item.title} » retirée : les familles ne la voient plus.", "success")
     return redirect(url_for("staff.news"), code=303)

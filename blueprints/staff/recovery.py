@@ -1,7 +1,7 @@
 """Espace agents: FACTURATION › RESTES À RECOUVRER, the invoices handed over to the
 Trésor public after the last reminder, on screen, in CSV and in PDF (each export audited)."""
-from blueprints.common import commune_settings, download, render
-from blueprints.htmx import current_actor
+from blueprints.common import commune_settings, download
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from domain import audit, clock
 from domain.billing import recovery

@@ -6,14 +6,13 @@ from flask import abort, flash, redirect, send_file, url_for
 from blueprints.common import EmptyForm, form_status, get_or_404, send_stored_file
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
-from blueprints.staff.forms import QuotientValidationForm, RefusalForm
+from blueprints.staff.forms import QuotientCorrectionForm, QuotientValidationForm, RefusalForm
 from domain import actualisation, clock
 from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.catalogue.years import current_school_year
-from domain.family import dossier as dossiers
-from domain.family import quotient as quotients
-from domain.files import upload_path
+from domain.family import dossier as dossiers, quotient as quotients
 from domain.family.contact import family_email_address
+from domain.files import upload_path
 from domain.messaging.messages import thread_messages
 from models import DossierValidation, Family, QFDeclaration, SchoolYear, StoredFile
 
@@ -88,7 +87,8 @@ def validate_dossier(validation_id):
         abort(400)
     return _review(
         EmptyForm(), validation.id, show_dossiers,
-        lambda form: actualisation.validate_actualisation(validation, current_actor(), clock.now()),
+        lambda form: actualisation.validate_actualisation(validation, current_actor(),
+                                                          clock.now()),
         actualisation.ReviewRefused,
         lambda form: f"Dossier {validation.school_year.label} de la famille "
                      f"{family.account_number} – {family.name} validé : l'accusé est envoyé "
@@ -101,8 +101,8 @@ def refuse_dossier(validation_id):
     """Refuser, with the reason sent to the family the same way."""
     validation = _waiting_dossier(validation_id)
     return _refuse(validation.family, validation.id, f"refus-{validation.id}", show_dossiers,
-                   lambda reason: actualisation.refuse_actualisation(validation, current_actor(), reason,
-                                                                clock.now()),
+                   lambda reason: actualisation.refuse_actualisation(
+                       validation, current_actor(), reason, clock.now()),
                    actualisation.ReviewRefused, "Dossier", "staff.dossiers_page")
 
 
@@ -116,10 +116,14 @@ def quotient_items(bound=None):
     items = []
     for declaration in quotients.pending_quotients():
         prefix = f"qf-{declaration.id}"
-        validate = refuse = None
+        validate = refuse = correct = None
         if bound is not None and bound.item_id == declaration.id:
             validate = bound if isinstance(bound, QuotientValidationForm) else None
             refuse = bound if isinstance(bound, RefusalForm) else None
+            correct = bound if isinstance(bound, QuotientCorrectionForm) else None
+        if correct is None:
+            correct = QuotientCorrectionForm(prefix=f"{prefix}-corr", formdata=None)
+            correct.quotient.data = declaration.quotient
         if validate is None:
             validate = QuotientValidationForm(prefix=prefix, formdata=None)
             validate.effective_from.data = quotients.default_effective_date(today)
@@ -132,7 +136,7 @@ def quotient_items(bound=None):
                                                       else None) if year else None,
                       "attestation": declaration.attestation if declaration.attestation_id
                       else None,
-                      "validate": validate, "refuse": refuse})
+                      "validate": validate, "refuse": refuse, "correct": correct})
     return items
 
 
@@ -172,14 +176,30 @@ def validate_quotient(declaration_id):
         "staff.quotients_page")
 
 
+@bp.route("/validations/quotients/<int:declaration_id>/corriger", methods=["POST"])
+def correct_quotient(declaration_id):
+    """Correct the declared value (misread by the family) before validating; audited."""
+    declaration = _waiting_declaration(declaration_id)
+    family = declaration.family
+    return _review(
+        QuotientCorrectionForm(prefix=f"qf-{declaration.id}-corr"), declaration.id,
+        show_quotients,
+        lambda form: quotients.correct_quotient(declaration, current_actor(), form.quotient.data,
+                                                form.reason.data or ""),
+        quotients.QuotientReviewRefused,
+        lambda form: f"Quotient de la famille {family.account_number} – {family.name} corrigé : "
+                     f"{declaration.quotient} → {form.quotient.data}. Validez-le maintenant.",
+        "staff.quotients_page")
+
+
 @bp.route("/validations/quotients/<int:declaration_id>/refuser", methods=["POST"])
 def refuse_quotient(declaration_id):
     """Refuser, with the reason emailed to the family."""
     declaration = _waiting_declaration(declaration_id)
     family = declaration.family
     return _refuse(family, declaration.id, f"qf-{declaration.id}-refus", show_quotients,
-                   lambda reason: quotients.refuse_quotient(declaration, current_actor(), reason,
-                                                            family_email_address(family)),
+                   lambda reason: quotients.refuse_quotient(
+                       declaration, current_actor(), reason, family_email_address(family)),
                    quotients.QuotientReviewRefused, "Quotient", "staff.quotients_page")
 
 

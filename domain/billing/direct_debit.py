@@ -25,14 +25,22 @@ from sepaxml import SepaDD
 from sepaxml.validation import try_valid_xml
 
 from domain import audit, clock
-from domain.billing.invoicing import refresh_status
+from domain.billing.invoicing import refresh_status, still_owing
 from domain.billing.mandates import masked, record_rejection, valid_creditor_id
 from domain.billing.run import DUE_DAYS, take_numbers
 from domain.formats import euros, month_fr
 from domain.mail import send_email, send_many
 from domain.transactions import lock_rows, write_transaction
-from models import (DebitCollection, DebitItem, Family, Guardian, Invoice, InvoiceLine, Mandate,
-                    Payment)
+from models import (
+    DebitCollection,
+    DebitItem,
+    Family,
+    Guardian,
+    Invoice,
+    InvoiceLine,
+    Mandate,
+    Payment,
+)
 
 #: SEPA pre-notification: each family is told at least this long before its debit.
 PRENOTIFICATION = datetime.timedelta(days=14)
@@ -115,20 +123,7 @@ def collectable(year, month, now):
                & (Invoice.period_year == year) & (Invoice.period_month == month)
                & Invoice.id.not_in(_already_debited()) & Invoice.id.not_in(_waiting_online(now)))
         .order_by(Invoice.number))
-    ids = [invoice.id for invoice in invoices]
-    paid, credited = {}, {}
-    if ids:
-        paid = dict(Payment.select(Payment.invoice, fn.SUM(Payment.amount_cents))
-                    .where(Payment.invoice.in_(ids) & (Payment.status == Payment.PAID))
-                    .group_by(Payment.invoice).tuples())
-        credited = dict(Invoice.select(Invoice.corrects, fn.SUM(Invoice.total_cents))
-                        .where(Invoice.corrects.in_(ids)).group_by(Invoice.corrects).tuples())
-    rows = []
-    for invoice in invoices:
-        due = invoice.total_cents - credited.get(invoice.id, 0) - paid.get(invoice.id, 0)
-        if due > 0:
-            rows.append((invoice, invoice.mandate, due))
-    return rows
+    return [(invoice, invoice.mandate, invoice.due_cents) for invoice in still_owing(invoices)]
 
 
 def _recipients(family_ids):

@@ -1,13 +1,21 @@
 """An invoice's PDF as a stored file, made on first download and kept."""
+from domain import commune
 from domain.billing.invoice_pdf import invoice_pdf
 from domain.billing.invoicing import with_billed_days
 from domain.files import store_bytes
 from models import Family, Invoice, InvoiceLine, StoredFile
 
-#: How to pay at the counter, printed on every invoice.
+#: How to pay at the counter, printed on every invoice (after the régie's address and hours).
 REGIE_TEXT = ("à la régie de la mairie, aux heures d'ouverture, en espèces, par chèque à "
               "l'ordre du Trésor public, en CESU ou en chèques vacances, avec le numéro de la "
               "facture.")
+
+
+def regie_text(current):
+    """The invoice's « Payer à la régie » sentence with the commune's régie (its address and
+    opening hours, from the settings) when it gave them."""
+    where = current.regie_text
+    return f"{REGIE_TEXT} {where}." if where else REGIE_TEXT
 
 
 def family_invoice_list(family):
@@ -30,7 +38,9 @@ def invoice_file(invoice, commune_name, online_url):
             return stored
     invoice.lines = with_billed_days(InvoiceLine.select().where(InvoiceLine.invoice == invoice)
                                      .order_by(InvoiceLine.id))
-    data = invoice_pdf(invoice, invoice.family, commune_name, REGIE_TEXT, online_url)
+    current = commune.settings()
+    data = invoice_pdf(invoice, invoice.family, commune_name, regie_text(current), online_url,
+                       address=current.address, logo=commune.logo() if current.has_logo else None)
     kind = "avoir" if invoice.kind == Invoice.CREDIT_NOTE else "facture"
     stored = store_bytes(data, f"{kind}-{invoice.number}.pdf", "application/pdf",
                          family=invoice.family)

@@ -29,6 +29,7 @@ def invoices_csv(first, last):
                      date_fr(invoice.issued_at), date_fr(invoice.due_date),
                      Cents(-invoice.total_cents if invoice.kind == Invoice.CREDIT_NOTE
                            else invoice.total_cents),
+                     "Avoir" if invoice.kind == Invoice.CREDIT_NOTE else
                      {"emise": "À payer", "payee": "Payée", "annulee": "Annulée"}.get(
                          invoice.status, invoice.status)])
     return csv_text(["Numéro", "Type", "Facture corrigée", "Compte", "Famille", "Période",

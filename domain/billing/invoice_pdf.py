@@ -5,6 +5,7 @@ invoice's issue date and nothing else varies. It is made on first download and
 kept (``Invoice.pdf``).
 """
 import datetime
+import io
 
 from fpdf import FPDF
 
@@ -31,9 +32,9 @@ def _money(cents):
     return _text(euros(cents))
 
 
-def invoice_pdf(invoice, family, commune_name, regie_text, online_url):
+def invoice_pdf(invoice, family, commune_name, regie_text, online_url, address="", logo=None):
     """The PDF bytes of ``invoice`` (its ``lines`` loaded, with their ``days`` when known)
-    for ``family``."""
+    for ``family``; the commune's ``address`` and ``logo`` ((bytes, type) or None) head it."""
     credit = invoice.kind == Invoice.CREDIT_NOTE
     title = f"{'Avoir' if credit else 'Facture'} N° {invoice.number}"
     pdf = FPDF(format="A4")
@@ -44,11 +45,16 @@ def invoice_pdf(invoice, family, commune_name, regie_text, online_url):
     pdf.set_subject(_text(f"{title} - compte {family.account_number}"))
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
+    if logo is not None:
+        pdf.image(io.BytesIO(logo[0]), x=pdf.l_margin, y=pdf.t_margin, h=16)
+        pdf.set_y(pdf.t_margin + 18)
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(0, 8, _text(commune_name), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
     pdf.cell(0, 6, "Service Enfance - Régie des accueils périscolaires", new_x="LMARGIN",
              new_y="NEXT")
+    if address:
+        pdf.multi_cell(90, 5, _text(address), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("Helvetica", size=11)
     address = [f"Famille {family.name}", family.address,

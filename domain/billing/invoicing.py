@@ -7,7 +7,7 @@ invoices still owe (negative: the family has a credit).
 """
 from peewee import fn, prefetch
 
-from models import Family, Invoice, InvoiceLine, InvoicedBooking, Payment
+from models import Family, Invoice, InvoicedBooking, InvoiceLine, Payment
 
 #: Below this, PayFiP refuses the payment: it is paid at the régie.
 ONLINE_MINIMUM_CENTS = 100
@@ -118,7 +118,14 @@ def unpaid_invoices(overdue_on=None):
              .where((Invoice.kind == Invoice.INVOICE) & (Invoice.status == Invoice.ISSUED)))
     if overdue_on is not None:
         query = query.where(Invoice.due_date < overdue_on)
-    invoices = list(query.order_by(Invoice.due_date, Invoice.number))
+    return still_owing(query.order_by(Invoice.due_date, Invoice.number))
+
+
+def still_owing(invoices):
+    """Those of ``invoices`` that still owe something, in their order, each given
+    ``credited_cents`` and ``due_cents`` (its total less its credit notes and its verified
+    payments): two queries whatever their number."""
+    invoices = list(invoices)
     ids = [i.id for i in invoices]
     paid, credited = {}, {}
     if ids:

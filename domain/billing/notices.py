@@ -9,6 +9,7 @@ from domain.formats import date_fr, euros, month_fr
 from domain.transactions import write_transaction
 from models import Invoice, InvoiceReminder, User
 
+
 def _addresses(family_ids):
     """{family id: [emails of its active accounts]} in one query."""
     found = {}

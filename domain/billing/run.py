@@ -7,6 +7,12 @@ billed; a cancelled booking no longer exists. ``InvoicedBooking`` records the
 line that bills each booking (unique on the booking), so running a month again
 bills only what was not billed yet, and a booking is billed once, ever.
 
+Attendance counts: a day ticked "Excusé" with a justification is not billed unless
+the commune says so (``Commune.bill_excused_absences``); a day a child was added as
+present on site (a booking made by staff) is billed as any booked day, and both are
+shown in the preview. A month is issued once it is over (``MonthNotOver``), unless
+forced for a correction.
+
 Numbers run without gaps per year of issue (``F2027-00001``): they are taken
 from ``NumberSequence`` inside the run's write transaction, the sequence row
 locked first, so two runs racing wait for each other and the second one finds
@@ -19,12 +25,28 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
+from domain import audit, commune
 from domain.booking.days import overrides_for, split_overrides
 from domain.catalogue.opening import open_days
 from domain.dates import month_end
+from domain.formats import date_fr, month_fr
 from domain.transactions import lock_rows, write_transaction
-from models import (Activity, Booking, Child, DayOverride, Family, Invoice, InvoiceLine,
-                    InvoicedBooking, Modalite, NumberSequence, PriceAdjustment, SchoolYear, db)
+from models import (
+    Activity,
+    Attendance,
+    Booking,
+    Child,
+    DayOverride,
+    Family,
+    Invoice,
+    InvoicedBooking,
+    InvoiceLine,
+    Modalite,
+    NumberSequence,
+    PriceAdjustment,
+    SchoolYear,
+    db,
+)
 
 #: Values per INSERT statement (under SQLite's 32,766 and PostgreSQL's 65,535 parameters).
 MAX_PARAMS = 30000
@@ -43,6 +65,8 @@ class DraftLine:
     booking_ids: list = field(default_factory=list)
     dates: list = field(default_factory=list)
     activity_name: str = ""
+    #: Days of ``dates`` the child was added as present without a booking.
+    added_dates: list = field(default_factory=list)
     # A quotient's price adjustment of days already invoiced (one line, quantity 1).
     adjustment_ids: list = field(default_factory=list)
 
@@ -61,10 +85,30 @@ class DraftInvoice:
     account_number: int
     family_name: str
     lines: list
+    #: (child's first name, activity, day, justification) of the excused days not billed.
+    excused: list = field(default_factory=list)
 
     @property
     def total_cents(self):
         return sum(line.amount_cents for line in self.lines)
+
+
+class MonthNotOver(Exception):
+    """The month is not over: bookings may still come; the French reason is the message."""
+
+
+def month_is_over(year, month, today):
+    """Whether the month (year, month) has ended by ``today``."""
+    return today > month_bounds(year, month)[1]
+
+
+def month_not_over_text(year, month):
+    """Why a month not over is not issued, and from when it can be."""
+    last = month_bounds(year, month)[1]
+    return (f"{month_fr(year, month)} n'est pas terminé : les réservations et les présences "
+            f"d'ici le {date_fr(last)} ne seraient pas facturées. Émettez ce mois à partir du "
+            f"{date_fr(last + datetime.timedelta(days=1))}, ou forcez l'émission pour une "
+            "correction.")
 
 
 def parse_month(text):
@@ -88,17 +132,55 @@ def month_bounds(year, month):
 def _open_days_by_activity(activities, first, last, zone):
     """{activity id: set of open days of the month} with staff overrides, in one query."""
     rows = DayOverride.select().where((DayOverride.date >= first) & (DayOverride.date <= last)
-                                      & DayOverride.is_open.is_null(False))
+                                      & DayOverride.is_open.is_null(False)
+                                      & DayOverride.school.is_null())
     opening, _ = split_overrides(rows)
     return {activity.id: set(open_days(activity, first, last, zone,
                                        overrides_for(activity.id, opening)))
             for activity in activities}
 
 
-def collect_month(year, month, zone):
+def set_excused_billing(actor, billed):
+    """The commune's choice of billing the days ticked "Excusé" with a justification,
+    audited; False when it was already so."""
+    if not commune.set_bills_excused_absences(billed):
+        return False
+    audit.record(actor, None, audit.COMMUNE_BILLING_SET,
+                 "Absences excusées avec justificatif : "
+                 + ("facturées" if billed else "non facturées"),
+                 before={"facturées": not billed}, after={"facturées": billed})
+    return True
+
+
+def _attendance_marks(first, last, bill_excused):
+    """({(child, activity, day): justification} of the excused days not to bill,
+    {(child, activity, day)} of the children added on site) of the month. One query."""
+    query = Attendance.select(Attendance.child, Attendance.activity, Attendance.date,
+                              Attendance.status, Attendance.justification,
+                              Attendance.added_on_site).where(
+        (Attendance.date >= first) & (Attendance.date <= last)
+        & (Attendance.added_on_site
+           | ((Attendance.status == Attendance.EXCUSED) & (Attendance.justification != ""))))
+    excused, added = {}, set()
+    for child_id, activity_id, day, status, justification, on_site in query.tuples():
+        key = (child_id, activity_id, _as_date(day))
+        if on_site:
+            added.add(key)
+        if status == Attendance.EXCUSED and justification and not bill_excused:
+            excused[key] = justification
+    return excused, added
+
+
+def collect_month(year, month, zone, bill_excused=None):
     """The invoices the month would make now, without writing anything: a list of
-    ``DraftInvoice`` by account number, and the bookings left out (closed days)."""
+    ``DraftInvoice`` by account number, and the bookings left out (closed days).
+
+    ``bill_excused``: whether excused days with a justification are billed (None: the
+    commune's setting)."""
     first, last = month_bounds(year, month)
+    if bill_excused is None:
+        bill_excused = commune.bills_excused_absences()
+    excused, added = _attendance_marks(first, last, bill_excused)
     rows = (Booking
             .select(Booking.id, Booking.date, Booking.price_cents, Booking.activity,
                     Booking.modalite, Child.id, Child.first_name, Child.last_name,
@@ -128,6 +210,10 @@ def collect_month(year, month, zone):
         draft = invoices.get(family_id)
         if draft is None:
             draft = invoices[family_id] = DraftInvoice(family_id, account, family_name, {})
+        if (child_id, activity_id, day) in excused:
+            draft.excused.append((first_name, activities[activity_id].name, day,
+                                  excused[(child_id, activity_id, day)]))
+            continue
         key = (child_id, activities[activity_id].position, activity_id,
                modalites[modalite_id].position, modalite_id, price)
         line = draft.lines.get(key)
@@ -138,6 +224,8 @@ def collect_month(year, month, zone):
                 label=f"{activity.name} - {modalites[modalite_id].name}", unit_price_cents=price)
         line.booking_ids.append(booking_id)
         line.dates.append(day)
+        if (child_id, activity_id, day) in added:
+            line.added_dates.append(day)
     _add_adjustments(invoices)
     drafts = []
     for draft in invoices.values():
@@ -167,7 +255,9 @@ def _add_adjustments(invoices):
 
 
 def preview_month(year, month, zone):
-    """What issuing the month would bill: families, total, and totals per activity."""
+    """What issuing the month would bill: families, total, totals per activity, each
+    family's invoice (``drafts``: name, lines, amount), the days added on site and the
+    excused days left out."""
     drafts, closed = collect_month(year, month, zone)
     per_activity = defaultdict(lambda: [0, 0])
     for draft in drafts:
@@ -176,7 +266,9 @@ def preview_month(year, month, zone):
             per_activity[line.activity_name][1] += line.amount_cents
     return {"families": len(drafts), "total_cents": sum(d.total_cents for d in drafts),
             "per_activity": sorted((name, q, c) for name, (q, c) in per_activity.items()),
-            "closed_days": closed}
+            "closed_days": closed, "drafts": drafts,
+            "added_days": sum(len(line.added_dates) for d in drafts for line in d.lines),
+            "excused_days": sum(len(d.excused) for d in drafts)}
 
 
 def _sequence_row(name):
@@ -195,11 +287,14 @@ def take_numbers(prefix, year, count):
     return [f"{prefix}{year}-{n:05d}" for n in range(start + 1, start + count + 1)]
 
 
-def issue_month(year, month, zone, now):
+def issue_month(year, month, zone, now, force=False):
     """Bill the month's bookings not billed yet; returns the ids of the new invoices.
 
     ``now`` is an aware datetime (the portal's clock): the issue date, the year of
-    the numbers and the due date (``DUE_DAYS`` later) come from it."""
+    the numbers and the due date (``DUE_DAYS`` later) come from it. A month not over
+    raises :class:`MonthNotOver` unless ``force`` (a correction)."""
+    if not force and not month_is_over(year, month, now.date()):
+        raise MonthNotOver(month_not_over_text(year, month))
     issued_at = now.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     due_date = now.date() + datetime.timedelta(days=DUE_DAYS)
     with write_transaction():

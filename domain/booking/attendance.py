@@ -12,21 +12,48 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
-from domain import audit
+from domain import audit, clock
 from domain.booking.calendar import as_date, load_overrides
 from domain.booking.days import capacity_of, overrides_for
 from domain.catalogue.opening import open_days
-from domain.transactions import write_transaction
+from domain.catalogue.pricing import day_prices
 from domain.clock import utc_now
-from models import (Activity, Attendance, Booking, Child, Family, Guardian, HealthRecord,
-                    Modalite, PickupPerson)
+from domain.formats import euros
+from domain.transactions import write_transaction
+from models import (
+    Activity,
+    Attendance,
+    Booking,
+    Child,
+    Enrolment,
+    Family,
+    Guardian,
+    HealthRecord,
+    Modalite,
+    PickupPerson,
+)
 
 #: The statuses in the order of the buttons.
 STATUSES = (Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED)
 
 
+#: The longest justification kept for an excused absence.
+JUSTIFICATION_MAX = 200
+
+
 class NotBooked(Exception):
     """The child is not booked on that activity that day: nothing to tick."""
+
+
+class FutureDay(Exception):
+    """The day has not come yet: nobody can say who came."""
+
+    def __str__(self):
+        return "On ne pointe pas un jour à venir : revenez le jour même."
+
+
+class CannotAdd(Exception):
+    """A child cannot be added as present; the French reason is the message."""
 
 
 @dataclass
@@ -40,6 +67,8 @@ class RegisterRow:
     pickup: list = field(default_factory=list)  # (name, relationship, phone)
     status: str = ""
     marked_at: datetime.datetime | None = None
+    justification: str = ""
+    added_on_site: bool = False
 
     @property
     def has_pai(self):
@@ -78,7 +107,8 @@ def register(activity, day, school="", group=""):
              .switch(Booking).join(Modalite)
              .switch(Child).join(HealthRecord, JOIN.LEFT_OUTER,
                                  on=(HealthRecord.child == Child.id), attr="health")
-             .where((Booking.activity == activity) & (Booking.date == day))
+             .where((Booking.activity == activity) & (Booking.date == day)
+                    & Child.archived_at.is_null())
              .order_by(Child.school_name, Child.last_name, Child.first_name, Child.id))
     if school:
         query = query.where(Child.school_name == school)
@@ -115,6 +145,7 @@ def register(activity, day, school="", group=""):
         mark = marks.get(row.child.id)
         if mark is not None:
             row.status, row.marked_at = mark.status, mark.marked_at
+            row.justification, row.added_on_site = mark.justification, mark.added_on_site
     rows.sort(key=lambda r: (r.group_key, r.child.last_name, r.child.first_name, r.child.id))
     return rows
 
@@ -152,11 +183,21 @@ def totals(rows):
     return counts
 
 
-def mark(activity, child_id, day, status, actor):
+def is_future(day):
+    """Whether ``day`` is after the portal's today (such a day cannot be ticked)."""
+    return day > clock.today()
+
+
+def mark(activity, child_id, day, status, actor, justification=""):
     """Tick ``status`` for a booked child (présent / absent / excusé; "" clears it),
-    audited. Returns the register row as it now stands; raises :class:`NotBooked`."""
+    audited; ``justification`` (what excuses the absence) is kept with "Excusé" only.
+    Returns the status; raises :class:`NotBooked`, :class:`FutureDay`."""
     if status not in (*STATUSES, ""):
         raise ValueError(status)
+    if is_future(day):
+        raise FutureDay()
+    justification = " ".join((justification or "").split())[:JUSTIFICATION_MAX] \
+        if status == Attendance.EXCUSED else ""
     with write_transaction():
         booking = (Booking.select(Booking, Child).join(Child)
                    .where((Booking.activity == activity) & (Booking.child == child_id)
@@ -168,22 +209,73 @@ def mark(activity, child_id, day, status, actor):
                                               & (Attendance.child == child_id)
                                               & (Attendance.date == day)).first())
         before = previous.status if previous else ""
+        before_note = previous.justification if previous else ""
         if status == "":
             if previous:
                 previous.delete_instance()
         elif previous:
             previous.status, previous.marked_by, previous.marked_at = status, actor, utc_now()
+            previous.justification = justification
             previous.save()
         else:
             Attendance.create(child=child, activity=activity, date=day, status=status,
-                              marked_by=actor)
-        if before != status:
+                              marked_by=actor, justification=justification)
+        if (before, before_note) != (status, justification):
+            label = Attendance.LABELS.get(status, "non pointé")
+            if justification:
+                label += f" (justificatif : {justification})"
             audit.record(actor, child.family_id, audit.ATTENDANCE_MARKED,
                          f"{child.first_name} {child.last_name}, {activity.name}, "
-                         f"{day.strftime('%d/%m/%Y')} : "
-                         f"{Attendance.LABELS.get(status, 'non pointé')}",
+                         f"{day.strftime('%d/%m/%Y')} : {label}",
                          before=before, after=status)
     return status
+
+
+def addable_children(activity, day):
+    """[Child] enrolled on ``activity`` (its line open) but not booked on ``day``, by
+    name: those an agent may add as present. One query."""
+    booked = Booking.select(Booking.child).where((Booking.activity == activity)
+                                                 & (Booking.date == day))
+    return list(Child.select().join(Enrolment)
+                .where((Enrolment.activity == activity) & Child.id.not_in(booked))
+                .order_by(Child.last_name, Child.first_name, Child.id))
+
+
+def add_present(activity, child_id, modalite_id, day, actor):
+    """A child came without a booking: book the day (at the family's tariff of that day,
+    billed as any booked day) and tick it present, flagged "ajouté sur place" for staff;
+    audited. Raises :class:`FutureDay`, :class:`CannotAdd`."""
+    if is_future(day):
+        raise FutureDay()
+    modalite = Modalite.get_or_none((Modalite.id == modalite_id)
+                                    & (Modalite.activity == activity))
+    if modalite is None:
+        raise CannotAdd("Choisissez la modalité de l'accueil.")
+    with write_transaction():
+        child = (Child.select().join(Enrolment)
+                 .where((Child.id == child_id) & (Enrolment.activity == activity)).first())
+        if child is None:
+            raise CannotAdd("Cet enfant n'est pas inscrit à cette activité : inscrivez-le "
+                            "d'abord depuis sa fiche.")
+        if Booking.select().where((Booking.child == child) & (Booking.activity == activity)
+                                  & (Booking.date == day)).exists():
+            raise CannotAdd("Cet enfant est déjà réservé ce jour-là : pointez-le dans la liste.")
+        price = day_prices(child.family_id, activity.school_year_id,
+                           [(modalite.id, day)]).get((modalite.id, day))
+        if price is None:
+            raise CannotAdd("Cette modalité n'a pas de tarif pour la tranche de la famille.")
+        Booking.create(child=child, activity=activity, modalite=modalite, date=day,
+                       price_cents=price)
+        Attendance.delete().where((Attendance.child == child) & (Attendance.activity == activity)
+                                  & (Attendance.date == day)).execute()
+        Attendance.create(child=child, activity=activity, date=day, status=Attendance.PRESENT,
+                          marked_by=actor, added_on_site=True)
+        audit.record(actor, child.family_id, audit.ATTENDANCE_ADDED,
+                     f"{child.first_name} {child.last_name} présent sans réservation, "
+                     f"{activity.name} - {modalite.name}, {day.strftime('%d/%m/%Y')} : "
+                     f"journée réservée et facturée ({euros(price)})",
+                     after={"modalité": modalite.name, "prix": price})
+    return child
 
 
 # --- Meal counts ---------------------------------------------------------------
@@ -197,28 +289,60 @@ def is_meal(activity, modalite):
     return "avec repas" in modalite.name.lower()
 
 
+@dataclass
+class MealCount:
+    """The meals of one school on one day: all of them, those of children with a
+    medical diet, those of children with a PAI (a child may be in both)."""
+
+    meals: int = 0
+    diet: int = 0
+    pai: int = 0
+
+    def add(self, count, diet, pai):
+        self.meals += count
+        self.diet += count if diet else 0
+        self.pai += count if pai else 0
+
+
+#: The meal counts' CSV columns, the same whatever the period's schools (a caterer's
+#: import reads them by position).
+MEAL_COLUMNS = ("Date", "École", "Repas", "dont régime particulier", "dont PAI")
+
+
 def meal_counts(first, last):
-    """The meals to order per day and school from ``first`` to ``last``:
-    (days, schools, {(day, school): count}, {day: total}). Two queries."""
+    """The meals to order per day and school from ``first`` to ``last``, split by diet
+    and PAI: (days, schools, {(day, school): MealCount}, {day: MealCount}). Two
+    queries."""
     meal_modalites = {}
     for modalite in Modalite.select(Modalite, Activity).join(Activity):
         meal_modalites[modalite.id] = is_meal(modalite.activity, modalite)
     ids = [mid for mid, meal in meal_modalites.items() if meal]
     if not ids:
         return [], [], {}, {}
-    rows = (Booking.select(Booking.date, Child.school_name, fn.COUNT(Booking.id))
+    has_diet = fn.COALESCE(HealthRecord.diet, "") != ""
+    has_pai = fn.COALESCE(HealthRecord.has_pai, False)
+    rows = (Booking.select(Booking.date, Child.school_name, has_diet, has_pai,
+                           fn.COUNT(Booking.id))
             .join(Child)
+            .join(HealthRecord, JOIN.LEFT_OUTER, on=(HealthRecord.child == Child.id))
             .where(Booking.modalite.in_(ids) & (Booking.date >= first) & (Booking.date <= last))
-            .group_by(Booking.date, Child.school_name)
+            .group_by(Booking.date, Child.school_name, has_diet, has_pai)
             .tuples())
-    counts, per_day, school_names = {}, defaultdict(int), set()
-    for day, school, count in rows:
+    counts, per_day, school_names = {}, {}, set()
+    for day, school, diet, pai, count in rows:
         day = as_date(day)
         school = school or "Sans école"
-        counts[(day, school)] = counts.get((day, school), 0) + count
-        per_day[day] += count
+        counts.setdefault((day, school), MealCount()).add(count, bool(diet), bool(pai))
+        per_day.setdefault(day, MealCount()).add(count, bool(diet), bool(pai))
         school_names.add(school)
-    return sorted(per_day), sorted(school_names), counts, dict(per_day)
+    return sorted(per_day), sorted(school_names), counts, per_day
+
+
+def meal_rows(days, schools, counts):
+    """The CSV's rows (:data:`MEAL_COLUMNS`): one per day and school with meals."""
+    return [[day, school, c.meals, c.diet, c.pai]
+            for day in days for school in schools
+            for c in [counts.get((day, school))] if c is not None]
 
 
 # --- Occupancy -----------------------------------------------------------------

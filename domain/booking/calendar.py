@@ -13,19 +13,41 @@ from functools import cached_property
 
 from peewee import JOIN
 
-from domain.dates import add_months, first_of_month, month_end
-from domain.booking.days import (BY_INSCRIPTION, CELL_STATE_LABELS, DayStatus, EditState,
-                                 PAST_DAY_TEXT, day_edit_state, edit_state_key, is_full,
-                                 overrides_for,
-                                 range_edit_state,
-                            split_overrides, windows_by_period)
-from domain.clock import PARIS
-from domain.fast_rows import attach, compiled_rows, model_instance
-from domain.formats import date_fr, month_fr
+from domain.booking.days import (
+    BY_INSCRIPTION,
+    CELL_STATE_LABELS,
+    PAST_DAY_TEXT,
+    DayStatus,
+    EditState,
+    closed_for_school,
+    day_edit_state,
+    edit_state_key,
+    is_full,
+    overrides_for,
+    range_edit_state,
+    split_overrides,
+    split_school_closures,
+    windows_by_period,
+)
 from domain.catalogue.opening import open_days
 from domain.catalogue.school_calendar import is_covered
-from models import (Activity, Booking, BookingWindow, Child, DayOverride, Enrolment, Family,
-                    Modalite, PendingChange, SchoolYear)
+from domain.clock import PARIS
+from domain.dates import add_months, first_of_month, month_end
+from domain.fast_rows import attach, compiled_rows, model_instance
+from domain.formats import date_fr, month_fr
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    DayOverride,
+    Enrolment,
+    Family,
+    Modalite,
+    PendingChange,
+    School,
+    SchoolYear,
+)
 
 VIEWS = ("mensuel", "quinzaine", "semaine")
 VIEW_LABELS = {"mensuel": "MENSUEL", "quinzaine": "QUINZAINE", "semaine": "SEMAINE"}
@@ -177,7 +199,7 @@ def _lines_query(family_id, day, child_id=None, activity_id=None):
              .switch(Enrolment).join(Activity).join(SchoolYear)
              .switch(Activity).join(Modalite, JOIN.LEFT_OUTER,
                                     on=(Modalite.activity == Activity.id))
-             .where((Child.family == family_id)
+             .where((Child.family == family_id) & Child.archived_at.is_null()
                     & (Activity.school_year == school_year_of(day)))
              .order_by(Child.first_name, Child.id, Activity.position, Activity.id,
                        Modalite.position, Modalite.id))
@@ -293,10 +315,25 @@ def _overrides_query(activity_ids, first, last):
 def load_overrides(activity_ids, first, last):
     """Staff overrides of the activities (and commune-wide ones) in a range, split by
     activity: see :func:`domain.booking.days.split_overrides`."""
+    return split_overrides(_override_rows(activity_ids, first, last))
+
+
+def _override_rows(activity_ids, first, last):
     fields = DayOverride._meta.sorted_fields
     rows = compiled_rows("overrides", _overrides_query, activity_ids=list(activity_ids),
                          first=first, last=last)
-    return split_overrides([model_instance(DayOverride, fields, row) for row in rows])
+    return [model_instance(DayOverride, fields, row) for row in rows]
+
+
+def load_all_overrides(activity_ids, first, last):
+    """(opening, places, school closures) of a range: :func:`load_overrides` plus the
+    days closed for one school's children (a query more only when there are some)."""
+    rows = _override_rows(activity_ids, first, last)
+    opening, places = split_overrides(rows)
+    school_ids = {row.school_id for row in rows if row.school_id is not None}
+    names = (dict(School.select(School.id, School.name).where(School.id.in_(school_ids))
+                  .tuples()) if school_ids else {})
+    return opening, places, split_school_closures(rows, names)
 
 
 def _windows_query(school_year_ids):
@@ -331,7 +368,7 @@ def fill_days(lines, first, last, now, zone, pending, override=False):
     ``override`` (staff booking on the family's behalf): no deadline, no place limit."""
     activity_ids = sorted({line.activity.id for line in lines})
     windows = load_windows({line.activity.school_year_id for line in lines})
-    opening, places = load_overrides(activity_ids, first, last)
+    opening, places, school_closed = load_all_overrides(activity_ids, first, last)
     counts, booked = load_bookings(lines[0].child.family_id, activity_ids, first, last)
     today, memo = now.astimezone(PARIS).date(), {}
     days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
@@ -363,7 +400,10 @@ def fill_days(lines, first, last, now, zone, pending, override=False):
     book = PendingChange.BOOK
     for line in lines:
         child_id, activity_id = line.child.id, line.activity.id
+        school = line.child.school_name
         for day, is_open, state, full in by_activity[activity_id]:
+            if is_open and closed_for_school(school_closed, school, activity_id, day):
+                is_open = False
             key = (child_id, activity_id, day)
             change, booked_id = pending.get(key), booked.get(key)
             desired = (booked_id if change is None

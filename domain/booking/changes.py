@@ -17,21 +17,37 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, IntegrityError, fn
 
-from domain import audit
-from domain.booking.days import (BY_INSCRIPTION, FULL_TEXT, CLOSED_DAY_TEXT, PAST_DAY_TEXT,
-                                 ChoiceError, capacity_of, day_edit_state, edit_state_key,
-                                 overrides_for)
-from domain.booking.calendar import as_date, load_overrides, load_windows
-from domain.fast_rows import attach, compiled_rows, model_instance
-from domain.clock import PARIS
-from domain.transactions import lock_rows, write_transaction
-from domain.formats import date_fr, day_label, euros, month_fr
-from domain import notifications
+from domain import audit, notifications
+from domain.booking.calendar import as_date, load_all_overrides, load_windows
+from domain.booking.days import (
+    BY_INSCRIPTION,
+    CLOSED_DAY_TEXT,
+    FULL_TEXT,
+    PAST_DAY_TEXT,
+    ChoiceError,
+    capacity_of,
+    closed_for_school,
+    day_edit_state,
+    edit_state_key,
+    overrides_for,
+)
 from domain.catalogue.opening import open_days
 from domain.catalogue.pricing import day_prices
-from domain.clock import utc_now
-from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
-                    SchoolYear, db)
+from domain.clock import PARIS, utc_now
+from domain.fast_rows import attach, compiled_rows, model_instance
+from domain.formats import date_fr, day_label, euros, month_fr
+from domain.transactions import lock_rows, write_transaction
+from models import (
+    Activity,
+    Booking,
+    Child,
+    Enrolment,
+    Family,
+    Modalite,
+    PendingChange,
+    SchoolYear,
+    db,
+)
 
 WEEKDAYS_EMAIL = ("Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim.")
 RESERVATION, ANNULATION = "Réservation", "annulation"
@@ -394,8 +410,8 @@ class _Checker:
         self.now, self.zone, self.override = now, zone, override
         first, last = min(r.date for r in rows), max(r.date for r in rows)
         self.windows = load_windows({r.activity.school_year_id for r in rows})
-        self.opening, self.places = load_overrides(sorted({r.activity_id for r in rows}),
-                                                   first, last)
+        self.opening, self.places, self.school_closed = load_all_overrides(
+            sorted({r.activity_id for r in rows}), first, last)
         self.counts = _counts_of(rows)
         self.taken = defaultdict(int)  # places taken by this very commit
         self.today = now.astimezone(PARIS).date()
@@ -425,7 +441,9 @@ class _Checker:
         if enrolment.closed_from is not None and day >= enrolment.closed_from:
             return NOT_ENROLLED_TEXT  # désinscrit from that day
         opening, places_overrides = self._overrides_of(activity.id)
-        if not open_days(activity, day, day, self.zone, opening):
+        if (not open_days(activity, day, day, self.zone, opening)
+                or closed_for_school(self.school_closed, row.child.school_name, activity.id,
+                                     day)):
             return CLOSED_DAY_TEXT
         if self.override:
             return PAST_DAY_TEXT if day < self.today else ""
@@ -457,13 +475,15 @@ class _Refused(Exception):
     """Raised inside the transaction to roll it back."""
 
 
-def commit_pending(family_id, now, zone, only_ids=None, override=False):
+def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=None):
     """TERMINER: apply every pending change of the family in one transaction, or none.
 
     Deadlines, opening and places are checked again after taking the locks; a
     change that no longer holds is listed with its reason and nothing is applied.
     ``only_ids`` commits those pending changes only; ``override`` is staff's (see
-    :class:`_Checker`).
+    :class:`_Checker`). With ``actor`` (the family's user), the commit is audited in
+    the same transaction, so staff read the family's own bookings and cancellations in
+    the audit log.
     """
     recap, message = Recap(), ""
     try:
@@ -478,6 +498,8 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False):
             if recap.problems:
                 raise _Refused()
             _apply(recap)
+            if actor is not None:
+                _audit_family_commit(actor, family_id, recap)
     except _Refused:
         return CommitResult(recap, False, "Aucune modification n'a été enregistrée : "
                                           "certaines ne sont plus possibles.")
@@ -499,9 +521,22 @@ def _apply(recap):
     PendingChange.delete().where(PendingChange.id.in_(recap.pending_ids)).execute()
 
 
-def finish(family_id, address, now, zone):
-    """TERMINER and, once committed, the recap email to ``address``."""
-    result = commit_pending(family_id, now, zone)
+def _audit_family_commit(actor, family_id, recap):
+    """One audit row for a family's TERMINER: what it booked and cancelled."""
+    booked = [line for line in recap.lines if line.action == RESERVATION]
+    cancelled = [line for line in recap.lines if line.action != RESERVATION]
+    audit.record(actor, family_id, audit.BOOKING_COMMITTED,
+                 f"{len(booked)} réservation(s), {len(cancelled)} annulation(s) : "
+                 + "; ".join(f"{line.action.capitalize()} {line.email_day} : {line.element}"
+                             for line in recap.lines[:20])
+                 + (" …" if len(recap.lines) > 20 else ""),
+                 after={"reservees": len(booked), "annulations": len(cancelled)})
+
+
+def finish(family_id, address, now, zone, actor=None):
+    """TERMINER and, once committed, the recap email to ``address``; audited as
+    ``actor``'s (the family's user) when given."""
+    result = commit_pending(family_id, now, zone, actor=actor)
     if result.committed and result.recap.lines and address:
         notifications.booking_recap(address, result.recap, now)
     return result

@@ -15,16 +15,24 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from domain import audit, notifications
+from domain import audit, commune, notifications
 from domain.booking.days import day_edit_state
 from domain.booking.inscription import InscriptionRefused, book_school_days
-from domain.catalogue.categories import BY_INSCRIPTION, DEADLINE_DAY, WINDOWED
+from domain.catalogue.categories import BY_INSCRIPTION, WINDOWED
 from domain.catalogue.opening import open_days
 from domain.dates import add_months, first_of_month, paris_date
 from domain.formats import date_fr, euros
 from domain.transactions import lock_rows, write_transaction
-from models import (Activity, Booking, Child, Enrolment, Family, InvoicedBooking, Modalite,
-                    PendingChange)
+from models import (
+    Activity,
+    Booking,
+    Child,
+    Enrolment,
+    Family,
+    InvoicedBooking,
+    Modalite,
+    PendingChange,
+)
 
 
 class ClosingRefused(ValueError):
@@ -59,7 +67,7 @@ def first_closing_date(activity, now, zone):
     when nothing of it can be changed any more.
 
     Lines booked by month (and ALAE, booked by the inscription) follow the monthly rule:
-    until the 20th (23:59 Paris) from the 1st of next month, then from the 1st of the
+    until the commune's deadline day (the 20th; 23:59 Paris) from the 1st of next month, then from the 1st of the
     month after. Holiday lines: the first of their open days still inside its booking
     window.
     """
@@ -71,7 +79,7 @@ def first_closing_date(activity, now, zone):
             if day_edit_state(activity, day, now, windows, zone).allowed:
                 return day
         return None
-    first = add_months(first_of_month(today), 1 if today.day <= DEADLINE_DAY else 2)
+    first = add_months(first_of_month(today), 1 if today.day <= commune.deadline_day() else 2)
     first = max(first, year.start_date)
     return first if first <= year.end_date else None
 

@@ -12,12 +12,12 @@ so the 20th at 23:59 is 23:59 in Paris whatever the daylight-saving time.
 import datetime
 from dataclasses import dataclass
 
-from domain.clock import PARIS
-from domain.formats import date_fr, day_label, month_fr
+from domain import commune
+from domain.catalogue.categories import BY_INSCRIPTION, MONTHLY, WINDOWED
 from domain.catalogue.school_calendar import holiday_period
-from domain.catalogue.categories import BY_INSCRIPTION, DEADLINE_DAY, MONTHLY, WINDOWED
-from domain.dates import add_months, paris_instant
-
+from domain.clock import PARIS
+from domain.dates import paris_instant
+from domain.formats import date_fr, day_label, month_fr
 
 # Messages shown to families (French, as the guide words it).
 BY_INSCRIPTION_TEXT = ("Cette ligne est réservée pour toute l'année par l'inscription : "
@@ -63,15 +63,16 @@ class EditState:
 def booking_deadline(activity, day):
     """When changes to ``day`` of ``activity`` stop (exclusive Paris instant), or None.
 
-    Monthly activities: the 21st at 00:00 of the month before ``day``'s month,
-    i.e. changes are possible until the 20th at 23:59. Windowed activities
-    depend on their booking window (see :func:`window_bounds`); ALAE lines are
-    not booked here.
+    Monthly activities: the day after the commune's deadline day
+    (:func:`domain.commune.deadline_day`, the guide's 20th) of the month before
+    ``day``'s month at 00:00, i.e. changes are possible until that day at 23:59.
+    Windowed activities depend on their booking window (see :func:`window_bounds`);
+    ALAE lines are not booked here.
     """
     if activity.category not in MONTHLY:
         return None
-    previous = add_months(day, -1)
-    return paris_instant(previous.replace(day=DEADLINE_DAY + 1))
+    return paris_instant(commune.monthly_deadline(day.replace(day=1))
+                         + datetime.timedelta(days=1))
 
 
 def period_of(activity, day, zone):
@@ -132,7 +133,7 @@ def _monthly_state(activity, day, now):
         False,
         f"Les réservations de {month_fr(day.year, day.month).lower()} ne sont plus modifiables "
         f"depuis le {date_fr(closes_at)} à 00h00 : la date limite était le {date_fr(last)} "
-        f"à 23h59 (le 20 de chaque mois pour le mois suivant).",
+        f"à 23h59 (le {commune.deadline_day()} de chaque mois pour le mois suivant).",
         closes_at=closes_at)
 
 
@@ -199,13 +200,35 @@ def is_full(activity, day, booked_count, capacity_overrides):
 def split_overrides(rows):
     """Staff overrides by activity: ({activity id: {date: is_open}},
     {activity id: {date: places}}), with the key None for commune-wide rows."""
-    opening, places = {}, {}
+    opening: dict[int | None, dict[datetime.date, bool]] = {}
+    places: dict[int | None, dict[datetime.date, int]] = {}
     for row in rows:
+        if getattr(row, "school_id", None) is not None:
+            continue  # one school's closure: see split_school_closures
         if row.is_open is not None:
             opening.setdefault(row.activity_id, {})[row.date] = row.is_open
         if row.capacity is not None:
             places.setdefault(row.activity_id, {})[row.date] = row.capacity
     return opening, places
+
+
+def split_school_closures(rows, school_names):
+    """One school's closed days: {(school name, activity id or None): set of dates}, from
+    override rows with a ``school`` (``school_names``: {school id: name})."""
+    closed: dict[tuple[str, int | None], set[datetime.date]] = {}
+    for row in rows:
+        school_id = getattr(row, "school_id", None)
+        if school_id is not None and row.is_open is False and school_id in school_names:
+            closed.setdefault((school_names[school_id], row.activity_id), set()).add(row.date)
+    return closed
+
+
+def closed_for_school(school_closed, school_name, activity_id, day):
+    """Whether ``day`` is closed for the children of ``school_name`` on that activity."""
+    if not school_closed or not school_name:
+        return False
+    return (day in school_closed.get((school_name, None), ())
+            or day in school_closed.get((school_name, activity_id), ()))
 
 
 def overrides_for(activity_id, by_activity):
@@ -288,7 +311,8 @@ def parse_day_tokens(tokens, modalite_ids, days):
     Refuses (ChoiceError) a token that is not of this line: a forged date, a
     date outside the displayed ``days``, a modalité of another activity.
     """
-    chosen, errors = {}, []
+    chosen: dict[datetime.date, list[int]] = {}
+    errors = []
     for token in tokens:
         modalite, _, iso = str(token).partition(":")
         try:

@@ -19,22 +19,29 @@ The inscription periods, for the lines of one school year:
 * no period before 10 March of the start year, nor once the month a line would
   take effect in begins after the last day of the school year.
 """
-import datetime
 from collections import namedtuple
 
 from peewee import IntegrityError, chunked
 
-from domain.catalogue.categories import DEADLINE_DAY, GROUPS, main_inscription_period
 from domain import audit, commune
-from domain.dates import add_months, paris_date
-from domain.family.dossier import is_dossier_validated
-from domain.formats import date_fr, euros
+from domain.catalogue.categories import GROUPS, main_inscription_period
 from domain.catalogue.moving_up import level_in
 from domain.catalogue.opening import open_days
 from domain.catalogue.pricing import day_prices
-from models import (Activity, Booking, BookingWindow, Child, Enrolment,
-                    Modalite, SchoolYear, db, parse_id)
-
+from domain.dates import add_months, paris_date
+from domain.family.dossier import is_dossier_validated
+from domain.formats import date_fr, euros
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    Enrolment,
+    Modalite,
+    SchoolYear,
+    db,
+    parse_id,
+)
 
 Line = namedtuple("Line", "activity enrolment ended")
 LineGroup = namedtuple("LineGroup", "title service lines")
@@ -56,10 +63,11 @@ class InscriptionClosed(InscriptionRefused):
 def monthly_effective_month(now):
     """The 1st of the month a line opened at ``now`` takes effect by the monthly rule.
 
-    Until the 20th at 23:59 (Paris) it is the next month, from the 21st the one after.
+    Until the commune's deadline day (the guide's 20th) at 23:59 (Paris) it is the next
+    month, from the day after the one after.
     """
     today = paris_date(now)
-    return add_months(today, 1 if today.day <= DEADLINE_DAY else 2)
+    return add_months(today, 1 if today.day <= commune.deadline_day() else 2)
 
 
 def inscription_effective_from(school_year, now):
@@ -85,8 +93,7 @@ def inscription_deadline(school_year, now):
     opens, closes = main_inscription_period(school_year)
     if opens <= paris_date(now) <= closes:
         return closes
-    return (effective.replace(day=1) - datetime.timedelta(days=1)).replace(
-        day=DEADLINE_DAY)
+    return commune.monthly_deadline(effective)
 
 
 def inscription_state(family, school_year, now):

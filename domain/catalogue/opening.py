@@ -2,10 +2,9 @@
 import datetime
 from functools import lru_cache
 
-from domain.catalogue.school_calendar import holiday_period, is_public_holiday
 from domain.catalogue.categories import WINDOWED
+from domain.catalogue.school_calendar import holiday_period, is_public_holiday
 from models import DayOverride
-
 
 
 def weekdays_of(activity):
@@ -24,7 +23,7 @@ def day_overrides(activity, first, last):
     rows = (DayOverride.select()
             .where(((DayOverride.activity == activity) | DayOverride.activity.is_null())
                    & (DayOverride.date >= first) & (DayOverride.date <= last)
-                   & DayOverride.is_open.is_null(False))
+                   & DayOverride.is_open.is_null(False) & DayOverride.school.is_null())
             .order_by(DayOverride.activity.is_null(False)))  # global first, then specific
     return {row.date: row.is_open for row in rows}
 

@@ -94,16 +94,21 @@ def day_prices(family, school_year, wanted):
     brackets = brackets_by_day(family, school_year, [day for _, day in wanted])
     if not brackets:
         return {}
-    rows = Tariff.select(Tariff.bracket, Tariff.modalite, Tariff.price_cents).where(
+    rows = _tuples(Tariff.select(Tariff.bracket, Tariff.modalite, Tariff.price_cents).where(
         Tariff.bracket.in_({b.id for b in brackets.values()})
-        & Tariff.modalite.in_({modalite_id for modalite_id, _ in wanted}))
-    tariffs = {(row.bracket_id, row.modalite_id): row.price_cents for row in rows}
+        & Tariff.modalite.in_({modalite_id for modalite_id, _ in wanted})))
+    tariffs = {(bracket_id, modalite_id): price for bracket_id, modalite_id, price in rows}
     return {(modalite_id, day): tariffs[(brackets[day].id, modalite_id)]
             for modalite_id, day in wanted if (brackets[day].id, modalite_id) in tariffs}
 
 
 def prices_for(bracket, modalites):
     """{modalite id: price in cents} for ``bracket``, in one query."""
-    rows = Tariff.select().where((Tariff.bracket == bracket)
-                                 & (Tariff.modalite.in_([m.id for m in modalites])))
-    return {row.modalite_id: row.price_cents for row in rows}
+    rows = _tuples(Tariff.select(Tariff.modalite, Tariff.price_cents).where(
+        (Tariff.bracket == bracket) & (Tariff.modalite.in_([m.id for m in modalites]))))
+    return dict(rows)
+
+
+def _tuples(query) -> list[tuple]:
+    """The rows of ``query`` as plain tuples of its columns (ids for foreign keys)."""
+    return list(query.tuples())

@@ -7,13 +7,19 @@ A year prepared by the administrateur ("Préparer l'année suivante") is a draft
 import datetime
 
 from domain import audit
+from domain.catalogue import standard
 from domain.catalogue.categories import main_inscription_period
-from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds,
-                                              school_year_label)
 from domain.catalogue.moving_up import compute_moves
+from domain.catalogue.school_calendar import (
+    CalendarDataMissing,
+    holiday_periods,
+    school_year_bounds,
+    school_year_label,
+    school_year_start,
+)
 from domain.catalogue.windows import guide_windows
 from domain.transactions import write_transaction
-from models import (Activity, BookingWindow, Modalite, QFBracket, SchoolYear, Tariff)
+from models import Activity, BookingWindow, Modalite, QFBracket, SchoolYear, Tariff
 
 
 class YearError(ValueError):
@@ -128,6 +134,49 @@ def prepare_next_year(year, zone, actor):
     return new
 
 
+#: The catalogues a first year can start from.
+STANDARD, EMPTY = "standard", "vide"
+START_LABELS = {STANDARD: "Le catalogue standard (activités, modalités, horaires et tarifs "
+                          "du guide)",
+                EMPTY: "Un catalogue vide (aucune activité : vous les créez)"}
+
+
+def first_year_choices(today):
+    """The school years "Créer l'année scolaire" offers: the one ``today`` is in (in the
+    summer, the one coming) and the next one, as (start year, label)."""
+    start = school_year_start(today)
+    if today.month in (7, 8):
+        start += 1
+    return [(year, school_year_label(year)) for year in (start, start + 1)]
+
+
+def create_year(start_year, zone, start_from, actor):
+    """Créer l'année scolaire: the year starting in September of ``start_year``, its dates
+    from the official school calendar of ``zone``, its catalogue the standard one (the
+    guide's, :mod:`domain.catalogue.standard`) or empty; a draft until published. Audited."""
+    if start_from not in START_LABELS:
+        raise YearError("Choisissez le catalogue de départ : standard ou vide.")
+    label = school_year_label(start_year)
+    if SchoolYear.select().where(SchoolYear.label == label).exists():
+        raise YearError(f"L'année {label} existe déjà.")
+    try:
+        school_year_bounds(start_year, zone)
+        holiday_periods(start_year, zone)
+    except CalendarDataMissing:
+        raise YearError(f"Le calendrier officiel des vacances scolaires de {label} n'est pas "
+                        "encore connu du portail : choisissez une autre année.")
+    with write_transaction():
+        if start_from == STANDARD:
+            year = standard.create_standard_year(start_year, zone, published=False)
+        else:
+            year = standard.create_year_without_activities(start_year, zone, published=False)[0]
+        what = "catalogue standard" if start_from == STANDARD else "catalogue vide"
+        audit.record(actor, None, audit.CATALOGUE_EDITED, f"Année {label} créée ({what}, brouillon)",
+                     after={"annee": label, "debut": year.start_date, "fin": year.end_date,
+                            "catalogue": start_from, "zone": zone})
+    return year
+
+
 def publish(year, actor):
     """Make a draft year visible to families."""
     if year.is_published:
@@ -140,7 +189,7 @@ def publish(year, actor):
 
 
 def in_main_period(year, today):
-    """Whether ``today`` is in ``year``'s main inscription period (10/03–20/08 before it)."""
+    """Whether ``today`` is in ``year``'s main inscription period (the commune's setting)."""
     opens, closes = main_inscription_period(year)
     return opens <= today <= closes
 

@@ -13,9 +13,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError, fn
 
 from domain import audit
+from domain.clock import utc_now
 from domain.family.contact import family_email_address
 from domain.family.passwords import hash_password
-from domain.clock import utc_now
 from models import Family, Guardian, User, db, parse_id
 
 RESET_SALT = "password-reset"

@@ -5,7 +5,7 @@ display dates; a family's document only for that family (and staff). Files are
 served as downloads. Staff put both online; ENREGISTRER in INSCRIPTION adds the
 family's "confirmation d'inscription" (a PDF made here).
 """
-from domain import audit
+from domain import audit, commune
 from domain.files import store_bytes
 from domain.formats import date_fr, euros
 from domain.pdf import simple_document
@@ -87,7 +87,7 @@ def add_document(actor, checked, category, title, family=None, display_from=None
         document = Document.create(family=family, category=category, title=title.strip(),
                                    file=stored, display_from=display_from,
                                    display_until=display_until)
-        where = (f"famille {family.account_number}" if family is not None
+        where = (f"documents de la famille {family.account_number}" if family is not None
                  else "documents de la commune")
         audit.record(actor, family, audit.DOCUMENT_ADDED,
                      f"« {document.title} » ({CATEGORY_LABELS[category]}) ajouté aux {where}",
@@ -141,7 +141,8 @@ def add_inscription_confirmation(user, child, opened, now):
     paragraphs.append("Les journées des autres activités se réservent dans l'onglet PLANNING - "
                       "RÉSERVATIONS, avant la date limite de chaque mois.")
     title = f"Confirmation d'inscription – {child.first_name} – {day}"
-    data = simple_document(title, paragraphs)
+    data = simple_document(title, paragraphs,
+                           logo=commune.logo() if commune.settings().has_logo else None)
     filename = f"confirmation-inscription-{child.first_name.lower()}-{now.date().isoformat()}.pdf"
     with db.atomic():
         stored = store_bytes(data, filename, "application/pdf", family=family, user=user)

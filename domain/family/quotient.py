@@ -7,11 +7,11 @@ validated one (or, without any, the highest bracket) sets the tariffs.
 import datetime
 from dataclasses import dataclass
 
-from domain.family import repricing
-from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain import audit, notifications
-from domain.uploads import save_upload
+from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.clock import utc_now
+from domain.family import repricing
+from domain.uploads import save_upload
 from models import Family, QFBracket, QFDeclaration, StoredFile, db
 
 QF_MIN, QF_MAX = 0, 9999  # a CAF quotient familial is a whole number of euros
@@ -169,3 +169,25 @@ def refuse_quotient(declaration, staff_user, reason, email_to):
     if email_to:
         notifications.quotient_refused(email_to, declaration, reason)
     return declaration
+
+
+def correct_quotient(declaration, staff_user, quotient, reason=""):
+    """Staff correct a still pending declaration's value (misread from the attestation)
+    before validating it; audited with the value before and after. Returns the
+    declaration, or raises QuotientReviewRefused."""
+    if not QF_MIN <= quotient <= QF_MAX:
+        raise QuotientReviewRefused(f"Le quotient familial est un nombre entre {QF_MIN} et "
+                                    f"{QF_MAX}.")
+    with db.atomic():
+        before = QFDeclaration.get_by_id(declaration.id)
+        if before.status != QFDeclaration.PENDING:
+            raise QuotientReviewRefused("Cette déclaration a déjà été traitée entre-temps.")
+        if before.quotient == quotient:
+            return before
+        QFDeclaration.update(quotient=quotient).where(
+            QFDeclaration.id == declaration.id).execute()
+        audit.record(staff_user, declaration.family_id, audit.QUOTIENT_CORRECTED,
+                     summary=f"Quotient déclaré corrigé : {before.quotient} → {quotient}.",
+                     before={"quotient": before.quotient}, after={"quotient": quotient},
+                     reason=(reason or "").strip())
+    return QFDeclaration.get_by_id(declaration.id)

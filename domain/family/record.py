@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
 
 from domain.clock import utc_now
-from models import (Child, Guardian, HealthRecord, PickupPerson, User, Vaccination, db)
+from models import Child, Guardian, HealthRecord, PickupPerson, User, Vaccination, db
 
 #: Regions whose numbers are French (metropolitan France, DROM and COM).
 FRENCH_REGIONS = {"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC"}

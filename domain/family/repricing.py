@@ -14,8 +14,17 @@ from peewee import JOIN, chunked
 from domain import audit
 from domain.catalogue.pricing import brackets_by_day
 from domain.formats import date_fr, euros
-from models import (Activity, Booking, Child, Enrolment, InvoicedBooking, Modalite,
-                    PriceAdjustment, SchoolYear, Tariff)
+from models import (
+    Activity,
+    Booking,
+    Child,
+    Enrolment,
+    InvoicedBooking,
+    Modalite,
+    PriceAdjustment,
+    SchoolYear,
+    Tariff,
+)
 
 
 @dataclass

@@ -1,25 +1,41 @@
 """Messagerie rules shared by the family and staff sides.
 
-A family writes to a service (``SERVICES``) in a new thread; staff answer in the
-same thread; either side may write again there. Each message remembers when
+A family writes to a service (:func:`services`: the guide's ``SERVICES`` as the
+administrateur set them: active or not, their themes, added ones) in a new thread;
+staff answer in the same thread; either side may write again there. Each message remembers when
 the family and when staff read it. Attachments are checked all together
 before any is saved (``domain.uploads``).
 """
+from dataclasses import dataclass
+
 from peewee import fn
 
 from domain import audit, clock, notifications
-from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SERVICE,
-                                   ACTUALISATION_THEMES, actualisation_submitted)
-from domain.family.contact import family_email_address
-from domain.uploads import UploadError, check_upload, save_upload
 from domain.catalogue.years import actualisation_year
 from domain.clock import utc_now
-from models import (Family, Message, MessageAttachment, MessageThread, ServiceMailbox,
-                    StoredFile, db)
+from domain.family.contact import family_email_address
+from domain.family.dossier import (
+    ACTUALISATION_ATTACHMENTS,
+    ACTUALISATION_SERVICE,
+    ACTUALISATION_THEMES,
+    actualisation_submitted,
+)
+from domain.uploads import UploadError, check_upload, save_upload
+from models import (
+    Family,
+    Message,
+    MessageAttachment,
+    MessageThread,
+    ServiceMailbox,
+    StoredFile,
+    db,
+)
 
 GENERAL_THEMES = ("Informations", "Modifications", "Réclamations")
 
-#: Service -> the themes a family may choose for it (the guide's page 12 lists).
+#: Service -> the themes a family may choose for it (the guide's page 12 lists): what a
+#: commune starts with. The administrateur's SERVICES page deactivates them, sets their
+#: themes and adds services (``ServiceMailbox`` rows); read them with :func:`services`.
 SERVICES = {
     "ALAE - Restauration": GENERAL_THEMES,
     "Centres de Loisirs": GENERAL_THEMES,
@@ -37,16 +53,64 @@ ATTACHMENT_LABELS = ("1er pièce jointe", "2ème pièce jointe", "3ème pièce j
 ACTUALISATION_ATTACHMENT_HINTS = ACTUALISATION_ATTACHMENTS + ("Divers documents utiles",)
 
 
+#: Services whose themes other rules read (the dossier's actualisation): always active,
+#: their themes fixed.
+FIXED_SERVICES = (ACTUALISATION_SERVICE,)
+MAX_THEMES = 12
+MAX_THEME_LENGTH = 80
+MAX_SERVICE_NAME = 80
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service of the MESSAGERIE as the administrateur set it."""
+
+    name: str
+    email: str = ""
+    active: bool = True
+    themes: tuple = GENERAL_THEMES
+    fixed: bool = False
+
+
+def _service_of(name, row):
+    fixed = name in FIXED_SERVICES
+    default = SERVICES.get(name, GENERAL_THEMES)
+    if row is None:
+        return Service(name, "", True, default, fixed)
+    themes = tuple(t for t in row.themes.splitlines() if t.strip()) if not fixed else ()
+    return Service(name, row.email, row.active or fixed, themes or default, fixed)
+
+
+def all_services():
+    """Every service, active or not: the guide's in their order, then those added (one
+    query)."""
+    rows = {row.service: row for row in ServiceMailbox.select().order_by(ServiceMailbox.id)}
+    listed = [_service_of(name, rows.get(name)) for name in SERVICES]
+    return listed + [_service_of(name, row) for name, row in rows.items()
+                     if name not in SERVICES]
+
+
+def services():
+    """{service: its themes} of the services families may write to (the active ones)."""
+    return {service.name: service.themes for service in all_services() if service.active}
+
+
+def service_names():
+    """Every service's name, active or not (past threads keep theirs)."""
+    return [service.name for service in all_services()]
+
+
 def themes_for(service):
-    """The themes offered for ``service`` (none for an unknown service)."""
-    return SERVICES.get(service, ())
+    """The themes offered for ``service`` (none for an unknown or inactive service)."""
+    return services().get(service, ())
 
 
 def theme_problem(service, theme):
     """A French message when ``theme`` cannot be chosen with ``service``, else None."""
     if not theme:
         return "Sélectionnez un thème."
-    if service in SERVICES and theme not in SERVICES[service]:
+    offered = services()
+    if service in offered and theme not in offered[service]:
         return "Ce thème ne correspond pas au service choisi : choisissez l'un des thèmes proposés."
     return None
 
@@ -186,29 +250,90 @@ def mark_treated(actor, thread, treated=True):
 # --- The services' own addresses ---------------------------------------------
 
 
+class ServiceProblem(ValueError):
+    """A service setting refused: ``field`` is where the French message goes."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def parse_themes(text):
+    """The themes typed one per line: trimmed, without blanks nor repeats; checked."""
+    themes = []
+    for line in (text or "").splitlines():
+        theme = " ".join(line.split())
+        if theme and theme not in themes:
+            themes.append(theme)
+    if len(themes) > MAX_THEMES:
+        raise ServiceProblem("themes", f"{MAX_THEMES} thèmes au plus.")
+    for theme in themes:
+        if len(theme) > MAX_THEME_LENGTH:
+            raise ServiceProblem("themes", f"Un thème ne doit pas dépasser {MAX_THEME_LENGTH} "
+                                           f"caractères (« {theme[:30]}… »).")
+    return tuple(themes)
+
+
 def service_mailboxes():
     """{service: its own email address ('' when none)} for every service."""
-    known = {row.service: row.email for row in ServiceMailbox.select()}
-    return {service: known.get(service, "") for service in SERVICES}
+    return {service.name: service.email for service in all_services()}
+
+
+def set_service(actor, name, email, active=True, themes_text=None):
+    """Set a service's address (told of each new family message; '' for none), whether
+    families may write to it, and its themes (one per line; empty: the guide's); audited
+    with the values before and after. False when nothing changed."""
+    current = {service.name: service for service in all_services()}.get(name)
+    if current is None:
+        raise ValueError(f"Unknown service {name!r}")
+    email = (email or "").strip().lower()
+    themes = current.themes if themes_text is None or current.fixed \
+        else (parse_themes(themes_text) or SERVICES.get(name, GENERAL_THEMES))
+    active = True if current.fixed else bool(active)
+    if (email, active, themes) == (current.email, current.active, current.themes):
+        return False
+    stored = "" if current.fixed or themes == SERVICES.get(name) else "\n".join(themes)
+    with db.atomic():
+        row = ServiceMailbox.get_or_none(ServiceMailbox.service == name)
+        if row is None:
+            ServiceMailbox.create(service=name, email=email, active=active, themes=stored)
+        else:
+            ServiceMailbox.update(email=email, active=active, themes=stored).where(
+                ServiceMailbox.id == row.id).execute()
+        audit.record(actor, None, audit.SERVICE_MAILBOX_SET, f"Service {name}",
+                     before={"email": current.email, "actif": current.active,
+                             "themes": list(current.themes)},
+                     after={"email": email, "actif": active, "themes": list(themes)})
+    return True
 
 
 def set_service_mailbox(actor, service, email):
     """Set (or clear, with '') the address ``service`` is told at of new family messages."""
-    if service not in SERVICES:
+    current = {s.name: s for s in all_services()}.get(service)
+    if current is None:
         raise ValueError(f"Unknown service {service!r}")
+    return set_service(actor, service, email, current.active)
+
+
+def add_service(actor, name, email="", themes_text=""):
+    """A new service families may write to (its themes one per line; empty: the general
+    ones); audited. Raises :class:`ServiceProblem`."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ServiceProblem("name", "Indiquez le nom du service.")
+    if len(name) > MAX_SERVICE_NAME:
+        raise ServiceProblem("name", f"Le nom ne doit pas dépasser {MAX_SERVICE_NAME} "
+                                     "caractères.")
+    if name.lower() in {existing.lower() for existing in service_names()}:
+        raise ServiceProblem("name", "Un service porte déjà ce nom.")
+    themes = parse_themes(themes_text) or GENERAL_THEMES
     email = (email or "").strip().lower()
     with db.atomic():
-        row = ServiceMailbox.get_or_none(ServiceMailbox.service == service)
-        before = row.email if row else ""
-        if before == email:
-            return False
-        if row is None:
-            ServiceMailbox.create(service=service, email=email)
-        else:
-            ServiceMailbox.update(email=email).where(ServiceMailbox.id == row.id).execute()
-        audit.record(actor, None, audit.SERVICE_MAILBOX_SET, f"Adresse du service {service}",
-                     before={"email": before}, after={"email": email})
-    return True
+        ServiceMailbox.create(service=name, email=email, active=True, themes="\n".join(themes))
+        audit.record(actor, None, audit.SERVICE_MAILBOX_SET, f"Service {name} ajouté",
+                     after={"service": name, "email": email, "actif": True,
+                            "themes": list(themes)})
+    return Service(name, email, True, themes)
 
 
 def staff_unread_by_service():
@@ -259,12 +384,13 @@ def send_family_message(family, user, service, theme, subject, body, checked, co
     return message
 
 
-def family_writes_again(thread, user, body, staff_link=None):
-    """The family writes again in one of its threads; returns the message. The
-    service's own address is told (``staff_link(thread_id)``: the back-office link)."""
+def family_writes_again(thread, user, body, staff_link=None, checked=()):
+    """The family writes again in one of its threads, with ``checked`` uploads attached;
+    returns the message. The service's own address is told (``staff_link(thread_id)``:
+    the back-office link)."""
     with db.atomic():
-        message = _add_message(thread, user, body, False)
-    _tell_the_service(thread, message, 0, staff_link)
+        message = _add_message(thread, user, body, False, checked)
+    _tell_the_service(thread, message, len(checked), staff_link)
     return message
 
 

@@ -6,8 +6,7 @@ no longer shown (and may be published again). Staff write, preview, schedule,
 publish and withdraw; every staff write is audited.
 """
 from domain import audit
-from domain.clock import to_paris
-from domain.clock import utc_now
+from domain.clock import to_paris, utc_now
 from models import News, db
 
 DRAFT, SCHEDULED, ONLINE, ENDED, WITHDRAWN = (

@@ -8,8 +8,16 @@ deactivate or demote themselves, so the portal always keeps one.
 from peewee import IntegrityError
 
 from domain import audit
-from domain.family.accounts import (AccountProblem, _check_email_free, end_sessions,
-                                    new_session_token, normalize_email)
+from domain.commune import EMAIL
+from domain.family.accounts import (
+    AccountProblem,
+    _check_email_free,
+    end_sessions,
+    new_session_token,
+    normalize_email,
+    set_password,
+)
+from domain.family.passwords import password_problem
 from domain.staff import second_factor
 from models import User, db
 
@@ -91,3 +99,25 @@ def reset_second_factor(actor, user):
         end_sessions(user)
         audit.record(actor, None, audit.SECOND_FACTOR_RESET,
                      f"Double authentification de {user.email} réinitialisée")
+
+
+def create_administrateur(email, display_name="", password=None):
+    """An administrateur made from the command line (``flask create-admin``): the first of
+    a new commune, or another. With ``password`` (checked by the portal's rules) the account
+    can sign in at once; without, an invitation link sets it. Audited (no author: the
+    command). Raises :class:`AccountProblem` (French) on a bad email, a used one or a weak
+    password."""
+    email = normalize_email(email)
+    if not EMAIL.match(email) or len(email) > 200:
+        raise AccountProblem("email", f"« {email} » n'est pas une adresse email valide "
+                                      "(par exemple prenom.nom@mairie.fr).")
+    if password is not None:
+        problem = password_problem(password, user_inputs=[email, display_name])
+        if problem:
+            raise AccountProblem("password", problem)
+    with db.atomic():
+        user = create_staff_account(None, email, display_name or email.split("@")[0],
+                                    User.ROLE_ADMIN)
+        if password is not None:
+            set_password(user, password)
+    return user

@@ -9,11 +9,19 @@ from domain import clock
 from domain.billing.adjustments import BillingError, issue_credit_note, record_counter_payment
 from domain.billing.invoicing import due_cents_of
 from domain.billing.run import issue_month, preview_month
-from domain.catalogue.pricing import family_bracket, prices_for
 from domain.catalogue.opening import open_days
-from models import (Activity, Booking, DayOverride, Family, Invoice, InvoicedBooking,
-                    InvoiceLine, NumberSequence, User)
-from tests.planning_support import JANUARY, CL, SANS, activity, child, enrol, modalite, new_family
+from domain.catalogue.pricing import family_bracket, prices_for
+from models import (
+    Booking,
+    DayOverride,
+    Family,
+    Invoice,
+    InvoicedBooking,
+    InvoiceLine,
+    NumberSequence,
+    User,
+)
+from tests.planning_support import CL, JANUARY, SANS, activity, child, enrol, modalite, new_family
 
 FEB_1 = datetime.datetime(2027, 2, 1, 9, 0, tzinfo=clock.PARIS)
 
@@ -39,7 +47,8 @@ def test_lena_january_is_invoiced_by_the_command_and_the_family_emailed(app, db,
     lena = child("LENA")
     enrol(lena, CL)
     assert book(lena, CL, SANS, JANUARY) == 520
-    result = runner.invoke(args=["invoice", "2027-01"])
+    # On 26/11/2026 January is not over: a correction has to say so (--force).
+    result = runner.invoke(args=["invoice", "2027-01", "--force"])
     assert result.exit_code == 0, result.output
     # LENA's family and family 16123 (its ALAE bookings).
     assert "2 facture(s) émise(s) pour janvier 2027" in result.output
@@ -54,7 +63,7 @@ def test_lena_january_is_invoiced_by_the_command_and_the_family_emailed(app, db,
     body = mailbox.text(mail)
     assert "20,80\u00a0€" in body and "26/12/2026" in body and "http://localhost/facturation/" in body
     # Twice: nothing twice.
-    again = runner.invoke(args=["invoice", "2027-01"])
+    again = runner.invoke(args=["invoice", "2027-01", "--force"])
     assert "Rien à facturer" in again.output
     assert Invoice.select().where(Invoice.period_month == 1).count() == 2
     assert runner.invoke(args=["invoice", "janvier"]).exit_code != 0
@@ -136,7 +145,7 @@ def test_two_runs_racing_make_gapless_numbers_and_bill_each_booking_once(app, db
     def run(year, month):
         try:
             with app.app_context(), models.db.connection_context():
-                results.append(issue_month(year, month, "C", FEB_1))
+                results.append(issue_month(year, month, "C", FEB_1, force=True))
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 

@@ -5,9 +5,9 @@ import io
 import json
 
 from models import AuditLog, Family, Invoice, Payment, User
+from tests.billing.test_billing_run import book
 from tests.billing_support import october_invoice
 from tests.planning_support import CL, JANUARY, SANS, child, enrol, text_of
-from tests.billing.test_billing_run import book
 
 
 def _post(client, auth, path, data, page):
@@ -41,9 +41,20 @@ def test_the_administrateur_previews_then_issues_a_month(client, auth, db, mailb
                    .get_data(as_text=True))
     assert "Aperçu : Janvier 2027" in page and "2 famille(s)" in page
     assert "CL Maternel Mercredis 5 " in page  # LENA's 4 Wednesdays and CHLOE's day
-    assert "Ce mois n'est pas terminé" in page
+    assert "Janvier 2027 n'est pas terminé" in page
     assert Invoice.select().where(Invoice.period_month == 1).count() == 0  # a preview only
-    response = _post(client, auth, "/agents/admin/facturation/emission?mois=2027-01", {},
+    # Émettre asks for its box to be ticked; a month not over for "forcer" ticked too.
+    unconfirmed = _post(client, auth, "/agents/admin/facturation/emission?mois=2027-01",
+                        {"force": "y"}, "/agents/admin/facturation/emission?mois=2027-01")
+    assert unconfirmed.status_code == 422
+    assert "Cochez la case pour confirmer l'émission." in text_of(unconfirmed.get_data(as_text=True))
+    not_over = _post(client, auth, "/agents/admin/facturation/emission?mois=2027-01",
+                     {"confirm": "y"}, "/agents/admin/facturation/emission?mois=2027-01")
+    assert not_over.status_code == 422
+    assert "Janvier 2027 n'est pas terminé" in text_of(not_over.get_data(as_text=True))
+    assert Invoice.select().where(Invoice.period_month == 1).count() == 0
+    response = _post(client, auth, "/agents/admin/facturation/emission?mois=2027-01",
+                     {"confirm": "y", "force": "y"},
                      "/agents/admin/facturation/emission?mois=2027-01")
     assert response.status_code == 303
     assert Invoice.select().where(Invoice.period_month == 1).count() == 2
@@ -51,7 +62,8 @@ def test_the_administrateur_previews_then_issues_a_month(client, auth, db, mailb
         "Votre facture de janvier 2027 est disponible"
     log = AuditLog.select().order_by(AuditLog.id.desc()).first()
     assert log.action == "invoice.issued" and "2 facture(s)" in json.loads(log.details)["summary"]
-    again = _post(client, auth, "/agents/admin/facturation/emission?mois=2027-01", {},
+    again = _post(client, auth, "/agents/admin/facturation/emission?mois=2027-01",
+                  {"confirm": "y", "force": "y"},
                   "/agents/admin/facturation/emission?mois=2027-01")
     assert "Rien à facturer" in text_of(client.get(again.location).get_data(as_text=True))
     bad = client.get("/agents/admin/facturation/emission?mois=2027-13")
@@ -94,11 +106,16 @@ def test_the_administrateur_issues_a_credit_note_from_the_invoice_page(client, a
     assert unreadable.status_code == 422
     assert "par exemple 5,20" in unreadable.get_data(as_text=True)
     refused = _post(client, auth, f"/agents/admin/facturation/factures/{october.id}/avoir",
-                    {"avoir-amount": "50", "avoir-reason": "Erreur"}, path)
+                    {"avoir-amount": "50", "avoir-reason": "Erreur", "avoir-confirm": "y"}, path)
     assert refused.status_code == 422 and "entre 0,01 € et 46,00 €" in text_of(
         refused.get_data(as_text=True))
+    unconfirmed = _post(client, auth, f"/agents/admin/facturation/factures/{october.id}/avoir",
+                        {"avoir-amount": "15,60", "avoir-reason": "Sortie annulée"}, path)
+    assert unconfirmed.status_code == 422
+    assert "Cochez la case pour confirmer l'avoir." in text_of(unconfirmed.get_data(as_text=True))
     done = _post(client, auth, f"/agents/admin/facturation/factures/{october.id}/avoir",
-                 {"avoir-amount": "15,60", "avoir-reason": "Sortie annulée"}, path)
+                 {"avoir-amount": "15,60", "avoir-reason": "Sortie annulée",
+                  "avoir-confirm": "y"}, path)
     assert done.status_code == 303
     page = text_of(client.get(path).get_data(as_text=True))
     assert "Avoir N° A2026-00001" in page and "Reste à payer 30,40 €" in page
@@ -158,7 +175,6 @@ def test_the_invoice_export_names_each_corrected_invoice_in_the_same_queries(app
     from domain import clock
     from domain.billing.adjustments import issue_credit_note
     from domain.billing.exports import invoices_csv
-    from models import User
     from tests.planning_support import QueryCounter
     admin = User.get(User.role == User.ROLE_ADMIN)
     invoices = list(Invoice.select().where(Invoice.kind != Invoice.CREDIT_NOTE)

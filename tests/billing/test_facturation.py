@@ -1,8 +1,8 @@
 """FACTURATION: a family sees its invoices, their lines and its balance; never another's."""
 import html
+import io
 
 import pypdf
-import io
 
 from models import Family, Invoice, Payment
 from tests.planning_support import text_of

@@ -13,8 +13,7 @@ import requests
 
 from domain.billing.invoicing import due_cents_of
 from models import Invoice, Payment
-from tests.billing_support import (OPERATIONS, choose, october_invoice, served,  # noqa: F401
-                                   start_payment)
+from tests.billing_support import OPERATIONS, choose, october_invoice, start_payment
 from tests.planning_support import text_of
 
 
@@ -174,8 +173,8 @@ def test_a_live_attempt_is_reused_and_less_than_one_euro_goes_to_the_regie(clien
     _, idop = start_payment(client, auth, invoice)
     _, same = start_payment(client, auth, invoice, login=False)
     assert same == idop
-    from domain.billing.adjustments import record_counter_payment
     from domain import clock
+    from domain.billing.adjustments import record_counter_payment
     with client.application.app_context():
         record_counter_payment(invoice.id, 4550, "especes", "", None, clock.now())
     page = text_of(client.get(f"/facturation/paiement?facture={invoice.id}")

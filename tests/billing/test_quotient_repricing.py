@@ -8,8 +8,15 @@ from domain.billing.run import issue_month
 from domain.booking.inscription import book_school_days
 from domain.catalogue.opening import open_days
 from domain.clock import PARIS
-from models import (AuditLog, Booking, Enrolment, Invoice, InvoiceLine, PriceAdjustment,
-                    QFDeclaration)
+from models import (
+    AuditLog,
+    Booking,
+    Enrolment,
+    Invoice,
+    InvoiceLine,
+    PriceAdjustment,
+    QFDeclaration,
+)
 from tests import factories
 from tests.conftest import MailBox
 from tests.helpers import activity, demo_child, demo_family

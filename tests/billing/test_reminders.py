@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
-from domain import clock, commune
+from domain import commune
 from domain.billing.notices import invoices_to_remind, remind_unpaid
 from domain.billing.payments import PaymentNotPossible, payable_online
 from domain.billing.recovery import handed_over_invoices
-from models import Family, Invoice, InvoiceReminder, User
+from models import Invoice, InvoiceReminder, User
 from tests.billing_support import october_invoice
 from tests.helpers import text_of
 

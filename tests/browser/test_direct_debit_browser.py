@@ -3,7 +3,6 @@ the field and kept, the right one shows the mandate in force; axe-clean."""
 import pytest
 from playwright.sync_api import expect
 
-from models import Mandate
 from tests.conftest import axe_violations, browser_login, screenshot
 
 pytestmark = pytest.mark.browser

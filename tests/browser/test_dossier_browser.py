@@ -8,7 +8,6 @@ from domain.pdf import simple_document
 from models import Child, Guardian, QFDeclaration
 from tests.conftest import axe_violations, browser_login, screenshot
 
-
 pytestmark = pytest.mark.browser
 
 

@@ -3,12 +3,11 @@ import io
 import re
 
 import pytest
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from domain.pdf import simple_document
-from tests.conftest import browser_login, screenshot
-from tests.conftest import axe_violations
+from tests.conftest import axe_violations, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 

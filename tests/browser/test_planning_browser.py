@@ -8,9 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 import models
-from tests.conftest import MailBox, browser_login, screenshot
+from tests.conftest import MailBox, axe_violations, browser_login, screenshot
 from tests.planning_support import CL, SANS, child, enrol
-from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,9 @@ import re
 import pytest
 
 import models
+from tests.browser.test_planning_browser import WEDNESDAYS, recap_then_finish
 from tests.conftest import axe_violations, browser_login, opened_page, screenshot
 from tests.planning_support import CL, SANS, child, enrol
-from tests.browser.test_planning_browser import WEDNESDAYS, recap_then_finish
 
 pytestmark = pytest.mark.browser
 

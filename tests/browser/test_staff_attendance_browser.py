@@ -14,6 +14,8 @@ WEDNESDAY = datetime.date(2027, 1, 6)
 
 
 def book_lena(server):
+    """LENA booked on 06/01/2027, the day the register is ticked (a day to come is not)."""
+    server.app.config["PORTAIL_TODAY"] = "2027-01-06T10:00"
     with server.app.app_context(), models.db.connection_context():
         lena = Child.get(Child.first_name == "LENA")
         cl = Activity.get(Activity.name == "CL Maternel Mercredis")

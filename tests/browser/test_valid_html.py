@@ -27,8 +27,8 @@ import pytest
 
 from models import Message
 from tests.conftest import AuthActions
-from tests.helpers import crawl, csrf_from, staff_urls, unescaped
-from tests.planning_support import CL, HTMX, JANUARY, SANS, activity, modalite, token
+from tests.helpers import HTMX, crawl, csrf_from, staff_urls, unescaped
+from tests.planning_support import CL, JANUARY, SANS, activity, modalite, token
 from tests.security.test_fuzz_forms import FORMS, HTMX_GETS
 from tests.security.test_route_matrix import MATRIX, POSTER, objects
 
@@ -216,13 +216,36 @@ def collect(app, mailbox):
     assert owner.post("/planning/terminer", data={"csrf_token": csrf}).status_code == 303
     pages.get("owner", owner, "/planning/terminee", state=", after TERMINER")
 
-    # The agent ticks LENA present on the register (htmx: the row comes back).
+    # The agent ticks LENA present on the register (htmx: the row comes back), on the day.
     register = f"/agents/presences/?date={JANUARY[0]}&activite={activity(CL).id}"
+    pages.get("agent", agent, register, state=", a day to come")
+    today = app.config["PORTAIL_TODAY"]
+    app.config["PORTAIL_TODAY"] = f"{JANUARY[0].isoformat()}T10:00"
     csrf = csrf_from(pages.get("agent", agent, register))
     row = pages.post("agent", agent, "/agents/presences/pointer", htmx=True, data={
         "date": JANUARY[0].isoformat(), "activite": activity(CL).id, "enfant": ids["child"],
-        "statut": "present", "csrf_token": csrf})
+        "statut": "excuse", "justificatif": "Certificat médical", "csrf_token": csrf})
     assert row.status_code == 200
+    # The monthly run's preview of January, per family, once January is over.
+    app.config["PORTAIL_TODAY"] = "2027-02-01T09:00"
+    pages.get("admin", clients["admin"], "/agents/admin/facturation/emission?mois=2027-01")
+    app.config["PORTAIL_TODAY"] = today
+    pages.get("admin", clients["admin"], "/agents/admin/facturation/emission?mois=2027-01",
+              state=", a month not over")
+
+    # Issue 18's confirmation pages: a closure (and its Rouvrir), a group message.
+    closure = {"date": "2027-01-06", "ecole": "commune", "activite": "toutes",
+               "motif": "Grève", "csrf_token": csrf}
+    assert pages.post("agent", agent, "/agents/fermetures/fermer", closure,
+                      state=", to confirm").status_code == 200
+    pages.post("agent", agent, "/agents/messages/ecrire", {
+        "destinataires": "jour", "jour": "2027-01-06", "service": "Centres de Loisirs",
+        "sujet": "Sortie", "message": "Voir https://example.org <b>x</b>", "csrf_token": csrf},
+        state=", recipients")
+    agent.post("/agents/fermetures/fermer", data={**closure, "confirmer": "1"})
+    from models import Closure
+    pages.get("agent", agent, "/agents/fermetures/", state=", a closure in force")
+    pages.get("agent", agent, f"/agents/fermetures/{Closure.select().first().id}/rouvrir")
 
     # The family record's htmx answers.
     child = f"/mon-dossier/enfants/{ids['child']}"

@@ -1,12 +1,13 @@
 """``flask --app app backup`` and ``restore``: a round trip keeps every row and every file
 (SQLite's online backup; pg_dump/pg_restore on PostgreSQL). And ``/sante``."""
 import hashlib
-import socket
 import io
 import os
+import socket
+
+from peewee import OperationalError
 
 import models
-from peewee import OperationalError
 from domain.pdf import simple_document
 
 

@@ -4,8 +4,8 @@ import threading
 
 import models
 from models import Booking, OutgoingEmail, PendingChange
-from tests.planning_support import (CL, JANUARY, SANS, activity, modalite, new_family,
-                                    page_token, sign_in, text_of)
+from tests.helpers import activity, modalite, sign_in, text_of
+from tests.planning_support import CL, JANUARY, SANS, new_family, page_token
 
 RACERS = 50
 LAST_PLACE = JANUARY[1]  # the demo leaves one place on the 2nd Wednesday of January

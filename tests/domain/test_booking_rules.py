@@ -8,11 +8,26 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.booking.days import (FULL_TEXT, ONE_MODALITE_TEXT, ChoiceError, DayStatus, EditState,
-                            booking_deadline, capacity_of, day_edit_state, is_full,
-                            overrides_for, parse_day_tokens, range_edit_state, resolve_choices,
-                            split_overrides, windows_by_period)
+from domain.booking.days import (
+    FULL_TEXT,
+    ONE_MODALITE_TEXT,
+    ChoiceError,
+    DayStatus,
+    EditState,
+    booking_deadline,
+    capacity_of,
+    day_edit_state,
+    is_full,
+    overrides_for,
+    parse_day_tokens,
+    range_edit_state,
+    resolve_choices,
+    split_overrides,
+    windows_by_period,
+)
 from models import Activity, BookingWindow, DayOverride, SchoolYear
+
+pytestmark = pytest.mark.usefixtures("guide_commune")  # no database: the guide's deadline
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = datetime.timezone.utc

@@ -2,11 +2,25 @@
 import datetime
 
 from demo import create_demo
-from domain.messaging.messages import unread_count
 from domain.catalogue.pricing import family_bracket, prices_for
-from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
-                    DossierValidation, Enrolment, Family, Invoice, Modalite, News, QFDeclaration,
-                    SchoolYear, User)
+from domain.messaging.messages import unread_count
+from models import (
+    Activity,
+    Booking,
+    BookingWindow,
+    Child,
+    DayOverride,
+    Document,
+    DossierValidation,
+    Enrolment,
+    Family,
+    Invoice,
+    Modalite,
+    News,
+    QFDeclaration,
+    SchoolYear,
+    User,
+)
 
 
 def test_school_year_is_computed_from_today(db):
@@ -100,3 +114,26 @@ def test_every_demo_child_goes_to_one_of_the_communes_schools(db):
     ferry = School.get(School.name == "École maternelle Jules Ferry")
     assert ferry.level_list == ("TPS", "PS", "MS", "GS")
     assert ferry.next_school.name == "École élémentaire Jean Jaurès"
+
+
+def test_the_demo_commune_has_the_guides_rules_and_its_addresses(db):
+    """The demo's settings: the guide's deadline (the 20th) and main period (10/03–20/08),
+    a contact, a phone and a régie with its hours for the emails and invoices."""
+    from domain import commune
+    current = commune.load()
+    assert current.deadline_day == 20
+    assert (current.main_period_opens, current.main_period_closes) == ((3, 10), (8, 20))
+    assert current.main_period_text == "du 10 mars au 20 août"
+    assert current.contact_email == "enfance@mairie.example.org"
+    assert current.phone and "1 place de la Mairie" in current.regie_address
+    assert "8h30" in current.regie_hours and not current.has_logo
+
+
+def test_the_demo_and_a_new_communes_year_share_one_standard_catalogue(db):
+    """The demo's catalogue is domain/catalogue/standard.py's, with the same prices."""
+    from domain.catalogue.standard import SCHOOL_ACTIVITIES
+    year = SchoolYear.get()
+    for name, *_, modalites in SCHOOL_ACTIVITIES:
+        activity = Activity.get((Activity.school_year == year) & (Activity.name == name))
+        assert [m.name for m in activity.modalites.order_by(Modalite.position)] == \
+            [m for m, _ in modalites]

@@ -153,7 +153,9 @@ def test_step_7_adds_published_school_years_keeping_the_year(db, restore_publish
 
 def test_step_8_adds_the_schools_keeping_the_children(db):
     children = models.Child.select().count()
-    db.drop_tables([models.School])
+    # Closures (step 12) refer to schools: PostgreSQL drops those constraints with it.
+    db.drop_tables([models.School],
+                   cascade=not isinstance(db.obj, migrations.SqliteDatabase))
     SchemaVersion.update(version=7).execute()
     assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
     assert db.table_exists("school")
@@ -185,6 +187,82 @@ def test_step_11_adds_closed_lines_exclusive_groups_and_next_levels_keeping_the_
             models.Child.select().count()) == counts
     assert models.Enrolment.select().where(models.Enrolment.closed_from.is_null(False)).count() == 0
     assert db.table_exists("price_adjustment")
+def test_step_9_adds_the_commune_settings_keeping_the_commune_and_the_services(db):
+    """From schema 8 to 9: the commune's addresses, deadline day, main period and logo, and
+    the services' "active" and themes; the commune's name and the services' emails stay."""
+    name = models.Commune.get().name
+    models.ServiceMailbox.create(service="Scolarité", email="scolarite@mairie.example.org")
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    sqlite = isinstance(db.obj, SqliteDatabase)
+    legacy = {"legacy": True} if sqlite else {}
+    commune_columns = ("address", "phone", "regie_address", "regie_hours", "deadline_day",
+                       "main_period_opens_month", "main_period_opens_day",
+                       "main_period_closes_month", "main_period_closes_day", "logo",
+                       "logo_type")
+    migrate(*[migrator.drop_column("commune", column, **legacy) for column in commune_columns],
+            *[migrator.drop_column("service_mailbox", column, **legacy)
+              for column in ("active", "themes")])
+    SchemaVersion.update(version=8).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert set(commune_columns) <= {c.name for c in db.get_columns("commune")}
+    row = models.Commune.get()
+    assert row.name == name and row.deadline_day == 20
+    mailbox = models.ServiceMailbox.get(models.ServiceMailbox.service == "Scolarité")
+    assert mailbox.email == "scolarite@mairie.example.org" and mailbox.active is True
+
+
+def test_step_10_adds_children_sex_archiving_declarations_and_invitations(db):
+    """From a version-9 database: children get a sex and an archive date (none archived),
+    guardians a civility, families an import date; declarations and invitations tables."""
+    children = models.Child.select().count()
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    db.drop_tables([models.ChildDeclaration, models.GuardianDeclaration, models.InvitationSent])
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    try:
+        migrate(migrator.drop_column("child", "sex"), migrator.drop_column("child", "archived_at"),
+                migrator.drop_column("guardian", "civility"),
+                migrator.drop_column("family", "imported_at"))
+    finally:
+        if sqlite:
+            db.obj.pragma("foreign_keys", 1)
+    SchemaVersion.update(version=9).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert {"sex", "archived_at"} <= {c.name for c in db.get_columns("child")}
+    assert "civility" in {c.name for c in db.get_columns("guardian")}
+    assert db.table_exists("child_declaration") and db.table_exists("invitation_sent")
+    assert db.table_exists("guardian_declaration")
+    assert models.Child.select().where(models.Child.archived_at.is_null()).count() == children
+
+
+NEW_IN_13 = {"commune": ["bill_excused_absences"],
+             "attendance": ["justification", "added_on_site"]}
+
+
+def test_step_13_adds_attendance_that_counts_keeping_the_marks(db):
+    """From a version-12 database (no justification, no child added on site, no billing
+    choice) to version 13: the marks and the commune stay, excused days are not billed."""
+    kid = models.Child.select().first()
+    activity = models.Activity.select().first()
+    models.Attendance.create(child=kid, activity=activity, date="2027-01-12",
+                             status=models.Attendance.EXCUSED)
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    migrate(*[migrator.drop_column(table, name) for table, names in NEW_IN_13.items()
+              for name in names])
+    if sqlite:
+        db.obj.pragma("foreign_keys", 1)
+    SchemaVersion.update(version=12).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    for table, names in NEW_IN_13.items():
+        assert set(names) <= {c.name for c in db.get_columns(table)}
+    [mark] = models.Attendance.select()
+    assert (mark.status, mark.justification, mark.added_on_site) == ("excuse", "", False)
+    commune = models.Commune.get()
+    assert commune.name and commune.bill_excused_absences is False
 
 
 def test_step_15_adds_direct_debit_keeping_the_commune(db):
@@ -213,3 +291,25 @@ def test_step_17_adds_the_calendar_feeds(db):
     SchemaVersion.update(version=16).execute()
     assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
     assert db.table_exists("calendar_feed")
+
+
+def test_step_12_adds_closures_and_their_cancelled_bookings_keeping_the_overrides(db):
+    """A version-11 database (no Closure, no DayOverride.school/closure) reaches 12."""
+    table = models.DayOverride._meta.table_name
+    overrides = models.DayOverride.select().count()
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    # SQLite cannot drop a foreign key column in place: the table is rebuilt.
+    extra = {"legacy": True} if sqlite else {}
+    migrate(migrator.drop_column(table, "school_id", **extra),
+            migrator.drop_column(table, "closure_id", **extra))
+    if sqlite:
+        db.obj.pragma("foreign_keys", 1)
+    db.drop_tables([models.ClosedBooking, models.Closure])
+    SchemaVersion.update(version=11).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("closure") and db.table_exists("closed_booking")
+    assert {"school_id", "closure_id"} <= {c.name for c in db.get_columns(table)}
+    assert models.DayOverride.select().count() == overrides > 0

@@ -5,8 +5,19 @@ import pytest
 from peewee import IntegerField, IntegrityError
 
 import models
-from models import (Activity, Booking, Child, Enrolment, Family, Invoice, Modalite,
-                    NumberSequence, QFBracket, Tariff, User)
+from models import (
+    Activity,
+    Booking,
+    Child,
+    Enrolment,
+    Family,
+    Invoice,
+    Modalite,
+    NumberSequence,
+    QFBracket,
+    Tariff,
+    User,
+)
 
 
 def lena():

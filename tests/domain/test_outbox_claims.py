@@ -49,6 +49,7 @@ def test_a_row_another_process_holds_is_not_sent_again(app, db, mailbox):
     """A row claimed by another process (not yet sent) is left to it; a claim that ran
     out (its process died mid-send) is taken over."""
     import datetime
+
     from domain.mail import deliver_pending
     queue(2)
     first, second = OutgoingEmail.select().order_by(OutgoingEmail.id)
@@ -71,6 +72,7 @@ def test_send_mail_command_sends_what_is_left(app, db, mailbox, runner):
 
 def test_migration_2_adds_the_claim_column_and_keeps_the_outbox(db):
     from playhouse.migrate import SchemaMigrator, migrate
+
     import migrations
     import models
     queue(2)

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from domain import clock
 from app import create_app
+from domain import clock
 from domain.family import throttle
 from domain.family.accounts import make_reset_token
 from models import LoginThrottle, User

@@ -7,8 +7,8 @@ from icalendar import Calendar
 from domain import clock
 from domain.booking import calendar_feed
 from models import Booking, CalendarFeed, Child, Family
-from tests.helpers import csrf_from
 from tests.billing.test_billing_run import book
+from tests.helpers import csrf_from
 from tests.planning_support import CL, JANUARY, SANS, child, enrol
 
 

@@ -4,14 +4,11 @@ import re
 
 import pytest
 
-
 from domain.files import store_bytes
 from domain.pdf import simple_document
 from models import Child, Document, Guardian, HealthRecord, PickupPerson, User, Vaccination
 from tests import factories
-from tests.helpers import demo_child as child_named
-from tests.helpers import demo_family as family
-from tests.helpers import error_of, text_of
+from tests.helpers import demo_child as child_named, demo_family as family, error_of, text_of
 
 
 def coordonnees_data(auth, **changes):

@@ -4,8 +4,7 @@ import pytest
 import models
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (Child, Document, Family, HealthRecord, PickupPerson, QFDeclaration,
-                    Vaccination)
+from models import Child, Document, Family, HealthRecord, PickupPerson, QFDeclaration, Vaccination
 
 
 @pytest.fixture

@@ -6,18 +6,24 @@ import threading
 
 import pytest
 
+from domain import audit
 from domain.booking import inscription
 from domain.catalogue.opening import open_days
 from domain.catalogue.school_calendar import holiday_period, is_public_holiday
-from domain import audit
 from domain.clock import PARIS
-from models import (Activity, AuditLog, Booking, DossierValidation, Enrolment, Family,
-                    QFDeclaration, SchoolYear)
+from models import (
+    Activity,
+    AuditLog,
+    Booking,
+    DossierValidation,
+    Enrolment,
+    Family,
+    QFDeclaration,
+    SchoolYear,
+)
 from tests import factories
 from tests.conftest import AuthActions
-from tests.helpers import activity, demo_family, unescaped
-from tests.helpers import demo_child as child
-
+from tests.helpers import activity, demo_child as child, demo_family, unescaped
 
 LABEL_RE = re.compile(r"2026/2027 - ([^<]+?)\s*<")
 

@@ -4,10 +4,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.booking.inscription import (inscription_deadline, inscription_effective_from,
-                                        monthly_effective_month)
+from domain.booking.inscription import (
+    inscription_deadline,
+    inscription_effective_from,
+    monthly_effective_month,
+)
 from domain.catalogue.categories import main_inscription_period
 from models import SchoolYear
+
+pytestmark = pytest.mark.usefixtures("guide_commune")  # no database: the guide's periods
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = datetime.timezone.utc

@@ -12,8 +12,8 @@ from domain.clock import PARIS
 from models import AuditLog, Booking, Enrolment, InvoicedBooking
 from tests import factories
 from tests.conftest import MailBox
-from tests.helpers import activity, csrf_from, demo_child, error_of, text_of, unescaped
 from tests.family.test_inscription import child_error, enrol
+from tests.helpers import activity, csrf_from, demo_child, error_of, text_of, unescaped
 
 
 def lena_days(name, first=None, last=None):
@@ -126,7 +126,7 @@ def lena_at_the_centre(app, db):
     for day in january + february:
         factories.booking(lena, "CL Maternel Mercredis", day, price_cents=1040)
     with app.app_context():
-        issue_month(2027, 1, "C", datetime.datetime(2027, 1, 15, 9, 0, tzinfo=PARIS))
+        issue_month(2027, 1, "C", datetime.datetime(2027, 1, 15, 9, 0, tzinfo=PARIS), force=True)
     return line, january, february
 
 

@@ -8,10 +8,23 @@ import pytest
 from PIL import Image
 
 from domain.mail import deliver_pending
-from tests.helpers import mail_retry_time_passes
-from models import (DossierValidation, Family, Message, MessageAttachment, MessageThread,
-                    OutgoingEmail, StoredFile)
-from tests.helpers import error_of, pdf_bytes, png_bytes, text_of, unescaped
+from models import (
+    DossierValidation,
+    Family,
+    Message,
+    MessageAttachment,
+    MessageThread,
+    OutgoingEmail,
+    StoredFile,
+)
+from tests.helpers import (
+    error_of,
+    mail_retry_time_passes,
+    pdf_bytes,
+    png_bytes,
+    text_of,
+    unescaped,
+)
 
 SIX_MO = 6 * 1024 * 1024
 ACTUALISATION = "Actualisation Dossier Famille"
@@ -298,6 +311,7 @@ def test_every_refused_file_gets_its_own_message(family, auth):
 
 def test_a_too_big_file_is_refused_before_it_is_read_whole():
     from werkzeug.datastructures import FileStorage
+
     from domain.messaging.messages import check_attachments
 
     class WatchedStream(io.BytesIO):
@@ -357,6 +371,38 @@ def test_family_writes_again_in_its_thread(client, auth):
     assert (last.body, last.from_staff, last.read_by_staff_at) == ("Merci beaucoup !", False,
                                                                     None)
     assert "Merci beaucoup !" in unescaped(client.get("/messagerie/envoyes"))
+
+
+def test_family_attaches_files_to_its_reply_as_in_a_new_message(client, auth):
+    """The reply in a thread takes up to four attachments, checked together before any
+    is saved; staff download them from the thread."""
+    auth.login("famille 16123")
+    thread = MessageThread.get(MessageThread.subject == "Sortie scolaire du jeudi")
+    url = f"/messagerie/fil/{thread.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'id="attachment_4"' in page
+    refused = client.post(url + "/repondre", data={
+        "csrf_token": auth.csrf(url), "body": "Voici l'autorisation.",
+        "attachment_1": upload(pdf_bytes(), "autorisation.pdf"),
+        "attachment_2": upload(HTML_PAGE, "faux.pdf")})
+    assert refused.status_code == 422
+    assert "n'est ni un PDF" in error_of(unescaped(refused), "attachment_2")
+    assert "« autorisation.pdf » était correct" in unescaped(refused)
+    assert StoredFile.select().where(StoredFile.original_name == "autorisation.pdf").count() == 0
+    response = client.post(url + "/repondre", data={
+        "csrf_token": auth.csrf(url), "body": "Voici l'autorisation.",
+        "attachment_1": upload(pdf_bytes(), "autorisation.pdf"),
+        "attachment_2": upload(png_bytes(), "photo.png")})
+    assert response.status_code == 303
+    last = thread.messages.order_by(Message.id.desc()).first()
+    names = [a.file.original_name for a in last.attachments.order_by(MessageAttachment.position)]
+    assert names == ["autorisation.pdf", "photo.png"]
+    assert "autorisation.pdf" in unescaped(client.get(url))
+    auth.logout()
+    auth.login("agent")
+    attachment = last.attachments.order_by(MessageAttachment.position).first()
+    download = client.get(f"/agents/messages/piece-jointe/{attachment.id}")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
 
 
 # --- Another family's objects: 404 for every URL -----------------------------

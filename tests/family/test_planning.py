@@ -7,13 +7,10 @@ would) and the test "now" 26/11/2026 10:00: December is closed, January open.
 import re
 from urllib.parse import parse_qs, urlsplit
 
-
 from models import Booking, OutgoingEmail, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (AVEC, CL, HTMX, JANUARY, SANS, activity, child, enrol,
-                                    line_key, modalite, page_token, text_of, token)
-
+from tests.helpers import HTMX, activity, demo_child as child, modalite, text_of
+from tests.planning_support import AVEC, CL, JANUARY, SANS, enrol, line_key, page_token, token
 
 
 def grid_data(client, kid, days, name=SANS, **extra):

@@ -12,8 +12,16 @@ import re
 import pytest
 
 from models import Booking, Child, Enrolment, Modalite, PendingChange
-from tests.planning_support import (FOUR_LINES, HTMX, QueryCounter, activity, gzipped_size,
-                                    line_key, new_family, page_token, sign_in, token)
+from tests.helpers import HTMX, activity, sign_in
+from tests.planning_support import (
+    FOUR_LINES,
+    QueryCounter,
+    gzipped_size,
+    line_key,
+    new_family,
+    page_token,
+    token,
+)
 
 JANUARY_1 = datetime.date(2027, 1, 1)
 PAGE = "/planning/?du=2027-01-01"

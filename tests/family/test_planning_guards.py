@@ -2,12 +2,21 @@
 injectable "now"), CLV windows, places, all-or-nothing TERMINER, forged input, other
 families, replays and expired sessions. Each refusal says why and changes nothing."""
 import re
+
 import pytest
 
 from models import Booking, DayOverride, OutgoingEmail, PendingChange, User
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, enrol, line_key,
-                                    modalite, new_family, page_token, sign_in, text_of, token)
+from tests.helpers import HTMX, activity, demo_child as child, modalite, sign_in, text_of
+from tests.planning_support import (
+    CL,
+    JANUARY,
+    SANS,
+    enrol,
+    line_key,
+    new_family,
+    page_token,
+    token,
+)
 
 NOEL = "CLV Élémentaire ou maternel Noël"
 
@@ -282,7 +291,7 @@ def test_an_htmx_line_without_edit_mode_or_with_a_padded_key_is_that_line(client
     response = client.get(f"/planning/?du=2027-01-01&{query.format(key=key)}", headers=HTMX)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert html.startswith(f'<section class="pl-line') and f'id="ligne-{key}"' in html
+    assert html.startswith('<section class="pl-line') and f'id="ligne-{key}"' in html
     assert ("VALIDER" in html) is query.endswith("modifier=1")
 
 

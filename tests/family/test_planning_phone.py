@@ -10,11 +10,10 @@ import re
 
 import pytest
 
-from models import Booking, DayOverride, PendingChange
+from models import DayOverride, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, enrol, line_key,
-                                    modalite, page_token, text_of, token)
+from tests.helpers import HTMX, activity, demo_child as child, modalite, text_of
+from tests.planning_support import CL, JANUARY, SANS, enrol, line_key, page_token
 
 CL_ELEM = "CL Élémentaire Mercredis"
 
@@ -165,8 +164,10 @@ def test_planning_opens_on_the_first_month_that_can_still_be_changed(client, len
 def test_euros_and_month_fr_say_what_babel_says():
     """The formats computed without babel (for speed) give babel's fr_FR output."""
     import datetime
+
     from babel.dates import format_date
     from babel.numbers import format_decimal
+
     from domain.formats import euros, month_fr
     for cents in (0, 5, 520, -520, 123456, -123456789, 100000000, 99999):
         assert euros(cents) == format_decimal(cents / 100, format="#,##0.00",
@@ -185,8 +186,9 @@ def test_one_alae_notice_per_child(client, bernard):
 def test_phone_edit_page_and_a_tap_s_answer_fit_their_byte_budgets(app, db):
     """A 4 children x 4 lines family, one line in edit mode (grid and phone list in the
     page): <= 14 KB gzipped; a tap of the phone list answers <= 1 KB."""
-    from tests.planning_support import FOUR_LINES, gzipped_size, new_family, sign_in
     import datetime
+
+    from tests.planning_support import FOUR_LINES, gzipped_size, new_family, sign_in
     family, user, kids = new_family(95001, 4, 4, book_month=datetime.date(2027, 1, 1))
     client = app.test_client()
     sign_in(client, user)

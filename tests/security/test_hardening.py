@@ -122,7 +122,7 @@ def test_a_postal_code_in_other_digits_is_refused_next_to_its_field(client, auth
 
 # --- Planning: odd digits and dates beyond the holiday data (review findings) ---
 
-from tests.planning_support import CL, lena, line_key, page_token  # noqa: E402,F401
+from tests.planning_support import CL, line_key, page_token  # noqa: E402
 
 
 @pytest.mark.parametrize("path", ["/planning/basculer", "/planning/valider", "/planning/cocher",
@@ -149,6 +149,7 @@ def test_a_month_beyond_the_holiday_data_shows_this_month(client, lena):
 
 def test_a_year_without_holiday_data_is_a_clear_error_not_a_guess():
     import datetime
+
     from domain.catalogue.school_calendar import CalendarDataMissing, covered_years, holiday_period
     last = covered_years()[1]
     with pytest.raises(CalendarDataMissing):

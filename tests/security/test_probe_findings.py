@@ -8,8 +8,7 @@ import zlib
 import pytest
 
 import models
-from models import (Family, Message, MessageThread, OutgoingEmail, QFDeclaration, StoredFile,
-                    User)
+from models import Family, Message, MessageThread, OutgoingEmail, QFDeclaration, StoredFile, User
 from tests.conftest import TEST_NOW, csrf_from, make_app
 from tests.helpers import text_of, unescaped
 
@@ -64,6 +63,7 @@ def test_a_pixel_flood_qf_attestation_is_refused(client, auth, db):
 def test_a_phone_photo_of_usual_size_is_still_accepted(app):
     from PIL import Image
     from werkzeug.datastructures import FileStorage
+
     from domain.uploads import check_upload
     out = io.BytesIO()
     Image.new("RGB", (4000, 3000), (10, 120, 200)).save(out, "JPEG")

@@ -23,10 +23,31 @@ import models
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (CalendarFeed, Child, Commune, DayOverride, DebitCollection, DebitItem, Document,
-                    DossierValidation, Family, Invoice, Mandate, Message, MessageAttachment,
-                    MessageThread, News, Payment, PendingChange, PickupPerson, QFDeclaration,
-                    SchoolYear, User, Vaccination)
+from models import (
+    CalendarFeed,
+    Child,
+    ChildDeclaration,
+    Commune,
+    DayOverride,
+    DebitCollection,
+    DebitItem,
+    Document,
+    DossierValidation,
+    Family,
+    Invoice,
+    Mandate,
+    Message,
+    MessageAttachment,
+    MessageThread,
+    News,
+    Payment,
+    PendingChange,
+    PickupPerson,
+    QFDeclaration,
+    SchoolYear,
+    User,
+    Vaccination,
+)
 from tests.planning_support import CL, JANUARY, SANS, activity, enrol, modalite, sign_in
 
 # --- Who gets what -------------------------------------------------------------------
@@ -88,6 +109,9 @@ MATRIX = {
                                  "{email_token}", "nouvelle.adresse@example.org",
                                  other_status=400),
     "dossier.coordonnees": Row(FAMILY, "/mon-dossier/coordonnees"),
+    "dossier.declare": Row(FAMILY, "/mon-dossier/enfants/declarer"),
+    "dossier.declare_second_guardian": Row(FAMILY, "/mon-dossier/coordonnees/"
+                                                   "second-responsable"),
     "dossier.documents": Row(FAMILY, "/mon-dossier/documents"),
     "dossier.download_document": Row(FAMILY_OWN, "/mon-dossier/documents/{document}",
                                      "DOCUMENT-SECRET-16122"),
@@ -119,6 +143,8 @@ MATRIX = {
     "messagerie.theme_field": Row(FAMILY, "/messagerie/envoyer/themes"),
     "messagerie.thread": Row(FAMILY_OWN, "/messagerie/fil/{thread}", "SUJET-SECRET-16122"),
     "ops.health": Row(PUBLIC, "/sante"),
+    # The demo sets no logo: 404 for everyone (tests/staff/test_commune_settings.py sets one).
+    "ops.commune_logo": Row(PUBLIC, "/commune/logo", also_ok=(404,)),
     "planning.agenda": Row(FAMILY, "/planning/agenda"),
     "planning.agenda_renew": Row(FAMILY, "/planning/agenda/renouveler"),
     "planning.agenda_revoke": Row(FAMILY, "/planning/agenda/retirer"),
@@ -164,7 +190,39 @@ MATRIX = {
     "staff.admin.moving_up_review": Row(ADMIN, "/agents/admin/catalogue/{year}/passage"),
     "staff.admin.account_activation": Row(ADMIN, "/agents/admin/comptes/{agent_user}/activation"),
     "staff.admin.add_modalite": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}/modalite"),
+    "staff.admin.archive_school": Row(ADMIN, "/agents/admin/ecoles/{school}/archiver"),
+    "staff.admin.edit_school": Row(ADMIN, "/agents/admin/ecoles/{school}/modifier"),
+    "staff.admin.new_school": Row(ADMIN, "/agents/admin/ecoles/nouvelle"),
+    "staff.admin.schools_page": Row(ADMIN, "/agents/admin/ecoles/"),
+    "staff.add_child": Row(STAFF, "/agents/familles/{family}/enfants/nouveau"),
+    "staff.archive_child": Row(STAFF, "/agents/familles/{family}/enfants/{child}/archiver"),
+    "staff.child_declaration_document": Row(STAFF, "/agents/validations/enfants/"
+                                                   "{child_declaration}/document",
+                                            "DECLARATION-SECRET-16122"),
+    "staff.child_declarations_page": Row(STAFF, "/agents/validations/enfants"),
+    "staff.edit_second_guardian": Row(STAFF, "/agents/familles/{family}/second-responsable"),
+    # A kept file belongs to the staff member who uploaded it: anyone else's token is a 404.
+    "staff.import_check": Row(STAFF, "/agents/familles/importer/{import_token}",
+                              also_ok=(404,)),
+    "staff.import_families": Row(STAFF, "/agents/familles/importer"),
+    "staff.import_template": Row(STAFF, "/agents/familles/importer/modele.csv"),
+    "staff.invitations_page": Row(STAFF, "/agents/familles/invitations"),
+    "staff.invite_families": Row(STAFF, "/agents/familles/invitations/inviter"),
+    "staff.refuse_child_declaration": Row(STAFF, "/agents/validations/enfants/"
+                                                 "{child_declaration}/refuser"),
+    "staff.refuse_guardian_declaration": Row(STAFF, "/agents/validations/responsables/"
+                                                    "{guardian_declaration}/refuser"),
+    "staff.validate_guardian_declaration": Row(STAFF, "/agents/validations/responsables/"
+                                                      "{guardian_declaration}/valider"),
+    "staff.remind_families": Row(STAFF, "/agents/familles/invitations/relancer",
+                                 form={"days": "7"}),
+    "staff.remove_second_guardian": Row(STAFF, "/agents/familles/{family}/"
+                                               "second-responsable/retirer"),
+    "staff.validate_child_declaration": Row(STAFF, "/agents/validations/enfants/"
+                                                   "{child_declaration}/valider"),
     "staff.admin.catalogue_year": Row(ADMIN, "/agents/admin/catalogue/{year}"),
+    "staff.admin.commune_settings_page": Row(ADMIN, "/agents/admin/commune"),
+    "staff.admin.create_year": Row(ADMIN, "/agents/admin/catalogue/creer"),
     "staff.admin.catalogue_years": Row(ADMIN, "/agents/admin/catalogue/"),
     "staff.admin.edit_activity": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}"),
     "staff.admin.prepare_year": Row(ADMIN, "/agents/admin/catalogue/{year}/preparer"),
@@ -174,6 +232,7 @@ MATRIX = {
     "staff.admin.save_windows": Row(ADMIN, "/agents/admin/catalogue/{year}/fenetres"),
     # Without its activity and day in the query the register has nothing to export: 404.
     "staff.attendance_csv": Row(STAFF, "/agents/presences/export.csv", also_ok=(404,)),
+    "staff.attendance_add": Row(STAFF, "/agents/presences/ajouter"),
     "staff.attendance_mark": Row(STAFF, "/agents/presences/pointer"),
     "staff.attendance_print": Row(STAFF, "/agents/presences/imprimer"),
     "staff.attendance_register": Row(STAFF, "/agents/presences/"),
@@ -187,18 +246,20 @@ MATRIX = {
     "staff.meal_counts": Row(STAFF, "/agents/repas/"),
     "staff.meal_counts_csv": Row(STAFF, "/agents/repas/export.csv"),
     "staff.occupancy": Row(STAFF, "/agents/occupation/"),
-    # The demo's override limits places, it closes no day: reopening it is a 404.
-    "staff.reopen_day": Row(STAFF, "/agents/fermetures/{override}/rouvrir", consumes=True,
-                            also_ok=(404,)),
+    "staff.reopen_day": Row(STAFF, "/agents/fermetures/{closure}/rouvrir", consumes=True),
     "staff.set_places": Row(STAFF, "/agents/fermetures/places"),
+    "staff.write_to_families": Row(STAFF, "/agents/messages/ecrire"),
     "staff.admin.billing_credit_note": Row(ADMIN, "/agents/admin/facturation/factures/"
                                                   "{invoice}/avoir"),
+    "staff.admin.billing_excused_setting": Row(ADMIN,
+                                               "/agents/admin/facturation/absences-excusees"),
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
     "staff.admin.direct_debit_build": Row(ADMIN, "/agents/admin/facturation/prelevements/"),
     "staff.admin.billing_settings": Row(ADMIN,
                                              "/agents/admin/facturation/parametres"),
     "staff.admin.service_mailbox": Row(ADMIN, "/agents/admin/services/1"),
     "staff.admin.service_mailboxes": Row(ADMIN, "/agents/admin/services"),
+    "staff.admin.service_add": Row(ADMIN, "/agents/admin/services/ajouter"),
     "staff.admin.staff_invite": Row(ADMIN, "/agents/admin/comptes/{agent_user}/invitation"),
     "staff.admin.staff_list": Row(ADMIN, "/agents/admin/comptes/"),
     "staff.admin.staff_new": Row(ADMIN, "/agents/admin/comptes/nouveau"),
@@ -259,6 +320,7 @@ MATRIX = {
                                                      "{declaration}/attestation/apercu"),
     "staff.quotients_page": Row(STAFF, "/agents/validations/quotients"),
     "staff.refuse_dossier": Row(STAFF, "/agents/validations/dossiers/{validation}/refuser"),
+    "staff.correct_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/corriger"),
     "staff.refuse_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/refuser"),
     "staff.remove_pickup_person": Row(STAFF, "/agents/familles/{family}/personnes-autorisees/"
                                              "{pickup}/retirer", consumes=True),
@@ -288,8 +350,8 @@ MATRIX = {
 
 def rules():
     """(endpoint, method) of every rule of the app (HEAD and OPTIONS are Flask's own)."""
-    from tests.conftest import make_app  # noqa: F401  (the app's URL map is the same for all)
     from app import create_app
+    from tests.conftest import make_app  # noqa: F401  (the app's URL map is the same for all)
     application = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://",
                               "UPLOAD_DIR": "/tmp/portail-matrix-uploads"})
     return sorted({(rule.endpoint, method) for rule in application.url_map.iter_rules()
@@ -331,6 +393,12 @@ def objects(app):
         message = Message.create(thread=thread, author=user, body="CORPS-SECRET-16122")
         attachment = MessageAttachment.create(
             message=message, file=stored("PIECE-JOINTE-SECRET-16122", "piece.pdf"))
+        child_declaration = ChildDeclaration.create(
+            family=owner, first_name="ROSE", last_name="DUPONT",
+            birth_date=datetime.date(2023, 2, 11), class_level="PS",
+            document=stored("DECLARATION-SECRET-16122", "livret.pdf"))
+        guardian_declaration = models.GuardianDeclaration.create(
+            family=owner, last_name="DUPONT", first_name="MARC", phone_mobile="0601020304")
         email_token = make_email_change_token(app.config["SECRET_KEY"], user,
                                               "nouvelle.adresse@example.org")
     vaccine = Vaccination.create(child=lena, name="VACCIN-SECRET", date=datetime.date(2024, 1, 5))
@@ -358,6 +426,8 @@ def objects(app):
                              amount_cents=100, sequence="FRST", end_to_end_id="MATRICE-1")
     return {"year": SchoolYear.select().order_by(SchoolYear.id).first().id,
             "activity": activity(CL).id, "override": DayOverride.select().first().id,
+            "closure": models.Closure.create(activity=activity(CL), first_day=JANUARY[1],
+                                             last_day=JANUARY[1], reason="Grève").id,
             "family": owner.id, "owner_user": user.id, "invoice": invoice.id,
             "invoice_number": invoice.number, "payment": payment.id if payment else 0,
             "validation": validation.id, "news": News.select().first().id,
@@ -365,7 +435,10 @@ def objects(app):
             "child": lena.id, "document": document.id, "declaration": declaration.id,
             "thread": thread.id, "attachment": attachment.id, "vaccine": vaccine.id,
             "pickup": pickup.id, "pending": pending.id, "email_token": email_token,
-            "bad_token": "pas-un-jeton", "line": f"{lena.id}-{activity(CL).id}",
+            "bad_token": "pas-un-jeton", "import_token": "0" * 32,
+            "school": models.School.select().order_by(models.School.id).first().id,
+            "child_declaration": child_declaration.id,
+            "guardian_declaration": guardian_declaration.id, "line": f"{lena.id}-{activity(CL).id}",
             "enrolment": line.id,
             "feed_token": CalendarFeed.create(family=owner, token="jeton-agenda-16122").token,
             "mandate": mandate.id, "collection": collection.id, "debit": debit.id}

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
+from domain import audit
 from domain.family.contact import family_email_address
 from domain.messaging.messages import SERVICES
-from domain import audit
 from models import AuditLog, Family, Guardian, Message, MessageAttachment, MessageThread, User
-from tests.helpers import pdf_bytes, text_of, unescaped
 from tests.family.test_messagerie import post_message
+from tests.helpers import pdf_bytes, text_of, unescaped
 
 
 @pytest.fixture
@@ -211,7 +211,8 @@ def test_a_new_family_message_emails_the_services_own_address(client, auth, mail
                      unescaped(bad))
     client.post(f"/agents/admin/services/{index}",
                 data={f"service-{index}-csrf_token": auth.csrf("/agents/admin/services"),
-                      f"service-{index}-email": "scolarite@mairie.example.org"})
+                      f"service-{index}-email": "scolarite@mairie.example.org",
+                      f"service-{index}-active": "y"})
     assert AuditLog.get(AuditLog.action == audit.SERVICE_MAILBOX_SET).user.email == \
         "admin@mairie.example.org"
     assert client.post("/agents/admin/services/99", data={}).status_code in (400, 404)

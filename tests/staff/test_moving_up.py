@@ -26,7 +26,7 @@ def prepare_and_publish(client, auth):
                        data={"csrf_token": token}).status_code == 303
     new = SchoolYear.get(SchoolYear.label == "2027/2028")
     assert client.post(f"/agents/admin/catalogue/{new.id}/publier",
-                       data={"csrf_token": token}).status_code == 303
+                       data={"csrf_token": token, "confirmer": "1"}).status_code == 303
     return new
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from domain import audit
-from models import AuditLog, Family, Guardian, User
+from models import AuditLog, Family, User
 from tests.helpers import error_of, unescaped
 
 NEW_PASSWORD = "Girafe bleue sur le toit 42"
@@ -295,3 +295,14 @@ def test_admin_deactivates_a_family_account_but_not_their_own(client, auth):
     assert "Vous ne pouvez pas désactiver votre propre compte." in unescaped(
         client.get("/agents/admin/comptes/"))
     assert User.get_by_id(admin.id).is_active
+
+
+def test_an_administrateur_s_invitation_says_administrateur_not_agent(client, auth, mailbox):
+    auth.login("administrateur")
+    response = client.post("/agents/admin/comptes/nouveau", data={
+        "display_name": "Paul Roux", "email": "paul.roux@mairie.example.org",
+        "role": "administrateur", "csrf_token": auth.csrf("/agents/admin/comptes/")})
+    assert response.status_code == 303
+    text = mailbox.text(mailbox.to("paul.roux@mairie.example.org")[0])
+    assert "Un compte administrateur du Portail Famille a été créé pour vous" in text
+    assert "compte agent" not in text

@@ -14,10 +14,9 @@ import re
 import pytest
 
 from domain import exports
-from models import Attendance, AuditLog, Booking
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (CL, HTMX, JANUARY, SANS, activity, child, line_key,
-                                    modalite, page_token, text_of, token)
+from models import Attendance, AuditLog, Booking, HealthRecord
+from tests.helpers import HTMX, activity, demo_child as child, modalite, text_of
+from tests.planning_support import CL, JANUARY, SANS, line_key, page_token, token
 
 WEDNESDAY = JANUARY[0]
 
@@ -34,9 +33,11 @@ def book_januarys_wednesdays(client, kid):
 
 
 @pytest.fixture
-def booked(client, auth, lena):  # noqa: F811
-    """LENA booked on January's Wednesdays; the client is then signed in as the agent."""
+def booked(app, client, auth, lena):  # noqa: F811
+    """LENA booked on January's Wednesdays; the clock then moves to 06/01/2027 (a day is
+    ticked on the day) and the client is signed in as the agent."""
     book_januarys_wednesdays(client, lena)
+    app.config["PORTAIL_TODAY"] = "2027-01-06T10:00"
     auth.logout()
     auth.login("agent")
     return lena
@@ -160,25 +161,36 @@ def meal_rows(client, **args):
 
 
 def test_meal_counts_of_a_week_and_a_month(client, booked):
+    """Stable columns (date, school, meals, of which a diet, of which a PAI): LENA's
+    AVEC repas day counts once, and in the diet and PAI columns once her fiche says so."""
     month = meal_rows(client, date="2027-01-13", periode="mois")
-    before = {row[0]: row for row in month[1:]}
+    assert month[0] == ["Date", "École", "Repas", "dont régime particulier", "dont PAI"]
+    ferry = "École maternelle Jules Ferry"
+    before = {(row[0], row[1]): row for row in month[1:]}
     # LENA's Wednesdays are SANS repas: not counted. One of them AVEC repas is.
     Booking.update(modalite=modalite(CL, "Après-midi AVEC repas")).where(
         (Booking.child == booked) & (Booking.date == JANUARY[1])).execute()
+    HealthRecord.insert(child=booked, diet="Sans gluten", has_pai=True).on_conflict(
+        conflict_target=[HealthRecord.child],
+        update={HealthRecord.diet: "Sans gluten", HealthRecord.has_pai: True}).execute()
     month = meal_rows(client, date="2027-01-13", periode="mois")
-    after = {row[0]: row for row in month[1:]}
-    school = month[0].index("École maternelle Jules Ferry")
-    old = int(before["13/01/2027"][school]) if "13/01/2027" in before else 0
-    assert int(after["13/01/2027"][school]) == old + 1
-    assert int(after["13/01/2027"][-1]) == sum(int(c) for c in after["13/01/2027"][1:-1])
+    assert month[0] == ["Date", "École", "Repas", "dont régime particulier", "dont PAI"]
+    after = {(row[0], row[1]): row for row in month[1:]}
+    old = before.get(("13/01/2027", ferry), ["", "", "0", "0", "0"])
+    new = after[("13/01/2027", ferry)]
+    assert [int(new[i]) - int(old[i]) for i in (2, 3, 4)] == [1, 1, 1]
+    assert all(len(row) == 5 for row in month)
     week = meal_rows(client, date="2027-01-14", periode="semaine")  # Monday 11 to Sunday 17
     assert {row[0] for row in week[1:]} <= {f"{d:02d}/01/2027" for d in range(11, 18)}
-    assert [row for row in week if row[0] == "13/01/2027"] == [after["13/01/2027"]]
-    total = sum(int(row[-1]) for row in month[1:])
+    assert [row for row in week if row[0] == "13/01/2027"] == [
+        row for row in month if row[0] == "13/01/2027"]
+    total = sum(int(row[2]) for row in month[1:])
+    pai = sum(int(row[4]) for row in month[1:])
     text = text_of(client.get("/agents/repas/?date=2027-01-13&periode=mois")
                    .get_data(as_text=True))
     assert f"Du 01/01/2027 au 31/01/2027 : {total} repas" in text
-    assert "Me 13/01" in text
+    assert f"et {pai} avec un PAI" in text
+    assert f"Me 13/01 {ferry} {new[2]} {new[3]} {new[4]}" in text
 
 
 def test_occupancy_shows_booked_over_capacity(client, booked):

@@ -7,11 +7,17 @@ import pytest
 
 from domain.catalogue.school_calendar import holiday_periods
 from domain.catalogue.windows import guide_windows
-from models import (Activity, AuditLog, Booking, BookingWindow, Modalite, QFBracket,
-                    SchoolYear, Tariff)
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (CL, SANS, enrol, line_key, page_token, sign_in, text_of,
-                                    token)
+from models import (
+    Activity,
+    AuditLog,
+    Booking,
+    BookingWindow,
+    Modalite,
+    QFBracket,
+    SchoolYear,
+    Tariff,
+)
+from tests.planning_support import CL, SANS, enrol, line_key, page_token, sign_in, text_of, token
 from tests.staff.test_staff_attendance import book_januarys_wednesdays
 
 HIVER = "CLV Élémentaire ou maternel Hiver"
@@ -39,7 +45,7 @@ def test_agents_get_403_families_404(client, auth):
     assert client.get("/agents/admin/catalogue/").status_code == 404
 
 
-def lena_booked_then_next_year_prepared(client, auth, lena):  # noqa: F811
+def lena_booked_then_next_year_prepared(client, auth, lena):
     """LENA books January's Wednesdays, then the administrateur presses « Préparer l'année
     suivante » on 2026/2027: (that year, the answer)."""
     book_januarys_wednesdays(client, lena)
@@ -96,7 +102,13 @@ def test_prepare_change_a_tariff_publish_and_existing_bookings_keep_their_price(
         AuditLog.id.desc()).first()
     assert json.loads(log.details)["before"] == 520 and json.loads(log.details)["after"] == 610
 
-    response = admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier")
+    # Publier asks for its box to be ticked first.
+    unconfirmed = admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier")
+    assert unconfirmed.status_code == 422 and "Cochez la case pour confirmer la publication" \
+        in text_of(unconfirmed.get_data(as_text=True))
+    assert SchoolYear.get_by_id(draft.id).is_published is False
+    response = admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier",
+                          {"confirmer": "1"})
     assert response.status_code == 303
     assert SchoolYear.get_by_id(draft.id).is_published is True
     # Preparing the same year twice says so.
@@ -222,7 +234,7 @@ def test_next_year_is_offered_in_inscription_during_the_main_period_once_publish
     assert "2027/2028" not in client.get("/inscription/").get_data(as_text=True)
     auth.logout()
     auth.login("administrateur")
-    admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier")
+    admin_post(client, f"/agents/admin/catalogue/{draft.id}/publier", {"confirmer": "1"})
     auth.logout()
     auth.login("famille 16122")
     # The actualisation now concerns 2027/2028; staff validate it.
@@ -249,3 +261,22 @@ def test_next_year_is_offered_in_inscription_during_the_main_period_once_publish
     # Outside the main period the next year is not offered.
     app.config["PORTAIL_TODAY"] = "2027-08-21T10:00"
     assert "Année 2027/2028" not in text_of(client.get("/inscription/").get_data(as_text=True))
+
+
+def test_each_bracket_field_has_its_own_label_naming_its_row(client, auth):
+    """The brackets' table: every input's label says which field of which tranche, not
+    the same "(tranche 1/2/3)" repeated on every row."""
+    import re
+    auth.login("administrateur")
+    year = SchoolYear.select().order_by(SchoolYear.id).first()
+    html = client.get(f"/agents/admin/catalogue/{year.id}").get_data(as_text=True)
+    brackets = list(QFBracket.select().where(QFBracket.school_year == year)
+                    .order_by(QFBracket.position))
+    labels = []
+    for row, bracket in enumerate(brackets, 1):
+        for field, label in (("label", "Libellé"), ("min", "QF de"), ("max", "QF jusqu&#39;à")):
+            found = re.search(rf'<label class="visually-hidden" for="qf-{field}-{bracket.id}">'
+                              r'([^<]*)</label>', html)
+            assert found and found.group(1) == f"{label} (tranche {row})", (field, row)
+            labels.append(found.group(1))
+    assert len(set(labels)) == len(labels) == 3 * len(brackets)

@@ -9,9 +9,8 @@ import json
 
 from models import AuditLog, Booking, DayOverride, PendingChange
 from tests.conftest import MailBox
-from tests.planning_support import lena  # noqa: F401  (fixture)
-from tests.planning_support import (CL, JANUARY, SANS, activity, line_key, modalite, new_family,
-                                    page_token, sign_in, text_of, token)
+from tests.helpers import activity, modalite, sign_in, text_of
+from tests.planning_support import CL, JANUARY, SANS, line_key, new_family, page_token, token
 from tests.staff.test_staff_attendance import book_januarys_wednesdays
 
 WEDNESDAY = JANUARY[0]
@@ -28,13 +27,24 @@ def test_closing_a_booked_wednesday_cancels_emails_and_shows_closed(client, auth
     mailbox.clear()
     auth.logout()
     auth.login("agent")
-    response = staff_post(client, "/agents/fermetures/fermer", date="2027-01-06",
-                          activite=str(activity(CL).id), motif="Grève des animateurs")
+    form = dict(date="2027-01-06", activite=str(activity(CL).id), motif="Grève des animateurs")
+    # First the confirmation page: nothing is cancelled yet.
+    response = staff_post(client, "/agents/fermetures/fermer", **form)
+    assert response.status_code == 200
+    page = text_of(response.get_data(as_text=True))
+    assert ("1 réservation(s) seront annulées (elles ne seront pas facturées) ; 1 famille(s) "
+            "seront prévenues par email.") in page
+    assert ("DUPONT (16122) famille.dupont@example.org 06/01/2027 : LENA – CL Maternel "
+            "Mercredis – Après-midi SANS repas") in page
+    assert Booking.select().where(Booking.child == lena).count() == len(JANUARY)
+    assert mailbox.messages == []
+    response = staff_post(client, "/agents/fermetures/fermer", confirmer="1", **form)
     assert response.status_code == 303
     page = text_of(client.get("/agents/fermetures/").get_data(as_text=True))
-    assert ("Journée du 06/01/2027 fermée : 1 réservation(s) annulée(s), 1 famille(s) "
-            "prévenue(s) par email.") in page
-    assert "06/01/2027 2026/2027 - CL Maternel Mercredis Fermée Grève des animateurs" in page
+    assert ("Fermeture du 06/01/2027 (CL Maternel Mercredis, toute la commune) : 1 "
+            "réservation(s) annulée(s), 1 famille(s) prévenue(s) par email.") in page
+    assert ("06/01/2027 Toute la commune 2026/2027 - CL Maternel Mercredis Grève des animateurs "
+            "Rouvrir le 06/01/2027") in page
     # Cancelled by deletion: a "committed bookings" query (billing) no longer sees the day.
     assert sorted(b.date for b in Booking.select().where(Booking.child == lena)) == JANUARY[1:]
     assert DayOverride.get(DayOverride.date == WEDNESDAY).is_open is False
@@ -46,7 +56,7 @@ def test_closing_a_booked_wednesday_cancels_emails_and_shows_closed(client, auth
                                 "sont annulées")
     body = MailBox.text(email)
     assert "Motif : Grève des animateurs" in body
-    assert "- LENA – CL Maternel Mercredis – Après-midi SANS repas" in body
+    assert "- 06/01/2027 : LENA – CL Maternel Mercredis – Après-midi SANS repas" in body
     assert "ne vous seront pas facturées" in body
     # Audited: per family with the booking as it was, and once for the day.
     logs = list(AuditLog.select().where(AuditLog.action == "day.closed").order_by(AuditLog.id))
@@ -68,7 +78,7 @@ def test_closing_all_activities_also_drops_pending_changes(client, auth, lena): 
     auth.logout()
     auth.login("agent")
     response = staff_post(client, "/agents/fermetures/fermer", date="2027-01-06",
-                          activite="toutes", motif="Élections")
+                          activite="toutes", motif="Élections", confirmer="1")
     assert response.status_code == 303
     assert PendingChange.select().count() == 0
     assert DayOverride.get(DayOverride.date == WEDNESDAY).activity_id is None
@@ -133,3 +143,28 @@ def test_agents_may_close_families_may_not(client, auth, lena):  # noqa: F811
     auth.logout()
     auth.login("agent")
     assert client.get("/agents/fermetures/").status_code == 200
+
+
+def test_places_below_what_is_booked_or_on_a_day_without_service_say_so(client, auth,
+                                                                       lena):  # noqa: F811
+    """Lowering the places under the bookings keeps them and names the children booked;
+    places on a day the activity does not run are flagged."""
+    book_januarys_wednesdays(client, lena)
+    auth.logout()
+    auth.login("agent")
+    response = staff_post(client, "/agents/fermetures/places", date="2027-01-13",
+                          activite=str(activity(CL).id), places="0")
+    assert response.status_code == 303
+    page = text_of(client.get("/agents/fermetures/").get_data(as_text=True))
+    booked = Booking.select().where((Booking.activity == activity(CL))
+                                    & (Booking.date == JANUARY[1])).count()
+    assert (f"Attention : {booked} enfant(s) déjà réservé(s), au-delà des 0 place(s) ; "
+            "réservations maintenues :") in page
+    assert "DUPONT LENA" in page
+    assert Booking.select().where((Booking.child == lena) & (Booking.date == JANUARY[1])).exists()
+    # A Thursday: the Wednesday centre does not run.
+    staff_post(client, "/agents/fermetures/places", date="2027-01-14",
+               activite=str(activity(CL).id), places="10")
+    page = text_of(client.get("/agents/fermetures/").get_data(as_text=True))
+    assert ("Attention : CL Maternel Mercredis n'a pas lieu le 14/01/2027 ; ces places ne "
+            "servent qu'en cas d'ouverture.") in page

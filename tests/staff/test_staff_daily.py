@@ -7,14 +7,21 @@ import pytest
 from domain import audit
 from domain.catalogue.pricing import brackets_by_day, family_bracket
 from domain.catalogue.years import current_school_year
-from models import (AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
-                    MessageThread, QFDeclaration, User)
-from tests.planning_support import activity, child, modalite, page_token, text_of, token
+from models import (
+    AuditLog,
+    Booking,
+    Child,
+    DossierValidation,
+    Enrolment,
+    Family,
+    MessageThread,
+    QFDeclaration,
+    User,
+)
 from tests.family.test_dossier_quotient import attestation_pdf
-from tests.helpers import demo_family as family
-from tests.helpers import error_of, png_bytes, unescaped
 from tests.family.test_messagerie import post_message
-
+from tests.helpers import demo_family as family, error_of, png_bytes, unescaped
+from tests.planning_support import activity, child, modalite, page_token, text_of, token
 
 CL_ELEM = "CL Élémentaire Mercredis"
 CL_MAT = "CL Maternel Mercredis"
@@ -361,7 +368,7 @@ def test_agent_books_a_wednesday_for_lena_after_the_20th(client, auth, db, mailb
     assert details["after"] == {"modalité": SANS}
     journal = unescaped(client.get("/agents/journal/", query_string={"famille": "16122"}))
     assert "Réservation pour la famille" in journal and "Demande de la mère" in journal
-    assert f"modalité : — → {SANS}" in journal
+    assert f"Modalité : — → {SANS}" in journal
     home = text_of(client.get("/agents/").get_data(as_text=True))
     assert "1 réservation faite pour les familles cette semaine" in home
     # The family's own deadline is unchanged: it still cannot change December.

@@ -7,7 +7,7 @@ import zlib
 import pytest
 
 from domain import audit
-from models import Activity, AuditLog, Child, Document, Family
+from models import Activity, AuditLog, Child, Document
 from tests.helpers import pdf_bytes, unescaped
 
 
