@@ -1,5 +1,5 @@
-"""Command-line tasks: ``flask --app app migrate|create-admin|demo|invoice|start-year|payfip-check|send-mail|
-backup|restore``."""
+"""Command-line tasks: ``flask --app app migrate|create-admin|demo|invoice|remind|
+deadline-reminders|start-year|payfip-check|send-mail|backup|restore``."""
 import click
 from flask import current_app, url_for
 
@@ -117,6 +117,16 @@ def register(app):
         handed = sum(1 for invoice in invoices if invoice.handed_over)
         click.echo(f"{len(invoices)} relance(s), {mails} email(s) mis en file d'envoi ; "
                    f"{handed} facture(s) transmise(s) au Trésor public.")
+
+    @app.cli.command("deadline-reminders")
+    def deadline_reminders_command():
+        """Email each family a few days before a booking deadline it has not booked for
+        (cron, daily): each reminder once."""
+        from domain.booking.deadline_reminders import send_due
+        link = current_app.config["PUBLIC_URL"].rstrip("/") + "/planning/"
+        with models.db.connection_context():
+            sent = send_due(clock.today(), link, current_app.config["DEADLINE_REMINDER_DAYS"])
+        click.echo(f"{sent} rappel(s) envoyé(s).")
 
     @app.cli.command("payfip-check")
     def payfip_check_command():

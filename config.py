@@ -49,6 +49,8 @@ class Config:
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
     # An invitation to choose a first password (accounts created by staff): 7 days.
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(7 * 24 * 3600)))
+    # Days before a booking deadline its reminder goes (``flask deadline-reminders``).
+    DEADLINE_REMINDER_DAYS = int(os.environ.get("DEADLINE_REMINDER_DAYS", "3"))
     # Staff sign in with a second factor (TOTP); required by default in production.
     STAFF_TOTP_REQUIRED = _bool("STAFF_TOTP_REQUIRED", ENV_NAME == "production")
     MAX_CONTENT_LENGTH = 4 * 6 * 1024 * 1024 + 512 * 1024  # 4 attachments of 6 Mo + form

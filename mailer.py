@@ -6,6 +6,7 @@ transaction committed): in a background thread with its own connection, or
 inline when ``MAIL_ASYNC`` is off (tests). A mail queued by a command or a
 thread of our own is delivered at once the same way.
 """
+import json
 import smtplib
 import threading
 
@@ -13,20 +14,28 @@ from flask import current_app, g, has_request_context, render_template
 from flask_mail import Connection, Message
 
 import models
-from domain import mail as outbox
+from domain import email_prefs, mail as outbox
 from extensions import mail
 
 
 def init_app(app):
     """Bind Flask-Mail and plug the renderer, transport and hook into the outbox."""
     mail.init_app(app)
-    outbox.configure(render=_render, transport=_send, queued=_queued)
+    outbox.configure(render=_render, transport=_send, queued=_queued,
+                     unsubscribe_url=_unsubscribe_url)
 
     @app.after_request
     def deliver_queued_mail(response):
         if g.pop("mail_queued", False):
             _deliver(current_app._get_current_object())
         return response
+
+
+def _unsubscribe_url(user_id, kind):
+    """The one-click link of ``blueprints.desabonnement`` (made without a request: the
+    reminders' command sends too)."""
+    token = email_prefs.unsubscribe_token(current_app.config["SECRET_KEY"], user_id, kind)
+    return current_app.config["PUBLIC_URL"].rstrip("/") + f"/desabonnement/{token}"
 
 
 def _render(template, context):
@@ -66,6 +75,8 @@ def _send(email):
     message = Message(subject=email.subject, recipients=[email.recipient],
                       body=email.body_text, html=email.body_html)
     message.msgId = message_id(email)
+    if email.headers:
+        message.extra_headers = json.loads(email.headers)
     with _TimedConnection(current_app.extensions["mail"]) as connection:
         message.send(connection)
 

@@ -143,6 +143,13 @@ def _add_calendar_feeds(database, migrator):
     database.create_tables([models.CalendarFeed], safe=True)
 
 
+def _family_data_and_notifications(database, migrator):
+    """18: emails a family user refused, reminders sent before deadlines, and the
+    outbox's extra headers (``List-Unsubscribe``)."""
+    database.create_tables([models.EmailOptOut, models.DeadlineReminder], safe=True)
+    _add_missing_columns(database, migrator, models.OutgoingEmail, "headers")
+
+
 def _not_here_yet(database, migrator):
     """A version taken by work merged separately: nothing to do in this tree."""
 
@@ -153,7 +160,7 @@ STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_
          8: _add_schools, 9: _commune_settings, 10: _families_import_and_children,
          11: _year_lines, 12: _closures, 13: _attendance_that_counts, 14: _not_here_yet,
          15: _add_direct_debit, 16: _add_reminder_levels,
-         17: _add_calendar_feeds}
+         17: _add_calendar_feeds, 18: _family_data_and_notifications}
 
 
 def current_version(database):

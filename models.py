@@ -35,7 +35,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -932,6 +932,32 @@ class OutgoingEmail(BaseModel):
     #: leave it alone until then; past it (the process died) another may take it. After
     #: a failure, when the next try may be (``domain.mail.retry_delay``).
     claimed_until = DateTimeField(null=True)
+    #: Extra headers as JSON (``List-Unsubscribe`` on the emails a family may refuse).
+    headers = TextField(default="")
+
+
+class EmailOptOut(BaseModel):
+    """A kind of optional email (``domain.family.email_prefs.OPTIONAL``) a family user
+    chose not to receive; no row: the email is sent."""
+
+    user = ForeignKeyField(User, backref="email_opt_outs", on_delete="CASCADE")
+    kind = CharField(max_length=20)
+    created_at = DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("user", "kind"), True),)
+
+
+class DeadlineReminder(BaseModel):
+    """A reminder sent to a family before a deadline: each (family, kind, deadline) once."""
+
+    family = ForeignKeyField(Family, backref="deadline_reminders", on_delete="CASCADE")
+    kind = CharField(max_length=40)  # "mois" or "fenetre:<period>"
+    deadline = DateField()
+    sent_at = DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("family", "kind", "deadline"), True),)
 
 
 class InvitationSent(BaseModel):
@@ -962,5 +988,5 @@ ALL_MODELS = [
     InvoiceLine, InvoicedBooking, PriceAdjustment, Payment, Mandate, DebitCollection, DebitItem,
     MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent,
-    AuditLog,
+    AuditLog, EmailOptOut, DeadlineReminder,
 ]

@@ -18,6 +18,8 @@ def register_blueprints(app):
     app.register_blueprint(ops)
     app.register_blueprint(auth)
     app.register_blueprint(agenda)
+    from blueprints.desabonnement import bp as desabonnement
+    app.register_blueprint(desabonnement)
     app.register_blueprint(accueil)
     app.register_blueprint(dossier, url_prefix="/mon-dossier")
     app.register_blueprint(inscription, url_prefix="/inscription")

@@ -79,6 +79,8 @@ MANDATE_REVOKED = "mandate.revoked"
 DEBIT_COLLECTION_BUILT = "debit.collection_built"
 DEBIT_REJECTED = "debit.rejected"
 DEBIT_SETTINGS_SET = "debit.settings_set"
+MY_DATA_DOWNLOADED = "family.data_downloaded"
+EMAIL_CHOICES_SET = "family.email_choices_set"
 
 #: How each action reads in the audit-log page.
 ACTION_LABELS = {
@@ -144,6 +146,8 @@ ACTION_LABELS = {
     DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
     DEBIT_REJECTED: "Prélèvement rejeté",
     DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",
+    MY_DATA_DOWNLOADED: "Données téléchargées par la famille",
+    EMAIL_CHOICES_SET: "Choix des emails modifiés",
 }
 
 

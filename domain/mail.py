@@ -10,6 +10,7 @@ do once a mail is queued; this module knows nothing of Flask. Each email of
 the portal is one function of ``domain.notifications``.
 """
 import datetime
+import json
 import logging
 import re
 import smtplib
@@ -35,33 +36,54 @@ class _Wiring:
     transport: Callable[[OutgoingEmail], None] | None = None
     #: called once a mail is queued (the app delivers after the commit)
     queued: Callable[[], None] = staticmethod(lambda: None)
+    #: (user id, kind) -> the address of the one-click link that refuses that kind
+    unsubscribe_url: Callable[[int, str], str] | None = None
 
 
-def configure(render, transport, queued):
-    """Plug in the renderer, the SMTP transport and the after-queue hook."""
+def configure(render, transport, queued, unsubscribe_url=None):
+    """Plug in the renderer, the SMTP transport, the after-queue hook and the maker of
+    one-click unsubscribe links."""
     _Wiring.render, _Wiring.transport, _Wiring.queued = render, transport, queued
+    _Wiring.unsubscribe_url = unsubscribe_url
 
 
-def send_email(recipient, subject, template, **context):
-    """Queue the mail rendered from ``template``.txt/.html; the app delivers it."""
+def unsubscribe_url(user_id, kind):
+    """The signed one-click address that stops emails of ``kind`` to the user, or None
+    when the app plugged in none."""
+    return _Wiring.unsubscribe_url(user_id, kind) if _Wiring.unsubscribe_url else None
+
+
+def unsubscribe_headers(url):
+    """RFC 8058's headers for a one-click unsubscribe at ``url`` (mail clients POST
+    ``List-Unsubscribe=One-Click`` to it)."""
+    return {"List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def send_email(recipient, subject, template, mail_headers=None, **context):
+    """Queue the mail rendered from ``template``.txt/.html; the app delivers it.
+    ``mail_headers``: extra headers (``List-Unsubscribe``), kept with the mail."""
     # A subject on one line: a line break typed by a user (a forged message subject)
     # would inject headers, and Flask-Mail would refuse the mail on every retry.
     subject = re.sub(r"\s*[\r\n]+\s*", " ", subject)
     text, html = _Wiring.render(template, context)
     email = OutgoingEmail.create(recipient=recipient, subject=subject,
-                                 body_text=text, body_html=html)
+                                 body_text=text, body_html=html,
+                                 headers=json.dumps(mail_headers) if mail_headers else "")
     _Wiring.queued()
     return email
 
 
 def send_many(mails):
     """Queue many mails at once (bulk inserts), then tell the app once.
-    ``mails``: ``[(recipient, subject, template, context)]``; returns their number."""
+    ``mails``: ``[(recipient, subject, template, context)]``, or with a fifth item, the
+    mail's extra headers; returns their number."""
     rows = []
-    for recipient, subject, template, context in mails:
+    for recipient, subject, template, context, *headers in mails:
         text, html = _Wiring.render(template, context)
         rows.append({"recipient": recipient, "subject": re.sub(r"\s*[\r\n]+\s*", " ", subject),
-                     "body_text": text, "body_html": html, "created_at": utc_now()})
+                     "body_text": text, "body_html": html, "created_at": utc_now(),
+                     "headers": json.dumps(headers[0]) if headers and headers[0] else ""})
     for start in range(0, len(rows), 500):
         OutgoingEmail.insert_many(rows[start:start + 500]).execute()
     if rows:

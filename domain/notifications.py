@@ -4,8 +4,23 @@ Each takes the address and the plain values its message shows (links are made
 by the caller, which knows the site's URLs) and queues the mail in the outbox
 (``domain.mail``), which the app delivers after the commit.
 """
+from domain import email_prefs
 from domain.formats import date_fr
-from domain.mail import send_email, send_many
+from domain.mail import send_email, send_many, unsubscribe_headers, unsubscribe_url
+
+
+def _optional(address, kind, subject, template, **context):
+    """Send an email of the optional ``kind`` (``domain.email_prefs``) unless its
+    recipient refused that kind; it carries the one-click unsubscribe link (in the body
+    and RFC 8058's headers). Returns the queued email, or None when not sent."""
+    if not email_prefs.wanted(address, kind):
+        return None
+    user = email_prefs.family_user_of(address)
+    url = unsubscribe_url(user.id, kind) if user is not None else None
+    return send_email(address, subject, template,
+                      mail_headers=unsubscribe_headers(url) if url else None,
+                      unsubscribe_link=url, unsubscribe_kind=email_prefs.LABELS[kind],
+                      **context)
 
 
 def password_reset(address, link, minutes, user=None):
@@ -59,9 +74,9 @@ def quotient_refused(address, declaration, reason):
 def staff_replied(address, thread, message, link, filenames=()):
     """A service answered the family's message: the answer's text, its attachments'
     names and the link to the thread."""
-    return send_email(address,
-                      f"Portail Famille : réponse à votre message « {thread.subject} »",
-                      "messagerie/email/staff_reply", thread=thread, message=message,
+    return _optional(address, email_prefs.REPLIES,
+                     f"Portail Famille : réponse à votre message « {thread.subject} »",
+                     "messagerie/email/staff_reply", thread=thread, message=message,
                       link=link, filenames=list(filenames))
 
 
@@ -140,3 +155,10 @@ def day_reopened(address, family, request, restored, refused):
                       "staff/closures/email/day_reopened", family=family,
                       days=request.days_label, what=request.scope_label, restored=restored,
                       refused=refused)
+
+
+def deadline_reminder(address, family, subject, deadline, what, link):
+    """A reminder a few days before a booking deadline (``what``: the lines and days
+    still to book); optional: the recipient may refuse reminders."""
+    return _optional(address, email_prefs.REMINDERS, subject, "planning/email/deadline_reminder",
+                     family=family, deadline=deadline, what=what, link=link)

@@ -11,5 +11,6 @@ from blueprints.dossier import (  # noqa: E402,F401
     children,
     declare,  # noqa: E402,F401
     documents,
+    privacy,
     routes,
 )

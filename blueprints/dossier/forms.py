@@ -221,3 +221,11 @@ class QuotientForm(FlaskForm):
                                           "CAF.")],
                             render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,"
                                                  "image/jpeg,image/png"})
+
+
+class NotificationsForm(FlaskForm):
+    """« Notifications »: the optional kinds of email, each ticked to be emailed."""
+
+    reponses = BooleanField("Les réponses des services à mes messages")
+    rappels = BooleanField("Les rappels avant les dates limites de réservation")
+    actualites = BooleanField("Les actualités de la commune")

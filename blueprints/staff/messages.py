@@ -21,7 +21,7 @@ def messages():
     service = service if service in names else ""
     treatment = request.args.get("etat", "a-traiter")
     treatment = treatment if treatment in messaging.TREATMENT_FILTERS else "a-traiter"
-    return render("staff/messages.html",
+    return render("staff/messages/index.html",
                   services=names, service=service, treatment=treatment,
                   treatment_filters=messaging.TREATMENT_FILTERS,
                   unread_by_service=messaging.staff_unread_by_service(),
@@ -35,7 +35,7 @@ def _thread(thread_id):
 
 def show_thread(thread, form, files_error=None, kept=None, status=200):
     """The thread as staff see it, with the reply form."""
-    return render("staff/messages_thread.html",
+    return render("staff/messages/thread.html",
                   thread=thread, messages=messaging.thread_messages(thread), form=form,
                   files_error=files_error, kept=kept or {},
                   treat_form=EmptyForm(prefix="traite"), status=status)
@@ -105,7 +105,7 @@ def _service_forms(failed=None):
 
 
 def _services_page(failed=None, new_form=None, status=200):
-    return render("staff/messages_services.html", active_tab="staff_services",
+    return render("staff/messages/services.html", active_tab="staff_services",
                   forms=_service_forms(failed), new_form=new_form or NewServiceForm(
                       prefix="nouveau", formdata=None, active=True),
                   status=status)

@@ -313,3 +313,17 @@ def test_step_12_adds_closures_and_their_cancelled_bookings_keeping_the_override
     assert db.table_exists("closure") and db.table_exists("closed_booking")
     assert {"school_id", "closure_id"} <= {c.name for c in db.get_columns(table)}
     assert models.DayOverride.select().count() == overrides > 0
+
+
+def test_step_18_adds_email_choices_deadline_reminders_and_mail_headers(db):
+    """Step 18 creates the opt-outs and the reminders' record and gives the outbox its
+    headers column, keeping the emails already queued."""
+    emails = models.OutgoingEmail.select().count()
+    db.drop_tables([models.EmailOptOut, models.DeadlineReminder])
+    migrate(migrations.SchemaMigrator.from_database(db.obj)
+            .drop_column("outgoing_email", "headers"))
+    SchemaVersion.update(version=17).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("email_opt_out") and db.table_exists("deadline_reminder")
+    assert "headers" in [c.name for c in db.get_columns("outgoing_email")]
+    assert models.OutgoingEmail.select().count() == emails

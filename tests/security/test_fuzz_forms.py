@@ -59,6 +59,9 @@ FORMS = {
                                   "class_level"]),
     "dossier.photo_consent": ("owner", ["consent"]),
     "dossier.pickup_people": ("owner", ["last_name", "first_name", "relationship", "phone"]),
+    "dossier.notifications": ("owner", ["reponses", "rappels", "actualites"]),
+    "dossier.my_data_page": ("owner", ["submit"]),
+    "desabonnement.unsubscribe": ("anonymous", ["List-Unsubscribe"]),
     "dossier.quotient": ("owner", ["quotient"]),
     "dossier.toggle_section": ("owner", ["checked"]),
     "inscription.enrol": ("owner", ["enfant-{child}-activites", "activites"]),
@@ -177,7 +180,8 @@ def refused(response):
     """A submission the app refused: a 4xx, or the form shown again with its errors."""
     if 400 <= response.status_code < 500:
         return True
-    return response.status_code == 200 and 'class="error"' in response.get_data(as_text=True)
+    return (response.status_code == 200 and response.mimetype == "text/html"
+            and 'class="error"' in response.get_data(as_text=True))
 
 
 def form_data(draw, fields, ids, line):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pytest
 
 import models
+from domain.email_prefs import unsubscribe_token
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
 from domain.pdf import simple_document
@@ -96,6 +97,7 @@ MATRIX = {
     "actualites.index": Row(FAMILY, "/actualites/"),
     "agenda.feed": Row(PUBLIC, "/agenda/{feed_token}.ics"),
     "auth.change_password": Row(SIGNED_IN, "/mot-de-passe"),
+    "desabonnement.unsubscribe": Row(PUBLIC, "/desabonnement/{unsubscribe_token}"),
     "auth.forgot_password": Row(PUBLIC, "/mot-de-passe-oublie"),
     "auth.login": Row(PUBLIC, "/connexion"),
     "auth.logout": Row(SIGNED_IN, "/deconnexion"),
@@ -119,6 +121,9 @@ MATRIX = {
     "dossier.index": Row(FAMILY, "/mon-dossier/"),
     "dossier.photo_consent": Row(FAMILY_OWN, "/mon-dossier/enfants/{child}/droit-image",
                                  "LENA"),
+    "dossier.my_data_page": Row(FAMILY, "/mon-dossier/mes-donnees"),
+    "dossier.notifications": Row(FAMILY, "/mon-dossier/notifications",
+                                 form={"reponses": "y", "rappels": "y"}),
     "dossier.pickup_people": Row(FAMILY, "/mon-dossier/personnes-autorisees"),
     "dossier.quotient": Row(FAMILY, "/mon-dossier/quotient"),
     "dossier.quotient_attestation": Row(FAMILY_OWN,
@@ -441,7 +446,9 @@ def objects(app):
             "guardian_declaration": guardian_declaration.id, "line": f"{lena.id}-{activity(CL).id}",
             "enrolment": line.id,
             "feed_token": CalendarFeed.create(family=owner, token="jeton-agenda-16122").token,
-            "mandate": mandate.id, "collection": collection.id, "debit": debit.id}
+            "mandate": mandate.id, "collection": collection.id, "debit": debit.id,
+            "unsubscribe_token": unsubscribe_token(app.config["SECRET_KEY"], user.id,
+                                                   "rappels")}
 
 
 USERS = {"owner": ("family", 16122), "other": ("family", 16123),
@@ -554,6 +561,8 @@ CSRF_EXEMPT = {
                                   "the result is asked back to PayFiP",
     "payfip_simulator.pay": "the simulator stands for PayFiP's own site (never in production)",
     "payfip_simulator.soap": "the simulator stands for PayFiP's own web service",
+    "desabonnement.unsubscribe": "RFC 8058's one-click POST comes from a mail client, "
+                                 "outside any session: the signed token is checked instead",
 }
 
 #: Who may send each kind of POST (the CSRF refusal must come even for them).
