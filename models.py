@@ -17,6 +17,7 @@ from peewee import (
     DatabaseProxy,
     DateField,
     DateTimeField,
+    DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
     InterfaceError,
@@ -413,6 +414,15 @@ class Child(BaseModel):
     school_type = CharField(default=SCHOOL_PUBLIC)
     class_level = CharField(max_length=3)
     photo_consent = BooleanField(default=False)  # droit à l'image
+    # Moving up (set when next year is prepared, reviewed by staff): the level and school
+    # of ``next_year``. ``class_level``/``school_name`` stay the current year's until then;
+    # ``domain.catalogue.moving_up.level_in`` reads the right one for a year.
+    # ``next_class_level`` LEAVES: the child leaves (after CM2, or leaves the commune).
+    LEAVES = "sortie"
+    next_year = DeferredForeignKey("SchoolYear", null=True, on_delete="SET NULL",
+                                   backref="+", deferrable=None)
+    next_class_level = CharField(max_length=10, default="")
+    next_school_name = CharField(default="")
     SEX_LABELS = {"F": "fille", "M": "garçon"}
     sex = CharField(max_length=1, default="")  # "F", "M" or unknown ""
     # Archived by staff: gone from INSCRIPTION, PLANNING and the registers, kept in
@@ -595,6 +605,8 @@ class Activity(BaseModel):
     capacity = IntegerField(null=True)
     tariff_label = CharField(default="")
     position = SmallIntegerField(default=0)
+    # Lines of one group exclude each other ("ALAE SOIR": Soir 1 or Soir 2); "" = none.
+    exclusive_group = CharField(default="")
 
     @property
     def full_label(self):
@@ -683,6 +695,14 @@ class Enrolment(BaseModel):
     activity = ForeignKeyField(Activity, backref="enrolments", on_delete="CASCADE")
     created_at = DateTimeField(default=utc_now)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # Désinscrire: the first day the line no longer runs (null: open); its bookings from
+    # that day were cancelled (never those already invoiced).
+    closed_from = DateField(null=True)
+    closed_reason = CharField(default="")
+
+    @property
+    def is_closed(self):
+        return self.closed_from is not None
 
     class Meta:
         indexes = ((("child", "activity"), True),)
@@ -841,6 +861,19 @@ class InvoicedBooking(BaseModel):
     booking = ForeignKeyField(Booking, unique=True, on_delete="CASCADE")
     line = ForeignKeyField(InvoiceLine, backref="invoiced_bookings", on_delete="CASCADE")
     date = DateField()  # the booked day, kept should the booking be deleted later
+
+
+class PriceAdjustment(BaseModel):
+    """What a quotient validated from a past date changes on days already invoiced: the
+    new price minus the invoiced one (negative: a credit), billed once on the family's
+    next invoice as its own line."""
+
+    family = ForeignKeyField(Family, backref="price_adjustments", on_delete="CASCADE")
+    child_name = CharField()
+    label = CharField()
+    amount_cents = IntegerField()
+    created_at = DateTimeField(default=utc_now)
+    line = ForeignKeyField(InvoiceLine, null=True, backref="adjustments", on_delete="SET NULL")
 
 
 class Payment(BaseModel):
@@ -1091,7 +1124,8 @@ ALL_MODELS = [
     StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity, Modalite, Tariff, Closure,
     DayOverride, BookingWindow, DossierValidation, Enrolment, Booking, PendingChange,
     ClosedBooking, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
-    InvoiceLine, InvoicedBooking, Payment, Mandate, DebitCollection, DebitItem, MessageThread,
+    InvoiceLine, InvoicedBooking, PriceAdjustment, Payment, Mandate, DebitCollection, DebitItem,
+    MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent,
     AuditLog, EmailOptOut, DeadlineReminder,
 ]

@@ -259,7 +259,8 @@ _PENDING_FIELDS = [PendingChange._meta.sorted_fields, Child._meta.sorted_fields,
 
 
 def _pending_rows_query(family_id, ids=None):
-    query = (PendingChange.select(*[f for group in _PENDING_FIELDS for f in group], Enrolment.id)
+    query = (PendingChange.select(*[f for group in _PENDING_FIELDS for f in group],
+                                  Enrolment.closed_from, Enrolment.id)
             .join(Child).switch(PendingChange).join(Activity).join(SchoolYear)
             .switch(PendingChange).join(Modalite)
             .switch(PendingChange).join(Enrolment, JOIN.LEFT_OUTER,
@@ -310,8 +311,8 @@ def _pending_rows(family_id, ids=None):
                modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
         pending.enrolment = enrolments.get(row[-1]) if row[-1] is not None else None
         if row[-1] is not None and pending.enrolment is None:  # one per line, not per day
-            pending.enrolment = enrolments[row[-1]] = model_instance(Enrolment, [Enrolment.id],
-                                                                     (row[-1],))
+            pending.enrolment = enrolments[row[-1]] = model_instance(
+                Enrolment, [Enrolment.closed_from, Enrolment.id], (as_date(row[-2]), row[-1]))
         rows.append(pending)
     return rows
 
@@ -487,6 +488,8 @@ class _Checker:
         enrolment = getattr(row, "enrolment", None)
         if enrolment is None or enrolment.id is None:
             return NOT_ENROLLED_TEXT
+        if enrolment.closed_from is not None and day >= enrolment.closed_from:
+            return NOT_ENROLLED_TEXT  # désinscrit from that day
         opening, places_overrides = self._overrides_of(activity.id)
         if (not self._runs_on(activity, day, opening)
                 or closed_for_school(self.school_closed, row.child.school_name, activity.id,
@@ -683,3 +686,21 @@ def change_on_behalf(family_id, child, activity, day, modalite_id, staff_user, r
                                               if line.action == RESERVATION), None)},
                      reason=reason)
     return result.recap
+
+
+def finish_on_behalf(family_id, staff_user, reason, now, zone, address):
+    """Staff's TERMINER in the family's calendar: every pending change of the family
+    (the recap staff confirmed), committed with the override, audited once with the
+    ``reason``; then the family's recap email « modifié par le service »."""
+    with write_transaction():
+        result = commit_pending(family_id, now, zone, override=True)
+        if result.committed and result.recap.lines:
+            audit.record(staff_user, family_id, audit.BOOKING_ON_BEHALF,
+                         summary="; ".join(f"{line.action.capitalize()} {line.email_day} : "
+                                           f"{line.element} ({euros(line.amount_cents)})"
+                                           for line in result.recap.lines),
+                         after={"modifications": len(result.recap.lines)}, reason=reason)
+    if result.committed and result.recap.lines and address:
+        notifications.booking_recap(address, result.recap, now, by_service=True,
+                                    reason=reason)
+    return result
