@@ -87,15 +87,14 @@ def _checked_code(user, form, check, wrong_message, wrong_status):
     (401 at sign-in, like a wrong password; 422 when enrolling, like any refused form).
     """
     key = f"code:{user.id}"
-    wait = throttle.wait_remaining(key)
+    wait = throttle.claim({key: throttle.SOURCE})  # counted first: parallel codes get no more
     if wait:
         form.code.errors.append("Trop de codes erronés. " + throttle.describe_wait(wait))
         return None, 429
     result = check()
     if result:
-        throttle.record_success(key)
+        throttle.record_success(key, claimed=True)
         return result, 200
-    throttle.record_failure(key)
     form.code.errors.append(wrong_message)
     return None, wrong_status
 
