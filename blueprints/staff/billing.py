@@ -22,7 +22,8 @@ from domain.billing.adjustments import (COUNTER_METHODS, BillingError, issue_cre
                                         parse_amount, record_counter_payment)
 from domain.billing.documents import invoice_file
 from domain.billing.exports import invoices_csv, payments_csv
-from domain.billing.invoicing import credited_cents, due_cents_of, unpaid_invoices
+from domain.billing.invoicing import (credited_cents, due_cents_of, overpaid_invoices,
+                                      unpaid_invoices)
 from domain.billing.notices import send_invoice_emails, send_reminders
 from domain.billing.payments import STATUS_LABELS, attempts_to_review
 from domain.billing.run import issue_month, parse_month, preview_month
@@ -97,7 +98,8 @@ def billing():
     overdue = [i for i in unpaid if i.due_date < today] if not overdue_only else unpaid
     return render("staff/billing/index.html", unpaid=unpaid,
                   overdue_count=len(overdue), overdue_only=overdue_only,
-                  to_review=attempts_to_review(), status_labels=STATUS_LABELS,
+                  to_review=attempts_to_review(), overpaid=overpaid_invoices(),
+                  status_labels=STATUS_LABELS,
                   reminder_form=EmptyForm(), export_form=ExportForm(request.args), today=today,
                   is_admin=current_user.role == current_user.ROLE_ADMIN)
 

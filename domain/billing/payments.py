@@ -23,6 +23,8 @@ from models import Invoice, Payment
 IDOP_LIFETIME = datetime.timedelta(minutes=15)
 #: Noted on a payment of an invoice already settled (shown to staff).
 DOUBLE = "Facture déjà réglée : paiement en double, à rembourser. "
+#: Noted on a payment of more than the invoice still owed (shown to staff).
+OVERPAID = "Trop-perçu de {} à rembourser. "
 #: Statuses an attempt never leaves (an expired one may still turn out paid).
 FINAL = (Payment.PAID, Payment.REFUSED, Payment.CANCELLED, Payment.ANOMALY, Payment.FAILED)
 
@@ -186,10 +188,15 @@ def check_payment(client, payment_id, now):
         changes = {"checked_at": _utc(now), "outcome": note[:1000]}
         if status is not None and status != payment.status:
             changes["status"] = status
-            if status == Payment.PAID and due_cents_of(payment.invoice_id)[1] <= 0:
+            due = due_cents_of(payment.invoice_id)[1] if status == Payment.PAID else 0
+            if status == Payment.PAID and due <= 0:
                 # Paid twice (two tabs, or at the counter meanwhile): the money is taken,
                 # so it counts, and staff see it to refund it.
                 changes["outcome"] = (DOUBLE + note)[:1000]
+            elif status == Payment.PAID and payment.amount_cents > due:
+                # Part paid at the counter (or credited) while the family paid online.
+                changes["outcome"] = (OVERPAID.format(euros(payment.amount_cents - due))
+                                      + note)[:1000]
             if status == Payment.PAID:
                 changes["verified_at"] = _utc(now)
                 changes["reference"] = _field(detail, "numauto")[:120]
@@ -208,10 +215,12 @@ def check_pending(client, now):
 
 
 def attempts_to_review():
-    """Online payments staff must look at: anomalies, and payments made twice."""
+    """Online payments staff must look at: anomalies, and payments made twice or of
+    more than was owed."""
     from models import Family
     return list(Payment.select(Payment, Invoice, Family).join(Invoice).join(Family)
                 .where((Payment.status == Payment.ANOMALY)
                        | ((Payment.status == Payment.PAID)
-                          & Payment.outcome.startswith(DOUBLE[:30])))
+                          & (Payment.outcome.startswith(DOUBLE[:30])
+                             | Payment.outcome.startswith(OVERPAID[:12]))))
                 .order_by(Payment.created_at.desc()))
