@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from blueprints.common import commune_settings, render
 from blueprints.staff import bp
-from blueprints.staff.exports import csv_response, parse_day
+from blueprints.staff.exports import logged_csv, parse_day, register_viewed
 from domain import clock, exports
 from domain.booking import attendance
 from domain.catalogue.years import current_school_year
@@ -71,6 +71,8 @@ def attendance_register():
         if sum(count for *_, count in contents) <= LONG_REGISTER:
             contents = []
     rows = [] if contents else query.rows()
+    if query.activity is not None:
+        register_viewed("Registre de présence", query.activity, query.day, rows)
     return render("staff/attendance/register.html", q=query, rows=rows, contents=contents,
                   groups=attendance.by_group(rows), totals=attendance.totals(rows),
                   group_choices=GROUPS, statuses=attendance.STATUSES, labels=Attendance.LABELS,
@@ -109,6 +111,7 @@ def attendance_print():
     if query.activity is None:
         return redirect(url_for("staff.attendance_register", **query.args()), code=303)
     rows = query.rows()
+    register_viewed("Registre à imprimer", query.activity, query.day, rows)
     return render("staff/attendance/print.html", q=query, groups=attendance.by_group(rows),
                   labels=Attendance.LABELS)
 
@@ -126,8 +129,8 @@ def attendance_csv():
               r.has_pai, r.allergies, r.diet,
               " | ".join(f"{name} ({rel}) {phone}".strip() for name, rel, phone in r.pickup),
               Attendance.LABELS.get(r.status, "")] for r in query.rows()]
-    return csv_response(exports.csv_text(header, lines),
-                        exports.filename("presences", query.day))
+    return logged_csv(f"présences avec données de santé, {query.activity.name}",
+                      exports.csv_text(header, lines), exports.filename("presences", query.day))
 
 
 # --- Meal counts -------------------------------------------------------------
@@ -162,8 +165,8 @@ def meal_counts_csv():
     first, last, period, _ = _meal_range(request.args)
     days, schools, counts, per_day = attendance.meal_counts(first, last)
     lines = [[day, *[counts.get((day, s), 0) for s in schools], per_day[day]] for day in days]
-    return csv_response(exports.csv_text(["Date", *schools, "Total"], lines),
-                        exports.filename("repas", first))
+    return logged_csv("repas", exports.csv_text(["Date", *schools, "Total"], lines),
+                      exports.filename("repas", first))
 
 
 # --- Occupancy ---------------------------------------------------------------

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from blueprints.dossier.forms import FrenchDateField
 from blueprints.common import EmptyForm, commune_settings, render, send_stored_file
 from blueprints.staff import admin_bp, bp
+from blueprints.staff.exports import logged_csv
 from domain import audit, clock, commune
 from domain.billing.adjustments import (COUNTER_METHODS, BillingError, issue_credit_note,
                                         parse_amount, record_counter_payment)
@@ -183,10 +184,7 @@ def _export(kind):
     last = form.au.data if form.au.data else today
     text = (invoices_csv if kind == "factures" else payments_csv)(first, last)
     name = f"{kind}-{first.isoformat()}-{last.isoformat()}.csv"
-    response = current_app.response_class(text.encode("utf-8"),
-                                          mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return logged_csv(kind, text, name)
 
 
 @bp.route("/facturation/export/factures.csv")
