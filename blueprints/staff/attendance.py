@@ -11,7 +11,7 @@ from blueprints.staff.exports import logged_csv, parse_day, register_viewed
 from domain import clock, exports
 from domain.booking import attendance
 from domain.catalogue.years import current_school_year
-from domain.dates import add_months
+from domain.dates import add_months, within_calendar
 from models import Activity, Attendance, SchoolYear, parse_id
 
 GROUPS = (("", "Tous les groupes"), ("maternel", "Maternelle"), ("elementaire", "Élémentaire"))
@@ -178,9 +178,12 @@ def _month(values):
     if not raw:
         return today, ""
     try:
-        return datetime.datetime.strptime(raw, "%Y-%m").date(), ""
+        first = datetime.datetime.strptime(raw, "%Y-%m").date()
     except ValueError:
+        first = None
+    if first is None or not within_calendar(first):
         return today, "Saisissez un mois valide au format AAAA-MM."
+    return first, ""
 
 
 @bp.route("/occupation/")

@@ -9,7 +9,7 @@ from blueprints.common import render
 from blueprints.staff import bp
 from domain import audit, clock, exports
 from domain.catalogue.years import current_school_year
-from domain.dates import add_months
+from domain.dates import add_months, within_calendar
 from models import Activity, Booking, Child, Enrolment, Family, Guardian, Modalite
 
 DATE_ERROR = "Saisissez une date valide au format JJ/MM/AAAA."
@@ -22,9 +22,10 @@ def parse_day(raw, default):
         return default, ""
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.datetime.strptime(raw, pattern).date(), ""
+            day = datetime.datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
+        return (day, "") if within_calendar(day) else (default, DATE_ERROR)
     return default, DATE_ERROR
 
 

@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 
 from domain.clock import PARIS
-from domain.formats import date_fr, day_label, month_fr
+from domain.formats import date_fr, day_label, month_fr, time_fr
 from domain.catalogue.school_calendar import holiday_period
 from domain.catalogue.categories import BY_INSCRIPTION, DEADLINE_DAY, MONTHLY, WINDOWED
 from domain.dates import add_months, paris_instant
@@ -52,7 +52,7 @@ class EditState:
         """One sentence for the page: until when it is open, or why it is closed."""
         if self.allowed and self.closes_at is not None:
             last = self.last_moment
-            return f"Modifications possibles jusqu'au {date_fr(last)} à {last.strftime('%Hh%M')}."
+            return f"Modifications possibles jusqu'au {date_fr(last)} à {time_fr(last)}."
         return self.reason
 
 
