@@ -42,7 +42,8 @@ def register(app):
             zone = commune.holiday_zone()
             preview = preview_month(*parsed, zone)
             ids = issue_month(*parsed, zone, clock.now())
-            mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])
+            from blueprints.common import public_base
+            mails = send_invoice_emails(ids, public_base())
         label = month_fr(*parsed).lower()
         if not ids:
             click.echo(f"Rien à facturer pour {label} : tout est déjà facturé.")

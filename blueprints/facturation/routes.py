@@ -5,8 +5,8 @@ import datetime
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import (EmptyForm, commune_settings, current_family, render,
-                               send_stored_file)
+from blueprints.common import (EmptyForm, commune_settings, current_family, public_base,
+                               public_url, render, send_stored_file)
 from blueprints.facturation import bp
 from domain import clock
 from domain.billing.documents import family_invoice, invoice_file
@@ -101,7 +101,7 @@ def invoice_pdf(invoice_id):
     invoice = family_invoice(current_family().id, invoice_id)
     if invoice is None:
         abort(404)
-    online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
+    online = public_url("facturation.index")
     return send_stored_file(invoice_file(invoice, commune_settings().name, online))
 
 
@@ -137,7 +137,7 @@ def pay(invoice_id):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    client = client_from_config(current_app.config)
+    client = client_from_config(current_app.config, public_base())
     try:
         attempt = start_online_payment(client, invoice_id, current_family().id,
                                        current_user._get_current_object(), current_user.email,
@@ -163,7 +163,7 @@ def payment_return():
     attempt = family_attempt(idop.strip(), current_family().id)
     if attempt is None:
         abort(404)
-    check_payment(client_from_config(current_app.config), attempt.id, clock.now())
+    check_payment(client_from_config(current_app.config, public_base()), attempt.id, clock.now())
     return redirect(url_for("facturation.payment_result", payment_id=attempt.id), code=303)
 
 

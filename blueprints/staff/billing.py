@@ -15,7 +15,8 @@ from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from blueprints.dossier.forms import FrenchDateField
-from blueprints.common import EmptyForm, commune_settings, render, send_stored_file
+from blueprints.common import (EmptyForm, commune_settings, public_base, public_url, render,
+                               send_stored_file)
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.exports import logged_csv
 from domain import audit, clock, commune
@@ -130,7 +131,7 @@ def billing_invoice(invoice_id):
 def billing_invoice_pdf(invoice_id):
     """The invoice's PDF, as the family gets it."""
     invoice = _invoice_or_404(invoice_id)
-    online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
+    online = public_url("facturation.index")
     return send_stored_file(invoice_file(invoice, commune_settings().name, online))
 
 
@@ -163,7 +164,7 @@ def billing_reminders():
     invoices = [i for i in unpaid_invoices(now.date())
                 if i.reminded_at is None or stored_now - i.reminded_at >= REMINDER_INTERVAL]
     with write_transaction():
-        mails = send_reminders(invoices, current_app.config["PUBLIC_URL"])
+        mails = send_reminders(invoices, public_base())
         ids = [i.id for i in invoices]
         if ids:
             Invoice.update(reminded_at=stored_now).where(Invoice.id.in_(ids)).execute()
@@ -219,7 +220,7 @@ def billing_run():
         if not form.validate_on_submit():
             abort(400)
         ids = issue_month(*month, commune.holiday_zone(), clock.now())
-        mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])
+        mails = send_invoice_emails(ids, public_base())
         label = month_fr(*month).lower()
         if ids:
             total = sum(i.total_cents for i in Invoice.select(Invoice.total_cents)
