@@ -98,23 +98,32 @@ def live_attempt(invoice_id, now):
 def start_online_payment(client, invoice_id, family_id, user, email, now):
     """Ask PayFiP for an operation paying what the invoice still owes; returns the
     pending ``Payment`` (its ``transaction_id`` is the idOp). A live attempt of the
-    same invoice is reused rather than opening a second one."""
-    invoice, due = payable_online(invoice_id, family_id)
-    alive = live_attempt(invoice.id, now)
-    if alive is not None and alive.amount_cents == due:
-        return alive
-    refdet = refdet_of(invoice.number)
-    try:
-        idop = client.create_operation(due, refdet, email, invoice.issued_at.year,
-                                       f"Facture {invoice.number}")
-    except PayFiPError as error:
-        Payment.create(invoice=invoice, amount_cents=due, transaction_id=f"E-{uuid.uuid4().hex}",
-                       status=Payment.FAILED, created_at=_utc(now), user=user, refdet=refdet,
-                       outcome=f"creerPaiementSecurise : {error.code} {error.message}"[:500])
-        raise ProviderUnavailable(str(error)) from error
-    return Payment.create(invoice=invoice, amount_cents=due, transaction_id=idop,
-                          status=Payment.PENDING, created_at=_utc(now), user=user,
-                          refdet=refdet, expires_at=_utc(now + IDOP_LIFETIME))
+    same invoice for the same amount is reused rather than opening a second one: the
+    invoice row is locked from the check to the new attempt, so that six "Payer"
+    clicks at once open one operation (the others wait, then reuse it)."""
+    payable_online(invoice_id, family_id)  # LookupError / PaymentNotPossible, unlocked
+    failure = None
+    with write_transaction():
+        lock_rows(Invoice, [invoice_id])
+        invoice, due = payable_online(invoice_id, family_id)  # again, under the lock
+        alive = live_attempt(invoice.id, now)
+        if alive is not None and alive.amount_cents == due:
+            return alive
+        refdet = refdet_of(invoice.number)
+        try:
+            idop = client.create_operation(due, refdet, email, invoice.issued_at.year,
+                                           f"Facture {invoice.number}")
+        except PayFiPError as error:
+            failure = error
+            Payment.create(invoice=invoice, amount_cents=due,
+                           transaction_id=f"E-{uuid.uuid4().hex}", status=Payment.FAILED,
+                           created_at=_utc(now), user=user, refdet=refdet,
+                           outcome=f"creerPaiementSecurise : {error.code} {error.message}"[:500])
+        else:
+            return Payment.create(invoice=invoice, amount_cents=due, transaction_id=idop,
+                                  status=Payment.PENDING, created_at=_utc(now), user=user,
+                                  refdet=refdet, expires_at=_utc(now + IDOP_LIFETIME))
+    raise ProviderUnavailable(str(failure)) from failure
 
 
 def family_attempt(idop, family_id):
