@@ -63,10 +63,11 @@ def register(app):
 
     @app.cli.command("send-mail")
     def send_mail_command():
-        """Retry the emails that could not be sent."""
-        from domain.mail import deliver_pending
+        """Retry the emails that could not be sent; forget the bodies of those done."""
+        from domain.mail import deliver_pending, redact_done
         with models.db.connection_context():
             sent = deliver_pending()
+            redact_done()
         click.echo(f"{sent} email(s) envoyé(s).")
 
     @app.cli.command("backup")
