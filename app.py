@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 import models
+from blueprints.htmx import is_htmx_request, refresh
 from config import Config
 from domain import clock, files, formats
 from domain.family import passwords
@@ -149,6 +150,11 @@ class _CommuneOfContext:
         return getattr(commune_settings(), name)
 
 
+#: Back-office modules that belong to another module's tab.
+_TAB_OF_MODULE = {"family_import": "families", "family_children": "families",
+                  "child_declarations": "validations"}
+
+
 def _active_tab():
     """The tab the nav marks as current: the blueprint's name for the family tabs, and
     ``staff`` / ``staff_<module>`` for the back office's areas (one module per area)."""
@@ -158,13 +164,16 @@ def _active_tab():
         return request.blueprint
     view = current_app.view_functions.get(request.endpoint)
     module = view.__module__.rsplit(".", 1)[-1] if view else "routes"
+    module = _TAB_OF_MODULE.get(module, module)
     return "staff" if module == "routes" else f"staff_{module}"
 
 
 def _register_template_context(app):
     from blueprints.common import message_url
+    from blueprints.staff.navigation import navigation as staff_navigation
     from domain.booking.days import CELL_STATE_LABELS
-    app.jinja_env.globals.update(message_url=message_url, CELL_STATE_LABELS=CELL_STATE_LABELS)
+    app.jinja_env.globals.update(message_url=message_url, CELL_STATE_LABELS=CELL_STATE_LABELS,
+                                 staff_navigation=staff_navigation)
 
     @app.context_processor
     def commune_context():
@@ -205,12 +214,10 @@ def _register_error_pages(app):
     def csrf_refused(error):
         text = ("Le formulaire a expiré ou n'est pas valide. Rechargez la page et "
                 "recommencez.")
-        if request.headers.get("HX-Request") == "true":
+        if is_htmx_request():
             # htmx swaps no 4xx answer: reload the page the user is on, saying why.
             flash(text, "error")
-            response = app.make_response(("", 400))
-            response.headers["HX-Refresh"] = "true"
-            return response
+            return refresh(400)
         return error_page(400, "Formulaire expiré", text)
 
     @app.errorhandler(400)

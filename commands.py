@@ -51,6 +51,20 @@ def register(app):
         click.echo(f"{len(ids)} facture(s) émise(s) pour {label}, total "
                    f"{euros(preview['total_cents'])} ; {mails} email(s) envoyé(s).")
 
+    @app.cli.command("remind")
+    def remind_command():
+        """Send the reminder levels due on unpaid invoices (cron, daily): each level once per
+        invoice; after the last, the invoice goes to the Trésor public."""
+        from blueprints.common import public_base
+        from domain.billing.notices import remind_unpaid
+        with models.db.connection_context():
+            days = commune.billing_settings().reminder_days
+            invoices, mails = remind_unpaid(None, clock.today(), clock.utc_now(),
+                                            public_base(), days)
+        handed = sum(1 for invoice in invoices if invoice.handed_over)
+        click.echo(f"{len(invoices)} relance(s), {mails} email(s) mis en file d'envoi ; "
+                   f"{handed} facture(s) transmise(s) au Trésor public.")
+
     @app.cli.command("payfip-check")
     def payfip_check_command():
         """Read back from PayFiP the online payments still pending; expire abandoned ones."""

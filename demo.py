@@ -12,15 +12,16 @@ from domain.files import store_bytes
 from domain.catalogue.opening import open_days
 from domain.family.passwords import hash_password
 from domain.pdf import simple_document
-from domain.billing.pricing import family_bracket, prices_for
+from domain.catalogue.pricing import family_bracket, prices_for
 from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds, school_year_label,
                                     school_year_start)
 from domain.catalogue.windows import create_guide_windows
+from domain.clock import utc_now
 from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
                     DossierValidation, Enrolment, Family, Guardian, HealthRecord, Invoice,
                     Message, MessageThread, Modalite, News, Payment,
                     PickupPerson, QFBracket, QFDeclaration, School, SchoolYear, Tariff, User,
-                    Vaccination, db, utcnow)
+                    Vaccination, db)
 
 #: (login, password) of every demo account, as the README lists them.
 DEMO_LOGINS = {
@@ -156,7 +157,7 @@ def _activity(year, name):
 
 def _validated_qf(family, quotient):
     QFDeclaration.create(family=family, quotient=quotient, status=QFDeclaration.VALIDATED,
-                         reviewed_at=utcnow())
+                         reviewed_at=utc_now())
 
 
 def _demo_family(number, name, address, guardians):
@@ -190,8 +191,8 @@ def _create_family_16122(year):
     Vaccination.create(child=lena, name="DTP", date=datetime.date(year.start_date.year - 3, 5, 2))
     _validated_qf(family, 850)
     DossierValidation.create(family=family, school_year=year, status=DossierValidation.VALIDATED,
-                             theme="Renouvellement en école publique", submitted_at=utcnow(),
-                             reviewed_at=utcnow())
+                             theme="Renouvellement en école publique", submitted_at=utc_now(),
+                             reviewed_at=utc_now())
     Enrolment.create(child=lena, activity=_activity(year, "Restauration Maternelle"))
     return family
 
@@ -212,8 +213,8 @@ def _create_family_16123(year, today, zone, agent):
     HealthRecord.create(child=chloe, doctor_name="Dr Roux")
     _validated_qf(family, 650)
     DossierValidation.create(family=family, school_year=year, status=DossierValidation.VALIDATED,
-                             theme="Renouvellement en école publique", submitted_at=utcnow(),
-                             reviewed_at=utcnow())
+                             theme="Renouvellement en école publique", submitted_at=utc_now(),
+                             reviewed_at=utc_now())
     bracket = family_bracket(family, year)
     # ALAE lines book every open school day of the year.
     for child in (hugo, chloe):

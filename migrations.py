@@ -74,10 +74,50 @@ def _add_schools(database, migrator):
     database.create_tables([models.School], safe=True)
 
 
+def _families_import_and_children(database, migrator):
+    """10: families imported from a file and invited, children's sex and archiving,
+    children declared by their family, guardians' civility."""
+    database.create_tables([models.ChildDeclaration, models.GuardianDeclaration,
+                            models.InvitationSent], safe=True)
+    _add_missing_columns(database, migrator, models.Child, "sex", "archived_at")
+    _add_missing_columns(database, migrator, models.Guardian, "civility")
+    _add_missing_columns(database, migrator, models.Family, "imported_at")
+
+
+def _add_direct_debit(database, migrator):
+    """15: SEPA direct debit: mandates, collections and their debits, the commune's
+    creditor identifier, account, debit day and rejection fee."""
+    database.create_tables([models.Mandate, models.DebitCollection, models.DebitItem],
+                           safe=True)
+    _add_missing_columns(database, migrator, models.Commune, "sepa_creditor_id",
+                         "sepa_creditor_iban", "sepa_creditor_bic", "debit_day",
+                         "debit_rejection_fee_cents")
+
+
+def _add_reminder_levels(database, migrator):
+    """16: reminders in levels set by the commune, each sent once per invoice, and the
+    invoices handed over to the Trésor public after the last."""
+    database.create_tables([models.InvoiceReminder], safe=True)
+    _add_missing_columns(database, migrator, models.Commune, "reminder_days")
+    _add_missing_columns(database, migrator, models.Invoice, "handed_over_at")
+
+
+def _add_calendar_feeds(database, migrator):
+    """17: the families' private calendar addresses (iCalendar feeds)."""
+    database.create_tables([models.CalendarFeed], safe=True)
+
+
+def _not_here_yet(database, migrator):
+    """A version taken by work merged separately: nothing to do in this tree."""
+
+
 #: version -> function(database, migrator) bringing version-1 to version.
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
          5: _billing, 6: _add_attendance, 7: _add_school_year_published,
-         8: _add_schools}
+         8: _add_schools, 9: _not_here_yet, 10: _families_import_and_children,
+         11: _not_here_yet, 12: _not_here_yet, 13: _not_here_yet, 14: _not_here_yet,
+         15: _add_direct_debit, 16: _add_reminder_levels,
+         17: _add_calendar_feeds}
 
 
 def current_version(database):

@@ -22,20 +22,18 @@ from peewee import (
 )
 from playhouse.db_url import connect
 
+# The portal's one clock gives every stored timestamp (naive UTC, the storage convention of
+# each DateTimeField). domain.clock imports nothing of the project: .importlinter allows
+# this one import of the domain by the models.
+from domain.clock import utc_now
+
 db = DatabaseProxy()
 
 #: What peewee raises when the database is down, restarting or unreachable.
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 8
-
-
-def utcnow():
-    """Naive UTC timestamp from the portal's one clock (``domain.clock``): the
-    storage convention of every DateTimeField."""
-    from domain.clock import utc_now
-    return utc_now()
+SCHEMA_VERSION = 17
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -107,6 +105,16 @@ class Commune(BaseModel):
     name = CharField()
     holiday_zone = CharField(max_length=1, default="C")
     contact_email = CharField(null=True)
+    # SEPA direct debit: the commune's creditor identifier (ICS), the account credited,
+    # the day of the month debits are collected, and the fee billed for a rejected debit.
+    sepa_creditor_id = CharField(default="")
+    sepa_creditor_iban = CharField(default="")
+    sepa_creditor_bic = CharField(default="")
+    debit_day = SmallIntegerField(default=15)
+    debit_rejection_fee_cents = IntegerField(default=0)
+    # Reminders of an unpaid invoice: days after its due date, one reminder each, in order;
+    # after the last, the invoice goes to the Trésor public.
+    reminder_days = CharField(default="15,30")
 
 
 class Family(BaseModel):
@@ -117,7 +125,9 @@ class Family(BaseModel):
     address = CharField(default="")
     postal_code = CharField(default="")
     city = CharField(default="")
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
+    # Set when a families' import wrote it (staff then invite those without a password).
+    imported_at = DateTimeField(null=True)
 
 
 class User(BaseModel):
@@ -132,9 +142,9 @@ class User(BaseModel):
     display_name = CharField(default="")
     # Rotated at sign-out and password change, so that old session cookies die.
     session_token = CharField()
-    password_changed_at = DateTimeField(default=utcnow)
+    password_changed_at = DateTimeField(default=utc_now)
     is_active = BooleanField(default=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     # Second factor (staff): the TOTP secret once enrolment is confirmed, and the
     # last 30-second step accepted, so that a code works once.
     totp_secret = CharField(null=True)
@@ -158,7 +168,7 @@ class RecoveryCode(BaseModel):
 
     user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
     code_hash = CharField(max_length=64, unique=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     used_at = DateTimeField(null=True)
 
 
@@ -186,6 +196,7 @@ class Guardian(BaseModel):
     profession = CharField(default="")
     employer = CharField(default="")
     position = SmallIntegerField(default=1)
+    civility = CharField(default="")  # "Mme", "M." or empty
 
 
 class PickupPerson(BaseModel):
@@ -244,6 +255,15 @@ class Child(BaseModel):
     school_type = CharField(default=SCHOOL_PUBLIC)
     class_level = CharField(max_length=3)
     photo_consent = BooleanField(default=False)  # droit à l'image
+    SEX_LABELS = {"F": "fille", "M": "garçon"}
+    sex = CharField(max_length=1, default="")  # "F", "M" or unknown ""
+    # Archived by staff: gone from INSCRIPTION, PLANNING and the registers, kept in
+    # history and on invoices (a child with bookings or invoices is never deleted).
+    archived_at = DateTimeField(null=True)
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
 
     @property
     def school_type_label(self):
@@ -278,7 +298,7 @@ class HealthRecord(BaseModel):
     has_pai = BooleanField(default=False)
     pai_details = TextField(default="")
     diet = CharField(default="")  # medical diet only; nothing that reveals a religion
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utc_now)
 
 
 class Vaccination(BaseModel):
@@ -297,7 +317,7 @@ class StoredFile(BaseModel):
     size = IntegerField()
     sha256 = CharField(max_length=64)
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
 
 
 # --- School year and catalogue -----------------------------------------------
@@ -348,12 +368,49 @@ class QFDeclaration(Reviewed, BaseModel):
     quotient = IntegerField()
     attestation = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
     status = CharField(default=Reviewed.PENDING)
-    declared_at = DateTimeField(default=utcnow)
+    declared_at = DateTimeField(default=utc_now)
     reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     reviewed_at = DateTimeField(null=True)
     review_comment = TextField(default="")
     # The first day of service priced with this quotient (null: from its validation on).
     effective_from = DateField(null=True)
+
+
+class ChildDeclaration(Reviewed, BaseModel):
+    """A child the family declares from "Mes enfants"; staff validate it into a ``Child``."""
+
+    family = ForeignKeyField(Family, backref="child_declarations", on_delete="CASCADE")
+    first_name = CharField()
+    last_name = CharField()
+    birth_date = DateField()
+    sex = CharField(max_length=1, default="")
+    school_name = CharField(default="")
+    class_level = CharField(max_length=3)
+    document = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    status = CharField(default=Reviewed.PENDING)
+    declared_at = DateTimeField(default=utc_now)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_comment = TextField(default="")
+    child = ForeignKeyField(Child, null=True, on_delete="SET NULL")  # once validated
+
+
+class GuardianDeclaration(Reviewed, BaseModel):
+    """A second legal guardian the family declares from "Mes coordonnées"; staff validate
+    it into the family's ``Guardian`` of position 2."""
+
+    family = ForeignKeyField(Family, backref="guardian_declarations", on_delete="CASCADE")
+    civility = CharField(default="")
+    last_name = CharField()
+    first_name = CharField()
+    email = CharField(default="")
+    phone_mobile = CharField(default="")
+    phone_home = CharField(default="")
+    status = CharField(default=Reviewed.PENDING)
+    declared_at = DateTimeField(default=utc_now)
+    reviewed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_comment = TextField(default="")
 
 
 class Activity(BaseModel):
@@ -449,7 +506,7 @@ class Enrolment(BaseModel):
 
     child = ForeignKeyField(Child, backref="enrolments", on_delete="CASCADE")
     activity = ForeignKeyField(Activity, backref="enrolments", on_delete="CASCADE")
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
 
     class Meta:
@@ -464,13 +521,23 @@ class Booking(BaseModel):
     modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
     date = DateField()
     price_cents = IntegerField()
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
 
     class Meta:
         indexes = (
             (("child", "activity", "date"), True),
             (("activity", "date"), False),
         )
+
+
+class CalendarFeed(BaseModel):
+    """A family's private calendar address (iCalendar): the token is the only key to it.
+    Revoked (or renewed, which revokes) it answers 410 Gone."""
+
+    family = ForeignKeyField(Family, backref="calendar_feeds", on_delete="CASCADE")
+    token = CharField(unique=True)
+    created_at = DateTimeField(default=utc_now)
+    revoked_at = DateTimeField(null=True)
 
 
 class Attendance(BaseModel):
@@ -484,7 +551,7 @@ class Attendance(BaseModel):
     date = DateField()
     status = CharField(max_length=10)
     marked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    marked_at = DateTimeField(default=utcnow)
+    marked_at = DateTimeField(default=utc_now)
 
     class Meta:
         indexes = (
@@ -508,7 +575,7 @@ class PendingChange(BaseModel):
     modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
     date = DateField()
     action = CharField()
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
 
     class Meta:
         indexes = ((("child", "activity", "date"), True),)
@@ -536,7 +603,7 @@ class Invoice(BaseModel):
     corrects = ForeignKeyField("self", null=True, backref="credit_notes", on_delete="RESTRICT")
     period_year = IntegerField()
     period_month = SmallIntegerField()
-    issued_at = DateTimeField(default=utcnow)
+    issued_at = DateTimeField(default=utc_now)
     due_date = DateField()
     total_cents = IntegerField()
     # Follows payments and credit notes (``emise`` until settled); lines and amounts never change.
@@ -544,6 +611,8 @@ class Invoice(BaseModel):
     pdf = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
     # When the last reminder of an unpaid invoice was sent (staff's relances).
     reminded_at = DateTimeField(null=True)
+    # Handed over to the Trésor public after the last reminder: no longer payable online.
+    handed_over_at = DateTimeField(null=True)
 
     @property
     def is_paid(self):
@@ -552,6 +621,17 @@ class Invoice(BaseModel):
     @property
     def is_credit_note(self):
         return self.kind == self.CREDIT_NOTE
+
+
+class InvoiceReminder(BaseModel):
+    """A reminder level sent for an unpaid invoice: each level once (unique)."""
+
+    invoice = ForeignKeyField(Invoice, backref="reminders", on_delete="CASCADE")
+    level = SmallIntegerField()
+    sent_at = DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("invoice", "level"), True),)
 
 
 class InvoiceLine(BaseModel):
@@ -580,14 +660,14 @@ class Payment(BaseModel):
 
     PENDING, PAID, FAILED = "en_cours", "payee", "echouee"
     REFUSED, CANCELLED, EXPIRED, ANOMALY = "refusee", "annulee", "expiree", "anomalie"
-    ONLINE, COUNTER = "payfip", "guichet"
+    ONLINE, COUNTER, DEBIT = "payfip", "guichet", "prelevement"
 
     invoice = ForeignKeyField(Invoice, backref="payments", on_delete="RESTRICT")
     amount_cents = IntegerField()
     provider = CharField(default=ONLINE)
     transaction_id = CharField(unique=True)  # PayFiP's idOp, or a counter receipt id
     status = CharField(default=PENDING)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     verified_at = DateTimeField(null=True)
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")  # who paid or recorded it
     method = CharField(default="")  # at the counter: especes, cheque, cesu, cheque_vacances
@@ -607,6 +687,67 @@ class Payment(BaseModel):
         return self.provider == self.ONLINE
 
 
+class Mandate(BaseModel):
+    """A SEPA direct debit mandate of a family: the family authorises the commune to debit
+    the account ``iban``. Signed online (a recorded consent: when, from which address) or
+    on paper (recorded by staff). Never edited: a changed IBAN makes a new mandate."""
+
+    ONLINE, PAPER = "en_ligne", "papier"
+    ACTIVE, REVOKED, SUSPENDED = "actif", "revoque", "suspendu"
+
+    family = ForeignKeyField(Family, backref="mandates", on_delete="RESTRICT")
+    rum = CharField(unique=True)  # référence unique du mandat
+    holder = CharField()
+    iban = CharField()
+    bic = CharField(default="")
+    signed_on = DateField()
+    signed_at = DateTimeField(default=utc_now)
+    signature = CharField(default=ONLINE)
+    consent_address = CharField(default="")  # the address the consent was given from
+    signed_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    status = CharField(default=ACTIVE)
+    revoked_at = DateTimeField(null=True)
+    rejections = SmallIntegerField(default=0)
+    # The first collection under this mandate is FRST, the next ones RCUR.
+    first_collected_on = DateField(null=True)
+
+    @property
+    def is_active(self):
+        return self.status == self.ACTIVE
+
+
+class DebitCollection(BaseModel):
+    """A month's direct debit collection: one pain.008 file for the bank."""
+
+    period_year = IntegerField()
+    period_month = SmallIntegerField()
+    collection_date = DateField()
+    created_at = DateTimeField(default=utc_now)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    message_id = CharField(unique=True)
+    total_cents = IntegerField(default=0)
+    count = IntegerField(default=0)
+
+
+class DebitItem(BaseModel):
+    """One invoice debited in a collection, under one mandate (FRST or RCUR)."""
+
+    COLLECTED, REJECTED = "preleve", "rejete"
+
+    collection = ForeignKeyField(DebitCollection, backref="items", on_delete="CASCADE")
+    invoice = ForeignKeyField(Invoice, backref="debits", on_delete="RESTRICT")
+    mandate = ForeignKeyField(Mandate, backref="debits", on_delete="RESTRICT")
+    payment = ForeignKeyField(Payment, null=True, on_delete="SET NULL")
+    amount_cents = IntegerField()
+    sequence = CharField(max_length=4)  # FRST or RCUR
+    end_to_end_id = CharField(unique=True)
+    status = CharField(default=COLLECTED)
+    prenotified_at = DateTimeField(null=True)
+    rejected_at = DateTimeField(null=True)
+    rejection_reason = CharField(default="")
+    fee_cents = IntegerField(default=0)
+
+
 # --- Messagerie, news, documents --------------------------------------------
 
 
@@ -615,8 +756,8 @@ class MessageThread(BaseModel):
     service = CharField()
     theme = CharField()
     subject = CharField()
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
+    updated_at = DateTimeField(default=utc_now)
     # "Traité" by staff; a new message from the family reopens it.
     treated_at = DateTimeField(null=True)
     treated_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -635,7 +776,7 @@ class Message(BaseModel):
     from_staff = BooleanField(default=False)
     body = TextField()
     confirm_by_email = BooleanField(default=False)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     read_by_family_at = DateTimeField(null=True)
     read_by_staff_at = DateTimeField(null=True)
 
@@ -655,7 +796,7 @@ class News(BaseModel):
     published = BooleanField(default=True)
     display_from = DateField(null=True)
     display_until = DateField(null=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     author = ForeignKeyField(User, null=True, on_delete="SET NULL")
     updated_at = DateTimeField(null=True)
     withdrawn_at = DateTimeField(null=True)  # unpublished after having been online
@@ -679,7 +820,7 @@ class Document(BaseModel):
     category = CharField()
     title = CharField()
     file = ForeignKeyField(StoredFile, on_delete="CASCADE")
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     # Shown to families from/until these days (null = open bound).
     display_from = DateField(null=True)
     display_until = DateField(null=True)
@@ -695,7 +836,7 @@ class OutgoingEmail(BaseModel):
     subject = CharField()
     body_text = TextField()
     body_html = TextField(null=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utc_now)
     sent_at = DateTimeField(null=True)
     attempts = IntegerField(default=0)
     last_error = TextField(default="")
@@ -705,20 +846,31 @@ class OutgoingEmail(BaseModel):
     claimed_until = DateTimeField(null=True)
 
 
+class InvitationSent(BaseModel):
+    """An invitation email queued for a family account ("Inviter les familles"), so that
+    staff follow it: queued, sent, failed (the outbox row), accepted (a password)."""
+
+    user = ForeignKeyField(User, backref="invitations_sent", on_delete="CASCADE")
+    email = ForeignKeyField(OutgoingEmail, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utc_now)
+
+
 class AuditLog(BaseModel):
     """Who changed what, when (every staff change to a family's data)."""
 
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
     family = ForeignKeyField(Family, null=True, on_delete="SET NULL")
-    at = DateTimeField(default=utcnow)
+    at = DateTimeField(default=utc_now)
     action = CharField()
     details = TextField(default="")
 
 
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
-    School, Child, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity,
-    Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
-    PendingChange, Attendance, NumberSequence, Invoice, InvoiceLine, InvoicedBooking, Payment, MessageThread,
-    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, AuditLog,
+    School, Child, ChildDeclaration, GuardianDeclaration, HealthRecord, Vaccination, StoredFile, SchoolYear, QFBracket, QFDeclaration,
+    Activity, Modalite, Tariff, DayOverride, BookingWindow, DossierValidation, Enrolment, Booking,
+    PendingChange, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
+    InvoiceLine, InvoicedBooking, Payment, Mandate, DebitCollection, DebitItem, MessageThread,
+    Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent,
+    AuditLog,
 ]

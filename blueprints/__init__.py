@@ -4,6 +4,7 @@
 def register_blueprints(app):
     from blueprints.common import STAFF_PREFIX
     from blueprints.accueil import bp as accueil
+    from blueprints.agenda import bp as agenda
     from blueprints.actualites import bp as actualites
     from blueprints.auth import bp as auth
     from blueprints.dossier import bp as dossier
@@ -16,6 +17,7 @@ def register_blueprints(app):
 
     app.register_blueprint(ops)
     app.register_blueprint(auth)
+    app.register_blueprint(agenda)
     app.register_blueprint(accueil)
     app.register_blueprint(dossier, url_prefix="/mon-dossier")
     app.register_blueprint(inscription, url_prefix="/inscription")

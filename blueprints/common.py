@@ -1,8 +1,10 @@
 """What every blueprint shares: the access guards and the htmx-aware renderer."""
 import os
+import re
+from urllib.parse import urlsplit
 
-from flask import (abort, current_app, g, has_request_context, make_response, render_template,
-                   request, send_file, url_for)
+from flask import (abort, current_app, g, has_request_context, make_response, request,
+                   send_file, url_for)
 from flask_login import current_user
 from peewee import DoesNotExist
 from wtforms import StringField, SubmitField
@@ -10,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from domain import commune
 from domain.files import upload_path
+from blueprints.htmx import is_htmx, render  # noqa: F401 (re-exported for older imports)
 from extensions import login_manager
 from models import User
 from flask_wtf import FlaskForm
@@ -27,23 +30,6 @@ def required_text(label, missing, most, what, field=StringField, **kwargs):
     return field(label, validators=[
         DataRequired(missing),
         Length(max=most, message=f"{what} ne doit pas dépasser {most} caractères.")], **kwargs)
-
-
-def is_htmx():
-    """True for an htmx request that wants a fragment: not a boosted navigation (which
-    swaps the whole body) and not a history restore."""
-    return (request.headers.get("HX-Request") == "true"
-            and request.headers.get("HX-Boosted") != "true"
-            and request.headers.get("HX-History-Restore-Request") != "true")
-
-
-def render(page, fragment=None, status=200, **context):
-    """One URL, two renderings: ``fragment`` for htmx, ``page`` otherwise."""
-    template = fragment if (fragment and is_htmx()) else page
-    response = make_response(render_template(template, **context), status)
-    if fragment:
-        response.headers["Vary"] = "HX-Request, HX-Boosted"
-    return response
 
 
 def commune_settings():
@@ -111,6 +97,24 @@ def is_staff_path(path):
     return path == STAFF_PREFIX or path.startswith(STAFF_PREFIX + "/")
 
 
+def home_for(user):
+    """The page a signed-in ``user`` starts on: the back office for staff, ACCUEIL else."""
+    return url_for("staff.index") if user.is_staff else url_for("accueil.index")
+
+
+def safe_next(target, user):
+    """``target`` if it is a path on this site that ``user`` may open, else their home."""
+    # A control character (CR/LF...) could never go in a Location header: home instead.
+    if target and not re.search(r"[\x00-\x1f\x7f]", target):
+        parts = urlsplit(target)
+        on_site = not parts.scheme and not parts.netloc and target.startswith("/") \
+            and not target.startswith("//") and "\\" not in target
+        staff_path = is_staff_path(parts.path)
+        if on_site and staff_path == user.is_staff:
+            return target
+    return home_for(user)
+
+
 def require_role(*roles):
     """A ``before_request`` guard for staff pages open to ``roles``: anonymous users go
     to the sign-in page, families get 404 (they never learn the page exists), staff
@@ -156,4 +160,16 @@ def send_stored_file(stored):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def download(data, mimetype, filename):
+    """Bytes made for this request (a PDF, an XML file) as a download: never cached,
+    never sniffed nor rendered by the browser."""
+    response = make_response(data)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -54,6 +54,21 @@ INVOICE_ISSUED = "invoice.issued"
 CREDIT_NOTE_ISSUED = "invoice.credit_note"
 PAYMENT_RECORDED = "payment.recorded"
 INVOICE_REMINDED = "invoice.reminded"
+FAMILIES_IMPORTED = "families.imported"
+FAMILIES_INVITED = "families.invited"
+CHILD_ADDED = "child.added"
+CHILD_ARCHIVED = "child.archived"
+CHILD_DECLARED = "child.declared"
+CHILD_DECLARATION_VALIDATED = "child.declaration_validated"
+CHILD_DECLARATION_REFUSED = "child.declaration_refused"
+GUARDIAN_EDITED = "guardian.edited"
+GUARDIAN_DECLARED = "guardian.declared"
+SCHOOL_EDITED = "school.edited"
+MANDATE_SIGNED = "mandate.signed"
+MANDATE_REVOKED = "mandate.revoked"
+DEBIT_COLLECTION_BUILT = "debit.collection_built"
+DEBIT_REJECTED = "debit.rejected"
+DEBIT_SETTINGS_SET = "debit.settings_set"
 
 #: How each action reads in the audit-log page.
 ACTION_LABELS = {
@@ -95,6 +110,21 @@ ACTION_LABELS = {
     CREDIT_NOTE_ISSUED: "Avoir émis",
     PAYMENT_RECORDED: "Paiement enregistré",
     INVOICE_REMINDED: "Relance envoyée",
+    FAMILIES_IMPORTED: "Familles importées",
+    FAMILIES_INVITED: "Familles invitées",
+    CHILD_ADDED: "Enfant ajouté",
+    CHILD_ARCHIVED: "Enfant archivé",
+    CHILD_DECLARED: "Enfant déclaré par la famille",
+    CHILD_DECLARATION_VALIDATED: "Enfant déclaré validé",
+    CHILD_DECLARATION_REFUSED: "Enfant déclaré refusé",
+    GUARDIAN_EDITED: "Responsable légal modifié",
+    GUARDIAN_DECLARED: "Second responsable déclaré par la famille",
+    SCHOOL_EDITED: "École modifiée",
+    MANDATE_SIGNED: "Mandat de prélèvement signé",
+    MANDATE_REVOKED: "Mandat de prélèvement révoqué",
+    DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
+    DEBIT_REJECTED: "Prélèvement rejeté",
+    DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",
 }
 
 

@@ -5,7 +5,7 @@ day) or a date and time (``2026-11-20T23:59``), both in Europe/Paris. Unset mean
 the real date. The app factory tells this module where to read the setting
 (:func:`configure`), so the domain knows nothing of Flask. Every rule takes
 ``now`` as an argument; views get it from here, and every stored timestamp
-(``models.utcnow``) too.
+(``clock.utc_now``) too.
 """
 import datetime
 from typing import Callable
@@ -74,3 +74,8 @@ def stored_between(field, first, last):
     ``first`` to ``last`` inclusive"."""
     return ((field >= paris_midnight_utc(first))
             & (field < paris_midnight_utc(last + datetime.timedelta(days=1))))
+
+
+def as_stored(moment):
+    """An aware datetime as a naive UTC timestamp: the storage convention."""
+    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)

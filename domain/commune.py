@@ -45,3 +45,48 @@ def seed(name: str | None, zone: str | None) -> Commune:
             raise ValueError(f"HOLIDAY_ZONE must be one of {', '.join(ZONES)}, not {zone!r}")
         row = Commune.create(name=name or DEFAULT_NAME, holiday_zone=zone)
     return row
+
+
+@dataclass(frozen=True)
+class BillingSettings:
+    """What billing needs of the commune: the SEPA creditor (identifier, account, debit
+    day, rejection fee) and the reminders of unpaid invoices."""
+
+    name: str
+    sepa_creditor_id: str = ""
+    sepa_creditor_iban: str = ""
+    sepa_creditor_bic: str = ""
+    debit_day: int = 15
+    debit_rejection_fee_cents: int = 0
+    reminder_days: tuple = (15, 30)
+
+
+def parse_reminder_days(text):
+    """``"15, 30"`` -> ``(15, 30)``: days after the due date, increasing, 1 to 365; None
+    when the text is not such a list."""
+    try:
+        days = tuple(int(part) for part in (text or "").replace(" ", "").split(",") if part)
+    except ValueError:
+        return None
+    if not days or len(days) > 5 or any(not 1 <= day <= 365 for day in days) \
+            or list(days) != sorted(set(days)):
+        return None
+    return days
+
+
+def billing_settings() -> BillingSettings:
+    """The commune's billing settings (the defaults before they are set)."""
+    row = Commune.select().first()
+    if row is None:
+        return BillingSettings(DEFAULT_NAME)
+    return BillingSettings(row.name, row.sepa_creditor_id, row.sepa_creditor_iban,
+                           row.sepa_creditor_bic, row.debit_day, row.debit_rejection_fee_cents,
+                           parse_reminder_days(row.reminder_days) or (15, 30))
+
+
+def set_billing_settings(**values) -> BillingSettings:
+    """Store the billing settings given (names of :class:`BillingSettings`)."""
+    if "reminder_days" in values:
+        values["reminder_days"] = ",".join(str(day) for day in values["reminder_days"])
+    Commune.update(**values).execute()
+    return billing_settings()

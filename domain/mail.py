@@ -16,7 +16,8 @@ import smtplib
 import time
 from typing import Callable
 
-from models import DATABASE_DOWN, OutgoingEmail, utcnow
+from domain.clock import utc_now
+from models import DATABASE_DOWN, OutgoingEmail
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -60,7 +61,7 @@ def send_many(mails):
     for recipient, subject, template, context in mails:
         text, html = _Wiring.render(template, context)
         rows.append({"recipient": recipient, "subject": re.sub(r"\s*[\r\n]+\s*", " ", subject),
-                     "body_text": text, "body_html": html, "created_at": utcnow()})
+                     "body_text": text, "body_html": html, "created_at": utc_now()})
     for start in range(0, len(rows), 500):
         OutgoingEmail.insert_many(rows[start:start + 500]).execute()
     if rows:
@@ -171,7 +172,7 @@ def _mark_sent(email_id):
     for wait in (*MARK_SENT_WAITS, None):
         try:
             database.connect(reuse_if_open=True)
-            OutgoingEmail.update(sent_at=utcnow(), attempts=OutgoingEmail.attempts + 1,
+            OutgoingEmail.update(sent_at=utc_now(), attempts=OutgoingEmail.attempts + 1,
                                  claimed_until=None, last_error="", body_text=REDACTED,
                                  body_html=None).where(
                 OutgoingEmail.id == email_id).execute()

@@ -107,7 +107,9 @@ def invoices_issued(items):
 
 def invoice_reminders(items):
     """The reminder of an unpaid invoice past due (same values as ``invoices_issued``)."""
-    return send_many([(address, f"Rappel : votre facture de {values['month']} reste à régler",
+    return send_many([(address, f"Votre facture de {values['month']} est transmise au Trésor "
+                                "public" if values.get("handed_over") else
+                       f"Rappel : votre facture de {values['month']} reste à régler",
                        "facturation/email/invoice", dict(values, reminder=True))
                       for address, values in items])
 

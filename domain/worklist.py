@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from domain import audit
 from domain.clock import paris_midnight_utc
+from domain.family.declarations import pending_declarations_count
 from domain.family.dossier import pending_actualisations
 from domain.family.quotient import pending_quotients
 from domain.messaging.messages import staff_unread_by_service
@@ -21,6 +22,7 @@ class Worklist:
 
     dossiers: int = 0
     quotients: int = 0
+    declarations: int = 0  # children and second guardians declared by families
     unread_by_service: dict = field(default_factory=dict)
     on_behalf_this_week: int = 0
     week_from: datetime.date | None = None
@@ -31,7 +33,7 @@ class Worklist:
 
 
 def worklist(today):
-    """Dossiers and quotients to validate, unread family messages per service, bookings
+    """Dossiers, quotients and families' declarations to validate, unread family messages per service, bookings
     made on behalf of families since Monday (one query each)."""
     monday = week_start(today)
     on_behalf = (AuditLog.select().where((AuditLog.action == audit.BOOKING_ON_BEHALF)
@@ -39,5 +41,6 @@ def worklist(today):
                  .count())
     return Worklist(dossiers=pending_actualisations().count(),
                     quotients=pending_quotients().count(),
+                    declarations=pending_declarations_count(),
                     unread_by_service=staff_unread_by_service(),
                     on_behalf_this_week=on_behalf, week_from=monday)

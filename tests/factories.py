@@ -19,7 +19,7 @@ from domain.catalogue.years import current_school_year
 from domain.family.accounts import new_session_token
 from domain.family.passwords import hash_password
 from models import (Activity, Booking, Child, DossierValidation, Enrolment, Family, Guardian,
-                    Modalite, QFDeclaration, SchoolYear, User, utcnow)
+                    Modalite, QFDeclaration, SchoolYear, User)
 from tests.helpers import activity as activity_named
 
 
@@ -32,7 +32,7 @@ def family(account_number, name=None, *, quotient=850, email=None, password=None
     family_user(row, email or f"f{account_number}@example.org", password)
     if quotient is not None:
         QFDeclaration.create(family=row, quotient=quotient, status=QFDeclaration.VALIDATED,
-                             reviewed_at=utcnow())
+                             reviewed_at=clock.utc_now())
     return row
 
 

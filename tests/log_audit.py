@@ -1,4 +1,4 @@
-"""Every log record of the test run, kept to be searched for secrets (issue 12).
+"""Every log record of the test run, kept to be searched for secrets.
 
 ``install()`` (called by conftest.py at import, before any test) attaches a handler
 to the root logger that keeps each record as the text a log file would hold, with

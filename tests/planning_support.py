@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 import models
-from domain.billing.pricing import family_bracket, prices_for
+from domain.catalogue.pricing import family_bracket, prices_for
 from domain.catalogue.opening import open_days
 from models import Booking, Modalite
 from tests import factories

@@ -1,14 +1,12 @@
 """Sign-in, sign-out and "mot de passe oublié"."""
-import re
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
 from blueprints.auth.forms import (ChangePasswordForm, ForgotPasswordForm, LoginForm,
                                    NewPasswordForm)
-from blueprints.common import EmptyForm, form_status, is_htmx, is_staff_path
+from blueprints.common import EmptyForm, form_status, home_for, safe_next
+from blueprints.htmx import current_actor, is_htmx_request, redirect_page
 from domain.family import throttle
 from domain.family.sign_in import current_password_problem, session_user, sign_in
 from domain.family.accounts import end_sessions, find_user, set_password, user_for_reset_token
@@ -30,27 +28,10 @@ def load_user(user_id):
 def unauthorized():
     """To the sign-in page; an htmx request is told to go there as a whole page."""
     target = url_for("auth.login", next=request.full_path.rstrip("?"))
-    if is_htmx() or request.headers.get("HX-Request"):
-        return "", 401, {"HX-Redirect": target}
+    if is_htmx_request():
+        return redirect_page(target, 401)
     flash("Connectez-vous pour accéder à cette page.", "info")
     return redirect(target)
-
-
-def home_for(user):
-    return url_for("staff.index") if user.is_staff else url_for("accueil.index")
-
-
-def safe_next(target, user):
-    """``target`` if it is a path on this site that ``user`` may open, else their home."""
-    # A control character (CR/LF...) could never go in a Location header: home instead.
-    if target and not re.search(r"[\x00-\x1f\x7f]", target):
-        parts = urlsplit(target)
-        on_site = not parts.scheme and not parts.netloc and target.startswith("/") \
-            and not target.startswith("//") and "\\" not in target
-        staff_path = is_staff_path(parts.path)
-        if on_site and staff_path == user.is_staff:
-            return target
-    return home_for(user)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -139,7 +120,7 @@ def change_password():
         if problem:  # throttled: the current password cannot be guessed here either
             form.current.errors.append(problem)
         else:
-            user = current_user._get_current_object()
+            user = current_actor()
             set_password(user, form.password.data)
             session.clear()
             login_user(user)

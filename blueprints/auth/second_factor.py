@@ -14,7 +14,8 @@ from flask_login import current_user, login_user
 
 from blueprints.auth import bp
 from blueprints.auth.forms import EnrolmentForm, NewPasswordForm, SecondFactorForm
-from blueprints.common import form_status
+from blueprints.common import form_status, safe_next
+from blueprints.htmx import current_actor
 from domain.family import throttle
 from domain.family.accounts import INVITATION_SALT, set_password, user_for_reset_token
 from domain.staff import second_factor
@@ -77,7 +78,6 @@ def pending_user():
 
 def finish(user, notice=None):
     """Sign ``user`` in for real, at the page they asked for (``notice``: flashed there)."""
-    from blueprints.auth.routes import safe_next
     target = (session.get(PENDING_KEY) or {}).get("n", "")
     fresh = session.get(FRESH_CODES_KEY)
     session.clear()
@@ -148,7 +148,7 @@ def _enrolling_user():
     if user is not None:
         return user, True
     if current_user.is_authenticated and current_user.is_staff:
-        return current_user._get_current_object(), False
+        return current_actor(), False
     return None, False
 
 

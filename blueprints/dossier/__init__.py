@@ -7,3 +7,4 @@ bp = Blueprint("dossier", __name__)
 bp.before_request(require_family)
 
 from blueprints.dossier import actualisation, children, documents, routes  # noqa: E402,F401
+from blueprints.dossier import declare  # noqa: E402,F401

@@ -1,7 +1,8 @@
 """Actualisation du dossier: the guide's procedure as a checklist, then the message."""
 from flask import abort, flash, redirect, request, url_for
 
-from blueprints.common import current_family, is_htmx, message_url, render
+from blueprints.common import current_family, message_url
+from blueprints.htmx import is_htmx, render
 from blueprints.dossier import bp
 from domain.clock import today
 from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SECTIONS,

@@ -4,12 +4,14 @@ Every URL names a child of the signed-in family, or answers 404.
 """
 from flask import abort, flash, redirect, url_for
 
-from blueprints.common import current_family, form_status, get_or_404, is_htmx, render
+from blueprints.common import current_family, form_status, get_or_404
+from blueprints.htmx import is_htmx, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import HealthRecordForm, PhotoConsentForm, VaccinationForm
 from domain.family.record import (DIET_LABELS, add_vaccination, child_vaccinations,
                                   family_children, health_record, remove_vaccination,
                                   set_photo_consent, update_health_record)
+from domain.family.declarations import family_declarations
 from models import Child
 
 #: Vaccines offered as suggestions (the field stays free: some are given abroad).
@@ -36,7 +38,9 @@ def child_context(child, **extra):
 @bp.route("/enfants/")
 def children():
     """Mes enfants: a link to each child."""
-    return render("dossier/children.html", children=family_children(current_family()))
+    family = current_family()
+    return render("dossier/children.html", children=family_children(family),
+                  declarations=family_declarations(family))
 
 
 @bp.route("/enfants/<int:child_id>")

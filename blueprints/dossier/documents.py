@@ -1,8 +1,8 @@
 """Mes documents dématérialisés and "Déclarer mon quotient CAF" (files in and out)."""
 from flask import abort, flash, redirect, url_for
-from flask_login import current_user
 
-from blueprints.common import current_family, form_status, render, send_stored_file
+from blueprints.common import current_family, form_status, send_stored_file
+from blueprints.htmx import current_actor, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import QuotientForm
 from domain import clock
@@ -44,7 +44,7 @@ def quotient():
         except UploadError as error:
             form.attestation.errors.append(str(error))
         else:
-            declaration = declare_quotient(family, current_user._get_current_object(),
+            declaration = declare_quotient(family, current_actor(),
                                            form.quotient.data, checked)
             flash(f"Votre quotient familial ({declaration.quotient}) est enregistré avec son "
                   "attestation. Il est en attente de validation par nos services.", "success")

@@ -2,7 +2,8 @@
 from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, current_family, form_status, public_url, render
+from blueprints.common import EmptyForm, current_family, form_status, public_url
+from blueprints.htmx import current_actor, render
 from blueprints.dossier import bp
 from blueprints.dossier.forms import CoordonneesForm, EmailChangeForm, PickupPersonForm
 from domain import clock
@@ -93,7 +94,7 @@ def _send_email_change_link(new_email):
 def confirm_email(token):
     """The link sent to the new address: a button confirms the change."""
     new_email = email_change_for_token(current_app.config["SECRET_KEY"], token,
-                                       current_user._get_current_object(),
+                                       current_actor(),
                                        current_app.config.get("EMAIL_CHANGE_MAX_AGE",
                                                               EMAIL_CHANGE_MAX_AGE))
     if new_email is None:
@@ -101,7 +102,7 @@ def confirm_email(token):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            old_email = apply_email_change(current_user._get_current_object(), new_email)
+            old_email = apply_email_change(current_actor(), new_email)
         except EmailTaken:
             return render("dossier/email_link_invalid.html", status=409, taken=new_email)
         if old_email:

@@ -6,7 +6,8 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from blueprints.common import (EmptyForm, commune_settings, current_family, public_base,
-                               public_url, render, send_stored_file)
+                               public_url, send_stored_file)
+from blueprints.htmx import current_actor, render
 from blueprints.facturation import bp
 from domain import clock
 from domain.billing.documents import family_invoice, invoice_file
@@ -14,9 +15,9 @@ from domain.billing.invoicing import (ONLINE_MINIMUM_CENTS, account_summary, amo
                                       days_text, family_invoices, paid_cents,
                                       with_billed_days)
 from domain.billing.payfip import client_from_config
-from domain.billing.payments import (STATUS_LABELS, PaymentNotPossible, ProviderUnavailable,
-                                     check_payment, family_attempt, outcome_message, payable_online,
-                                     start_online_payment)
+from domain.billing.payments import (HANDED_OVER_TEXT, STATUS_LABELS, PaymentNotPossible,
+                                     ProviderUnavailable, check_payment, family_attempt,
+                                     outcome_message, payable_online, start_online_payment)
 from domain.formats import month_fr
 from extensions import csrf
 from models import Invoice, Payment, parse_id
@@ -24,6 +25,7 @@ from models import Invoice, Payment, parse_id
 
 def _context(invoices, **extra):
     return dict(amount_due=amount_due_cents, paid=paid_cents,
+                handed_over_text=HANDED_OVER_TEXT,
                 minimum=ONLINE_MINIMUM_CENTS, status_labels=STATUS_LABELS, month_fr=month_fr,
                 days_text=days_text,
                 today=clock.today(), **extra)
@@ -140,7 +142,7 @@ def pay(invoice_id):
     client = client_from_config(current_app.config, public_base())
     try:
         attempt = start_online_payment(client, invoice_id, current_family().id,
-                                       current_user._get_current_object(), current_user.email,
+                                       current_actor(), current_user.email,
                                        clock.now())
     except LookupError:
         abort(404)

@@ -2,7 +2,8 @@
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import current_family, form_status, get_or_404, render
+from blueprints.common import current_family, form_status, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.inscription import bp
 from blueprints.inscription.forms import InscriptionForm
 from domain import clock
@@ -28,7 +29,8 @@ def show_page(forms=None, status=200):
     family = current_family()
     offered = inscription_years(clock.today())
     year = chosen_year(offered)
-    children = list(family.children.order_by(Child.first_name, Child.id))
+    children = list(family.children.where(Child.archived_at.is_null())
+                    .order_by(Child.first_name, Child.id))
     forms = forms or {}
     for child in children:
         forms.setdefault(child.id, InscriptionForm(prefix=f"enfant-{child.id}", formdata=None))
@@ -50,7 +52,8 @@ def index():
 def enrol(child_id):
     """ENREGISTRER: open the ticked lines of one child (validated at once)."""
     child = get_or_404(Child.select().where((Child.id == child_id)
-                                            & (Child.family == current_family())))
+                                            & (Child.family == current_family())
+                                            & Child.archived_at.is_null()))
     form = InscriptionForm(prefix=f"enfant-{child.id}")
     if not form.validate_on_submit():
         return show_page({child.id: form}, form_status(form))
@@ -67,7 +70,7 @@ def enrol(child_id):
     for line in opened:
         flash(opened_message(child, line), "success")
     if opened:
-        add_inscription_confirmation(current_user._get_current_object(), child, opened,
+        add_inscription_confirmation(current_actor(), child, opened,
                                      clock.now())
         flash("Votre confirmation d'inscription (PDF) est dans MON DOSSIER, « Mes documents "
               "dématérialisés ».", "info")

@@ -1,9 +1,9 @@
 """MESSAGERIE: messages received and sent, threads, NOUS ENVOYER UN MESSAGE."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from blueprints.common import (current_family, form_status, get_or_404, is_htmx, render,
-                               send_stored_file, staff_thread_link, thread_link)
+from blueprints.common import (current_family, form_status, get_or_404, send_stored_file,
+                               staff_thread_link, thread_link)
+from blueprints.htmx import current_actor, is_htmx, render
 from blueprints.messagerie import bp
 from blueprints.messagerie.forms import MessageForm, ReplyForm, submitted_files
 from domain.messaging import messages as messaging
@@ -74,7 +74,7 @@ def new_message():
     if not form_ok or file_errors or too_many:
         kept = {name: f.filename for name, f in named if name not in file_errors}
         return show_form(form, file_errors, TOO_MANY_FILES if too_many else None, kept, 422)
-    messaging.send_family_message(current_family(), current_user._get_current_object(),
+    messaging.send_family_message(current_family(), current_actor(),
                                   form.service.data, form.theme.data, form.subject.data.strip(),
                                   form.body.data.strip(), checked, form.confirm_by_email.data,
                                   thread_link, staff_thread_link)
@@ -114,7 +114,7 @@ def reply(thread_id):
     form = ReplyForm()
     if not form.validate_on_submit():
         return show_thread(conversation, form)
-    messaging.family_writes_again(conversation, current_user._get_current_object(),
+    messaging.family_writes_again(conversation, current_actor(),
                                   form.body.data.strip(), staff_thread_link)
     flash("Votre message a été envoyé.", "success")
     return redirect(url_for("messagerie.thread", thread_id=conversation.id), code=303)

@@ -3,7 +3,8 @@ from flask import (abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_login import current_user
 
-from blueprints.common import commune_settings, is_htmx, message_url, render
+from blueprints.common import commune_settings, message_url
+from blueprints.htmx import is_htmx, render
 from domain.catalogue.categories import service_of
 from blueprints.planning import bp
 from domain import clock

@@ -38,6 +38,9 @@ from blueprints.staff import news  # noqa: E402,F401
 from blueprints.staff import documents  # noqa: E402,F401
 from blueprints.staff import billing  # noqa: E402,F401
 from blueprints.staff import attendance, catalogue, closures, exports  # noqa: E402,F401
+from blueprints.staff import family_import, family_children, schools  # noqa: E402,F401
+from blueprints.staff import child_declarations  # noqa: E402,F401
+from blueprints.staff import direct_debit, recovery  # noqa: E402,F401
 
 # Last: the nested blueprint's views must all be declared before it is registered.
 bp.register_blueprint(admin_bp, url_prefix="/admin")

@@ -8,13 +8,13 @@ account reaches its own "Sécurité du compte" page (second factor, recovery cod
 """
 from flask import (abort, current_app, flash, redirect, request, session,
                    url_for)
-from flask_login import current_user
 from peewee import JOIN
 
 from blueprints.auth.links import email_invitation, email_reset_link
 from blueprints.auth.second_factor import FRESH_CODES_KEY, codes_due
+from blueprints.common import EmptyForm, form_status, get_or_404
+from blueprints.htmx import current_actor, render
 from domain.family.sign_in import current_password_problem
-from blueprints.common import EmptyForm, form_status, get_or_404, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.forms import FamilyAccountForm, RoleForm, StaffAccountForm
 from domain.family.accounts import (AccountProblem, create_family_account, has_password,
@@ -24,10 +24,6 @@ from domain.staff import second_factor
 from models import Family, User
 
 PAGE_SIZE = 50
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def family_accounts(search):
@@ -62,7 +58,7 @@ def account_new_family():
     form = FamilyAccountForm()
     if form.validate_on_submit():
         try:
-            user = create_family_account(_me(), form.family_name.data,
+            user = create_family_account(current_actor(), form.family_name.data,
                                          form.guardian_first_name.data,
                                          form.guardian_last_name.data, form.email.data,
                                          form.relationship.data or "")
@@ -70,7 +66,7 @@ def account_new_family():
             form[problem.field].errors.append(str(problem))
         else:
             email_invitation(user)
-            record_invitation(_me(), user)
+            record_invitation(current_actor(), user)
             flash(f"Compte n° {user.family.account_number} créé pour la famille "
                   f"{user.family.name}. L'invitation à choisir un mot de passe est envoyée à "
                   f"{user.email}.", "success")
@@ -91,7 +87,7 @@ def _send_invitation(user, back):
     elif not user.is_active:
         flash("Ce compte est désactivé : réactivez-le d'abord.", "error")
     elif email_invitation(user):
-        record_invitation(_me(), user)
+        record_invitation(current_actor(), user)
         flash(f"Invitation renvoyée à {user.email}.", "success")
     else:
         flash("Ce compte n'a pas d'adresse email : l'invitation n'a pas pu partir.", "error")
@@ -104,7 +100,7 @@ def _send_reset_link(user, back):
         return redirect(back, code=303)
     address = email_reset_link(user)
     if address:
-        record_reset_link(_me(), user, address)
+        record_reset_link(current_actor(), user, address)
         minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
         flash(f"Lien de mot de passe envoyé à {address} (valable {minutes} minutes).", "success")
     else:
@@ -145,7 +141,7 @@ def account_reset_link(user_id):
 def security():
     """The signed-in agent's second factor: state, enrolment, new recovery codes, and
     turning it off where it is not required."""
-    me = _me()
+    me = current_actor()
     form = EmptyForm()
     required = current_app.config.get("STAFF_TOTP_REQUIRED", False)
     if request.method == "POST":
@@ -200,13 +196,13 @@ def staff_new():
     form = StaffAccountForm()
     if form.validate_on_submit():
         try:
-            user = staff_accounts.create_staff_account(_me(), form.email.data,
+            user = staff_accounts.create_staff_account(current_actor(), form.email.data,
                                                        form.display_name.data, form.role.data)
         except AccountProblem as problem:
             form[problem.field].errors.append(str(problem))
         else:
             email_invitation(user)
-            record_invitation(_me(), user)
+            record_invitation(current_actor(), user)
             flash(f"Compte {staff_accounts.ROLE_LABELS[user.role].lower()} créé pour "
                   f"{user.display_name} ; l'invitation est envoyée à {user.email}.", "success")
             return redirect(url_for("staff.admin.staff_list"), code=303)
@@ -232,7 +228,7 @@ def staff_role(user_id):
               "error")
         return redirect(url_for("staff.admin.staff_list"), code=303)
     try:
-        changed = staff_accounts.set_role(_me(), user, form.role.data)
+        changed = staff_accounts.set_role(current_actor(), user, form.role.data)
     except (staff_accounts.SelfLockout, AccountProblem) as refusal:
         flash(str(refusal), "error")
     else:
@@ -252,7 +248,7 @@ def account_activation(user_id):
     active = request.form.get("active") == "1"
     back = _back(url_for("staff.admin.staff_list"))
     try:
-        changed = staff_accounts.set_active(_me(), user, active)
+        changed = staff_accounts.set_active(current_actor(), user, active)
     except staff_accounts.SelfLockout as refusal:
         flash(str(refusal), "error")
         return redirect(back, code=303)
@@ -288,7 +284,7 @@ def staff_reset_second_factor(user_id):
     user = _staff_user(user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    staff_accounts.reset_second_factor(_me(), user)
+    staff_accounts.reset_second_factor(current_actor(), user)
     flash(f"La double authentification de {user.display_name or user.email} est "
           "réinitialisée : elle sera configurée à sa prochaine connexion.", "success")
     return redirect(url_for("staff.admin.staff_list"), code=303)

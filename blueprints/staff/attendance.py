@@ -3,9 +3,9 @@ counts and the occupancy of the activities."""
 import datetime
 
 from flask import abort, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import commune_settings, render
+from blueprints.common import commune_settings
+from blueprints.htmx import current_actor, is_htmx_request, render
 from blueprints.staff import bp
 from blueprints.staff.exports import logged_csv, parse_day, register_viewed
 from domain import clock, exports
@@ -90,10 +90,10 @@ def attendance_mark():
         abort(400)
     try:
         attendance.mark(query.activity, child_id, query.day, status,
-                        current_user._get_current_object())
+                        current_actor())
     except attendance.NotBooked:
         abort(404)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx_request():
         row = next((r for r in attendance.register(query.activity, query.day)
                     if r.child.id == child_id), None)
         if row is None:

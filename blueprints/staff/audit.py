@@ -3,7 +3,7 @@ import datetime
 
 from flask import request, url_for
 
-from blueprints.common import render
+from blueprints.htmx import render
 from blueprints.staff import bp
 from blueprints.staff.forms import AuditFilterForm
 from domain import audit

@@ -15,8 +15,9 @@ from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from blueprints.dossier.forms import FrenchDateField
-from blueprints.common import (EmptyForm, commune_settings, public_base, public_url, render,
+from blueprints.common import (EmptyForm, commune_settings, public_base, public_url,
                                send_stored_file)
+from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.exports import logged_csv
 from domain import audit, clock, commune
@@ -26,16 +27,11 @@ from domain.billing.documents import invoice_file
 from domain.billing.exports import invoices_csv, payments_csv
 from domain.billing.invoicing import (credited_cents, due_cents_of, overpaid_invoices,
                                       unpaid_invoices)
-from domain.billing.notices import send_invoice_emails, send_reminders
+from domain.billing.notices import remind_unpaid, send_invoice_emails
 from domain.billing.payments import STATUS_LABELS, attempts_to_review
 from domain.billing.run import issue_month, parse_month, preview_month
 from domain.formats import euros, month_fr
-from domain.transactions import write_transaction
 from models import Family, Invoice, InvoiceLine, Payment
-
-#: A family is reminded of an invoice at most once a week.
-REMINDER_INTERVAL = datetime.timedelta(days=7)
-
 
 class AmountForm(FlaskForm):
     """A form with an amount in euros typed as 20,80 (read into ``cents``)."""
@@ -85,10 +81,6 @@ def _invoice_or_404(invoice_id):
     if invoice is None:
         abort(404)
     return invoice
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 @bp.route("/facturation/")
@@ -145,7 +137,7 @@ def billing_counter_payment(invoice_id):
     cents = form.cents
     try:
         record_counter_payment(invoice.id, cents, form.method.data, form.reference.data,
-                               _actor(), clock.now())
+                               current_actor(), clock.now())
     except BillingError as error:
         getattr(form, error.field).errors.append(str(error))
         return _show_invoice(invoice, payment_form=form, status=422)
@@ -156,24 +148,18 @@ def billing_counter_payment(invoice_id):
 
 @bp.route("/facturation/relances", methods=["POST"])
 def billing_reminders():
-    """Email the families of unpaid invoices past due (not reminded this week)."""
+    """Send the reminder levels due on unpaid invoices (each level once per invoice); after
+    the last, the invoice goes on the état des restes à recouvrer."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    now = clock.now()
-    stored_now = clock.utc_now()
-    invoices = [i for i in unpaid_invoices(now.date())
-                if i.reminded_at is None or stored_now - i.reminded_at >= REMINDER_INTERVAL]
-    with write_transaction():
-        mails = send_reminders(invoices, public_base())
-        ids = [i.id for i in invoices]
-        if ids:
-            Invoice.update(reminded_at=stored_now).where(Invoice.id.in_(ids)).execute()
-        for invoice in invoices:
-            audit.record(_actor(), invoice.family_id, audit.INVOICE_REMINDED,
-                         summary=f"Relance de la facture N° {invoice.number} "
-                                 f"({euros(invoice.due_cents)} à payer)")
-    flash(f"{len(invoices)} relance(s) envoyée(s) ({mails} email(s))." if invoices else
-          "Aucune facture échue à relancer (chacune l'a été il y a moins de 7 jours).",
+    days = commune.billing_settings().reminder_days
+    invoices, mails = remind_unpaid(current_actor(), clock.today(), clock.utc_now(),
+                                    public_base(), days)
+    handed = sum(1 for invoice in invoices if invoice.handed_over)
+    flash((f"{len(invoices)} relance(s) mise(s) en file d'envoi ({mails} email(s))"
+           + (f", dont {handed} facture(s) transmise(s) au Trésor public." if handed else ".")
+           if invoices else
+           "Aucune relance à envoyer : chaque niveau de relance dû a déjà été envoyé."),
           "success")
     return redirect(url_for("staff.billing"), code=303)
 
@@ -225,7 +211,7 @@ def billing_run():
         if ids:
             total = sum(i.total_cents for i in Invoice.select(Invoice.total_cents)
                         .where(Invoice.id.in_(ids)))
-            audit.record(_actor(), None, audit.INVOICE_ISSUED,
+            audit.record(current_actor(), None, audit.INVOICE_ISSUED,
                          summary=f"Facturation de {label} : {len(ids)} facture(s), "
                                  f"{euros(total)}",
                          after={"month": f"{month[0]}-{month[1]:02d}", "invoices": len(ids),
@@ -254,7 +240,7 @@ def billing_credit_note(invoice_id):
         return _show_invoice(invoice, credit_form=form, status=422)
     cents = form.cents
     try:
-        credit = issue_credit_note(invoice.id, cents, form.reason.data, _actor(), clock.now())
+        credit = issue_credit_note(invoice.id, cents, form.reason.data, current_actor(), clock.now())
     except BillingError as error:
         getattr(form, error.field).errors.append(str(error))
         return _show_invoice(invoice, credit_form=form, status=422)

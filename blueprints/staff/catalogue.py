@@ -2,17 +2,13 @@
 modalités, tariffs, QF brackets, booking windows); "Préparer l'année suivante" and
 "Publier"."""
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import commune_settings, get_or_404, render
+from blueprints.common import commune_settings, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp
 from blueprints.staff.exports import parse_day
 from domain.catalogue import editing, windows as booking_windows, years
 from models import Activity, SchoolYear
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 @admin_bp.route("/catalogue/")
@@ -28,7 +24,7 @@ def prepare_year(year_id):
     """Préparer l'année suivante: copy this year into the next one, as a draft."""
     year = get_or_404(SchoolYear.select().where(SchoolYear.id == year_id))
     try:
-        new = years.prepare_next_year(year, commune_settings().holiday_zone, _actor())
+        new = years.prepare_next_year(year, commune_settings().holiday_zone, current_actor())
     except years.YearError as error:
         flash(str(error), "error")
         return redirect(url_for("staff.admin.catalogue_years"), code=303)
@@ -41,7 +37,7 @@ def prepare_year(year_id):
 def publish_year(year_id):
     year = get_or_404(SchoolYear.select().where(SchoolYear.id == year_id))
     try:
-        years.publish(year, _actor())
+        years.publish(year, current_actor())
     except years.YearError as error:
         flash(str(error), "error")
     else:
@@ -76,7 +72,7 @@ def save_tariffs(year_id):
             if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
                 raw[(int(parts[1]), int(parts[2]))] = value
     try:
-        count = editing.save_tariffs(year, raw, _actor())
+        count = editing.save_tariffs(year, raw, current_actor())
     except editing.CatalogueError as error:
         return _year_page(year, error.errors, request.form.to_dict(), status=422)
     flash(f"{count} tarif(s) modifié(s) ; les réservations déjà faites gardent leur prix.",
@@ -91,7 +87,7 @@ def save_brackets(year_id):
     raw = {b.id: (request.form.get(f"qf-label-{b.id}"), request.form.get(f"qf-min-{b.id}"),
                   request.form.get(f"qf-max-{b.id}")) for b in year.qf_brackets}
     try:
-        editing.save_brackets(year, raw, _actor())
+        editing.save_brackets(year, raw, current_actor())
     except editing.CatalogueError as error:
         return _year_page(year, error.errors, request.form.to_dict(), status=422)
     flash("Tranches de quotient familial enregistrées.", "success")
@@ -119,7 +115,7 @@ def save_windows(year_id):
         return _year_page(year, errors, request.form.to_dict(), status=422)
     for window, opens, closes in parsed:
         if (window.opens_on, window.closes_on) != (opens, closes):
-            booking_windows.save_window(window, opens, closes, _actor())
+            booking_windows.save_window(window, opens, closes, current_actor())
     flash("Fenêtres de réservation enregistrées.", "success")
     return redirect(url_for("staff.admin.catalogue_year", year_id=year.id, _anchor="fenetres"),
                     code=303)
@@ -151,7 +147,7 @@ def edit_activity(activity_id):
                                                      "open_to_other_schools")}
     form["weekdays"] = request.form.getlist("weekdays")
     try:
-        editing.save_activity(activity, form, _actor())
+        editing.save_activity(activity, form, current_actor())
     except editing.CatalogueError as error:
         return _activity_page(activity, error.errors, form, status=422)
     flash(f"Activité « {activity.name} » enregistrée.", "success")
@@ -165,7 +161,7 @@ def add_modalite(activity_id):
     prices = {b.id: request.form.get(f"prix-{b.id}") for b in activity.school_year.qf_brackets}
     try:
         modalite = editing.add_modalite(activity, request.form.get("modalite"), prices,
-                                        _actor())
+                                        current_actor())
     except editing.CatalogueError as error:
         return _activity_page(activity, error.errors, request.form.to_dict(), status=422)
     flash(f"Modalité « {modalite.name} » ajoutée.", "success")

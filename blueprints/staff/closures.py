@@ -5,13 +5,13 @@ the services on the ground, often the day before, and closing the day must not
 wait for the administrateur; the catalogue itself (activities, tariffs) stays theirs.
 """
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import get_or_404, render
+from blueprints.common import get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.exports import parse_day
 from domain import clock
-from domain.catalogue import closures
+from domain.booking import closures
 from domain.catalogue.years import current_school_year
 from models import Activity, DayOverride, SchoolYear, parse_id
 
@@ -62,7 +62,7 @@ def close_day():
     if not errors:
         try:
             result = closures.close_day(activity, day, request.form.get("motif", ""),
-                                        current_user._get_current_object(), clock.today())
+                                        current_actor(), clock.today())
         except closures.ClosureError as error:
             errors[error.field] = error.message
         else:
@@ -77,7 +77,7 @@ def reopen_day(override_id):
     """Lift a closure."""
     override = get_or_404(DayOverride.select().where((DayOverride.id == override_id)
                                                      & (DayOverride.is_open == False)))  # noqa: E712
-    closures.reopen_day(override, current_user._get_current_object())
+    closures.reopen_day(override, current_actor())
     flash(f"Journée du {override.date:%d/%m/%Y} rouverte.", "success")
     return redirect(url_for("staff.closures_index"), code=303)
 
@@ -96,7 +96,7 @@ def set_places():
     except closures.ClosureError as error:
         errors[error.field] = error.message
     if not errors:
-        closures.set_capacity(activity, day, places, current_user._get_current_object())
+        closures.set_capacity(activity, day, places, current_actor())
         booked = closures.booked_count(activity, day)
         shown = places if places is not None else activity.capacity
         flash(f"{activity.name}, {day:%d/%m/%Y} : {shown if shown is not None else 'sans limite'}"

@@ -2,9 +2,9 @@
 (menus du mois, règlements, tutoriels, bus, calendriers) and one family's personal
 documents; every upload checked like the families' (``domain.uploads``)."""
 from flask import abort, flash, redirect, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, get_or_404, render, send_stored_file
+from blueprints.common import EmptyForm, get_or_404, send_stored_file
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.forms import CommuneDocumentForm, FamilyDocumentForm
 from domain import clock
@@ -56,7 +56,7 @@ def document_add_commune():
     checked = _checked_file(form.file)
     if not valid or checked is None:
         return _page(commune_form=form, status=422)
-    docs.add_document(current_user._get_current_object(), checked, form.category.data,
+    docs.add_document(current_actor(), checked, form.category.data,
                       form.title.data, display_from=form.display_from.data,
                       display_until=form.display_until.data)
     flash(f"« {form.title.data.strip()} » est ajouté aux documents de la commune.", "success")
@@ -75,7 +75,7 @@ def document_add_family():
     checked = _checked_file(form.file)
     if not valid or checked is None:
         return _page(family_form=form, status=422)
-    docs.add_document(current_user._get_current_object(), checked, form.category.data,
+    docs.add_document(current_actor(), checked, form.category.data,
                       form.title.data, family=family)
     flash(f"« {form.title.data.strip()} » est ajouté aux documents de la famille "
           f"{family.name} ({family.account_number}).", "success")
@@ -97,6 +97,6 @@ def document_remove(document_id):
                           .where(Document.id == document_id))
     if not EmptyForm().validate_on_submit():
         abort(400)
-    docs.remove_document(current_user._get_current_object(), document)
+    docs.remove_document(current_actor(), document)
     flash(f"« {document.title} » est retiré.", "success")
     return redirect(url_for("staff.documents"), code=303)

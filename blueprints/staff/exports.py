@@ -3,9 +3,8 @@ a CSV file is sent (:func:`csv_response`)."""
 import datetime
 
 from flask import Response, request
-from flask_login import current_user
 
-from blueprints.common import render
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from domain import audit, clock, exports
 from domain.catalogue.years import current_school_year
@@ -68,7 +67,7 @@ def exports_index():
 def logged_csv(kind, text, filename):
     """A CSV download that leaves its one audit row (who, which export, when): every
     export goes through here."""
-    audit.record(current_user._get_current_object(), None, audit.EXPORT_DOWNLOADED,
+    audit.record(current_actor(), None, audit.EXPORT_DOWNLOADED,
                  f"Export {kind} ({filename})")
     return csv_response(text, filename)
 
@@ -77,7 +76,7 @@ def register_viewed(kind, activity, day, rows):
     """One audit row for a register showing ``rows`` children's health data (allergies,
     PAI, diet): who saw it, which register, how many children."""
     if rows:
-        audit.record(current_user._get_current_object(), None, audit.REGISTER_VIEWED,
+        audit.record(current_actor(), None, audit.REGISTER_VIEWED,
                      f"{kind} : {activity.name} du {day.strftime('%d/%m/%Y')} "
                      f"({len(rows)} enfant{'s' if len(rows) > 1 else ''})",
                      after={"activite": activity.id, "date": day.isoformat(),

@@ -1,11 +1,12 @@
 """Espace agents: find a family, its whole file, edits and bookings on its behalf."""
 from flask import flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, commune_settings, form_status, get_or_404, render
+from blueprints.common import EmptyForm, commune_settings, form_status, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPersonForm
 from blueprints.staff import bp
-from blueprints.staff.forms import ChildForm, OnBehalfForm
+from blueprints.staff.family_forms import StaffChildForm
+from blueprints.staff.forms import OnBehalfForm
 from domain import audit, clock, notifications
 from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices
 from domain.booking import changes as booking_changes
@@ -21,10 +22,6 @@ from models import (Activity, Child, Enrolment, Family, Modalite, MessageThread,
                     SchoolYear, parse_id)
 
 AUDIT_ROWS = 20
-
-
-def _staff():
-    return current_user._get_current_object()
 
 
 def _family(family_id):
@@ -85,7 +82,7 @@ def child_health(family_id, child_id):
     """A child's fiche sanitaire; every opening is written in the access log."""
     family = _family(family_id)
     child = _child(family, child_id)
-    staff_edits.health_viewed(_staff(), child)
+    staff_edits.health_viewed(current_actor(), child)
     return render("staff/families/health.html", family=family, child=child,
                   health=record.health_record(child), diets=record.DIET_LABELS,
                   vaccinations=record.child_vaccinations(child))
@@ -99,7 +96,7 @@ def edit_child_health(family_id, child_id):
     child = _child(family, child_id)
     form = HealthRecordForm(obj=record.health_record(child))
     if form.validate_on_submit():
-        staff_edits.update_health_record(_staff(), child, form.doctor_name.data,
+        staff_edits.update_health_record(current_actor(), child, form.doctor_name.data,
                                          form.doctor_phone.data, form.allergies.data,
                                          form.has_pai.data, form.pai_details.data,
                                          form.diet.data)
@@ -116,9 +113,9 @@ def edit_child(family_id, child_id):
     """Staff edit a child's identity, school and class; audited before/after."""
     family = _family(family_id)
     child = _child(family, child_id)
-    form = ChildForm(obj=child)
+    form = StaffChildForm(obj=child)
     if form.validate_on_submit():
-        staff_edits.update_child(_staff(), child, **{name: getattr(form, name).data
+        staff_edits.update_child(current_actor(), child, **{name: getattr(form, name).data
                                                      for name in staff_edits.CHILD_FIELDS})
         flash(f"La fiche de {child.first_name} est enregistrée.", "success")
         return redirect(url_for("staff.family", family_id=family.id) + "#enfants", code=303)
@@ -137,7 +134,7 @@ def edit_coordonnees(family_id):
                       for g in guardians]})
     if form.validate_on_submit():
         staff_edits.update_coordonnees(
-            _staff(), family, form.address.data.strip(), form.postal_code.data.strip(),
+            current_actor(), family, form.address.data.strip(), form.postal_code.data.strip(),
             form.city.data.strip(), list(zip(guardians, (e.data for e in form.guardians))))
         flash("Les coordonnées de la famille sont enregistrées.", "success")
         return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
@@ -153,7 +150,7 @@ def edit_pickup_people(family_id):
     family = _family(family_id)
     form = PickupPersonForm()
     if form.validate_on_submit():
-        staff_edits.add_pickup_person(_staff(), family, form.last_name.data,
+        staff_edits.add_pickup_person(current_actor(), family, form.last_name.data,
                                       form.first_name.data, form.relationship.data,
                                       form.phone.data)
         flash("La personne autorisée est ajoutée.", "success")
@@ -170,7 +167,7 @@ def remove_pickup_person(family_id, person_id):
     person = get_or_404(PickupPerson.select().where((PickupPerson.id == person_id)
                                                     & (PickupPerson.family == family)))
     if EmptyForm().validate_on_submit():
-        staff_edits.remove_pickup_person(_staff(), family, person)
+        staff_edits.remove_pickup_person(current_actor(), family, person)
         flash("La personne n'est plus autorisée à venir chercher les enfants.", "success")
     return redirect(url_for("staff.edit_pickup_people", family_id=family.id), code=303)
 
@@ -219,7 +216,7 @@ def on_behalf(family_id):
             try:
                 recap = booking_changes.change_on_behalf(
                     family.id, enrolment.child, enrolment.activity, form.day.data,
-                    modalite_id, _staff(), form.reason.data, clock.now(),
+                    modalite_id, current_actor(), form.reason.data, clock.now(),
                     commune_settings().holiday_zone)
             except booking_changes.OnBehalfRefused as error:
                 form.day.errors.append(str(error))

@@ -1,9 +1,9 @@
 """Espace agents: the messages of each service, read, answered (with attachments) and
 marked "traité"; the services' own addresses (administrateur)."""
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, get_or_404, render, send_stored_file, thread_link
+from blueprints.common import EmptyForm, get_or_404, send_stored_file, thread_link
+from blueprints.htmx import current_actor, render
 from blueprints.messagerie.forms import submitted_files
 from blueprints.messagerie.routes import TOO_MANY_FILES
 from blueprints.staff import admin_bp, bp
@@ -62,7 +62,7 @@ def message_reply(thread_id):
             form[name].errors = list(form[name].errors) + [message]
         kept = {name: f.filename for name, f in named if name not in file_errors}
         return show_thread(thread, form, TOO_MANY_FILES if too_many else None, kept, 422)
-    messaging.staff_reply(thread, current_user._get_current_object(), form.body.data.strip(),
+    messaging.staff_reply(thread, current_actor(), form.body.data.strip(),
                           thread_link, checked)
     flash("Votre réponse a été envoyée ; la famille est prévenue par email.", "success")
     return redirect(url_for("staff.message_thread", thread_id=thread.id), code=303)
@@ -75,7 +75,7 @@ def message_treated(thread_id):
     if not EmptyForm(prefix="traite").validate_on_submit():
         abort(400)
     treated = request.form.get("traite") != "0"
-    messaging.mark_treated(current_user._get_current_object(), thread, treated)
+    messaging.mark_treated(current_actor(), thread, treated)
     flash("Le fil est marqué traité." if treated else "Le fil est de nouveau à traiter.",
           "success")
     return redirect(url_for("staff.message_thread", thread_id=thread.id), code=303)
@@ -119,7 +119,7 @@ def service_mailbox(index):
     if not form.validate_on_submit():
         return render("staff/messages_services.html", active_tab="staff_services",
                       forms=_service_forms(failed=(service, form)), status=422)
-    changed = messaging.set_service_mailbox(current_user._get_current_object(), service,
+    changed = messaging.set_service_mailbox(current_actor(), service,
                                             form.email.data or "")
     flash(f"Adresse du service « {service} » enregistrée." if changed
           else "Rien n'a changé.", "success" if changed else "info")

@@ -1,8 +1,8 @@
 """Espace agents: ACTUALITÉS. Write, preview, schedule (display dates), publish, withdraw."""
 from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, get_or_404, render
+from blueprints.common import EmptyForm, get_or_404
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.forms import NewsForm
 from domain import clock
@@ -44,7 +44,7 @@ def _save(form, item):
                        created_at=clock.utc_now())
         return _editor(form, item, preview)
     publish = {DRAFT: False, PUBLISH: True, SAVE: None}[action]
-    saved = news_rules.save_news(current_user._get_current_object(), item, form.title.data,
+    saved = news_rules.save_news(current_actor(), item, form.title.data,
                                  form.body.data, form.service.data, form.display_from.data,
                                  form.display_until.data, publish)
     state = news_rules.news_state(saved, clock.today())
@@ -77,7 +77,7 @@ def news_publish(news_id):
     item = get_or_404(News.select().where(News.id == news_id))
     if not EmptyForm().validate_on_submit():
         abort(400)
-    news_rules.publish(current_user._get_current_object(), item)
+    news_rules.publish(current_actor(), item)
     flash(f"Actualité « {item.title} » publiée : "
           f"{news_rules.news_state(item, clock.today()).lower()}.", "success")
     return redirect(url_for("staff.news"), code=303)
@@ -89,6 +89,6 @@ def news_withdraw(news_id):
     item = get_or_404(News.select().where(News.id == news_id))
     if not EmptyForm().validate_on_submit():
         abort(400)
-    news_rules.withdraw(current_user._get_current_object(), item)
+    news_rules.withdraw(current_actor(), item)
     flash(f"Actualité « {item.title} » retirée : les familles ne la voient plus.", "success")
     return redirect(url_for("staff.news"), code=303)

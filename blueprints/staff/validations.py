@@ -2,13 +2,13 @@
 import os
 
 from flask import abort, flash, redirect, send_file, url_for
-from flask_login import current_user
 
-from blueprints.common import EmptyForm, form_status, get_or_404, render, send_stored_file
+from blueprints.common import EmptyForm, form_status, get_or_404, send_stored_file
+from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.forms import QuotientValidationForm, RefusalForm
-from domain import clock
-from domain.billing.pricing import bracket_for, quotient_in_force
+from domain import actualisation, clock
+from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.catalogue.years import current_school_year
 from domain.family import dossier as dossiers
 from domain.family import quotient as quotients
@@ -20,10 +20,6 @@ from models import DossierValidation, Family, QFDeclaration, SchoolYear, StoredF
 INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
 
 
-def _staff():
-    return current_user._get_current_object()
-
-
 # --- Dossiers à valider ----------------------------------------------------------
 
 
@@ -31,7 +27,7 @@ def dossier_items(refusal=None):
     """Each waiting actualisation with its checklist, thread and forms."""
     items = []
     for validation in dossiers.pending_actualisations():
-        thread = dossiers.actualisation_thread(validation)
+        thread = actualisation.actualisation_thread(validation)
         form = refusal if refusal is not None and refusal.item_id == validation.id else \
             RefusalForm(prefix=f"refus-{validation.id}", formdata=None)
         items.append({"validation": validation, "thread": thread,
@@ -92,8 +88,8 @@ def validate_dossier(validation_id):
         abort(400)
     return _review(
         EmptyForm(), validation.id, show_dossiers,
-        lambda form: dossiers.validate_actualisation(validation, _staff(), clock.now()),
-        dossiers.ReviewRefused,
+        lambda form: actualisation.validate_actualisation(validation, current_actor(), clock.now()),
+        actualisation.ReviewRefused,
         lambda form: f"Dossier {validation.school_year.label} de la famille "
                      f"{family.account_number} – {family.name} validé : l'accusé est envoyé "
                      "par email et dans sa messagerie.",
@@ -105,9 +101,9 @@ def refuse_dossier(validation_id):
     """Refuser, with the reason sent to the family the same way."""
     validation = _waiting_dossier(validation_id)
     return _refuse(validation.family, validation.id, f"refus-{validation.id}", show_dossiers,
-                   lambda reason: dossiers.refuse_actualisation(validation, _staff(), reason,
+                   lambda reason: actualisation.refuse_actualisation(validation, current_actor(), reason,
                                                                 clock.now()),
-                   dossiers.ReviewRefused, "Dossier", "staff.dossiers_page")
+                   actualisation.ReviewRefused, "Dossier", "staff.dossiers_page")
 
 
 # --- Quotients à valider --------------------------------------------------------------
@@ -164,7 +160,7 @@ def validate_quotient(declaration_id):
     def validate(form):
         year = (current_school_year(form.effective_from.data)
                 or current_school_year(clock.today()))
-        quotients.validate_quotient(declaration, _staff(), form.effective_from.data, year,
+        quotients.validate_quotient(declaration, current_actor(), form.effective_from.data, year,
                                     family_email_address(family))
 
     return _review(
@@ -182,7 +178,7 @@ def refuse_quotient(declaration_id):
     declaration = _waiting_declaration(declaration_id)
     family = declaration.family
     return _refuse(family, declaration.id, f"qf-{declaration.id}-refus", show_quotients,
-                   lambda reason: quotients.refuse_quotient(declaration, _staff(), reason,
+                   lambda reason: quotients.refuse_quotient(declaration, current_actor(), reason,
                                                             family_email_address(family)),
                    quotients.QuotientReviewRefused, "Quotient", "staff.quotients_page")
 

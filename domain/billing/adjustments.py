@@ -5,7 +5,9 @@ An issued invoice never changes: a correction is a credit note that points to it
 its own. Both run in a write transaction with the invoice locked, so that two
 agents cannot credit or settle the same amount twice, and both are audited.
 """
+import re
 import uuid
+from datetime import timezone
 
 from domain import audit
 from domain.billing.invoicing import credited_cents, due_cents_of, refresh_status
@@ -31,7 +33,6 @@ class BillingError(ValueError):
 
 def parse_amount(text):
     """``5,20`` / ``5.20`` / ``5`` -> 520 cents; None when it is not an amount."""
-    import re
     text = (text or "").strip().replace("\u00a0", "").replace(" ", "").replace("€", "")
     # ASCII digits only: "٥" is a digit to ``\d`` and to ``int()``, not to a cashier.
     match = re.fullmatch(r"([0-9]{1,6})(?:[,.]([0-9]{1,2}))?", text)
@@ -41,7 +42,6 @@ def parse_amount(text):
 
 
 def _utc(now):
-    from datetime import timezone
     return now.astimezone(timezone.utc).replace(tzinfo=None)
 
 

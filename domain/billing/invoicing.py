@@ -7,7 +7,7 @@ invoices still owe (negative: the family has a credit).
 """
 from peewee import fn, prefetch
 
-from models import Invoice, InvoiceLine, Payment
+from models import Family, Invoice, InvoiceLine, InvoicedBooking, Payment
 
 #: Below this, PayFiP refuses the payment: it is paid at the régie.
 ONLINE_MINIMUM_CENTS = 100
@@ -33,7 +33,6 @@ def family_invoices(family):
 
 def with_billed_days(lines):
     """Give each line ``days``: the booked days it bills, in order (one query)."""
-    from models import InvoicedBooking
     lines = list(lines)
     days = {}
     if lines:
@@ -140,7 +139,6 @@ def overpaid_invoices():
 def unpaid_invoices(overdue_on=None):
     """Every invoice not settled (staff), oldest due first, with its family; when
     ``overdue_on`` is given, only those due before that day."""
-    from models import Family
     query = (Invoice.select(Invoice, Family).join(Family)
              .where((Invoice.kind == Invoice.INVOICE) & (Invoice.status == Invoice.ISSUED)))
     if overdue_on is not None:

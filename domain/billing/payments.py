@@ -18,9 +18,13 @@ from domain.billing.invoicing import ONLINE_MINIMUM_CENTS, due_cents_of, refresh
 from domain.billing.payfip import PayFiPError, refdet_of
 from domain.formats import euros
 from domain.transactions import lock_rows, write_transaction
-from models import Invoice, Payment
+from models import Family, Invoice, Payment
 
 IDOP_LIFETIME = datetime.timedelta(minutes=15)
+#: What a family reads of an invoice handed over to the Trésor public after the reminders.
+HANDED_OVER_TEXT = ("Après nos relances, la facture N° {number} est transmise au Trésor public : "
+                    "elle ne peut plus être payée ici. Réglez-la auprès du Trésor public, "
+                    "comme l'avis qu'il vous envoie l'indique.")
 #: Noted on a payment of an invoice already settled (shown to staff).
 DOUBLE = "Facture déjà réglée : paiement en double, à rembourser. "
 #: Noted on a payment of more than the invoice still owed (shown to staff).
@@ -79,6 +83,8 @@ def payable_online(invoice_id, family_id):
     invoice, due = due_cents_of(invoice.id)
     if due <= 0:
         raise PaymentNotPossible(f"La facture N° {invoice.number} est déjà réglée.")
+    if invoice.handed_over_at is not None:
+        raise PaymentNotPossible(HANDED_OVER_TEXT.format(number=invoice.number))
     if due < ONLINE_MINIMUM_CENTS:
         raise PaymentNotPossible(
             f"Le paiement en ligne commence à 1,00 € : réglez les {euros(due)} de la facture "
@@ -226,7 +232,6 @@ def check_pending(client, now):
 def attempts_to_review():
     """Online payments staff must look at: anomalies, and payments made twice or of
     more than was owed."""
-    from models import Family
     return list(Payment.select(Payment, Invoice, Family).join(Invoice).join(Family)
                 .where((Payment.status == Payment.ANOMALY)
                        | ((Payment.status == Payment.PAID)

@@ -17,8 +17,9 @@ from domain.booking.calendar import as_date, load_overrides
 from domain.booking.days import capacity_of, overrides_for
 from domain.catalogue.opening import open_days
 from domain.transactions import write_transaction
+from domain.clock import utc_now
 from models import (Activity, Attendance, Booking, Child, Family, Guardian, HealthRecord,
-                    Modalite, PickupPerson, utcnow)
+                    Modalite, PickupPerson)
 
 #: The statuses in the order of the buttons.
 STATUSES = (Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED)
@@ -77,7 +78,8 @@ def register(activity, day, school="", group=""):
              .switch(Booking).join(Modalite)
              .switch(Child).join(HealthRecord, JOIN.LEFT_OUTER,
                                  on=(HealthRecord.child == Child.id), attr="health")
-             .where((Booking.activity == activity) & (Booking.date == day))
+             .where((Booking.activity == activity) & (Booking.date == day)
+                    & Child.archived_at.is_null())
              .order_by(Child.school_name, Child.last_name, Child.first_name, Child.id))
     if school:
         query = query.where(Child.school_name == school)
@@ -171,7 +173,7 @@ def mark(activity, child_id, day, status, actor):
             if previous:
                 previous.delete_instance()
         elif previous:
-            previous.status, previous.marked_by, previous.marked_at = status, actor, utcnow()
+            previous.status, previous.marked_by, previous.marked_at = status, actor, utc_now()
             previous.save()
         else:
             Attendance.create(child=child, activity=activity, date=day, status=status,

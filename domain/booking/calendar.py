@@ -19,6 +19,7 @@ from domain.booking.days import (BY_INSCRIPTION, CELL_STATE_LABELS, DayStatus, E
                                  range_edit_state,
                             split_overrides, windows_by_period)
 from domain.clock import PARIS
+from domain.fast_rows import attach, compiled_rows, model_instance
 from domain.formats import date_fr, month_fr
 from domain.catalogue.opening import open_days
 from domain.catalogue.school_calendar import is_covered
@@ -157,68 +158,6 @@ def school_year_of(day):
             .order_by(SchoolYear.start_date.desc()).limit(1))
 
 
-def model_instance(model, fields, values):
-    """A model instance from raw column values (``fields`` in the same order, converted
-    by each field's ``python_value``), without peewee's row machinery; related rows go
-    in ``__rel__``."""
-    instance = model.__new__(model)
-    instance.__data__ = {field.name: field.python_value(value)
-                         for field, value in zip(fields, values)}
-    instance._dirty, instance.__rel__ = set(), {}
-    return instance
-
-
-_COMPILED: dict[tuple, str] = {}
-
-
-def compiled_rows(key, build, **values):
-    """The raw rows of the query ``build(**values)``, its SQL built by peewee only once per
-    ``key``, database and length of the list values (then reused with the new values):
-    for a hot query, building the statement cost more than running it. Each value is
-    an int, a date, or a list of them, and must reach the statement as a parameter."""
-    database = Booking._meta.database
-    shape = tuple((name, len(v)) for name, v in sorted(values.items()) if isinstance(v, list))
-    cache_key = (key, shape, database.param, type(getattr(database, "obj", database)).__name__)
-    entry = _COMPILED.get(cache_key)
-    if entry is None:
-        counter, sentinels, where = [0], {}, {}
-
-        def sentinel(value, slot):
-            counter[0] += 1
-            fake = (-7_000_000 - counter[0] if isinstance(value, int)
-                    else datetime.date(1800, 1, 1) + datetime.timedelta(days=counter[0]))
-            where[fake] = slot
-            if isinstance(fake, datetime.date):
-                where[fake.isoformat()] = slot
-            return fake
-
-        for name, value in sorted(values.items()):
-            sentinels[name] = ([sentinel(v, (name, i)) for i, v in enumerate(value)]
-                               if isinstance(value, list) else sentinel(value, (name, None)))
-        sql, params = build(**sentinels).sql()
-        order = [(where[param], type(param)) if _hashable(param) and param in where
-                 else (None, param) for param in params]
-        entry = _COMPILED[cache_key] = (sql, order)
-    sql, order = entry
-    params = []
-    for slot, kind in order:
-        if slot is None:
-            params.append(kind)  # a constant of the statement itself
-            continue
-        name, index = slot
-        value = values[name] if index is None else values[name][index]
-        params.append(value.isoformat() if kind is str else value)
-    return database.execute_sql(sql, params)
-
-
-def _hashable(value):
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
 _CHILD = Child._meta.sorted_fields
 _ACTIVITY = Activity._meta.sorted_fields
 _YEAR = SchoolYear._meta.sorted_fields
@@ -236,7 +175,7 @@ def _lines_query(family_id, day, child_id=None, activity_id=None):
              .switch(Enrolment).join(Activity).join(SchoolYear)
              .switch(Activity).join(Modalite, JOIN.LEFT_OUTER,
                                     on=(Modalite.activity == Activity.id))
-             .where((Child.family == family_id)
+             .where((Child.family == family_id) & Child.archived_at.is_null()
                     & (Activity.school_year == school_year_of(day)))
              .order_by(Child.first_name, Child.id, Activity.position, Activity.id,
                        Modalite.position, Modalite.id))
@@ -275,10 +214,10 @@ def load_lines(family_id, day, child_id=None, activity_id=None):
             year = years.get(year_values[0])
             if year is None:
                 year = years[year_values[0]] = model_instance(SchoolYear, _YEAR, year_values)
-            activity.__rel__["school_year"] = year
+            attach(activity, school_year=year)
         if family is None:
             family = model_instance(Family, _FAMILY, row[ends[2]:ends[3]])
-        child.__rel__["family"] = family
+        attach(child, family=family)
         line = lines.get((child.id, activity.id))
         if line is None:
             line = lines[(child.id, activity.id)] = Line(child, activity, [])
@@ -295,6 +234,8 @@ _BOOKINGS_SQL = (
     "FROM {booking} AS b JOIN {child_table} AS c ON c.{child_pk} = b.{child} "
     "WHERE b.{activity} IN ({ids}) AND b.{date} >= {p} AND b.{date} <= {p} "
     "GROUP BY 1, 2, 3, 4")
+#: The statement of :func:`load_bookings`, by number of activities and database.
+_BOOKINGS_STATEMENTS: dict[tuple, str] = {}
 
 
 def load_bookings(family_id, activity_ids, first, last):
@@ -307,9 +248,9 @@ def load_bookings(family_id, activity_ids, first, last):
     database = Booking._meta.database
     key = ("bookings", len(activity_ids), database.param,
            type(getattr(database, "obj", database)).__name__)
-    sql = _COMPILED.get(key)
+    sql = _BOOKINGS_STATEMENTS.get(key)
     if sql is None:
-        sql = _COMPILED[key] = _bookings_sql(database, len(activity_ids))
+        sql = _BOOKINGS_STATEMENTS[key] = _bookings_sql(database, len(activity_ids))
     params = [family_id, family_id, *activity_ids, first, last]
     counts, booked = {}, {}
     for activity_id, day, child_id, modalite_id, count in database.execute_sql(sql, params):

@@ -21,16 +21,17 @@ from domain import audit
 from domain.booking.days import (BY_INSCRIPTION, FULL_TEXT, CLOSED_DAY_TEXT, PAST_DAY_TEXT,
                                  ChoiceError, capacity_of, day_edit_state, edit_state_key,
                                  overrides_for)
-from domain.booking.calendar import (as_date, compiled_rows, load_overrides, load_windows,
-                                     model_instance)
+from domain.booking.calendar import as_date, load_overrides, load_windows
+from domain.fast_rows import attach, compiled_rows, model_instance
 from domain.clock import PARIS
 from domain.transactions import lock_rows, write_transaction
 from domain.formats import date_fr, day_label, euros, month_fr
 from domain import notifications
 from domain.catalogue.opening import open_days
-from domain.billing.pricing import brackets_by_day, prices_for
+from domain.catalogue.pricing import day_prices
+from domain.clock import utc_now
 from models import (Activity, Booking, Child, Enrolment, Family, Modalite, PendingChange,
-                    SchoolYear, db, utcnow)
+                    SchoolYear, db)
 
 WEEKDAYS_EMAIL = ("Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim.")
 RESERVATION, ANNULATION = "Réservation", "annulation"
@@ -277,9 +278,9 @@ def _pending_rows(family_id, ids=None):
         pending = model_instance(PendingChange, names[0], row[:ends[0]])
         child = once(Child, row[ends[0]:ends[1]], names[1])
         activity = once(Activity, row[ends[1]:ends[2]], names[2])
-        activity.__rel__["school_year"] = once(SchoolYear, row[ends[2]:ends[3]], names[3])
-        pending.__rel__.update(child=child, activity=activity,
-                               modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
+        attach(activity, school_year=once(SchoolYear, row[ends[2]:ends[3]], names[3]))
+        attach(pending, child=child, activity=activity,
+               modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
         pending.enrolment = (model_instance(Enrolment, [Enrolment.id], (row[-1],))
                              if row[-1] is not None else None)
         rows.append(pending)
@@ -309,7 +310,7 @@ def _bookings_of(family_id, rows):
         if modalite is None:
             modalite = modalites[row[split]] = model_instance(Modalite, modalite_names,
                                                               row[split:])
-        booking.__rel__["modalite"] = modalite
+        attach(booking, modalite=modalite)
         bookings[(booking.child_id, booking.activity_id, booking.date)] = booking
     return bookings
 
@@ -332,24 +333,13 @@ def _counts_of(rows):
 
 def _prices_of(family_id, rows):
     """{(modalité id, date): price in cents} at the family's bracket on each day of
-    service (a quotient validated from a date prices the days from that date)."""
+    service, year by year (:func:`domain.catalogue.pricing.day_prices`)."""
     by_year = defaultdict(list)
     for row in rows:
-        by_year[row.activity.school_year_id].append(row)
+        by_year[row.activity.school_year_id].append((row.modalite_id, row.date))
     prices = {}
-    for year_id, year_rows in sorted(by_year.items()):
-        brackets = brackets_by_day(family_id, year_id, [r.date for r in year_rows])
-        by_bracket = defaultdict(dict)
-        for row in year_rows:
-            if brackets.get(row.date) is not None:
-                by_bracket[brackets[row.date].id][row.modalite_id] = row.modalite
-        tariffs = {bracket_id: prices_for(bracket_id, list(modalites.values()))
-                   for bracket_id, modalites in by_bracket.items()}
-        for row in year_rows:
-            bracket = brackets.get(row.date)
-            price = tariffs.get(bracket.id, {}).get(row.modalite_id) if bracket else None
-            if price is not None:
-                prices[(row.modalite_id, row.date)] = price
+    for year_id, wanted in sorted(by_year.items()):
+        prices.update(day_prices(family_id, year_id, wanted))
     return prices
 
 
@@ -499,7 +489,7 @@ def _apply(recap):
     if recap.removed_booking_ids:
         Booking.delete().where(Booking.id.in_(recap.removed_booking_ids)).execute()
     if recap.new_bookings:
-        stamp = utcnow()
+        stamp = utc_now()
         Booking.insert_many([dict(row, created_at=stamp)
                              for row in recap.new_bookings]).execute()
     PendingChange.delete().where(PendingChange.id.in_(recap.pending_ids)).execute()

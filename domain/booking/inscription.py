@@ -23,18 +23,15 @@ from collections import namedtuple
 
 from peewee import IntegrityError, chunked
 
-from domain.catalogue.categories import DEADLINE_DAY, GROUPS
+from domain.catalogue.categories import DEADLINE_DAY, GROUPS, main_inscription_period
 from domain import audit, commune
 from domain.dates import add_months, paris_date
 from domain.family.dossier import is_dossier_validated
 from domain.formats import date_fr, euros
 from domain.catalogue.opening import open_days
-from domain.billing.pricing import brackets_by_day, prices_for
+from domain.catalogue.pricing import day_prices
 from models import (Activity, Booking, BookingWindow, Child, Enrolment,
                     Modalite, SchoolYear, db, parse_id)
-
-MAIN_PERIOD_OPENS = (3, 10)    # 10 March
-MAIN_PERIOD_CLOSES = (8, 20)   # 20 August
 
 
 Line = namedtuple("Line", "activity enrolment ended")
@@ -52,12 +49,6 @@ class InscriptionClosed(InscriptionRefused):
 
 
 # --- Periods (pure functions of ``now``) -------------------------------------
-
-
-def main_inscription_period(school_year):
-    """(first day, last day) of the main period: 10 March to 20 August before the year."""
-    year = school_year.start_date.year
-    return (datetime.date(year, *MAIN_PERIOD_OPENS), datetime.date(year, *MAIN_PERIOD_CLOSES))
 
 
 def monthly_effective_month(now):
@@ -285,15 +276,15 @@ def book_school_days(child, activity, effective_from, zone):
     days = [d for d in open_days(activity, effective_from, year.end_date, zone)
             if d not in booked]
     # Each day at the bracket in force that day (a quotient may apply from a later date).
-    brackets = brackets_by_day(child.family_id, year, days or [effective_from])
-    tariffs = {bracket.id: prices_for(bracket, [modalite]).get(modalite.id)
-               for bracket in {b.id: b for b in brackets.values()}.values()} if modalite else {}
-    price = tariffs.get(brackets[(days or [effective_from])[0]].id) if tariffs else None
-    if price is None or None in tariffs.values():
+    priced = days or [effective_from]
+    prices = day_prices(child.family_id, year, [(modalite.id, day) for day in priced]) \
+        if modalite else {}
+    if len(prices) < len(priced):
         raise InscriptionRefused(f"Le tarif de « {activity.full_label} » n'est pas encore "
                                  "défini : écrivez au service par la messagerie.")
+    price = prices[(modalite.id, priced[0])]
     rows = [{"child": child.id, "activity": activity.id, "modalite": modalite.id, "date": day,
-             "price_cents": tariffs[brackets[day].id]} for day in days]
+             "price_cents": prices[(modalite.id, day)]} for day in days]
     for batch in chunked(rows, 200):
         Booking.insert_many(batch).execute()
     return OpenedLine(activity, len(days), days[0] if days else None, price)

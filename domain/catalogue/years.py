@@ -7,6 +7,7 @@ A year prepared by the administrateur ("Préparer l'année suivante") is a draft
 import datetime
 
 from domain import audit
+from domain.catalogue.categories import main_inscription_period
 from domain.catalogue.school_calendar import (holiday_periods, school_year_bounds,
                                               school_year_label)
 from domain.catalogue.windows import guide_windows
@@ -137,7 +138,6 @@ def publish(year, actor):
 
 def in_main_period(year, today):
     """Whether ``today`` is in ``year``'s main inscription period (10/03–20/08 before it)."""
-    from domain.booking.inscription import main_inscription_period
     opens, closes = main_inscription_period(year)
     return opens <= today <= closes
 

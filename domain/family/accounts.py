@@ -15,7 +15,8 @@ from peewee import IntegrityError, fn
 from domain import audit
 from domain.family.contact import family_email_address
 from domain.family.passwords import hash_password
-from models import Family, Guardian, User, db, parse_id, utcnow
+from domain.clock import utc_now
+from models import Family, Guardian, User, db, parse_id
 
 RESET_SALT = "password-reset"
 INVITATION_SALT = "invitation"
@@ -51,7 +52,7 @@ def end_sessions(user):
 def set_password(user, password):
     """Store a new password; every existing session and reset link stops working."""
     user.password_hash = hash_password(password)
-    user.password_changed_at = utcnow()
+    user.password_changed_at = utc_now()
     user.session_token = new_session_token()
     user.save()
 

@@ -7,10 +7,11 @@ validated one (or, without any, the highest bracket) sets the tariffs.
 import datetime
 from dataclasses import dataclass
 
-from domain.billing.pricing import bracket_for, quotient_in_force
+from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain import audit, notifications
 from domain.uploads import save_upload
-from models import Family, QFBracket, QFDeclaration, StoredFile, db, utcnow
+from domain.clock import utc_now
+from models import Family, QFBracket, QFDeclaration, StoredFile, db
 
 QF_MIN, QF_MAX = 0, 9999  # a CAF quotient familial is a whole number of euros
 
@@ -75,7 +76,7 @@ def declare_quotient(family, user, quotient, checked_upload):
             return QFDeclaration.create(family=family, quotient=quotient,
                                         attestation=attestation)
         pending.quotient, pending.attestation = quotient, attestation
-        pending.declared_at = utcnow()
+        pending.declared_at = utc_now()
         pending.save()
         return pending
 
@@ -114,7 +115,7 @@ def family_quotients(family):
 
 
 def _review(declaration, staff_user, status, **fields):
-    updated = (QFDeclaration.update(status=status, reviewed_by=staff_user, reviewed_at=utcnow(),
+    updated = (QFDeclaration.update(status=status, reviewed_by=staff_user, reviewed_at=utc_now(),
                                     **fields)
                .where((QFDeclaration.id == declaration.id)
                       & (QFDeclaration.status == QFDeclaration.PENDING))

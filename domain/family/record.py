@@ -12,8 +12,8 @@ import phonenumbers
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
 
-from models import (Child, Guardian, HealthRecord, PickupPerson, User, Vaccination, db,
-                    utcnow)
+from domain.clock import utc_now
+from models import (Child, Guardian, HealthRecord, PickupPerson, User, Vaccination, db)
 
 #: Regions whose numbers are French (metropolitan France, DROM and COM).
 FRENCH_REGIONS = {"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC"}
@@ -189,7 +189,7 @@ def update_health_record(child, doctor_name, doctor_phone, allergies, has_pai, p
     record.has_pai = bool(has_pai)
     record.pai_details = pai_details.strip() if has_pai else ""
     record.diet = diet
-    record.updated_at = utcnow()
+    record.updated_at = utc_now()
     record.save()
     return record
 

@@ -5,8 +5,9 @@ family side uses (``domain.family.record``), and writes one audit row with only
 the fields that changed.
 """
 from domain import audit
+from domain.clock import utc_now
 from domain.family import record
-from models import db
+from models import Child, Guardian, db
 
 GUARDIAN_FIELDS = record.GUARDIAN_EDITABLE
 HEALTH_FIELDS = ("doctor_name", "doctor_phone", "allergies", "has_pai", "pai_details", "diet")
@@ -43,7 +44,7 @@ def update_coordonnees(staff_user, family, address, postal_code, city, guardian_
                               _coordonnees(family, guardians))
 
 
-CHILD_FIELDS = ("last_name", "first_name", "birth_date", "school_name", "school_type",
+CHILD_FIELDS = ("last_name", "first_name", "birth_date", "sex", "school_name", "school_type",
                 "class_level")
 
 
@@ -109,3 +110,72 @@ def health_viewed(staff_user, child):
     return audit.record(staff_user, child.family_id, audit.HEALTH_VIEWED,
                         summary=f"Fiche sanitaire de {child.first_name} {child.last_name} "
                                 "consultée.", after={"enfant": child.id})
+
+
+def _child_values(child):
+    return {name: getattr(child, name) for name in CHILD_FIELDS}
+
+
+def add_child(staff_user, family, **values):
+    """A child added to the family by staff (names in capitals); audited."""
+    values = {name: values[name] for name in CHILD_FIELDS if name in values}
+    for name in ("last_name", "first_name"):
+        values[name] = values[name].strip().upper()
+    with db.atomic():
+        child = Child.create(family=family, **values)
+        audit.record(staff_user, family, audit.CHILD_ADDED,
+                     f"Enfant {child.first_name} {child.last_name} ajouté par le service.",
+                     after=_child_values(child))
+    return child
+
+
+def archive_child(staff_user, child, archived=True):
+    """Archive a child (gone from INSCRIPTION, PLANNING and the registers, kept in history
+    and invoices: a child is never deleted, its bookings and invoices stay), or bring it
+    back with ``archived=False``; audited."""
+    with db.atomic():
+        before = child.archived_at
+        child.archived_at = utc_now() if archived else None
+        child.save(only=[Child.archived_at])
+        audit.record(staff_user, child.family_id, audit.CHILD_ARCHIVED,
+                     f"Enfant {child.first_name} {'archivé' if archived else 'désarchivé'} "
+                     "par le service.", before={"archive": before is not None},
+                     after={"archive": archived})
+    return child
+
+
+SECOND_GUARDIAN_FIELDS = ("civility", "last_name", "first_name", "email", "phone_mobile",
+                          "phone_home")
+
+
+def set_second_guardian(staff_user, family, **values):
+    """Add or edit the family's second legal guardian; audited before/after."""
+    values = {name: (values.get(name) or "").strip() for name in SECOND_GUARDIAN_FIELDS}
+    values["last_name"] = values["last_name"].upper()
+    values["email"] = values["email"].lower()
+    with db.atomic():
+        guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
+        before = {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS} \
+            if guardian else {}
+        if guardian is None:
+            guardian = Guardian(family=family, position=2)
+        for name, value in values.items():
+            setattr(guardian, name, value)
+        guardian.save()
+        _audit_changes(staff_user, family, audit.GUARDIAN_EDITED,
+                       "Second responsable légal enregistré par le service.", before,
+                       {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS})
+    return guardian
+
+
+def remove_second_guardian(staff_user, family):
+    """Withdraw the second legal guardian; False when there is none."""
+    with db.atomic():
+        guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
+        if guardian is None:
+            return False
+        before = {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS}
+        guardian.delete_instance()
+        audit.record(staff_user, family, audit.GUARDIAN_EDITED,
+                     "Second responsable légal retiré par le service.", before=before)
+    return True

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
+from domain.clock import utc_now
 from domain.transactions import is_sqlite, write_transaction
-from models import LoginThrottle, db, utcnow
+from models import LoginThrottle, db
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _wait(row, now, policy):
 
 def wait_remaining(identifier, now=None, policy=SOURCE):
     """How long a new try must wait (a timedelta), or None when it may go ahead."""
-    return _wait(_row(identifier), now or utcnow(), policy)
+    return _wait(_row(identifier), now or utc_now(), policy)
 
 
 def _locked_rows(keys, now):
@@ -144,7 +145,7 @@ def claim(keys, now=None):
     """Record one attempt under every key of ``keys`` ({key: policy}), atomically, and
     decide: the longest wait (nothing counted) or None (the attempt is counted as a
     failure until :func:`record_success` gives it back)."""
-    now = now or utcnow()
+    now = now or utc_now()
     keys = {normalize(key): policy for key, policy in keys.items()}
     with write_transaction():
         rows = _locked_rows(sorted(keys), now)
@@ -159,7 +160,7 @@ def claim(keys, now=None):
 
 def record_failure(identifier, now=None):
     """Count one failed try, atomically."""
-    now = now or utcnow()
+    now = now or utc_now()
     key = normalize(identifier)
     with write_transaction():
         _locked_rows([key], now)
@@ -207,7 +208,7 @@ def allow(key, per_day, now=None):
 
     The count is taken before the check, atomically, so that concurrent requests
     never let more than ``per_day`` through (at worst one more is refused)."""
-    now = now or utcnow()
+    now = now or utc_now()
     record_failure(key, now)
     row = _row(key)
     return row is not None and row.day == now.date() and row.day_failures <= per_day
@@ -218,7 +219,7 @@ def allow_reset_link(user, source, trusted=False, now=None):
 
     Per account and source, 3 a day; per account, 3 a day from anyone, then one an hour
     — except for a device the owner signed in from (``trusted``), held by its own 3."""
-    now = now or utcnow()
+    now = now or utc_now()
     if not allow(f"reset-{source_key(user, source)}", RESET_LINKS_PER_ACCOUNT, now):
         return False
     key = "reset-" + account_key(user)

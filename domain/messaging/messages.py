@@ -13,8 +13,9 @@ from domain.family.dossier import (ACTUALISATION_ATTACHMENTS, ACTUALISATION_SERV
 from domain.family.contact import family_email_address
 from domain.uploads import UploadError, check_upload, save_upload
 from domain.catalogue.years import actualisation_year
+from domain.clock import utc_now
 from models import (Family, Message, MessageAttachment, MessageThread, ServiceMailbox,
-                    StoredFile, db, utcnow)
+                    StoredFile, db)
 
 GENERAL_THEMES = ("Informations", "Modifications", "Réclamations")
 
@@ -77,7 +78,7 @@ def unread_count(family):
 
 def mark_read_by_family(thread):
     """The family opened ``thread``: every staff message in it is now read."""
-    return (Message.update(read_by_family_at=utcnow())
+    return (Message.update(read_by_family_at=utc_now())
             .where((Message.thread == thread) & Message.from_staff
                    & Message.read_by_family_at.is_null())
             .execute())
@@ -85,7 +86,7 @@ def mark_read_by_family(thread):
 
 def mark_read_by_staff(thread):
     """Staff opened ``thread``: every family message in it is now read."""
-    return (Message.update(read_by_staff_at=utcnow())
+    return (Message.update(read_by_staff_at=utc_now())
             .where((Message.thread == thread) & ~Message.from_staff
                    & Message.read_by_staff_at.is_null())
             .execute())
@@ -170,7 +171,7 @@ def mark_treated(actor, thread, treated=True):
     if bool(thread.treated_at) == treated:
         return False
     with db.atomic():
-        now = utcnow() if treated else None
+        now = utc_now() if treated else None
         MessageThread.update(treated_at=now, treated_by=actor if treated else None).where(
             MessageThread.id == thread.id).execute()
         audit.record(actor, thread.family_id, audit.MESSAGE_TREATED,
@@ -228,7 +229,7 @@ def _add_message(thread, author, body, from_staff, checked=(), confirm=False):
     for position, upload in enumerate(checked, 1):
         stored = save_upload(upload, thread.family_id, author)
         MessageAttachment.create(message=message, file=stored, position=position)
-    changes = {"updated_at": utcnow()}
+    changes = {"updated_at": utc_now()}
     if not from_staff:  # the family writes (again): the thread is to treat
         changes.update(treated_at=None, treated_by=None)
         thread.treated_at = None

@@ -7,7 +7,8 @@ publish and withdraw; every staff write is audited.
 """
 from domain import audit
 from domain.clock import to_paris
-from models import News, db, utcnow
+from domain.clock import utc_now
+from models import News, db
 
 DRAFT, SCHEDULED, ONLINE, ENDED, WITHDRAWN = (
     "Brouillon", "Programmée", "En ligne", "Terminée", "Retirée")
@@ -70,7 +71,7 @@ def save_news(actor, item, title, body, service, display_from, display_until, pu
             item.published = publish
             if publish:
                 item.withdrawn_at = None
-        item.updated_at = utcnow()
+        item.updated_at = utc_now()
         item.save()
         after = _values(item)
         changes = audit.changed_fields(before, after) if before else None
@@ -87,7 +88,7 @@ def publish(actor, item):
     if item.published:
         return False
     with db.atomic():
-        News.update(published=True, withdrawn_at=None, updated_at=utcnow()).where(
+        News.update(published=True, withdrawn_at=None, updated_at=utc_now()).where(
             News.id == item.id).execute()
         audit.record(actor, None, audit.NEWS_PUBLISHED, f"Actualité « {item.title} » publiée",
                      before={"published": False}, after={"published": True})
@@ -100,7 +101,7 @@ def withdraw(actor, item):
     if not item.published:
         return False
     with db.atomic():
-        now = utcnow()
+        now = utc_now()
         News.update(published=False, withdrawn_at=now, updated_at=now).where(
             News.id == item.id).execute()
         audit.record(actor, None, audit.NEWS_WITHDRAWN, f"Actualité « {item.title} » retirée",

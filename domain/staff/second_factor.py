@@ -17,7 +17,8 @@ import time
 import pyotp
 import segno
 
-from models import RecoveryCode, User, db, utcnow
+from domain.clock import utc_now
+from models import RecoveryCode, User, db
 
 ISSUER = "Portail Famille"
 RECOVERY_CODE_COUNT = 10
@@ -121,7 +122,7 @@ def new_recovery_codes(user):
     with db.atomic():
         RecoveryCode.delete().where(RecoveryCode.user == user).execute()
         RecoveryCode.insert_many([{"user": user.id, "code_hash": _digest(c),
-                                   "created_at": utcnow()} for c in codes]).execute()
+                                   "created_at": utc_now()} for c in codes]).execute()
     return codes
 
 
@@ -129,7 +130,7 @@ def use_recovery_code(user, code):
     """True (and the code is spent) when ``code`` is one of ``user``'s unused codes."""
     if not is_enrolled(user) or not looks_like_recovery_code(code):
         return False
-    return bool(RecoveryCode.update(used_at=utcnow())
+    return bool(RecoveryCode.update(used_at=utc_now())
                 .where((RecoveryCode.user == user) & (RecoveryCode.code_hash == _digest(code))
                        & RecoveryCode.used_at.is_null())
                 .execute())
@@ -147,9 +148,9 @@ def enrol(user, secret, code, at=None):
     if step is None:
         return None
     with db.atomic():
-        User.update(totp_secret=secret, totp_enabled_at=utcnow(), totp_last_step=step).where(
+        User.update(totp_secret=secret, totp_enabled_at=utc_now(), totp_last_step=step).where(
             User.id == user.id).execute()
-        user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+        user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utc_now(), step
         return new_recovery_codes(user)
 
 

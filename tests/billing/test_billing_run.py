@@ -9,7 +9,7 @@ from domain import clock
 from domain.billing.adjustments import BillingError, issue_credit_note, record_counter_payment
 from domain.billing.invoicing import due_cents_of
 from domain.billing.run import issue_month, preview_month
-from domain.billing.pricing import family_bracket, prices_for
+from domain.catalogue.pricing import family_bracket, prices_for
 from domain.catalogue.opening import open_days
 from models import (Activity, Booking, DayOverride, Family, Invoice, InvoicedBooking,
                     InvoiceLine, NumberSequence, User)

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from models import AuditLog, Family, Invoice, Payment
+from models import AuditLog, Family, Invoice, Payment, User
 from tests.billing_support import october_invoice
 from tests.planning_support import CL, JANUARY, SANS, child, enrol, text_of
 from tests.billing.test_billing_run import book
@@ -110,9 +110,8 @@ def test_the_administrateur_issues_a_credit_note_from_the_invoice_page(client, a
         family_page
 
 
-def test_reminders_go_to_families_of_invoices_past_due_once_a_week(app, client, auth, db,
-                                                                   mailbox):
-    app.config["PORTAIL_TODAY"] = "2026-12-05T10:00"  # October's invoice was due 01/12
+def test_the_reminder_button_sends_the_level_due_once(app, client, auth, db, mailbox):
+    app.config["PORTAIL_TODAY"] = "2026-12-16T10:00"  # October's invoice was due 01/12
     auth.login("agent")
     first = _post(client, auth, "/agents/facturation/relances", {}, "/agents/facturation/")
     assert first.status_code == 303

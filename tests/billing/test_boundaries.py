@@ -9,7 +9,7 @@ import io
 import pytest
 
 from domain import exports
-from domain.billing.pricing import bracket_for
+from domain.catalogue.pricing import bracket_for
 from domain.family.quotient import default_effective_date
 from models import Booking, Family, Invoice, QFDeclaration
 from tests.planning_support import CL, JANUARY, SANS, activity, lena  # noqa: F401

@@ -70,7 +70,7 @@ def test_family_turns_photo_consent_on_for_one_child(page, live_server):
     page.get_by_role("navigation", name="Onglets du portail").get_by_role(
         "link", name="MON DOSSIER").click()
     page.wait_for_url("**/mon-dossier/")
-    # As the guide's page 13: at the bottom of the page, the child, then "Modifier".
+    # At the bottom of the child's page, after the vaccines, comes "Modifier".
     page.locator("#enfants").get_by_role("link", name=re.compile("LENA DUPONT")).click()
     page.wait_for_url(re.compile(r".*/mon-dossier/enfants/\d+$"))
     section = page.locator("#droit-image")

@@ -1,4 +1,4 @@
-"""The guide's walkthrough in Chromium (pages 9 to 11): LENA, CL Maternel Mercredis, the four
+"""A family's first booking in Chromium, step by step: LENA, CL Maternel Mercredis, the four
 Wednesdays of January 2027 `Après-midi SANS repas` -> recap 20,80 € -> TERMINER -> the
 confirmation and one recap email; then a cancellation. On a desktop (the grid, htmx), on
 a desktop with JavaScript disabled. The phone (360x740) is in test_planning_phone_browser.py."""

@@ -1,4 +1,4 @@
-"""PLANNING on a 360x740 phone in Chromium (issue 11), with and without JavaScript: taps
+"""PLANNING on a 360x740 phone in Chromium, with and without JavaScript: taps
 counted from the planning page to the recap, the line kept in view after each tap and
 VALIDER, the tabs' height on every family page, unique ids with two lines in edit mode,
 axe-core on the new views."""

@@ -6,6 +6,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from blueprints.staff.navigation import GROUPS
 from domain.pdf import simple_document
 from tests.conftest import axe_violations, browser_login, screenshot
 
@@ -22,7 +23,13 @@ def pdf_file(tmp_path):
 
 
 def staff_nav(page, name):
-    page.get_by_role("navigation", name="Espace agents").get_by_role("link", name=name).click()
+    """Go to the back office's page ``name`` as an agent would: its group, then the page."""
+    group = next(group for group in GROUPS if any(p.label == name for p in group.pages))
+    page.get_by_role("navigation", name="Espace agents").get_by_role(
+        "link", name=group.label).click()
+    page.wait_for_load_state()
+    page.get_by_role("navigation", name=f"Pages « {group.label} »").get_by_role(
+        "link", name=name).click()
     page.wait_for_load_state()
 
 
@@ -173,4 +180,22 @@ def test_counter_payment_choices_sit_beside_their_labels(staff_page, live_server
     assert abs((radio_box["y"] + radio_box["height"] / 2)
                - (label_box["y"] + label_box["height"] / 2)) < 8
     assert label_box["x"] > radio_box["x"] + radio_box["width"] - 1
+    assert_clean(page)
+
+
+def test_the_back_offices_groups_fit_one_row_and_name_their_landmarks(staff_page, live_server):
+    """Four groups on one row (tablet and desktop), the current group's pages below it,
+    each navigation landmark with a name of its own."""
+    page = staff_page
+    browser_login(page, live_server, "administrateur")
+    staff_nav(page, "FERMETURES")
+    current = page.get_by_role("navigation", name="Pages « L'année scolaire »")
+    expect(current.get_by_role("link", name="FERMETURES")).to_have_attribute(
+        "aria-current", "page")
+    groups = page.get_by_role("navigation", name="Espace agents").get_by_role("link")
+    expect(groups).to_have_count(4)
+    tops = {round(box["y"]) for box in (groups.nth(index).bounding_box() for index in range(4))}
+    assert len(tops) == 1, tops
+    expect(current.get_by_role("link", name="CATALOGUE")).to_be_visible()
+    screenshot(page, "staff-nav-groups")
     assert_clean(page)

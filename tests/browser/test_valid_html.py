@@ -1,4 +1,4 @@
-"""Every page is valid HTML (RGAA criterion 8.2, issue 12): the Nu Html Checker (vnu.jar)
+"""Every page is valid HTML (RGAA criterion 8.2): the Nu Html Checker (vnu.jar)
 over the pages each kind of user reaches, and the states no link leads to.
 
 The pages: the crawler's (``tests.helpers.crawl``) as the anonymous visitor, three families,

@@ -35,7 +35,7 @@ def make_activity(category, period=None, capacity=None):
 
 CL = make_activity(Activity.CL_MERCREDI)
 CANTEEN = make_activity(Activity.RESTAURATION)
-# The guide's windows, as staff set them for 2026/2027 in the demo.
+# The holiday booking windows, as staff set them for 2026/2027 in the demo.
 WINDOWS = windows_by_period([
     BookingWindow(school_year=YEAR, period="Automne", opens_on=None,
                   closes_on=datetime.date(2026, 10, 1)),

@@ -1,4 +1,4 @@
-"""Hole 14 of issue 12: on PostgreSQL each process keeps a pool of connections (a new
+"""On PostgreSQL each process keeps a pool of connections (a new
 connection per request cost about 8 ms of server CPU); SQLite stays as it is."""
 import pytest
 

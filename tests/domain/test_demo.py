@@ -1,9 +1,9 @@
-"""The demo commune of SPEC §5, created from today."""
+"""The demo commune (three families, their children, bookings and invoices), created from today."""
 import datetime
 
 from demo import create_demo
 from domain.messaging.messages import unread_count
-from domain.billing.pricing import family_bracket, prices_for
+from domain.catalogue.pricing import family_bracket, prices_for
 from models import (Activity, Booking, BookingWindow, Child, DayOverride, Document,
                     DossierValidation, Enrolment, Family, Invoice, Modalite, News, QFDeclaration,
                     SchoolYear, User)

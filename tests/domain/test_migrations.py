@@ -159,3 +159,56 @@ def test_step_8_adds_the_schools_keeping_the_children(db):
     assert db.table_exists("school")
     assert models.School.select().count() == 0
     assert models.Child.select().count() == children
+
+
+def test_step_10_adds_children_sex_archiving_declarations_and_invitations(db):
+    """From a version-9 database: children get a sex and an archive date (none archived),
+    guardians a civility, families an import date; declarations and invitations tables."""
+    children = models.Child.select().count()
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    db.drop_tables([models.ChildDeclaration, models.GuardianDeclaration, models.InvitationSent])
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    try:
+        migrate(migrator.drop_column("child", "sex"), migrator.drop_column("child", "archived_at"),
+                migrator.drop_column("guardian", "civility"),
+                migrator.drop_column("family", "imported_at"))
+    finally:
+        if sqlite:
+            db.obj.pragma("foreign_keys", 1)
+    SchemaVersion.update(version=9).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert {"sex", "archived_at"} <= {c.name for c in db.get_columns("child")}
+    assert "civility" in {c.name for c in db.get_columns("guardian")}
+    assert db.table_exists("child_declaration") and db.table_exists("invitation_sent")
+    assert db.table_exists("guardian_declaration")
+    assert models.Child.select().where(models.Child.archived_at.is_null()).count() == children
+
+
+def test_step_15_adds_direct_debit_keeping_the_commune(db):
+    name = models.Commune.get().name
+    db.drop_tables([models.DebitItem, models.DebitCollection, models.Mandate])
+    SchemaVersion.update(version=14).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("mandate") and db.table_exists("debit_item")
+    assert models.Commune.get().name == name
+    assert models.Commune.get().debit_day == 15
+
+
+def test_step_16_adds_reminder_levels_keeping_the_invoices(db):
+    invoices = models.Invoice.select().count()
+    db.drop_tables([models.InvoiceReminder])
+    SchemaVersion.update(version=15).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("invoice_reminder")
+    assert models.Invoice.select().count() == invoices
+    assert models.Invoice.select().where(models.Invoice.handed_over_at.is_null()).count() \
+        == invoices
+
+
+def test_step_17_adds_the_calendar_feeds(db):
+    db.drop_tables([models.CalendarFeed])
+    SchemaVersion.update(version=16).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("calendar_feed")

@@ -1,4 +1,4 @@
-"""Hole 13 of issue 12: any number of processes sending the outbox at once send each
+"""Any number of processes sending the outbox at once send each
 email exactly once (the rush on PostgreSQL sent recaps up to four times)."""
 import os
 import subprocess

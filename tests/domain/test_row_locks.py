@@ -1,4 +1,4 @@
-"""Hole 15 of issue 12: TERMINER's lock on the activity row serialises the commits of
+"""TERMINER's lock on the activity row serialises the commits of
 that activity without blocking other families' ticks (their ``pending_change``
 insert checks the foreign key to that row). PostgreSQL only: SQLite has one writer."""
 import datetime

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-import models
+from domain import clock
 from app import create_app
 from domain.family import throttle
 from domain.family.accounts import make_reset_token
@@ -78,12 +78,12 @@ def test_sixth_wrong_password_in_a_row_is_delayed_and_says_so(client, db, identi
     assert "Trop de tentatives de connexion ont échoué. Réessayez dans 1 minute." in page
     assert client.get("/").status_code == 302  # still not signed in
     # The delay grows: one more failure after it means two minutes.
-    LoginThrottle.update(last_failure_at=models.utcnow() - datetime.timedelta(minutes=2)).execute()
+    LoginThrottle.update(last_failure_at=clock.utc_now() - datetime.timedelta(minutes=2)).execute()
     post_login(client, identifier, "wrong-again")
     response = post_login(client, identifier, "famille-lena-16122")
     assert "Réessayez dans 2 minutes." in response.get_data(as_text=True)
     # Once the delay has passed, the right password works again.
-    LoginThrottle.update(last_failure_at=models.utcnow() - datetime.timedelta(minutes=3)).execute()
+    LoginThrottle.update(last_failure_at=clock.utc_now() - datetime.timedelta(minutes=3)).execute()
     if identifier == "16122":
         assert post_login(client, identifier, "famille-lena-16122").status_code == 303
 

@@ -291,7 +291,7 @@ def test_photo_consent_through_modifier_then_valider(client, auth, db):
     auth.login()
     lena = child_named("LENA")
     child_page = client.get(f"/mon-dossier/enfants/{lena.id}").get_data(as_text=True)
-    # "Modifier" sits at the bottom, after the vaccines, as the guide's page 13 shows.
+    # "Modifier" sits at the bottom, after the vaccines, where the family finishes reading.
     assert child_page.index('id="droit-image"') > child_page.index('id="vaccins"')
     edit = f"/mon-dossier/enfants/{lena.id}/droit-image"
     assert f'href="{edit}"' in child_page

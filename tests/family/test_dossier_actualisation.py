@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from domain.clock import PARIS
+from domain.actualisation import validate_actualisation
 from domain.family.dossier import (ACTUALISATION_SERVICE, actualisation_submitted, checked_sections,
-                            dossier_status, dossier_validation, set_section_checked,
-                            validate_actualisation)
+                                   dossier_status, dossier_validation, set_section_checked)
 from domain.family.record import InvalidPhone, normalize_phone
 from domain.catalogue.years import current_school_year
 from domain import audit

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.booking.inscription import (inscription_deadline, inscription_effective_from,
-                                main_inscription_period, monthly_effective_month)
+                                        monthly_effective_month)
+from domain.catalogue.categories import main_inscription_period
 from models import SchoolYear
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -65,7 +65,7 @@ def test_query_parameters_prefill_the_form(family):
     theme_options = re.findall(r'<option[^>]*value="([^"]*)"', page.split('id="theme"')[1])
     assert theme_options == ["", "Entrée Petite Section – CP en école publique",
                              "Renouvellement en école publique", "Centre de loisirs"]
-    # The guide's "Précisions" tell what each attachment is for.
+    # "Précisions" tell what each attachment is for.
     assert "Justificatif de domicile en PDF" in page
 
 
@@ -327,7 +327,7 @@ def test_unread_count_decreases_when_a_thread_is_opened(client, auth):
     auth.login("famille 16123")
     home = unescaped(client.get("/"))
     assert "Vous avez 2 message(s) non lu(s)" in home
-    # The tab's badge, and what a screen reader reads of it (issue 12: no aria-label on a span).
+    # The tab's badge, and what a screen reader reads of it (no aria-label on a span).
     assert '<span class="badge">2<span class="visually-hidden"> message(s) non lu(s)</span>' in home
     assert "MESSAGERIE 2 message(s) non lu(s)" in text_of(home)
     received = unescaped(client.get("/messagerie/"))

@@ -1,4 +1,5 @@
-"""PLANNING - RÉSERVATIONS over HTTP: the guide's walkthrough, the recap, TERMINER, the email.
+"""PLANNING - RÉSERVATIONS over HTTP: a first booking step by step, the recap, TERMINER,
+the email.
 
 The demo family 16122 (LENA) with `CL Maternel Mercredis` opened (as INSCRIPTION
 would) and the test "now" 26/11/2026 10:00: December is closed, January open.
@@ -128,7 +129,7 @@ def test_modifier_opens_the_edit_grid_and_the_phone_day_form(client, lena):
     assert "<html" in boosted
 
 
-# --- The guide's walkthrough ----------------------------------------------------------
+# --- A first booking, step by step --------------------------------------------------------
 
 
 def test_walkthrough_four_wednesdays_recap_terminer_email_then_a_cancellation(

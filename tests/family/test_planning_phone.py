@@ -1,4 +1,4 @@
-"""PLANNING on a phone and for several children (issue 11), over HTTP: unique ids with two
+"""PLANNING on a phone and for several children over HTTP: unique ids with two
 lines in edit mode, the confirmation's period cost, "Appliquer aussi à", the first period
 that can still be changed, one ALAE notice per child, the recap email's links.
 

@@ -1,4 +1,4 @@
-"""Generated input on every form and htmx endpoint (issue 12): never a 500, never a
+"""Generated input on every form and htmx endpoint: never a 500, never a
 partial write.
 
 Each form of ``FORMS`` (family and staff; add yours) gets ``max_examples`` generated submissions (200 by default;
@@ -53,6 +53,10 @@ FORMS = {
     "dossier.health": ("owner", ["allergies", "diet", "doctor_name", "doctor_phone", "has_pai",
                                  "pai_details"]),
     "dossier.add_vaccine": ("owner", ["name", "date"]),
+    "dossier.declare_second_guardian": ("owner", ["civility", "last_name", "first_name",
+                                                  "email", "phone_mobile", "phone_home"]),
+    "dossier.declare": ("owner", ["last_name", "first_name", "birth_date", "sex", "school_name",
+                                  "class_level"]),
     "dossier.photo_consent": ("owner", ["consent"]),
     "dossier.pickup_people": ("owner", ["last_name", "first_name", "relationship", "phone"]),
     "dossier.quotient": ("owner", ["quotient"]),
@@ -64,7 +68,14 @@ FORMS = {
     "planning.toggle": ("owner", ["ligne", "jours", "du", "vue"]),
     "planning.validate_month": ("owner", ["ligne", "jours", "du", "vue", "cocher"]),
     "planning.tick_all": ("owner", ["ligne", "cocher", "du", "vue"]),
+    "facturation.sign_mandate": ("owner", ["holder", "iban", "bic", "consent"]),
     "staff.message_reply": ("agent", ["body"]),
+    "staff.admin.direct_debit_build": ("admin", ["period", "collection_date"]),
+    "staff.admin.billing_settings": ("admin", ["sepa_creditor_id", "sepa_creditor_iban",
+                                               "sepa_creditor_bic", "debit_day", "amount",
+                                               "reminder_days"]),
+    "staff.direct_debit_reject": ("agent", ["rejet-{debit}-reason"]),
+    "staff.family_paper_mandate": ("agent", ["holder", "iban", "bic", "signed_on"]),
     "staff.message_treated": ("agent", ["traite"]),
     "staff.account_new_family": ("agent", ["email", "family_name", "guardian_first_name",
                                            "guardian_last_name", "relationship"]),
@@ -85,6 +96,16 @@ FORMS = {
     "staff.on_behalf": ("agent", ["day", "line", "modalite", "reason"]),
     "staff.refuse_quotient": ("agent", ["qf-{declaration}-refus-reason"]),
     "staff.validate_quotient": ("agent", ["qf-{declaration}-effective_from"]),
+    "staff.add_child": ("agent", ["last_name", "first_name", "birth_date", "sex", "school_name",
+                                  "school_type", "class_level"]),
+    "staff.edit_second_guardian": ("agent", ["civility", "last_name", "first_name", "email",
+                                             "phone_mobile", "phone_home"]),
+    "staff.remind_families": ("agent", ["days"]),
+    "staff.refuse_guardian_declaration": ("agent",
+                                          ["refus-responsable-{guardian_declaration}-reason"]),
+    "staff.refuse_child_declaration": ("agent", ["refus-enfant-{child_declaration}-reason"]),
+    "staff.admin.new_school": ("admin", ["name", "kind", "levels", "next_school"]),
+    "staff.admin.edit_school": ("admin", ["name", "kind", "levels", "next_school"]),
     "staff.admin.staff_new": ("admin", ["display_name", "email", "role"]),
     "staff.admin.staff_role": ("admin", ["role-{agent_user}-role"]),
     "staff.admin.billing_credit_note": ("admin", ["avoir-amount", "avoir-reason"]),

@@ -1,4 +1,4 @@
-"""The holes an outside probe of the running portal found (issue 12): each one a test."""
+"""Forged requests against the running portal (uploads, ids, throttles, payments, mail): each rule a test."""
 import datetime
 import io
 import struct

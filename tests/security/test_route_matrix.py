@@ -1,4 +1,4 @@
-"""Who gets what on every route of the app, from its URL map (issue 12).
+"""Who gets what on every route of the app, from its URL map.
 
 ``MATRIX`` lists every endpoint: its kind (who may open it) and its URL built from
 objects of family 16122 (the *owner*: DUPONT, LENA). Each row is tried, for every
@@ -23,9 +23,10 @@ import models
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
 from domain.pdf import simple_document
-from models import (Child, DayOverride, Document, DossierValidation, Family, Invoice, Message,
-                    MessageAttachment, MessageThread, News, Payment, PendingChange, PickupPerson,
-                    QFDeclaration, SchoolYear, User, Vaccination)
+from models import (CalendarFeed, Child, ChildDeclaration, Commune, DayOverride, DebitCollection, DebitItem, Document,
+                    DossierValidation, Family, Invoice, Mandate, Message, MessageAttachment,
+                    MessageThread, News, Payment, PendingChange, PickupPerson, QFDeclaration,
+                    SchoolYear, User, Vaccination)
 from tests.planning_support import CL, JANUARY, SANS, activity, enrol, modalite, sign_in
 
 # --- Who gets what -------------------------------------------------------------------
@@ -72,6 +73,7 @@ class Row:
 MATRIX = {
     "accueil.index": Row(FAMILY, "/"),
     "actualites.index": Row(FAMILY, "/actualites/"),
+    "agenda.feed": Row(PUBLIC, "/agenda/{feed_token}.ics"),
     "auth.change_password": Row(SIGNED_IN, "/mot-de-passe"),
     "auth.forgot_password": Row(PUBLIC, "/mot-de-passe-oublie"),
     "auth.login": Row(PUBLIC, "/connexion"),
@@ -86,6 +88,9 @@ MATRIX = {
                                  "{email_token}", "nouvelle.adresse@example.org",
                                  other_status=400),
     "dossier.coordonnees": Row(FAMILY, "/mon-dossier/coordonnees"),
+    "dossier.declare": Row(FAMILY, "/mon-dossier/enfants/declarer"),
+    "dossier.declare_second_guardian": Row(FAMILY, "/mon-dossier/coordonnees/"
+                                                   "second-responsable"),
     "dossier.documents": Row(FAMILY, "/mon-dossier/documents"),
     "dossier.download_document": Row(FAMILY_OWN, "/mon-dossier/documents/{document}",
                                      "DOCUMENT-SECRET-16122"),
@@ -115,6 +120,9 @@ MATRIX = {
     "messagerie.theme_field": Row(FAMILY, "/messagerie/envoyer/themes"),
     "messagerie.thread": Row(FAMILY_OWN, "/messagerie/fil/{thread}", "SUJET-SECRET-16122"),
     "ops.health": Row(PUBLIC, "/sante"),
+    "planning.agenda": Row(FAMILY, "/planning/agenda"),
+    "planning.agenda_renew": Row(FAMILY, "/planning/agenda/renouveler"),
+    "planning.agenda_revoke": Row(FAMILY, "/planning/agenda/retirer"),
     "planning.done": Row(FAMILY, "/planning/terminee"),
     "planning.drop_all": Row(FAMILY, "/planning/tout-supprimer"),
     "planning.drop_one": Row(FAMILY_OWN, "/planning/retirer/{pending}"),
@@ -130,7 +138,12 @@ MATRIX = {
     "auth.enrol_totp": Row(PUBLIC, "/connexion/double-authentification", also_ok=(404,)),
     "auth.recovery_codes": Row(PUBLIC, "/connexion/codes-de-secours"),
     "auth.second_factor": Row(PUBLIC, "/connexion/code"),
+    "facturation.direct_debit": Row(FAMILY, "/facturation/prelevement"),
     "facturation.history": Row(FAMILY, "/facturation/historique"),
+    "facturation.mandate_pdf": Row(FAMILY_OWN, "/facturation/prelevement/mandat/{mandate}.pdf",
+                                   "PF-16122-1"),
+    "facturation.revoke_mandate": Row(FAMILY, "/facturation/prelevement/revoquer"),
+    "facturation.sign_mandate": Row(FAMILY, "/facturation/prelevement"),
     "facturation.invoice_pdf": Row(FAMILY_OWN, "/facturation/factures/{invoice}.pdf",
                                    "{invoice_number}"),
     "facturation.invoices": Row(FAMILY, "/facturation/factures"),
@@ -151,6 +164,36 @@ MATRIX = {
     "staff.accounts": Row(STAFF, "/agents/comptes/"),
     "staff.admin.account_activation": Row(ADMIN, "/agents/admin/comptes/{agent_user}/activation"),
     "staff.admin.add_modalite": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}/modalite"),
+    "staff.admin.archive_school": Row(ADMIN, "/agents/admin/ecoles/{school}/archiver"),
+    "staff.admin.edit_school": Row(ADMIN, "/agents/admin/ecoles/{school}/modifier"),
+    "staff.admin.new_school": Row(ADMIN, "/agents/admin/ecoles/nouvelle"),
+    "staff.admin.schools_page": Row(ADMIN, "/agents/admin/ecoles/"),
+    "staff.add_child": Row(STAFF, "/agents/familles/{family}/enfants/nouveau"),
+    "staff.archive_child": Row(STAFF, "/agents/familles/{family}/enfants/{child}/archiver"),
+    "staff.child_declaration_document": Row(STAFF, "/agents/validations/enfants/"
+                                                   "{child_declaration}/document",
+                                            "DECLARATION-SECRET-16122"),
+    "staff.child_declarations_page": Row(STAFF, "/agents/validations/enfants"),
+    "staff.edit_second_guardian": Row(STAFF, "/agents/familles/{family}/second-responsable"),
+    # A kept file belongs to the staff member who uploaded it: anyone else's token is a 404.
+    "staff.import_check": Row(STAFF, "/agents/familles/importer/{import_token}",
+                              also_ok=(404,)),
+    "staff.import_families": Row(STAFF, "/agents/familles/importer"),
+    "staff.import_template": Row(STAFF, "/agents/familles/importer/modele.csv"),
+    "staff.invitations_page": Row(STAFF, "/agents/familles/invitations"),
+    "staff.invite_families": Row(STAFF, "/agents/familles/invitations/inviter"),
+    "staff.refuse_child_declaration": Row(STAFF, "/agents/validations/enfants/"
+                                                 "{child_declaration}/refuser"),
+    "staff.refuse_guardian_declaration": Row(STAFF, "/agents/validations/responsables/"
+                                                    "{guardian_declaration}/refuser"),
+    "staff.validate_guardian_declaration": Row(STAFF, "/agents/validations/responsables/"
+                                                      "{guardian_declaration}/valider"),
+    "staff.remind_families": Row(STAFF, "/agents/familles/invitations/relancer",
+                                 form={"days": "7"}),
+    "staff.remove_second_guardian": Row(STAFF, "/agents/familles/{family}/"
+                                               "second-responsable/retirer"),
+    "staff.validate_child_declaration": Row(STAFF, "/agents/validations/enfants/"
+                                                   "{child_declaration}/valider"),
     "staff.admin.catalogue_year": Row(ADMIN, "/agents/admin/catalogue/{year}"),
     "staff.admin.catalogue_years": Row(ADMIN, "/agents/admin/catalogue/"),
     "staff.admin.edit_activity": Row(ADMIN, "/agents/admin/catalogue/activite/{activity}"),
@@ -181,6 +224,9 @@ MATRIX = {
     "staff.admin.billing_credit_note": Row(ADMIN, "/agents/admin/facturation/factures/"
                                                   "{invoice}/avoir"),
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
+    "staff.admin.direct_debit_build": Row(ADMIN, "/agents/admin/facturation/prelevements/"),
+    "staff.admin.billing_settings": Row(ADMIN,
+                                             "/agents/admin/facturation/parametres"),
     "staff.admin.service_mailbox": Row(ADMIN, "/agents/admin/services/1"),
     "staff.admin.service_mailboxes": Row(ADMIN, "/agents/admin/services"),
     "staff.admin.staff_invite": Row(ADMIN, "/agents/admin/comptes/{agent_user}/invitation"),
@@ -201,6 +247,17 @@ MATRIX = {
     "staff.billing_invoice_pdf": Row(STAFF, "/agents/facturation/factures/{invoice}.pdf",
                                      "{invoice_number}"),
     "staff.billing_reminders": Row(STAFF, "/agents/facturation/relances"),
+    "staff.recovery_csv": Row(STAFF, "/agents/facturation/restes-a-recouvrer.csv"),
+    "staff.recovery_list": Row(STAFF, "/agents/facturation/restes-a-recouvrer"),
+    "staff.recovery_pdf": Row(STAFF, "/agents/facturation/restes-a-recouvrer.pdf"),
+    "staff.direct_debit_collection": Row(STAFF, "/agents/facturation/prelevements/{collection}",
+                                         "PF-16122-1"),
+    "staff.direct_debit_collections": Row(STAFF, "/agents/facturation/prelevements/"),
+    "staff.direct_debit_file": Row(STAFF, "/agents/facturation/prelevements/{collection}/"
+                                          "pain008.xml", "PF-16122-1"),
+    "staff.direct_debit_reject": Row(STAFF, "/agents/facturation/prelevements/debits/{debit}/"
+                                            "rejet"),
+    "staff.family_paper_mandate": Row(STAFF, "/agents/familles/{family}/mandat", "PF-16122-1"),
     "staff.child_health": Row(STAFF, "/agents/familles/{family}/enfants/{child}/fiche-sanitaire",
                               "LENA"),
     "staff.document_add_commune": Row(STAFF, "/agents/documents/commune"),
@@ -290,6 +347,12 @@ def objects(app):
         message = Message.create(thread=thread, author=user, body="CORPS-SECRET-16122")
         attachment = MessageAttachment.create(
             message=message, file=stored("PIECE-JOINTE-SECRET-16122", "piece.pdf"))
+        child_declaration = ChildDeclaration.create(
+            family=owner, first_name="ROSE", last_name="DUPONT",
+            birth_date=datetime.date(2023, 2, 11), class_level="PS",
+            document=stored("DECLARATION-SECRET-16122", "livret.pdf"))
+        guardian_declaration = models.GuardianDeclaration.create(
+            family=owner, last_name="DUPONT", first_name="MARC", phone_mobile="0601020304")
         email_token = make_email_change_token(app.config["SECRET_KEY"], user,
                                               "nouvelle.adresse@example.org")
     vaccine = Vaccination.create(child=lena, name="VACCIN-SECRET", date=datetime.date(2024, 1, 5))
@@ -304,6 +367,17 @@ def objects(app):
     Invoice.update(family=owner).where(Invoice.id == invoice.id).execute()
     payment = Payment.select().where(Payment.invoice == invoice).first()
     validation = DossierValidation.select().where(DossierValidation.family == owner).first()
+    Commune.update(sepa_creditor_id="FR72ZZZ123456", sepa_creditor_iban="FR7630001007941234567890185",
+                   sepa_creditor_bic="BDFEFRPPXXX").execute()
+    mandate = Mandate.create(family=owner, rum="PF-16122-1", holder="DUPONT Julie",
+                             iban="FR7630006000011234567890189", bic="AGRIFRPPXXX",
+                             signed_on=datetime.date(2026, 11, 2))
+    collection = DebitCollection.create(period_year=invoice.period_year,
+                                        period_month=invoice.period_month,
+                                        collection_date=datetime.date(2026, 12, 15),
+                                        message_id="PF-MATRICE-1", total_cents=100, count=1)
+    debit = DebitItem.create(collection=collection, invoice=invoice, mandate=mandate,
+                             amount_cents=100, sequence="FRST", end_to_end_id="MATRICE-1")
     return {"year": SchoolYear.select().order_by(SchoolYear.id).first().id,
             "activity": activity(CL).id, "override": DayOverride.select().first().id,
             "family": owner.id, "owner_user": user.id, "invoice": invoice.id,
@@ -313,7 +387,12 @@ def objects(app):
             "child": lena.id, "document": document.id, "declaration": declaration.id,
             "thread": thread.id, "attachment": attachment.id, "vaccine": vaccine.id,
             "pickup": pickup.id, "pending": pending.id, "email_token": email_token,
-            "bad_token": "pas-un-jeton", "line": f"{lena.id}-{activity(CL).id}"}
+            "bad_token": "pas-un-jeton", "import_token": "0" * 32,
+            "school": models.School.select().order_by(models.School.id).first().id,
+            "child_declaration": child_declaration.id,
+            "guardian_declaration": guardian_declaration.id, "line": f"{lena.id}-{activity(CL).id}",
+            "feed_token": CalendarFeed.create(family=owner, token="jeton-agenda-16122").token,
+            "mandate": mandate.id, "collection": collection.id, "debit": debit.id}
 
 
 USERS = {"owner": ("family", 16122), "other": ("family", 16123),

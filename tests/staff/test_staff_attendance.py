@@ -1,7 +1,7 @@
 """Espace agents: the attendance register, its CSV, the meal counts and the occupancy.
 
 LENA (family 16122, peanut allergy with a PAI in the demo) books the four
-Wednesdays of January 2027 at CL Maternel Mercredis the guide's way (tick, then
+Wednesdays of January 2027 at CL Maternel Mercredis as a family does (tick, then
 TERMINER); an agent then opens the register of 06/01/2027.
 """
 import csv

@@ -1,6 +1,6 @@
 """Espace agents: closing a day and lowering the places of a day.
 
-LENA (family 16122) books January's Wednesdays at CL Maternel Mercredis the guide's
+LENA (family 16122) books January's Wednesdays at CL Maternel Mercredis the families'
 way; an agent then closes 06/01/2027 (the booking is cancelled, not billed, the
 family emailed, PLANNING shows the day closed) or lowers the places of a day to
 what is booked (the next family sees "complet" and cannot book, even forged).

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from domain import audit
-from domain.billing.pricing import brackets_by_day, family_bracket
+from domain.catalogue.pricing import brackets_by_day, family_bracket
 from domain.catalogue.years import current_school_year
 from models import (AuditLog, Booking, Child, DossierValidation, Enrolment, Family,
                     MessageThread, QFDeclaration, User)

@@ -132,7 +132,7 @@ def test_unknown_action_and_news_are_refused(client, auth):
 
 def test_demo_news_follow_the_booking_windows(app, db):
     """The Noël window closes on 02/12/2026: its news goes with it; the winter one opens on
-    04/01/2027 (the guide's pattern: the day school resumes after Noël) and its news
+    04/01/2027 (the day school resumes after Noël) and its news
     appears then."""
     with app.app_context():
         def titles(day):

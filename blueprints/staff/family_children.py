@@ -1,0 +1,73 @@
+"""Espace agents: a family's children and second guardian for the family's lifetime —
+add a child, archive one (never deleted), add, edit or remove the second guardian."""
+from flask import flash, redirect, url_for
+from flask_login import current_user
+
+from blueprints.common import EmptyForm, form_status, get_or_404, render
+from blueprints.staff import bp
+from blueprints.staff.family_forms import GuardianForm, NewChildForm
+from domain.family import staff_edits
+from models import Child, Family, Guardian
+
+
+def _staff():
+    return current_user._get_current_object()
+
+
+def _family(family_id):
+    return get_or_404(Family.select().where(Family.id == family_id))
+
+
+def _back(family):
+    return redirect(url_for("staff.family", family_id=family.id) + "#enfants", code=303)
+
+
+@bp.route("/familles/<int:family_id>/enfants/nouveau", methods=["GET", "POST"])
+def add_child(family_id):
+    """Ajouter un enfant: names, birth date, sex, school (from the list) and class."""
+    family = _family(family_id)
+    form = NewChildForm(data={"last_name": family.name})
+    if form.validate_on_submit():
+        child = staff_edits.add_child(_staff(), family, **{
+            name: getattr(form, name).data for name in staff_edits.CHILD_FIELDS})
+        flash(f"{child.first_name} est ajouté{'e' if child.sex == 'F' else ''} à la famille : "
+              "elle peut maintenant l'inscrire aux activités.", "success")
+        return _back(family)
+    return render("staff/families/add_child.html", family=family, form=form,
+                  status=form_status(form))
+
+
+@bp.route("/familles/<int:family_id>/enfants/<int:child_id>/archiver", methods=["POST"])
+def archive_child(family_id, child_id):
+    """Archive (or bring back) a child: its bookings and invoices stay."""
+    family = _family(family_id)
+    child = get_or_404(Child.select().where((Child.id == child_id) & (Child.family == family)))
+    if EmptyForm().validate_on_submit():
+        staff_edits.archive_child(_staff(), child, archived=not child.is_archived)
+        flash(f"{child.first_name} est {'archivé' if child.is_archived else 'de nouveau actif'}"
+              " : l'historique et les factures sont conservés.", "success")
+    return _back(family)
+
+
+@bp.route("/familles/<int:family_id>/second-responsable", methods=["GET", "POST"])
+def edit_second_guardian(family_id):
+    """Add or edit the second legal guardian (at least one way to reach them)."""
+    family = _family(family_id)
+    guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
+    form = GuardianForm(obj=guardian)
+    if form.validate_on_submit():
+        staff_edits.set_second_guardian(_staff(), family, **{
+            name: getattr(form, name).data for name in staff_edits.SECOND_GUARDIAN_FIELDS})
+        flash("Le second responsable légal est enregistré.", "success")
+        return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
+                        code=303)
+    return render("staff/families/second_guardian.html", family=family, form=form,
+                  guardian=guardian, status=form_status(form))
+
+
+@bp.route("/familles/<int:family_id>/second-responsable/retirer", methods=["POST"])
+def remove_second_guardian(family_id):
+    family = _family(family_id)
+    if EmptyForm().validate_on_submit() and staff_edits.remove_second_guardian(_staff(), family):
+        flash("Le second responsable légal est retiré.", "success")
+    return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees", code=303)

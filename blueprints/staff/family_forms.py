@@ -1,0 +1,82 @@
+"""Forms of the families' import, invitations, children and schools (back office)."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.validators import (AnyOf, DataRequired, Email, InputRequired, Length, NumberRange,
+                                Optional, ValidationError)
+
+from blueprints.dossier.declare import GuardianForm  # noqa: F401  (staff use it too)
+from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
+from blueprints.staff.forms import ChildForm
+from domain.catalogue import schools
+from models import Child, School
+
+
+class ImportForm(FlaskForm):
+    """The families' file (CSV or XLSX)."""
+
+    file = FileField("Fichier des familles (CSV ou XLSX)",
+                     [FileRequired("Choisissez le fichier des familles (CSV ou XLSX).")],
+                     render_kw={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-"
+                                          "officedocument.spreadsheetml.sheet"})
+
+
+class RemindForm(FlaskForm):
+    """Relancer those who have not accepted after N days."""
+
+    days = FrenchIntegerField("Sans réponse depuis (jours)", [
+        InputRequired("Indiquez un nombre de jours."),
+        NumberRange(0, 365, "Indiquez un nombre de jours entre 0 et 365.")],
+        default=7, render_kw={"inputmode": "numeric"},
+        invalid_value_message="Indiquez un nombre entier de jours.")
+
+
+SEX_CHOICES = [("", "Non précisé"), ("F", "Fille"), ("M", "Garçon")]
+
+
+class StaffChildForm(ChildForm):
+    """A child added or edited by staff: its sex too, the school from the list."""
+
+    sex = SelectField("Sexe", choices=SEX_CHOICES, validate_choice=False, default="",
+                      validators=[AnyOf([c for c, _ in SEX_CHOICES],
+                                        message="Choisissez dans la liste.")])
+    school_name = SelectField("École", validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school_name.choices = [("", "Aucune / non précisée")] + schools.school_choices()
+
+    def validate_school_name(self, field):
+        """A school of the list, that teaches the chosen class."""
+        problem = schools.level_problem(field.data, self.class_level.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class NewChildForm(StaffChildForm):
+    """A child added by staff: the birth date is required."""
+
+    birth_date = FrenchDateField("Date de naissance", [
+        DataRequired("Indiquez la date de naissance (JJ/MM/AAAA).")])
+
+
+LEVEL_CHOICES = [(level, level) for level in Child.LEVELS]
+
+
+class SchoolForm(FlaskForm):
+    """A school of the commune."""
+
+    name = StringField("Nom", [DataRequired("Indiquez le nom de l'école."),
+                               Length(max=120, message="120 caractères au plus.")])
+    kind = SelectField("Type", choices=list(School.KIND_LABELS.items()), validate_choice=False,
+                       validators=[AnyOf(list(School.KIND_LABELS),
+                                         message="Choisissez un type de la liste.")])
+    levels = SelectMultipleField("Classes enseignées", choices=LEVEL_CHOICES,
+                                 validate_choice=False)
+    next_school = SelectField("Les GS vont en CP à", validate_choice=False)
+
+    def validate_levels(self, field):
+        if not field.data:
+            raise ValidationError("Cochez au moins une classe.")
+        if any(level not in Child.LEVELS for level in field.data):
+            raise ValidationError("Choisissez des classes de la liste.")

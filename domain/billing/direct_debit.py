@@ -1,0 +1,325 @@
+"""The month's direct debit collection, its pain.008 file, and the debits the bank rejects.
+
+After a billing run, staff build the collection of a month: every invoice of the month
+still owing something, of a family with a mandate in force, that is neither paid
+online nor waiting on an online payment, is debited once, at a date the commune
+sets — at least 14 days ahead, since each family is told the amount and the date by
+email (SEPA pre-notification) when the collection is built. A debit settles its
+invoice (a ``Payment`` of ``prelevement``), so it is never offered for online
+payment; the first debit under a mandate is a FRST, the next ones RCUR.
+
+The file for the bank is a pain.008.001.02 made by ``sepaxml`` and validated against
+its schema. When the bank rejects a debit (an R-transaction), staff record it: the
+payment is undone (the invoice is unpaid again), the family is emailed, the
+commune's rejection fee (if any) is billed on an invoice of its own, and the second
+rejection under a mandate suspends it.
+"""
+import datetime
+import uuid
+import xml.etree.ElementTree as ET
+
+from peewee import JOIN, Case, fn
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from sepaxml import SepaDD
+from sepaxml.validation import try_valid_xml
+
+from domain import audit, clock
+from domain.billing.invoicing import refresh_status
+from domain.billing.mandates import masked, record_rejection, valid_creditor_id
+from domain.billing.run import DUE_DAYS, take_numbers
+from domain.formats import euros, month_fr
+from domain.mail import send_email, send_many
+from domain.transactions import lock_rows, write_transaction
+from models import (DebitCollection, DebitItem, Family, Guardian, Invoice, InvoiceLine, Mandate,
+                    Payment)
+
+#: SEPA pre-notification: each family is told at least this long before its debit.
+PRENOTIFICATION = datetime.timedelta(days=14)
+SCHEMA = "pain.008.001.02"
+NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:" + SCHEMA
+FIRST, RECURRING = "FRST", "RCUR"
+#: Why a bank returns a debit (the R-transaction reason codes met in France).
+REJECTION_REASONS = {
+    "AC04": "Compte clôturé",
+    "AC06": "Compte bloqué",
+    "AM04": "Provision insuffisante",
+    "MD01": "Pas de mandat",
+    "MD06": "Remboursement demandé par le débiteur",
+    "MS02": "Refus du débiteur",
+    "MS03": "Raison non communiquée",
+    "SL01": "Service spécifique de la banque",
+}
+FEE_LABEL = "Frais de rejet de prélèvement"
+
+
+class CollectionError(ValueError):
+    """A refused collection, with the message to show next to ``field``."""
+
+    def __init__(self, message, field="collection_date"):
+        super().__init__(message)
+        self.field = field
+
+
+def earliest_collection_date(today):
+    """The first day a debit may be collected when the families are told today."""
+    return today + PRENOTIFICATION
+
+
+def default_collection_date(today, debit_day):
+    """The commune's debit day of the first month that leaves the families 14 days' notice."""
+    earliest = earliest_collection_date(today)
+    year, month = earliest.year, earliest.month
+    while True:
+        day = datetime.date(year, month, min(debit_day, 28))
+        if day >= earliest:
+            return day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def creditor_problems(settings):
+    """What is missing in the commune's settings to build a collection (French, [] if none)."""
+    problems = []
+    if not valid_creditor_id(settings.sepa_creditor_id):
+        problems.append("l'identifiant créancier SEPA (ICS) de la commune")
+    try:
+        IBAN(settings.sepa_creditor_iban or "")
+    except SchwiftyException:
+        problems.append("l'IBAN du compte de la commune")
+    if not settings.sepa_creditor_bic:
+        problems.append("le BIC du compte de la commune")
+    return problems
+
+
+def _already_debited():
+    """Invoices with a debit that was not rejected."""
+    return DebitItem.select(DebitItem.invoice).where(DebitItem.status == DebitItem.COLLECTED)
+
+
+def _waiting_online(now):
+    """Invoices with an online payment attempt still alive."""
+    return Payment.select(Payment.invoice).where(
+        (Payment.provider == Payment.ONLINE) & (Payment.status == Payment.PENDING)
+        & (Payment.expires_at > clock.as_stored(now)))
+
+
+def collectable(year, month, now):
+    """[(invoice, mandate, amount due)] of the month to debit, by invoice number."""
+    invoices = list(
+        Invoice.select(Invoice, Mandate, Family)
+        .join(Family).switch(Invoice)
+        .join(Mandate, on=((Mandate.family == Invoice.family)
+                           & (Mandate.status == Mandate.ACTIVE)), attr="mandate")
+        .where((Invoice.kind == Invoice.INVOICE) & (Invoice.status == Invoice.ISSUED)
+               & Invoice.handed_over_at.is_null()
+               & (Invoice.period_year == year) & (Invoice.period_month == month)
+               & Invoice.id.not_in(_already_debited()) & Invoice.id.not_in(_waiting_online(now)))
+        .order_by(Invoice.number))
+    ids = [invoice.id for invoice in invoices]
+    paid, credited = {}, {}
+    if ids:
+        paid = dict(Payment.select(Payment.invoice, fn.SUM(Payment.amount_cents))
+                    .where(Payment.invoice.in_(ids) & (Payment.status == Payment.PAID))
+                    .group_by(Payment.invoice).tuples())
+        credited = dict(Invoice.select(Invoice.corrects, fn.SUM(Invoice.total_cents))
+                        .where(Invoice.corrects.in_(ids)).group_by(Invoice.corrects).tuples())
+    rows = []
+    for invoice in invoices:
+        due = invoice.total_cents - credited.get(invoice.id, 0) - paid.get(invoice.id, 0)
+        if due > 0:
+            rows.append((invoice, invoice.mandate, due))
+    return rows
+
+
+def _recipients(family_ids):
+    """{family id: [guardian emails]}."""
+    found = {}
+    for family_id, email in (Guardian.select(Guardian.family, Guardian.email)
+                             .where(Guardian.family.in_(family_ids) & (Guardian.email != ""))
+                             .order_by(Guardian.position).tuples()):
+        found.setdefault(family_id, []).append(email)
+    return found
+
+
+def build_collection(year, month, collection_date, settings, actor, now):
+    """Build the month's collection: one debit per invoice to collect, each family
+    pre-notified by email. Returns the ``DebitCollection``; CollectionError when the
+    date leaves less than 14 days' notice, the settings lack the creditor's details,
+    or nothing is left to debit."""
+    today = now.date()
+    if collection_date < earliest_collection_date(today):
+        raise CollectionError(
+            "Les familles doivent être prévenues 14 jours avant le prélèvement : choisissez "
+            f"le {earliest_collection_date(today).strftime('%d/%m/%Y')} ou plus tard.")
+    if collection_date.weekday() >= 5:
+        raise CollectionError("Les banques ne prélèvent pas le samedi ni le dimanche : "
+                              "choisissez un jour de semaine.")
+    problems = creditor_problems(settings)
+    if problems:
+        raise CollectionError("Complétez d'abord dans les paramètres : " + ", ".join(problems)
+                              + ".", field="settings")
+    stored_now = clock.as_stored(now)
+    settled_at = clock.paris_midnight_utc(collection_date)
+    with write_transaction():
+        rows = collectable(year, month, now)
+        lock_rows(Invoice, [invoice.id for invoice, _, _ in rows])
+        # Read again under the lock: a payment may have landed meanwhile.
+        rows = collectable(year, month, now)
+        if not rows:
+            raise CollectionError(f"Aucune facture de {month_fr(year, month).lower()} à prélever : "
+                                  "aucune famille avec un mandat n'a de facture à payer.",
+                                  field="period")
+        collection = DebitCollection.create(
+            period_year=year, period_month=month, collection_date=collection_date,
+            created_at=stored_now, created_by=actor,
+            message_id=f"PF{year}{month:02d}-{uuid.uuid4().hex[:16]}",
+            total_cents=sum(due for _, _, due in rows), count=len(rows))
+        firsts = set()
+        for invoice, mandate, due in rows:
+            sequence = RECURRING if mandate.first_collected_on else FIRST
+            if sequence == FIRST:
+                firsts.add(mandate.id)
+            payment = Payment.create(
+                invoice=invoice, amount_cents=due, provider=Payment.DEBIT,
+                transaction_id=f"D-{invoice.number}-{collection.id}", status=Payment.PAID,
+                created_at=stored_now, verified_at=settled_at, user=actor,
+                reference=mandate.rum)
+            DebitItem.create(collection=collection, invoice=invoice, mandate=mandate,
+                             payment=payment, amount_cents=due, sequence=sequence,
+                             end_to_end_id=f"{invoice.number}-{collection.id}",
+                             prenotified_at=stored_now)
+            refresh_status(invoice.id)
+        if firsts:
+            Mandate.update(first_collected_on=collection_date).where(
+                Mandate.id.in_(list(firsts))).execute()
+        emails = _recipients([invoice.family_id for invoice, _, _ in rows])
+        send_many([(email, f"Prélèvement de {euros(due)} le "
+                           f"{collection_date.strftime('%d/%m/%Y')}",
+                    "facturation/email/debit_notice",
+                    {"invoice": invoice, "amount": euros(due), "mandate": mandate,
+                     "iban": masked(mandate.iban), "date": collection_date,
+                     "creditor_id": settings.sepa_creditor_id})
+                   for invoice, mandate, due in rows
+                   for email in emails.get(invoice.family_id, [])])
+        audit.record(actor, None, audit.DEBIT_COLLECTION_BUILT,
+                     summary=f"Prélèvement de {month_fr(year, month).lower()} : {len(rows)} facture(s), "
+                             f"{euros(collection.total_cents)}, le "
+                             f"{collection_date.strftime('%d/%m/%Y')}",
+                     after={"collection": collection.id, "count": len(rows),
+                            "total_cents": collection.total_cents})
+    return collection
+
+
+def collections():
+    """Every collection, newest first, with its rejected count and amount."""
+    rejected = fn.SUM(Case(None, [(DebitItem.status == DebitItem.REJECTED,
+                                      DebitItem.amount_cents)], 0))
+    return list(DebitCollection.select(DebitCollection, rejected.alias("rejected_cents"))
+                .join(DebitItem, JOIN.LEFT_OUTER).group_by(DebitCollection.id)
+                .order_by(DebitCollection.id.desc()))
+
+
+def collection_items(collection_id):
+    """The debits of a collection with their invoice, family and mandate, by invoice."""
+    return list(DebitItem.select(DebitItem, Invoice, Family, Mandate)
+                .join(Invoice).join(Family).switch(DebitItem).join(Mandate)
+                .where(DebitItem.collection == collection_id).order_by(Invoice.number))
+
+
+def pain008(collection, settings):
+    """The collection as a pain.008.001.02 file (bytes), validated against its schema
+    (``sepaxml.validation.ValidationError`` otherwise). Rejected debits stay in the file
+    as it was sent: the file is the one given to the bank."""
+    config = {"name": settings.name, "IBAN": settings.sepa_creditor_iban.replace(" ", ""),
+              "BIC": settings.sepa_creditor_bic, "batch": True,
+              "creditor_id": settings.sepa_creditor_id.replace(" ", ""), "currency": "EUR"}
+    sepa = SepaDD(config, schema=SCHEMA, clean=True)
+    for item in collection_items(collection.id):
+        payment = {"name": item.mandate.holder, "IBAN": item.mandate.iban,
+                   "amount": item.amount_cents, "type": item.sequence,
+                   "collection_date": collection.collection_date,
+                   "mandate_id": item.mandate.rum, "mandate_date": item.mandate.signed_on,
+                   "description": f"Facture {item.invoice.number} - {settings.name}",
+                   "endtoend_id": item.end_to_end_id}
+        if item.mandate.bic:
+            payment["BIC"] = item.mandate.bic
+        sepa.add_payment(payment)
+    xml = sepa.export(validate=False)
+    # The message's id and time are the collection's own (sepaxml makes up both).
+    ET.register_namespace("", NAMESPACE)
+    root = ET.fromstring(xml)
+    header = root.find(f"{{{NAMESPACE}}}CstmrDrctDbtInitn/{{{NAMESPACE}}}GrpHdr")
+    header.find(f"{{{NAMESPACE}}}MsgId").text = collection.message_id
+    header.find(f"{{{NAMESPACE}}}CreDtTm").text = (
+        clock.to_paris(collection.created_at).replace(tzinfo=None).isoformat(timespec="seconds"))
+    xml = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    try_valid_xml(xml, SCHEMA)
+    return xml
+
+
+def record_debit_rejection(item_id, reason_code, settings, actor, now):
+    """The bank rejected this debit: undo its payment (the invoice is owed again), bill
+    the commune's rejection fee, count it against the mandate (the second suspends it),
+    email the family. Returns the item; CollectionError when already rejected."""
+    if reason_code not in REJECTION_REASONS:
+        raise CollectionError("Choisissez le motif du rejet donné par la banque.",
+                              field="reason")
+    stored_now = clock.as_stored(now)
+    with write_transaction():
+        item = DebitItem.get_by_id(item_id)
+        lock_rows(Invoice, [item.invoice_id])
+        item = DebitItem.get_by_id(item_id)
+        if item.status == DebitItem.REJECTED:
+            raise CollectionError("Ce prélèvement est déjà enregistré comme rejeté.",
+                                  field="reason")
+        Payment.update(status=Payment.REFUSED,
+                       outcome=f"Prélèvement rejeté : {reason_code} "
+                               f"{REJECTION_REASONS[reason_code]}").where(
+            Payment.id == item.payment_id).execute()
+        invoice = refresh_status(item.invoice_id)
+        fee_invoice = None
+        if settings.debit_rejection_fee_cents > 0:
+            fee_invoice = _fee_invoice(invoice, settings.debit_rejection_fee_cents, now)
+        DebitItem.update(status=DebitItem.REJECTED, rejected_at=stored_now,
+                         rejection_reason=reason_code,
+                         fee_cents=settings.debit_rejection_fee_cents).where(
+            DebitItem.id == item.id).execute()
+        mandate = record_rejection(item.mandate_id)
+        if item.sequence == FIRST:
+            # A rejected first debit: the next one is a first debit again.
+            Mandate.update(first_collected_on=None).where(Mandate.id == mandate.id).execute()
+        for email in _recipients([invoice.family_id]).get(invoice.family_id, []):
+            send_email(email, f"Prélèvement rejeté : facture N° {invoice.number}",
+                       "facturation/email/debit_rejected", invoice=invoice,
+                       amount=euros(item.amount_cents),
+                       reason=REJECTION_REASONS[reason_code], fee_invoice=fee_invoice,
+                       suspended=mandate.status == Mandate.SUSPENDED)
+        audit.record(actor, invoice.family_id, audit.DEBIT_REJECTED,
+                     summary=f"Prélèvement de {euros(item.amount_cents)} rejeté sur la facture "
+                             f"N° {invoice.number} ({REJECTION_REASONS[reason_code]})"
+                             + (" ; mandat suspendu" if mandate.status == Mandate.SUSPENDED
+                                else ""),
+                     after={"reason": reason_code, "fee_cents": settings.debit_rejection_fee_cents,
+                            "mandate_status": mandate.status})
+    return DebitItem.get_by_id(item_id)
+
+
+def _fee_invoice(invoice, fee_cents, now):
+    """An invoice of its own for the rejection fee (invoices never change once issued)."""
+    [number] = take_numbers("F", now.year, 1)
+    fee = Invoice.create(family=invoice.family_id, number=number, kind=Invoice.INVOICE,
+                         period_year=invoice.period_year, period_month=invoice.period_month,
+                         issued_at=clock.as_stored(now),
+                         due_date=now.date() + datetime.timedelta(days=DUE_DAYS),
+                         total_cents=fee_cents)
+    InvoiceLine.create(invoice=fee, child_name="",
+                       label=f"{FEE_LABEL} (facture N° {invoice.number})", quantity=1,
+                       unit_price_cents=fee_cents, amount_cents=fee_cents)
+    return fee
+
+
+def debit_of(invoice_id):
+    """The debit in force on the invoice (not rejected), or None."""
+    return (DebitItem.select(DebitItem, DebitCollection).join(DebitCollection)
+            .where((DebitItem.invoice == invoice_id) & (DebitItem.status == DebitItem.COLLECTED))
+            .first())

@@ -1,0 +1,166 @@
+"""What a family declares and staff validate like a dossier.
+
+« Déclarer un enfant » from "Mes enfants" (names, birth date, school, class, an optional
+document): validated, it creates the child, whom the family can then enrol in
+INSCRIPTION. A second legal guardian from "Mes coordonnées": validated, it becomes the
+family's second guardian. Refused, the family reads the reason where it declared."""
+from domain import audit
+from domain.clock import utc_now
+from domain.uploads import save_upload
+from models import Child, ChildDeclaration, Family, Guardian, GuardianDeclaration, School, db
+
+SCHOOL_TYPES = {School.PRIVEE: Child.SCHOOL_PRIVATE, School.HORS_COMMUNE: Child.SCHOOL_OUTSIDE}
+
+
+class DeclarationReviewRefused(ValueError):
+    """Already reviewed (in another tab): French message."""
+
+
+def declare_child(family, user, first_name, last_name, birth_date, sex, school_name,
+                  class_level, checked_upload=None):
+    """Record the declaration (pending) with its optional document; audited."""
+    with db.atomic():
+        document = save_upload(checked_upload, family, user) if checked_upload else None
+        declaration = ChildDeclaration.create(
+            family=family, first_name=first_name.strip().upper(),
+            last_name=last_name.strip().upper(), birth_date=birth_date, sex=sex or "",
+            school_name=school_name or "", class_level=class_level, document=document)
+        audit.record(user, family, audit.CHILD_DECLARED,
+                     f"Enfant {declaration.first_name} déclaré par la famille.",
+                     after={"prenom": declaration.first_name, "nom": declaration.last_name,
+                            "naissance": birth_date, "classe": class_level,
+                            "ecole": declaration.school_name})
+    return declaration
+
+
+def family_declarations(family):
+    """The family's declarations not yet turned into a child (pending or refused), newest
+    first."""
+    return list(ChildDeclaration.select()
+                .where((ChildDeclaration.family == family)
+                       & (ChildDeclaration.status != ChildDeclaration.VALIDATED))
+                .order_by(ChildDeclaration.id.desc()))
+
+
+def pending_declarations():
+    """Every declaration waiting for staff, oldest first, with its family."""
+    return list(ChildDeclaration.select(ChildDeclaration, Family).join(Family)
+                .where(ChildDeclaration.status == ChildDeclaration.PENDING)
+                .order_by(ChildDeclaration.declared_at, ChildDeclaration.id))
+
+
+def pending_declarations_count():
+    """Children and second guardians declared and waiting for staff."""
+    return (ChildDeclaration.select().where(ChildDeclaration.status == ChildDeclaration.PENDING)
+            .count()
+            + GuardianDeclaration.select()
+            .where(GuardianDeclaration.status == GuardianDeclaration.PENDING).count())
+
+
+def _claim(declaration, staff_user, status, comment=""):
+    """Mark it reviewed if still pending (one reviewer wins)."""
+    claimed = (ChildDeclaration.update(status=status, reviewed_by=staff_user,
+                                       reviewed_at=utc_now(), review_comment=comment)
+               .where((ChildDeclaration.id == declaration.id)
+                      & (ChildDeclaration.status == ChildDeclaration.PENDING)).execute())
+    if not claimed:
+        raise DeclarationReviewRefused("Cette déclaration a déjà été traitée.")
+
+
+def validate_declaration(declaration, staff_user):
+    """The child is created from the declaration; audited. Returns the ``Child``."""
+    with db.atomic():
+        _claim(declaration, staff_user, ChildDeclaration.VALIDATED)
+        school = School.get_or_none(School.name == declaration.school_name)
+        child = Child.create(family=declaration.family_id, first_name=declaration.first_name,
+                             last_name=declaration.last_name, birth_date=declaration.birth_date,
+                             sex=declaration.sex, school_name=declaration.school_name,
+                             class_level=declaration.class_level,
+                             school_type=SCHOOL_TYPES.get(school.kind if school else "",
+                                                          Child.SCHOOL_PUBLIC))
+        ChildDeclaration.update(child=child).where(
+            ChildDeclaration.id == declaration.id).execute()
+        audit.record(staff_user, declaration.family_id, audit.CHILD_DECLARATION_VALIDATED,
+                     f"Enfant {child.first_name} déclaré par la famille : validé.",
+                     after={"enfant": child.id})
+    return child
+
+
+def refuse_declaration(declaration, staff_user, reason):
+    """Refused with a reason shown to the family; audited."""
+    with db.atomic():
+        _claim(declaration, staff_user, ChildDeclaration.REFUSED, reason.strip())
+        audit.record(staff_user, declaration.family_id, audit.CHILD_DECLARATION_REFUSED,
+                     f"Enfant {declaration.first_name} déclaré par la famille : refusé.",
+                     reason=reason.strip())
+
+
+# --- A second legal guardian, declared from "Mes coordonnées" -------------------------
+
+GUARDIAN_FIELDS = ("civility", "last_name", "first_name", "email", "phone_mobile",
+                   "phone_home")
+
+
+def declare_guardian(family, user, **values):
+    """Record the family's declaration of a second guardian (pending); audited."""
+    values = {name: (values.get(name) or "").strip() for name in GUARDIAN_FIELDS}
+    values["last_name"] = values["last_name"].upper()
+    values["email"] = values["email"].lower()
+    with db.atomic():
+        declaration = GuardianDeclaration.create(family=family, **values)
+        audit.record(user, family, audit.GUARDIAN_DECLARED,
+                     f"Second responsable {declaration.first_name} {declaration.last_name} "
+                     "déclaré par la famille.", after=values)
+    return declaration
+
+
+def family_guardian_declarations(family):
+    """The family's guardian declarations not validated (pending or refused), newest first."""
+    return list(GuardianDeclaration.select()
+                .where((GuardianDeclaration.family == family)
+                       & (GuardianDeclaration.status != GuardianDeclaration.VALIDATED))
+                .order_by(GuardianDeclaration.id.desc()))
+
+
+def pending_guardian_declarations():
+    return list(GuardianDeclaration.select(GuardianDeclaration, Family).join(Family)
+                .where(GuardianDeclaration.status == GuardianDeclaration.PENDING)
+                .order_by(GuardianDeclaration.declared_at, GuardianDeclaration.id))
+
+
+def _claim_guardian(declaration, staff_user, status, comment=""):
+    claimed = (GuardianDeclaration.update(status=status, reviewed_by=staff_user,
+                                          reviewed_at=utc_now(), review_comment=comment)
+               .where((GuardianDeclaration.id == declaration.id)
+                      & (GuardianDeclaration.status == GuardianDeclaration.PENDING)).execute())
+    if not claimed:
+        raise DeclarationReviewRefused("Cette déclaration a déjà été traitée.")
+
+
+def validate_guardian_declaration(declaration, staff_user):
+    """The declared person becomes the family's second guardian (replacing the one it had,
+    before/after in the audit trail)."""
+    with db.atomic():
+        _claim_guardian(declaration, staff_user, GuardianDeclaration.VALIDATED)
+        values = {name: getattr(declaration, name) for name in GUARDIAN_FIELDS}
+        guardian = Guardian.get_or_none((Guardian.family == declaration.family_id)
+                                        & (Guardian.position == 2))
+        before = {name: getattr(guardian, name) for name in GUARDIAN_FIELDS} if guardian \
+            else None
+        if guardian is None:
+            guardian = Guardian(family=declaration.family_id, position=2)
+        for name, value in values.items():
+            setattr(guardian, name, value)
+        guardian.save()
+        audit.record(staff_user, declaration.family_id, audit.GUARDIAN_EDITED,
+                     "Second responsable déclaré par la famille : validé.", before=before,
+                     after=values)
+    return guardian
+
+
+def refuse_guardian_declaration(declaration, staff_user, reason):
+    with db.atomic():
+        _claim_guardian(declaration, staff_user, GuardianDeclaration.REFUSED, reason.strip())
+        audit.record(staff_user, declaration.family_id, audit.GUARDIAN_EDITED,
+                     "Second responsable déclaré par la famille : refusé.",
+                     reason=reason.strip())

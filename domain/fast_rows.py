@@ -1,0 +1,86 @@
+"""Fast paths around peewee's machinery for the hot queries of PLANNING (the calendar,
+the recap, TERMINER): the one module that reaches into peewee's internals.
+
+* :func:`model_instance` builds a model instance straight from raw column values
+  (peewee's ``__data__``, ``_dirty`` and ``__rel__``) instead of peewee's row-per-model
+  machinery, which was a third of the recap's time;
+* :func:`attach` sets its related rows (``__rel__``);
+* :func:`compiled_rows` builds a query's SQL once and reuses it with new parameters,
+  finding where each parameter goes through sentinel values.
+
+tests/domain/test_fast_rows.py pins what they promise, so that a peewee upgrade that
+changes these internals breaks that one named test (then fix this module, or drop it
+for plain peewee queries if they have become as fast: ``bench/planning.py``).
+"""
+import datetime
+
+from models import db
+
+
+def model_instance(model, fields, values):
+    """A model instance from raw column values (``fields`` in the same order, converted
+    by each field's ``python_value``), without peewee's row machinery; related rows go
+    in ``__rel__``."""
+    instance = model.__new__(model)
+    instance.__data__ = {field.name: field.python_value(value)
+                         for field, value in zip(fields, values)}
+    instance._dirty, instance.__rel__ = set(), {}
+    return instance
+
+
+def attach(instance, **related):
+    """Give ``instance`` (from :func:`model_instance`) its related rows, read as
+    ``instance.<name>`` without a query (``attach(child, family=family)``)."""
+    instance.__rel__.update(related)
+    return instance
+
+
+_COMPILED: dict[tuple, str] = {}
+
+
+def compiled_rows(key, build, **values):
+    """The raw rows of the query ``build(**values)``, its SQL built by peewee only once per
+    ``key``, database and length of the list values (then reused with the new values):
+    for a hot query, building the statement cost more than running it. Each value is
+    an int, a date, or a list of them, and must reach the statement as a parameter."""
+    database = db
+    shape = tuple((name, len(v)) for name, v in sorted(values.items()) if isinstance(v, list))
+    cache_key = (key, shape, database.param, type(getattr(database, "obj", database)).__name__)
+    entry = _COMPILED.get(cache_key)
+    if entry is None:
+        counter, sentinels, where = [0], {}, {}
+
+        def sentinel(value, slot):
+            counter[0] += 1
+            fake = (-7_000_000 - counter[0] if isinstance(value, int)
+                    else datetime.date(1800, 1, 1) + datetime.timedelta(days=counter[0]))
+            where[fake] = slot
+            if isinstance(fake, datetime.date):
+                where[fake.isoformat()] = slot
+            return fake
+
+        for name, value in sorted(values.items()):
+            sentinels[name] = ([sentinel(v, (name, i)) for i, v in enumerate(value)]
+                               if isinstance(value, list) else sentinel(value, (name, None)))
+        sql, params = build(**sentinels).sql()
+        order = [(where[param], type(param)) if _hashable(param) and param in where
+                 else (None, param) for param in params]
+        entry = _COMPILED[cache_key] = (sql, order)
+    sql, order = entry
+    params = []
+    for slot, kind in order:
+        if slot is None:
+            params.append(kind)  # a constant of the statement itself
+            continue
+        name, index = slot
+        value = values[name] if index is None else values[name][index]
+        params.append(value.isoformat() if kind is str else value)
+    return database.execute_sql(sql, params)
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True

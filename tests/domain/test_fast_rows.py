@@ -1,0 +1,76 @@
+"""domain/fast_rows.py reaches into peewee's internals for PLANNING's hot queries; these
+tests pin what it promises, so that a peewee upgrade that changes those internals fails
+here, by name, and not somewhere in the calendar.
+
+* ``model_instance``: a model instance from raw column values, its values converted as
+  peewee would (a date column read as a date on SQLite too), and not dirty;
+* ``attach``: its related rows read back without a query;
+* ``compiled_rows``: a statement built once, then run with other values (ints, dates,
+  lists of either) in their right places, the statement's own constants kept.
+"""
+import datetime
+
+from domain.fast_rows import attach, compiled_rows, model_instance
+from models import Booking, Child, Family
+from tests.helpers import demo_family
+
+
+def _children_query(family_id):
+    return (Child.select(*Child._meta.sorted_fields)
+            .where((Child.family == family_id) & (Child.first_name != "PERSONNE"))
+            .order_by(Child.id))
+
+
+def test_model_instance_is_the_row_peewee_would_have_built(db):
+    bernard = demo_family(16123)
+    expected = list(Child.select().where(Child.family == bernard).order_by(Child.id))
+    raw = db.execute_sql(*_children_query(bernard.id).sql()).fetchall()
+
+    built = [model_instance(Child, Child._meta.sorted_fields, row) for row in raw]
+
+    assert [child.__data__ for child in built] == [child.__data__ for child in expected]
+    assert all(isinstance(child.birth_date, datetime.date) for child in built)
+    assert [child.is_dirty() for child in built] == [False] * len(built)
+    assert built[0].family_id == bernard.id
+
+
+def test_attached_rows_are_read_back_without_a_query(db):
+    bernard = demo_family(16123)
+    raw = db.execute_sql(*_children_query(bernard.id).sql()).fetchone()
+    child = model_instance(Child, Child._meta.sorted_fields, raw)
+    # A family the database does not hold: reading it back proves no query ran.
+    family = model_instance(Family, [Family.id, Family.name], (bernard.id, "ATTACHÉE"))
+
+    attach(child, family=family)
+
+    assert child.family is family and child.family.name == "ATTACHÉE"
+
+
+def test_compiled_rows_reuses_its_statement_with_new_values(db):
+    bernard, petit = demo_family(16123), demo_family(16124)
+    first = compiled_rows("test: children", _children_query, family_id=bernard.id).fetchall()
+    second = compiled_rows("test: children", _children_query, family_id=petit.id).fetchall()
+
+    assert [row[0] for row in first] == [c.id for c in bernard.children.order_by(Child.id)]
+    assert [row[0] for row in second] == [c.id for c in petit.children.order_by(Child.id)]
+    assert first and second
+
+
+def _bookings_query(child_ids, first, last):
+    return (Booking.select(Booking.id)
+            .where(Booking.child.in_(child_ids) & (Booking.date >= first)
+                   & (Booking.date <= last))
+            .order_by(Booking.id))
+
+
+def test_compiled_rows_places_dates_and_lists_of_any_length(db):
+    children = [c.id for c in demo_family(16123).children]
+    assert Booking.select().where(Booking.child.in_(children)).count() > 0
+    for ids, first, last in ((children, datetime.date(2026, 9, 1), datetime.date(2027, 7, 31)),
+                             (children[:1], datetime.date(2026, 10, 1),
+                              datetime.date(2026, 10, 31)),
+                             (children, datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))):
+        expected = [b.id for b in _bookings_query(ids, first, last)]
+        found = compiled_rows("test: bookings", _bookings_query, child_ids=ids, first=first,
+                              last=last).fetchall()
+        assert [row[0] for row in found] == expected
