@@ -1,7 +1,6 @@
 """Issue 22 item 5, and the boundary tests of online payment: six parallel « Payer »
 clicks open one PayFiP operation (a row lock on the invoice); an attempt is not reused
 once the amount due has changed; an invoice due exactly 1,00 € can be paid online."""
-import datetime
 import re
 import threading
 
@@ -12,7 +11,7 @@ from blueprints.payfip_simulator.routes import OPERATIONS
 from domain import clock
 from domain.billing.adjustments import record_counter_payment
 from domain.billing.payments import PaymentNotPossible, payable_online
-from models import Invoice, Payment
+from models import Payment
 from tests.billing_support import october_invoice, served, start_payment  # noqa: F401
 from tests.conftest import AuthActions, csrf_from
 

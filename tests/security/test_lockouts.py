@@ -11,9 +11,10 @@ import threading
 import pytest
 
 import models
+from domain import clock
 from domain.family import throttle
 from domain.family.sign_in import TOO_MANY, WRONG_CREDENTIALS, sign_in
-from models import LoginThrottle, User
+from models import LoginThrottle
 from tests.conftest import csrf_from
 from tests.helpers import unescaped
 
@@ -65,7 +66,7 @@ def test_the_owner_on_a_new_device_resets_and_signs_in_during_an_attack(app, cli
     assert len(mailbox.to("famille.petit@example.org")) == 3
     stranger_attacks(app)
     # An hour later, the owner on a new phone asks for a link: it arrives.
-    LoginThrottle.update(last_failure_at=models.utcnow() - datetime.timedelta(minutes=61)) \
+    LoginThrottle.update(last_failure_at=clock.utc_now() - datetime.timedelta(minutes=61)) \
         .where(LoginThrottle.identifier.startswith("reset-")).execute()
     mailbox.clear()
     ask_reset(client, "16124", "192.0.2.50")
@@ -83,7 +84,7 @@ def test_the_owner_on_a_new_device_resets_and_signs_in_during_an_attack(app, cli
 def test_a_completed_reset_lifts_a_whole_days_failures(app, client, mailbox, db):
     for n in range(throttle.MAX_FAILURES_PER_DAY):  # 25 failures from this address today
         post_login(client, "16124", f"mauvais-{n}")
-        LoginThrottle.update(last_failure_at=models.utcnow() - datetime.timedelta(hours=3)) \
+        LoginThrottle.update(last_failure_at=clock.utc_now() - datetime.timedelta(hours=3)) \
             .execute()
     assert "Trop de tentatives" in unescaped(post_login(client, "16124", OWNER_PASSWORD))
     ask_reset(client, "16124", "127.0.0.1")
