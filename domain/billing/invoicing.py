@@ -114,7 +114,6 @@ def refresh_status(invoice_id):
 def overpaid_invoices():
     """Every invoice settled above what it owed (payments, at the counter or online,
     and credit notes beyond its total), with ``refund_cents``: what to refund."""
-    from models import Family
     paid = dict(Payment.select(Payment.invoice, fn.SUM(Payment.amount_cents))
                 .where(Payment.status == Payment.PAID).group_by(Payment.invoice).tuples())
     if not paid:
