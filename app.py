@@ -39,6 +39,9 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     _ensure_secret_key(app)
+    if app.config["ENV_NAME"] == "production" and not app.config.get("PUBLIC_URL"):
+        raise RuntimeError("PUBLIC_URL must be set in production (PORTAIL_ENV=production): "
+                           "the address of the links sent by email and of PayFiP's return.")
     global _last_config
     _last_config = app.config
     clock.configure(lambda: _current_config().get("PORTAIL_TODAY"))

@@ -84,7 +84,8 @@ def register(app):
                 ids = issue_month(*parsed, zone, clock.now(), force=force)
             except MonthNotOver as refused:
                 raise click.ClickException(f"{refused} (option --force)") from None
-            mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])
+            from blueprints.common import public_base
+            mails = send_invoice_emails(ids, public_base())
         label = month_fr(*parsed).lower()
         if not ids:
             click.echo(f"Rien à facturer pour {label} : tout est déjà facturé.")
@@ -109,11 +110,12 @@ def register(app):
     def remind_command():
         """Send the reminder levels due on unpaid invoices (cron, daily): each level once per
         invoice; after the last, the invoice goes to the Trésor public."""
+        from blueprints.common import public_base
         from domain.billing.notices import remind_unpaid
         with models.db.connection_context():
             days = commune.billing_settings().reminder_days
             invoices, mails = remind_unpaid(None, clock.today(), clock.utc_now(),
-                                            current_app.config["PUBLIC_URL"], days)
+                                            public_base(), days)
         handed = sum(1 for invoice in invoices if invoice.handed_over)
         click.echo(f"{len(invoices)} relance(s), {mails} email(s) mis en file d'envoi ; "
                    f"{handed} facture(s) transmise(s) au Trésor public.")
@@ -140,10 +142,11 @@ def register(app):
 
     @app.cli.command("send-mail")
     def send_mail_command():
-        """Retry the emails that could not be sent."""
-        from domain.mail import deliver_pending
+        """Retry the emails that could not be sent; forget the bodies of those done."""
+        from domain.mail import deliver_pending, redact_done
         with models.db.connection_context():
             sent = deliver_pending()
+            redact_done()
         click.echo(f"{sent} email(s) envoyé(s).")
 
     @app.cli.command("backup")

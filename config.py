@@ -26,7 +26,9 @@ class Config:
     COMMUNE_NAME = os.environ.get("COMMUNE_NAME") or None
     HOLIDAY_ZONE = os.environ.get("HOLIDAY_ZONE") or None
     PORTAIL_TODAY = os.environ.get("PORTAIL_TODAY") or None
-    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    #: The site's address in emailed links and PayFiP's return; required in production.
+    #: Unset elsewhere: the address the request came to (``make run PORT=5001`` works).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -3,7 +3,16 @@ import os
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, make_response, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    make_response,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import DoesNotExist
@@ -40,9 +49,24 @@ def commune_settings():
     return g.commune_settings
 
 
+#: Outside a request in development, with no PUBLIC_URL (``flask send-mail``...).
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
+
+
+def public_base():
+    """The site's address without a trailing slash: ``PUBLIC_URL`` when set (always in
+    production), else in development the host and port this request was served on."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return DEVELOPMENT_URL
+
+
 def public_url(endpoint, **values):
-    """The full address of a page of the site (``PUBLIC_URL``), for links sent by email."""
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
+    """The full address of a page of the site (:func:`public_base`), for links sent by email."""
+    return public_base() + url_for(endpoint, **values)
 
 
 def thread_link(thread_id):

@@ -34,6 +34,7 @@ FAMILY_EDITED = "family.edited"
 CHILD_EDITED = "child.edited"
 HEALTH_EDITED = "health.edited"
 HEALTH_VIEWED = "health.viewed"
+REGISTER_VIEWED = "health.register_viewed"
 PICKUP_EDITED = "pickup.edited"
 BOOKING_ON_BEHALF = "booking.on_behalf"
 BOOKING_COMMITTED = "booking.committed"
@@ -101,6 +102,7 @@ ACTION_LABELS = {
     CHILD_EDITED: "Enfant modifié",
     HEALTH_EDITED: "Fiche sanitaire modifiée",
     HEALTH_VIEWED: "Fiche sanitaire consultée",
+    REGISTER_VIEWED: "Registre de présence consulté (données de santé)",
     PICKUP_EDITED: "Personnes autorisées modifiées",
     BOOKING_ON_BEHALF: "Réservation pour la famille",
     BOOKING_COMMITTED: "Réservations de la famille",

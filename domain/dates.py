@@ -30,3 +30,14 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def month_end(day: datetime.date) -> datetime.date:
     """The last day of ``day``'s month."""
     return add_months(day, 1) - datetime.timedelta(days=1)
+
+
+#: The dates the portal reads from a form or a URL: past them, a day's month, week or
+#: neighbour would leave Python's calendar (year 1 to 9999), so they are refused.
+CALENDAR_FIRST = datetime.date(1900, 1, 1)
+CALENDAR_LAST = datetime.date(2199, 12, 31)
+
+
+def within_calendar(day: datetime.date) -> bool:
+    """True when ``day`` is a date the portal works with (1900 to 2199)."""
+    return CALENDAR_FIRST <= day <= CALENDAR_LAST

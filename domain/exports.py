@@ -15,6 +15,8 @@ import csv
 import datetime
 import io
 
+from domain.formats import datetime_fr
+
 BOM = "\ufeff"
 SEPARATOR = ";"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,8 +35,8 @@ def cell(value):
     if isinstance(value, Cents):
         sign = "-" if value < 0 else ""
         return f"{sign}{abs(value) // 100},{abs(value) % 100:02d}"
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, datetime.datetime):  # stored in UTC, written in Paris time
+        return datetime_fr(value)
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, (int, float)):

@@ -5,7 +5,7 @@ import datetime
 from linkify_it import LinkifyIt
 from markupsafe import Markup, escape
 
-from domain.clock import to_paris
+from domain.clock import PARIS, to_paris
 
 WEEKDAY_ABBR = ("Lu", "Ma", "Me", "Je", "Ve", "Sa", "Di")
 WEEKDAY_NAMES = ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche")
@@ -20,21 +20,31 @@ def euros(cents):
     return f"{sign}{units:,}".replace(",", "\u202f") + f",{hundredths:02d}\u00a0€"
 
 
+def in_paris(value: datetime.datetime) -> datetime.datetime:
+    """The one way a moment becomes what a page, an email, a PDF or an export shows:
+    Paris time. A naive datetime is a stored one (UTC); an aware one is converted."""
+    if value.tzinfo is None:
+        return to_paris(value)
+    return value.astimezone(PARIS)
+
+
 def date_fr(value):
     """``DD/MM/YYYY``; a stored datetime is shown in Paris time."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        value = to_paris(value) if value.tzinfo is None else value
-        value = value.date()
+        value = in_paris(value).date()
     return value.strftime("%d/%m/%Y")
 
 
 def time_fr(value):
-    """``HHhMM``; a naive datetime is taken as stored UTC."""
-    if value.tzinfo is None:
-        value = to_paris(value)
-    return value.strftime("%Hh%M")
+    """``HHhMM`` in Paris time."""
+    return in_paris(value).strftime("%Hh%M")
+
+
+def datetime_fr(value, separator=" "):
+    """``DD/MM/YYYY HH:MM`` in Paris time (exports); ``separator`` between the two."""
+    return in_paris(value).strftime(f"%d/%m/%Y{separator}%H:%M")
 
 
 def datetime_attr(value):
@@ -90,6 +100,7 @@ def register(app):
     app.add_template_filter(euros)
     app.add_template_filter(date_fr)
     app.add_template_filter(time_fr)
+    app.add_template_filter(datetime_fr)
     app.add_template_filter(datetime_attr)
     app.add_template_filter(day_label)
     app.add_template_filter(day_name)

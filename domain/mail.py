@@ -162,6 +162,15 @@ def deliver_pending():
     return sent
 
 
+def redact_done():
+    """Forget the body of every mail sent (before bodies were forgotten at sending) or
+    given up after ``MAX_ATTEMPTS``: their links and message copies must not stay in
+    the outbox nor in backups. Returns how many were redacted."""
+    done = OutgoingEmail.sent_at.is_null(False) | (OutgoingEmail.attempts >= MAX_ATTEMPTS)
+    return (OutgoingEmail.update(body_text=REDACTED, body_html=None)
+            .where(done & (OutgoingEmail.body_text != REDACTED)).execute())
+
+
 #: Waits (seconds) between tries to record that an email went, while the database is
 #: away: about 30 s in all, less than ``CLAIM_LEASE``.
 MARK_SENT_WAITS = (0.5, 1, 2, 4, 8, 16)
@@ -171,16 +180,23 @@ def _pause(seconds):
     time.sleep(seconds)
 
 
+#: What is left of a mail's body once sent: its links (reset, invitation, email
+#: change) and the copies of families' messages must not sit in the outbox and in
+#: every backup. Recipient, subject and dates stay: what the audit needs.
+REDACTED = "[Contenu effacé après l'envoi.]"
+
+
 def _mark_sent(email_id):
-    """Record that the email went, even while the database restarts: an email sent but
-    not recorded would go again once its claim lapsed (seen when PostgreSQL restarted
-    during a rush)."""
+    """Record that the email went (and forget its body), even while the database
+    restarts: an email sent but not recorded would go again once its claim lapsed (seen
+    when PostgreSQL restarted during a rush)."""
     database = OutgoingEmail._meta.database
     for wait in (*MARK_SENT_WAITS, None):
         try:
             database.connect(reuse_if_open=True)
             OutgoingEmail.update(sent_at=utc_now(), attempts=OutgoingEmail.attempts + 1,
-                                 claimed_until=None, last_error="").where(
+                                 claimed_until=None, last_error="", body_text=REDACTED,
+                                 body_html=None).where(
                 OutgoingEmail.id == email_id).execute()
             return
         except DATABASE_DOWN:

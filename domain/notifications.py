@@ -5,7 +5,7 @@ by the caller, which knows the site's URLs) and queues the mail in the outbox
 (``domain.mail``), which the app delivers after the commit.
 """
 from domain import email_prefs
-from domain.formats import date_fr
+from domain.formats import date_fr, time_fr
 from domain.mail import send_email, send_many, unsubscribe_headers, unsubscribe_url
 
 
@@ -106,7 +106,7 @@ def message_confirmation(address, thread, message, filenames, link):
 def booking_recap(address, recap, now, by_service=False, reason=""):
     """"Récapitulatif de vos réservations du DD/MM/YYYY à HHhMM", after TERMINER;
     ``by_service``: the service made the changes for the family (with its ``reason``)."""
-    subject = f"Récapitulatif de vos réservations du {date_fr(now)} à {now.strftime('%Hh%M')}"
+    subject = f"Récapitulatif de vos réservations du {date_fr(now)} à {time_fr(now)}"
     if by_service:
         subject += " (modifié par le service)"
     return send_email(address, subject, "planning/email/recap", title=subject, recap=recap,

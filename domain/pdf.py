@@ -1,42 +1,54 @@
-"""PDF documents made with fpdf2."""
+"""PDF documents made with fpdf2, in one Unicode font shipped with the portal.
+
+Every text a PDF draws goes through :func:`pdf_text`, and every PDF starts from
+:func:`new_pdf`, which embeds DejaVu Sans (``static/fonts/dejavu``, free to
+redistribute: its licence is next to it). So "12 rue de Łódź" or "Ştefania" print
+as they are written, and no name can make a PDF fail.
+"""
 import io
+import pathlib
 import unicodedata
 
 from fpdf import FPDF
 
-#: The core fonts (Helvetica) cover Windows-1252: French text, « », –, ’, € and •.
-ENCODING = "windows-1252"
+FONT = "DejaVu"
+FONT_DIR = pathlib.Path(__file__).resolve().parent.parent / "static" / "fonts" / "dejavu"
+#: Characters dropped from a PDF's text: controls (but the line break), format
+#: characters (bidi overrides, zero-width), lone surrogates, private use, unassigned.
+_DROPPED = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 
-def printable(text):
-    """``text`` in what the core fonts can draw: a letter outside Windows-1252 loses its
-    accent (ł → l), anything else becomes "?", so that no name makes the PDF fail."""
-    out = []
-    for char in text:
-        try:
-            char.encode(ENCODING)
-            out.append(char)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char).encode(ENCODING, "ignore").decode(ENCODING)
-            out.append(base or "?")
-    return "".join(out)
+def pdf_text(value) -> str:
+    """``value`` as text a PDF can draw: NFC, tabs as spaces, without invisible or
+    undrawable characters (the font draws the rest as written)."""
+    text = unicodedata.normalize("NFC", str(value)).replace("\t", " ").replace("\r\n", "\n")
+    return "".join(char for char in text
+                   if char == "\n" or unicodedata.category(char) not in _DROPPED)
+
+
+def new_pdf() -> FPDF:
+    """An A4 document with DejaVu Sans (regular and bold) embedded, and selected."""
+    pdf = FPDF(format="A4")
+    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_font(FONT, size=11)
+    return pdf
 
 
 def simple_document(title, paragraphs, logo=None):
     """A one-column PDF with a title and paragraphs, headed by the commune's ``logo``
     ((bytes, content type) or None); returns its bytes."""
-    pdf = FPDF(format="A4")
-    pdf.core_fonts_encoding = ENCODING
-    pdf.set_title(printable(title))
+    pdf = new_pdf()
+    pdf.set_title(pdf_text(title))
     pdf.add_page()
     if logo is not None:
         pdf.image(io.BytesIO(logo[0]), x=pdf.l_margin, y=pdf.t_margin, h=16)
         pdf.set_y(pdf.t_margin + 20)
-    pdf.set_font("Helvetica", "B", 16)
-    pdf.multi_cell(0, 10, printable(title))
+    pdf.set_font(FONT, "B", 16)
+    pdf.multi_cell(0, 10, pdf_text(title))
     pdf.ln(4)
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font(FONT, size=11)
     for paragraph in paragraphs:
-        pdf.multi_cell(0, 6, printable(paragraph))
+        pdf.multi_cell(0, 6, pdf_text(paragraph))
         pdf.ln(3)
     return bytes(pdf.output())

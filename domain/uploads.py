@@ -9,6 +9,7 @@ HTML (what a browser could sniff and run) is refused.
 import io
 import os
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 
@@ -64,6 +65,9 @@ def clean_filename(name, extension):
     if not name or "/" in name or "\\" in name or re.search(r"[\x00-\x1f\x7f]", name):
         raise UploadError("Le nom du fichier n'est pas valide : il ne doit contenir ni « / », "
                           "ni « \\ », ni caractère de contrôle.")
+    # Bidi controls and other invisible format characters would make staff read
+    # "é\u202egpj.exe.pdf" as "éfdp.exe.jpg": they go.
+    name = "".join(char for char in name if unicodedata.category(char) != "Cf")
     stem = os.path.splitext(name)[0]
     stem = re.sub(r"[\"<>:|?*]", "", stem).strip(" .")[:120] or "piece-jointe"
     return stem + extension

@@ -3,6 +3,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 
 from blueprints.auth import bp
+from blueprints.auth.device import client_source, device_for, remember_device
 from blueprints.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -43,14 +44,18 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
-        result = sign_in(form.identifier.data, form.password.data)
+        named = find_user(form.identifier.data)
+        result = sign_in(form.identifier.data, form.password.data, client_source(),
+                         device_for(named))
         error = result.error
         if result.user is not None:
             if second_factor_needed(result.user):  # staff: the code comes next
-                return start_second_factor(result.user, form.next.data)
+                return remember_device(start_second_factor(result.user, form.next.data),
+                                       result.user)
             session.clear()  # a new session at sign-in
             login_user(result.user)
-            return redirect(safe_next(form.next.data, result.user), code=303)
+            return remember_device(redirect(safe_next(form.next.data, result.user), code=303),
+                                   result.user)
     status = form_status(form) if error is None else 401  # 401: wrong credentials
     return render_template("auth/login.html", form=form, error=error), status
 
@@ -82,11 +87,12 @@ def forgot_password():
 
 def _reset_link_allowed(user):
     """At most a few reset links a day per client and per account (a sequential account
-    number made it easy to flood every family)."""
-    client = throttle.allow(f"reset-client:{request.remote_addr}",
+    number made it easy to flood every family), yet one still reaches the owner when
+    strangers used the day's up (``throttle.allow_reset_link``)."""
+    client = throttle.allow(f"reset-client:{client_source()}",
                             throttle.RESET_REQUESTS_PER_CLIENT)
-    return client and throttle.allow("reset-" + throttle.account_key(user),
-                                     throttle.RESET_LINKS_PER_ACCOUNT)
+    return client and throttle.allow_reset_link(user, client_source(),
+                                                trusted=device_for(user) is not None)
 
 
 @bp.route("/reinitialiser/<token>", methods=["GET", "POST"])
@@ -99,9 +105,10 @@ def reset_password(token):
     form = NewPasswordForm()
     if form.validate_on_submit():
         set_password(user, form.password.data)
-        throttle.record_success(throttle.account_key(user))  # the account's count starts over
+        throttle.clear_account(user)  # every count of the account starts over
         flash("Votre mot de passe est changé. Connectez-vous avec le nouveau.", "success")
-        return redirect(url_for("auth.login"), code=303)
+        # The browser that proved it reads the owner's mail is the owner's device.
+        return remember_device(redirect(url_for("auth.login"), code=303), user)
     return render_template("auth/reset_password.html", form=form), form_status(form)
 
 

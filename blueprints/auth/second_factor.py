@@ -22,8 +22,13 @@ from domain.staff import second_factor
 from models import User
 
 PENDING_KEY = "second_factor_pending"
-ENROL_SECRET_KEY = "second_factor_new_secret"
-FRESH_CODES_KEY = "second_factor_fresh_codes"
+#: In a staff session that gave its code (or enrolled): the second factor is done.
+PASSED_KEY = "second_factor_passed"
+#: In the session: new recovery codes are to be shown, since this time (the codes
+#: themselves are made when shown, never carried by the cookie).
+FRESH_CODES_KEY = "second_factor_codes_due"
+#: Seconds during which that mark holds.
+CODES_MAX_AGE = 5 * 60
 #: Seconds between the password and the code before signing in starts over.
 PENDING_MAX_AGE = 10 * 60
 WRONG_CODE = "Ce code n'est pas valable. Vérifiez l'heure de votre téléphone, ou utilisez un code de secours."
@@ -43,6 +48,18 @@ def start(user, next_target):
                             "at": int(time.time())}
     endpoint = "auth.second_factor" if second_factor.is_enrolled(user) else "auth.enrol_totp"
     return redirect(url_for(endpoint), code=303)
+
+
+def require_second_factor():
+    """A ``before_request`` guard of the back office: a staff session that has not
+    given a code although the account needs one (enrolled, or ``STAFF_TOTP_REQUIRED``
+    turned on since it signed in) starts over at the code step, or the enrolment."""
+    from flask import request
+    if not current_user.is_authenticated or not current_user.is_staff:
+        return None
+    if session.get(PASSED_KEY) or not second_factor_needed(current_user):
+        return None
+    return start(current_user._get_current_object(), request.full_path.rstrip("?"))
 
 
 def pending_user():
@@ -65,6 +82,7 @@ def finish(user, notice=None):
     fresh = session.get(FRESH_CODES_KEY)
     session.clear()
     login_user(user)
+    session[PASSED_KEY] = True
     if notice:
         flash(notice, "info")
     if fresh:  # shown once on the next page
@@ -87,15 +105,14 @@ def _checked_code(user, form, check, wrong_message, wrong_status):
     (401 at sign-in, like a wrong password; 422 when enrolling, like any refused form).
     """
     key = f"code:{user.id}"
-    wait = throttle.wait_remaining(key)
+    wait = throttle.claim({key: throttle.SOURCE})  # counted first: parallel codes get no more
     if wait:
         form.code.errors.append("Trop de codes erronés. " + throttle.describe_wait(wait))
         return None, 429
     result = check()
     if result:
-        throttle.record_success(key)
+        throttle.record_success(key, claimed=True)
         return result, 200
-    throttle.record_failure(key)
     form.code.errors.append(wrong_message)
     return None, wrong_status
 
@@ -145,9 +162,7 @@ def enrol_totp():
         return _restart()
     if second_factor.is_enrolled(user):
         return redirect(url_for("auth.second_factor") if signing_in else url_for("staff.security"))
-    secret = session.get(ENROL_SECRET_KEY)
-    if not secret:
-        secret = session[ENROL_SECRET_KEY] = second_factor.new_secret()
+    secret = second_factor.pending_secret(user)  # server-side, not in the cookie
     form = EnrolmentForm()
     status = None
     if form.validate_on_submit():
@@ -156,8 +171,8 @@ def enrol_totp():
             "Ce code n'est pas le bon. Saisissez le code affiché maintenant par "
             "l'application (il change toutes les 30 s).", 422)
         if codes is not None:
-            session.pop(ENROL_SECRET_KEY, None)
-            session[FRESH_CODES_KEY] = codes
+            session[PASSED_KEY] = True
+            session[FRESH_CODES_KEY] = codes_due()
             if signing_in:
                 return finish(user)
             session["after_codes"] = url_for("staff.security")
@@ -169,13 +184,22 @@ def enrol_totp():
     return page, status or form_status(form)
 
 
+def codes_due():
+    """The session's mark that new recovery codes are to be shown (not the codes)."""
+    return {"at": int(time.time())}
+
+
 @bp.route("/connexion/codes-de-secours")
 def recovery_codes():
-    """The new recovery codes, shown once."""
-    codes = session.pop(FRESH_CODES_KEY, None)
+    """The new recovery codes, made now and shown once: only their hashes are kept."""
+    due = session.pop(FRESH_CODES_KEY, None)
     target = session.pop("after_codes", None)
     if not current_user.is_authenticated:
         return _restart()
+    codes = None
+    if isinstance(due, dict) and int(time.time()) - int(due.get("at", 0)) <= CODES_MAX_AGE \
+            and current_user.is_staff and second_factor.is_enrolled(current_user):
+        codes = second_factor.new_recovery_codes(current_user._get_current_object())
     return render_template("auth/recovery_codes.html", codes=codes,
                            target=target or url_for("staff.index"))
 

@@ -32,6 +32,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from domain.clock import today
+from domain.dates import within_calendar
 from domain.family.quotient import QF_MAX, QF_MIN
 from domain.family.record import DIETS, InvalidPhone, normalize_phone
 
@@ -173,6 +174,13 @@ class FrenchDateField(OneMessageOnBadValue, DateField):
     def __init__(self, label=None, validators=None, format=None, **kwargs):
         kwargs.setdefault("invalid_value_message", self.MESSAGE)
         super().__init__(label, validators, format=format or self.FORMATS, **kwargs)
+
+    def process_formdata(self, valuelist):
+        """Read the date; one beyond the portal's calendar (9999-12-31) is no date."""
+        super().process_formdata(valuelist)
+        if self.data is not None and not within_calendar(self.data):
+            self.data = None
+            raise ValueError(self.MESSAGE)
 
 
 class VaccinationForm(FlaskForm):

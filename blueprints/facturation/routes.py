@@ -5,7 +5,14 @@ import datetime
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, commune_settings, current_family, send_stored_file
+from blueprints.common import (
+    EmptyForm,
+    commune_settings,
+    current_family,
+    public_base,
+    public_url,
+    send_stored_file,
+)
 from blueprints.facturation import bp
 from blueprints.htmx import current_actor, render
 from domain import clock
@@ -116,7 +123,7 @@ def invoice_pdf(invoice_id):
     invoice = family_invoice(current_family().id, invoice_id)
     if invoice is None:
         abort(404)
-    online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
+    online = public_url("facturation.index")
     return send_stored_file(invoice_file(invoice, commune_settings().name, online))
 
 
@@ -152,7 +159,7 @@ def pay(invoice_id):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    client = client_from_config(current_app.config)
+    client = client_from_config(current_app.config, public_base())
     try:
         attempt = start_online_payment(client, invoice_id, current_family().id,
                                        current_actor(), current_user.email,
@@ -178,7 +185,7 @@ def payment_return():
     attempt = family_attempt(idop.strip(), current_family().id)
     if attempt is None:
         abort(404)
-    check_payment(client_from_config(current_app.config), attempt.id, clock.now())
+    check_payment(client_from_config(current_app.config, public_base()), attempt.id, clock.now())
     return redirect(url_for("facturation.payment_result", payment_id=attempt.id), code=303)
 
 

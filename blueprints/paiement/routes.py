@@ -1,6 +1,7 @@
 """``POST /paiement/payfip/notification``: PayFiP says an operation has a result."""
 from flask import current_app, request
 
+from blueprints.common import public_base
 from blueprints.paiement import bp
 from domain import clock
 from domain.billing.payfip import client_from_config
@@ -14,5 +15,5 @@ def payfip_notification():
     payment = attempt_by_idop(request.form.get("idOp") or request.form.get("idop"))
     if payment is None:
         return "", 404
-    check_payment(client_from_config(current_app.config), payment.id, clock.now())
+    check_payment(client_from_config(current_app.config, public_base()), payment.id, clock.now())
     return "", 200

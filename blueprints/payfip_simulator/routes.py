@@ -3,12 +3,14 @@ import datetime
 import re
 import secrets
 import threading
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 import requests
 from flask import Response, abort, redirect, render_template, request
 
+from blueprints.common import public_base
 from blueprints.payfip_simulator import bp
 from domain import clock
 from domain.formats import euros
@@ -76,6 +78,9 @@ def _create(fields):
             return _fault("R3", f"Paramètre {name} invalide")
     if int(fields["montant"]) < 100:
         return _fault("R3", "Montant inférieur à 1,00 €")
+    for name, expected in (("urlnotif", NOTIFY_PATH), ("urlredirect", RETURN_PATH)):
+        if not _portal_address(fields[name], expected):
+            return _fault("R3", f"Paramètre {name} invalide : une adresse du portail")
     idop = secrets.token_hex(16)
     with _lock:
         OPERATIONS[idop] = dict(fields, idOp=idop, created=clock.utc_now(), resultrans=None)
@@ -94,6 +99,20 @@ def _detail(idop):
     inner = "".join(f"<{n}>{escape(str(operation.get(n) or ''))}</{n}>" for n in names)
     return _envelope(f'<ns2:recupererDetailPaiementSecuriseResponse xmlns:ns2="{NS}">'
                      f"<return>{inner}</return></ns2:recupererDetailPaiementSecuriseResponse>")
+
+
+#: The only addresses the simulator notifies and sends payers back to: the portal's.
+NOTIFY_PATH = "/paiement/payfip/notification"
+RETURN_PATH = "/facturation/paiement/retour"
+
+
+def _portal_address(url, path):
+    """True when ``url`` is this portal's ``path`` (same scheme, host and port as the
+    portal's public address): the simulator is no open redirect nor a request relay."""
+    own = urlsplit(public_base())
+    parts = urlsplit(url)
+    return (parts.scheme, parts.netloc, parts.path) == (own.scheme, own.netloc, path) \
+        and not parts.query and not parts.fragment and not parts.username
 
 
 def _operation_or_404():

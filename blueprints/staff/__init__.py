@@ -10,10 +10,12 @@ families, accounts, catalogue, attendance, billing, …), its templates in
 """
 from flask import Blueprint
 
+from blueprints.auth.second_factor import require_second_factor
 from blueprints.common import require_admin, require_staff
 
 bp = Blueprint("staff", __name__)
 bp.before_request(require_staff)
+bp.before_request(require_second_factor)
 
 admin_bp = Blueprint("admin", __name__)
 admin_bp.before_request(require_admin)

@@ -10,7 +10,7 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from peewee import JOIN
 
 from blueprints.auth.links import email_invitation, email_reset_link
-from blueprints.auth.second_factor import FRESH_CODES_KEY
+from blueprints.auth.second_factor import FRESH_CODES_KEY, codes_due
 from blueprints.common import EmptyForm, form_status, get_or_404, require_button
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
@@ -22,6 +22,7 @@ from domain.family.accounts import (
     record_invitation,
     record_reset_link,
 )
+from domain.family.sign_in import current_password_problem
 from domain.staff import accounts as staff_accounts, second_factor
 from models import Family, User
 
@@ -149,7 +150,14 @@ def security():
             abort(400)
         action = request.form.get("action")
         if action == "codes" and second_factor.is_enrolled(me):
-            session[FRESH_CODES_KEY] = second_factor.new_recovery_codes(me)
+            # The session alone is not enough: the password again, throttled.
+            problem = current_password_problem(me, request.form.get("password", ""))
+            if problem:
+                return render("staff/accounts/security.html", active_tab="staff_security",
+                              form=form, enrolled=True, required=required,
+                              remaining=second_factor.remaining_recovery_codes(me),
+                              password_error=problem, status=422)
+            session[FRESH_CODES_KEY] = codes_due()
             session["after_codes"] = url_for("staff.security")
             return redirect(url_for("auth.recovery_codes"), code=303)
         if action == "disable" and second_factor.is_enrolled(me) and not required:

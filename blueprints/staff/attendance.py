@@ -7,12 +7,12 @@ from flask import abort, flash, redirect, request, url_for
 from blueprints.common import commune_settings
 from blueprints.htmx import current_actor, is_htmx, is_htmx_request, render
 from blueprints.staff import bp
-from blueprints.staff.exports import csv_response, parse_day
+from blueprints.staff.exports import logged_csv, parse_day, register_viewed
 from domain import clock, exports
 from domain.booking import attendance
 from domain.catalogue import school_calendar
 from domain.catalogue.years import current_school_year
-from domain.dates import add_months
+from domain.dates import add_months, within_calendar
 from models import Activity, Attendance, Modalite, SchoolYear, parse_id
 
 GROUPS = (("", "Tous les groupes"), ("maternel", "Maternelle"), ("elementaire", "Élémentaire"))
@@ -78,6 +78,8 @@ def _show_register(query, add_errors=None, status=200):
         if query.activity and not future else []
     modalites = list(query.activity.modalites.order_by(Modalite.position, Modalite.id)) \
         if addable else []
+    if query.activity is not None:
+        register_viewed("Registre de présence", query.activity, query.day, rows)
     return render("staff/attendance/register.html", q=query, rows=rows, contents=contents,
                   groups=attendance.by_group(rows), totals=attendance.totals(rows),
                   group_choices=GROUPS, statuses=attendance.STATUSES, labels=Attendance.LABELS,
@@ -162,6 +164,7 @@ def attendance_print():
     if query.activity is None:
         return redirect(url_for("staff.attendance_register", **query.args()), code=303)
     rows = query.rows()
+    register_viewed("Registre à imprimer", query.activity, query.day, rows)
     return render("staff/attendance/print.html", q=query, groups=attendance.by_group(rows),
                   labels=Attendance.LABELS)
 
@@ -179,8 +182,8 @@ def attendance_csv():
               r.has_pai, r.allergies, r.diet,
               " | ".join(f"{name} ({rel}) {phone}".strip() for name, rel, phone in r.pickup),
               Attendance.LABELS.get(r.status, "")] for r in query.rows()]
-    return csv_response(exports.csv_text(header, lines),
-                        exports.filename("presences", query.day))
+    return logged_csv(f"présences avec données de santé, {query.activity.name}",
+                      exports.csv_text(header, lines), exports.filename("presences", query.day))
 
 
 # --- Meal counts -------------------------------------------------------------
@@ -216,9 +219,9 @@ def meal_counts():
 def meal_counts_csv():
     first, last, period, _ = _meal_range(request.args)
     days, schools, counts, _ = attendance.meal_counts(first, last)
-    return csv_response(exports.csv_text(list(attendance.MEAL_COLUMNS),
-                                         attendance.meal_rows(days, schools, counts)),
-                        exports.filename("repas", first))
+    return logged_csv("repas", exports.csv_text(list(attendance.MEAL_COLUMNS),
+                                                attendance.meal_rows(days, schools, counts)),
+                      exports.filename("repas", first))
 
 
 # --- Occupancy ---------------------------------------------------------------
@@ -230,9 +233,12 @@ def _month(values):
     if not raw:
         return today, ""
     try:
-        return datetime.datetime.strptime(raw, "%Y-%m").date(), ""
+        first = datetime.datetime.strptime(raw, "%Y-%m").date()
     except ValueError:
+        first = None
+    if first is None or not within_calendar(first):
         return today, "Saisissez un mois valide au format AAAA-MM."
+    return first, ""
 
 
 @bp.route("/occupation/")

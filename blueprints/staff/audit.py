@@ -9,7 +9,7 @@ from blueprints.staff.forms import AuditFilterForm
 from domain import audit
 from domain.clock import paris_midnight_utc
 from domain.family.search import SearchPage
-from models import Family, User
+from models import Family, User, parse_id
 
 PER_PAGE = 50
 
@@ -29,9 +29,9 @@ def audit_log():
     family = user = since = until = None
     valid = form.validate()
     if valid and form.famille.data:
-        number = form.famille.data.strip()
-        family = Family.get_or_none(Family.account_number == int(number)) \
-            if number.isdigit() else None
+        number = parse_id(form.famille.data)
+        family = Family.get_or_none(Family.account_number == number) \
+            if number is not None else None
         if family is None:
             form.famille.errors.append("Aucune famille n'a ce numéro de compte.")
     if valid and form.agent.data:

@@ -8,16 +8,23 @@ Every write is audited.
 """
 import datetime
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from blueprints.common import EmptyForm, commune_settings, send_stored_file
+from blueprints.common import (
+    EmptyForm,
+    commune_settings,
+    public_base,
+    public_url,
+    send_stored_file,
+)
 from blueprints.dossier.forms import FrenchDateField
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
+from blueprints.staff.exports import logged_csv
 from domain import audit, clock, commune
 from domain.billing.adjustments import (
     COUNTER_METHODS,
@@ -28,7 +35,12 @@ from domain.billing.adjustments import (
 )
 from domain.billing.documents import invoice_file
 from domain.billing.exports import invoices_csv, payments_csv
-from domain.billing.invoicing import credited_cents, due_cents_of, unpaid_invoices
+from domain.billing.invoicing import (
+    credited_cents,
+    due_cents_of,
+    overpaid_invoices,
+    unpaid_invoices,
+)
 from domain.billing.notices import remind_unpaid, send_invoice_emails
 from domain.billing.payments import STATUS_LABELS, attempts_to_review
 from domain.billing.run import (
@@ -126,7 +138,8 @@ def billing():
     overdue = [i for i in unpaid if i.due_date < today] if not overdue_only else unpaid
     return render("staff/billing/index.html", unpaid=unpaid,
                   overdue_count=len(overdue), overdue_only=overdue_only,
-                  to_review=attempts_to_review(), status_labels=STATUS_LABELS,
+                  to_review=attempts_to_review(), overpaid=overpaid_invoices(),
+                  status_labels=STATUS_LABELS,
                   reminder_form=EmptyForm(), export_form=ExportForm(request.args), today=today,
                   is_admin=current_user.role == current_user.ROLE_ADMIN)
 
@@ -156,7 +169,7 @@ def billing_invoice(invoice_id):
 def billing_invoice_pdf(invoice_id):
     """The invoice's PDF, as the family gets it."""
     invoice = _invoice_or_404(invoice_id)
-    online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
+    online = public_url("facturation.index")
     return send_stored_file(invoice_file(invoice, commune_settings().name, online))
 
 
@@ -196,7 +209,7 @@ def billing_reminders():
         abort(400)
     days = commune.billing_settings().reminder_days
     invoices, mails = remind_unpaid(current_actor(), clock.today(), clock.utc_now(),
-                                    current_app.config["PUBLIC_URL"], days)
+                                    public_base(), days)
     handed = sum(1 for invoice in invoices if invoice.handed_over)
     flash((f"{len(invoices)} relance(s) mise(s) en file d'envoi ({mails} email(s))"
            + (f", dont {handed} facture(s) transmise(s) au Trésor public." if handed else ".")
@@ -213,10 +226,7 @@ def _export(kind):
     last = form.au.data if form.au.data else today
     text = (invoices_csv if kind == "factures" else payments_csv)(first, last)
     name = f"{kind}-{first.isoformat()}-{last.isoformat()}.csv"
-    response = current_app.response_class(text.encode("utf-8"),
-                                          mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return logged_csv(kind, text, name)
 
 
 @bp.route("/facturation/export/factures.csv")
@@ -275,7 +285,7 @@ def billing_run():
         except MonthNotOver as refused:
             form.force.errors = [str(refused)]
             return _show_run(month, raw, form=form, status=422)
-        mails = send_invoice_emails(ids, current_app.config["PUBLIC_URL"])
+        mails = send_invoice_emails(ids, public_base())
         label = month_fr(*month).lower()
         if ids:
             total = sum(i.total_cents for i in Invoice.select(Invoice.total_cents)

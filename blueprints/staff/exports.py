@@ -8,10 +8,13 @@ from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from domain import audit, clock, exports
 from domain.catalogue.years import current_school_year
-from domain.dates import add_months
+from domain.dates import CALENDAR_FIRST, CALENDAR_LAST, add_months, within_calendar
 from models import Activity, Booking, Child, Enrolment, Family, Guardian, Modalite
 
 DATE_ERROR = "Saisissez une date valide au format JJ/MM/AAAA."
+#: A real date, but one the portal never works with (its calendars stop there).
+DATE_RANGE_ERROR = (f"Choisissez une date entre {CALENDAR_FIRST.year} et "
+                    f"{CALENDAR_LAST.year}.")
 
 
 def parse_day(raw, default):
@@ -21,9 +24,10 @@ def parse_day(raw, default):
         return default, ""
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.datetime.strptime(raw, pattern).date(), ""
+            day = datetime.datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
+        return (day, "") if within_calendar(day) else (default, DATE_RANGE_ERROR)
     return default, DATE_ERROR
 
 
@@ -63,10 +67,23 @@ def exports_index():
                   status=400 if errors else 200)
 
 
-def _logged(kind, text, filename):
+def logged_csv(kind, text, filename):
+    """A CSV download that leaves its one audit row (who, which export, when): every
+    export goes through here."""
     audit.record(current_actor(), None, audit.EXPORT_DOWNLOADED,
                  f"Export {kind} ({filename})")
     return csv_response(text, filename)
+
+
+def register_viewed(kind, activity, day, rows):
+    """One audit row for a register showing ``rows`` children's health data (allergies,
+    PAI, diet): who saw it, which register, how many children."""
+    if rows:
+        audit.record(current_actor(), None, audit.REGISTER_VIEWED,
+                     f"{kind} : {activity.name} du {day.strftime('%d/%m/%Y')} "
+                     f"({len(rows)} enfant{'s' if len(rows) > 1 else ''})",
+                     after={"activite": activity.id, "date": day.isoformat(),
+                            "enfants": len(rows)})
 
 
 @bp.route("/exports/familles.csv")
@@ -87,7 +104,7 @@ def export_families():
                       if g else ["", "", ""])
         rows.append([family.account_number, family.name, family.address, family.postal_code,
                      family.city, *cells, family.created_at])
-    return _logged("familles", exports.csv_text(header, rows),
+    return logged_csv("familles", exports.csv_text(header, rows),
                    exports.filename("familles", clock.today()))
 
 
@@ -104,7 +121,7 @@ def export_enrolments():
     rows = [[year.label if year else "", e.child.family.account_number, e.child.family.name,
              f"{e.child.first_name} {e.child.last_name}", e.child.class_level,
              e.child.school_name, e.activity.name, e.created_at] for e in query]
-    return _logged("inscriptions", exports.csv_text(header, rows),
+    return logged_csv("inscriptions", exports.csv_text(header, rows),
                    exports.filename("inscriptions", clock.today()))
 
 
@@ -125,6 +142,6 @@ def export_bookings():
     rows = [[b.date, b.child.family.account_number, b.child.family.name,
              f"{b.child.first_name} {b.child.last_name}", b.child.school_name, b.activity.name,
              b.modalite.name, exports.Cents(b.price_cents), b.created_at] for b in query]
-    return _logged("réservations", exports.csv_text(header, rows),
+    return logged_csv("réservations", exports.csv_text(header, rows),
                    f"reservations-{first.isoformat()}-{last.isoformat()}.csv")
 

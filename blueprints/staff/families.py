@@ -112,6 +112,7 @@ def edit_child_health(family_id, child_id):
         flash(f"La fiche sanitaire de {child.first_name} est enregistrée.", "success")
         return redirect(url_for("staff.child_health", family_id=family.id, child_id=child.id),
                         code=303)
+    staff_edits.health_viewed(current_actor(), child)  # the form shows the fiche too
     return render("staff/families/edit_health.html", family=family, child=child, form=form,
                   status=form_status(form))
 

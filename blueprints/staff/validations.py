@@ -226,8 +226,11 @@ def quotient_attestation_preview(declaration_id):
     response = send_file(path, mimetype=stored.content_type, as_attachment=False,
                          download_name=stored.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    # sandbox, as every download: whatever the file holds runs nothing with the
+    # portal's origin.
     response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; "
-                                                   "object-src 'self'; frame-ancestors 'self'")
+                                                   "object-src 'self'; frame-ancestors 'self'; "
+                                                   "sandbox")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -34,7 +34,8 @@ class BillingError(ValueError):
 def parse_amount(text):
     """``5,20`` / ``5.20`` / ``5`` -> 520 cents; None when it is not an amount."""
     text = (text or "").strip().replace("\u00a0", "").replace(" ", "").replace("€", "")
-    match = re.fullmatch(r"(\d{1,6})(?:[,.](\d{1,2}))?", text)
+    # ASCII digits only: "٥" is a digit to ``\d`` and to ``int()``, not to a cashier.
+    match = re.fullmatch(r"([0-9]{1,6})(?:[,.]([0-9]{1,2}))?", text)
     if not match:
         return None
     return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))

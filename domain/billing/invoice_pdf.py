@@ -7,16 +7,10 @@ kept (``Invoice.pdf``).
 import datetime
 import io
 
-from fpdf import FPDF
-
 from domain.billing.invoicing import days_text
 from domain.formats import date_fr, euros, month_fr
+from domain.pdf import FONT, new_pdf, pdf_text as _text
 from models import Invoice
-
-
-def _text(value):
-    """Text the PDF's core font can write (no narrow spaces)."""
-    return str(value).replace("\u202f", " ").replace("\u2019", "'")
 
 
 def _fit(pdf, text, width):
@@ -37,8 +31,7 @@ def invoice_pdf(invoice, family, commune_name, regie_text, online_url, address="
     for ``family``; the commune's ``address`` and ``logo`` ((bytes, type) or None) head it."""
     credit = invoice.kind == Invoice.CREDIT_NOTE
     title = f"{'Avoir' if credit else 'Facture'} N° {invoice.number}"
-    pdf = FPDF(format="A4")
-    pdf.core_fonts_encoding = "windows-1252"  # the euro sign
+    pdf = new_pdf()
     pdf.set_creation_date(invoice.issued_at.replace(tzinfo=datetime.timezone.utc))
     pdf.set_title(_text(title))
     pdf.set_author(_text(commune_name))
@@ -48,24 +41,24 @@ def invoice_pdf(invoice, family, commune_name, regie_text, online_url, address="
     if logo is not None:
         pdf.image(io.BytesIO(logo[0]), x=pdf.l_margin, y=pdf.t_margin, h=16)
         pdf.set_y(pdf.t_margin + 18)
-    pdf.set_font("Helvetica", "B", 14)
+    pdf.set_font(FONT, "B", 14)
     pdf.cell(0, 8, _text(commune_name), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=10)
-    pdf.cell(0, 6, "Service Enfance - Régie des accueils périscolaires", new_x="LMARGIN",
+    pdf.set_font(FONT, size=10)
+    pdf.cell(0, 6, _text("Service Enfance - Régie des accueils périscolaires"), new_x="LMARGIN",
              new_y="NEXT")
     if address:
         pdf.multi_cell(90, 5, _text(address), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font(FONT, size=11)
     address = [f"Famille {family.name}", family.address,
                f"{family.postal_code} {family.city}".strip()]
     pdf.set_x(110)
     pdf.multi_cell(90, 6, _text("\n".join(line for line in address if line)),
                    new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(FONT, "B", 16)
     pdf.cell(0, 10, _text(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font(FONT, size=11)
     period = month_fr(invoice.period_year, invoice.period_month)
     facts = [f"Compte famille : {family.account_number}", f"Période : {period}",
              f"Date d'émission : {date_fr(invoice.issued_at)}"]
@@ -77,12 +70,12 @@ def invoice_pdf(invoice, family, commune_name, regie_text, online_url, address="
         pdf.cell(0, 6, _text(fact), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     widths = (30, 86, 18, 28, 28)
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font(FONT, "B", 10)
     for width, head in zip(widths, ("Enfant", "Prestation", "Quantité", "Prix unitaire",
                                     "Montant")):
-        pdf.cell(width, 8, head, border=1, align="C")
+        pdf.cell(width, 8, _text(head), border=1, align="C")
     pdf.ln()
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     for line in invoice.lines:
         cells = (line.child_name, line.label, str(line.quantity),
                  _money(line.unit_price_cents), _money(line.amount_cents))
@@ -91,16 +84,16 @@ def invoice_pdf(invoice, family, commune_name, regie_text, online_url, address="
                      align="L" if index < 2 else "R")
         pdf.ln()
         if getattr(line, "days", None):
-            pdf.set_font("Helvetica", size=8)
+            pdf.set_font(FONT, size=8)
             pdf.multi_cell(sum(widths), 5, _text(days_text(line.days)), border=1,
                            new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font("Helvetica", size=10)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(sum(widths[:4]), 8, "Total" if not credit else "Total de l'avoir", border=1,
+            pdf.set_font(FONT, size=10)
+    pdf.set_font(FONT, "B", 11)
+    pdf.cell(sum(widths[:4]), 8, _text("Total" if not credit else "Total de l'avoir"), border=1,
              align="R")
     pdf.cell(widths[4], 8, _money(invoice.total_cents), border=1, align="R")
     pdf.ln(14)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     if credit:
         notes = ["Cet avoir est déduit du montant de la facture qu'il corrige."]
     else:

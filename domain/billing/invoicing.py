@@ -111,6 +111,30 @@ def refresh_status(invoice_id):
     return invoice
 
 
+def overpaid_invoices():
+    """Every invoice settled above what it owed (payments, at the counter or online,
+    and credit notes beyond its total), with ``refund_cents``: what to refund."""
+    paid = dict(Payment.select(Payment.invoice, fn.SUM(Payment.amount_cents))
+                .where(Payment.status == Payment.PAID).group_by(Payment.invoice).tuples())
+    if not paid:
+        return []
+    credited = dict(Invoice.select(Invoice.corrects, fn.SUM(Invoice.total_cents))
+                    .where(Invoice.corrects.in_(list(paid))
+                           & (Invoice.kind == Invoice.CREDIT_NOTE))
+                    .group_by(Invoice.corrects).tuples())
+    invoices = (Invoice.select(Invoice, Family).join(Family)
+                .where(Invoice.id.in_(list(paid)) & (Invoice.kind == Invoice.INVOICE)
+                       & (Invoice.status != Invoice.CANCELLED))
+                .order_by(Invoice.due_date, Invoice.number))
+    overpaid = []
+    for invoice in invoices:
+        invoice.refund_cents = (paid[invoice.id] + credited.get(invoice.id, 0)
+                                - invoice.total_cents)
+        if invoice.refund_cents > 0:
+            overpaid.append(invoice)
+    return overpaid
+
+
 def unpaid_invoices(overdue_on=None):
     """Every invoice not settled (staff), oldest due first, with its family; when
     ``overdue_on`` is given, only those due before that day."""

@@ -44,10 +44,11 @@ class PayFiPSettings:
     timeout: float = 15
 
 
-def settings_from_config(config):
-    """The PayFiP settings of the app's config. Unset addresses are PayFiP's own in
-    production, the local simulator's elsewhere."""
-    public = config["PUBLIC_URL"].rstrip("/")
+def settings_from_config(config, public=None):
+    """The PayFiP settings of the app's config, for the site served at ``public``
+    (default ``PUBLIC_URL``). Unset addresses are PayFiP's own in production, the local
+    simulator's elsewhere."""
+    public = (public or config.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
     if config.get("ENV_NAME") == "production":
         service, page = PAYFIP_SERVICE, PAYFIP_PAGE
     else:
@@ -61,8 +62,9 @@ def settings_from_config(config):
         timeout=float(config.get("PAYFIP_TIMEOUT", 15)))
 
 
-def client_from_config(config):
-    return PayFiPClient(settings_from_config(config))
+def client_from_config(config, public=None):
+    """The PayFiP client of the app's config, for the site served at ``public``."""
+    return PayFiPClient(settings_from_config(config, public))
 
 
 class _BoundPayFiP(PayFiP):

@@ -27,6 +27,8 @@ HANDED_OVER_TEXT = ("Après nos relances, la facture N° {number} est transmise 
                     "comme l'avis qu'il vous envoie l'indique.")
 #: Noted on a payment of an invoice already settled (shown to staff).
 DOUBLE = "Facture déjà réglée : paiement en double, à rembourser. "
+#: Noted on a payment of more than the invoice still owed (shown to staff).
+OVERPAID = "Trop-perçu de {} à rembourser. "
 #: Statuses an attempt never leaves (an expired one may still turn out paid).
 FINAL = (Payment.PAID, Payment.REFUSED, Payment.CANCELLED, Payment.ANOMALY, Payment.FAILED)
 
@@ -102,23 +104,32 @@ def live_attempt(invoice_id, now):
 def start_online_payment(client, invoice_id, family_id, user, email, now):
     """Ask PayFiP for an operation paying what the invoice still owes; returns the
     pending ``Payment`` (its ``transaction_id`` is the idOp). A live attempt of the
-    same invoice is reused rather than opening a second one."""
-    invoice, due = payable_online(invoice_id, family_id)
-    alive = live_attempt(invoice.id, now)
-    if alive is not None and alive.amount_cents == due:
-        return alive
-    refdet = refdet_of(invoice.number)
-    try:
-        idop = client.create_operation(due, refdet, email, invoice.issued_at.year,
-                                       f"Facture {invoice.number}")
-    except PayFiPError as error:
-        Payment.create(invoice=invoice, amount_cents=due, transaction_id=f"E-{uuid.uuid4().hex}",
-                       status=Payment.FAILED, created_at=_utc(now), user=user, refdet=refdet,
-                       outcome=f"creerPaiementSecurise : {error.code} {error.message}"[:500])
-        raise ProviderUnavailable(str(error)) from error
-    return Payment.create(invoice=invoice, amount_cents=due, transaction_id=idop,
-                          status=Payment.PENDING, created_at=_utc(now), user=user,
-                          refdet=refdet, expires_at=_utc(now + IDOP_LIFETIME))
+    same invoice for the same amount is reused rather than opening a second one: the
+    invoice row is locked from the check to the new attempt, so that six "Payer"
+    clicks at once open one operation (the others wait, then reuse it)."""
+    payable_online(invoice_id, family_id)  # LookupError / PaymentNotPossible, unlocked
+    failure = None
+    with write_transaction():
+        lock_rows(Invoice, [invoice_id])
+        invoice, due = payable_online(invoice_id, family_id)  # again, under the lock
+        alive = live_attempt(invoice.id, now)
+        if alive is not None and alive.amount_cents == due:
+            return alive
+        refdet = refdet_of(invoice.number)
+        try:
+            idop = client.create_operation(due, refdet, email, invoice.issued_at.year,
+                                           f"Facture {invoice.number}")
+        except PayFiPError as error:
+            failure = error
+            Payment.create(invoice=invoice, amount_cents=due,
+                           transaction_id=f"E-{uuid.uuid4().hex}", status=Payment.FAILED,
+                           created_at=_utc(now), user=user, refdet=refdet,
+                           outcome=f"creerPaiementSecurise : {error.code} {error.message}"[:500])
+        else:
+            return Payment.create(invoice=invoice, amount_cents=due, transaction_id=idop,
+                                  status=Payment.PENDING, created_at=_utc(now), user=user,
+                                  refdet=refdet, expires_at=_utc(now + IDOP_LIFETIME))
+    raise ProviderUnavailable(str(failure)) from failure
 
 
 def family_attempt(idop, family_id):
@@ -192,10 +203,15 @@ def check_payment(client, payment_id, now):
         changes = {"checked_at": _utc(now), "outcome": note[:1000]}
         if status is not None and status != payment.status:
             changes["status"] = status
-            if status == Payment.PAID and due_cents_of(payment.invoice_id)[1] <= 0:
+            due = due_cents_of(payment.invoice_id)[1] if status == Payment.PAID else 0
+            if status == Payment.PAID and due <= 0:
                 # Paid twice (two tabs, or at the counter meanwhile): the money is taken,
                 # so it counts, and staff see it to refund it.
                 changes["outcome"] = (DOUBLE + note)[:1000]
+            elif status == Payment.PAID and payment.amount_cents > due:
+                # Part paid at the counter (or credited) while the family paid online.
+                changes["outcome"] = (OVERPAID.format(euros(payment.amount_cents - due))
+                                      + note)[:1000]
             if status == Payment.PAID:
                 changes["verified_at"] = _utc(now)
                 changes["reference"] = _field(detail, "numauto")[:120]
@@ -214,9 +230,11 @@ def check_pending(client, now):
 
 
 def attempts_to_review():
-    """Online payments staff must look at: anomalies, and payments made twice."""
+    """Online payments staff must look at: anomalies, and payments made twice or of
+    more than was owed."""
     return list(Payment.select(Payment, Invoice, Family).join(Invoice).join(Family)
                 .where((Payment.status == Payment.ANOMALY)
                        | ((Payment.status == Payment.PAID)
-                          & Payment.outcome.startswith(DOUBLE[:30])))
+                          & (Payment.outcome.startswith(DOUBLE[:30])
+                             | Payment.outcome.startswith(OVERPAID[:12]))))
                 .order_by(Payment.created_at.desc()))

@@ -17,7 +17,7 @@ from domain.catalogue.categories import BY_INSCRIPTION, MONTHLY, WINDOWED
 from domain.catalogue.school_calendar import holiday_period
 from domain.clock import PARIS
 from domain.dates import paris_instant
-from domain.formats import date_fr, day_label, month_fr
+from domain.formats import date_fr, day_label, month_fr, time_fr
 
 # Messages shown to families (French, as the guide words it).
 BY_INSCRIPTION_TEXT = ("Cette ligne est réservée pour toute l'année par l'inscription : "
@@ -52,7 +52,7 @@ class EditState:
         """One sentence for the page: until when it is open, or why it is closed."""
         if self.allowed and self.closes_at is not None:
             last = self.last_moment
-            return f"Modifications possibles jusqu'au {date_fr(last)} à {last.strftime('%Hh%M')}."
+            return f"Modifications possibles jusqu'au {date_fr(last)} à {time_fr(last)}."
         return self.reason
 
 

@@ -7,7 +7,7 @@ family's "confirmation d'inscription" (a PDF made here).
 """
 from domain import audit, commune
 from domain.files import store_bytes
-from domain.formats import date_fr, euros
+from domain.formats import date_fr, euros, time_fr
 from domain.pdf import simple_document
 from models import Document, Family, StoredFile, db, parse_id
 
@@ -129,7 +129,7 @@ def add_inscription_confirmation(user, child, opened, now):
         f"Famille {family.name} – compte n° {family.account_number}",
         f"Enfant : {child.first_name} {child.last_name} ({child.class_level}, "
         f"{child.school_name or child.school_type_label})",
-        f"Enregistrée le {day} à {now.strftime('%Hh%M')}, les inscriptions suivantes sont "
+        f"Enregistrée le {day} à {time_fr(now)}, les inscriptions suivantes sont "
         "validées :",
     ]
     for line in opened:

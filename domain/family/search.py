@@ -62,7 +62,7 @@ def _matching_ids(query):
                                          | Child.last_name.contains(text)),
         User.select(User.family).where(User.family.is_null(False) & User.email.contains(text)),
     ]
-    if text.isdigit() and len(text) <= 9:
+    if text.isascii() and text.isdigit() and len(text) <= 9:
         subqueries.append(Family.select(Family.id).where(Family.account_number == int(text)))
     digits = _digits(text)
     if len(digits) >= 4 and re.fullmatch(r"[\d\s.+()-]+", text):

@@ -32,25 +32,40 @@ class SignIn:
     error: str | None = None
 
 
-def sign_in(identifier: str, password: str) -> SignIn:
-    """Check ``identifier`` (account number or email) and ``password``, throttled."""
+def sign_in(identifier: str, password: str, source: str = "inconnue",
+            device: str | None = None, now=None) -> SignIn:
+    """Check ``identifier`` (account number or email) and ``password``, throttled.
+
+    ``source``: the client's address (:func:`throttle.source_of`); ``device``: the
+    owner's device mark when the browser holds one for this account (it signed in
+    here before, or completed a reset): that device is then counted on its own and
+    is not slowed down by failures from elsewhere. The attempt is counted before
+    the password is checked (:func:`throttle.claim`), so parallel tries get no more.
+    """
     user = find_user(identifier)
-    key = throttle.sign_in_key(identifier, user)
-    wait = throttle.wait_remaining(key)
+    if user is None:
+        keys = {throttle.normalize(identifier): throttle.SOURCE}
+    elif device:
+        keys = {throttle.source_key(user, f"appareil:{device}"): throttle.SOURCE}
+    else:
+        keys = {throttle.source_key(user, throttle.source_of(source)): throttle.SOURCE,
+                throttle.account_key(user): throttle.ACCOUNT}
+    wait = throttle.claim(keys, now)
     if wait:
         return SignIn(None, TOO_MANY + throttle.describe_wait(wait))
     if user is None:
         dummy_verify(password)
     elif verify_password(user.password_hash, password):
-        throttle.record_success(key)
+        for key in keys:
+            throttle.record_success(key, claimed=True)
         if needs_rehash(user.password_hash):
             User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
         return SignIn(user)
-    throttle.record_failure(key)
     error = WRONG_CREDENTIALS
-    wait = throttle.wait_remaining(key)
-    if wait:
-        error += " Trop de tentatives ont échoué. " + throttle.describe_wait(wait)
+    waits = [wait for key, policy in keys.items()
+             if (wait := throttle.wait_remaining(key, now, policy))]
+    if waits:
+        error += " Trop de tentatives ont échoué. " + throttle.describe_wait(max(waits))
     return SignIn(None, error)
 
 
@@ -69,13 +84,12 @@ def session_user(session_id: str) -> User | None:
 def current_password_problem(user: User, password: str) -> str | None:
     """Why ``password`` does not prove it is ``user`` (throttled), or None when it does."""
     key = CURRENT_PASSWORD_KEY.format(user.id)
-    wait = throttle.wait_remaining(key)
+    wait = throttle.claim({key: throttle.SOURCE})
     if wait:
         return TOO_MANY_TRIES + throttle.describe_wait(wait)
     if not verify_password(user.password_hash, password):
-        throttle.record_failure(key)
         return WRONG_PASSWORD
-    throttle.record_success(key)
+    throttle.record_success(key, claimed=True)
     return None
 
 

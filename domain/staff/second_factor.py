@@ -35,6 +35,21 @@ def new_secret():
     return pyotp.random_base32(32)
 
 
+def pending_secret(user):
+    """The secret ``user`` is enrolling with, kept in the database (never in the
+    session cookie) until a first code confirms it: the same one on every visit of the
+    enrolment page, made on the first."""
+    if user.totp_secret and not user.totp_enabled_at:
+        return user.totp_secret
+    if is_enrolled(user):
+        raise ValueError("already enrolled")
+    secret = new_secret()
+    User.update(totp_secret=secret, totp_last_step=None).where(
+        (User.id == user.id) & User.totp_enabled_at.is_null()).execute()
+    user.totp_secret = secret
+    return secret
+
+
 def provisioning_uri(secret, account_name, issuer=ISSUER):
     """The ``otpauth://`` address an authenticator app reads from the QR code."""
     return pyotp.TOTP(secret).provisioning_uri(name=account_name, issuer_name=issuer)

@@ -186,6 +186,7 @@ def test_the_simulator_is_never_served_in_production(tmp_path, smtp_server):
     from app import create_app
     from domain.billing.payfip import settings_from_config
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "ENV_NAME": "production",
+                      "PUBLIC_URL": "https://portail.example.org",
                       "DATABASE_URL": "sqlite:///" + str(tmp_path / "p.db"),
                       "UPLOAD_DIR": str(tmp_path / "u")})
     assert "payfip_simulator" not in app.blueprints

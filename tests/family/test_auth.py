@@ -240,7 +240,8 @@ def test_production_refuses_to_start_without_secret_key_and_uses_secure_cookies(
               "UPLOAD_DIR": str(tmp_path / "u")}
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)
-    config.update(SECRET_KEY="x" * 32, SESSION_COOKIE_SECURE=True)
+    config.update(SECRET_KEY="x" * 32, SESSION_COOKIE_SECURE=True,
+                  PUBLIC_URL="https://portail.example.org")
     assert create_app(config).config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -158,6 +158,7 @@ def test_new_recovery_codes_replace_the_old_ones(client, auth):
     auth.login("agent")
     _, old = enrol(client)
     response = client.post("/agents/securite", data={"action": "codes",
+                                                     "password": "agent-mairie-2026",
                                                      "csrf_token": auth.csrf("/agents/securite")})
     assert response.headers["Location"] == "/connexion/codes-de-secours"
     new = re.findall(r"<li><code>([a-z0-9-]{19})</code></li>",
@@ -219,3 +220,76 @@ def test_families_have_no_second_factor_pages(client, auth):
     auth.login("famille 16122")
     assert client.get("/connexion/double-authentification").status_code == 404
     assert client.get("/agents/securite").status_code == 404
+
+
+def test_once_required_an_agent_not_enrolled_must_enrol_before_anything_else(app, client, auth):
+    """Issue 22 item 7: STAFF_TOTP_REQUIRED turned on while an agent is signed in with the
+    password alone: the next staff page asks for the enrolment, not the page."""
+    auth.login("agent")
+    assert client.get("/agents/").status_code == 200
+    app.config["STAFF_TOTP_REQUIRED"] = True
+    response = client.get("/agents/familles/")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/connexion/double-authentification"
+    enrol(client)
+    assert client.get("/agents/familles/").status_code == 200
+
+
+def test_a_session_opened_before_enrolling_elsewhere_must_give_a_code(app, client, auth):
+    """An agent enrols in one browser; the session of another browser, signed in with
+    the password alone before, now asks for the code."""
+    auth.login("agent")
+    other = app.test_client()
+    AuthActions(other).login("agent")
+    assert other.get("/agents/").status_code == 200
+    enrol(client)
+    response = other.get("/agents/")
+    assert response.status_code == 303 and response.headers["Location"] == "/connexion/code"
+
+
+def test_new_recovery_codes_need_the_password_again(client, auth):
+    """Issue 22 item 8: a session alone (a cookie copied from an unlocked computer) cannot
+    issue new recovery codes."""
+    auth.login("agent")
+    _, old = enrol(client)
+    for password in ("", "pas-le-bon"):
+        response = client.post("/agents/securite", data={
+            "action": "codes", "password": password, "csrf_token": auth.csrf("/agents/securite")})
+        assert response.status_code == 422
+        assert "Le mot de passe actuel est incorrect." in unescaped(response)
+    assert "Vos codes de secours" not in unescaped(client.get("/connexion/codes-de-secours")) \
+        or "ont déjà été affichés" in unescaped(client.get("/connexion/codes-de-secours"))
+    agent = User.get(User.email == "agent@mairie.example.org")
+    assert second_factor.use_recovery_code(agent, old[0])  # the old codes still hold
+
+
+def session_of(client):
+    """The session cookie's content, as anyone holding the cookie can read it."""
+    import base64
+    import zlib
+    cookie = client.get_cookie("session").value
+    compressed = cookie.startswith(".")
+    payload = cookie.lstrip(".").split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(data) if compressed else data).decode()
+
+
+def test_the_enrolment_secret_and_the_codes_never_travel_in_the_cookie(client, auth):
+    auth.login("agent")
+    page = unescaped(client.get("/connexion/double-authentification"))
+    secret = re.search(r'<code id="totp-key">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+    assert secret not in session_of(client)
+    # The same secret on the next visit (kept in the database meanwhile).
+    again = unescaped(client.get("/connexion/double-authentification"))
+    assert re.search(r'<code id="totp-key">([A-Z2-7 ]+)</code>', again).group(1) \
+        .replace(" ", "") == secret
+    client.post("/connexion/double-authentification", data={
+        "code": pyotp.TOTP(secret).now(),
+        "csrf_token": csrf(client, "/connexion/double-authentification")})
+    cookie = session_of(client)
+    assert secret not in cookie and not re.search(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", cookie)
+    codes = re.findall(r"<li><code>([a-z2-9-]{19})</code></li>",
+                       unescaped(client.get("/connexion/codes-de-secours")))
+    assert len(codes) == 10
+    agent = User.get(User.email == "agent@mairie.example.org")
+    assert second_factor.use_recovery_code(agent, codes[0])

@@ -1,0 +1,72 @@
+"""Issue 22 item 14: ``make run PORT=5001`` broke online payment and every emailed link,
+PUBLIC_URL staying http://127.0.0.1:5000. In development without PUBLIC_URL the public
+address is the host and port served; in production PUBLIC_URL is required."""
+import re
+
+import pytest
+
+from app import create_app
+from tests.conftest import csrf_from, make_demo_app
+
+
+@pytest.fixture
+def unset_public_url(database_url, tmp_path, smtp_server):
+    """The demo app as ``make run`` starts it: no PUBLIC_URL."""
+    app = make_demo_app(database_url, tmp_path, smtp_server.port, PUBLIC_URL=None)
+    smtp_server.clear()
+    return app
+
+
+def test_an_emailed_link_follows_the_port_served(unset_public_url, mailbox):
+    client = unset_public_url.test_client()
+    base = {"base_url": "http://127.0.0.1:5001"}
+    token = csrf_from(client.get("/mot-de-passe-oublie", **base).get_data(as_text=True))
+    client.post("/mot-de-passe-oublie", data={"identifier": "16122", "csrf_token": token},
+                **base)
+    [mail] = mailbox.to("famille.dupont@example.org")
+    assert re.search(r"http://127\.0\.0\.1:5001/reinitialiser/\S+", mailbox.text(mail))
+
+
+def test_online_payment_calls_the_simulator_on_the_port_served(unset_public_url):
+    from blueprints.common import public_base
+    from domain.billing.payfip import settings_from_config
+    with unset_public_url.test_request_context("/", base_url="http://127.0.0.1:5001"):
+        settings = settings_from_config(unset_public_url.config, public_base())
+    assert settings.service_url == "http://127.0.0.1:5001/simulateur-payfip/services/securite"
+    assert settings.payment_url.startswith("http://127.0.0.1:5001/simulateur-payfip/")
+    assert settings.notify_url == "http://127.0.0.1:5001/paiement/payfip/notification"
+
+
+def test_production_requires_public_url(tmp_path):
+    config = {"ENV_NAME": "production", "SECRET_KEY": "x" * 32, "PUBLIC_URL": None,
+              "DATABASE_URL": "sqlite:///" + str(tmp_path / "p.db"),
+              "UPLOAD_DIR": str(tmp_path / "u")}
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        create_app(config)
+
+
+def test_a_family_pays_online_on_another_port_without_public_url(unset_public_url):
+    """The whole path: the portal served on a free port, PayFiP's simulator called there."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tests.billing_support import october_invoice
+    server = make_server("127.0.0.1", 0, unset_public_url, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        client = unset_public_url.test_client()
+        token = csrf_from(client.get("/connexion", base_url=base).get_data(as_text=True))
+        client.post("/connexion", data={"identifier": "16123", "csrf_token": token,
+                                        "password": "famille-bernard-16123"}, base_url=base)
+        invoice = october_invoice()
+        page = client.get(f"/facturation/paiement?facture={invoice.id}",
+                          base_url=base).get_data(as_text=True)
+        response = client.post(f"/facturation/paiement/{invoice.id}",
+                               data={"csrf_token": csrf_from(page)}, base_url=base)
+        assert response.status_code == 303, response.get_data(as_text=True)[:300]
+        assert response.headers["Location"].startswith(
+            base + "/simulateur-payfip/paiementws.web?idop=")
+    finally:
+        server.shutdown()
