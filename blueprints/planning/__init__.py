@@ -12,6 +12,6 @@ csrf.exempt(bp)
 bp.before_request(require_family)
 bp.before_request(csrf.protect)
 
-from blueprints.planning import agenda, cells, routes  # noqa: E402,F401
+from blueprints.planning import agenda, cells, illness, routes  # noqa: E402,F401
 
 cells.register(bp)

@@ -9,7 +9,7 @@ from blueprints.htmx import current_actor, is_htmx, is_htmx_request, render
 from blueprints.staff import bp
 from blueprints.staff.exports import csv_response, parse_day
 from domain import clock, exports
-from domain.booking import attendance
+from domain.booking import attendance, illness
 from domain.catalogue import school_calendar
 from domain.catalogue.years import current_school_year
 from domain.dates import add_months
@@ -122,6 +122,25 @@ def attendance_mark():
                       statuses=attendance.STATUSES, labels=Attendance.LABELS)
     return redirect(url_for("staff.attendance_register", **query.args(),
                             _anchor=f"enfant-{child_id}"), code=303)
+
+
+@bp.route("/presences/maladie/<int:mark_id>", methods=["POST"])
+def attendance_illness(mark_id):
+    """Accept or refuse the certificate of a day a family declared ill (audited); back
+    to the register."""
+    query = RegisterQuery(request.form)
+    decision = request.form.get("decision", "")
+    if decision not in ("accepter", "refuser"):
+        abort(400)
+    try:
+        illness.review(mark_id, decision == "accepter", current_actor())
+    except illness.IllnessError as refused:
+        flash(str(refused), "error")
+    else:
+        flash("Justificatif accepté : la journée ne sera pas facturée." if decision == "accepter"
+              else "Justificatif refusé : la journée sera facturée.", "success")
+    args = query.args() if query.activity and not query.date_error else {}
+    return redirect(url_for("staff.attendance_register", **args), code=303)
 
 
 @bp.route("/presences/ajouter", methods=["POST"])

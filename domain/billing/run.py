@@ -151,19 +151,28 @@ def set_excused_billing(actor, billed):
 
 def _attendance_marks(first, last, bill_excused):
     """({(child, activity, day): justification} of the excused days not to bill,
-    {(child, activity, day)} of the children added on site) of the month. One query."""
+    {(child, activity, day)} of the children added on site) of the month. One query.
+
+    A day declared ill by the family ("mon enfant est malade") is never billed once
+    staff accepted its certificate, whatever the commune's rule, and billed as usual
+    otherwise (no certificate, refused, or not examined yet)."""
     query = Attendance.select(Attendance.child, Attendance.activity, Attendance.date,
                               Attendance.status, Attendance.justification,
-                              Attendance.added_on_site).where(
+                              Attendance.added_on_site, Attendance.illness).where(
         (Attendance.date >= first) & (Attendance.date <= last)
         & (Attendance.added_on_site
            | ((Attendance.status == Attendance.EXCUSED) & (Attendance.justification != ""))))
     excused, added = {}, set()
-    for child_id, activity_id, day, status, justification, on_site in query.tuples():
+    for child_id, activity_id, day, status, justification, on_site, illness in query.tuples():
         key = (child_id, activity_id, _as_date(day))
         if on_site:
             added.add(key)
-        if status == Attendance.EXCUSED and justification and not bill_excused:
+        if status != Attendance.EXCUSED:
+            continue
+        if illness:
+            if illness == Attendance.ILLNESS_ACCEPTED:
+                excused[key] = "Absence pour maladie (certificat accepté)"
+        elif justification and not bill_excused:
             excused[key] = justification
     return excused, added
 
