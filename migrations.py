@@ -143,7 +143,7 @@ def _declared_illness(database, migrator):
     """19: "mon enfant est malade": the certificate's delay and the declared absences."""
     _add_missing_columns(database, migrator, models.Commune, "certificate_delay_days")
     _add_missing_columns(database, migrator, models.Attendance, "illness", "declared_at",
-                         "certificate")
+                         "certificate", "credited_at")
 
 
 def _not_here_yet(database, migrator):

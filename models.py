@@ -613,6 +613,8 @@ class Attendance(BaseModel):
     illness = CharField(default="", max_length=10)
     declared_at = DateTimeField(null=True)
     certificate = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    # An accepted illness day that had already been invoiced: when a later run credited it.
+    credited_at = DateTimeField(null=True)
 
     class Meta:
         indexes = (

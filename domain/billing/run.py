@@ -66,10 +66,12 @@ class DraftLine:
     activity_name: str = ""
     #: Days of ``dates`` the child was added as present without a booking.
     added_dates: list = field(default_factory=list)
+    #: A credit line: the accepted illness marks (already invoiced days) it gives back.
+    credit_mark_ids: list = field(default_factory=list)
 
     @property
     def quantity(self):
-        return len(self.booking_ids)
+        return len(self.booking_ids) or len(self.credit_mark_ids)
 
     @property
     def amount_cents(self):
@@ -232,6 +234,7 @@ def collect_month(year, month, zone, bill_excused=None):
         line.dates.append(day)
         if (child_id, activity_id, day) in added:
             line.added_dates.append(day)
+    _add_illness_credits(invoices, last)
     drafts = []
     for draft in invoices.values():
         draft.lines = [draft.lines[key] for key in sorted(draft.lines, key=lambda k: (
@@ -240,6 +243,35 @@ def collect_month(year, month, zone, bill_excused=None):
             drafts.append(draft)
     drafts.sort(key=lambda d: d.account_number)
     return drafts, closed
+
+
+def _add_illness_credits(invoices, last):
+    """Add to ``invoices`` a credit line "Absence pour maladie du …" for each day up to
+    ``last`` declared ill, its certificate accepted, that an issued invoice had already
+    billed and no run has credited yet: an issued invoice is never edited. One query."""
+    query = (Attendance
+             .select(Attendance.id, Attendance.date, Attendance.child, Child.first_name,
+                     Booking.price_cents, Activity.name, Family.id, Family.account_number,
+                     Family.name)
+             .join(Booking, on=((Booking.child == Attendance.child)
+                                & (Booking.activity == Attendance.activity)
+                                & (Booking.date == Attendance.date)))
+             .join(InvoicedBooking, on=(InvoicedBooking.booking == Booking.id))
+             .switch(Attendance).join(Activity, on=(Activity.id == Attendance.activity))
+             .switch(Attendance).join(Child, on=(Child.id == Attendance.child)).join(Family)
+             .where((Attendance.illness == Attendance.ILLNESS_ACCEPTED)
+                    & Attendance.credited_at.is_null() & (Attendance.date <= last))
+             .order_by(Attendance.date, Attendance.id))
+    for (mark_id, day, child_id, first_name, price, activity_name, family_id, account,
+         family_name) in query.tuples():
+        draft = invoices.get(family_id)
+        if draft is None:
+            draft = invoices[family_id] = DraftInvoice(family_id, account, family_name, {})
+        day = _as_date(day)
+        draft.lines[(child_id, 10 ** 9, mark_id, 0, 0, 0)] = DraftLine(
+            child_name=first_name, activity_name=activity_name,
+            label=f"Absence pour maladie du {day.strftime('%d/%m/%Y')} ({activity_name})",
+            unit_price_cents=-price, credit_mark_ids=[mark_id])
 
 
 def preview_month(year, month, zone):
@@ -311,6 +343,9 @@ def issue_month(year, month, zone, now, force=False):
         _insert(InvoicedBooking, [{"booking": booking_id, "line": line_id, "date": day}
                                   for line, line_id in zip(line_drafts, line_ids)
                                   for booking_id, day in zip(line.booking_ids, line.dates)])
+        credited = [mark_id for line in line_drafts for mark_id in line.credit_mark_ids]
+        if credited:
+            Attendance.update(credited_at=issued_at).where(Attendance.id.in_(credited)).execute()
     return invoice_ids
 
 

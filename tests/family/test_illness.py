@@ -152,3 +152,33 @@ def test_a_declared_day_leaves_the_canteens_meal_count(app, db):
                       illness=Attendance.ILLNESS_PENDING, justification="Maladie")
     after = attendance.meal_counts(day, day)[3].get(day)
     assert (after.meals if after else 0) == before - 1
+
+
+def test_a_day_already_invoiced_is_credited_by_the_next_run_once(app, client, auth, db, runner):
+    """Accepted after January was issued: January's invoice is not edited, February's
+    run adds a credit line of that day's price, and a later run does not add it again."""
+    at(app, "2027-01-14T07:30")
+    auth.login("famille 16123")
+    booking = hugo_booking()
+    assert declare(client, booking).status_code == 303
+    auth.logout()
+    at(app, "2027-02-01T09:00")
+    assert runner.invoke(args=["invoice", "2027-01"]).exit_code == 0
+    january = january_matin_line()
+    assert (january.quantity, january.amount_cents) == (20, 1200)
+    at(app, "2027-02-03T09:00")
+    auth.login("agent")
+    register = client.get(register_url()).get_data(as_text=True)
+    mark = Attendance.get((Attendance.child == booking.child) & (Attendance.date == THURSDAY))
+    assert client.post(f"/agents/presences/maladie/{mark.id}", data={
+        "decision": "accepter", "csrf_token": csrf_from(register)}).status_code == 303
+    auth.logout()
+    at(app, "2027-03-01T09:00")
+    assert runner.invoke(args=["invoice", "2027-02"]).exit_code == 0
+    assert InvoiceLine.get_by_id(january.id).amount_cents == 1200  # never edited
+    credit = InvoiceLine.get(InvoiceLine.label == "Absence pour maladie du 14/01/2027 (ALAE Matin)")
+    assert (credit.child_name, credit.quantity, credit.amount_cents) == ("HUGO", 1, -60)
+    assert credit.invoice.period_month == 2 and credit.invoice.family.account_number == 16123
+    at(app, "2027-04-01T09:00")
+    runner.invoke(args=["invoice", "2027-03"])
+    assert InvoiceLine.select().where(InvoiceLine.label.startswith("Absence pour maladie")).count() == 1
