@@ -7,7 +7,6 @@ from blueprints.htmx import current_actor, is_htmx, render
 from blueprints.planning import bp
 from domain import clock
 from domain.booking import changes as booking_changes
-from domain.booking import illness
 from domain.booking.calendar import (
     VIEW_LABELS,
     VIEWS,
@@ -71,9 +70,7 @@ def show(planning, edit_key=None, errors=None, ticked=None, status=200, note=Non
                    views=VIEWS, view_labels=VIEW_LABELS, line=shown, twins=twins,
                    also=set(request.form.getlist("aussi")), editing=line is not None,
                    pending_count=planning.pending_count, line_message_url=line_message_url,
-                   no_day_text=NO_DAY_TEXT, illness=illness,
-                   sick_days=[] if fragment else illness.declared_between(
-                       current_user.family_id, planning.range.first, planning.range.last))
+                   no_day_text=NO_DAY_TEXT)
     return render("planning/index.html", fragment, status=status, **context)
 
 

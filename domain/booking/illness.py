@@ -92,16 +92,6 @@ def declared_marks(family):
                 .order_by(Attendance.date, Child.first_name, Activity.position))
 
 
-def declared_between(family_id, first, last):
-    """The family's declared days from ``first`` to ``last``: what PLANNING's calendar
-    lists as "absent (malade)". One query."""
-    return list(Attendance.select(Attendance, Child, Activity).join(Child)
-                .switch(Attendance).join(Activity)
-                .where((Child.family == family_id) & (Attendance.illness != "")
-                       & (Attendance.date >= first) & (Attendance.date <= last))
-                .order_by(Attendance.date, Child.first_name, Activity.position))
-
-
 def declare(family, booking_ids, certificate, actor):
     """Declare the bookings ``booking_ids`` of ``family`` absent for illness, with the
     :class:`domain.uploads.CheckedUpload` ``certificate`` or None (to send later).

@@ -56,8 +56,7 @@ def test_hugo_ill_with_a_certificate_accepted_is_not_billed(app, client, auth, d
     page = text_of(client.get("/planning/malade").get_data(as_text=True))
     assert "14/01/2027 – HUGO – ALAE Matin : absent (malade), justificatif à examiner" in page
     planning = text_of(client.get("/planning/?du=2027-01-01&vue=mois").get_data(as_text=True))
-    assert "Absences pour maladie" in planning
-    assert "14/01/2027 – HUGO – ALAE Matin : absent (malade)" in planning
+    assert "Mon enfant est malade : déclarer une absence" in planning
     auth.logout()
     auth.login("agent")
     register = client.get(register_url()).get_data(as_text=True)
