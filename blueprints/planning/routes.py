@@ -287,12 +287,16 @@ def finish():
 @bp.route("/terminee")
 def done():
     """"VOTRE RESERVATION EST TERMINEE": per child and line, the period's cost (every day
-    booked in it) and that period's calendar, as the guide shows."""
+    booked in it, added up by TERMINER) and that period's calendar, as the guide shows:
+    only the lines TERMINER changed are loaded."""
     done_ = session.get("planning_done")
     calendars = {}
-    for first in sorted({p["first"] for p in (done_ or {}).get("periods", [])}):
+    periods = (done_ or {}).get("periods", [])
+    for first in sorted({p["first"] for p in periods}):
         day_range = display_range("mensuel", parse_range("mensuel", first, clock.today()).first)
-        planning = load_planning(current_user.family_id, day_range, clock.now(), zone())
+        touched = {(p["child_id"], p["activity_id"]) for p in periods if p["first"] == first}
+        planning = load_planning(current_user.family_id, day_range, clock.now(), zone(),
+                                 only=touched)
         for line in planning.lines:
             calendars[(line.child.id, line.activity.id, first)] = (line, day_range)
     return render_template("planning/done.html", done=done_, calendars=calendars)

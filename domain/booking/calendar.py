@@ -401,9 +401,14 @@ def fill_days(lines, first, last, now, zone, pending):
         line.state = range_states[activity_id]
 
 
-def load_planning(family_id, day_range, now, zone, child_id=None, activity_id=None):
-    """The Planning of a family for ``day_range`` (one line's when ids are given)."""
+def load_planning(family_id, day_range, now, zone, child_id=None, activity_id=None,
+                  only=None):
+    """The Planning of a family for ``day_range`` (one line's when ids are given; only
+    the lines whose (child id, activity id) is in ``only`` when given: their days alone
+    are filled)."""
     family, lines = load_lines(family_id, day_range.last, child_id, activity_id)
+    if only is not None:
+        lines = [line for line in lines if (line.child.id, line.activity.id) in only]
     pending = load_pending(family_id)
     if lines:
         fill_days(lines, day_range.first, day_range.last, now, zone, pending)
