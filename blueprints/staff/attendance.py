@@ -4,7 +4,7 @@ import datetime
 
 from flask import abort, flash, redirect, request, url_for
 
-from blueprints.common import commune_settings
+from blueprints.common import commune_settings, send_stored_file
 from blueprints.htmx import current_actor, is_htmx, is_htmx_request, render
 from blueprints.staff import bp
 from blueprints.staff.exports import csv_response, parse_day
@@ -141,6 +141,16 @@ def attendance_illness(mark_id):
               else "Justificatif refusé : la journée sera facturée.", "success")
     args = query.args() if query.activity and not query.date_error else {}
     return redirect(url_for("staff.attendance_register", **args), code=303)
+
+
+@bp.route("/presences/maladie/<int:mark_id>/certificat")
+def attendance_illness_certificate(mark_id):
+    """The medical certificate a family sent for a day declared ill, as a download."""
+    mark = Attendance.get_or_none((Attendance.id == mark_id) & (Attendance.illness != "")
+                                  & Attendance.certificate.is_null(False))
+    if mark is None:
+        abort(404)
+    return send_stored_file(mark.certificate)
 
 
 @bp.route("/presences/ajouter", methods=["POST"])

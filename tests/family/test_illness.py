@@ -62,6 +62,8 @@ def test_hugo_ill_with_a_certificate_accepted_is_not_billed(app, client, auth, d
     register = client.get(register_url()).get_data(as_text=True)
     assert "Absent (malade)" in text_of(register)
     mark = Attendance.get((Attendance.child == booking.child) & (Attendance.date == THURSDAY))
+    certificate = client.get(f"/agents/presences/maladie/{mark.id}/certificat")
+    assert certificate.status_code == 200 and certificate.data == PDF
     response = client.post(f"/agents/presences/maladie/{mark.id}", data={
         "decision": "accepter", "date": THURSDAY.isoformat(), "activite": activity(MATIN).id,
         "csrf_token": csrf_from(register)})

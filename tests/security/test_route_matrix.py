@@ -239,6 +239,8 @@ MATRIX = {
     "staff.attendance_add": Row(STAFF, "/agents/presences/ajouter"),
     "staff.attendance_illness": Row(STAFF, "/agents/presences/maladie/{illness_mark}",
                                     form={"decision": "refuser"}),
+    "staff.attendance_illness_certificate": Row(
+        STAFF, "/agents/presences/maladie/{illness_mark}/certificat", "CERTIFICAT-SECRET-16122"),
     "staff.attendance_mark": Row(STAFF, "/agents/presences/pointer"),
     "staff.attendance_print": Row(STAFF, "/agents/presences/imprimer"),
     "staff.attendance_register": Row(STAFF, "/agents/presences/"),
@@ -434,7 +436,8 @@ def objects(app):
             "illness_mark": models.Attendance.create(
                 child=lena, activity=activity(CL), date=JANUARY[0],
                 status=models.Attendance.EXCUSED, illness=models.Attendance.ILLNESS_PENDING,
-                justification="Maladie").id,
+                justification="Maladie",
+                certificate=stored("CERTIFICAT-SECRET-16122", "certificat.pdf")).id,
             "feed_token": CalendarFeed.create(family=owner, token="jeton-agenda-16122").token,
             "mandate": mandate.id, "collection": collection.id, "debit": debit.id,
             "unsubscribe_token": unsubscribe_token(app.config["SECRET_KEY"], user.id,
