@@ -40,7 +40,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 18
+SCHEMA_VERSION = 19
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -274,6 +274,9 @@ class Commune(BaseModel):
     # Whether a day ticked "Excusé" with a justification (a medical certificate...) is
     # billed; by default it is not (the family does not pay a day it could not come).
     bill_excused_absences = BooleanField(default=False)
+    # "Mon enfant est malade": days a family has to send the medical certificate after
+    # declaring the illness (past it, a day without one is billed as usual).
+    certificate_delay_days = SmallIntegerField(default=7)
 
 
 class Family(BaseModel):
@@ -763,6 +766,14 @@ class Attendance(BaseModel):
     justification = CharField(default="", max_length=200)
     # The child came without a booking: staff added it (and its booking), to check.
     added_on_site = BooleanField(default=False)
+    # "Mon enfant est malade": declared by the family ("" when staff ticked it), the
+    # justification's review by staff (attente / accepte / refuse) and the certificate.
+    ILLNESS_PENDING, ILLNESS_ACCEPTED, ILLNESS_REFUSED = "attente", "accepte", "refuse"
+    illness = CharField(default="", max_length=10)
+    declared_at = DateTimeField(null=True)
+    certificate = ForeignKeyField(StoredFile, null=True, on_delete="SET NULL")
+    # An accepted illness day that had already been invoiced: when a later run credited it.
+    credited_at = DateTimeField(null=True)
 
     class Meta:
         indexes = (

@@ -59,6 +59,8 @@ DAY_REOPENED = "day.reopened"
 CAPACITY_SET = "day.capacity_set"
 ATTENDANCE_MARKED = "attendance.marked"
 ATTENDANCE_ADDED = "attendance.added"
+ILLNESS_DECLARED = "illness.declared"
+ILLNESS_REVIEWED = "illness.reviewed"
 COMMUNE_BILLING_SET = "commune.billing_set"
 EXPORT_DOWNLOADED = "export.downloaded"
 INVOICE_ISSUED = "invoice.issued"
@@ -127,6 +129,8 @@ ACTION_LABELS = {
     CAPACITY_SET: "Capacité du jour modifiée",
     ATTENDANCE_MARKED: "Présence pointée",
     ATTENDANCE_ADDED: "Enfant présent ajouté",
+    ILLNESS_DECLARED: "Absence pour maladie déclarée",
+    ILLNESS_REVIEWED: "Justificatif de maladie examiné",
     COMMUNE_BILLING_SET: "Règle de facturation des absences",
     EXPORT_DOWNLOADED: "Export téléchargé",
     INVOICE_ISSUED: "Facture émise",

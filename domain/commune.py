@@ -158,6 +158,12 @@ def bills_excused_absences() -> bool:
     return bool(row and row.bill_excused_absences)
 
 
+def certificate_delay_days() -> int:
+    """Days a family has to send the medical certificate of a declared illness."""
+    row = Commune.select(Commune.certificate_delay_days).first()
+    return int(row.certificate_delay_days) if row and row.certificate_delay_days else 7
+
+
 def set_bills_excused_absences(billed: bool) -> bool:
     """Record the commune's choice (see ``domain.billing.run.set_excused_billing``, which
     audits it); False when it was already so."""

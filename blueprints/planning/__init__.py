@@ -71,7 +71,7 @@ bp.before_request(guard)
 bp.before_request(csrf.protect)
 staff_bp.before_request(guard)  # CSRF: the app's own check (not exempt)
 
-from blueprints.planning import agenda, cells, routes  # noqa: E402,F401
+from blueprints.planning import agenda, cells, illness, routes  # noqa: E402,F401
 
 cells.register(bp)
 

@@ -4,12 +4,12 @@ import datetime
 
 from flask import abort, flash, redirect, request, url_for
 
-from blueprints.common import commune_settings
+from blueprints.common import commune_settings, send_stored_file
 from blueprints.htmx import current_actor, is_htmx, is_htmx_request, render
 from blueprints.staff import bp
 from blueprints.staff.exports import logged_csv, parse_day, register_viewed
 from domain import clock, exports
-from domain.booking import attendance
+from domain.booking import attendance, illness
 from domain.catalogue import school_calendar
 from domain.catalogue.years import current_school_year
 from domain.dates import add_months, within_calendar
@@ -124,6 +124,35 @@ def attendance_mark():
                       statuses=attendance.STATUSES, labels=Attendance.LABELS)
     return redirect(url_for("staff.attendance_register", **query.args(),
                             _anchor=f"enfant-{child_id}"), code=303)
+
+
+@bp.route("/presences/maladie/<int:mark_id>", methods=["POST"])
+def attendance_illness(mark_id):
+    """Accept or refuse the certificate of a day a family declared ill (audited); back
+    to the register."""
+    query = RegisterQuery(request.form)
+    decision = request.form.get("decision", "")
+    if decision not in ("accepter", "refuser"):
+        abort(400)
+    try:
+        illness.review(mark_id, decision == "accepter", current_actor())
+    except illness.IllnessError as refused:
+        flash(str(refused), "error")
+    else:
+        flash("Justificatif accepté : la journée ne sera pas facturée." if decision == "accepter"
+              else "Justificatif refusé : la journée sera facturée.", "success")
+    args = query.args() if query.activity and not query.date_error else {}
+    return redirect(url_for("staff.attendance_register", **args), code=303)
+
+
+@bp.route("/presences/maladie/<int:mark_id>/certificat")
+def attendance_illness_certificate(mark_id):
+    """The medical certificate a family sent for a day declared ill, as a download."""
+    mark = Attendance.get_or_none((Attendance.id == mark_id) & (Attendance.illness != "")
+                                  & Attendance.certificate.is_null(False))
+    if mark is None:
+        abort(404)
+    return send_stored_file(mark.certificate)
 
 
 @bp.route("/presences/ajouter", methods=["POST"])

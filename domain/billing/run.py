@@ -69,10 +69,13 @@ class DraftLine:
     added_dates: list = field(default_factory=list)
     # A quotient's price adjustment of days already invoiced (one line, quantity 1).
     adjustment_ids: list = field(default_factory=list)
+    #: A credit line: the accepted illness marks (already invoiced days) it gives back.
+    credit_mark_ids: list = field(default_factory=list)
 
     @property
     def quantity(self):
-        return len(self.booking_ids) or (1 if self.adjustment_ids else 0)
+        return (len(self.booking_ids) or len(self.credit_mark_ids)
+                or (1 if self.adjustment_ids else 0))
 
     @property
     def amount_cents(self):
@@ -154,19 +157,28 @@ def set_excused_billing(actor, billed):
 
 def _attendance_marks(first, last, bill_excused):
     """({(child, activity, day): justification} of the excused days not to bill,
-    {(child, activity, day)} of the children added on site) of the month. One query."""
+    {(child, activity, day)} of the children added on site) of the month. One query.
+
+    A day declared ill by the family ("mon enfant est malade") is never billed once
+    staff accepted its certificate, whatever the commune's rule, and billed as usual
+    otherwise (no certificate, refused, or not examined yet)."""
     query = Attendance.select(Attendance.child, Attendance.activity, Attendance.date,
                               Attendance.status, Attendance.justification,
-                              Attendance.added_on_site).where(
+                              Attendance.added_on_site, Attendance.illness).where(
         (Attendance.date >= first) & (Attendance.date <= last)
         & (Attendance.added_on_site
            | ((Attendance.status == Attendance.EXCUSED) & (Attendance.justification != ""))))
     excused, added = {}, set()
-    for child_id, activity_id, day, status, justification, on_site in query.tuples():
+    for child_id, activity_id, day, status, justification, on_site, illness in query.tuples():
         key = (child_id, activity_id, _as_date(day))
         if on_site:
             added.add(key)
-        if status == Attendance.EXCUSED and justification and not bill_excused:
+        if status != Attendance.EXCUSED:
+            continue
+        if illness:
+            if illness == Attendance.ILLNESS_ACCEPTED:
+                excused[key] = "Absence pour maladie (certificat accepté)"
+        elif justification and not bill_excused:
             excused[key] = justification
     return excused, added
 
@@ -227,6 +239,7 @@ def collect_month(year, month, zone, bill_excused=None):
         if (child_id, activity_id, day) in added:
             line.added_dates.append(day)
     _add_adjustments(invoices)
+    _add_illness_credits(invoices, last)
     drafts = []
     for draft in invoices.values():
         draft.lines = [draft.lines[key] for key in sorted(draft.lines, key=lambda k: (
@@ -252,6 +265,35 @@ def _add_adjustments(invoices):
             child_name=adjustment.child_name, label=adjustment.label,
             unit_price_cents=adjustment.amount_cents, activity_name="Régularisations",
             adjustment_ids=[adjustment.id])
+
+
+def _add_illness_credits(invoices, last):
+    """Add to ``invoices`` a credit line "Absence pour maladie du …" for each day up to
+    ``last`` declared ill, its certificate accepted, that an issued invoice had already
+    billed and no run has credited yet: an issued invoice is never edited. One query."""
+    query = (Attendance
+             .select(Attendance.id, Attendance.date, Attendance.child, Child.first_name,
+                     Booking.price_cents, Activity.name, Family.id, Family.account_number,
+                     Family.name)
+             .join(Booking, on=((Booking.child == Attendance.child)
+                                & (Booking.activity == Attendance.activity)
+                                & (Booking.date == Attendance.date)))
+             .join(InvoicedBooking, on=(InvoicedBooking.booking == Booking.id))
+             .switch(Attendance).join(Activity, on=(Activity.id == Attendance.activity))
+             .switch(Attendance).join(Child, on=(Child.id == Attendance.child)).join(Family)
+             .where((Attendance.illness == Attendance.ILLNESS_ACCEPTED)
+                    & Attendance.credited_at.is_null() & (Attendance.date <= last))
+             .order_by(Attendance.date, Attendance.id))
+    for (mark_id, day, child_id, first_name, price, activity_name, family_id, account,
+         family_name) in query.tuples():
+        draft = invoices.get(family_id)
+        if draft is None:
+            draft = invoices[family_id] = DraftInvoice(family_id, account, family_name, {})
+        day = _as_date(day)
+        draft.lines[(child_id, 10 ** 9, mark_id, 0, 0, 0)] = DraftLine(
+            child_name=first_name, activity_name=activity_name,
+            label=f"Absence pour maladie du {day.strftime('%d/%m/%Y')} ({activity_name})",
+            unit_price_cents=-price, credit_mark_ids=[mark_id])
 
 
 def preview_month(year, month, zone):
@@ -327,6 +369,9 @@ def issue_month(year, month, zone, now, force=False):
             if line.adjustment_ids:  # billed once: the next run leaves it alone
                 PriceAdjustment.update(line=line_id).where(
                     PriceAdjustment.id.in_(line.adjustment_ids)).execute()
+        credited = [mark_id for line in line_drafts for mark_id in line.credit_mark_ids]
+        if credited:
+            Attendance.update(credited_at=issued_at).where(Attendance.id.in_(credited)).execute()
     return invoice_ids
 
 

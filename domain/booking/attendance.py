@@ -69,6 +69,9 @@ class RegisterRow:
     marked_at: datetime.datetime | None = None
     justification: str = ""
     added_on_site: bool = False
+    illness: str = ""  # declared by the family: Attendance.ILLNESS_* ("" if not)
+    mark_id: int | None = None
+    certificate_id: int | None = None
 
     @property
     def has_pai(self):
@@ -84,6 +87,8 @@ class RegisterRow:
 
     @property
     def status_label(self):
+        if self.illness:
+            return "Absent (malade)"
         return Attendance.LABELS.get(self.status, "Non pointé")
 
     @property
@@ -146,6 +151,8 @@ def register(activity, day, school="", group=""):
         if mark is not None:
             row.status, row.marked_at = mark.status, mark.marked_at
             row.justification, row.added_on_site = mark.justification, mark.added_on_site
+            row.illness, row.mark_id = mark.illness, mark.id
+            row.certificate_id = mark.certificate_id
     rows.sort(key=lambda r: (r.group_key, r.child.last_name, r.child.first_name, r.child.id))
     return rows
 
@@ -321,11 +328,16 @@ def meal_counts(first, last):
         return [], [], {}, {}
     has_diet = fn.COALESCE(HealthRecord.diet, "") != ""
     has_pai = fn.COALESCE(HealthRecord.has_pai, False)
+    # A day the family declared the child ill ("mon enfant est malade") needs no meal.
+    ill = ((Attendance.child == Booking.child) & (Attendance.activity == Booking.activity)
+           & (Attendance.date == Booking.date) & (Attendance.illness != ""))
     rows = (Booking.select(Booking.date, Child.school_name, has_diet, has_pai,
                            fn.COUNT(Booking.id))
             .join(Child)
             .join(HealthRecord, JOIN.LEFT_OUTER, on=(HealthRecord.child == Child.id))
-            .where(Booking.modalite.in_(ids) & (Booking.date >= first) & (Booking.date <= last))
+            .switch(Booking).join(Attendance, JOIN.LEFT_OUTER, on=ill)
+            .where(Booking.modalite.in_(ids) & (Booking.date >= first) & (Booking.date <= last)
+                   & Attendance.id.is_null())
             .group_by(Booking.date, Child.school_name, has_diet, has_pai)
             .tuples())
     counts, per_day, school_names = {}, {}, set()

@@ -50,7 +50,7 @@ def test_the_day_of_effect_itself_takes_the_new_quotient_and_the_month_bills_two
     book_januarys_wednesdays(client, lena)
     assert booked_prices(lena) == {JANUARY[0]: 520, JANUARY[1]: 390, JANUARY[2]: 390,
                                    JANUARY[3]: 390}
-    assert runner.invoke(args=["invoice", "2027-01"]).exit_code == 0
+    assert runner.invoke(args=["invoice", "2027-01", "--force"]).exit_code == 0
     invoice = (Invoice.select().join(Family).where((Family.account_number == 16122)
                                                    & (Invoice.period_month == 1)).get())
     lines = sorted((line.label, line.quantity, line.unit_price_cents, line.amount_cents)

@@ -327,3 +327,22 @@ def test_step_18_adds_email_choices_deadline_reminders_and_mail_headers(db):
     assert db.table_exists("email_opt_out") and db.table_exists("deadline_reminder")
     assert "headers" in [c.name for c in db.get_columns("outgoing_email")]
     assert models.OutgoingEmail.select().count() == emails
+
+
+def test_step_19_adds_the_certificate_delay_and_the_declared_illness_columns(db):
+    """Step 19 gives the commune its certificate delay (7 days by default) and the
+    attendance its declared illness, review and certificate, keeping the marks."""
+    marks = models.Attendance.select().count()
+    m = migrations.SchemaMigrator.from_database(db.obj)
+    drops = [m.drop_column("commune", "certificate_delay_days"),
+             m.drop_column("attendance", "illness"), m.drop_column("attendance", "declared_at"),
+             m.drop_column("attendance", "credited_at")]
+    if not isinstance(db.obj, migrations.SqliteDatabase):  # SQLite keeps its foreign keys
+        drops.append(m.drop_column("attendance", "certificate_id"))
+    migrate(*drops)
+    SchemaVersion.update(version=18).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert "certificate_delay_days" in [c.name for c in db.get_columns("commune")]
+    assert {"illness", "declared_at", "certificate_id", "credited_at"} <= {
+        c.name for c in db.get_columns("attendance")}
+    assert models.Attendance.select().count() == marks

@@ -157,6 +157,8 @@ MATRIX = {
     "planning.drop_all": Row(FAMILY, "/planning/tout-supprimer"),
     "planning.drop_one": Row(FAMILY_OWN, "/planning/retirer/{pending}"),
     "planning.finish": Row(FAMILY, "/planning/terminer"),
+    "planning.illness_certificate": Row(FAMILY, "/planning/malade/certificat"),
+    "planning.illness_declare": Row(FAMILY, "/planning/malade"),
     "planning.index": Row(FAMILY, "/planning/"),
     "planning.recap": Row(FAMILY, "/planning/recapitulatif"),
     "planning.tick_all": Row(FAMILY_OWN, "/planning/cocher", form={"ligne": "{line}"}),
@@ -238,6 +240,10 @@ MATRIX = {
     # Without its activity and day in the query the register has nothing to export: 404.
     "staff.attendance_csv": Row(STAFF, "/agents/presences/export.csv", also_ok=(404,)),
     "staff.attendance_add": Row(STAFF, "/agents/presences/ajouter"),
+    "staff.attendance_illness": Row(STAFF, "/agents/presences/maladie/{illness_mark}",
+                                    form={"decision": "refuser"}),
+    "staff.attendance_illness_certificate": Row(
+        STAFF, "/agents/presences/maladie/{illness_mark}/certificat", "CERTIFICAT-SECRET-16122"),
     "staff.attendance_mark": Row(STAFF, "/agents/presences/pointer"),
     "staff.attendance_print": Row(STAFF, "/agents/presences/imprimer"),
     "staff.attendance_register": Row(STAFF, "/agents/presences/"),
@@ -445,6 +451,11 @@ def objects(app):
             "child_declaration": child_declaration.id,
             "guardian_declaration": guardian_declaration.id, "line": f"{lena.id}-{activity(CL).id}",
             "enrolment": line.id,
+            "illness_mark": models.Attendance.create(
+                child=lena, activity=activity(CL), date=JANUARY[0],
+                status=models.Attendance.EXCUSED, illness=models.Attendance.ILLNESS_PENDING,
+                justification="Maladie",
+                certificate=stored("CERTIFICAT-SECRET-16122", "certificat.pdf")).id,
             "feed_token": CalendarFeed.create(family=owner, token="jeton-agenda-16122").token,
             "mandate": mandate.id, "collection": collection.id, "debit": debit.id,
             "unsubscribe_token": unsubscribe_token(app.config["SECRET_KEY"], user.id,
