@@ -139,6 +139,11 @@ def _family_data_and_notifications(database, migrator):
     _add_missing_columns(database, migrator, models.OutgoingEmail, "headers")
 
 
+def _waiting_list(database, migrator):
+    """20: the waiting lists of full days."""
+    database.create_tables([models.WaitingListEntry], safe=True)
+
+
 def _not_here_yet(database, migrator):
     """A version taken by work merged separately: nothing to do in this tree."""
 
@@ -149,7 +154,8 @@ STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_
          8: _add_schools, 9: _commune_settings, 10: _families_import_and_children,
          11: _not_here_yet, 12: _closures, 13: _attendance_that_counts, 14: _not_here_yet,
          15: _add_direct_debit, 16: _add_reminder_levels,
-         17: _add_calendar_feeds, 18: _family_data_and_notifications}
+         17: _add_calendar_feeds, 18: _family_data_and_notifications,
+         19: _not_here_yet, 20: _waiting_list}
 
 
 def current_version(database):

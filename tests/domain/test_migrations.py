@@ -303,3 +303,11 @@ def test_step_18_adds_email_choices_deadline_reminders_and_mail_headers(db):
     assert db.table_exists("email_opt_out") and db.table_exists("deadline_reminder")
     assert "headers" in [c.name for c in db.get_columns("outgoing_email")]
     assert models.OutgoingEmail.select().count() == emails
+
+
+def test_step_20_adds_the_waiting_lists(db):
+    """Step 20 creates the waiting lists of full days (19 belongs to another branch)."""
+    db.drop_tables([models.WaitingListEntry])
+    SchemaVersion.update(version=18).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("waiting_list_entry")
