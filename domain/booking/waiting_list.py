@@ -70,6 +70,11 @@ def is_day_full(activity, day):
                                   & (Booking.date == day)).count() >= capacity
 
 
+def is_family_child(family_id, child_id):
+    """Whether ``child_id`` is a child of the family (another family's: a 404)."""
+    return Child.select().where((Child.id == child_id) & (Child.family == family_id)).exists()
+
+
 def join(family_id, child_id, activity_id, modalite_id, day, now):
     """Put the family's child on the list of a full day; returns the entry (with its
     ``rank``). Raises :class:`WaitingListError` with the reason when it cannot."""

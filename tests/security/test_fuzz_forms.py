@@ -71,6 +71,7 @@ FORMS = {
     "planning.toggle": ("owner", ["ligne", "jours", "du", "vue"]),
     "planning.validate_month": ("owner", ["ligne", "jours", "du", "vue", "cocher"]),
     "planning.tick_all": ("owner", ["ligne", "cocher", "du", "vue"]),
+    "planning.join_waiting_list": ("owner", ["ligne", "attente", "modalite", "date"]),
     "facturation.sign_mandate": ("owner", ["holder", "iban", "bic", "consent"]),
     "staff.message_reply": ("agent", ["body"]),
     "staff.admin.direct_debit_build": ("admin", ["period", "collection_date"]),
