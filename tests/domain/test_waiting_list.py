@@ -138,3 +138,24 @@ def test_two_cancellations_racing_promote_two_families_never_the_same_twice(app,
     assert sorted(promoted) == sorted(f.id for f in waiting[:2])
     assert [e.family_id for e in WaitingListEntry.select()] == [waiting[2].id]
     assert [e.rank for e in waiting_list.family_entries(waiting[2].id)] == [1]
+
+
+def test_raising_the_places_books_the_first_families_waiting(app, db):
+    """Staff's places form: one place more on a full day books the first family waiting,
+    not the second."""
+    from domain.booking import closures
+    cl, sans = _capacity(1), modalite(CL, SANS)
+    holder = new_family(94300)[0]
+    factories.booking(_kid(holder), CL, DAY, modalite=SANS)
+    waiting = [new_family(94310 + i)[0] for i in range(2)]
+    kids = [_kid(f) for f in waiting]
+    for i, (family, kid) in enumerate(zip(waiting, kids)):
+        waiting_list.join(family.id, kid.id, cl.id, sans.id, DAY,
+                          NOW + datetime.timedelta(minutes=i))
+    staff = models.User.get(models.User.email == "agent@mairie.example.org")
+    with app.app_context():
+        promoted = closures.set_capacity(cl, DAY, 2, staff, NOW, "C")
+    assert [f for f, _ in promoted] == [waiting[0].id]
+    assert Booking.select().where((Booking.activity == cl) & (Booking.date == DAY)
+                                  & (Booking.child == kids[0].id)).exists()
+    assert [e.rank for e in waiting_list.family_entries(waiting[1].id)] == [1]
