@@ -8,8 +8,7 @@ from blueprints.common import commune_settings, message_url
 from blueprints.htmx import current_actor, is_htmx, render
 from blueprints.planning import bp
 from domain import clock
-from domain.booking import changes as booking_changes
-from domain.booking import waiting_list
+from domain.booking import changes as booking_changes, waiting_list
 from domain.booking.calendar import (
     VIEW_LABELS,
     VIEWS,
