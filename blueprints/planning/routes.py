@@ -321,7 +321,7 @@ def join_waiting_list():
     """A full day's "Liste d'attente": the child joins the list of that day and line."""
     child_id, _, activity_id = (request.form.get("ligne") or "").partition("-")
     child_id, activity_id = parse_id(child_id), parse_id(activity_id)
-    wanted, _, when = (request.form.get("attente") or "").partition(":")
+    when, _, wanted = (request.form.get("attente") or "").partition(":")
     modalite_id = parse_id(wanted or request.form.get("modalite") or "")
     day = parse_date(when or request.form.get("date"))
     if child_id is None or activity_id is None or not waiting_list.is_family_child(

@@ -524,8 +524,9 @@ def promote_waiting(freed, now, zone):
     if not freed:
         return promoted
     lock_rows(Activity, [activity_id for activity_id, _ in freed])
-    for activity_id, day in sorted(freed):
-        for entry in waiting_list.entries_of_day(activity_id, day):
+    waiting = waiting_list.entries_of_days(freed)  # one query, whatever the days
+    for key in sorted(waiting):
+        for entry in waiting[key]:
             recap = _promote_one(entry, now, zone)
             if recap is None:
                 continue

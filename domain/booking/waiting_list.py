@@ -10,7 +10,7 @@ family twice nor exceed the capacity.
 """
 from peewee import IntegrityError
 
-from domain.booking.calendar import load_all_overrides
+from domain.booking.calendar import as_date, load_all_overrides
 from domain.booking.days import capacity_of, overrides_for
 from domain.clock import PARIS
 from domain.transactions import write_transaction
@@ -36,6 +36,22 @@ def entries_of_day(activity_id, day):
     """The list of one activity's day, in rank order."""
     return list(ordered(WaitingListEntry.select().where(
         (WaitingListEntry.activity == activity_id) & (WaitingListEntry.date == day))))
+
+
+def entries_of_days(pairs):
+    """{(activity id, date): entries in rank order} of those days, in one query."""
+    pairs = set(pairs)
+    found = {}
+    if not pairs:
+        return found
+    query = ordered(WaitingListEntry.select().where(
+        WaitingListEntry.activity.in_(sorted({a for a, _ in pairs}))
+        & WaitingListEntry.date.in_(sorted({d for _, d in pairs}))))
+    for entry in query:
+        key = (entry.activity_id, as_date(entry.date))
+        if key in pairs:
+            found.setdefault(key, []).append(entry)
+    return found
 
 
 def rank_of(entry):

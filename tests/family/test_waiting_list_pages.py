@@ -28,14 +28,14 @@ def test_a_full_day_offers_the_waiting_list_and_the_family_sees_its_rank(client,
     assert "Liste d'attente" in text_of(html)
     response = client.post("/planning/liste-attente", data={
         "csrf_token": csrf_from(html), "ligne": f"{lena.id}-{cl.id}",
-        "attente": f"{sans.id}:{DAY.isoformat()}"})
+        "attente": f"{DAY.isoformat()}:{sans.id}"})
     assert response.status_code == 303
     listing = client.get("/planning/liste-attente").get_data(as_text=True)
     assert "rang 1" in text_of(listing) and "LENA" in listing
     entry = WaitingListEntry.get(WaitingListEntry.child == lena.id)
     again = client.post("/planning/liste-attente", data={
         "csrf_token": csrf_from(listing), "ligne": f"{lena.id}-{cl.id}",
-        "attente": f"{sans.id}:{DAY.isoformat()}"})
+        "attente": f"{DAY.isoformat()}:{sans.id}"})
     assert again.status_code == 422
     assert "déjà sur la liste d'attente" in text_of(again.get_data(as_text=True))
     left = client.post(f"/planning/liste-attente/{entry.id}/quitter",
@@ -52,7 +52,7 @@ def test_a_day_with_places_left_is_booked_not_waited_for(client, lena):
     html = client.get("/planning/liste-attente").get_data(as_text=True)
     response = client.post("/planning/liste-attente", data={
         "csrf_token": csrf_from(html), "ligne": f"{lena.id}-{cl.id}",
-        "attente": f"{sans.id}:{JANUARY[3].isoformat()}"})
+        "attente": f"{JANUARY[3].isoformat()}:{sans.id}"})
     assert response.status_code == 422
     assert "n'est pas complet" in text_of(response.get_data(as_text=True))
     assert WaitingListEntry.select().count() == 0

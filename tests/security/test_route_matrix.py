@@ -431,7 +431,7 @@ def objects(app):
             "waiting": models.WaitingListEntry.create(
                 family=owner, child=lena, activity=activity(CL), modalite=modalite(CL, SANS),
                 date=JANUARY[3]).id,
-            "waiting_choice": f"{modalite(CL, SANS).id}:{JANUARY[2].isoformat()}", "email_token": email_token,
+            "waiting_choice": f"{JANUARY[2].isoformat()}:{modalite(CL, SANS).id}", "email_token": email_token,
             "bad_token": "pas-un-jeton", "import_token": "0" * 32,
             "school": models.School.select().order_by(models.School.id).first().id,
             "child_declaration": child_declaration.id,
