@@ -4,9 +4,9 @@ A family joins the list of a full day for one child, activity and modalité; its
 rank is its order of arrival (``created_at``, then id). When a place frees — a
 booking cancelled through TERMINER — :func:`domain.booking.changes.commit_pending`
 hands the freed places to the first families whose booking the rules still allow
-(:func:`domain.booking.changes.promote_waiting`), in the same transaction and
-under the activity's lock, so two places freed at once never go to the same
-family twice nor exceed the capacity.
+(:func:`domain.booking.changes.promote_waiting`, also run when staff raise a day's
+places), in the same transaction and under the activity's lock, so two places freed
+at once never go to the same family twice nor exceed the capacity.
 """
 from peewee import IntegrityError
 
@@ -30,12 +30,6 @@ class WaitingListError(ValueError):
 def ordered(query):
     """The entries in rank order: first arrived first."""
     return query.order_by(WaitingListEntry.created_at, WaitingListEntry.id)
-
-
-def entries_of_day(activity_id, day):
-    """The list of one activity's day, in rank order."""
-    return list(ordered(WaitingListEntry.select().where(
-        (WaitingListEntry.activity == activity_id) & (WaitingListEntry.date == day))))
 
 
 def entries_of_days(pairs):
