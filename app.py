@@ -125,13 +125,13 @@ def _register_request_hooks(app):
         # Close at teardown only what this request opened (a CLI or test may hold one).
         # Static files need no database (and are served while it is down).
         if request.endpoint != "static":
-            g.opened_database = models.db.connect(reuse_if_open=True)
+            g.opened_database = models.open_request_connection()
 
     @app.teardown_request
     def close_database(exc):
         commune.bind(None)  # the next request of this thread reads the settings again
-        if g.get("opened_database") and not models.db.is_closed():
-            models.db.close()
+        if g.get("opened_database"):
+            models.close_request_connection()
 
     @app.after_request
     def security_headers(response):

@@ -1,5 +1,5 @@
 """Command-line tasks: ``flask --app app migrate|create-admin|demo|invoice|remind|
-deadline-reminders|payfip-check|send-mail|backup|restore``."""
+deadline-reminders|start-year|payfip-check|send-mail|backup|restore``."""
 import click
 from flask import current_app, url_for
 
@@ -94,6 +94,17 @@ def register(app):
                    "(la file les remet au serveur de mail ; « flask --app app send-mail » "
                    "réessaie ceux qu'il refuse).")
 
+    @app.cli.command("start-year")
+    def start_year_command():
+        """Once a school year has begun, its children's reviewed levels become current."""
+        from domain.catalogue.moving_up import start_begun_years
+        with models.db.connection_context():
+            moved = start_begun_years(clock.today())
+        if not moved:
+            click.echo("Aucun passage de classe à appliquer aujourd'hui.")
+        for label, count in moved.items():
+            click.echo(f"Année {label} commencée : {count} enfant(s) passent dans leur "
+                       "nouvelle classe.")
     @app.cli.command("remind")
     def remind_command():
         """Send the reminder levels due on unpaid invoices (cron, daily): each level once per

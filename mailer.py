@@ -6,10 +6,14 @@ transaction committed): in a background thread with its own connection, or
 inline when ``MAIL_ASYNC`` is off (tests). A mail queued by a command or a
 thread of our own is delivered at once the same way.
 """
+import functools
 import json
 import smtplib
+import socket
 import threading
+from email.utils import make_msgid
 
+import flask_mail
 from flask import current_app, g, has_request_context, render_template
 from flask_mail import Connection, Message
 
@@ -49,12 +53,24 @@ def _render(template, context):
 SMTP_TIMEOUT = 20
 
 
+@functools.cache
+def _host_name():
+    """This machine's name, looked up once: smtplib (for EHLO) and Flask-Mail (for a
+    Message-ID that ``message_id`` replaces anyway) looked it up at every email (a DNS
+    query, 2 ms here)."""
+    return socket.getfqdn()
+
+
+flask_mail.make_msgid = lambda: make_msgid(domain=_host_name())
+
+
 class _TimedConnection(Connection):
     """Flask-Mail's connection, with a timeout on the SMTP socket."""
 
     def configure_host(self):
         smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = smtp(self.mail.server, self.mail.port, timeout=SMTP_TIMEOUT)
+        host = smtp(self.mail.server, self.mail.port, local_hostname=_host_name(),
+                    timeout=SMTP_TIMEOUT)
         if self.mail.use_tls:
             host.starttls()
         if self.mail.username and self.mail.password:

@@ -73,6 +73,17 @@ def _add_schools(database, migrator):
     database.create_tables([models.School], safe=True)
 
 
+def _year_lines(database, migrator):
+    """11: a line can be closed from a date (Désinscrire), lines can exclude each other,
+    a child's level and school of next year (moving up), the price adjustments of a
+    quotient validated from a past date."""
+    database.create_tables([models.PriceAdjustment], safe=True)
+    _add_missing_columns(database, migrator, models.Enrolment, "closed_from", "closed_reason")
+    _add_missing_columns(database, migrator, models.Activity, "exclusive_group")
+    _add_missing_columns(database, migrator, models.Child, "next_year", "next_class_level",
+                         "next_school_name")
+
+
 def _commune_settings(database, migrator):
     """9: the commune's settings as data: addresses, régie, deadline day, main inscription
     period, logo; the messagerie's services can be deactivated and carry their themes."""
@@ -152,7 +163,7 @@ def _not_here_yet(database, migrator):
 STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_content,
          5: _billing, 6: _add_attendance, 7: _add_school_year_published,
          8: _add_schools, 9: _commune_settings, 10: _families_import_and_children,
-         11: _not_here_yet, 12: _closures, 13: _attendance_that_counts, 14: _not_here_yet,
+         11: _year_lines, 12: _closures, 13: _attendance_that_counts, 14: _not_here_yet,
          15: _add_direct_debit, 16: _add_reminder_levels,
          17: _add_calendar_feeds, 18: _family_data_and_notifications,
          19: _not_here_yet, 20: _waiting_list}

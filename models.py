@@ -5,6 +5,10 @@ integer cents. The database itself is chosen at run time through ``db``
 (a :class:`peewee.DatabaseProxy`) by :func:`init_database`.
 """
 
+import os
+import sqlite3
+import threading
+
 from peewee import (
     AutoField,
     BlobField,
@@ -13,12 +17,14 @@ from peewee import (
     DatabaseProxy,
     DateField,
     DateTimeField,
+    DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
     InterfaceError,
     Model,
     OperationalError,
     SmallIntegerField,
+    SqliteDatabase,
     TextField,
 )
 from playhouse.db_url import connect
@@ -59,14 +65,20 @@ def init_database(url, pool_size=20, pool_wait=10):
     the connection back to the pool, which pings it when it is taken again (so a
     restarted server costs no failed request) and rolls back anything left open. At
     most ``pool_size`` connections per process; a request waits ``pool_wait`` seconds
-    for one. SQLite opens a file, which costs nothing: it is not pooled.
+    for one.
+
+    SQLite is not free to open either: opening the file and setting its 4 PRAGMAs, then
+    closing it (the last connection's close checkpoints and deletes the WAL, which the
+    next write recreates and syncs) took a third of a server's time per request. So a
+    server keeps one SQLite connection per worker thread (:class:`KeptSqliteDatabase`).
     """
     from playhouse.pool import PooledDatabase
     if isinstance(db.obj, PooledDatabase):
         db.obj.close_all()  # the previous pool of this process (tests rebind)
     if url.startswith("sqlite"):
-        database = connect(
-            url,
+        from playhouse.db_url import parse
+        database = KeptSqliteDatabase(
+            parse(url)["database"],
             pragmas={
                 "journal_mode": "wal",
                 "busy_timeout": 30000,
@@ -81,6 +93,134 @@ def init_database(url, pool_size=20, pool_wait=10):
                            max_connections=pool_size, stale_timeout=300, timeout=pool_wait)
     db.initialize(database)
     return database
+
+
+class KeptSqliteDatabase(SqliteDatabase):
+    """SQLite as a server uses it: one connection per thread, opened (with its PRAGMAs)
+    by the first request of that thread and kept for the next ones.
+
+    :meth:`open_for_request` checks the kept connection before reuse and replaces a
+    dead one (closed underneath), one inherited from another process (a fork) or a
+    stale one (the database file replaced or removed since it was opened).
+    :meth:`end_of_request` rolls back whatever the request left uncommitted, as closing
+    the connection did, and keeps the connection. A connection that a test or a
+    command opened itself (``db.connect()``, ``connection_context()``) is used as it is
+    and left to its owner, as before. ``opens`` counts the connections opened.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self.opens = 0
+        self._kept = threading.local()  # .conn, .pid, .identity of this thread's own
+        super().__init__(*args, **kwargs)
+
+    def _connect(self):
+        conn = super()._connect()
+        self.opens += 1  # under the database's lock (``connect``)
+        return conn
+
+    def _file_identity(self):
+        if self.database == ":memory:" or self.database.startswith("file:"):
+            return None
+        try:
+            stat = os.stat(self.database)
+        except OSError:
+            return "gone"
+        return (stat.st_dev, stat.st_ino)
+
+    def _owns_open_connection(self):
+        return not self.is_closed() and self._state.conn is getattr(self._kept, "conn", None)
+
+    def _still_good(self, conn):
+        try:
+            conn.in_transaction  # raises on a closed connection
+        except sqlite3.Error:
+            return False
+        return self._kept.pid == os.getpid() and self._kept.identity == self._file_identity()
+
+    def open_for_request(self):
+        """Make this thread's connection ready for a request; True when the request may
+        end it (:meth:`end_of_request`), False when it belongs to a caller."""
+        if not self.is_closed():
+            if not self._owns_open_connection():
+                return False
+            if self._still_good(self._state.conn):
+                return True
+            self._drop_kept()
+        self.connect()
+        self._kept.conn = self._state.conn
+        self._kept.pid = os.getpid()
+        self._kept.identity = self._file_identity()
+        return True
+
+    def end_of_request(self):
+        """What the request left uncommitted is rolled back (nothing, when every write
+        went through ``db.atomic()`` or autocommit); the connection stays open."""
+        if not self._owns_open_connection():
+            return
+        self._state.transactions = []
+        self._state.ctx = []
+        try:
+            if self._state.conn.in_transaction:
+                self._state.conn.rollback()
+        except sqlite3.Error:
+            self._drop_kept()
+
+    def _drop_kept(self):
+        conn = self._state.conn
+        self._state.reset()
+        self._kept.conn = None
+        try:
+            conn.close()
+        except Exception:  # already closed, or another process's: nothing to give back
+            pass
+
+
+def open_request_connection():
+    """The database connection of a request (``before_request``): this thread's kept
+    SQLite connection, or one from the PostgreSQL pool. True when the request is to
+    give it back at its end (:func:`close_request_connection`)."""
+    database = db.obj
+    if isinstance(database, KeptSqliteDatabase):
+        return database.open_for_request()
+    return db.connect(reuse_if_open=True)
+
+
+def close_request_connection():
+    """The end of a request that opened its connection: SQLite keeps it (what was left
+    uncommitted rolled back), PostgreSQL's goes back to the pool."""
+    database = db.obj
+    if isinstance(database, KeptSqliteDatabase):
+        database.end_of_request()
+    elif not db.is_closed():
+        db.close()
+
+
+_ROW_STATEMENTS: dict = {}
+
+
+def first_where(model, **equals):
+    """The first row of ``model`` whose columns equal ``equals`` (all of them when none is
+    given), or None: ``model.get_or_none(...)`` for the few rows read by every request
+    (the signed-in user, the commune), its statement written once per model, columns and
+    backend (building it took peewee 30 times longer than SQLite took to run it)."""
+    names = tuple(sorted(equals))
+    fields = model._meta.sorted_fields
+    key = (model, names, db.param, type(db.obj).__name__)
+    sql = _ROW_STATEMENTS.get(key)
+    if sql is None:
+        columns = ", ".join(f'"{field.column_name}"' for field in fields)
+        where = " AND ".join(f'"{model._meta.fields[name].column_name}" = {db.param}'
+                             for name in names)
+        sql = _ROW_STATEMENTS[key] = (f'SELECT {columns} FROM "{model._meta.table_name}"'
+                                      + (f" WHERE {where}" if where else "") + " LIMIT 1")
+    row = db.execute_sql(sql, [model._meta.fields[name].db_value(equals[name])
+                               for name in names]).fetchone()
+    if row is None:
+        return None
+    instance = model.__new__(model)
+    instance.__data__ = {field.name: field.python_value(value) for field, value in zip(fields, row)}
+    instance._dirty, instance.__rel__ = set(), {}
+    return instance
 
 
 class BaseModel(Model):
@@ -274,6 +414,15 @@ class Child(BaseModel):
     school_type = CharField(default=SCHOOL_PUBLIC)
     class_level = CharField(max_length=3)
     photo_consent = BooleanField(default=False)  # droit à l'image
+    # Moving up (set when next year is prepared, reviewed by staff): the level and school
+    # of ``next_year``. ``class_level``/``school_name`` stay the current year's until then;
+    # ``domain.catalogue.moving_up.level_in`` reads the right one for a year.
+    # ``next_class_level`` LEAVES: the child leaves (after CM2, or leaves the commune).
+    LEAVES = "sortie"
+    next_year = DeferredForeignKey("SchoolYear", null=True, on_delete="SET NULL",
+                                   backref="+", deferrable=None)
+    next_class_level = CharField(max_length=10, default="")
+    next_school_name = CharField(default="")
     SEX_LABELS = {"F": "fille", "M": "garçon"}
     sex = CharField(max_length=1, default="")  # "F", "M" or unknown ""
     # Archived by staff: gone from INSCRIPTION, PLANNING and the registers, kept in
@@ -456,6 +605,8 @@ class Activity(BaseModel):
     capacity = IntegerField(null=True)
     tariff_label = CharField(default="")
     position = SmallIntegerField(default=0)
+    # Lines of one group exclude each other ("ALAE SOIR": Soir 1 or Soir 2); "" = none.
+    exclusive_group = CharField(default="")
 
     @property
     def full_label(self):
@@ -544,6 +695,14 @@ class Enrolment(BaseModel):
     activity = ForeignKeyField(Activity, backref="enrolments", on_delete="CASCADE")
     created_at = DateTimeField(default=utc_now)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    # Désinscrire: the first day the line no longer runs (null: open); its bookings from
+    # that day were cancelled (never those already invoiced).
+    closed_from = DateField(null=True)
+    closed_reason = CharField(default="")
+
+    @property
+    def is_closed(self):
+        return self.closed_from is not None
 
     class Meta:
         indexes = ((("child", "activity"), True),)
@@ -717,6 +876,19 @@ class InvoicedBooking(BaseModel):
     booking = ForeignKeyField(Booking, unique=True, on_delete="CASCADE")
     line = ForeignKeyField(InvoiceLine, backref="invoiced_bookings", on_delete="CASCADE")
     date = DateField()  # the booked day, kept should the booking be deleted later
+
+
+class PriceAdjustment(BaseModel):
+    """What a quotient validated from a past date changes on days already invoiced: the
+    new price minus the invoiced one (negative: a credit), billed once on the family's
+    next invoice as its own line."""
+
+    family = ForeignKeyField(Family, backref="price_adjustments", on_delete="CASCADE")
+    child_name = CharField()
+    label = CharField()
+    amount_cents = IntegerField()
+    created_at = DateTimeField(default=utc_now)
+    line = ForeignKeyField(InvoiceLine, null=True, backref="adjustments", on_delete="SET NULL")
 
 
 class Payment(BaseModel):
@@ -967,7 +1139,8 @@ ALL_MODELS = [
     StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity, Modalite, Tariff, Closure,
     DayOverride, BookingWindow, DossierValidation, Enrolment, Booking, PendingChange,
     ClosedBooking, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
-    InvoiceLine, InvoicedBooking, Payment, Mandate, DebitCollection, DebitItem, MessageThread,
+    InvoiceLine, InvoicedBooking, PriceAdjustment, Payment, Mandate, DebitCollection, DebitItem,
+    MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent,
     AuditLog, EmailOptOut, DeadlineReminder, WaitingListEntry,
 ]

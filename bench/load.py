@@ -28,9 +28,18 @@ took a recap and before the outbox recorded it makes that recap go again with th
 Message-ID (no sender can tell the two apart): counted in "same recap twice", apart from
 the checks, which a second Message-ID would fail.
 
+``--servers 1,2,4`` repeats the measured runs with that many gunicorn servers (each
+``--workers`` worker processes, each on its port, all on the one database): every request
+of a family goes to the next server in turn, as behind a load balancer without sticky
+sessions (the sign-in page from one, the sign-in from another, the tick from a third).
+Printed per run, per family: the app servers' CPU (every process and thread of every
+gunicorn), PostgreSQL's CPU (its backends for the bench's database), the SQL statements
+(``bench/served.py``'s header), the bytes sent (raw and gzipped) and the emails: what
+``docs/capacity.md`` is built from. The faults run with the first number of servers.
+
     .venv/bin/python bench/load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
-        [--families 120] [--places 20] [--workers 4] [--clients 1,8,32] [--timeout 120]
-        [--faults kill-worker,restart-postgres,smtp-down] [--fault-clients 8]
+        [--families 120] [--places 20] [--workers 4] [--servers 1] [--clients 1,8,32]
+        [--timeout 120] [--faults kill-worker,restart-postgres,smtp-down] [--fault-clients 8]
 """
 import os
 import sys
@@ -42,6 +51,8 @@ import collections  # noqa: E402
 import concurrent.futures  # noqa: E402
 import datetime  # noqa: E402
 import email  # noqa: E402
+import gzip  # noqa: E402
+import itertools  # noqa: E402
 import re  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -152,11 +163,31 @@ def count_rows(url, sql, params=()):
 STEPS = ("sign-in page", "sign-in", "calendar", "tick", "TERMINER", "confirmation")
 
 
-def one_family(base, account, line, tick):
+class Servers:
+    """The base URLs of the app servers; each request goes to the next one in turn."""
+
+    def __init__(self, bases, start=0):
+        self.bases, self._next = bases, itertools.count(start)
+        self.queries = self.bytes = self.gzipped = 0
+
+    def __add__(self, path):
+        return self.bases[next(self._next) % len(self.bases)] + path
+
+    def count(self, answer):
+        """What an answer cost: its SQL statements (``X-Bench-Queries``) and bytes."""
+        self.queries += int(answer.headers.get("X-Bench-Queries", 0))
+        self.bytes += len(answer.content)
+        self.gzipped += len(gzip.compress(answer.content, compresslevel=6))
+        return answer
+
+
+def one_family(bases, account, line, tick):
     """Sign in, calendar, tick DAY, TERMINER: a dict with the outcome ("booked", "full",
-    "HTTP <status>" or "no answer"), the seconds of TERMINER and of all, the statuses."""
+    "HTTP <status>" or "no answer"), the seconds of TERMINER and of all, the statuses,
+    the statements and bytes of its requests. ``bases``: the servers' base URLs."""
     started = time.perf_counter()
     statuses = []
+    base = Servers(bases, start=int(account))
     try:
         outcome, terminer = _one_family(base, account, line, tick, statuses)
     except requests.RequestException:  # a killed worker, a server restarting
@@ -164,7 +195,8 @@ def one_family(base, account, line, tick):
         statuses.append(f"no answer at {STEPS[min(len(statuses), len(STEPS) - 1)]}")
     return {"outcome": outcome, "terminer": terminer, "seconds": time.perf_counter() - started,
             "statuses": statuses, "child": int(line.split("-")[0]),
-            "started": started, "ended": time.perf_counter()}
+            "started": started, "ended": time.perf_counter(), "queries": base.queries,
+            "bytes": base.bytes, "gzipped": base.gzipped}
 
 
 def _one_family(base, account, line, tick, statuses):
@@ -175,25 +207,31 @@ def _one_family(base, account, line, tick, statuses):
         return match.group(1) if match else ""
 
     page = session.get(base + "/connexion", timeout=60)
+    base.count(page)
     statuses.append(page.status_code)
     answer = session.post(base + "/connexion", data={
         "identifier": account, "password": PASSWORD, "csrf_token": token(page.text)},
         allow_redirects=False, timeout=60)
+    base.count(answer)
     statuses.append(answer.status_code)
     calendar = session.get(base + "/planning/?du=2027-01-01", timeout=60)
+    base.count(calendar)
     statuses.append(calendar.status_code)
     csrf = token(calendar.text)
     toggled = session.post(base + "/planning/basculer", data={
         "ligne": line, "jours": tick, "du": "2027-01-01", "csrf_token": csrf},
         headers={"HX-Request": "true"}, timeout=60)
+    base.count(toggled)
     statuses.append(toggled.status_code)
     terminer_started = time.perf_counter()
     done = session.post(base + "/planning/terminer", data={"csrf_token": csrf},
                         allow_redirects=False, timeout=60)
+    base.count(done)
     terminer = time.perf_counter() - terminer_started
     statuses.append(done.status_code)
     if done.status_code == 303:  # the confirmation page says whether anything was booked
         page = session.get(base + done.headers["Location"], timeout=60)
+        base.count(page)
         statuses.append(page.status_code)
         outcome = "booked" if "VOTRE RESERVATION EST TERMINEE" in page.text else "full"
     else:  # 409: full at TERMINER; the tick itself may have been refused (full already)
@@ -208,11 +246,15 @@ def percentile(values, fraction):
     return values[min(len(values) - 1, int(round(fraction * (len(values) - 1))))] if values else 0
 
 
-def run(base, url, accounts, clients, places, inbox, deadline, fault=None, drain=None):
+def run(base, url, accounts, clients, places, inbox, deadline, fault=None, drain=None,
+        meter=None):
     """One run of every family at ``clients`` at once; ``fault`` (a callable) strikes in a
-    thread once 10 families are done; ``drain`` (a callable) then empties the outbox."""
+    thread once 10 families are done; ``drain`` (a callable) then empties the outbox.
+    ``base``: the servers' base URLs; ``meter``: a callable giving the CPU seconds so far
+    of the app servers and of PostgreSQL for the bench's database."""
     reset_day(url)
     inbox.received.clear()
+    cpu_before = meter() if meter else None
     started = time.perf_counter()
     results = []
     window = {}
@@ -237,11 +279,20 @@ def run(base, url, accounts, clients, places, inbox, deadline, fault=None, drain
     wait_until = time.monotonic() + 30
     while time.monotonic() < wait_until and unsent(url):
         time.sleep(0.2)
+    cpu_after = meter() if meter else None
     drained = drain() if drain and unsent(url) else 0
     problems = check(url, accounts, results, places, inbox, fault_window=window if fault else None)
     resent = sum(len(copies) - len(set(copies)) for copies in inbox.received.values())
+    per_family = {"app_cpu": 0.0, "pg_cpu": 0.0}
+    if cpu_before is not None:
+        per_family = {"app_cpu": (cpu_after[0] - cpu_before[0]) / max(1, len(results)),
+                      "pg_cpu": (cpu_after[1] - cpu_before[1]) / max(1, len(results))}
+    per_family.update({
+        name: sum(r.get(name, 0) for r in results) / max(1, len(results))
+        for name in ("queries", "bytes", "gzipped")})
+    per_family["emails"] = sum(len(c) for c in inbox.received.values()) / max(1, len(results))
     return {"clients": clients, "families": len(results), "seconds": elapsed,
-            "throughput": len(results) / elapsed,
+            "throughput": len(results) / elapsed, "per_family": per_family,
             "terminer_p50": percentile([r["terminer"] for r in results], 0.5),
             "terminer_p95": percentile([r["terminer"] for r in results], 0.95),
             "family_p50": percentile([r["seconds"] for r in results], 0.5),
@@ -304,6 +355,52 @@ def check(url, accounts, results, places, inbox, fault_window=None):
     return problems
 
 
+def process_seconds(pid):
+    """CPU seconds of a process so far, every thread, dead ones too (``/proc/<pid>/stat``)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backends(url, name):
+    """The PostgreSQL backends connected to the database ``name`` (but this look-up's)."""
+    rows = count_rows(url, "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                      "AND pid <> pg_backend_pid()", (name,))
+    return [pid for (pid,) in rows]
+
+
+def start_servers(count, workers, env, root):
+    """``count`` gunicorn servers of ``workers`` workers each, up: (processes, base URLs)."""
+    servers, bases = [], []
+    for _ in range(count):
+        port = free_port()
+        servers.append(subprocess.Popen(
+            [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--workers",
+             str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+             "bench.served:app"], cwd=root, env=env, start_new_session=True))
+        bases.append(f"http://127.0.0.1:{port}")
+    for base in bases:
+        for _ in range(300):
+            try:
+                if requests.get(base + "/sante", timeout=10).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+    return servers, bases
+
+
+def stop_servers(servers):
+    for server in servers:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+        server.wait(timeout=30)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -311,6 +408,7 @@ def main():
     parser.add_argument("--families", type=int, default=120)
     parser.add_argument("--places", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--servers", default="1", help="numbers of gunicorn servers, e.g. 1,2,4")
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per run at most")
     parser.add_argument("--faults", default="kill-worker,smtp-down,restart-postgres",
@@ -324,92 +422,107 @@ def main():
     smtp = {"server": Controller(inbox, hostname="127.0.0.1", port=smtp_port)}
     smtp["server"].start()
     name, url = create_database(args.database_url)
-    server = None
+    servers = []
     faults = {}
+    results = {}
     try:
         accounts = populate(url, args.families, args.places)
-        port = free_port()
         env = dict(os.environ, PORTAIL_ENV="development", SECRET_KEY=uuid.uuid4().hex,
                    DATABASE_URL=url, PORTAIL_TODAY=NOW, MAIL_SERVER="127.0.0.1",
                    MAIL_PORT=str(smtp_port), MAIL_ASYNC="true",
                    UPLOAD_DIR=tempfile.mkdtemp())
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        server = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--workers",
-             str(args.workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-             "app:create_app()"], cwd=root, env=env, start_new_session=True)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if requests.get(base + "/sante", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        results = [run(base, url, accounts, int(c), args.places, inbox, args.timeout)
-                   for c in args.clients.split(",")]
+        server_counts = [int(n) for n in args.servers.split(",")]
+        for count in server_counts:
+            servers, bases = start_servers(count, args.workers, env, root)
 
-        def kill_worker():
-            for _ in range(3):
-                os.kill(sorted(children(server.pid))[-1], signal.SIGKILL)
-                time.sleep(0.5)
+            def meter():
+                app = sum(process_seconds(pid) for server in servers
+                          for pid in [server.pid] + children(server.pid))
+                return app, sum(process_seconds(pid) for pid in backends(url, name))
 
-        def restart_postgres():
-            version = sorted(os.listdir("/etc/postgresql"))[-1]
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main",
-                            "restart", "-m", "fast"], check=True, capture_output=True)
+            results[count] = [run(bases, url, accounts, int(c), args.places, inbox,
+                                  args.timeout, meter=meter)
+                              for c in args.clients.split(",")]
+            if count != server_counts[0]:
+                stop_servers(servers)
+                continue
+            server = servers[0]
 
-        def smtp_down():
-            smtp["server"].stop()
-            time.sleep(3)
-            smtp["server"] = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-            smtp["server"].start()
+            def kill_worker():
+                for _ in range(3):
+                    os.kill(sorted(children(server.pid))[-1], signal.SIGKILL)
+                    time.sleep(0.5)
 
-        def drain():
-            """What cron does: ``flask send-mail``, once the claims of killed workers lapse."""
-            for _ in range(300):  # a claim lasts 4 minutes (domain.mail.CLAIM_LEASE)
-                if not count_rows(url, "SELECT count(*) FROM outgoing_email WHERE sent_at IS "
-                                  "NULL AND claimed_until > now() AT TIME ZONE 'utc'")[0][0]:
-                    break
-                time.sleep(1)
-            output = subprocess.run(
-                [os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "app",
-                 "send-mail"], cwd=root, env=env, check=True, capture_output=True, text=True)
-            return int(output.stdout.split()[0])
+            def restart_postgres():
+                version = sorted(os.listdir("/etc/postgresql"))[-1]
+                subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main",
+                                "restart", "-m", "fast"], check=True, capture_output=True)
 
-        strikes = {"kill-worker": kill_worker, "restart-postgres": restart_postgres,
-                   "smtp-down": smtp_down}
-        for fault in filter(None, args.faults.split(",")):
-            faults[fault] = run(base, url, accounts, args.fault_clients, args.places, inbox,
-                                args.timeout, fault=strikes[fault], drain=drain)
+            def smtp_down():
+                smtp["server"].stop()
+                time.sleep(3)
+                smtp["server"] = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+                smtp["server"].start()
+
+            def drain():
+                """What cron does: ``flask send-mail``, once the claims of killed workers
+                lapse."""
+                for _ in range(300):  # a claim lasts 4 minutes (domain.mail.CLAIM_LEASE)
+                    if not count_rows(url, "SELECT count(*) FROM outgoing_email WHERE sent_at "
+                                      "IS NULL AND claimed_until > now() AT TIME ZONE 'utc'"
+                                      )[0][0]:
+                        break
+                    time.sleep(1)
+                output = subprocess.run(
+                    [os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "app",
+                     "send-mail"], cwd=root, env=env, check=True, capture_output=True,
+                    text=True)
+                return int(output.stdout.split()[0])
+
+            strikes = {"kill-worker": kill_worker, "restart-postgres": restart_postgres,
+                       "smtp-down": smtp_down}
+            for fault in filter(None, args.faults.split(",")):
+                faults[fault] = run(bases, url, accounts, args.fault_clients, args.places,
+                                    inbox, args.timeout, fault=strikes[fault], drain=drain)
+            stop_servers(servers)
+        servers = []
     finally:
-        if server:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+        stop_servers(servers)
         smtp["server"].stop()
         drop_database(args.database_url, name)
 
-    first = results[0]
-    print(f"{args.families} families, {args.places} places on {DAY:%d/%m/%Y}, "
-          f"gunicorn -w {args.workers}, PostgreSQL")
-    print("clients  families/s (×1 client)  TERMINER p50 / p95 (ms, p95/p50)  "
-          "family p50 / p95 (ms)  booked  checks")
-    for r in results:
-        ratio = r["throughput"] / first["throughput"]
-        spread = r["terminer_p95"] / r["terminer_p50"] if r["terminer_p50"] else 0
-        print(f"{r['clients']:>7}  {r['throughput']:>6.1f} (×{ratio:.2f})"
-              f"{'':>12}{r['terminer_p50'] * 1000:>6.0f} / {r['terminer_p95'] * 1000:>6.0f}"
-              f" (×{spread:.1f}){'':>10}{r['family_p50'] * 1000:>6.0f} / "
-              f"{r['family_p95'] * 1000:>6.0f}  {r['booked']:>6}  "
-              f"{'; '.join(r['problems']) or 'ok'}")
+    for count, runs in results.items():
+        first = runs[0]
+        print(f"{args.families} families, {args.places} places on {DAY:%d/%m/%Y}, "
+              f"{count} gunicorn server(s) -w {args.workers}, one PostgreSQL")
+        print("clients  families/s (×1 client)  TERMINER p50 / p95 (ms, p95/p50)  "
+              "family p50 / p95 (ms)  booked  checks")
+        for r in runs:
+            ratio = r["throughput"] / first["throughput"]
+            spread = r["terminer_p95"] / r["terminer_p50"] if r["terminer_p50"] else 0
+            print(f"{r['clients']:>7}  {r['throughput']:>6.1f} (×{ratio:.2f})"
+                  f"{'':>12}{r['terminer_p50'] * 1000:>6.0f} / {r['terminer_p95'] * 1000:>6.0f}"
+                  f" (×{spread:.1f}){'':>10}{r['family_p50'] * 1000:>6.0f} / "
+                  f"{r['family_p95'] * 1000:>6.0f}  {r['booked']:>6}  "
+                  f"{'; '.join(r['problems']) or 'ok'}")
+        print("per family: clients  app CPU ms  PostgreSQL CPU ms  queries  bytes (gzipped)"
+              "  emails")
+        for r in runs:
+            f = r["per_family"]
+            print(f"{r['clients']:>19}  {f['app_cpu'] * 1000:>10.1f}  {f['pg_cpu'] * 1000:>17.1f}"
+                  f"  {f['queries']:>7.1f}  {f['bytes']:>6.0f} ({f['gzipped']:.0f})"
+                  f"  {f['emails']:>6.2f}")
+        print()
     if faults:
-        print(f"\nFaults, {args.fault_clients} clients each:")
+        print(f"Faults, {args.fault_clients} clients each:")
         print("fault             families  booked  answers while it lasted"
               "                sent by cron  same recap twice  checks")
         for fault, r in faults.items():
             seen = ", ".join(f"{count} × {status}" for status, count in r["errors"].items())
             print(f"{fault:<17} {r['families']:>8}  {r['booked']:>6}  {seen or 'none':<40}"
                   f"  {r['drained']:>10}  {r['resent']:>16}  {'; '.join(r['problems']) or 'ok'}")
-    everything = results + list(faults.values())
+    everything = [r for runs in results.values() for r in runs] + list(faults.values())
     sys.exit(1 if any(r["problems"] for r in everything) else 0)
 
 

@@ -12,7 +12,7 @@ def register_blueprints(app):
     from blueprints.inscription import bp as inscription
     from blueprints.messagerie import bp as messagerie
     from blueprints.ops import bp as ops
-    from blueprints.planning import bp as planning
+    from blueprints.planning import bp as planning, staff_bp as staff_planning
     from blueprints.staff import bp as staff
 
     app.register_blueprint(ops)
@@ -24,6 +24,9 @@ def register_blueprints(app):
     app.register_blueprint(dossier, url_prefix="/mon-dossier")
     app.register_blueprint(inscription, url_prefix="/inscription")
     app.register_blueprint(planning, url_prefix="/planning")
+    # Staff open a family's own calendar (booking on its behalf): the same views.
+    app.register_blueprint(staff_planning,
+                           url_prefix=STAFF_PREFIX + "/familles/<int:family_id>/planning")
     app.register_blueprint(facturation, url_prefix="/facturation")
     app.register_blueprint(messagerie, url_prefix="/messagerie")
     app.register_blueprint(actualites, url_prefix="/actualites")

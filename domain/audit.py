@@ -18,6 +18,9 @@ from models import AuditLog, Family, User
 
 # Actions, in the domain's words (``area.verb``).
 INSCRIPTION_OPENED = "inscription.opened"
+INSCRIPTION_CLOSED = "inscription.closed"
+BOOKINGS_REPRICED = "booking.repriced"
+CLASSES_MOVED_UP = "child.moved_up"
 MESSAGE_REPLIED = "message.replied"
 MESSAGE_TREATED = "message.treated"
 MESSAGE_SENT = "message.sent"
@@ -82,6 +85,9 @@ EMAIL_CHOICES_SET = "family.email_choices_set"
 #: How each action reads in the audit-log page.
 ACTION_LABELS = {
     INSCRIPTION_OPENED: "Inscription",
+    INSCRIPTION_CLOSED: "Désinscription",
+    BOOKINGS_REPRICED: "Réservations au tarif du nouveau quotient",
+    CLASSES_MOVED_UP: "Passage de classe",
     MESSAGE_REPLIED: "Réponse à un message",
     MESSAGE_TREATED: "Message traité",
     MESSAGE_SENT: "Message envoyé par le service",

@@ -57,11 +57,12 @@ def actualisation_refused(address, family, school_year, reason):
                       school_year=school_year, reason=reason)
 
 
-def quotient_validated(address, declaration, bracket):
-    """The declared quotient is validated, from its effective date."""
+def quotient_validated(address, declaration, bracket, prices=(), repriced=None):
+    """The declared quotient is validated, from its effective date: the new prices of the
+    family's lines, and what changes on days already invoiced."""
     return send_email(address, "Portail Famille : votre quotient familial est validé",
                       "dossier/email/quotient_valide", declaration=declaration,
-                      bracket=bracket)
+                      bracket=bracket, prices=list(prices), repriced=repriced)
 
 
 def quotient_refused(address, declaration, reason):
@@ -147,6 +148,15 @@ def day_closed(address, family, first_day, last_day, what, reason, lines):
                       reason=reason, lines=lines)
 
 
+def line_closed(address, closed, by_service=False, reason=""):
+    """A line closed (or switched to another) from a date: the days cancelled, those kept
+    because already invoiced, the line that replaces it."""
+    child, activity = closed.child, closed.activity
+    what = (f"{activity.name} remplacée par {closed.switched_to.name}" if closed.switched_to
+            else f"désinscription de {activity.name}")
+    return send_email(address, f"Portail Famille : {child.first_name}, {what} à partir du "
+                      f"{date_fr(closed.closed_from)}", "inscription/email/line_closed",
+                      closed=closed, by_service=by_service, reason=reason)
 def day_reopened(address, family, request, restored, refused):
     """Staff lifted a closure: the bookings given back, and those that could not be."""
     return send_email(address, f"Portail Famille : réouverture {request.days_label}",

@@ -31,7 +31,7 @@ FOUR_LINES = ("Restauration Maternelle", CL, "Garderie Mercredi Scolaire",
 
 def enrol(kid, activity_name):
     """Open ``activity_name`` for ``kid`` (what INSCRIPTION does)."""
-    factories.enrolment(kid, activity_name)
+    return factories.enrolment(kid, activity_name)
 
 
 def line_key(kid, activity_name):

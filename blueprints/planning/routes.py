@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from blueprints.common import commune_settings, message_url
 from blueprints.htmx import current_actor, is_htmx, render
-from blueprints.planning import bp
+from blueprints.planning import acting_family_id, bp, is_on_behalf
 from domain import clock
 from domain.booking import changes as booking_changes, waiting_list
 from domain.booking.calendar import (
@@ -20,6 +20,7 @@ from domain.booking.calendar import (
 )
 from domain.booking.days import ChoiceError, parse_day_tokens, radio_tokens, resolve_choices
 from domain.catalogue.categories import service_of
+from domain.family.contact import family_email_address
 from domain.formats import date_fr
 from models import parse_id
 
@@ -28,6 +29,11 @@ NO_DAY_TEXT = "Pas d'accueil sur cette période."
 
 def zone():
     return commune_settings().holiday_zone
+
+
+def ep(view):
+    """The endpoint of ``view`` in this request's registration (family or staff)."""
+    return f"{request.blueprint}.{view}"
 
 
 
@@ -49,8 +55,8 @@ def one_line(key, day_range):
     child_id, activity_id = parse_id(child_id), parse_id(activity_id)
     if child_id is None or activity_id is None:
         abort(404)
-    planning = load_planning(current_user.family_id, day_range, clock.now(), zone(),
-                             child_id, activity_id)
+    planning = load_planning(acting_family_id(), day_range, clock.now(), zone(),
+                             child_id, activity_id, override=is_on_behalf())
     if not planning.lines:
         abort(404)
     return planning, planning.lines[0]
@@ -61,14 +67,14 @@ def show(planning, edit_key=None, errors=None, ticked=None, status=200, note=Non
     """The whole page, or one line's fragment for htmx (a GET with ``ligne``, or
     ``fragment``); ``edit_key``'s line editable. ``ticked`` ({date: [modalité ids]}) is
     what a refused form had ticked, shown as it was."""
-    if planning.family is not None:
+    if planning.family is not None and not is_on_behalf():
         current_user.family = planning.family  # already loaded: saves the header a query
     line = next((ln for ln in planning.lines if ln.key == edit_key), None)
     note = note or session.pop("planning_note", None)
     fragment = "planning/_line.html" if (fragment or request.args.get("ligne")) else None
     # The fragment of a line not in edit mode: the only line loaded (see one_line).
     shown = line or (planning.lines[0] if fragment and is_htmx() and planning.lines else None)
-    twins = load_twin_lines(current_user.family_id, line) if line else []
+    twins = load_twin_lines(acting_family_id(), line) if line else []
     context = dict(planning=planning, edit_key=edit_key, errors=errors, ticked=ticked, note=note,
                    views=VIEWS, view_labels=VIEW_LABELS, line=shown, twins=twins,
                    also=set(request.form.getlist("aussi")), editing=line is not None,
@@ -90,7 +96,7 @@ def keep_note(line, text):
 
 
 def edit_url(line, day_range):
-    return url_for("planning.index", vue=day_range.view, du=day_range.first, ligne=line.key,
+    return url_for(ep("index"), vue=day_range.view, du=day_range.first, ligne=line.key,
                    modifier=1, _anchor=f"ligne-{line.key}")
 
 
@@ -115,11 +121,12 @@ def apply_to_twins(planning, line, changed, shown, form):
     if not keys:
         return [], [], []
     twins = []
-    for twin in load_twin_lines(current_user.family_id, line):
+    for twin in load_twin_lines(acting_family_id(), line):
         if twin.key in keys and booking_changes.is_twin(line, twin):
-            twins.extend(load_planning(current_user.family_id, planning.range, clock.now(),
-                                       zone(), twin.child.id, twin.activity.id).lines)
-    done, refusals = booking_changes.mirror_choices(current_user.family_id, line, changed,
+            twins.extend(load_planning(acting_family_id(), planning.range, clock.now(),
+                                       zone(), twin.child.id, twin.activity.id,
+                                       override=is_on_behalf()).lines)
+    done, refusals = booking_changes.mirror_choices(acting_family_id(), line, changed,
                                                     shown, twins)
     messages = [f"Aussi pour {twin.child.first_name} : {len(changed)} jour(s) modifié(s)."
                 for twin, changed in done if changed]
@@ -133,7 +140,7 @@ def index():
     Without ``du``, the first month that can still be changed."""
     default = None
     if not request.args.get("du"):
-        default = first_changeable_month(current_user.family_id, clock.now(), zone())
+        default = first_changeable_month(acting_family_id(), clock.now(), zone())
     day_range = request_range(request.args, default)
     key = request.args.get("ligne")
     editing = request.args.get("modifier") == "1"
@@ -141,7 +148,8 @@ def index():
         planning, line = one_line(key, day_range)
         key = line.key  # "01-8" is line "1-8"
     else:
-        planning = load_planning(current_user.family_id, day_range, clock.now(), zone())
+        planning = load_planning(acting_family_id(), day_range, clock.now(), zone(),
+                                 override=is_on_behalf())
     return show(planning, key if editing else None)
 
 
@@ -157,7 +165,7 @@ def toggle():
         ensure_editable(line)
         chosen, days = read_choices(line, request.form)
         wanted = resolve_choices(chosen, days, line.desired, prefer_new=True)
-        changed = booking_changes.save_choices(current_user.family_id, line, wanted)
+        changed = booking_changes.save_choices(acting_family_id(), line, wanted)
         notes, errors, twins = apply_to_twins(planning, line, changed, list(days),
                                               request.form)
     except ChoiceError as error:
@@ -169,7 +177,7 @@ def toggle():
     after = sum(1 for s in line.days.values() if s.pending)
     count = planning.pending_count + after - before
     if notes:
-        count = booking_changes.pending_count(current_user.family_id)
+        count = booking_changes.pending_count(acting_family_id())
     as_list = request.form.get("forme") == "liste"
     shown = ({d for d in line.days if request.form.get(f"j-{d.isoformat()}") is not None}
              if as_list else set(line.days))
@@ -194,7 +202,7 @@ def validate_month():
         ensure_editable(line)
         chosen, days = read_choices(line, request.form)
         wanted = resolve_choices(chosen, days, line.desired, prefer_new=False)
-        changed = booking_changes.save_choices(current_user.family_id, line, wanted)
+        changed = booking_changes.save_choices(acting_family_id(), line, wanted)
         notes, refusals, _ = apply_to_twins(planning, line, changed, list(days), request.form)
     except ChoiceError as error:
         return show(planning, line.key, error.messages, chosen, status=422)
@@ -202,11 +210,11 @@ def validate_month():
         return show(planning, line.key, refusals, status=422,
                     note={"key": line.key, "text": " ".join(notes)} if notes else None)
     if request.form.get("terminer"):
-        return redirect(url_for("planning.recap"), code=303)
+        return redirect(url_for(ep("recap")), code=303)
     keep_note(line, " ".join([f"{line.child.first_name} – {line.activity.name} : vos choix "
                               f"({day_range.label}) sont gardés. Cliquez sur « TERMINER LES "
                               "MODIFICATIONS » pour les enregistrer."] + notes))
-    return redirect(url_for("planning.index", vue=day_range.view, du=day_range.first,
+    return redirect(url_for(ep("index"), vue=day_range.view, du=day_range.first,
                             _anchor=f"ligne-{line.key}"), code=303)
 
 
@@ -223,7 +231,7 @@ def tick_all():
         return show(planning, line.key, errors, status=422, fragment=True)
     wanted = line.tick_all(modalite.id)
     try:
-        changed = booking_changes.save_choices(current_user.family_id, line, wanted)
+        changed = booking_changes.save_choices(acting_family_id(), line, wanted)
     except ChoiceError as error:
         return show(planning, line.key, error.messages, status=422,
                     fragment=True)
@@ -232,7 +240,7 @@ def tick_all():
     text = " ".join([f"{len(wanted)} jour(s) cochés pour « {modalite.name} » ({len(changed)} "
                      "changement(s))."] + notes)
     if is_htmx():
-        planning.pending_count = booking_changes.pending_count(current_user.family_id)
+        planning.pending_count = booking_changes.pending_count(acting_family_id())
         return show(planning, line.key, refusals, note={"key": line.key, "text": text},
                     fragment=True)
     keep_note(line, text + " Cliquez sur « VALIDER ».")
@@ -244,58 +252,64 @@ def tick_all():
 @bp.route("/recapitulatif")
 def recap():
     """"Validation des modifications": every pending change, its cost, the total."""
-    result = booking_changes.load_recap(current_user.family_id, clock.now(), zone())
+    result = booking_changes.load_recap(acting_family_id(), clock.now(), zone())
     return render_template("planning/recap.html", recap=result, error=None,
-                           back_url=url_for("planning.index"))
+                           back_url=url_for(ep("index")))
 
 
 @bp.route("/tout-supprimer", methods=["POST"])
 def drop_all():
     """TOUT SUPPRIMER: drop every pending change."""
-    count = booking_changes.drop_all(current_user.family_id)
+    count = booking_changes.drop_all(acting_family_id())
     flash(f"{count} modification(s) en attente supprimée(s) : rien n'a été réservé.", "info")
-    return redirect(url_for("planning.index"), code=303)
+    return redirect(url_for(ep("index")), code=303)
 
 
 @bp.route("/retirer/<int:pending_id>", methods=["POST"])
 def drop_one(pending_id):
     """Drop one pending change (of this family only)."""
-    if not booking_changes.drop_one(current_user.family_id, pending_id):
+    if not booking_changes.drop_one(acting_family_id(), pending_id):
         abort(404)
     flash("La modification est retirée.", "info")
-    return redirect(url_for("planning.recap"), code=303)
+    return redirect(url_for(ep("recap")), code=303)
 
 
 @bp.route("/terminer", methods=["POST"])
 def finish():
     """TERMINER: commit every pending change at once, then the recap email."""
     now = clock.now()
-    result = booking_changes.finish(current_user.family_id, current_user.email, now, zone(),
+    if is_on_behalf():
+        return finish_on_behalf(now)
+    result = booking_changes.finish(acting_family_id(), current_user.email, now, zone(),
                                     actor=current_actor())
     if result.committed and not result.recap.lines:  # every change was already made
         flash("Vos modifications étaient déjà enregistrées : aucun e-mail n'est envoyé.", "info")
-        return redirect(url_for("planning.index"), code=303)
+        return redirect(url_for(ep("index")), code=303)
     if result.committed:
         periods = booking_changes.period_costs(result.recap)
         session["planning_done"] = {"periods": periods, "email": current_user.email,
                                     "du": periods[0]["first"] if periods else None}
-        return redirect(url_for("planning.done"), code=303)
+        return redirect(url_for(ep("done")), code=303)
     if not result.recap.lines:
         flash(result.message, "error")
-        return redirect(url_for("planning.recap"), code=303)
+        return redirect(url_for(ep("recap")), code=303)
     return render_template("planning/recap.html", recap=result.recap, error=result.message,
-                           back_url=url_for("planning.index")), 409
+                           back_url=url_for(ep("index"))), 409
 
 
 @bp.route("/terminee")
 def done():
     """"VOTRE RESERVATION EST TERMINEE": per child and line, the period's cost (every day
-    booked in it) and that period's calendar, as the guide shows."""
+    booked in it, added up by TERMINER) and that period's calendar, as the guide shows:
+    only the lines TERMINER changed are loaded."""
     done_ = session.get("planning_done")
     calendars = {}
-    for first in sorted({p["first"] for p in (done_ or {}).get("periods", [])}):
+    periods = (done_ or {}).get("periods", [])
+    for first in sorted({p["first"] for p in periods}):
         day_range = display_range("mensuel", parse_range("mensuel", first, clock.today()).first)
-        planning = load_planning(current_user.family_id, day_range, clock.now(), zone())
+        touched = {(p["child_id"], p["activity_id"]) for p in periods if p["first"] == first}
+        planning = load_planning(acting_family_id(), day_range, clock.now(), zone(),
+                                 only=touched)
         for line in planning.lines:
             calendars[(line.child.id, line.activity.id, first)] = (line, day_range)
     return render_template("planning/done.html", done=done_, calendars=calendars)
@@ -348,3 +362,29 @@ def leave_waiting_list(entry_id):
         abort(404)
     flash("Vous avez quitté la liste d'attente.", "info")
     return redirect(url_for("planning.waiting_list_page"), code=303)
+
+
+def finish_on_behalf(now):
+    """Staff's TERMINER in a family's calendar: the reason asked once for every change,
+    committed with the staff's override (no deadline, no place limit), audited, and the
+    family's recap email « modifié par le service »."""
+    family_id = acting_family_id()
+    reason = (request.form.get("motif") or "").strip()[:500]
+    if not reason:
+        result = booking_changes.load_recap(family_id, now, zone(), override=True)
+        return render_template("planning/recap.html", recap=result, error=None,
+                               reason_error="Indiquez le motif des modifications : il est "
+                                            "enregistré dans le journal et envoyé à la famille.",
+                               back_url=url_for(ep("index"))), 422
+    result = booking_changes.finish_on_behalf(
+        family_id, current_actor(), reason, now, zone(),
+        family_email_address(family_id))
+    if not result.committed:
+        if not result.recap.lines:
+            flash(result.message, "error")
+            return redirect(url_for(ep("recap")), code=303)
+        return render_template("planning/recap.html", recap=result.recap, error=result.message,
+                               reason=reason, back_url=url_for(ep("index"))), 409
+    flash(f"{result.recap.summary} pour la famille ; elle reçoit le récapitulatif par email "
+          "(« modifié par le service »).", "success")
+    return redirect(url_for("staff.family", family_id=family_id) + "#planning", code=303)

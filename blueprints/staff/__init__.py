@@ -43,6 +43,7 @@ from blueprints.staff import (  # noqa: E402,F401
     family_children,
     family_import,
     messages,
+    moving_up,
     news,
     outreach,
     recovery,

@@ -173,13 +173,14 @@ def _activity(activity_id):
 
 @admin_bp.route("/catalogue/activite/<int:activity_id>", methods=["GET", "POST"])
 def edit_activity(activity_id):
-    """An activity: category, audience, weekdays, period, capacity."""
+    """An activity: category, audience, weekdays, period, capacity, exclusive group."""
     activity = _activity(activity_id)
     if request.method == "GET":
         return _activity_page(activity)
     form = {key: request.form.get(key) for key in ("name", "category", "audience",
                                                      "holiday_period", "capacity",
-                                                     "open_to_other_schools")}
+                                                     "open_to_other_schools",
+                                                     "exclusive_group")}
     form["weekdays"] = request.form.getlist("weekdays")
     try:
         editing.save_activity(activity, form, current_actor())

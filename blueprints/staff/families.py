@@ -6,10 +6,10 @@ from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPe
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.family_forms import StaffChildForm
-from blueprints.staff.forms import OnBehalfForm
+from blueprints.staff.forms import OnBehalfForm, StaffCloseLineForm
 from domain import audit, clock, notifications
 from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices
-from domain.booking import changes as booking_changes
+from domain.booking import changes as booking_changes, closing
 from domain.booking.calendar import load_planning, parse_range
 from domain.catalogue.years import current_school_year
 from domain.family import record, staff_edits
@@ -241,3 +241,53 @@ def on_behalf(family_id):
                                 + "#planning", code=303)
     return render("staff/families/on_behalf.html", family=family, form=form,
                   status=form_status(form))
+
+
+# --- Closing a line ---------------------------------------------------------------
+
+
+@bp.route("/familles/<int:family_id>/inscriptions/<int:enrolment_id>/fermer",
+          methods=["GET", "POST"])
+def close_line(family_id, enrolment_id):
+    """Staff close a child's line from any date with a reason (its bookings from then on
+    cancelled, never the invoiced ones), or switch it to the other line of its exclusive
+    group; the family gets the recap email, the journal keeps it."""
+    family = _family(family_id)
+    enrolment = get_or_404(Enrolment.select(Enrolment, Child, Activity, SchoolYear)
+                           .join(Child).switch(Enrolment).join(Activity).join(SchoolYear)
+                           .where((Enrolment.id == enrolment_id) & (Child.family == family)))
+    siblings = closing.exclusive_siblings(enrolment.activity)
+    form = StaffCloseLineForm()
+    form.target.choices = [(StaffCloseLineForm.CLOSE, "Fermer la ligne")] + [
+        (str(a.id), f"Remplacer par {a.name}") for a in siblings]
+    if request.method == "GET":
+        form.closed_from.data = closing.first_closing_date(
+            enrolment.activity, clock.now(), commune_settings().holiday_zone)
+    if form.validate_on_submit() and enrolment.closed_from is None:
+        address = family_email_address(family)
+        zone, now = commune_settings().holiday_zone, clock.now()
+        try:
+            if form.target.data == StaffCloseLineForm.CLOSE:
+                done = closing.close_line(current_actor(), enrolment, form.closed_from.data, now,
+                                          zone, form.reason.data, by_staff=True,
+                                          email_to=address)
+            else:
+                target = next((a for a in siblings if str(a.id) == form.target.data), None)
+                done = closing.switch_line(current_actor(), enrolment, target,
+                                           form.closed_from.data, now, zone, form.reason.data,
+                                           by_staff=True, email_to=address)
+        except closing.ClosingRefused as refusal:
+            {"reason": form.reason, "target": form.target}.get(
+                refusal.field, form.closed_from).errors.append(str(refusal))
+        else:
+            what = (f"remplacée par « {done.switched_to.name} »" if done.switched_to
+                    else "fermée")
+            flash(f"{done.child.first_name} : « {done.activity.full_label} » {what} à partir "
+                  f"du {date_fr(done.closed_from)} ; {len(done.cancelled)} jour(s) annulé(s)"
+                  + (f", {len(done.kept_invoiced)} déjà facturé(s) conservé(s)"
+                     if done.kept_invoiced else "")
+                  + ". La famille reçoit le récapitulatif par email.", "success")
+            return redirect(url_for("staff.family", family_id=family.id) + "#inscriptions",
+                            code=303)
+    return render("staff/families/close_line.html", family=family, enrolment=enrolment,
+                  form=form, status=form_status(form))

@@ -251,3 +251,17 @@ class FamilyDocumentForm(DocumentForm):
         DataRequired("Indiquez le n° de compte de la famille.")],
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
     category = category_field(FAMILY_CATEGORIES)
+
+
+class StaffCloseLineForm(FlaskForm):
+    """Staff close a child's line from any date of the year, with a reason; or, for a line
+    of an exclusive group, switch it to another line of the group from that date."""
+
+    CLOSE = "fermer"
+
+    # No DataRequired: its first option is a real choice (HTML refuses "required" then);
+    # anything else than CLOSE or a sibling line is refused by the domain.
+    target = SelectField("Action", validate_choice=False)
+    closed_from = FrenchDateField("À partir du", [DataRequired("Indiquez la date.")])
+    reason = required_text("Motif", "Indiquez le motif de la fermeture.", 250, "Le motif",
+                           field=TextAreaField)

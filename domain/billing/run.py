@@ -43,6 +43,7 @@ from models import (
     InvoiceLine,
     Modalite,
     NumberSequence,
+    PriceAdjustment,
     SchoolYear,
     db,
 )
@@ -66,10 +67,12 @@ class DraftLine:
     activity_name: str = ""
     #: Days of ``dates`` the child was added as present without a booking.
     added_dates: list = field(default_factory=list)
+    # A quotient's price adjustment of days already invoiced (one line, quantity 1).
+    adjustment_ids: list = field(default_factory=list)
 
     @property
     def quantity(self):
-        return len(self.booking_ids)
+        return len(self.booking_ids) or (1 if self.adjustment_ids else 0)
 
     @property
     def amount_cents(self):
@@ -223,14 +226,32 @@ def collect_month(year, month, zone, bill_excused=None):
         line.dates.append(day)
         if (child_id, activity_id, day) in added:
             line.added_dates.append(day)
+    _add_adjustments(invoices)
     drafts = []
     for draft in invoices.values():
         draft.lines = [draft.lines[key] for key in sorted(draft.lines, key=lambda k: (
-            draft.lines[k].child_name, k))]
+            k[0] == "~adjustment", draft.lines[k].child_name, k))]
         if draft.total_cents > 0:
             drafts.append(draft)
     drafts.sort(key=lambda d: d.account_number)
     return drafts, closed
+
+
+def _add_adjustments(invoices):
+    """The price adjustments not billed yet (a quotient validated from a past date) as
+    lines of their family's draft: a credit (negative) or a supplement. One query."""
+    rows = (PriceAdjustment.select(PriceAdjustment, Family).join(Family)
+            .where(PriceAdjustment.line.is_null()).order_by(PriceAdjustment.id))
+    for adjustment in rows:
+        family = adjustment.family
+        draft = invoices.get(family.id)
+        if draft is None:
+            draft = invoices[family.id] = DraftInvoice(family.id, family.account_number,
+                                                       family.name, {})
+        draft.lines[("~adjustment", adjustment.id)] = DraftLine(
+            child_name=adjustment.child_name, label=adjustment.label,
+            unit_price_cents=adjustment.amount_cents, activity_name="Régularisations",
+            adjustment_ids=[adjustment.id])
 
 
 def preview_month(year, month, zone):
@@ -302,6 +323,10 @@ def issue_month(year, month, zone, now, force=False):
         _insert(InvoicedBooking, [{"booking": booking_id, "line": line_id, "date": day}
                                   for line, line_id in zip(line_drafts, line_ids)
                                   for booking_id, day in zip(line.booking_ids, line.dates)])
+        for line, line_id in zip(line_drafts, line_ids):
+            if line.adjustment_ids:  # billed once: the next run leaves it alone
+                PriceAdjustment.update(line=line_id).where(
+                    PriceAdjustment.id.in_(line.adjustment_ids)).execute()
     return invoice_ids
 
 

@@ -16,6 +16,7 @@ from peewee import JOIN
 from domain.booking.days import (
     BY_INSCRIPTION,
     CELL_STATE_LABELS,
+    PAST_DAY_TEXT,
     DayStatus,
     EditState,
     closed_for_school,
@@ -115,6 +116,7 @@ class Line:
     modalites: list
     days: dict = field(default_factory=dict)  # {date: DayStatus}
     state: EditState | None = None
+    closed_from: datetime.date | None = None  # désinscrit from that day (no day bookable)
 
     @property
     def key(self):
@@ -192,7 +194,7 @@ def _lines_query(family_id, day, child_id=None, activity_id=None):
     modalité)."""
     query = (Enrolment.select(*Child._meta.sorted_fields, *Activity._meta.sorted_fields,
                               *SchoolYear._meta.sorted_fields, *Family._meta.sorted_fields,
-                              *Modalite._meta.sorted_fields)
+                              *Modalite._meta.sorted_fields, Enrolment.closed_from)
              .join(Child).join(Family)
              .switch(Enrolment).join(Activity).join(SchoolYear)
              .switch(Activity).join(Modalite, JOIN.LEFT_OUTER,
@@ -242,8 +244,9 @@ def load_lines(family_id, day, child_id=None, activity_id=None):
         attach(child, family=family)
         line = lines.get((child.id, activity.id))
         if line is None:
-            line = lines[(child.id, activity.id)] = Line(child, activity, [])
-        modalite_values = row[ends[3]:]
+            line = lines[(child.id, activity.id)] = Line(child, activity, [],
+                                                         closed_from=as_date(row[-1]))
+        modalite_values = row[ends[3]:-1]
         if modalite_values[0] is not None:
             line.modalites.append(model_instance(Modalite, _MODALITE, modalite_values))
     return family, list(lines.values())
@@ -356,8 +359,13 @@ def load_pending(family_id):
     return {(p.child_id, p.activity_id, p.date): p for p in pending}
 
 
-def fill_days(lines, first, last, now, zone, pending):
-    """Compute every line's DayStatus of ``first``..``last`` from bulk-loaded rows."""
+#: Staff acting for the family: every day not past can change, full or not.
+STAFF_STATE = EditState(True)
+
+
+def fill_days(lines, first, last, now, zone, pending, override=False):
+    """Compute every line's DayStatus of ``first``..``last`` from bulk-loaded rows;
+    ``override`` (staff booking on the family's behalf): no deadline, no place limit."""
     activity_ids = sorted({line.activity.id for line in lines})
     windows = load_windows({line.activity.school_year_id for line in lines})
     opening, places, school_closed = load_all_overrides(activity_ids, first, last)
@@ -366,6 +374,8 @@ def fill_days(lines, first, last, now, zone, pending):
     days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
 
     def state_of(activity, day):
+        if override:
+            return STAFF_STATE if day >= today else EditState(False, PAST_DAY_TEXT)
         key = (activity.id,) + edit_state_key(activity, day, today, zone)
         if key not in memo:
             memo[key] = day_edit_state(activity, day, now, windows, zone)
@@ -380,11 +390,13 @@ def fill_days(lines, first, last, now, zone, pending):
                                  overrides_for(activity.id, opening)))
         by_activity[activity.id] = [
             (day, day in open_set, state_of(activity, day),
-             is_full(activity, day, counts.get((activity.id, day), 0), capacity_overrides))
+             not override and is_full(activity, day, counts.get((activity.id, day), 0),
+                                      capacity_overrides))
             for day in days]
         range_states[activity.id] = range_edit_state(
             activity, sorted(open_set), now, windows, zone,
-            lambda day, activity=activity: state_of(activity, day))
+            lambda day, activity=activity: state_of(activity, day)) if not override \
+            else STAFF_STATE
     book = PendingChange.BOOK
     for line in lines:
         child_id, activity_id = line.child.id, line.activity.id
@@ -396,17 +408,24 @@ def fill_days(lines, first, last, now, zone, pending):
             change, booked_id = pending.get(key), booked.get(key)
             desired = (booked_id if change is None
                        else change.modalite_id if change.action == book else None)
+            if line.closed_from is not None and day >= line.closed_from:
+                is_open = False  # the line is closed from that day
             line.days[day] = DayStatus(day, is_open, state, full, booked_id, desired,
                                        change is not None)
         line.state = range_states[activity_id]
 
 
-def load_planning(family_id, day_range, now, zone, child_id=None, activity_id=None):
-    """The Planning of a family for ``day_range`` (one line's when ids are given)."""
+def load_planning(family_id, day_range, now, zone, child_id=None, activity_id=None,
+                  override=False, only=None):
+    """The Planning of a family for ``day_range`` (one line's when ids are given; only
+    the lines whose (child id, activity id) is in ``only`` when given: their days alone
+    are filled). ``override``: staff booking on behalf (no deadline nor place limit)."""
     family, lines = load_lines(family_id, day_range.last, child_id, activity_id)
+    if only is not None:
+        lines = [line for line in lines if (line.child.id, line.activity.id) in only]
     pending = load_pending(family_id)
     if lines:
-        fill_days(lines, day_range.first, day_range.last, now, zone, pending)
+        fill_days(lines, day_range.first, day_range.last, now, zone, pending, override)
     return Planning(family, day_range, lines, len(pending))
 
 

@@ -83,10 +83,7 @@ def save_choices(family_id, line, wanted_by_day):
         return changed
     try:
         with db.atomic():
-            PendingChange.delete().where(
-                (PendingChange.child == line.child.id)
-                & (PendingChange.activity == line.activity.id)
-                & PendingChange.date.in_(changed)).execute()
+            _delete_pending_days(line.child.id, line.activity.id, changed)
             if rows:
                 PendingChange.insert_many(rows).execute()
     except IntegrityError:  # the same day changed at once from another screen
@@ -97,6 +94,17 @@ def save_choices(family_id, line, wanted_by_day):
     for row in rows:
         line.days[row["date"]].pending = True
     return changed
+
+
+def _delete_pending_days(child_id, activity_id, days):
+    """The pending changes of one line on ``days``, deleted. Written directly: for a
+    tick, peewee took longer to build the statement than the database to run it."""
+    table, fields = PendingChange._meta.table_name, PendingChange._meta.fields
+    marks = ", ".join([db.param] * len(days))
+    db.execute_sql(f'DELETE FROM "{table}" WHERE "{fields["child"].column_name}" = {db.param} '
+                   f'AND "{fields["activity"].column_name}" = {db.param} '
+                   f'AND "{fields["date"].column_name}" IN ({marks})',
+                   [child_id, activity_id] + [fields["date"].db_value(d) for d in days])
 
 
 def pending_count(family_id):
@@ -213,6 +221,8 @@ class Recap:
     idle_ids: list = field(default_factory=list)
     new_bookings: list = field(default_factory=list)
     removed_booking_ids: list = field(default_factory=list)
+    # {(child id, activity id, date): Booking} of the rows' whole months, before the commit.
+    month_bookings: dict = field(default_factory=dict)
 
     @property
     def count(self):
@@ -251,7 +261,8 @@ _PENDING_FIELDS = [PendingChange._meta.sorted_fields, Child._meta.sorted_fields,
 
 
 def _pending_rows_query(family_id, ids=None):
-    query = (PendingChange.select(*[f for group in _PENDING_FIELDS for f in group], Enrolment.id)
+    query = (PendingChange.select(*[f for group in _PENDING_FIELDS for f in group],
+                                  Enrolment.closed_from, Enrolment.id)
             .join(Child).switch(PendingChange).join(Activity).join(SchoolYear)
             .switch(PendingChange).join(Modalite)
             .switch(PendingChange).join(Enrolment, JOIN.LEFT_OUTER,
@@ -278,6 +289,7 @@ def _pending_rows(family_id, ids=None):
         end += len(group)
         ends.append(end)
     built = {Child: {}, Activity: {}, SchoolYear: {}, Modalite: {}}
+    enrolments = {}
 
     def once(model, values, group):
         cache = built[model]
@@ -299,36 +311,62 @@ def _pending_rows(family_id, ids=None):
         attach(activity, school_year=once(SchoolYear, row[ends[2]:ends[3]], names[3]))
         attach(pending, child=child, activity=activity,
                modalite=once(Modalite, row[ends[3]:ends[4]], names[4]))
-        pending.enrolment = (model_instance(Enrolment, [Enrolment.id], (row[-1],))
-                             if row[-1] is not None else None)
+        pending.enrolment = enrolments.get(row[-1]) if row[-1] is not None else None
+        if row[-1] is not None and pending.enrolment is None:  # one per line, not per day
+            pending.enrolment = enrolments[row[-1]] = model_instance(
+                Enrolment, [Enrolment.closed_from, Enrolment.id], (as_date(row[-2]), row[-1]))
         rows.append(pending)
     return rows
 
 
-def _bookings_query(family_id, activity_ids, days):
+def _bookings_query(family_id, activity_ids, first, last):
+    return (Booking.select(*Booking._meta.sorted_fields, *Modalite._meta.sorted_fields)
+            .join(Modalite)
+            .where(Booking.child.in_(Child.select(Child.id).where(Child.family == family_id))
+                   & Booking.activity.in_(activity_ids)
+                   & (Booking.date >= first) & (Booking.date <= last)))
+
+
+def _month_span(days):
+    """(first day of the first month, last day of the last month) of ``days``."""
+    first, last = min(days).replace(day=1), max(days).replace(day=28)
+    return first, (last + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+
+
+def _days_query(family_id, activity_ids, days):
     return (Booking.select(*Booking._meta.sorted_fields, *Modalite._meta.sorted_fields)
             .join(Modalite)
             .where(Booking.child.in_(Child.select(Child.id).where(Child.family == family_id))
                    & Booking.activity.in_(activity_ids) & Booking.date.in_(days)))
 
 
-def _bookings_of(family_id, rows):
-    """{(child id, activity id, date): Booking (with modalité)} under the pending rows."""
+def _bookings_of(family_id, rows, whole_months=False):
+    """{(child id, activity id, date): Booking (with modalité)} under the pending rows
+    (of their lines' activities); with ``whole_months``, every booking of their months,
+    which the confirmation's "Coût de la période" adds up (:func:`period_costs`).
+    One query."""
     if not rows:
         return {}
     booking_names = Booking._meta.sorted_fields
     modalite_names = Modalite._meta.sorted_fields
     modalites, bookings = {}, {}
     split = len(booking_names)
-    for row in compiled_rows("bookings of", _bookings_query, family_id=family_id,
-                             activity_ids=sorted({r.activity_id for r in rows}),
-                             days=sorted({r.date for r in rows})):
+    activity_ids = sorted({r.activity_id for r in rows})
+    if whole_months:
+        first, last = _month_span([r.date for r in rows])
+        found = compiled_rows("bookings of months", _bookings_query, family_id=family_id,
+                              activity_ids=activity_ids, first=first, last=last)
+    else:
+        found = compiled_rows("bookings of days", _days_query, family_id=family_id,
+                              activity_ids=activity_ids, days=sorted({r.date for r in rows}))
+    for row in found:
         booking = model_instance(Booking, booking_names, row[:split])
         modalite = modalites.get(row[split])
         if modalite is None:
             modalite = modalites[row[split]] = model_instance(Modalite, modalite_names,
                                                               row[split:])
         attach(booking, modalite=modalite)
+        booking.date = as_date(booking.date)
         bookings[(booking.child_id, booking.activity_id, booking.date)] = booking
     return bookings
 
@@ -361,17 +399,20 @@ def _prices_of(family_id, rows):
     return prices
 
 
-def load_recap(family_id, now, zone, rows=None, override=False):
+def load_recap(family_id, now, zone, rows=None, override=False, whole_months=False):
     """The recap of the family's pending changes, checked against the rules at ``now``
     (a hint on the page; TERMINER checks again under a lock). ``override``: staff
-    acting for the family, past the deadlines and the places (see :class:`_Checker`)."""
+    acting for the family, past the deadlines and the places (see :class:`_Checker`).
+    ``whole_months``: ``recap.month_bookings`` holds every booking of the rows' months
+    (TERMINER's, for :func:`period_costs`), not only those under the rows."""
     rows = _pending_rows(family_id) if rows is None else rows
     recap = Recap()
     if not rows:
         return recap
-    bookings = _bookings_of(family_id, rows)
-    prices = _prices_of(family_id, rows)
-    checker = _Checker(rows, now, zone, override)
+    bookings = recap.month_bookings = _bookings_of(family_id, rows, whole_months)
+    to_book = [row for row in rows if row.action == PendingChange.BOOK]
+    prices = _prices_of(family_id, to_book) if to_book else {}  # a cancellation gives back
+    checker = _Checker(rows, now, zone, override, to_book)     # its booking's own price
     for row in rows:
         booking = bookings.get((row.child_id, row.activity_id, row.date))
         base = dict(day=row.date, child=row.child, activity=row.activity, pending_id=row.id)
@@ -406,16 +447,18 @@ class _Checker:
     windows, "by inscription" lines and places do not stop staff.
     """
 
-    def __init__(self, rows, now, zone, override=False):
+    def __init__(self, rows, now, zone, override=False, to_book=None):
         self.now, self.zone, self.override = now, zone, override
-        first, last = min(r.date for r in rows), max(r.date for r in rows)
+        self.first, self.last = min(r.date for r in rows), max(r.date for r in rows)
         self.windows = load_windows({r.activity.school_year_id for r in rows})
         self.opening, self.places, self.school_closed = load_all_overrides(
-            sorted({r.activity_id for r in rows}), first, last)
-        self.counts = _counts_of(rows)
+            sorted({r.activity_id for r in rows}), self.first, self.last)
+        # Places are counted only for the days a booking is made on.
+        self.counts = _counts_of(rows if to_book is None else to_book)
         self.taken = defaultdict(int)  # places taken by this very commit
         self.today = now.astimezone(PARIS).date()
         self._overrides, self._states = {}, {}  # per activity, per (activity, deadline)
+        self._open = {}  # per activity: its open days from the first row's to the last's
 
     def _overrides_of(self, activity_id):
         """(opening, places) overrides of one activity, merged once."""
@@ -423,6 +466,15 @@ class _Checker:
             self._overrides[activity_id] = (overrides_for(activity_id, self.opening),
                                             overrides_for(activity_id, self.places))
         return self._overrides[activity_id]
+
+    def _runs_on(self, activity, day, opening):
+        """Whether ``activity`` runs on ``day``: its open days computed once per activity
+        for the whole span of the rows, not once per row."""
+        days = self._open.get(activity.id)
+        if days is None:
+            days = self._open[activity.id] = set(open_days(activity, self.first, self.last,
+                                                           self.zone, opening))
+        return day in days
 
     def _state(self, activity, day):
         """day_edit_state, once per activity and deadline (see edit_state_key)."""
@@ -438,8 +490,10 @@ class _Checker:
         enrolment = getattr(row, "enrolment", None)
         if enrolment is None or enrolment.id is None:
             return NOT_ENROLLED_TEXT
+        if enrolment.closed_from is not None and day >= enrolment.closed_from:
+            return NOT_ENROLLED_TEXT  # désinscrit from that day
         opening, places_overrides = self._overrides_of(activity.id)
-        if (not open_days(activity, day, day, self.zone, opening)
+        if (not self._runs_on(activity, day, opening)
                 or closed_for_school(self.school_closed, row.child.school_name, activity.id,
                                      day)):
             return CLOSED_DAY_TEXT
@@ -493,7 +547,7 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
                 return CommitResult(recap, False, "Aucune modification en attente : "
                                                   "rien n'a été enregistré.")
             lock_rows(Activity, [r.activity_id for r in rows])
-            recap = load_recap(family_id, now, zone, rows, override)
+            recap = load_recap(family_id, now, zone, rows, override, whole_months=True)
             if recap.problems:
                 raise _Refused()
             _apply(recap)
@@ -501,7 +555,7 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
                 _audit_family_commit(actor, family_id, recap)
             promoted = promote_waiting(
                 {(line.activity.id, line.day) for line in recap.lines
-                 if line.action == ANNULATION}, now, zone)
+                 if line.action == ANNULATION}, now, zone, locked=True)
     except _Refused:
         return CommitResult(recap, False, "Aucune modification n'a été enregistrée : "
                                           "certaines ne sont plus possibles.")
@@ -512,18 +566,20 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
     return CommitResult(recap, True, message, promoted)
 
 
-def promote_waiting(freed, now, zone):
+def promote_waiting(freed, now, zone, locked=False):
     """Give the places freed on ``freed`` days ({(activity id, date)}) to the families
     waiting for them, first arrived first, while places are left: each is booked at its
     tariff if the booking rules still allow (the same checks as TERMINER), taken off the
     list and emailed through the outbox; the others move up. Runs inside the caller's
     transaction, after locking the activities (PostgreSQL), so two places freed at once
     never go to the same family twice nor beyond the capacity. Returns
-    [(family id, Recap)] of the families booked."""
+    [(family id, Recap)] of the families booked. ``locked``: the caller holds the
+    activities' locks already (TERMINER)."""
     promoted = []
     if not freed:
         return promoted
-    lock_rows(Activity, [activity_id for activity_id, _ in freed])
+    if not locked:
+        lock_rows(Activity, [activity_id for activity_id, _ in freed])
     waiting = waiting_list.entries_of_days(freed)  # one query, whatever the days
     for key in sorted(waiting):
         for entry in waiting[key]:
@@ -567,12 +623,23 @@ def _promote_one(entry, now, zone):
 def _apply(recap):
     """The writes of a checked recap: cancellations, bookings, then the pending rows."""
     if recap.removed_booking_ids:
-        Booking.delete().where(Booking.id.in_(recap.removed_booking_ids)).execute()
+        _delete_ids(Booking, recap.removed_booking_ids)
     if recap.new_bookings:
         stamp = utc_now()
         Booking.insert_many([dict(row, created_at=stamp)
                              for row in recap.new_bookings]).execute()
-    PendingChange.delete().where(PendingChange.id.in_(recap.pending_ids)).execute()
+    _delete_ids(PendingChange, recap.pending_ids)
+
+
+def _delete_ids(model, ids):
+    """``DELETE FROM <model> WHERE id IN (ids)``, written directly: for a family's whole
+    month peewee took longer to build the statement than the database to run it."""
+    if not ids:
+        return
+    database = model._meta.database
+    marks = ", ".join([database.param] * len(ids))
+    database.execute_sql(f'DELETE FROM "{model._meta.table_name}" WHERE "id" IN ({marks})',
+                         list(ids))
 
 
 def _audit_family_commit(actor, family_id, recap):
@@ -599,7 +666,8 @@ def finish(family_id, address, now, zone, actor=None):
 def period_costs(recap):
     """The confirmation's "Coût de la période": for each child, line and month touched by
     a committed ``recap``, the cost of every day booked in that month once it is
-    committed (not the sum of the changes). One query.
+    committed (not the sum of the changes). No query: the months' bookings were loaded
+    by TERMINER (``recap.month_bookings``), less what it cancelled, plus what it booked.
 
     Returns ``[{"child", "child_id", "activity_id", "line", "month", "first", "cost"}]``
     (plain values: kept in the session for the confirmation page).
@@ -611,16 +679,14 @@ def period_costs(recap):
         periods.setdefault(key, (line.child, line.activity))
     if not periods:
         return []
-    first_day = min(first for _, _, first in periods)
-    last_day = max(first for _, _, first in periods)
-    last_day = (last_day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    removed = set(recap.removed_booking_ids)
     costs = defaultdict(int)
-    rows = (Booking.select(Booking.child, Booking.activity, Booking.date, Booking.price_cents)
-            .where(Booking.child.in_(sorted({k[0] for k in periods}))
-                   & Booking.activity.in_(sorted({k[1] for k in periods}))
-                   & (Booking.date >= first_day) & (Booking.date < last_day)).tuples())
-    for child_id, activity_id, day, price in rows:
-        key = (child_id, activity_id, as_date(day).replace(day=1))
+    committed = [(b.child_id, b.activity_id, b.date, b.price_cents)
+                 for b in recap.month_bookings.values() if b.id not in removed]
+    committed += [(b["child"], b["activity"], b["date"], b["price_cents"])
+                  for b in recap.new_bookings]
+    for child_id, activity_id, day, price in committed:
+        key = (child_id, activity_id, day.replace(day=1))
         if key in periods:
             costs[key] += price or 0
     ordered = sorted(periods.items(), key=lambda item: (
@@ -680,3 +746,21 @@ def change_on_behalf(family_id, child, activity, day, modalite_id, staff_user, r
                                               if line.action == RESERVATION), None)},
                      reason=reason)
     return result.recap
+
+
+def finish_on_behalf(family_id, staff_user, reason, now, zone, address):
+    """Staff's TERMINER in the family's calendar: every pending change of the family
+    (the recap staff confirmed), committed with the override, audited once with the
+    ``reason``; then the family's recap email « modifié par le service »."""
+    with write_transaction():
+        result = commit_pending(family_id, now, zone, override=True)
+        if result.committed and result.recap.lines:
+            audit.record(staff_user, family_id, audit.BOOKING_ON_BEHALF,
+                         summary="; ".join(f"{line.action.capitalize()} {line.email_day} : "
+                                           f"{line.element} ({euros(line.amount_cents)})"
+                                           for line in result.recap.lines),
+                         after={"modifications": len(result.recap.lines)}, reason=reason)
+    if result.committed and result.recap.lines and address:
+        notifications.booking_recap(address, result.recap, now, by_service=True,
+                                    reason=reason)
+    return result

@@ -3,8 +3,9 @@
 A line is offered to the children it fits (maternel / élémentaire; families of
 private or outside schools get the centres de loisirs lines only). Opening a
 line validates it at once; an ALAE line also books every open school day of
-the year from the day the line takes effect. Closing a line goes through the
-messagerie, never through this tab.
+the year from the day the line takes effect. Closing a line (« Désinscrire ») and
+switching between lines that exclude each other are in ``domain.booking.closing``;
+a closed line ticked again is reopened.
 
 The inscription periods, for the lines of one school year:
 
@@ -24,6 +25,7 @@ from peewee import IntegrityError, chunked
 
 from domain import audit, commune
 from domain.catalogue.categories import GROUPS, main_inscription_period
+from domain.catalogue.moving_up import level_in
 from domain.catalogue.opening import open_days
 from domain.catalogue.pricing import day_prices
 from domain.dates import add_months, paris_date
@@ -114,10 +116,15 @@ def inscription_state(family, school_year, now):
 
 
 def misfit_reason(activity, child):
-    """Why ``activity`` cannot be opened for ``child`` (French), or None when it fits."""
-    if activity.audience == Activity.FOR_MATERNEL and child.group != "maternel":
+    """Why ``activity`` cannot be opened for ``child`` (French), or None when it fits.
+    The child's class level is the one of the activity's school year (moving up)."""
+    level = level_in(child, activity.school_year_id)
+    if level is None:
+        return "l'enfant ne sera plus scolarisé dans les écoles de la commune cette année-là"
+    group = Child.group_of(level)
+    if activity.audience == Activity.FOR_MATERNEL and group != "maternel":
         return "elle est réservée aux enfants de maternelle"
-    if activity.audience == Activity.FOR_ELEMENTAIRE and child.group != "elementaire":
+    if activity.audience == Activity.FOR_ELEMENTAIRE and group != "elementaire":
         return "elle est réservée aux enfants d'élémentaire"
     if child.school_type != Child.SCHOOL_PUBLIC and not activity.open_to_other_schools:
         return "elle est réservée aux enfants des écoles publiques de la commune"
@@ -227,6 +234,36 @@ def check_periods_not_ended(activities, today, school_year):
                                      f"{date_fr(window.closes_on)}.")
 
 
+def check_exclusive(child, activities, effective_from):
+    """Refuse two lines of one exclusive group (ALAE Soir 1 and Soir 2) together, or one
+    whose group already has a line open for ``child`` on ``effective_from``."""
+    groups = {}
+    for activity in activities:
+        if activity.exclusive_group:
+            groups.setdefault(activity.exclusive_group, []).append(activity)
+    for chosen in groups.values():
+        if len(chosen) > 1:
+            names = " et ".join(f"« {a.name} »" for a in chosen)
+            raise InscriptionRefused(f"{names} s'excluent : cochez l'une ou l'autre pour "
+                                     f"{child.first_name}.")
+    if not groups:
+        return
+    for other in (Enrolment.select(Enrolment, Activity).join(Activity)
+                  .where((Enrolment.child == child)
+                         & Activity.exclusive_group.in_(list(groups))
+                         & (Activity.school_year == activities[0].school_year_id)
+                         & (Enrolment.closed_from.is_null()
+                            | (Enrolment.closed_from > effective_from)))):
+        chosen = groups[other.activity.exclusive_group][0]
+        if chosen.id == other.activity_id:
+            continue
+        raise InscriptionRefused(
+            f"« {chosen.name} » et « {other.activity.name} » s'excluent : "
+            f"« {other.activity.name} » est déjà ouverte pour {child.first_name}. Pour passer "
+            f"de l'une à l'autre à une date, utilisez « Changer pour {chosen.name} » sous "
+            f"« {other.activity.name} ».")
+
+
 def open_lines(user, child, raw_ids, school_year, now):
     """Open (and validate) the chosen lines for ``child``; returns [OpenedLine].
 
@@ -239,9 +276,12 @@ def open_lines(user, child, raw_ids, school_year, now):
         raise InscriptionClosed(closed_message(state))
     activities = chosen_activities(child, raw_ids, school_year)
     already = {e.activity_id for e in Enrolment.select(Enrolment.activity).where(
-        (Enrolment.child == child) & Enrolment.activity.in_([a.id for a in activities]))}
+        (Enrolment.child == child) & Enrolment.activity.in_([a.id for a in activities])
+        & Enrolment.closed_from.is_null())}
     zone = commune.holiday_zone()
     check_periods_not_ended(activities, paris_date(now), school_year)
+    check_exclusive(child, [a for a in activities if a.id not in already],
+                    state.effective_from)
     opened = []
     with db.atomic():
         for activity in activities:
@@ -256,8 +296,13 @@ def open_lines(user, child, raw_ids, school_year, now):
 
 
 def _open_line(user, child, activity, effective_from, zone):
-    """Create the enrolment (first: a write opens the SQLite write lock), book, log."""
-    Enrolment.create(child=child, activity=activity, created_by=user)
+    """Create the enrolment (first: a write opens the SQLite write lock) or reopen a
+    closed one, book, log."""
+    reopened = (Enrolment.update(closed_from=None, closed_reason="", created_by=user)
+                .where((Enrolment.child == child) & (Enrolment.activity == activity)
+                       & Enrolment.closed_from.is_null(False)).execute())
+    if not reopened:
+        Enrolment.create(child=child, activity=activity, created_by=user)
     opened = OpenedLine(activity, 0, None, None)
     if activity.category == Activity.ALAE:
         opened = book_school_days(child, activity, effective_from, zone)

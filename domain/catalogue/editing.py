@@ -120,12 +120,15 @@ def save_activity(activity, form, actor):
             capacity = int(raw_capacity)
         else:
             errors["capacity"] = "Indiquez un nombre de places entre 1 et 999, ou laissez vide."
+    exclusive_group = " ".join((form.get("exclusive_group") or "").split())
+    if len(exclusive_group) > 60:
+        errors["exclusive_group"] = "60 caractères au plus."
     if errors:
         raise CatalogueError(errors)
     fields = {"name": name, "category": category, "audience": audience,
               "open_to_other_schools": bool(form.get("open_to_other_schools")),
               "weekdays": ",".join(str(d) for d in days), "holiday_period": period,
-              "capacity": capacity}
+              "capacity": capacity, "exclusive_group": exclusive_group}
     before = {key: getattr(activity, key) for key in fields}
     with write_transaction():
         for key, value in fields.items():

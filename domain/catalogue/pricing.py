@@ -2,8 +2,9 @@
 
 Until a QF is validated, the highest bracket (the default tariff) applies. A
 validated quotient applies to the days of service from its ``effective_from``
-date (chosen by staff, by default the first of the next month); a booking keeps
-the price it was committed at (``Booking.price_cents``), whatever is validated later.
+date (chosen by staff, by default the first of the next month). A booking stores
+its price (``Booking.price_cents``); a quotient validated later reprices the booked
+days from its date (``domain.family.repricing``).
 """
 import datetime
 

@@ -85,6 +85,10 @@ def create_standard_year(start_year, zone, published=True):
 
     for spec in SCHOOL_ACTIVITIES:
         activity(*spec)
+    # The guide: ALAE Soir 1 **or** Soir 2, never both (an exclusive group).
+    Activity.update(exclusive_group="ALAE Soir").where(
+        (Activity.school_year == year)
+        & Activity.name.in_(("ALAE Soir 1", "ALAE Soir 2"))).execute()
     for period in periods:
         activity(f"CLV Élémentaire ou maternel {period}", Activity.CLV, Activity.FOR_ALL, True,
                  "1,2,3,4,5", period, 40, "CENTRE DE LOISIRS VACANCES", CLV_MODALITES)

@@ -9,6 +9,7 @@ import datetime
 from domain import audit
 from domain.catalogue import standard
 from domain.catalogue.categories import main_inscription_period
+from domain.catalogue.moving_up import compute_moves
 from domain.catalogue.school_calendar import (
     CalendarDataMissing,
     holiday_periods,
@@ -115,7 +116,7 @@ def prepare_next_year(year, zone, actor):
                 audience=activity.audience, open_to_other_schools=activity.open_to_other_schools,
                 weekdays=activity.weekdays, holiday_period=activity.holiday_period,
                 capacity=activity.capacity, tariff_label=activity.tariff_label,
-                position=activity.position)
+                position=activity.position, exclusive_group=activity.exclusive_group)
             for modalite in activity.modalites.order_by(Modalite.position, Modalite.id):
                 new_modalite = Modalite.create(activity=copy, name=modalite.name,
                                                position=modalite.position)
@@ -125,8 +126,10 @@ def prepare_next_year(year, zone, actor):
         for period, (opens, closes) in _moved_windows(year, new_periods, zone).items():
             BookingWindow.create(school_year=new, period=period, opens_on=opens,
                                  closes_on=closes)
+        moved = compute_moves(new)
         audit.record(actor, None, audit.CATALOGUE_EDITED,
-                     f"Année {label} préparée à partir de {year.label} (brouillon)",
+                     f"Année {label} préparée à partir de {year.label} (brouillon) ; "
+                     f"passage de classe calculé pour {moved} enfant(s), à vérifier",
                      after={"annee": label, "debut": first, "fin": last})
     return new
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from domain import audit, notifications
 from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.clock import utc_now
+from domain.family import repricing
 from domain.uploads import save_upload
 from models import Family, QFBracket, QFDeclaration, StoredFile, db
 
@@ -127,8 +128,9 @@ def _review(declaration, staff_user, status, **fields):
 
 def validate_quotient(declaration, staff_user, effective_from, school_year, email_to):
     """Staff validate a declared QF from ``effective_from``: the days of service from
-    that date are priced at its bracket (bookings already made keep their price).
-    Audited; the family is told by email at ``email_to`` (if any)."""
+    that date are priced at its bracket, bookings already made included (days already
+    invoiced give a credit or a supplement on the next invoice: ``domain.family.
+    repricing``). Audited; the family is told the new prices by email at ``email_to``."""
     if effective_from is None:
         raise QuotientReviewRefused("Indiquez la date d'effet du quotient.")
     before = quotient_in_force(declaration.family_id, effective_from)
@@ -143,8 +145,13 @@ def validate_quotient(declaration, staff_user, effective_from, school_year, emai
                      before={"quotient": before.quotient if before else None},
                      after={"quotient": declaration.quotient,
                             "date_effet": effective_from.isoformat()})
+        repriced = repricing.reprice_from(declaration.family_id, effective_from, staff_user,
+                                          reason=f"Quotient {declaration.quotient} validé")
     if email_to:
-        notifications.quotient_validated(email_to, declaration, bracket)
+        notifications.quotient_validated(
+            email_to, declaration, bracket,
+            prices=repricing.line_prices(declaration.family_id, bracket, effective_from),
+            repriced=repriced)
     return declaration
 
 

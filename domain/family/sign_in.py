@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from domain.family import throttle
 from domain.family.accounts import find_user
 from domain.family.passwords import dummy_verify, hash_password, needs_rehash, verify_password
-from models import User, parse_id
+from models import User, first_where, parse_id
 
 WRONG_CREDENTIALS = "N° de compte, email ou mot de passe incorrect."
 WRONG_PASSWORD = "Le mot de passe actuel est incorrect."
@@ -60,7 +60,7 @@ def session_user(session_id: str) -> User | None:
     user_id = parse_id(user_pk)
     if user_id is None or not token:
         return None
-    user = User.get_or_none((User.id == user_id) & User.is_active)
+    user = first_where(User, id=user_id, is_active=True)
     if user is None or user.session_token != token:
         return None
     return user

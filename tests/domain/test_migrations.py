@@ -163,6 +163,30 @@ def test_step_8_adds_the_schools_keeping_the_children(db):
     assert models.Child.select().count() == children
 
 
+def test_step_11_adds_closed_lines_exclusive_groups_and_next_levels_keeping_the_rows(db):
+    """A version-10 database (no closing date on lines, no exclusive groups, no next
+    year's level) is brought to 11 with every enrolment, activity and child kept."""
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    counts = (models.Enrolment.select().count(), models.Activity.select().count(),
+              models.Child.select().count())
+    db.drop_tables([models.PriceAdjustment])
+    migrate(migrator.drop_column("enrolment", "closed_from"),
+            migrator.drop_column("enrolment", "closed_reason"),
+            migrator.drop_column("activity", "exclusive_group"),
+            migrator.drop_index("child", "child_next_year_id"),
+            migrator.drop_column("child", "next_year_id"),
+            migrator.drop_column("child", "next_class_level"),
+            migrator.drop_column("child", "next_school_name"))
+    SchemaVersion.update(version=10).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert {"closed_from", "closed_reason"} <= {c.name for c in db.get_columns("enrolment")}
+    assert "exclusive_group" in {c.name for c in db.get_columns("activity")}
+    assert {"next_year_id", "next_class_level", "next_school_name"} <= {
+        c.name for c in db.get_columns("child")}
+    assert (models.Enrolment.select().count(), models.Activity.select().count(),
+            models.Child.select().count()) == counts
+    assert models.Enrolment.select().where(models.Enrolment.closed_from.is_null(False)).count() == 0
+    assert db.table_exists("price_adjustment")
 def test_step_9_adds_the_commune_settings_keeping_the_commune_and_the_services(db):
     """From schema 8 to 9: the commune's addresses, deadline day, main period and logo, and
     the services' "active" and themes; the commune's name and the services' emails stay."""

@@ -116,3 +116,16 @@ def test_qf_brackets_cover_every_quotient_once(db):
     assert brackets[0].min_qf == 0 and brackets[-1].max_qf is None
     for lower, upper in zip(brackets, brackets[1:]):
         assert upper.min_qf == lower.max_qf + 1
+
+
+def test_first_where_reads_the_row_get_or_none_reads(db):
+    """The rows every request reads (the signed-in user, the commune) come from a
+    statement written once: the same values as peewee's query, None when none matches."""
+    from models import Commune, first_where
+    user = User.select().first()
+    assert first_where(User, id=user.id, is_active=True).__data__ == User.get_by_id(user.id).__data__
+    assert first_where(User, id=user.id, is_active=False) is None
+    assert first_where(User, id=models.MAX_ID, is_active=True) is None
+    assert first_where(Commune).__data__ == Commune.select().first().__data__
+    User.update(is_active=False).where(User.id == user.id).execute()
+    assert first_where(User, id=user.id, is_active=True) is None

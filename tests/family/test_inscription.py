@@ -192,6 +192,9 @@ def test_alae_line_books_every_open_school_day_from_its_start(client, auth, db, 
 def test_alae_price_follows_the_familys_bracket(client, auth, db):
     auth.login("famille 16123")
     hugo, soir2 = child("HUGO"), activity("ALAE Soir 2")
+    # Soir 1 and Soir 2 exclude each other: HUGO's Soir 1 ends when Soir 2 would start.
+    Enrolment.update(closed_from=datetime.date(2027, 1, 1)).where(
+        (Enrolment.child == hugo) & (Enrolment.activity == activity("ALAE Soir 1"))).execute()
     assert enrol(client, auth, hugo, soir2).status_code == 303
     prices = {b.price_cents for b in Booking.select().where(
         (Booking.child == hugo) & (Booking.activity == soir2))}

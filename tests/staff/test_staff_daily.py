@@ -158,9 +158,10 @@ def test_refusal_needs_a_reason_next_to_the_field_then_is_sent(client, auth, db,
 # --- Quotients à valider ---------------------------------------------------------------
 
 
-def test_qf_validated_from_next_month_prices_new_bookings_only(client, auth, db, mailbox):
-    """16124 declares QF 650; validated from 01/12: January bookings made after are at
-    3,90 €, one booked before keeps 6,50 €."""
+def test_qf_validated_from_next_month_prices_every_booking_from_its_date(client, auth, db,
+                                                                        mailbox):
+    """16124 declares QF 650; validated from 01/12: January's days are at 3,90 €, the one
+    booked before the validation (at 6,50 €, not invoiced) included (issue 18)."""
     tom = child("TOM")
     year = current_school_year(datetime.date(2026, 11, 26))
     DossierValidation.create(family=family(16124), school_year=year,
@@ -201,7 +202,7 @@ def test_qf_validated_from_next_month_prices_new_bookings_only(client, auth, db,
     book_as_family(client, auth, tom, CL_ELEM, [datetime.date(2027, 1, 6),
                                                  datetime.date(2027, 1, 13)], "2027-01-01")
     prices = {b.date: b.price_cents for b in Booking.select().where(Booking.child == tom)}
-    assert prices == {datetime.date(2027, 1, 6): 650, datetime.date(2027, 1, 13): 390}
+    assert prices == {datetime.date(2027, 1, 6): 390, datetime.date(2027, 1, 13): 390}
     log = AuditLog.get(AuditLog.action == audit.QUOTIENT_VALIDATED)
     assert audit.details_of(log)["after"] == {"quotient": 650, "date_effet": "2026-12-01"}
 
