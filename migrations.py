@@ -157,6 +157,11 @@ def _declared_illness(database, migrator):
                          "certificate", "credited_at")
 
 
+def _waiting_list(database, migrator):
+    """20: the waiting lists of full days."""
+    database.create_tables([models.WaitingListEntry], safe=True)
+
+
 def _not_here_yet(database, migrator):
     """A version taken by work merged separately: nothing to do in this tree."""
 
@@ -168,7 +173,7 @@ STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_
          11: _year_lines, 12: _closures, 13: _attendance_that_counts, 14: _not_here_yet,
          15: _add_direct_debit, 16: _add_reminder_levels,
          17: _add_calendar_feeds, 18: _family_data_and_notifications,
-         19: _declared_illness}
+         19: _declared_illness, 20: _waiting_list}
 
 
 def current_version(database):

@@ -40,7 +40,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 19
+SCHEMA_VERSION = 20
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -803,6 +803,21 @@ class PendingChange(BaseModel):
         indexes = ((("child", "activity", "date"), True),)
 
 
+class WaitingListEntry(BaseModel):
+    """A family waiting for a place on a full day: one child, activity, modalité and
+    day; its rank is its order by ``created_at`` then id among the same day's entries."""
+
+    family = ForeignKeyField(Family, on_delete="CASCADE")
+    child = ForeignKeyField(Child, on_delete="CASCADE")
+    activity = ForeignKeyField(Activity, on_delete="CASCADE")
+    modalite = ForeignKeyField(Modalite, on_delete="CASCADE")
+    date = DateField()
+    created_at = DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("child", "activity", "date"), True), (("activity", "date"), False))
+
+
 # --- Invoicing ---------------------------------------------------------------
 
 
@@ -1138,5 +1153,5 @@ ALL_MODELS = [
     InvoiceLine, InvoicedBooking, PriceAdjustment, Payment, Mandate, DebitCollection, DebitItem,
     MessageThread,
     Message, MessageAttachment, ServiceMailbox, News, Document, OutgoingEmail, InvitationSent,
-    AuditLog, EmailOptOut, DeadlineReminder,
+    AuditLog, EmailOptOut, DeadlineReminder, WaitingListEntry,
 ]

@@ -113,6 +113,14 @@ def booking_recap(address, recap, now, by_service=False, reason=""):
                       rows=recap.email_rows(), by_service=by_service, reason=reason)
 
 
+def waiting_list_booked(address, recap):
+    """A place freed on a day the family waited for: it is now booked (``recap``'s
+    lines, priced at the family's tariff)."""
+    return send_email(address, "Portail Famille : une place s'est libérée, elle est réservée",
+                      "planning/email/waiting_list_booked", recap=recap,
+                      rows=recap.email_rows())
+
+
 def invoices_issued(items):
     """"Votre facture de janvier 2027 est disponible": ``items`` are (address, values)
     with the invoice's number, month, amount, due date and the link; bulk-queued."""

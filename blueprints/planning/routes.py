@@ -1,4 +1,6 @@
 """PLANNING - RÉSERVATIONS: the calendar, its edit mode, the recap and TERMINER."""
+import datetime
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -6,7 +8,7 @@ from blueprints.common import commune_settings, message_url
 from blueprints.htmx import current_actor, is_htmx, render
 from blueprints.planning import acting_family_id, bp, is_on_behalf
 from domain import clock
-from domain.booking import changes as booking_changes
+from domain.booking import changes as booking_changes, waiting_list
 from domain.booking.calendar import (
     VIEW_LABELS,
     VIEWS,
@@ -19,6 +21,7 @@ from domain.booking.calendar import (
 from domain.booking.days import ChoiceError, parse_day_tokens, radio_tokens, resolve_choices
 from domain.catalogue.categories import service_of
 from domain.family.contact import family_email_address
+from domain.formats import date_fr
 from models import parse_id
 
 NO_DAY_TEXT = "Pas d'accueil sur cette période."
@@ -310,6 +313,55 @@ def done():
         for line in planning.lines:
             calendars[(line.child.id, line.activity.id, first)] = (line, day_range)
     return render_template("planning/done.html", done=done_, calendars=calendars)
+
+
+def parse_date(value):
+    """A ``YYYY-MM-DD`` form value as a date, None when it is not one."""
+    try:
+        return datetime.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+@bp.route("/liste-attente")
+def waiting_list_page():
+    """The family's waiting lists: each day waited for, its rank, and "Quitter la liste"."""
+    entries = waiting_list.family_entries(current_user.family_id)
+    return render_template("planning/waiting_list.html", entries=entries, error=None)
+
+
+@bp.route("/liste-attente", methods=["POST"])
+def join_waiting_list():
+    """A full day's "Liste d'attente": the child joins the list of that day and line."""
+    child_id, _, activity_id = (request.form.get("ligne") or "").partition("-")
+    child_id, activity_id = parse_id(child_id), parse_id(activity_id)
+    when, _, wanted = (request.form.get("attente") or "").partition(":")
+    modalite_id = parse_id(wanted or request.form.get("modalite") or "")
+    day = parse_date(when or request.form.get("date"))
+    if child_id is None or activity_id is None or not waiting_list.is_family_child(
+            current_user.family_id, child_id):
+        abort(404)
+    try:
+        if modalite_id is None or day is None:
+            raise waiting_list.WaitingListError("Choisissez le jour et la modalité.")
+        entry = waiting_list.join(current_user.family_id, child_id, activity_id, modalite_id,
+                                  day, clock.now())
+    except waiting_list.WaitingListError as error:
+        entries = waiting_list.family_entries(current_user.family_id)
+        return render_template("planning/waiting_list.html", entries=entries,
+                               error=str(error)), 422
+    flash(f"{entry.child.first_name} est sur la liste d'attente du {date_fr(entry.date)} : "
+          f"rang {entry.rank}. Vous serez prévenu(e) par e-mail si une place se libère.", "info")
+    return redirect(url_for("planning.waiting_list_page"), code=303)
+
+
+@bp.route("/liste-attente/<int:entry_id>/quitter", methods=["POST"])
+def leave_waiting_list(entry_id):
+    """"Quitter la liste": the families behind move up (this family's entries only)."""
+    if not waiting_list.leave(current_user.family_id, entry_id):
+        abort(404)
+    flash("Vous avez quitté la liste d'attente.", "info")
+    return redirect(url_for("planning.waiting_list_page"), code=303)
 
 
 def finish_on_behalf(now):

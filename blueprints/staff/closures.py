@@ -154,11 +154,15 @@ def set_places():
     except closures.ClosureError as error:
         errors[error.field] = error.message
     if not errors:
-        closures.set_capacity(activity, day, places, current_actor())
+        promoted = closures.set_capacity(activity, day, places, current_actor(), clock.now(),
+                                         holiday_zone())
         booked = closures.booked_count(activity, day)
         shown = places if places is not None else activity.capacity
         flash(f"{activity.name}, {day:%d/%m/%Y} : {shown if shown is not None else 'sans limite'}"
               f" place(s), {booked} réservée(s).", "success")
+        if promoted:
+            flash(f"{len(promoted)} famille(s) de la liste d'attente ont reçu une place "
+                  "(prévenues par e-mail).", "success")
         if not open_days(activity, day, day, holiday_zone()):
             flash(f"Attention : {activity.name} n'a pas lieu le {day:%d/%m/%Y} ; ces places "
                   "ne servent qu'en cas d'ouverture.", "error")

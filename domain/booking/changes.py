@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, IntegrityError, fn
 
 from domain import audit, notifications
+from domain.booking import waiting_list
 from domain.booking.calendar import as_date, load_all_overrides, load_windows
 from domain.booking.days import (
     BY_INSCRIPTION,
@@ -46,6 +47,7 @@ from models import (
     Modalite,
     PendingChange,
     SchoolYear,
+    WaitingListEntry,
     db,
 )
 
@@ -519,6 +521,7 @@ class CommitResult:
     recap: Recap
     committed: bool
     message: str = ""
+    promoted: list = field(default_factory=list)  # (family id, Recap) from waiting lists
 
 
 class _Refused(Exception):
@@ -550,6 +553,9 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
             _apply(recap)
             if actor is not None:
                 _audit_family_commit(actor, family_id, recap)
+            promoted = promote_waiting(
+                {(line.activity.id, line.day) for line in recap.lines
+                 if line.action == ANNULATION}, now, zone, locked=True)
     except _Refused:
         return CommitResult(recap, False, "Aucune modification n'a été enregistrée : "
                                           "certaines ne sont plus possibles.")
@@ -557,7 +563,61 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
         return CommitResult(recap, False, "Ces jours viennent d'être réservés depuis un autre "
                                           "écran : rien n'a été enregistré, vérifiez votre "
                                           "planning.")
-    return CommitResult(recap, True, message)
+    return CommitResult(recap, True, message, promoted)
+
+
+def promote_waiting(freed, now, zone, locked=False):
+    """Give the places freed on ``freed`` days ({(activity id, date)}) to the families
+    waiting for them, first arrived first, while places are left: each is booked at its
+    tariff if the booking rules still allow (the same checks as TERMINER), taken off the
+    list and emailed through the outbox; the others move up. Runs inside the caller's
+    transaction, after locking the activities (PostgreSQL), so two places freed at once
+    never go to the same family twice nor beyond the capacity. Returns
+    [(family id, Recap)] of the families booked. ``locked``: the caller holds the
+    activities' locks already (TERMINER)."""
+    promoted = []
+    if not freed:
+        return promoted
+    if not locked:
+        lock_rows(Activity, [activity_id for activity_id, _ in freed])
+    waiting = waiting_list.entries_of_days(freed)  # one query, whatever the days
+    for key in sorted(waiting):
+        for entry in waiting[key]:
+            recap = _promote_one(entry, now, zone)
+            if recap is None:
+                continue
+            if any(line.problem == FULL_TEXT for line in recap.problems):
+                break  # no place left: the others keep their rank
+            if recap.problems:
+                continue  # the rules refuse this family now; it keeps its place in line
+            promoted.append((entry.family_id, recap))
+    return promoted
+
+
+def _promote_one(entry, now, zone):
+    """Book ``entry``'s day if the rules allow; returns the checked Recap (with its
+    problems when refused), or None when the child was booked meanwhile (the entry
+    goes)."""
+    key = ((Booking.child == entry.child_id) & (Booking.activity == entry.activity_id)
+           & (Booking.date == entry.date))
+    if Booking.select().where(key).exists():
+        entry.delete_instance()
+        return None
+    PendingChange.delete().where((PendingChange.child == entry.child_id)
+                                 & (PendingChange.activity == entry.activity_id)
+                                 & (PendingChange.date == entry.date)).execute()
+    pending = PendingChange.create(family=entry.family_id, child=entry.child_id,
+                                   activity=entry.activity_id, modalite=entry.modalite_id,
+                                   date=entry.date, action=PendingChange.BOOK)
+    recap = load_recap(entry.family_id, now, zone, _pending_rows(entry.family_id, [pending.id]))
+    if recap.problems or not recap.new_bookings:
+        pending.delete_instance()
+        return recap
+    _apply(recap)
+    WaitingListEntry.delete().where(WaitingListEntry.id == entry.id).execute()
+    for address in waiting_list.family_addresses(entry.family_id):
+        notifications.waiting_list_booked(address, recap)
+    return recap
 
 
 def _apply(recap):

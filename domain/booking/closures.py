@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from peewee import JOIN
 
 from domain import audit, notifications
+from domain.booking.changes import promote_waiting
 from domain.booking.days import capacity_of, overrides_for, split_overrides
 from domain.clock import utc_now
 from domain.family.contact import family_email_address
 from domain.formats import date_fr
-from domain.transactions import write_transaction
+from domain.transactions import lock_rows, write_transaction
 from models import (
     Activity,
     Booking,
@@ -380,10 +381,14 @@ def parse_places(raw):
     return int(raw)
 
 
-def set_capacity(activity, day, places, actor):
+def set_capacity(activity, day, places, actor, now=None, zone=None):
     """Set the places of ``activity`` on ``day`` (None: back to its usual capacity).
-    Bookings already made stay; new ones are refused once the day is full."""
+    Bookings already made stay; new ones are refused once the day is full. With ``now``
+    and ``zone``, places added go to the day's waiting list (first arrived first, if the
+    booking rules allow, emailed); returns [(family id, Recap)] of the families booked."""
+    promoted = []
     with write_transaction():
+        lock_rows(Activity, [activity.id])
         row = _override_row(activity, day)
         before = row.capacity if row.capacity is not None else activity.capacity
         row.capacity = places
@@ -396,6 +401,9 @@ def set_capacity(activity, day, places, actor):
                      f"{activity.name}, {date_fr(day)} : "
                      f"{places if places is not None else activity.capacity} place(s)",
                      before=before, after=places if places is not None else activity.capacity)
+        if now is not None:
+            promoted = promote_waiting({(activity.id, day)}, now, zone)
+    return promoted
 
 
 def upcoming(today, days=365):

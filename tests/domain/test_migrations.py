@@ -346,3 +346,11 @@ def test_step_19_adds_the_certificate_delay_and_the_declared_illness_columns(db)
     assert {"illness", "declared_at", "certificate_id", "credited_at"} <= {
         c.name for c in db.get_columns("attendance")}
     assert models.Attendance.select().count() == marks
+
+
+def test_step_20_adds_the_waiting_lists(db):
+    """Step 20 creates the waiting lists of full days."""
+    db.drop_tables([models.WaitingListEntry])
+    SchemaVersion.update(version=19).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert db.table_exists("waiting_list_entry")

@@ -74,6 +74,7 @@ FORMS = {
     "planning.toggle": ("owner", ["ligne", "jours", "du", "vue"]),
     "planning.validate_month": ("owner", ["ligne", "jours", "du", "vue", "cocher"]),
     "planning.tick_all": ("owner", ["ligne", "cocher", "du", "vue"]),
+    "planning.join_waiting_list": ("owner", ["ligne", "attente", "modalite", "date"]),
     "staff_planning.validate_month": ("agent", ["ligne", "jours", "du", "vue", "cocher"]),
     "staff_planning.finish": ("agent", ["motif"]),
     "planning.illness_declare": ("owner", ["jour", "certificat"]),

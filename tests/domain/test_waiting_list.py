@@ -1,0 +1,161 @@
+"""The waiting list of a full day moves (issue 21): when a booking is cancelled through
+TERMINER, the first family waiting gets the place at its tariff, is emailed once, and
+the families behind move up — on SQLite and PostgreSQL, racing cancellations included."""
+import datetime
+import threading
+
+import pytest
+
+import models
+from domain.booking import changes, waiting_list
+from domain.clock import PARIS
+from models import Booking, DayOverride, OutgoingEmail, PendingChange, WaitingListEntry
+from tests import factories
+from tests.helpers import activity, demo_family, modalite
+from tests.planning_support import CL, JANUARY, SANS, new_family
+
+NOW = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
+DAY = JANUARY[2]  # a Wednesday of January, open for changes at NOW
+
+
+def _capacity(places, day=DAY):
+    """``places`` places on ``day`` of CL, and no booking yet."""
+    cl = activity(CL)
+    Booking.delete().where((Booking.activity == cl) & (Booking.date == day)).execute()
+    DayOverride.create(activity=cl, date=day, capacity=places)
+    return cl
+
+
+def _kid(family):
+    kid = factories.child(family, "ATTENTE", family.account_number, class_level="MS")
+    factories.enrolment(kid, CL)
+    return kid
+
+
+def _cancel(family, kid, day=DAY):
+    """The family unticks ``day`` and presses TERMINER."""
+    PendingChange.create(family=family, child=kid, activity=activity(CL),
+                         modalite=modalite(CL, SANS), date=day, action=PendingChange.CANCEL)
+    return changes.commit_pending(family.id, NOW, "C")
+
+
+def test_a_cancellation_books_the_first_family_waiting_and_emails_it_once(app, db):
+    cl, sans = _capacity(1), modalite(CL, SANS)
+    first, second = demo_family(16122), demo_family(16123)
+    lena, other = _kid(first), _kid(second)
+    factories.booking(lena, CL, DAY, modalite=SANS)
+    assert waiting_list.is_day_full(cl, DAY)
+    entry = waiting_list.join(second.id, other.id, cl.id, sans.id, DAY, NOW)
+    assert entry.rank == 1
+    emails_before = OutgoingEmail.select().count()
+
+    with app.app_context():
+        result = _cancel(first, lena)
+
+    assert result.committed
+    booked = Booking.get((Booking.activity == cl) & (Booking.date == DAY))
+    assert booked.child_id == other.id and booked.modalite_id == sans.id
+    assert booked.price_cents and booked.price_cents > 0  # at the family's tariff
+    assert WaitingListEntry.select().count() == 0
+    sent = list(OutgoingEmail.select().where(OutgoingEmail.id > 0).order_by(OutgoingEmail.id))
+    promoted_mails = [m for m in sent[emails_before:] if "place s'est libérée" in m.subject]
+    addresses = waiting_list.family_addresses(second.id)
+    assert addresses and sorted(m.recipient for m in promoted_mails) == sorted(addresses)
+    assert [f for f, _ in result.promoted] == [second.id]
+
+
+def test_the_families_behind_move_up_and_a_family_can_leave(app, db):
+    cl, sans = _capacity(1), modalite(CL, SANS)
+    families = [new_family(94000 + i)[0] for i in range(3)]
+    kids = [_kid(f) for f in families]
+    holder = new_family(94010)[0]
+    holder_kid = _kid(holder)
+    factories.booking(holder_kid, CL, DAY, modalite=SANS)
+    entries = [waiting_list.join(f.id, k.id, cl.id, sans.id, DAY,
+                                 NOW + datetime.timedelta(minutes=i))
+               for i, (f, k) in enumerate(zip(families, kids))]
+    assert [e.rank for e in entries] == [1, 2, 3]
+    assert waiting_list.leave(families[1].id, entries[0].id) == 0  # never another's entry
+    assert waiting_list.leave(families[0].id, entries[0].id) == 1
+    ranks = {e.family_id: e.rank for f in families for e in waiting_list.family_entries(f.id)}
+    assert ranks == {families[1].id: 1, families[2].id: 2}
+    with app.app_context():
+        _cancel(holder, holder_kid)
+    assert Booking.get((Booking.activity == cl) & (Booking.date == DAY)).child_id == kids[1].id
+    assert [e.rank for e in waiting_list.family_entries(families[2].id)] == [1]
+
+
+def test_joining_needs_a_full_day_and_an_open_line(db):
+    cl, sans = _capacity(2), modalite(CL, SANS)
+    family = new_family(94020)[0]
+    kid = _kid(family)
+    with pytest.raises(waiting_list.WaitingListError, match="pas complet"):
+        waiting_list.join(family.id, kid.id, cl.id, sans.id, DAY, NOW)
+    stranger = demo_family(16124)
+    with pytest.raises(waiting_list.WaitingListError, match="pas ouverte"):
+        waiting_list.join(stranger.id, kid.id, cl.id, sans.id, DAY, NOW)
+
+
+def test_two_cancellations_racing_promote_two_families_never_the_same_twice(app, db):
+    """Two places freed at the same instant (PostgreSQL row locks; SQLite's write lock)
+    go to the first two families waiting, each booked once, never beyond capacity."""
+    cl, sans = _capacity(2), modalite(CL, SANS)
+    holders = [new_family(94100 + i)[0] for i in range(2)]
+    holder_kids = [_kid(f) for f in holders]
+    for kid in holder_kids:
+        factories.booking(kid, CL, DAY, modalite=SANS)
+    waiting = [new_family(94200 + i)[0] for i in range(3)]
+    waiting_kids = [_kid(f) for f in waiting]
+    for i, (family, kid) in enumerate(zip(waiting, waiting_kids)):
+        waiting_list.join(family.id, kid.id, cl.id, sans.id, DAY,
+                          NOW + datetime.timedelta(minutes=i))
+    for family, kid in zip(holders, holder_kids):
+        PendingChange.create(family=family, child=kid, activity=cl, modalite=sans, date=DAY,
+                             action=PendingChange.CANCEL)
+    models.db.close()
+    models.init_database(app.config["DATABASE_URL"], pool_size=4)
+    start, results = threading.Barrier(2), [None, None]
+
+    def race(index):
+        with app.app_context(), models.db.connection_context():
+            start.wait()
+            try:
+                results[index] = changes.commit_pending(holders[index].id, NOW, "C")
+            except Exception as error:  # reported below
+                results[index] = error
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    models.db.connect(reuse_if_open=True)
+    assert all(isinstance(r, changes.CommitResult) and r.committed for r in results), results
+    day = [b.child_id for b in Booking.select().where((Booking.activity == cl)
+                                                      & (Booking.date == DAY))]
+    assert sorted(day) == sorted(k.id for k in waiting_kids[:2])
+    promoted = [f for r in results for f, _ in r.promoted]
+    assert sorted(promoted) == sorted(f.id for f in waiting[:2])
+    assert [e.family_id for e in WaitingListEntry.select()] == [waiting[2].id]
+    assert [e.rank for e in waiting_list.family_entries(waiting[2].id)] == [1]
+
+
+def test_raising_the_places_books_the_first_families_waiting(app, db):
+    """Staff's places form: one place more on a full day books the first family waiting,
+    not the second."""
+    from domain.booking import closures
+    cl, sans = _capacity(1), modalite(CL, SANS)
+    holder = new_family(94300)[0]
+    factories.booking(_kid(holder), CL, DAY, modalite=SANS)
+    waiting = [new_family(94310 + i)[0] for i in range(2)]
+    kids = [_kid(f) for f in waiting]
+    for i, (family, kid) in enumerate(zip(waiting, kids)):
+        waiting_list.join(family.id, kid.id, cl.id, sans.id, DAY,
+                          NOW + datetime.timedelta(minutes=i))
+    staff = models.User.get(models.User.email == "agent@mairie.example.org")
+    with app.app_context():
+        promoted = closures.set_capacity(cl, DAY, 2, staff, NOW, "C")
+    assert [f for f, _ in promoted] == [waiting[0].id]
+    assert Booking.select().where((Booking.activity == cl) & (Booking.date == DAY)
+                                  & (Booking.child == kids[0].id)).exists()
+    assert [e.rank for e in waiting_list.family_entries(waiting[1].id)] == [1]
