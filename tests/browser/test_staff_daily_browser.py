@@ -2,6 +2,7 @@
 acceptance paths of validations and bookings on behalf, active search, axe."""
 import datetime
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -116,7 +117,7 @@ def test_agent_validates_a_qf_from_next_month(staff_page, live_server, smtp_serv
     assert page.csp_errors == []
 
 
-def test_agent_finds_lena_and_books_a_wednesday_after_the_20th(staff_page, live_server,
+def test_agent_finds_lena_opens_her_familys_calendar_and_journal(staff_page, live_server,
                                                                 smtp_server):
     page = staff_page
     run(live_server, lambda: Enrolment.create(child=Child.get(Child.first_name == "LENA"),
@@ -133,36 +134,15 @@ def test_agent_finds_lena_and_books_a_wednesday_after_the_20th(staff_page, live_
     expect(page.get_by_role("heading", name="Famille DUPONT (compte n° 16122)")).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "staff-family")
-    page.get_by_role("link", name="Réserver ou annuler un jour pour la famille").click()
-    page.get_by_label("Enfant et activité*").select_option(
-        label="LENA – 2026/2027 - CL Maternel Mercredis")
-    page.get_by_label("Jour*").fill("2026-12-02")
-    page.get_by_label("Réservation*").select_option(
-        label="Réserver : CL Maternel Mercredis – Après-midi SANS repas")
-    page.get_by_role("button", name="Enregistrer la modification").click()
-    # The reason is required: said next to the field, nothing lost.
-    reason = page.get_by_label("Motif*")
-    expect(reason).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#reason-error")).to_have_text("Indiquez le motif de la modification.")
-    assert page.get_by_label("Jour*").input_value() == "2026-12-02"
+    # Booking on behalf happens in the family's own calendar (tests/browser/
+    # test_year_lines_browser.py books December there); the family page leads to it.
+    page.get_by_role("link", name="Réserver pour la famille (son planning)").click()
+    expect(page.get_by_role("heading", name=re.compile("de la famille DUPONT"))).to_be_visible()
     assert axe_violations(page) == []
-    smtp_server.clear()
-    reason.fill("Demande de la mère par téléphone.")
-    page.get_by_role("button", name="Enregistrer la modification").click()
-    expect(page.locator(".flash-success")).to_contain_text("pour LENA le 02/12/2026")
-    expect(page.get_by_role("heading", name="Planning – Décembre 2026")).to_be_visible()
-    booking = run(live_server, lambda: Booking.get(
-        (Booking.date == datetime.date(2026, 12, 2))
-        & (Booking.child == Child.get(Child.first_name == "LENA"))))
-    assert booking.price_cents == 520
-    [mail] = smtp_server.to("famille.dupont@example.org")
-    assert "(modifié par le service)" in mail["Subject"]
+    page.goto(live_server.url + page.url.split(live_server.url)[1].split("/planning")[0])
     page.get_by_role("link", name="Tout le journal de la famille").click()
-    row = page.locator("table.audit-log tbody tr").first
-    expect(row).to_contain_text("Réservation pour la famille")
-    expect(row).to_contain_text("16122 – DUPONT")
-    expect(row).to_contain_text("Demande de la mère par téléphone.")
-    expect(row).to_contain_text("26/11/2026")
+    expect(page).to_have_url(re.compile(r"/agents/journal/\?famille="))
+    expect(page.get_by_role("heading", name="Journal des modifications")).to_be_visible()
     assert axe_violations(page) == []
     assert fits_width(page)
     screenshot(page, "staff-journal")
