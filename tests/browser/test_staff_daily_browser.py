@@ -12,7 +12,7 @@ import models
 from domain.family.quotient import declare_quotient
 from domain.messaging.messages import send_family_message
 from domain.uploads import check_upload
-from models import Booking, Child, DossierValidation, Enrolment, Family, QFDeclaration, User
+from models import Child, DossierValidation, Enrolment, Family, QFDeclaration, User
 from tests.conftest import axe_violations, browser_login, opened_page, screenshot
 from tests.family.test_dossier_quotient import attestation_pdf
 from tests.planning_support import activity
