@@ -1,4 +1,4 @@
-"""The demo commune (SPEC §5): ``flask --app app demo`` creates it, idempotently.
+"""The demo commune: ``flask --app app demo`` creates it, idempotently.
 
 Everything is computed from ``today``: the current school year, its holiday
 periods and booking windows, the month whose bookings are still open.

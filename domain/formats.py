@@ -1,4 +1,4 @@
-"""French formats for dates, times and amounts (SPEC §4): the output of babel's fr_FR, computed
+"""French formats for dates, times and amounts: the output of babel's fr_FR, computed
 here (pages print hundreds of them)."""
 import datetime
 

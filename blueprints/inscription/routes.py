@@ -1,4 +1,4 @@
-"""Inscription: open activity lines for the children of the family (SPEC §2.2)."""
+"""Inscription: open activity lines for the children of the family."""
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 

@@ -1,4 +1,4 @@
-"""Who comes, who came: attendance registers, meal counts and occupancy (SPEC §3).
+"""Who comes, who came: attendance registers, meal counts and occupancy.
 
 The register of a day lists the children booked on an activity, with what the
 people looking after them must know (PAI, allergies, medical diet, who may

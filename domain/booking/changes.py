@@ -1,4 +1,4 @@
-"""Pending changes, the recap and TERMINER (SPEC §2.3).
+"""Pending changes, the recap and TERMINER.
 
 A family's choices are kept on the server as PendingChange rows until
 TERMINER commits them all in one transaction (or TOUT SUPPRIMER drops them).

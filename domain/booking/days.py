@@ -1,4 +1,4 @@
-"""Booking rules of PLANNING - RÉSERVATIONS (SPEC §2.3), as plain functions.
+"""Booking rules of PLANNING - RÉSERVATIONS, as plain functions.
 
 Who may change which day, until when and why not; capacity; one modalité per
 child, day and activity. Every function here is pure: the rows it needs

@@ -1,4 +1,4 @@
-"""Inscription: opening activity lines (lignes d'activité) for a child (SPEC §2.2).
+"""Inscription: opening activity lines (lignes d'activité) for a child.
 
 A line is offered to the children it fits (maternel / élémentaire; families of
 private or outside schools get the centres de loisirs lines only). Opening a
@@ -145,7 +145,7 @@ def booking_windows(school_year):
 def period_ended(activity, today, windows):
     """Whether a holiday-centre (CLV) line can no longer be opened.
 
-    Its days are booked only inside the booking window of its period (SPEC §2.3),
+    Its days are booked only inside the booking window of its period,
     so once that window has closed there is nothing left to book: the line is no
     longer offered. Before that it can be opened whatever the monthly rule says
     (on 26/11 the Noël line opens, its window runs until early December).

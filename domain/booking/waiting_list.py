@@ -1,4 +1,4 @@
-"""Waiting lists of full days (issue 21, "une liste d'attente qui avance").
+"""Waiting lists of full days.
 
 A family joins the list of a full day for one child, activity and modalité; its
 rank is its order of arrival (``created_at``, then id). When a place frees — a

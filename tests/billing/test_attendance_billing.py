@@ -1,4 +1,4 @@
-"""Attendance that counts, and the monthly run's rough edges (issue 18).
+"""Attendance that counts, and the monthly run's rough edges.
 
 On the demo, January 2027: HUGO (family 16123, CE2) is booked on ALAE Matin every
 school day (0,60 € a day, 20 days); he is enrolled on Restauration Élémentaire but

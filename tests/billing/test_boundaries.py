@@ -1,4 +1,4 @@
-"""The boundaries a family pays for (issue 22, "Tests that let real bugs through"): a
+"""The boundaries a family pays for: a
 quotient exactly at a bracket's bound, the day of effect itself, the default date of
 effect validated on the 30th or 31st, one modalité at two prices in one month, and the
 CSV cells a spreadsheet would read as formulas."""

@@ -1,4 +1,4 @@
-"""Issue 22 item 4: any settlement above what an invoice owes is flagged for refund in
+"""Any settlement above what an invoice owes is flagged for refund in
 « Paiements à vérifier » — a counter payment or a credit note recorded while the family
 pays online, or a credit note on an invoice already paid."""
 import datetime

@@ -1,4 +1,4 @@
-"""Issue 22 item 11: the PayFiP simulator (development only) notified and redirected to
+"""The PayFiP simulator (development only) notified and redirected to
 any URL it was given; it now accepts the portal's own addresses only."""
 import pytest
 

@@ -1,4 +1,4 @@
-"""Issue 22 item 5, and the boundary tests of online payment: six parallel « Payer »
+"""One live attempt per invoice, and the boundary tests of online payment: six parallel « Payer »
 clicks open one PayFiP operation (a row lock on the invoice); an attempt is not reused
 once the amount due has changed; an invoice due exactly 1,00 € can be paid online."""
 import re

@@ -1,4 +1,4 @@
-"""Issue 22 item 3: every PDF prints names and addresses as they are written (a Unicode
+"""Every PDF prints names and addresses as they are written (a Unicode
 font shipped with the portal), and no name or address makes a PDF fail."""
 import datetime
 import io

@@ -1,4 +1,4 @@
-"""Issue 22 item 14: ``make run PORT=5001`` broke online payment and every emailed link,
+"""``make run PORT=5001`` broke online payment and every emailed link,
 PUBLIC_URL staying http://127.0.0.1:5000. In development without PUBLIC_URL the public
 address is the host and port served; in production PUBLIC_URL is required."""
 import re

@@ -1,4 +1,4 @@
-"""Issue 18 in Chromium: a school's closure confirmed then reopened, and a message to
+"""In Chromium: a school's closure confirmed then reopened, and a message to
 the families booked on a Wednesday with its recipient count, at desktop and 768 px;
 a family's reply with an attachment on a 360×740 phone. axe-clean, no CSP error, no
 horizontal scroll."""

@@ -233,7 +233,7 @@ def collect(app, mailbox):
     pages.get("admin", clients["admin"], "/agents/admin/facturation/emission?mois=2027-01",
               state=", a month not over")
 
-    # Issue 18's confirmation pages: a closure (and its Rouvrir), a group message.
+    # The confirmation pages: a closure (and its Rouvrir), a group message.
     closure = {"date": "2027-01-06", "ecole": "commune", "activite": "toutes",
                "motif": "Grève", "csrf_token": csrf}
     assert pages.post("agent", agent, "/agents/fermetures/fermer", closure,

@@ -1,4 +1,4 @@
-"""Issue 18 in Chromium: the attendance register (a day to come offers no button; an
+"""In Chromium: the attendance register (a day to come offers no button; an
 excused absence with its justification; a child added present), the monthly run's
 preview per family with its confirmation box (desktop and a 768 px tablet), and the
 actualisation's texts on a 360×740 phone. axe-clean, no CSP error; screenshots under

@@ -1,4 +1,4 @@
-"""Addresses in messages and news become links (issue 18): one filter, ``linkify``,
+"""Addresses in messages and news become links: one filter, ``linkify``,
 escapes the text and links web and email addresses found by linkify-it-py, each
 with ``rel="noopener"``; nothing else becomes a link or markup."""
 from domain.formats import linkify

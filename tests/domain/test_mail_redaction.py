@@ -1,4 +1,4 @@
-"""Issue 22 item 10: a sent email forgets its body (its reset or invitation link, the
+"""A sent email forgets its body (its reset or invitation link, the
 copy of a family's message): the outbox and every backup keep only who, what subject,
 when."""
 import re

@@ -1,4 +1,4 @@
-"""The waiting list of a full day moves (issue 21): when a booking is cancelled through
+"""The waiting list of a full day moves: when a booking is cancelled through
 TERMINER, the first family waiting gets the place at its tariff, is emailed once, and
 the families behind move up — on SQLite and PostgreSQL, racing cancellations included."""
 import datetime

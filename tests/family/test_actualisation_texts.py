@@ -1,4 +1,4 @@
-"""Actualisation (issue 18): step 3 names the dossier's state, step 2's count follows
+"""Actualisation: step 3 names the dossier's state, step 2's count follows
 the ticks (with and without htmx), and validating the dossier marks its message
 "traité" in the staff inbox."""
 import html

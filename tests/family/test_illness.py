@@ -1,4 +1,4 @@
-"""« Mon enfant est malade » (issue 21): a parent declares booked days absent for
+"""« Mon enfant est malade »: a parent declares booked days absent for
 illness, even past the booking deadline, with the certificate now or within the
 commune's delay (7 days in the demo); staff accept or refuse it; the monthly run
 never bills a day whose certificate was accepted and bills a day without one.

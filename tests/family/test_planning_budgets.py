@@ -133,8 +133,8 @@ def test_recap_terminer_and_confirmation_queries_do_not_grow_with_pending_change
         counts[name] = (pending, recap_count, finish_count, done_count)
     assert counts["large"][0] >= 6 * counts["small"][0]  # 96 cancellations on 16 lines vs 16
     assert counts["small"][1:] == counts["large"][1:]
-    # TERMINER with its audit row and its email delivered inline: 19 before issue 19;
-    # PostgreSQL adds 2 row locks; +1: the waiting lists of the days cancelled (issue 21).
+    # TERMINER with its audit row and its email delivered inline: 19 before TERMINER was lightened;
+    # PostgreSQL adds 2 row locks; +1: the waiting lists of the days cancelled.
     assert counts["large"][2] <= (15 if is_sqlite() else 17), counts["large"][2]
     assert len(mailbox.messages) == 2
 

@@ -1,4 +1,4 @@
-"""PLANNING's waiting list from the family's side (issue 21): a full day offers
+"""PLANNING's waiting list from the family's side: a full day offers
 "Liste d'attente" instead of a dead "complet", the family sees its rank on
 /planning/liste-attente and can leave the list; staff raising the places of the day
 books the first family waiting (tests/domain/test_waiting_list.py)."""

@@ -1,4 +1,4 @@
-"""Issue 22, items 1 and 6: nobody can lock a family out, and guessing stays slow.
+"""Nobody can lock a family out, and guessing stays slow.
 
 Failures count per account *and* source address (or the owner's device), and on the
 account as a whole as a delay only; a completed reset clears the counts; a reset link

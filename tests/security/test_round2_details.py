@@ -1,4 +1,4 @@
-"""Issue 22 item 12: bidi controls in uploaded file names, the attestation preview's
+"""Bidi controls in uploaded file names, the attestation preview's
 sandbox, amounts in other scripts' digits (the billing CSVs' one charset:
 tests/staff/test_health_audit.py)."""
 import pytest

@@ -1,4 +1,4 @@
-"""Issue 22 item 9: what a probe typed in the back office's filters made 500s —
+"""What a probe typed in the back office's filters made 500s —
 "²" as an account number (``isdigit()`` then ``int()``) and dates beyond the calendar."""
 import pytest
 

@@ -1,4 +1,4 @@
-"""The audit log reads as sentences (issue 18): each change with its label and its
+"""The audit log reads as sentences: each change with its label and its
 values as people say them ("Statut : en attente → validée", never
 ``statut : en_attente → validee``), and it includes the families' own bookings and
 cancellations (TERMINER), not only staff's writes.

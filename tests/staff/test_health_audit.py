@@ -1,4 +1,4 @@
-"""Issue 22 item 2: every staff view or export of health data (allergies, PAI, diet), and
+"""Every staff view or export of health data (allergies, PAI, diet), and
 every export, leaves one audit row: who, what, when."""
 import pytest
 

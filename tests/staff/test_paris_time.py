@@ -1,4 +1,4 @@
-"""Issue 22 item 13: every time shown or exported is Paris time, through one formatting
+"""Every time shown or exported is Paris time, through one formatting
 function (``domain.formats.in_paris``): a booking made at 00:17 in Paris on 5 December
 was exported "Réservé le 04/12/2026 23:17" (UTC)."""
 import csv

@@ -1,4 +1,4 @@
-"""An agent corrects a declared quotient's value before validating it (issue 18): the
+"""An agent corrects a declared quotient's value before validating it: the
 family typed 6500 for 650; the agent fixes it from the attestation, the journal keeps
 who changed what, and the validation then applies the corrected value."""
 from domain import audit

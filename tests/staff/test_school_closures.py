@@ -1,4 +1,4 @@
-"""A strike closes one school for a day (issue 18): the confirmation counts the
+"""A strike closes one school for a day: the confirmation counts the
 bookings first, only that school's families are emailed, its children cannot book the
 day again, other schools' children keep theirs; "Rouvrir" gives the bookings back
 (places permitting) and tells the families.

@@ -223,7 +223,7 @@ def test_families_have_no_second_factor_pages(client, auth):
 
 
 def test_once_required_an_agent_not_enrolled_must_enrol_before_anything_else(app, client, auth):
-    """Issue 22 item 7: STAFF_TOTP_REQUIRED turned on while an agent is signed in with the
+    """STAFF_TOTP_REQUIRED turned on while an agent is signed in with the
     password alone: the next staff page asks for the enrolment, not the page."""
     auth.login("agent")
     assert client.get("/agents/").status_code == 200
@@ -248,7 +248,7 @@ def test_a_session_opened_before_enrolling_elsewhere_must_give_a_code(app, clien
 
 
 def test_new_recovery_codes_need_the_password_again(client, auth):
-    """Issue 22 item 8: a session alone (a cookie copied from an unlocked computer) cannot
+    """A session alone (a cookie copied from an unlocked computer) cannot
     issue new recovery codes."""
     auth.login("agent")
     _, old = enrol(client)

@@ -161,7 +161,7 @@ def test_refusal_needs_a_reason_next_to_the_field_then_is_sent(client, auth, db,
 def test_qf_validated_from_next_month_prices_every_booking_from_its_date(client, auth, db,
                                                                         mailbox):
     """16124 declares QF 650; validated from 01/12: January's days are at 3,90 €, the one
-    booked before the validation (at 6,50 €, not invoiced) included (issue 18)."""
+    booked before the validation (at 6,50 €, not invoiced) included."""
     tom = child("TOM")
     year = current_school_year(datetime.date(2026, 11, 26))
     DossierValidation.create(family=family(16124), school_year=year,

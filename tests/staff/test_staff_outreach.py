@@ -1,4 +1,4 @@
-"""Staff write first (issue 18): a message to a group of families reaches each family
+"""Staff write first: a message to a group of families reaches each family
 once, in MESSAGERIE and by email, after a page that counts them; a news item can be
 emailed to every family; addresses in messages and news are links (rel="noopener")
 and HTML typed in them stays text.
