@@ -7,9 +7,8 @@ agents cannot credit or settle the same amount twice, and both are audited.
 """
 import re
 import uuid
-from datetime import timezone
 
-from domain import audit
+from domain import audit, clock
 from domain.billing.invoicing import credited_cents, due_cents_of, refresh_status
 from domain.billing.run import take_numbers
 from domain.formats import euros
@@ -41,9 +40,6 @@ def parse_amount(text):
     return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
 
 
-def _utc(now):
-    return now.astimezone(timezone.utc).replace(tzinfo=None)
-
 
 def issue_credit_note(invoice_id, amount_cents, reason, actor, now):
     """A credit note of ``amount_cents`` on the invoice; returns it. At most what the
@@ -64,7 +60,7 @@ def issue_credit_note(invoice_id, amount_cents, reason, actor, now):
         credit = Invoice.create(family=invoice.family_id, number=number,
                                 kind=Invoice.CREDIT_NOTE, corrects=invoice,
                                 period_year=invoice.period_year,
-                                period_month=invoice.period_month, issued_at=_utc(now),
+                                period_month=invoice.period_month, issued_at=clock.as_stored(now),
                                 due_date=now.date(), total_cents=amount_cents)
         InvoiceLine.create(invoice=credit, child_name="",
                            label=f"Avoir sur la facture N° {invoice.number} : {reason}"[:250],
@@ -98,7 +94,7 @@ def record_counter_payment(invoice_id, amount_cents, method, reference, actor, n
         payment = Payment.create(invoice=invoice, amount_cents=amount_cents,
                                  provider=Payment.COUNTER,
                                  transaction_id=f"G-{uuid.uuid4().hex}", status=Payment.PAID,
-                                 created_at=_utc(now), verified_at=_utc(now), user=actor,
+                                 created_at=clock.as_stored(now), verified_at=clock.as_stored(now), user=actor,
                                  method=method, reference=reference)
         refresh_status(invoice.id)
         audit.record(actor, invoice.family_id, audit.PAYMENT_RECORDED,

@@ -14,6 +14,7 @@ import datetime
 import uuid
 from collections import Counter
 
+from domain import clock
 from domain.billing.invoicing import ONLINE_MINIMUM_CENTS, due_cents_of, refresh_status
 from domain.billing.payfip import PayFiPError, refdet_of
 from domain.formats import euros
@@ -69,9 +70,6 @@ class ProviderUnavailable(RuntimeError):
     """PayFiP did not answer or refused to start the payment."""
 
 
-def _utc(now):
-    return now.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-
 
 def payable_online(invoice_id, family_id):
     """(invoice, amount due) when the family's invoice can be paid online; else
@@ -97,7 +95,7 @@ def live_attempt(invoice_id, now):
     return (Payment.select().where((Payment.invoice == invoice_id)
                                    & (Payment.provider == Payment.ONLINE)
                                    & (Payment.status == Payment.PENDING)
-                                   & (Payment.expires_at > _utc(now)))
+                                   & (Payment.expires_at > clock.as_stored(now)))
             .order_by(Payment.id.desc()).first())
 
 
@@ -123,12 +121,12 @@ def start_online_payment(client, invoice_id, family_id, user, email, now):
             failure = error
             Payment.create(invoice=invoice, amount_cents=due,
                            transaction_id=f"E-{uuid.uuid4().hex}", status=Payment.FAILED,
-                           created_at=_utc(now), user=user, refdet=refdet,
+                           created_at=clock.as_stored(now), user=user, refdet=refdet,
                            outcome=f"creerPaiementSecurise : {error.code} {error.message}"[:500])
         else:
             return Payment.create(invoice=invoice, amount_cents=due, transaction_id=idop,
-                                  status=Payment.PENDING, created_at=_utc(now), user=user,
-                                  refdet=refdet, expires_at=_utc(now + IDOP_LIFETIME))
+                                  status=Payment.PENDING, created_at=clock.as_stored(now), user=user,
+                                  refdet=refdet, expires_at=clock.as_stored(now + IDOP_LIFETIME))
     raise ProviderUnavailable(str(failure)) from failure
 
 
@@ -190,7 +188,7 @@ def check_payment(client, payment_id, now):
         detail = client.read_result(payment.transaction_id)
     except PayFiPError as error:
         note = f"recupererDetailPaiementSecurise : {error.code} {error.message}"
-        expired = _utc(now) >= payment.expires_at if payment.expires_at else True
+        expired = clock.as_stored(now) >= payment.expires_at if payment.expires_at else True
         if error.code in ("P1", "P5") and expired:
             status = Payment.EXPIRED
     else:
@@ -200,7 +198,7 @@ def check_payment(client, payment_id, now):
         payment = Payment.get_by_id(payment.id)
         if payment.status in FINAL:
             return payment  # settled meanwhile by another notification
-        changes = {"checked_at": _utc(now), "outcome": note[:1000]}
+        changes = {"checked_at": clock.as_stored(now), "outcome": note[:1000]}
         if status is not None and status != payment.status:
             changes["status"] = status
             due = due_cents_of(payment.invoice_id)[1] if status == Payment.PAID else 0
@@ -213,7 +211,7 @@ def check_payment(client, payment_id, now):
                 changes["outcome"] = (OVERPAID.format(euros(payment.amount_cents - due))
                                       + note)[:1000]
             if status == Payment.PAID:
-                changes["verified_at"] = _utc(now)
+                changes["verified_at"] = clock.as_stored(now)
                 changes["reference"] = _field(detail, "numauto")[:120]
         Payment.update(**changes).where(Payment.id == payment.id).execute()
         if changes.get("status") == Payment.PAID:

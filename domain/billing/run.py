@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from domain import audit, commune
+from domain import audit, clock, commune
 from domain.booking.days import overrides_for, split_overrides
 from domain.catalogue.opening import open_days
 from domain.dates import month_end
@@ -337,7 +337,7 @@ def issue_month(year, month, zone, now, force=False):
     raises :class:`MonthNotOver` unless ``force`` (a correction)."""
     if not force and not month_is_over(year, month, now.date()):
         raise MonthNotOver(month_not_over_text(year, month))
-    issued_at = now.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    issued_at = clock.as_stored(now)
     due_date = now.date() + datetime.timedelta(days=DUE_DAYS)
     with write_transaction():
         # The counter first: a concurrent run waits here, then sees the bookings billed.
