@@ -16,7 +16,7 @@ from domain import audit, clock, commune
 from domain.clock import utc_now
 from domain.files import store_bytes
 from domain.transactions import write_transaction
-from models import Activity, Attendance, Booking, Child
+from models import Activity, Attendance, Booking, Child, parse_id
 
 #: How many days ahead a family may declare (today included).
 HORIZON_DAYS = 14
@@ -96,7 +96,9 @@ def declare(family, booking_ids, certificate, actor):
     """Declare the bookings ``booking_ids`` of ``family`` absent for illness, with the
     :class:`domain.uploads.CheckedUpload` ``certificate`` or None (to send later).
     Audited; returns the number of days declared. Raises :class:`IllnessError`."""
-    ids = {int(i) for i in booking_ids}
+    ids = {parse_id(str(i)) for i in booking_ids}
+    if None in ids:  # not an id (or past the column's range): the view says so
+        raise ValueError(booking_ids)
     if not ids:
         raise IllnessError("Cochez au moins un jour d'absence.")
     first, last = _window()
@@ -138,7 +140,9 @@ def add_certificate(family, mark_ids, certificate, actor):
     """Attach the certificate sent later to the family's declared days ``mark_ids``
     still waiting for one, within the commune's delay. Audited. Raises
     :class:`IllnessError`."""
-    ids = {int(i) for i in mark_ids}
+    ids = {parse_id(str(i)) for i in mark_ids}
+    if None in ids:
+        raise ValueError(mark_ids)
     if not ids:
         raise IllnessError("Cochez les jours que ce certificat justifie.")
     with write_transaction():
