@@ -81,6 +81,7 @@ MANDATE_SIGNED = "mandate.signed"
 MANDATE_REVOKED = "mandate.revoked"
 DEBIT_COLLECTION_BUILT = "debit.collection_built"
 DEBIT_REJECTED = "debit.rejected"
+DEBIT_RETURN_IMPORTED = "debit.return_imported"
 DEBIT_SETTINGS_SET = "debit.settings_set"
 MY_DATA_DOWNLOADED = "family.data_downloaded"
 EMAIL_CHOICES_SET = "family.email_choices_set"
@@ -151,6 +152,7 @@ ACTION_LABELS = {
     MANDATE_REVOKED: "Mandat de prélèvement révoqué",
     DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
     DEBIT_REJECTED: "Prélèvement rejeté",
+    DEBIT_RETURN_IMPORTED: "Retour de la banque importé",
     DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",
     MY_DATA_DOWNLOADED: "Données téléchargées par la famille",
     EMAIL_CHOICES_SET: "Choix des emails modifiés",

@@ -5,19 +5,20 @@ pain.008 file for the bank, a debit the bank rejected, a paper mandate recorded 
 family's page. For the administrateur only (``admin_bp``): building the month's
 collection, and the commune's creditor settings. Every write is audited.
 """
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from blueprints.common import download, form_status, get_or_404
+from blueprints.common import EmptyForm, download, form_status, get_or_404
 from blueprints.dossier.forms import FrenchDateField
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.billing import AmountForm
 from domain import audit, clock, commune
-from domain.billing import direct_debit, mandates
+from domain.billing import bank_returns, direct_debit, mandates
 from domain.billing.run import parse_month
 from domain.formats import euros, month_fr
 from models import DebitCollection, DebitItem, Family, Invoice
@@ -42,6 +43,14 @@ class RejectionForm(FlaskForm):
     reason = SelectField("Motif du rejet", choices=[("", "Choisir")] + [
         (code, f"{code} – {label}") for code, label in direct_debit.REJECTION_REASONS.items()],
         validators=[DataRequired("Choisissez le motif du rejet donné par la banque.")])
+
+
+class ReturnFileForm(FlaskForm):
+    """The bank's report of the rejected debits (pain.002 or camt.054)."""
+
+    fichier = FileField("Fichier de retour de la banque (XML pain.002 ou camt.054)",
+                        [FileRequired("Choisissez le fichier de retour donné par la banque.")],
+                        render_kw={"accept": ".xml,application/xml,text/xml"})
 
 
 class PaperMandateForm(FlaskForm):
@@ -143,10 +152,11 @@ def direct_debit_build():
     return _collections_page(form, status=form_status(form))
 
 
-def _collection_page(collection, forms=None, status=200):
+def _collection_page(collection, forms=None, status=200, return_form=None):
     items = direct_debit.collection_items(collection.id)
     forms = forms or {}
     return render("staff/direct_debit/collection.html", status=status, collection=collection,
+                  return_form=return_form or ReturnFileForm(),
                   items=items, forms={item.id: forms.get(item.id) or
                                       RejectionForm(prefix=f"rejet-{item.id}")
                                       for item in items},
@@ -198,6 +208,61 @@ def direct_debit_reject(item_id):
             return redirect(url_for("staff.direct_debit_collection",
                                     collection_id=collection.id), code=303)
     return _collection_page(collection, forms={item.id: form}, status=422)
+
+
+@bp.route("/facturation/prelevements/<int:collection_id>/retour", methods=["POST"])
+def direct_debit_return_upload(collection_id):
+    """Upload the bank's return file: checked, kept, then shown as a dry run."""
+    collection = get_or_404(DebitCollection.select().where(DebitCollection.id == collection_id))
+    form = ReturnFileForm()
+    if form.validate_on_submit():
+        upload = form.fichier.data
+        data = upload.read(bank_returns.MAX_FILE_BYTES + 1)
+        try:
+            bank_returns.check(collection, data)
+        except bank_returns.ReturnFileError as problem:
+            form.fichier.errors.append(str(problem))
+        else:
+            token = bank_returns.keep_file(data, upload.filename, current_actor())
+            return redirect(url_for("staff.direct_debit_return", collection_id=collection.id,
+                                    token=token), code=303)
+    return _collection_page(collection, return_form=form, status=422)
+
+
+@bp.route("/facturation/prelevements/<int:collection_id>/retour/<token>",
+          methods=["GET", "POST"])
+def direct_debit_return(collection_id, token):
+    """The dry run of the bank's return file (what matches, what does not and why);
+    « Enregistrer les rejets » records each match as a rejection by hand would (audited)."""
+    collection = get_or_404(DebitCollection.select().where(DebitCollection.id == collection_id))
+    kept = bank_returns.kept_file(token, current_actor())
+    if kept is None:
+        abort(404)
+    data, filename = kept
+    form = EmptyForm()
+    try:
+        report = bank_returns.check(collection, data)
+    except bank_returns.ReturnFileError as problem:
+        flash(str(problem), "error")
+        return redirect(url_for("staff.direct_debit_collection", collection_id=collection.id),
+                        code=303)
+    if form.validate_on_submit():
+        if not report.to_record:
+            flash("Aucun rejet de ce fichier n'est à enregistrer (déjà enregistrés ou sans "
+                  "débit correspondant).", "info")
+            return redirect(url_for("staff.direct_debit_collection",
+                                    collection_id=collection.id), code=303)
+        recorded, left_out = bank_returns.record(collection, data, commune.billing_settings(),
+                                                 current_actor(), clock.now())
+        flash(f"{recorded} rejet(s) enregistré(s) depuis le fichier de la banque ; les "
+              "familles sont prévenues par email."
+              + (f" {left_out} ligne(s) du fichier laissée(s) de côté." if left_out else ""),
+              "success")
+        return redirect(url_for("staff.direct_debit_collection", collection_id=collection.id),
+                        code=303)
+    return render("staff/direct_debit/return.html", collection=collection, report=report,
+                  filename=filename, form=form, token=token, month_fr=month_fr,
+                  status=form_status(form))
 
 
 @admin_bp.route("/facturation/parametres", methods=["GET", "POST"])

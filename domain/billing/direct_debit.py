@@ -49,13 +49,27 @@ NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:" + SCHEMA
 FIRST, RECURRING = "FRST", "RCUR"
 #: Why a bank returns a debit (the R-transaction reason codes met in France).
 REJECTION_REASONS = {
+    "AC01": "Numéro de compte incorrect",
     "AC04": "Compte clôturé",
     "AC06": "Compte bloqué",
+    "AC13": "Compte d'un type qui ne peut être prélevé",
+    "AG01": "Prélèvement interdit sur ce compte",
+    "AG02": "Code opération incorrect",
     "AM04": "Provision insuffisante",
+    "AM05": "Prélèvement en double",
+    "BE05": "Créancier inconnu de la banque",
+    "FF01": "Format de l'opération invalide",
     "MD01": "Pas de mandat",
+    "MD02": "Mandat incomplet ou erroné",
     "MD06": "Remboursement demandé par le débiteur",
+    "MD07": "Débiteur décédé",
     "MS02": "Refus du débiteur",
     "MS03": "Raison non communiquée",
+    "RC01": "BIC incorrect",
+    "RR01": "Raison réglementaire (identité du débiteur)",
+    "RR02": "Raison réglementaire (nom ou adresse du débiteur)",
+    "RR03": "Raison réglementaire (nom ou adresse du créancier)",
+    "RR04": "Raison réglementaire",
     "SL01": "Service spécifique de la banque",
 }
 FEE_LABEL = "Frais de rejet de prélèvement"

@@ -86,6 +86,7 @@ FORMS = {
                                                "sepa_creditor_bic", "debit_day", "amount",
                                                "reminder_days"]),
     "staff.direct_debit_reject": ("agent", ["rejet-{debit}-reason"]),
+    "staff.direct_debit_return_upload": ("agent", ["fichier"]),
     "staff.family_paper_mandate": ("agent", ["holder", "iban", "bic", "signed_on"]),
     "staff.message_treated": ("agent", ["traite"]),
     "staff.account_new_family": ("agent", ["email", "family_name", "guardian_first_name",

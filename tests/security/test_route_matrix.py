@@ -304,6 +304,11 @@ MATRIX = {
                                           "pain008.xml", "PF-16122-1"),
     "staff.direct_debit_reject": Row(STAFF, "/agents/facturation/prelevements/debits/{debit}/"
                                             "rejet"),
+    # The bank's return file: kept for the staff member who uploaded it (anyone else: 404).
+    "staff.direct_debit_return": Row(STAFF, "/agents/facturation/prelevements/{collection}/"
+                                            "retour/{import_token}", also_ok=(404,)),
+    "staff.direct_debit_return_upload": Row(STAFF, "/agents/facturation/prelevements/"
+                                                   "{collection}/retour"),
     "staff.family_paper_mandate": Row(STAFF, "/agents/familles/{family}/mandat", "PF-16122-1"),
     "staff.child_health": Row(STAFF, "/agents/familles/{family}/enfants/{child}/fiche-sanitaire",
                               "LENA"),
