@@ -47,6 +47,18 @@ def wanted(address, kind):
         (EmailOptOut.user == user) & (EmailOptOut.kind == kind)).exists()
 
 
+def refusing(user_ids, kind):
+    """The ids among ``user_ids`` who refused emails of ``kind`` (none for a required
+    kind), in one query per 500 users: :func:`wanted` for many at once."""
+    if kind not in OPTIONAL:
+        return set()
+    ids, found = list(user_ids), set()
+    for start in range(0, len(ids), 500):
+        found.update(user for user, in EmailOptOut.select(EmailOptOut.user).where(
+            EmailOptOut.user.in_(ids[start:start + 500]) & (EmailOptOut.kind == kind)).tuples())
+    return found
+
+
 def choices(user):
     """{kind: True when emailed} for every kind (required kinds: always True)."""
     refused = {row.kind for row in EmailOptOut.select().where(EmailOptOut.user == user)}

@@ -5,24 +5,14 @@ from peewee import fn
 
 from domain import audit, notifications
 from domain.billing.invoicing import unpaid_invoices
+from domain.family.contact import billing_addresses
 from domain.formats import date_fr, euros, month_fr
 from domain.transactions import write_transaction
-from models import Invoice, InvoiceReminder, User
-
-
-def _addresses(family_ids):
-    """{family id: [emails of its active accounts]} in one query."""
-    found = {}
-    rows = (User.select(User.family, User.email)
-            .where(User.family.in_(list(family_ids)) & User.is_active
-                   & User.email.is_null(False)).order_by(User.id).tuples())
-    for family_id, email in rows:
-        found.setdefault(family_id, []).append(email)
-    return found
+from models import Invoice, InvoiceReminder
 
 
 def _mails(invoices, public_url, reminder):
-    addresses = _addresses({i.family_id for i in invoices})
+    addresses = billing_addresses(i.family_id for i in invoices)
     link = public_url.rstrip("/") + "/facturation/"
     items = []
     for invoice in invoices:
