@@ -1,5 +1,9 @@
 """Benchmark of the monthly invoicing run (not a test): time and SQL queries of
-``issue_month`` for 1,000 and 10,000 families, and of the invoice emails.
+``issue_month`` for 1,000 and 10,000 families, of the invoice emails, and of the
+month's direct debit collection for all of them (every family has a mandate): the
+collection built (one debit per invoice, each family pre-notified by email) and its
+pain.008 file made and validated against its schema. Goal: 10,000 families under a
+minute on SQLite, all steps together.
 
 Each size runs on a fresh database with the demo commune plus N families of one or
 two maternelle children, each booked on every open day of January 2027 on three
@@ -18,13 +22,15 @@ import sys
 sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import datetime  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import models  # noqa: E402
 from bench.support import demo_app  # noqa: E402
-from domain import clock  # noqa: E402
+from domain import clock, commune  # noqa: E402
+from domain.billing import direct_debit  # noqa: E402
 from domain.billing.notices import send_invoice_emails  # noqa: E402
 from domain.billing.run import issue_month  # noqa: E402
 from domain.catalogue.opening import open_days  # noqa: E402
@@ -35,6 +41,7 @@ from models import (  # noqa: E402
     Family,
     InvoicedBooking,
     InvoiceLine,
+    Mandate,
     Modalite,
     QFBracket,
     Tariff,
@@ -45,6 +52,10 @@ from tests.planning_support import QueryCounter  # noqa: E402
 NOW = "2027-02-01T09:00"
 LINES = ("Restauration Maternelle", "ALAE Matin", "CL Maternel Mercredis")
 FIRST, LAST = datetime.date(2027, 1, 1), datetime.date(2027, 1, 31)
+DEBIT_DAY = datetime.date(2027, 2, 15)
+#: Valid French IBANs (checksums right), one per family in turn.
+IBANS = ("FR7630006000011234567890189", "FR1420041010050500013M02606",
+         "FR7630001007941234567890185")
 
 
 def populate(count):
@@ -115,24 +126,66 @@ def bench(database_url, count):
             mail = time.perf_counter() - started
         lines = InvoiceLine.select().count()
         billed = InvoicedBooking.select().count()
+        mandates = give_mandates()
+        settings = commune.set_billing_settings(
+            sepa_creditor_id="FR72ZZZ123456", sepa_creditor_iban="FR7630001007941234567890185",
+            sepa_creditor_bic="BDFEFRPPXXX", debit_day=DEBIT_DAY.day)
+        with QueryCounter() as collect_counter, _no_delivery():
+            started = time.perf_counter()
+            collection = direct_debit.build_collection(2027, 1, DEBIT_DAY, settings, None,
+                                                       clock.now())
+            collect = time.perf_counter() - started
+        with QueryCounter() as file_counter:
+            started = time.perf_counter()
+            xml = direct_debit.pain008(collection, settings)
+            pain = time.perf_counter() - started
     print(f"{count:>6} families, {bookings} bookings in January (setup {setup:.1f} s)")
     print(f"       run: {len(ids)} invoices, {lines} lines, {billed} bookings billed in "
           f"{run:.2f} s, {counter.count} queries ({counter.count - inserts} reads/locks/updates "
           f"+ {inserts} bulk INSERTs of thousands of rows)")
     print(f"       run again: {len(again)} invoices in {rerun:.2f} s, {again_counter.count} queries")
     print(f"       emails queued: {queued} in {mail:.2f} s, {mail_counter.count} queries")
+    print(f"       direct debit: {mandates} mandates; collection of {collection.count} debits "
+          f"({collection.total_cents / 100:.2f} EUR) built, families pre-notified, in "
+          f"{collect:.2f} s, {collect_counter.count} queries")
+    print(f"       pain.008: {len(xml) // 1024} KiB made and validated in {pain:.2f} s, "
+          f"{file_counter.count} queries")
+    print(f"       total (run, emails, collection, file): {run + mail + collect + pain:.1f} s")
     assert len(ids) == count + 1  # the demo's family 16123 (ALAE) too
+    assert collection.count == count and xml.count(b"<DrctDbtTxInf>") == count
 
 
-def _queue_only(app, ids):
-    """Queue the invoice emails (rendered, bulk-inserted) without delivering them."""
+def give_mandates():
+    """A mandate in force for every bench family (not the demo's); their number."""
+    now = clock.as_stored(clock.now())
+    families = [f for f, in Family.select(Family.id).where(Family.account_number >= 100000)
+                .order_by(Family.id).tuples()]
+    rows = [{"family": family_id, "rum": f"PF-BENCH-{family_id}", "holder": f"FAMILLE{i}",
+             "iban": IBANS[i % len(IBANS)], "bic": "AGRIFRPPXXX",
+             "signed_on": datetime.date(2027, 1, 15), "signed_at": now}
+            for i, family_id in enumerate(families)]
+    with models.db.atomic():
+        for chunk in range(0, len(rows), 2000):
+            Mandate.insert_many(rows[chunk:chunk + 2000]).execute()
+    return len(rows)
+
+
+@contextlib.contextmanager
+def _no_delivery():
+    """Queue emails (rendered, bulk-inserted) without delivering them."""
     from domain import mail as outbox
     queued_hook = outbox._Wiring.queued
     outbox._Wiring.queued = staticmethod(lambda: None)
     try:
-        return send_invoice_emails(ids, "http://127.0.0.1:5000")
+        yield
     finally:
         outbox._Wiring.queued = queued_hook
+
+
+def _queue_only(app, ids):
+    """Queue the invoice emails without delivering them."""
+    with _no_delivery():
+        return send_invoice_emails(ids, "http://127.0.0.1:5000")
 
 
 def main():

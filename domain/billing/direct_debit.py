@@ -15,38 +15,36 @@ commune's rejection fee (if any) is billed on an invoice of its own, and the sec
 rejection under a mandate suspends it.
 """
 import datetime
+import functools
+import os
 import uuid
 import xml.etree.ElementTree as ET
 
+import sepaxml
+from lxml import etree
 from peewee import JOIN, Case, fn
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaDD
-from sepaxml.validation import try_valid_xml
+from sepaxml.validation import ValidationError
 
 from domain import audit, clock
 from domain.billing.invoicing import refresh_status, still_owing
 from domain.billing.mandates import masked, record_rejection, valid_creditor_id
 from domain.billing.run import DUE_DAYS, take_numbers
+from domain.family.contact import billing_addresses
 from domain.formats import euros, month_fr
 from domain.mail import send_email, send_many
 from domain.transactions import lock_rows, write_transaction
-from models import (
-    DebitCollection,
-    DebitItem,
-    Family,
-    Guardian,
-    Invoice,
-    InvoiceLine,
-    Mandate,
-    Payment,
-)
+from models import DebitCollection, DebitItem, Family, Invoice, InvoiceLine, Mandate, Payment
 
 #: SEPA pre-notification: each family is told at least this long before its debit.
 PRENOTIFICATION = datetime.timedelta(days=14)
 SCHEMA = "pain.008.001.02"
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:" + SCHEMA
 FIRST, RECURRING = "FRST", "RCUR"
+#: Debits written per bulk insert (SQLite allows 32,766 bound values per statement).
+BATCH = 500
 #: Why a bank returns a debit (the R-transaction reason codes met in France).
 REJECTION_REASONS = {
     "AC01": "Numéro de compte incorrect",
@@ -140,16 +138,6 @@ def collectable(year, month, now):
     return [(invoice, invoice.mandate, invoice.due_cents) for invoice in still_owing(invoices)]
 
 
-def _recipients(family_ids):
-    """{family id: [guardian emails]}."""
-    found = {}
-    for family_id, email in (Guardian.select(Guardian.family, Guardian.email)
-                             .where(Guardian.family.in_(family_ids) & (Guardian.email != ""))
-                             .order_by(Guardian.position).tuples()):
-        found.setdefault(family_id, []).append(email)
-    return found
-
-
 def build_collection(year, month, collection_date, settings, actor, now):
     """Build the month's collection: one debit per invoice to collect, each family
     pre-notified by email. Returns the ``DebitCollection``; CollectionError when the
@@ -183,25 +171,12 @@ def build_collection(year, month, collection_date, settings, actor, now):
             created_at=stored_now, created_by=actor,
             message_id=f"PF{year}{month:02d}-{uuid.uuid4().hex[:16]}",
             total_cents=sum(due for _, _, due in rows), count=len(rows))
-        firsts = set()
-        for invoice, mandate, due in rows:
-            sequence = RECURRING if mandate.first_collected_on else FIRST
-            if sequence == FIRST:
-                firsts.add(mandate.id)
-            payment = Payment.create(
-                invoice=invoice, amount_cents=due, provider=Payment.DEBIT,
-                transaction_id=f"D-{invoice.number}-{collection.id}", status=Payment.PAID,
-                created_at=stored_now, verified_at=settled_at, user=actor,
-                reference=mandate.rum)
-            DebitItem.create(collection=collection, invoice=invoice, mandate=mandate,
-                             payment=payment, amount_cents=due, sequence=sequence,
-                             end_to_end_id=f"{invoice.number}-{collection.id}",
-                             prenotified_at=stored_now)
-            refresh_status(invoice.id)
+        firsts = {mandate.id for _, mandate, _ in rows if not mandate.first_collected_on}
+        _record_debits(collection, rows, firsts, actor, stored_now, settled_at)
         if firsts:
             Mandate.update(first_collected_on=collection_date).where(
                 Mandate.id.in_(list(firsts))).execute()
-        emails = _recipients([invoice.family_id for invoice, _, _ in rows])
+        emails = billing_addresses(invoice.family_id for invoice, _, _ in rows)
         send_many([(email, f"Prélèvement de {euros(due)} le "
                            f"{collection_date.strftime('%d/%m/%Y')}",
                     "facturation/email/debit_notice",
@@ -217,6 +192,33 @@ def build_collection(year, month, collection_date, settings, actor, now):
                      after={"collection": collection.id, "count": len(rows),
                             "total_cents": collection.total_cents})
     return collection
+
+
+def _record_debits(collection, rows, firsts, actor, stored_now, settled_at):
+    """Each invoice of ``rows`` settled by a debit (a ``Payment`` of ``prelevement`` for
+    what it owes, so it is paid) and its ``DebitItem``, by batches of bulk inserts."""
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        payments = {f"D-{invoice.number}-{collection.id}": (invoice, mandate, due)
+                    for invoice, mandate, due in batch}
+        Payment.insert_many([
+            {"invoice": invoice.id, "amount_cents": due, "provider": Payment.DEBIT,
+             "transaction_id": transaction_id, "status": Payment.PAID,
+             "created_at": stored_now, "verified_at": settled_at,
+             "user": actor.id if actor else None, "reference": mandate.rum}
+            for transaction_id, (invoice, mandate, due) in payments.items()]).execute()
+        made = dict(Payment.select(Payment.transaction_id, Payment.id)
+                    .where(Payment.transaction_id.in_(list(payments))).tuples())
+        DebitItem.insert_many([
+            {"collection": collection.id, "invoice": invoice.id, "mandate": mandate.id,
+             "payment": made[transaction_id], "amount_cents": due,
+             "sequence": FIRST if mandate.id in firsts else RECURRING,
+             "end_to_end_id": f"{invoice.number}-{collection.id}",
+             "prenotified_at": stored_now}
+            for transaction_id, (invoice, mandate, due) in payments.items()]).execute()
+        # Each debit pays what its invoice still owed: the invoice is paid.
+        Invoice.update(status=Invoice.PAID).where(
+            Invoice.id.in_([invoice.id for invoice, _, _ in batch])).execute()
 
 
 def collections():
@@ -262,8 +264,27 @@ def pain008(collection, settings):
     header.find(f"{{{NAMESPACE}}}CreDtTm").text = (
         clock.to_paris(collection.created_at).replace(tzinfo=None).isoformat(timespec="seconds"))
     xml = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
-    try_valid_xml(xml, SCHEMA)
+    _validate(xml)
     return xml
+
+
+@functools.cache
+def _schema():
+    """The pain.008 schema ``sepaxml`` ships, loaded once by lxml (libxml2 validates
+    10,000 debits in a fraction of a second, where ``sepaxml``'s own check takes minutes)."""
+    path = os.path.join(os.path.dirname(sepaxml.__file__), "schemas", SCHEMA + ".xsd")
+    return etree.XMLSchema(etree.parse(path, etree.XMLParser(resolve_entities=False,
+                                                             no_network=True)))
+
+
+def _validate(xml):
+    """``sepaxml.validation.ValidationError`` unless ``xml`` is valid against the schema."""
+    schema = _schema()
+    document = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True,
+                                                     huge_tree=True))
+    if not schema.validate(document):
+        raise ValidationError(f"Le fichier pain.008 n'est pas conforme à son schéma : "
+                              f"{schema.error_log.last_error}")
 
 
 def record_debit_rejection(item_id, reason_code, settings, actor, now):
@@ -297,7 +318,7 @@ def record_debit_rejection(item_id, reason_code, settings, actor, now):
         if item.sequence == FIRST:
             # A rejected first debit: the next one is a first debit again.
             Mandate.update(first_collected_on=None).where(Mandate.id == mandate.id).execute()
-        for email in _recipients([invoice.family_id]).get(invoice.family_id, []):
+        for email in billing_addresses([invoice.family_id]).get(invoice.family_id, []):
             send_email(email, f"Prélèvement rejeté : facture N° {invoice.number}",
                        "facturation/email/debit_rejected", invoice=invoice,
                        amount=euros(item.amount_cents),
