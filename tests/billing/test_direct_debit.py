@@ -5,10 +5,11 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from sepaxml.validation import ValidationError
 
 from domain import clock, commune
 from domain.billing import direct_debit, mandates
-from domain.billing.invoicing import due_cents_of
+from domain.billing.invoicing import due_cents_of, refresh_status
 from domain.billing.payments import PaymentNotPossible, payable_online
 from domain.billing.run import issue_month
 from models import AuditLog, DebitItem, Family, Invoice, Mandate, Payment, User
@@ -155,6 +156,13 @@ def test_the_pain008_file_validates_and_holds_16123s_amount_once(db, mailbox, in
     assert root.find(".//p:CdtrSchmeId/p:Id/p:PrvtId/p:Othr/p:Id", NS).text == "FR72ZZZ123456"
 
 
+def test_a_file_the_schema_refuses_is_never_given(db, mailbox, in_app):
+    collection = _january_collection()
+    Mandate.update(iban="FR76-PAS-UN-IBAN").execute()  # what the schema's pattern refuses
+    with pytest.raises(ValidationError, match="schéma"):
+        direct_debit.pain008(collection, commune.billing_settings())
+
+
 def test_a_family_paying_online_is_left_out_of_the_collection(db, mailbox, in_app):
     mandates.sign(family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
     issue_month(2027, 1, "C", FEB_1)
@@ -166,6 +174,34 @@ def test_a_family_paying_online_is_left_out_of_the_collection(db, mailbox, in_ap
     with pytest.raises(direct_debit.CollectionError, match="Aucune facture"):
         direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
                                       commune.billing_settings(), admin(), FEB_1)
+
+
+def test_an_invoice_already_paid_online_is_left_out_of_the_collection(db, mailbox, in_app):
+    mandates.sign(family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    issue_month(2027, 1, "C", FEB_1)
+    creditor()
+    invoice = january_of(16123)
+    Payment.create(invoice=invoice, amount_cents=invoice.total_cents, transaction_id="idop-2",
+                   status=Payment.PAID, verified_at=clock.as_stored(FEB_1))
+    refresh_status(invoice.id)
+    with pytest.raises(direct_debit.CollectionError, match="Aucune facture"):
+        direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
+                                      commune.billing_settings(), admin(), FEB_1)
+    assert DebitItem.select().count() == 0 and mailbox.to("famille.bernard@example.org") == []
+
+
+def test_the_debit_after_a_collected_first_one_is_recurring(db, mailbox, in_app):
+    first = _january_collection()
+    assert Mandate.get().first_collected_on == first.collection_date
+    # Another invoice of the month for the family (a later one), collected next time.
+    fee = direct_debit._fee_invoice(january_of(16123), 250, FEB_1)
+    later = FEB_1 + datetime.timedelta(days=20)
+    second = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 8),
+                                           commune.billing_settings(), admin(), later)
+    [item] = DebitItem.select().where(DebitItem.collection == second)
+    assert (item.invoice_id, item.sequence, item.amount_cents) == (fee.id, "RCUR", 250)
+    xml = direct_debit.pain008(second, commune.billing_settings())
+    assert ET.fromstring(xml).find(".//p:SeqTp", NS).text == "RCUR"
 
 
 def test_less_than_14_days_notice_is_refused(db, in_app):
