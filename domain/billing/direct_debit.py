@@ -126,8 +126,7 @@ def _waiting_online(now):
 def collectable(year, month, now):
     """[(invoice, mandate, amount due)] of the month to debit, by invoice number."""
     invoices = list(
-        Invoice.select(Invoice, Mandate, Family)
-        .join(Family).switch(Invoice)
+        Invoice.select(Invoice, Mandate)
         .join(Mandate, on=((Mandate.family == Invoice.family)
                            & (Mandate.status == Mandate.ACTIVE)), attr="mandate")
         .where((Invoice.kind == Invoice.INVOICE) & (Invoice.status == Invoice.ISSUED)
@@ -201,21 +200,23 @@ def _record_debits(collection, rows, firsts, actor, stored_now, settled_at):
         batch = rows[start:start + BATCH]
         payments = {f"D-{invoice.number}-{collection.id}": (invoice, mandate, due)
                     for invoice, mandate, due in batch}
-        Payment.insert_many([
-            {"invoice": invoice.id, "amount_cents": due, "provider": Payment.DEBIT,
-             "transaction_id": transaction_id, "status": Payment.PAID,
-             "created_at": stored_now, "verified_at": settled_at,
-             "user": actor.id if actor else None, "reference": mandate.rum}
-            for transaction_id, (invoice, mandate, due) in payments.items()]).execute()
+        Payment.insert_many(
+            [(invoice.id, due, Payment.DEBIT, transaction_id, Payment.PAID, stored_now,
+              settled_at, actor.id if actor else None, mandate.rum)
+             for transaction_id, (invoice, mandate, due) in payments.items()],
+            fields=[Payment.invoice, Payment.amount_cents, Payment.provider,
+                    Payment.transaction_id, Payment.status, Payment.created_at,
+                    Payment.verified_at, Payment.user, Payment.reference]).execute()
         made = dict(Payment.select(Payment.transaction_id, Payment.id)
                     .where(Payment.transaction_id.in_(list(payments))).tuples())
-        DebitItem.insert_many([
-            {"collection": collection.id, "invoice": invoice.id, "mandate": mandate.id,
-             "payment": made[transaction_id], "amount_cents": due,
-             "sequence": FIRST if mandate.id in firsts else RECURRING,
-             "end_to_end_id": f"{invoice.number}-{collection.id}",
-             "prenotified_at": stored_now}
-            for transaction_id, (invoice, mandate, due) in payments.items()]).execute()
+        DebitItem.insert_many(
+            [(collection.id, invoice.id, mandate.id, made[transaction_id], due,
+              FIRST if mandate.id in firsts else RECURRING,
+              f"{invoice.number}-{collection.id}", stored_now)
+             for transaction_id, (invoice, mandate, due) in payments.items()],
+            fields=[DebitItem.collection, DebitItem.invoice, DebitItem.mandate,
+                    DebitItem.payment, DebitItem.amount_cents, DebitItem.sequence,
+                    DebitItem.end_to_end_id, DebitItem.prenotified_at]).execute()
         # Each debit pays what its invoice still owed: the invoice is paid.
         Invoice.update(status=Invoice.PAID).where(
             Invoice.id.in_([invoice.id for invoice, _, _ in batch])).execute()
