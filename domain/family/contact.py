@@ -1,5 +1,5 @@
 """Where mail to a family goes: one rule for every email of the portal."""
-from typing import Iterable
+from typing import Any, Iterable
 
 from domain import email_prefs
 from models import Family, Guardian, User
@@ -33,7 +33,7 @@ def billing_addresses(family_ids: Iterable[int],
     found: dict[int, list[str]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        users = list(User.select(User.id, User.family, User.email)
+        users: list[Any] = list(User.select(User.id, User.family, User.email)
                      .where(User.family.in_(chunk) & User.is_active
                             & User.email.is_null(False) & (User.email != ""))
                      .order_by(User.id).tuples())
@@ -45,10 +45,12 @@ def billing_addresses(family_ids: Iterable[int],
                 _add(found, family_id, email)
         missing = [family_id for family_id in chunk if family_id not in with_account]
         if missing:
-            first = {}
-            for family_id, email in (Guardian.select(Guardian.family, Guardian.email)
-                                     .where(Guardian.family.in_(missing) & (Guardian.email != ""))
-                                     .order_by(Guardian.position, Guardian.id).tuples()):
+            first: dict[int, str] = {}
+            guardians: list[Any] = list(
+                Guardian.select(Guardian.family, Guardian.email)
+                .where(Guardian.family.in_(missing) & (Guardian.email != ""))
+                .order_by(Guardian.position, Guardian.id).tuples())
+            for family_id, email in guardians:
                 first.setdefault(family_id, email)
             for family_id, email in first.items():
                 _add(found, family_id, email)
