@@ -17,8 +17,8 @@ rejection under a mandate suspends it.
 import datetime
 import functools
 import os
+import re
 import uuid
-import xml.etree.ElementTree as ET
 
 import sepaxml
 from lxml import etree
@@ -33,10 +33,11 @@ from domain.billing.invoicing import refresh_status, still_owing
 from domain.billing.mandates import masked, record_rejection, valid_creditor_id
 from domain.billing.run import DUE_DAYS, take_numbers
 from domain.family.contact import billing_addresses
+from domain.fast_rows import attach, model_instance
 from domain.formats import euros, month_fr
 from domain.mail import send_email, send_many
-from domain.transactions import lock_rows, write_transaction
-from models import DebitCollection, DebitItem, Family, Invoice, InvoiceLine, Mandate, Payment
+from domain.transactions import is_sqlite, lock_rows, write_transaction
+from models import DebitCollection, DebitItem, Family, Invoice, InvoiceLine, Mandate, Payment, db
 
 #: SEPA pre-notification: each family is told at least this long before its debit.
 PRENOTIFICATION = datetime.timedelta(days=14)
@@ -123,17 +124,39 @@ def _waiting_online(now):
         & (Payment.expires_at > clock.as_stored(now)))
 
 
+_INVOICE, _MANDATE = Invoice._meta.sorted_fields, Mandate._meta.sorted_fields
+_ITEM, _FAMILY = DebitItem._meta.sorted_fields, Family._meta.sorted_fields
+
+
+def _instances(query, *parts):
+    """Each row of ``query`` (its columns: the fields of each ``(model, fields)`` part in
+    turn) as a list of model instances, built without peewee's row machinery (a third
+    of the time of reading 10,000 debits)."""
+    rows = []
+    for values in db.execute_sql(*query.sql()):
+        row, start = [], 0
+        for model, fields in parts:
+            row.append(model_instance(model, fields, values[start:start + len(fields)]))
+            start += len(fields)
+        rows.append(row)
+    return rows
+
+
 def collectable(year, month, now):
     """[(invoice, mandate, amount due)] of the month to debit, by invoice number."""
-    invoices = list(
-        Invoice.select(Invoice, Mandate)
-        .join(Mandate, on=((Mandate.family == Invoice.family)
-                           & (Mandate.status == Mandate.ACTIVE)), attr="mandate")
-        .where((Invoice.kind == Invoice.INVOICE) & (Invoice.status == Invoice.ISSUED)
-               & Invoice.handed_over_at.is_null()
-               & (Invoice.period_year == year) & (Invoice.period_month == month)
-               & Invoice.id.not_in(_already_debited()) & Invoice.id.not_in(_waiting_online(now)))
-        .order_by(Invoice.number))
+    query = (Invoice.select(*_INVOICE, *_MANDATE)
+             .join(Mandate, on=((Mandate.family == Invoice.family)
+                                & (Mandate.status == Mandate.ACTIVE)))
+             .where((Invoice.kind == Invoice.INVOICE) & (Invoice.status == Invoice.ISSUED)
+                    & Invoice.handed_over_at.is_null()
+                    & (Invoice.period_year == year) & (Invoice.period_month == month)
+                    & Invoice.id.not_in(_already_debited())
+                    & Invoice.id.not_in(_waiting_online(now)))
+             .order_by(Invoice.number))
+    invoices = []
+    for invoice, mandate in _instances(query, (Invoice, _INVOICE), (Mandate, _MANDATE)):
+        invoice.mandate = mandate
+        invoices.append(invoice)
     return [(invoice, invoice.mandate, invoice.due_cents) for invoice in still_owing(invoices)]
 
 
@@ -158,9 +181,10 @@ def build_collection(year, month, collection_date, settings, actor, now):
     settled_at = clock.paris_midnight_utc(collection_date)
     with write_transaction():
         rows = collectable(year, month, now)
-        lock_rows(Invoice, [invoice.id for invoice, _, _ in rows])
-        # Read again under the lock: a payment may have landed meanwhile.
-        rows = collectable(year, month, now)
+        if not is_sqlite():  # SQLite's write transaction already keeps other writers out
+            lock_rows(Invoice, [invoice.id for invoice, _, _ in rows])
+            # Read again under the lock: a payment may have landed meanwhile.
+            rows = collectable(year, month, now)
         if not rows:
             raise CollectionError(f"Aucune facture de {month_fr(year, month).lower()} à prélever : "
                                   "aucune famille avec un mandat n'a de facture à payer.",
@@ -233,9 +257,16 @@ def collections():
 
 def collection_items(collection_id):
     """The debits of a collection with their invoice, family and mandate, by invoice."""
-    return list(DebitItem.select(DebitItem, Invoice, Family, Mandate)
-                .join(Invoice).join(Family).switch(DebitItem).join(Mandate)
-                .where(DebitItem.collection == collection_id).order_by(Invoice.number))
+    query = (DebitItem.select(*_ITEM, *_INVOICE, *_FAMILY, *_MANDATE)
+             .join(Invoice).join(Family).switch(DebitItem).join(Mandate)
+             .where(DebitItem.collection == collection_id).order_by(Invoice.number))
+    items = []
+    for item, invoice, family, mandate in _instances(query, (DebitItem, _ITEM),
+                                                     (Invoice, _INVOICE), (Family, _FAMILY),
+                                                     (Mandate, _MANDATE)):
+        attach(invoice, family=family)
+        items.append(attach(item, invoice=invoice, mandate=mandate))
+    return items
 
 
 def pain008(collection, settings):
@@ -256,15 +287,16 @@ def pain008(collection, settings):
         if item.mandate.bic:
             payment["BIC"] = item.mandate.bic
         sepa.add_payment(payment)
+    sepa.msg_id = collection.message_id
     xml = sepa.export(validate=False)
-    # The message's id and time are the collection's own (sepaxml makes up both).
-    ET.register_namespace("", NAMESPACE)
-    root = ET.fromstring(xml)
-    header = root.find(f"{{{NAMESPACE}}}CstmrDrctDbtInitn/{{{NAMESPACE}}}GrpHdr")
-    header.find(f"{{{NAMESPACE}}}MsgId").text = collection.message_id
-    header.find(f"{{{NAMESPACE}}}CreDtTm").text = (
-        clock.to_paris(collection.created_at).replace(tzinfo=None).isoformat(timespec="seconds"))
-    xml = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+    # The header is the collection's own: its message id and its time (sepaxml made up both
+    # when it began the file; they come first in it).
+    created = clock.to_paris(collection.created_at).replace(tzinfo=None)
+    xml = re.sub(rb"<MsgId>[^<]*</MsgId>",
+                 b"<MsgId>" + collection.message_id.encode() + b"</MsgId>", xml, count=1)
+    xml = re.sub(rb"<CreDtTm>[^<]*</CreDtTm>",
+                 b"<CreDtTm>" + created.isoformat(timespec="seconds").encode() + b"</CreDtTm>",
+                 xml, count=1)
     _validate(xml)
     return xml
 
