@@ -19,7 +19,8 @@ def give_guardian_access(guardian_id):
     require_button()
     access = guardian_access.Access(guardian, guardian_access.account_of(guardian))
     if not guardian_access.can_invite_from_dossier(current_user, access):
-        flash(f"{guardian_access.guardian_name(guardian)} : {access.label}. Pour toute "
+        flash(f"Vous ne pouvez pas donner d'ici accès au portail à "
+              f"{guardian_access.guardian_name(guardian)} (accès : {access.label}). Pour toute "
               "demande sur son accès, écrivez au service « Données du Dossier Famille ».",
               "error")
     else:

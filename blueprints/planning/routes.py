@@ -299,8 +299,7 @@ def finish():
         periods = booking_changes.period_costs(result.recap)
         session["planning_done"] = {"periods": periods, "email": current_user.email,
                                     "du": periods[0]["first"] if periods else None,
-                                    "changes": booking_changes.done_changes(result.recap)
-                                    if show_by() else []}
+                                    "changes": booking_changes.done_changes(result.recap)}
         return redirect(url_for(ep("done")), code=303)
     if not result.recap.lines:
         flash(result.message, "error")
@@ -324,7 +323,8 @@ def done():
                                  only=touched)
         for line in planning.lines:
             calendars[(line.child.id, line.activity.id, first)] = (line, day_range)
-    return render_template("planning/done.html", done=done_, calendars=calendars)
+    return render_template("planning/done.html", done=done_, calendars=calendars,
+                           show_by=bool(done_) and show_by())
 
 
 def parse_date(value):

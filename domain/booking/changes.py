@@ -675,11 +675,18 @@ def finish(family_id, address, now, zone, actor=None):
     return result
 
 
+#: How many changes the confirmation lists by name (kept in the session cookie).
+DONE_CHANGES_SHOWN = 20
+
+
 def done_changes(recap):
-    """The committed changes as plain values for the confirmation page (kept in the
-    session): ``[{"day", "element", "action", "by"}]``, ``by`` naming who made each."""
-    return [{"day": line.email_day, "element": line.element, "action": line.action,
-             "by": line.by} for line in recap.lines]
+    """The first committed changes as plain values for the confirmation page (kept in the
+    session cookie, hence at most :data:`DONE_CHANGES_SHOWN`): ``{"lines": [{"day",
+    "element", "action", "by"}], "more": how many are not listed}``, ``by`` naming who
+    made each."""
+    return {"lines": [{"day": line.email_day, "element": line.element, "action": line.action,
+                       "by": line.by} for line in recap.lines[:DONE_CHANGES_SHOWN]],
+            "more": max(0, len(recap.lines) - DONE_CHANGES_SHOWN)}
 
 
 def period_costs(recap):

@@ -21,8 +21,8 @@ from domain.family.accounts import new_session_token, normalize_email
 from models import Guardian, InvitationSent, User, db
 
 ACTIVE, INVITED, REMOVED, NONE = "actif", "invite", "retire", "aucun"
-STATE_LABELS = {ACTIVE: "accès au portail actif", INVITED: "invitation envoyée",
-                REMOVED: "accès retiré", NONE: "pas d'accès au portail"}
+STATE_LABELS = {ACTIVE: "actif", INVITED: "invitation envoyée", REMOVED: "retiré",
+                NONE: "aucun"}
 
 
 class AccessProblem(ValueError):
@@ -114,8 +114,7 @@ def invite(actor, guardian, link_for, days_valid):
         audit.record(actor, guardian.family_id, audit.GUARDIAN_ACCESS_GIVEN,
                      f"Accès au portail {'redonné' if again else 'donné'} à "
                      f"{guardian_name(guardian)} : invitation envoyée à {email}",
-                     after={"responsable": guardian_name(guardian), "compte": user.id,
-                            "email": email})
+                     after={"responsable": guardian_name(guardian), "email": email})
     return user
 
 
@@ -134,7 +133,7 @@ def remove(actor, guardian, reason=""):
             User.id == user.id).execute()
         audit.record(actor, guardian.family_id, audit.GUARDIAN_ACCESS_REMOVED,
                      f"Accès au portail retiré à {guardian_name(guardian)} ({user.email})",
-                     before={"accès": "actif"}, after={"accès": "retiré", "compte": user.id},
+                     before={"accès": "actif"}, after={"accès": "retiré"},
                      reason=reason.strip())
     return user
 
