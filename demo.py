@@ -45,6 +45,7 @@ from models import (
 DEMO_LOGINS = {
     "famille 16122": ("16122", "famille-lena-16122"),
     "famille 16123": ("16123", "famille-bernard-16123"),
+    "famille 16123 (Karim)": ("karim.bernard@example.org", "karim-bernard-16123"),
     "famille 16124": ("16124", "famille-petit-16124"),
     "agent": ("agent@mairie.example.org", "agent-mairie-2026"),
     "administrateur": ("admin@mairie.example.org", "admin-mairie-2026"),
@@ -124,16 +125,17 @@ def _validated_qf(family, quotient):
 
 
 def _demo_family(number, name, address, guardians):
-    """A family of the commune, its sign-in account (the first guardian's email) and its
-    guardians, each (first name, relationship, mobile, email, profession, employer)."""
+    """A family of the commune, its guardians, each (first name, relationship, mobile,
+    email, profession, employer), and the first guardian's sign-in account (their email)."""
     family = Family.create(account_number=number, name=name, address=address,
                            postal_code="31000", city="Saint-Exemple")
-    _user(guardians[0][3], DEMO_LOGINS[f"famille {number}"][1], family=family)
-    for position, (first, relationship, mobile, email, profession, employer) in enumerate(
-            guardians, 1):
-        Guardian.create(family=family, last_name=name, first_name=first,
-                        relationship=relationship, phone_mobile=mobile, email=email,
-                        profession=profession, employer=employer, position=position)
+    created = [Guardian.create(family=family, last_name=name, first_name=first,
+                               relationship=relationship, phone_mobile=mobile, email=email,
+                               profession=profession, employer=employer, position=position)
+               for position, (first, relationship, mobile, email, profession, employer)
+               in enumerate(guardians, 1)]
+    user = _user(guardians[0][3], DEMO_LOGINS[f"famille {number}"][1], family=family)
+    User.update(guardian=created[0]).where(User.id == user.id).execute()
     return family
 
 
@@ -164,6 +166,11 @@ def _create_family_16123(year, today, zone, agent):
     family = _demo_family(16123, "BERNARD", "3 allée des Tilleuls", [
         ("Nadia", "Mère", "07 81 22 33 44", "famille.bernard@example.org", "Comptable", "Mairie"),
         ("Karim", "Père", "07 55 66 77 88", "karim.bernard@example.org", "Chauffeur", "Tisséo")])
+    # The second guardian has a login of their own on the same family.
+    karim = _user(DEMO_LOGINS["famille 16123 (Karim)"][0], DEMO_LOGINS["famille 16123 (Karim)"][1],
+                  family=family)
+    User.update(guardian=family.guardians.where(Guardian.position == 2).get()).where(
+        User.id == karim.id).execute()
     hugo = Child.create(family=family, first_name="HUGO", last_name="BERNARD",
                         birth_date=datetime.date(year.start_date.year - 8, 1, 20),
                         school_name="École élémentaire Jean Jaurès", class_level="CE2",

@@ -162,6 +162,33 @@ def _waiting_list(database, migrator):
     database.create_tables([models.WaitingListEntry], safe=True)
 
 
+def _guardians_accounts(database, migrator):
+    """22: a login per legal guardian: each family account names its guardian, and the
+    pending changes and bookings who made them. An existing family account belongs to
+    the guardian with its email, else to the family's first guardian."""
+    _add_missing_columns(database, migrator, models.User, "guardian")
+    _add_missing_columns(database, migrator, models.PendingChange, "made_by")
+    _add_missing_columns(database, migrator, models.Booking, "booked_by")
+    taken = {user.guardian_id for user in models.User.select(models.User.guardian)
+             .where(models.User.guardian.is_null(False))}
+    users = (models.User.select(models.User.id, models.User.email, models.User.family)
+             .where((models.User.role == models.User.ROLE_FAMILY)
+                    & models.User.family.is_null(False) & models.User.guardian.is_null(True))
+             .order_by(models.User.id))
+    for user in users:
+        guardians = list(models.Guardian.select()
+                         .where(models.Guardian.family == user.family_id)
+                         .order_by(models.Guardian.position, models.Guardian.id))
+        free = [g for g in guardians if g.id not in taken]
+        email = (user.email or "").strip().lower()
+        match = next((g for g in free if email and g.email.strip().lower() == email), None)
+        if match is None and free and free[0].position == 1:
+            match = free[0]
+        if match is not None:
+            taken.add(match.id)
+            models.User.update(guardian=match.id).where(models.User.id == user.id).execute()
+
+
 def _not_here_yet(database, migrator):
     """A version taken by work merged separately: nothing to do in this tree."""
 
@@ -173,7 +200,8 @@ STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_
          11: _year_lines, 12: _closures, 13: _attendance_that_counts, 14: _not_here_yet,
          15: _add_direct_debit, 16: _add_reminder_levels,
          17: _add_calendar_feeds, 18: _family_data_and_notifications,
-         19: _declared_illness, 20: _waiting_list}
+         19: _declared_illness, 20: _waiting_list, 21: _not_here_yet,
+         22: _guardians_accounts}
 
 
 def current_version(database):

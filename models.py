@@ -40,7 +40,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 20
+SCHEMA_VERSION = 22
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -292,6 +292,23 @@ class Family(BaseModel):
     imported_at = DateTimeField(null=True)
 
 
+class Guardian(BaseModel):
+    """A responsable légal of the family."""
+
+    family = ForeignKeyField(Family, backref="guardians", on_delete="CASCADE")
+    last_name = CharField()
+    first_name = CharField()
+    relationship = CharField(default="")
+    phone_mobile = CharField(default="")
+    phone_home = CharField(default="")
+    phone_work = CharField(default="")
+    email = CharField(default="")
+    profession = CharField(default="")
+    employer = CharField(default="")
+    position = SmallIntegerField(default=1)
+    civility = CharField(default="")  # "Mme", "M." or empty
+
+
 class User(BaseModel):
     """A person who signs in: a family member, an agent or an administrateur."""
 
@@ -301,6 +318,9 @@ class User(BaseModel):
     password_hash = CharField()
     role = CharField(default=ROLE_FAMILY)
     family = ForeignKeyField(Family, backref="users", null=True, on_delete="CASCADE")
+    # The responsable légal this family account belongs to: each guardian may have their
+    # own sign-in on the same family (what they do is recorded under their name).
+    guardian = ForeignKeyField(Guardian, backref="accounts", null=True, on_delete="SET NULL")
     display_name = CharField(default="")
     # Rotated at sign-out and password change, so that old session cookies die.
     session_token = CharField()
@@ -316,6 +336,15 @@ class User(BaseModel):
     @property
     def is_staff(self):
         return self.role in (self.ROLE_AGENT, self.ROLE_ADMIN)
+
+    @property
+    def person_name(self):
+        """Who this user is, to name them beside what they did: the guardian's
+        « Nadia BERNARD », else the display name, else the email (join ``Guardian``
+        when naming many users, so that this reads no row)."""
+        if self.guardian_id is not None and self.guardian is not None:
+            return f"{self.guardian.first_name} {self.guardian.last_name}".strip()
+        return self.display_name or self.email or f"compte {self.id}"
 
     # Flask-Login: the session holds "id:token", refused once the token rotates.
     is_authenticated = True
@@ -342,23 +371,6 @@ class LoginThrottle(BaseModel):
     last_failure_at = DateTimeField(null=True)
     day = DateField(null=True)
     day_failures = IntegerField(default=0)
-
-
-class Guardian(BaseModel):
-    """A responsable légal of the family."""
-
-    family = ForeignKeyField(Family, backref="guardians", on_delete="CASCADE")
-    last_name = CharField()
-    first_name = CharField()
-    relationship = CharField(default="")
-    phone_mobile = CharField(default="")
-    phone_home = CharField(default="")
-    phone_work = CharField(default="")
-    email = CharField(default="")
-    profession = CharField(default="")
-    employer = CharField(default="")
-    position = SmallIntegerField(default=1)
-    civility = CharField(default="")  # "Mme", "M." or empty
 
 
 class PickupPerson(BaseModel):
@@ -720,6 +732,8 @@ class Booking(BaseModel):
     date = DateField()
     price_cents = IntegerField()
     created_at = DateTimeField(default=utc_now)
+    # Who chose this day (a guardian's account, or staff acting for the family).
+    booked_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
 
     class Meta:
         indexes = (
@@ -798,6 +812,8 @@ class PendingChange(BaseModel):
     date = DateField()
     action = CharField()
     created_at = DateTimeField(default=utc_now)
+    # Who made this change: the recap names them (both guardians share the pending list).
+    made_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
 
     class Meta:
         indexes = ((("child", "activity", "date"), True),)

@@ -14,7 +14,7 @@ from typing import Any
 from peewee import JOIN
 
 from domain import clock
-from models import AuditLog, Family, User
+from models import AuditLog, Family, Guardian, User
 
 # Actions, in the domain's words (``area.verb``).
 INSCRIPTION_OPENED = "inscription.opened"
@@ -76,6 +76,8 @@ CHILD_DECLARATION_VALIDATED = "child.declaration_validated"
 CHILD_DECLARATION_REFUSED = "child.declaration_refused"
 GUARDIAN_EDITED = "guardian.edited"
 GUARDIAN_DECLARED = "guardian.declared"
+GUARDIAN_ACCESS_GIVEN = "guardian.access_given"
+GUARDIAN_ACCESS_REMOVED = "guardian.access_removed"
 SCHOOL_EDITED = "school.edited"
 MANDATE_SIGNED = "mandate.signed"
 MANDATE_REVOKED = "mandate.revoked"
@@ -147,6 +149,8 @@ ACTION_LABELS = {
     CHILD_DECLARATION_REFUSED: "Enfant déclaré refusé",
     GUARDIAN_EDITED: "Responsable légal modifié",
     GUARDIAN_DECLARED: "Second responsable déclaré par la famille",
+    GUARDIAN_ACCESS_GIVEN: "Accès au portail donné à un responsable",
+    GUARDIAN_ACCESS_REMOVED: "Accès au portail retiré à un responsable",
     SCHOOL_EDITED: "École modifiée",
     MANDATE_SIGNED: "Mandat de prélèvement signé",
     MANDATE_REVOKED: "Mandat de prélèvement révoqué",
@@ -180,12 +184,15 @@ def record(actor: User | int | None, family: Family | int | None, action: str,
 
 
 def entries(family=None, user=None, since=None, until=None, action=None):
-    """Audit rows, newest first, with their author and family, filtered by family, by
+    """Audit rows, newest first, with their author (and the author's guardian, which
+    ``author.person_name`` names) and family, filtered by family, by
     staff member, by action and by the naive-UTC bounds ``since`` (included) and
     ``until`` (excluded)."""
     author = User.alias()
-    query = (AuditLog.select(AuditLog, author, Family)
+    query = (AuditLog.select(AuditLog, author, Guardian, Family)
              .join(author, JOIN.LEFT_OUTER, on=(AuditLog.user == author.id), attr="author")
+             .join(Guardian, JOIN.LEFT_OUTER, on=(author.guardian == Guardian.id),
+                   attr="guardian")
              .switch(AuditLog).join(Family, JOIN.LEFT_OUTER, attr="family_row")
              .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
     if family is not None:

@@ -26,3 +26,14 @@ def email_invitation(user):
         notifications.invitation(address, public_url("auth.accept_invitation", token=token),
                                  max(1, current_app.config["INVITATION_MAX_AGE"] // 86400), user)
     return address
+
+
+def invitation_link(user):
+    """The single-use link of ``user``'s invitation (to choose a first password)."""
+    token = make_reset_token(current_app.config["SECRET_KEY"], user, salt=INVITATION_SALT)
+    return public_url("auth.accept_invitation", token=token)
+
+
+def invitation_days():
+    """How many days an invitation link stays valid."""
+    return max(1, current_app.config["INVITATION_MAX_AGE"] // 86400)

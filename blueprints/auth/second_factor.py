@@ -215,8 +215,9 @@ def accept_invitation(token):
     form = NewPasswordForm()
     if form.validate_on_submit():
         set_password(user, form.password.data)
+        by_number = user.family_id and not (user.guardian_id and user.guardian.position > 1)
         flash("Votre mot de passe est enregistré. Connectez-vous avec votre "
-              + ("n° de compte ou votre " if user.family_id else "") + "adresse email.", "success")
+              + ("n° de compte ou votre " if by_number else "") + "adresse email.", "success")
         return redirect(url_for("auth.login"), code=303)
     return render_template("auth/reset_password.html", form=form, invitation=True,
                            user=user), form_status(form)

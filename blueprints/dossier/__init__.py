@@ -11,6 +11,7 @@ from blueprints.dossier import (  # noqa: E402,F401
     children,
     declare,  # noqa: E402,F401
     documents,
+    guardians,
     privacy,
     routes,
 )

@@ -9,6 +9,7 @@ from blueprints.htmx import current_actor, render
 from domain import clock, notifications
 from domain.catalogue.years import current_school_year
 from domain.clock import today
+from domain.family import guardian_access
 from domain.family.documents import commune_documents, family_documents
 from domain.family.dossier import dossier_status, dossier_validation
 from domain.family.quotient import quotient_summary
@@ -36,6 +37,9 @@ def index():
     dossier_state = dossier_status(dossier_validation(family, year))
     return render("dossier/index.html", family=family, year=year,
                 dossier_state=dossier_state, guardians=family_guardians(family),
+                accesses={a.guardian.id: a for a in guardian_access.accesses(family)},
+                can_invite=lambda access: guardian_access.can_invite_from_dossier(
+                    current_user, access),
                 pickup_people=family_pickup_people(family), children=family_children(family),
                 quotient=quotient_summary(family, year, clock.today()),
                 document_count=len(commune_documents(today())) + len(family_documents(family)))

@@ -20,6 +20,7 @@ from domain.booking.calendar import (
 )
 from domain.booking.days import ChoiceError, parse_day_tokens, radio_tokens, resolve_choices
 from domain.catalogue.categories import service_of
+from domain.family import guardian_access
 from domain.family.contact import family_email_address
 from domain.formats import date_fr
 from models import parse_id
@@ -36,6 +37,12 @@ def ep(view):
     return f"{request.blueprint}.{view}"
 
 
+
+
+def show_by():
+    """Whether the recap names who made each change: when several guardians sign in for
+    the family, or staff act for it."""
+    return is_on_behalf() or guardian_access.several_accounts(acting_family_id())
 
 
 def line_message_url(line, period_label):
@@ -127,7 +134,7 @@ def apply_to_twins(planning, line, changed, shown, form):
                                        zone(), twin.child.id, twin.activity.id,
                                        override=is_on_behalf()).lines)
     done, refusals = booking_changes.mirror_choices(acting_family_id(), line, changed,
-                                                    shown, twins)
+                                                    shown, twins, current_user.id)
     messages = [f"Aussi pour {twin.child.first_name} : {len(changed)} jour(s) modifié(s)."
                 for twin, changed in done if changed]
     return messages, refusals, [twin for twin, changed in done if changed]
@@ -165,7 +172,8 @@ def toggle():
         ensure_editable(line)
         chosen, days = read_choices(line, request.form)
         wanted = resolve_choices(chosen, days, line.desired, prefer_new=True)
-        changed = booking_changes.save_choices(acting_family_id(), line, wanted)
+        changed = booking_changes.save_choices(acting_family_id(), line, wanted,
+                                               current_user.id)
         notes, errors, twins = apply_to_twins(planning, line, changed, list(days),
                                               request.form)
     except ChoiceError as error:
@@ -202,7 +210,8 @@ def validate_month():
         ensure_editable(line)
         chosen, days = read_choices(line, request.form)
         wanted = resolve_choices(chosen, days, line.desired, prefer_new=False)
-        changed = booking_changes.save_choices(acting_family_id(), line, wanted)
+        changed = booking_changes.save_choices(acting_family_id(), line, wanted,
+                                               current_user.id)
         notes, refusals, _ = apply_to_twins(planning, line, changed, list(days), request.form)
     except ChoiceError as error:
         return show(planning, line.key, error.messages, chosen, status=422)
@@ -231,7 +240,8 @@ def tick_all():
         return show(planning, line.key, errors, status=422, fragment=True)
     wanted = line.tick_all(modalite.id)
     try:
-        changed = booking_changes.save_choices(acting_family_id(), line, wanted)
+        changed = booking_changes.save_choices(acting_family_id(), line, wanted,
+                                               current_user.id)
     except ChoiceError as error:
         return show(planning, line.key, error.messages, status=422,
                     fragment=True)
@@ -254,7 +264,7 @@ def recap():
     """"Validation des modifications": every pending change, its cost, the total."""
     result = booking_changes.load_recap(acting_family_id(), clock.now(), zone())
     return render_template("planning/recap.html", recap=result, error=None,
-                           back_url=url_for(ep("index")))
+                           back_url=url_for(ep("index")), show_by=show_by())
 
 
 @bp.route("/tout-supprimer", methods=["POST"])
@@ -288,13 +298,14 @@ def finish():
     if result.committed:
         periods = booking_changes.period_costs(result.recap)
         session["planning_done"] = {"periods": periods, "email": current_user.email,
-                                    "du": periods[0]["first"] if periods else None}
+                                    "du": periods[0]["first"] if periods else None,
+                                    "changes": booking_changes.done_changes(result.recap)}
         return redirect(url_for(ep("done")), code=303)
     if not result.recap.lines:
         flash(result.message, "error")
         return redirect(url_for(ep("recap")), code=303)
     return render_template("planning/recap.html", recap=result.recap, error=result.message,
-                           back_url=url_for(ep("index"))), 409
+                           back_url=url_for(ep("index")), show_by=show_by()), 409
 
 
 @bp.route("/terminee")
@@ -312,7 +323,8 @@ def done():
                                  only=touched)
         for line in planning.lines:
             calendars[(line.child.id, line.activity.id, first)] = (line, day_range)
-    return render_template("planning/done.html", done=done_, calendars=calendars)
+    return render_template("planning/done.html", done=done_, calendars=calendars,
+                           show_by=bool(done_) and show_by())
 
 
 def parse_date(value):

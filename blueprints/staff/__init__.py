@@ -42,6 +42,7 @@ from blueprints.staff import (  # noqa: E402,F401
     documents,
     exports,
     families,
+    family_access,
     family_children,
     family_import,
     messages,

@@ -12,7 +12,7 @@ from domain.billing.invoicing import account_summary, amount_due_cents, family_i
 from domain.booking import changes as booking_changes, closing
 from domain.booking.calendar import load_planning, parse_range
 from domain.catalogue.years import current_school_year
-from domain.family import record, staff_edits
+from domain.family import guardian_access, record, staff_edits
 from domain.family.contact import family_email_address
 from domain.family.dossier import dossier_status, dossier_validation
 from domain.family.quotient import STATUS_LABELS as QF_LABELS, family_quotients
@@ -72,6 +72,7 @@ def family(family_id):
         (None, "aucune année scolaire")
     return render("staff/families/show.html", family=family, year=year,
                   guardians=record.family_guardians(family),
+                  accesses={a.guardian.id: a for a in guardian_access.accesses(family)},
                   pickup_people=record.family_pickup_people(family),
                   children=record.family_children(family),
                   quotients=list(family_quotients(family)), qf_labels=QF_LABELS,

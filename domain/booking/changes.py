@@ -35,6 +35,7 @@ from domain.booking.days import (
 from domain.catalogue.opening import open_days
 from domain.catalogue.pricing import day_prices
 from domain.clock import PARIS, utc_now
+from domain.family import guardian_access
 from domain.fast_rows import attach, compiled_rows, model_instance
 from domain.formats import date_fr, day_label, euros, month_fr
 from domain.transactions import lock_rows, write_transaction
@@ -61,8 +62,9 @@ NO_TWIN_TEXT = "cette modalité n'existe pas pour cette activité."
 # --- Keeping choices -----------------------------------------------------------
 
 
-def save_choices(family_id, line, wanted_by_day):
-    """Keep the wanted modalité (or None) of each day of ``line`` as pending changes.
+def save_choices(family_id, line, wanted_by_day, made_by=None):
+    """Keep the wanted modalité (or None) of each day of ``line`` as pending changes,
+    made by the user id ``made_by`` (the recap names them).
 
     A day whose wish equals the committed booking has no pending change. The
     line's DayStatus objects are updated in place; returns the changed dates.
@@ -78,7 +80,7 @@ def save_choices(family_id, line, wanted_by_day):
         action = PendingChange.CANCEL if wanted is None else PendingChange.BOOK
         rows.append({"family": family_id, "child": line.child.id, "activity": line.activity.id,
                      "modalite": wanted if wanted is not None else status.booked,
-                     "date": day, "action": action})
+                     "date": day, "action": action, "made_by": made_by})
     if not changed:
         return changed
     try:
@@ -148,7 +150,7 @@ def twin_modalite(line, modalite_id, twin):
     return twin.modalites[rank].id if rank < len(twin.modalites) else None
 
 
-def mirror_choices(family_id, line, changed, shown, twins):
+def mirror_choices(family_id, line, changed, shown, twins, made_by=None):
     """Copy what ``line`` now wants to each twin line: the ``changed`` days as they are
     now (booked or not), and every other ``shown`` day booked for ``line`` that the twin
     does not have yet (never cancelling a twin's day the family did not touch). Each
@@ -179,7 +181,7 @@ def mirror_choices(family_id, line, changed, shown, twins):
             else:
                 wanted[day] = target
         try:
-            done.append((twin, save_choices(family_id, twin, wanted)))
+            done.append((twin, save_choices(family_id, twin, wanted, made_by)))
         except ChoiceError as error:
             refusals.extend(f"{twin.child.first_name} : {m}" for m in error.messages)
     return done, refusals
@@ -200,6 +202,8 @@ class RecapLine:
     amount_cents: int | None  # signed: a cancellation gives back its price
     pending_id: int
     problem: str = ""
+    made_by: int | None = None  # the user who made the change
+    by: str = ""  # their name: « Nadia BERNARD »
 
     @property
     def element(self):
@@ -413,9 +417,11 @@ def load_recap(family_id, now, zone, rows=None, override=False, whole_months=Fal
     to_book = [row for row in rows if row.action == PendingChange.BOOK]
     prices = _prices_of(family_id, to_book) if to_book else {}  # a cancellation gives back
     checker = _Checker(rows, now, zone, override, to_book)     # its booking's own price
+    names = guardian_access.names_of(row.made_by_id for row in rows)
     for row in rows:
         booking = bookings.get((row.child_id, row.activity_id, row.date))
-        base = dict(day=row.date, child=row.child, activity=row.activity, pending_id=row.id)
+        base = dict(day=row.date, child=row.child, activity=row.activity, pending_id=row.id,
+                    made_by=row.made_by_id, by=names.get(row.made_by_id, ""))
         if row.action == PendingChange.CANCEL or booking is not None:
             if booking is None or (row.action == PendingChange.BOOK
                                    and booking.modalite_id == row.modalite_id):
@@ -435,7 +441,7 @@ def load_recap(family_id, now, zone, rows=None, override=False, whole_months=Fal
                                      amount_cents=price, problem=problem, **base))
         recap.new_bookings.append({"child": row.child_id, "activity": row.activity_id,
                                    "modalite": row.modalite_id, "date": row.date,
-                                   "price_cents": price})
+                                   "price_cents": price, "booked_by": row.made_by_id})
     return recap
 
 
@@ -550,6 +556,9 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
             recap = load_recap(family_id, now, zone, rows, override, whole_months=True)
             if recap.problems:
                 raise _Refused()
+            if actor is not None:  # a change kept before who made it was recorded
+                for booking in recap.new_bookings:
+                    booking["booked_by"] = booking["booked_by"] or actor.id
             _apply(recap)
             if actor is not None:
                 _audit_family_commit(actor, family_id, recap)
@@ -643,12 +652,15 @@ def _delete_ids(model, ids):
 
 
 def _audit_family_commit(actor, family_id, recap):
-    """One audit row for a family's TERMINER: what it booked and cancelled."""
+    """One audit row for a family's TERMINER: what it booked and cancelled, each change
+    naming who made it when another guardian did (both share the pending changes)."""
     booked = [line for line in recap.lines if line.action == RESERVATION]
     cancelled = [line for line in recap.lines if line.action != RESERVATION]
     audit.record(actor, family_id, audit.BOOKING_COMMITTED,
                  f"{len(booked)} réservation(s), {len(cancelled)} annulation(s) : "
                  + "; ".join(f"{line.action.capitalize()} {line.email_day} : {line.element}"
+                             + (f" (par {line.by})" if line.by and line.made_by != actor.id
+                                else "")
                              for line in recap.lines[:20])
                  + (" …" if len(recap.lines) > 20 else ""),
                  after={"reservees": len(booked), "annulations": len(cancelled)})
@@ -661,6 +673,20 @@ def finish(family_id, address, now, zone, actor=None):
     if result.committed and result.recap.lines and address:
         notifications.booking_recap(address, result.recap, now)
     return result
+
+
+#: How many changes the confirmation lists by name (kept in the session cookie).
+DONE_CHANGES_SHOWN = 20
+
+
+def done_changes(recap):
+    """The first committed changes as plain values for the confirmation page (kept in the
+    session cookie, hence at most :data:`DONE_CHANGES_SHOWN`): ``{"lines": [{"day",
+    "element", "action", "by"}], "more": how many are not listed}``, ``by`` naming who
+    made each."""
+    return {"lines": [{"day": line.email_day, "element": line.element, "action": line.action,
+                       "by": line.by} for line in recap.lines[:DONE_CHANGES_SHOWN]],
+            "more": max(0, len(recap.lines) - DONE_CHANGES_SHOWN)}
 
 
 def period_costs(recap):
@@ -732,7 +758,8 @@ def change_on_behalf(family_id, child, activity, day, modalite_id, staff_user, r
         pending = PendingChange.create(
             family=family_id, child=child.id, activity=activity.id, date=day,
             modalite=modalite_id if modalite_id is not None else booking.modalite_id,
-            action=PendingChange.BOOK if modalite_id is not None else PendingChange.CANCEL)
+            action=PendingChange.BOOK if modalite_id is not None else PendingChange.CANCEL,
+            made_by=staff_user.id)
         result = commit_pending(family_id, now, zone, only_ids=[pending.id], override=True)
         if not result.committed:  # raising rolls back the staff's pending change too
             problems = [line.problem for line in result.recap.problems]

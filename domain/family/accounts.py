@@ -140,13 +140,14 @@ def create_family_account(actor, family_name, guardian_first_name, guardian_last
         else:
             raise AccountProblem("family_name", "Le numéro de compte n'a pas pu être attribué : "
                                  "réessayez.")
-        Guardian.create(family=family, last_name=guardian_last_name.strip().upper(),
-                        first_name=guardian_first_name.strip(), relationship=relationship,
-                        email=email, position=1)
+        guardian = Guardian.create(family=family, last_name=guardian_last_name.strip().upper(),
+                                   first_name=guardian_first_name.strip(),
+                                   relationship=relationship, email=email, position=1)
         try:
             with db.atomic():
                 user = User.create(email=email, password_hash="", family=family,
-                                   role=User.ROLE_FAMILY, session_token=new_session_token())
+                                   guardian=guardian, role=User.ROLE_FAMILY,
+                                   session_token=new_session_token())
         except IntegrityError:  # the same email, created meanwhile
             raise AccountProblem("email", "Un compte utilise déjà cette adresse email.")
         audit.record(actor, family, audit.ACCOUNT_CREATED,

@@ -422,16 +422,19 @@ def _write_guardians(batch, matched, family_ids):
 
 def _write_users(batch, matched, family_ids):
     """A family account (no password: the invitation sets it) for each family whose first
-    guardian has an email and that has no account yet."""
+    guardian has an email and that has no account yet: that guardian's own account."""
     with_account = {family_id for (family_id,) in
                     User.select(User.family).where(User.family.in_(family_ids)).tuples()}
+    firsts = {family_id: guardian_id for guardian_id, family_id in
+              Guardian.select(Guardian.id, Guardian.family)
+              .where(Guardian.family.in_(family_ids) & (Guardian.position == 1)).tuples()}
     inserts = []
     for row in batch:
         family = matched[id(row)]
         if row.email and family.id not in with_account:
             with_account.add(family.id)
             inserts.append({"email": row.email, "password_hash": "", "family": family.id,
-                            "role": User.ROLE_FAMILY, "session_token": new_session_token(),
+                            "guardian": firsts.get(family.id), "role": User.ROLE_FAMILY, "session_token": new_session_token(),
                             "display_name": f"{row.guardians[0].first_name} "
                                             f"{row.guardians[0].last_name}"})
     if inserts:

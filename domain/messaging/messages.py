@@ -13,6 +13,7 @@ from peewee import fn
 from domain import audit, clock, notifications
 from domain.catalogue.years import actualisation_year
 from domain.clock import utc_now
+from domain.family import guardian_access
 from domain.family.contact import family_email_address
 from domain.family.dossier import (
     ACTUALISATION_ATTACHMENTS,
@@ -195,7 +196,8 @@ def staff_attachment(attachment_id):
 
 
 def thread_messages(thread):
-    """The messages of ``thread``, oldest first, each with ``.files`` (its attachments)."""
+    """The messages of ``thread``, oldest first, each with ``.files`` (its attachments)
+    and ``.author_name`` (the guardian who wrote a family's message, « Nadia BERNARD »)."""
     messages = list(thread.messages.order_by(Message.created_at, Message.id))
     attachments = (MessageAttachment.select(MessageAttachment, StoredFile).join(StoredFile)
                    .where(MessageAttachment.message.in_([m.id for m in messages] or [0]))
@@ -203,8 +205,11 @@ def thread_messages(thread):
     by_message = {}
     for attachment in attachments:
         by_message.setdefault(attachment.message_id, []).append(attachment)
+    names = guardian_access.names_of(m.author_id for m in messages if not m.from_staff)
     for message in messages:
         message.files = by_message.get(message.id, [])
+        # Which guardian wrote it: both may write on the family's behalf.
+        message.author_name = names.get(message.author_id, "")
     return messages
 
 

@@ -354,3 +354,33 @@ def test_step_20_adds_the_waiting_lists(db):
     SchemaVersion.update(version=19).execute()
     assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
     assert db.table_exists("waiting_list_entry")
+
+
+def test_step_22_gives_each_family_account_its_guardian_and_who_made_each_change(db):
+    """Step 22 adds who made each pending change and booking, and ties each existing
+    family account to its guardian: the one with its email, else the first guardian."""
+    bookings = models.Booking.select().count()
+    dupont = Family.get(Family.account_number == 16122)
+    julie = models.Guardian.get((models.Guardian.family == dupont)
+                                & (models.Guardian.position == 1))
+    account = models.User.get(models.User.family == dupont)
+    # An account whose email no guardian has goes to the first guardian.
+    models.User.update(email="autre.adresse@example.org").where(
+        models.User.id == account.id).execute()
+    models.User.update(guardian=None).execute()
+    if not isinstance(db.obj, migrations.SqliteDatabase):  # SQLite keeps its foreign keys
+        m = migrations.SchemaMigrator.from_database(db.obj)
+        migrate(m.drop_column("booking", "booked_by_id"),
+                m.drop_column("pending_change", "made_by_id"),
+                m.drop_column("user", "guardian_id"))
+    SchemaVersion.update(version=20).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    assert "booked_by_id" in [c.name for c in db.get_columns("booking")]
+    assert "made_by_id" in [c.name for c in db.get_columns("pending_change")]
+    assert models.User.get_by_id(account.id).guardian_id == julie.id
+    # Karim BERNARD's own account (16123) keeps his guardian, matched by his email.
+    karim = models.User.get(models.User.email == "karim.bernard@example.org")
+    assert karim.guardian.first_name == "Karim" and karim.guardian.position == 2
+    nadia = models.User.get(models.User.email == "famille.bernard@example.org")
+    assert nadia.guardian.first_name == "Nadia"
+    assert models.Booking.select().count() == bookings

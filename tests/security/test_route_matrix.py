@@ -118,6 +118,7 @@ MATRIX = {
     "dossier.download_document": Row(FAMILY_OWN, "/mon-dossier/documents/{document}",
                                      "DOCUMENT-SECRET-16122"),
     "dossier.health": Row(FAMILY_OWN, "/mon-dossier/enfants/{child}/fiche-sanitaire", "LENA"),
+    "dossier.give_guardian_access": Row(FAMILY_OWN, "/mon-dossier/responsables/{guardian}/acces"),
     "dossier.index": Row(FAMILY, "/mon-dossier/"),
     "dossier.photo_consent": Row(FAMILY_OWN, "/mon-dossier/enfants/{child}/droit-image",
                                  "LENA"),
@@ -220,6 +221,7 @@ MATRIX = {
     "staff.import_template": Row(STAFF, "/agents/familles/importer/modele.csv"),
     "staff.invitations_page": Row(STAFF, "/agents/familles/invitations"),
     "staff.invite_families": Row(STAFF, "/agents/familles/invitations/inviter"),
+    "staff.invite_guardian": Row(STAFF, "/agents/familles/{family}/responsables/{guardian}/acces"),
     "staff.refuse_child_declaration": Row(STAFF, "/agents/validations/enfants/"
                                                  "{child_declaration}/refuser"),
     "staff.refuse_guardian_declaration": Row(STAFF, "/agents/validations/responsables/"
@@ -345,6 +347,8 @@ MATRIX = {
     "staff.refuse_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/refuser"),
     "staff.remove_pickup_person": Row(STAFF, "/agents/familles/{family}/personnes-autorisees/"
                                              "{pickup}/retirer", consumes=True),
+    "staff.remove_guardian_access": Row(STAFF, "/agents/familles/{family}/responsables/"
+                                               "{guardian}/acces/retirer", form={"motif": ""}),
     "staff.security": Row(STAFF, "/agents/securite"),
     "staff.validate_dossier": Row(STAFF, "/agents/validations/dossiers/{validation}/valider"),
     "staff.validate_quotient": Row(STAFF, "/agents/validations/quotients/{declaration}/valider"),
@@ -456,6 +460,8 @@ def objects(app):
             "child": lena.id, "document": document.id, "declaration": declaration.id,
             "thread": thread.id, "attachment": attachment.id, "vaccine": vaccine.id,
             "pickup": pickup.id, "pending": pending.id,
+            "guardian": models.Guardian.get((models.Guardian.family == owner)
+                                            & (models.Guardian.position == 2)).id,
             "waiting": models.WaitingListEntry.create(
                 family=owner, child=lena, activity=activity(CL), modalite=modalite(CL, SANS),
                 date=JANUARY[3]).id,

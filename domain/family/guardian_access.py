@@ -1,0 +1,156 @@
+"""A login per legal guardian: each responsable légal may have their own account on the
+family, invited by the other guardian (from MON DOSSIER) or by staff, and removed by staff
+without touching the other's.
+
+An account belongs to one ``Guardian`` (``User.guardian``); both accounts see the whole
+family record, its children, bookings, invoices and messages: the portal serves the
+family, and both guardians keep the parental authority it is about. What each one does
+is recorded under their name (bookings, messages, the audit trail).
+
+An invitation creates the account without a password and queues its single-use link
+through the outbox, like the staff's « Inviter les familles ». Removing an access
+deactivates that account and ends its sessions at once; the account is kept (what it did
+still names it) and a new invitation gives the access back, with a new password.
+"""
+from dataclasses import dataclass
+
+from peewee import JOIN
+
+from domain import audit, notifications
+from domain.family.accounts import new_session_token, normalize_email
+from models import Guardian, InvitationSent, User, db
+
+ACTIVE, INVITED, REMOVED, NONE = "actif", "invite", "retire", "aucun"
+STATE_LABELS = {ACTIVE: "actif", INVITED: "invitation envoyée", REMOVED: "retiré",
+                NONE: "aucun"}
+
+
+class AccessProblem(ValueError):
+    """An access that cannot be given or removed; ``str()`` is the French reason."""
+
+
+@dataclass
+class Access:
+    """Where one guardian's access to the portal stands."""
+
+    guardian: Guardian
+    user: User | None
+
+    @property
+    def state(self):
+        if self.user is None:
+            return NONE
+        if not self.user.is_active:
+            return REMOVED
+        return ACTIVE if self.user.password_hash else INVITED
+
+    @property
+    def label(self):
+        return STATE_LABELS[self.state]
+
+
+def guardian_name(guardian):
+    """« Nadia BERNARD »."""
+    return f"{guardian.first_name} {guardian.last_name}".strip()
+
+
+def accesses(family):
+    """[Access] of each of the family's guardians, in their order: the account of each
+    (its most recent one), or None."""
+    guardians = list(Guardian.select().where(Guardian.family == family)
+                     .order_by(Guardian.position, Guardian.id))
+    accounts = {}
+    for user in (User.select().where(User.guardian.in_([g.id for g in guardians]))
+                 .order_by(User.id)):
+        accounts[user.guardian_id] = user
+    return [Access(guardian, accounts.get(guardian.id)) for guardian in guardians]
+
+
+def account_of(guardian):
+    """The account of ``guardian`` (active or not), or None."""
+    return (User.select().where(User.guardian == guardian.id)
+            .order_by(User.id.desc()).first())
+
+
+def can_invite_from_dossier(user, access):
+    """Whether ``user`` (a family account) may give ``access``'s guardian their login from
+    MON DOSSIER: another guardian of the same family who never had an account. Giving a
+    removed access back is staff's (the removal may follow a court's decision)."""
+    guardian = access.guardian
+    return (guardian.family_id == user.family_id and guardian.id != user.guardian_id
+            and access.user is None)
+
+
+def invite(actor, guardian, link_for, days_valid):
+    """Give ``guardian`` a login of their own on the family: their account (new, or the
+    removed one reactivated without its old password) and the invitation email with its
+    single-use link (``link_for(user)``), through the outbox. Audited as ``actor``'s.
+    Returns the account; raises :class:`AccessProblem`."""
+    email = normalize_email(guardian.email)
+    if not email:
+        raise AccessProblem(f"Renseignez d'abord l'adresse email de {guardian_name(guardian)}"
+                            " : l'invitation lui est envoyée.")
+    with db.atomic():
+        user = account_of(guardian)
+        if user is not None and user.is_active and user.password_hash:
+            raise AccessProblem(f"{guardian_name(guardian)} a déjà accès au portail.")
+        others = User.select().where(User.email == email)
+        if user is not None:
+            others = others.where(User.id != user.id)
+        if others.exists():
+            raise AccessProblem(f"L'adresse {email} est déjà celle d'un autre compte : "
+                                "corrigez l'email de ce responsable.")
+        again = user is not None and not user.is_active
+        if user is None:
+            user = User.create(email=email, password_hash="", family=guardian.family_id,
+                               guardian=guardian.id, role=User.ROLE_FAMILY,
+                               session_token=new_session_token())
+        else:
+            user.email, user.is_active, user.password_hash = email, True, ""
+            user.session_token = new_session_token()
+            user.save()
+        queued = notifications.invitation(email, link_for(user), days_valid, user)
+        InvitationSent.create(user=user, email=queued)
+        audit.record(actor, guardian.family_id, audit.GUARDIAN_ACCESS_GIVEN,
+                     f"Accès au portail {'redonné' if again else 'donné'} à "
+                     f"{guardian_name(guardian)} : invitation envoyée à {email}",
+                     after={"responsable": guardian_name(guardian), "email": email})
+    return user
+
+
+def remove(actor, guardian, reason=""):
+    """Remove ``guardian``'s access (separated parents): their account is deactivated and
+    every session of it ends now; the other guardian's account is not touched. Audited
+    with ``reason``. Raises :class:`AccessProblem` when there is no access to remove."""
+    with db.atomic():
+        user = account_of(guardian)
+        if user is None or not user.is_active:
+            raise AccessProblem(f"{guardian_name(guardian)} n'a pas d'accès au portail.")
+        if actor is not None and actor.id == user.id:
+            raise AccessProblem("Vous ne pouvez pas retirer votre propre accès.")
+        user.is_active, user.session_token = False, new_session_token()
+        User.update(is_active=False, session_token=user.session_token).where(
+            User.id == user.id).execute()
+        audit.record(actor, guardian.family_id, audit.GUARDIAN_ACCESS_REMOVED,
+                     f"Accès au portail retiré à {guardian_name(guardian)} ({user.email})",
+                     before={"accès": "actif"}, after={"accès": "retiré"},
+                     reason=reason.strip())
+    return user
+
+
+def several_accounts(family_id):
+    """Whether more than one person signs in for the family (active or removed accounts):
+    then PLANNING names who made each change; with one account it would only say "you"."""
+    return User.select().where((User.family == family_id)
+                               & (User.role == User.ROLE_FAMILY)).count() > 1
+
+
+def names_of(user_ids):
+    """{user id: « Nadia BERNARD »} of ``user_ids`` in one query (see
+    ``User.person_name``)."""
+    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    if not ids:
+        return {}
+    users = (User.select(User, Guardian).join(Guardian, JOIN.LEFT_OUTER)
+             .where(User.id.in_(ids)))
+    return {user.id: user.person_name for user in users}
