@@ -20,9 +20,13 @@ def bernard():
 
 
 def father_signs_up(active=True):
-    """The second guardian of 16123 gets an account of his own."""
-    return User.create(email=FATHER, password_hash="x", family=bernard(), session_token="k",
-                       is_active=active)
+    """The second guardian of 16123 has an account of his own (the demo gives him one),
+    active or removed."""
+    father = User.get_or_none(User.email == FATHER) or User.create(
+        email=FATHER, password_hash="x", family=bernard(), session_token="k")
+    father.is_active = active
+    father.save()
+    return father
 
 
 def admin():
