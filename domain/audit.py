@@ -82,6 +82,8 @@ MANDATE_REVOKED = "mandate.revoked"
 DEBIT_COLLECTION_BUILT = "debit.collection_built"
 DEBIT_REJECTED = "debit.rejected"
 DEBIT_SETTINGS_SET = "debit.settings_set"
+REGIE_CREATED = "regie.created"
+REGIE_UPDATED = "regie.updated"
 MY_DATA_DOWNLOADED = "family.data_downloaded"
 EMAIL_CHOICES_SET = "family.email_choices_set"
 
@@ -152,6 +154,8 @@ ACTION_LABELS = {
     DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
     DEBIT_REJECTED: "Prélèvement rejeté",
     DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",
+    REGIE_CREATED: "Régie créée",
+    REGIE_UPDATED: "Régie modifiée",
     MY_DATA_DOWNLOADED: "Données téléchargées par la famille",
     EMAIL_CHOICES_SET: "Choix des emails modifiés",
 }
