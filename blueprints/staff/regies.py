@@ -6,6 +6,7 @@ from blueprints.common import form_status, get_or_404
 from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp
 from blueprints.staff.forms import RegieForm
+from domain import clock
 from domain.billing import regies
 from models import Regie, parse_id
 
@@ -14,7 +15,7 @@ from models import Regie, parse_id
 def regies_page():
     """Every régie with its numbering, its PayFiP number and its activities."""
     every = regies.all_regies()
-    return render("staff/regies/index.html", regies=every,
+    return render("staff/regies/index.html", regies=every, year=clock.today().year,
                   activities=regies.activities_by_regie(every[0].id))
 
 
@@ -41,6 +42,7 @@ def _edit(regie):
     return render("staff/regies/edit.html", form=form, regie=regie,
                   is_main=regie is not None and regie.id == main.id,
                   activities=regies.every_activity(), chosen=chosen, main=main,
+                  regie_names={r.id: r.name for r in regies.all_regies()},
                   status=form_status(form))
 
 

@@ -95,7 +95,7 @@ class DraftInvoice:
     #: (child's first name, activity, day, justification) of the excused days not billed.
     excused: list = field(default_factory=list)
     #: The régie that bills these lines (its activities').
-    regie_id: int = None
+    regie_id: int | None = None
     regie_name: str = ""
 
     @property
