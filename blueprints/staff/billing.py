@@ -43,7 +43,7 @@ from domain.billing.invoicing import (
 )
 from domain.billing.notices import remind_unpaid, send_invoice_emails
 from domain.billing.payments import STATUS_LABELS, attempts_to_review
-from domain.billing.regies import all_regies
+from domain.billing.regies import all_regies, regie_of
 from domain.billing.run import (
     MonthNotOver,
     issue_month,
@@ -154,6 +154,7 @@ def _show_invoice(invoice, payment_form=None, credit_form=None, status=200):
     credits = list(Invoice.select().where(Invoice.corrects == invoice).order_by(Invoice.id))
     _, due = due_cents_of(invoice.id)
     return render("staff/billing/invoice.html", invoice=invoice,
+                  regie=regie_of(invoice.regie_id),
                   lines=lines, payments=payments, credits=credits, due=due,
                   credited=credited_cents(invoice), status_labels=STATUS_LABELS,
                   methods=COUNTER_METHODS, payment_form=payment_form or CounterPaymentForm(),

@@ -10,12 +10,15 @@ and ``A…`` and the portal's PayFiP number.
 """
 import re
 
+from peewee import IntegrityError
+
 from domain import audit
 from domain.transactions import write_transaction
-from models import MAIN_REGIE_NAME, Activity, Invoice, NumberSequence, Regie, SchoolYear
+from models import MAIN_REGIE_NAME, Activity, Invoice, NumberSequence, Regie, SchoolYear, db
 
 PREFIX = re.compile(r"[A-Z]{1,4}")
 PAYFIP_CLIENT = re.compile(r"\d{6}")
+TAKEN = "Ce nom ou ces préfixes viennent d'être pris par une autre régie : réessayez."
 
 
 class RegieError(ValueError):
@@ -146,8 +149,12 @@ def create_regie(actor, name, invoice_prefix, credit_prefix, payfip, activity_id
             if _prefix_used(value):
                 raise RegieError(f"Des numéros {value}… ont déjà été donnés : choisissez un "
                                  "autre préfixe.", field)
-        regie = Regie.create(name=name, invoice_prefix=invoice_prefix,
-                             credit_prefix=credit_prefix, payfip_client=payfip)
+        try:
+            with db.atomic():
+                regie = Regie.create(name=name, invoice_prefix=invoice_prefix,
+                                     credit_prefix=credit_prefix, payfip_client=payfip)
+        except IntegrityError:  # the same name or prefix saved meanwhile by another agent
+            raise RegieError(TAKEN, "name") from None
         added, _ = _assign(regie, activity_ids, main_id)
         audit.record(actor, None, audit.REGIE_CREATED, summary=f"Régie « {name} » créée",
                      after=_described(regie, added))
@@ -174,8 +181,13 @@ def update_regie(actor, regie_id, name, invoice_prefix, credit_prefix, payfip, a
             if _prefix_used(value):
                 raise RegieError(f"Des numéros {value}… ont déjà été donnés : choisissez un "
                                  "autre préfixe.", field)
-        Regie.update(name=name, invoice_prefix=invoice_prefix, credit_prefix=credit_prefix,
-                     payfip_client=payfip).where(Regie.id == regie.id).execute()
+        try:
+            with db.atomic():
+                Regie.update(name=name, invoice_prefix=invoice_prefix,
+                             credit_prefix=credit_prefix, payfip_client=payfip).where(
+                    Regie.id == regie.id).execute()
+        except IntegrityError:  # the same name or prefix saved meanwhile by another agent
+            raise RegieError(TAKEN, "name") from None
         regie = Regie.get_by_id(regie.id)
         _assign(regie, activity_ids, main_id)
         after = _described(regie, [a.name for a in activities_by_regie(main_id)

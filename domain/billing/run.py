@@ -221,13 +221,14 @@ def collect_month(year, month, zone, bill_excused=None):
         Modalite.activity.in_(list(activity_ids)))} if activity_ids else {}
     open_by_activity = _open_days_by_activity(activities.values(), first, last, zone)
     main_id = main_regie().id
+    regie_of_activity = {a.id: a.regie_id or main_id for a in activities.values()}
     invoices, closed = {}, 0
     for (booking_id, day, price, activity_id, modalite_id, child_id, first_name, last_name,
          family_id, account, family_name) in rows:
         if day not in open_by_activity[activity_id]:
             closed += 1
             continue
-        regie_id = activities[activity_id].regie_id or main_id
+        regie_id = regie_of_activity[activity_id]
         draft = invoices.get((family_id, regie_id))
         if draft is None:
             draft = invoices[(family_id, regie_id)] = DraftInvoice(

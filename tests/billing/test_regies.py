@@ -158,6 +158,9 @@ def test_the_pdf_names_the_regie_and_the_exports_keep_to_one_regie(app, client, 
     auth.login("administrateur")
     text = text_of_pdf(client.get(f"/agents/facturation/factures/{leisure.id}.pdf").data)
     assert "Service Enfance - Régie extrascolaire" in text
+    invoice_page = client.get(f"/agents/facturation/factures/{leisure.id}").get_data(
+        as_text=True)
+    assert "<dt>Régie</dt><dd>Régie extrascolaire</dd>" in invoice_page
     page = client.get("/agents/facturation/").get_data(as_text=True)
     assert f'<option value="{extra.id}">Régie extrascolaire</option>' in page
     response = client.get(f"/agents/facturation/export/factures.csv?regie={extra.id}")
