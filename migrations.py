@@ -162,6 +162,21 @@ def _waiting_list(database, migrator):
     database.create_tables([models.WaitingListEntry], safe=True)
 
 
+def _regies(database, migrator):
+    """21: régies, each with its activities, its invoice numbering and its PayFiP number;
+    the existing activities and invoices go to one main régie that keeps today's numbers
+    (``F``, ``A``) and the portal's PayFiP number, so nothing changes for one régie."""
+    database.create_tables([models.Regie], safe=True)
+    _add_missing_columns(database, migrator, models.Activity, "regie")
+    _add_missing_columns(database, migrator, models.Invoice, "regie")
+    main = models.Regie.select().order_by(models.Regie.id).first()
+    if main is None:
+        main = models.Regie.create(name=models.MAIN_REGIE_NAME, invoice_prefix="F",
+                                   credit_prefix="A")
+    models.Activity.update(regie=main).where(models.Activity.regie.is_null()).execute()
+    models.Invoice.update(regie=main).where(models.Invoice.regie.is_null()).execute()
+
+
 def _guardians_accounts(database, migrator):
     """22: a login per legal guardian: each family account names its guardian, and the
     pending changes and bookings who made them. An existing family account belongs to
@@ -200,7 +215,7 @@ STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_
          11: _year_lines, 12: _closures, 13: _attendance_that_counts, 14: _not_here_yet,
          15: _add_direct_debit, 16: _add_reminder_levels,
          17: _add_calendar_feeds, 18: _family_data_and_notifications,
-         19: _declared_illness, 20: _waiting_list, 21: _not_here_yet,
+         19: _declared_illness, 20: _waiting_list, 21: _regies,
          22: _guardians_accounts}
 
 
@@ -220,6 +235,8 @@ def upgrade(database):
             database.create_tables(models.ALL_MODELS, safe=True)
             models.SchemaVersion.delete().execute()
             models.SchemaVersion.create(version=models.SCHEMA_VERSION)
+            models.Regie.create(name=models.MAIN_REGIE_NAME, invoice_prefix="F",
+                                credit_prefix="A")
         return models.SCHEMA_VERSION
     if version > models.SCHEMA_VERSION:
         raise RuntimeError(

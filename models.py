@@ -596,6 +596,24 @@ class GuardianDeclaration(Reviewed, BaseModel):
     review_comment = TextField(default="")
 
 
+#: The régie made for a commune that has one (its numbers ``F…`` and ``A…``), named as
+#: its invoices always said.
+MAIN_REGIE_NAME = "Régie des accueils périscolaires"
+
+
+class Regie(BaseModel):
+    """A régie: collects what its activities bill, with invoice numbers of its own
+    (``F2027-00001``, gapless per year) and its PayFiP client number."""
+
+    name = CharField(unique=True)
+    # Letters before the year in its numbers: invoices, credit notes (unique across régies).
+    invoice_prefix = CharField(unique=True)
+    credit_prefix = CharField(unique=True)
+    # "": the portal's own number (``PAYFIP_NUMCLI``).
+    payfip_client = CharField(default="")
+    created_at = DateTimeField(default=utc_now)
+
+
 class Activity(BaseModel):
     """One bookable service of a school year (ligne d'activité)."""
 
@@ -622,6 +640,8 @@ class Activity(BaseModel):
     position = SmallIntegerField(default=0)
     # Lines of one group exclude each other ("ALAE SOIR": Soir 1 or Soir 2); "" = none.
     exclusive_group = CharField(default="")
+    # The régie that bills it; null: the first régie (the commune's main one).
+    regie = ForeignKeyField(Regie, null=True, backref="activities", on_delete="SET NULL")
 
     @property
     def full_label(self):
@@ -866,6 +886,8 @@ class Invoice(BaseModel):
     reminded_at = DateTimeField(null=True)
     # Handed over to the Trésor public after the last reminder: no longer payable online.
     handed_over_at = DateTimeField(null=True)
+    # The régie it is billed by (its numbering, its PayFiP number); null: the first régie.
+    regie = ForeignKeyField(Regie, null=True, backref="invoices", on_delete="RESTRICT")
 
     @property
     def is_paid(self):
@@ -1163,7 +1185,7 @@ class AuditLog(BaseModel):
 ALL_MODELS = [
     SchemaVersion, Commune, Family, User, RecoveryCode, LoginThrottle, Guardian, PickupPerson,
     School, Child, ChildDeclaration, GuardianDeclaration, HealthRecord, Vaccination,
-    StoredFile, SchoolYear, QFBracket, QFDeclaration, Activity, Modalite, Tariff, Closure,
+    StoredFile, SchoolYear, QFBracket, QFDeclaration, Regie, Activity, Modalite, Tariff, Closure,
     DayOverride, BookingWindow, DossierValidation, Enrolment, Booking, PendingChange,
     ClosedBooking, CalendarFeed, Attendance, NumberSequence, Invoice, InvoiceReminder,
     InvoiceLine, InvoicedBooking, PriceAdjustment, Payment, Mandate, DebitCollection, DebitItem,

@@ -85,6 +85,8 @@ DEBIT_COLLECTION_BUILT = "debit.collection_built"
 DEBIT_REJECTED = "debit.rejected"
 DEBIT_RETURN_IMPORTED = "debit.return_imported"
 DEBIT_SETTINGS_SET = "debit.settings_set"
+REGIE_CREATED = "regie.created"
+REGIE_UPDATED = "regie.updated"
 MY_DATA_DOWNLOADED = "family.data_downloaded"
 EMAIL_CHOICES_SET = "family.email_choices_set"
 
@@ -158,6 +160,8 @@ ACTION_LABELS = {
     DEBIT_REJECTED: "Prélèvement rejeté",
     DEBIT_RETURN_IMPORTED: "Retour de la banque importé",
     DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",
+    REGIE_CREATED: "Régie créée",
+    REGIE_UPDATED: "Régie modifiée",
     MY_DATA_DOWNLOADED: "Données téléchargées par la famille",
     EMAIL_CHOICES_SET: "Choix des emails modifiés",
 }

@@ -50,6 +50,7 @@ from blueprints.staff import (  # noqa: E402,F401
     news,
     outreach,
     recovery,
+    regies,
     routes,
     schools,
     validations,

@@ -43,6 +43,7 @@ from domain.billing.invoicing import (
 )
 from domain.billing.notices import remind_unpaid, send_invoice_emails
 from domain.billing.payments import STATUS_LABELS, attempts_to_review
+from domain.billing.regies import all_regies, regie_of
 from domain.billing.run import (
     MonthNotOver,
     issue_month,
@@ -53,7 +54,7 @@ from domain.billing.run import (
     set_excused_billing,
 )
 from domain.formats import euros, month_fr
-from models import Family, Invoice, InvoiceLine, Payment
+from models import Family, Invoice, InvoiceLine, Payment, Regie, parse_id
 
 
 class AmountForm(FlaskForm):
@@ -141,6 +142,7 @@ def billing():
                   to_review=attempts_to_review(), overpaid=overpaid_invoices(),
                   status_labels=STATUS_LABELS,
                   reminder_form=EmptyForm(), export_form=ExportForm(request.args), today=today,
+                  regies=all_regies(),
                   is_admin=current_user.role == current_user.ROLE_ADMIN)
 
 
@@ -152,6 +154,7 @@ def _show_invoice(invoice, payment_form=None, credit_form=None, status=200):
     credits = list(Invoice.select().where(Invoice.corrects == invoice).order_by(Invoice.id))
     _, due = due_cents_of(invoice.id)
     return render("staff/billing/invoice.html", invoice=invoice,
+                  regie=regie_of(invoice.regie_id),
                   lines=lines, payments=payments, credits=credits, due=due,
                   credited=credited_cents(invoice), status_labels=STATUS_LABELS,
                   methods=COUNTER_METHODS, payment_form=payment_form or CounterPaymentForm(),
@@ -220,12 +223,17 @@ def billing_reminders():
 
 
 def _export(kind):
+    """The period's CSV of ``kind``: every régie's, or one's (``?regie=id``)."""
     form = ExportForm(request.args)
     today = clock.today()
     first = form.du.data if form.validate() and form.du.data else today.replace(month=1, day=1)
     last = form.au.data if form.au.data else today
-    text = (invoices_csv if kind == "factures" else payments_csv)(first, last)
-    name = f"{kind}-{first.isoformat()}-{last.isoformat()}.csv"
+    regie = None
+    if request.args.get("regie"):
+        regie = Regie.get_or_none(Regie.id == parse_id(request.args["regie"])) or abort(404)
+    text = (invoices_csv if kind == "factures" else payments_csv)(first, last, regie)
+    which = f"{regie.invoice_prefix}-" if regie else ""
+    name = f"{kind}-{which}{first.isoformat()}-{last.isoformat()}.csv"
     return logged_csv(kind, text, name)
 
 

@@ -265,3 +265,19 @@ class StaffCloseLineForm(FlaskForm):
     closed_from = FrenchDateField("À partir du", [DataRequired("Indiquez la date.")])
     reason = required_text("Motif", "Indiquez le motif de la fermeture.", 250, "Le motif",
                            field=TextAreaField)
+
+
+class RegieForm(FlaskForm):
+    """A régie: its name, its numbering's prefixes, its PayFiP number, its activities
+    (the domain checks prefixes and numbers, with a message by the field)."""
+
+    name = StringField("Nom de la régie", [DataRequired("Indiquez le nom de la régie."),
+                                           Length(max=120, message="120 caractères au plus.")])
+    invoice_prefix = StringField("Préfixe des factures", [
+        DataRequired("Indiquez le préfixe des factures."),
+        Length(max=4, message="4 lettres au plus.")])
+    credit_prefix = StringField("Préfixe des avoirs", [
+        DataRequired("Indiquez le préfixe des avoirs."),
+        Length(max=4, message="4 lettres au plus.")])
+    payfip_client = StringField("Numéro client PayFiP", [
+        Optional(), Length(max=6, message="6 chiffres.")])

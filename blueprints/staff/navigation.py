@@ -47,6 +47,7 @@ GROUPS = (
         Page("PRÉLÈVEMENTS", "staff.direct_debit_collections", "staff_direct_debit"),
         Page("RESTES À RECOUVRER", "staff.recovery_list", "staff_recovery"),
         Page("EXPORTS", "staff.exports_index", "staff_exports"),
+        Page("RÉGIES", "staff.admin.regies_page", "staff_regies", admin_only=True),
     )),
     Group("Administration", (
         Page("COMPTES", "staff.accounts", "staff_accounts"),

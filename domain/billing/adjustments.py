@@ -1,7 +1,7 @@
 """What staff do to an issued invoice: a credit note (avoir) or a payment at the counter.
 
 An issued invoice never changes: a correction is a credit note that points to it
-(numbered ``A2027-00001`` in its own gapless series), and a payment is a row of
+(numbered ``A2027-00001`` in the gapless credit-note series of the invoice's régie), and a payment is a row of
 its own. Both run in a write transaction with the invoice locked, so that two
 agents cannot credit or settle the same amount twice, and both are audited.
 """
@@ -10,6 +10,7 @@ import uuid
 
 from domain import audit, clock
 from domain.billing.invoicing import credited_cents, due_cents_of, refresh_status
+from domain.billing.regies import regie_of
 from domain.billing.run import take_numbers
 from domain.formats import euros
 from domain.transactions import lock_rows, write_transaction
@@ -56,8 +57,9 @@ def issue_credit_note(invoice_id, amount_cents, reason, actor, now):
         if not 0 < amount_cents <= room:
             raise BillingError(f"Le montant de l'avoir doit être compris entre 0,01 € et "
                                f"{euros(room)}.")
-        [number] = take_numbers("A", now.year, 1)
-        credit = Invoice.create(family=invoice.family_id, number=number,
+        regie = regie_of(invoice.regie_id)  # the invoice's: its series, its accounts
+        [number] = take_numbers(regie.credit_prefix, now.year, 1)
+        credit = Invoice.create(family=invoice.family_id, number=number, regie=regie,
                                 kind=Invoice.CREDIT_NOTE, corrects=invoice,
                                 period_year=invoice.period_year,
                                 period_month=invoice.period_month, issued_at=clock.as_stored(now),

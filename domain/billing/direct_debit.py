@@ -31,6 +31,7 @@ from sepaxml.validation import ValidationError
 from domain import audit, clock
 from domain.billing.invoicing import refresh_status, still_owing
 from domain.billing.mandates import masked, record_rejection, valid_creditor_id
+from domain.billing.regies import regie_of
 from domain.billing.run import DUE_DAYS, take_numbers
 from domain.family.contact import billing_addresses
 from domain.fast_rows import attach, model_instance
@@ -369,8 +370,10 @@ def record_debit_rejection(item_id, reason_code, settings, actor, now):
 
 def _fee_invoice(invoice, fee_cents, now):
     """An invoice of its own for the rejection fee (invoices never change once issued)."""
-    [number] = take_numbers("F", now.year, 1)
+    regie = regie_of(invoice.regie_id)  # the rejected invoice's régie bills the fee
+    [number] = take_numbers(regie.invoice_prefix, now.year, 1)
     fee = Invoice.create(family=invoice.family_id, number=number, kind=Invoice.INVOICE,
+                         regie=regie,
                          period_year=invoice.period_year, period_month=invoice.period_month,
                          issued_at=clock.as_stored(now),
                          due_date=now.date() + datetime.timedelta(days=DUE_DAYS),

@@ -2,6 +2,7 @@
 from domain import commune
 from domain.billing.invoice_pdf import invoice_pdf
 from domain.billing.invoicing import with_billed_days
+from domain.billing.regies import regie_of
 from domain.files import store_bytes
 from models import Family, Invoice, InvoiceLine, StoredFile
 
@@ -40,7 +41,8 @@ def invoice_file(invoice, commune_name, online_url):
                                      .order_by(InvoiceLine.id))
     current = commune.settings()
     data = invoice_pdf(invoice, invoice.family, commune_name, regie_text(current), online_url,
-                       address=current.address, logo=commune.logo() if current.has_logo else None)
+                       address=current.address, logo=commune.logo() if current.has_logo else None,
+                       regie_name=regie_of(invoice.regie_id).name)
     kind = "avoir" if invoice.kind == Invoice.CREDIT_NOTE else "facture"
     stored = store_bytes(data, f"{kind}-{invoice.number}.pdf", "application/pdf",
                          family=invoice.family)

@@ -1,7 +1,9 @@
 """CSV exports of invoices and payments, for the treasury's and the commune's tools,
-written as every back-office export is (``domain.exports``)."""
+written as every back-office export is (``domain.exports``): all of them, or one
+régie's (each régie keeps its own accounts)."""
 from peewee import JOIN
 
+from domain.billing.regies import of_regie
 from domain.clock import stored_between
 from domain.exports import Cents, csv_text
 from domain.formats import date_fr
@@ -11,8 +13,9 @@ COUNTER_LABELS = {"especes": "Espèces", "cheque": "Chèque", "cesu": "CESU",
                   "cheque_vacances": "Chèque vacances"}
 
 
-def invoices_csv(first, last):
-    """Invoices and credit notes issued from ``first`` to ``last`` (Paris dates, inclusive)."""
+def invoices_csv(first, last, regie=None):
+    """Invoices and credit notes issued from ``first`` to ``last`` (Paris dates,
+    inclusive), of ``regie`` only when given."""
     Corrected = Invoice.alias()
     query = (Invoice.select(Invoice, Family, Corrected.number)
              .join(Family)
@@ -20,6 +23,8 @@ def invoices_csv(first, last):
                                    on=(Invoice.corrects == Corrected.id), attr="corrected")
              .where(stored_between(Invoice.issued_at, first, last))
              .order_by(Invoice.issued_at, Invoice.number))
+    if regie is not None:
+        query = query.where(of_regie(regie))
     rows = []
     for invoice in query:
         rows.append([invoice.number, "Avoir" if invoice.kind == Invoice.CREDIT_NOTE
@@ -36,12 +41,15 @@ def invoices_csv(first, last):
                      "Émise le", "Échéance", "Montant", "État"], rows)
 
 
-def payments_csv(first, last):
-    """Payments received (verified) from ``first`` to ``last`` (Paris dates, inclusive)."""
+def payments_csv(first, last, regie=None):
+    """Payments received (verified) from ``first`` to ``last`` (Paris dates, inclusive),
+    on the invoices of ``regie`` only when given."""
     query = (Payment.select(Payment, Invoice, Family).join(Invoice).join(Family)
              .where((Payment.status == Payment.PAID)
                     & stored_between(Payment.verified_at, first, last))
              .order_by(Payment.verified_at, Payment.id))
+    if regie is not None:
+        query = query.where(of_regie(regie))
     rows = []
     for payment in query:
         mode = ("Carte bancaire (PayFiP)" if payment.provider == Payment.ONLINE

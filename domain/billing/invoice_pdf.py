@@ -10,7 +10,7 @@ import io
 from domain.billing.invoicing import days_text
 from domain.formats import date_fr, euros, month_fr
 from domain.pdf import FONT, new_pdf, pdf_text as _text
-from models import Invoice
+from models import MAIN_REGIE_NAME, Invoice
 
 
 def _fit(pdf, text, width):
@@ -26,9 +26,11 @@ def _money(cents):
     return _text(euros(cents))
 
 
-def invoice_pdf(invoice, family, commune_name, regie_text, online_url, address="", logo=None):
+def invoice_pdf(invoice, family, commune_name, regie_text, online_url, address="", logo=None,
+                regie_name=MAIN_REGIE_NAME):
     """The PDF bytes of ``invoice`` (its ``lines`` loaded, with their ``days`` when known)
-    for ``family``; the commune's ``address`` and ``logo`` ((bytes, type) or None) head it."""
+    for ``family``; the commune's ``address`` and ``logo`` ((bytes, type) or None) and the
+    name of the régie that bills it head it."""
     credit = invoice.kind == Invoice.CREDIT_NOTE
     title = f"{'Avoir' if credit else 'Facture'} N° {invoice.number}"
     pdf = new_pdf()
@@ -44,8 +46,7 @@ def invoice_pdf(invoice, family, commune_name, regie_text, online_url, address="
     pdf.set_font(FONT, "B", 14)
     pdf.cell(0, 8, _text(commune_name), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
-    pdf.cell(0, 6, _text("Service Enfance - Régie des accueils périscolaires"), new_x="LMARGIN",
-             new_y="NEXT")
+    pdf.cell(0, 6, _text(f"Service Enfance - {regie_name}"), new_x="LMARGIN", new_y="NEXT")
     if address:
         pdf.multi_cell(90, 5, _text(address), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)

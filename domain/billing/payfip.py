@@ -10,7 +10,7 @@ outside production) and builds the payment page's address from
 """
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import zeep
 from eopayment.payfip_ws import PAYMENT_URL, PayFiP, PayFiPError, normalize_objet
@@ -102,6 +102,12 @@ class PayFiPClient:
 
     def __init__(self, settings):
         self.settings = settings
+
+    def for_client(self, numcli):
+        """The same client for another PayFiP client number (a régie's own)."""
+        if not numcli or numcli == self.settings.numcli:
+            return self
+        return PayFiPClient(replace(self.settings, numcli=numcli))
 
     def create_operation(self, amount_cents, refdet, email, exer, objet):
         """``creerPaiementSecurise``: the ``idOp`` of a new payment (PayFiPError if the

@@ -17,6 +17,7 @@ from collections import Counter
 from domain import clock
 from domain.billing.invoicing import ONLINE_MINIMUM_CENTS, due_cents_of, refresh_status
 from domain.billing.payfip import PayFiPError, refdet_of
+from domain.billing.regies import payfip_client
 from domain.formats import euros
 from domain.transactions import lock_rows, write_transaction
 from models import Family, Invoice, Payment
@@ -114,6 +115,7 @@ def start_online_payment(client, invoice_id, family_id, user, email, now):
         if alive is not None and alive.amount_cents == due:
             return alive
         refdet = refdet_of(invoice.number)
+        client = client.for_client(payfip_client(invoice, client.settings.numcli))
         try:
             idop = client.create_operation(due, refdet, email, invoice.issued_at.year,
                                            f"Facture {invoice.number}")
@@ -192,7 +194,8 @@ def check_payment(client, payment_id, now):
         if error.code in ("P1", "P5") and expired:
             status = Payment.EXPIRED
     else:
-        status, note = _verdict(payment, detail, client.settings.numcli)
+        status, note = _verdict(payment, detail, payfip_client(
+            Invoice.get_by_id(payment.invoice_id), client.settings.numcli))
     with write_transaction():
         lock_rows(Payment, [payment.id])
         payment = Payment.get_by_id(payment.id)

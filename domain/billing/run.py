@@ -1,4 +1,4 @@
-"""The monthly invoicing run: one invoice per family from the month's committed bookings.
+"""The monthly invoicing run: one invoice per family and régie from the month's bookings.
 
 Each booking is billed at the price stored on it when it was committed, on one
 line per child, activity, modalité (and price: a QF validated mid-month changes
@@ -13,9 +13,12 @@ present on site (a booking made by staff) is billed as any booked day, and both 
 shown in the preview. A month is issued once it is over (``MonthNotOver``), unless
 forced for a correction.
 
-Numbers run without gaps per year of issue (``F2027-00001``): they are taken
-from ``NumberSequence`` inside the run's write transaction, the sequence row
-locked first, so two runs racing wait for each other and the second one finds
+Each activity belongs to a régie (``domain.billing.regies``): a family whose
+children go to the canteen (one régie) and the centre de loisirs (another) gets
+two invoices. Numbers run without gaps per régie and year of issue
+(``F2027-00001``, the régie's prefix): they are taken from ``NumberSequence``
+inside the run's write transaction, every régie's counter row locked first (in
+id order), so two runs racing wait for each other and the second one finds
 nothing left to bill. Reads are batched and rows bulk-inserted, so the number
 of queries does not grow with the number of families.
 """
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN
 
 from domain import audit, clock, commune
+from domain.billing.regies import all_regies, main_regie, regie_of
 from domain.booking.days import overrides_for, split_overrides
 from domain.catalogue.opening import open_days
 from domain.dates import month_end
@@ -90,6 +94,9 @@ class DraftInvoice:
     lines: list
     #: (child's first name, activity, day, justification) of the excused days not billed.
     excused: list = field(default_factory=list)
+    #: The régie that bills these lines (its activities').
+    regie_id: int | None = None
+    regie_name: str = ""
 
     @property
     def total_cents(self):
@@ -213,15 +220,19 @@ def collect_month(year, month, zone, bill_excused=None):
     modalites = {m.id: m for m in Modalite.select().where(
         Modalite.activity.in_(list(activity_ids)))} if activity_ids else {}
     open_by_activity = _open_days_by_activity(activities.values(), first, last, zone)
+    main_id = main_regie().id
+    regie_of_activity = {a.id: a.regie_id or main_id for a in activities.values()}
     invoices, closed = {}, 0
     for (booking_id, day, price, activity_id, modalite_id, child_id, first_name, last_name,
          family_id, account, family_name) in rows:
         if day not in open_by_activity[activity_id]:
             closed += 1
             continue
-        draft = invoices.get(family_id)
+        regie_id = regie_of_activity[activity_id]
+        draft = invoices.get((family_id, regie_id))
         if draft is None:
-            draft = invoices[family_id] = DraftInvoice(family_id, account, family_name, {})
+            draft = invoices[(family_id, regie_id)] = DraftInvoice(
+                family_id, account, family_name, {}, regie_id=regie_id)
         if (child_id, activity_id, day) in excused:
             draft.excused.append((first_name, activities[activity_id].name, day,
                                   excused[(child_id, activity_id, day)]))
@@ -238,43 +249,45 @@ def collect_month(year, month, zone, bill_excused=None):
         line.dates.append(day)
         if (child_id, activity_id, day) in added:
             line.added_dates.append(day)
-    _add_adjustments(invoices)
-    _add_illness_credits(invoices, last)
+    _add_adjustments(invoices, main_id)
+    _add_illness_credits(invoices, last, main_id)
     drafts = []
     for draft in invoices.values():
         draft.lines = [draft.lines[key] for key in sorted(draft.lines, key=lambda k: (
             k[0] == "~adjustment", draft.lines[k].child_name, k))]
         if draft.total_cents > 0:
             drafts.append(draft)
-    drafts.sort(key=lambda d: d.account_number)
+    drafts.sort(key=lambda d: (d.account_number, d.regie_id))
     return drafts, closed
 
 
-def _add_adjustments(invoices):
+def _add_adjustments(invoices, main_id):
     """The price adjustments not billed yet (a quotient validated from a past date) as
-    lines of their family's draft: a credit (negative) or a supplement. One query."""
+    lines of their family's draft of the main régie: a credit (negative) or a
+    supplement. One query."""
     rows = (PriceAdjustment.select(PriceAdjustment, Family).join(Family)
             .where(PriceAdjustment.line.is_null()).order_by(PriceAdjustment.id))
     for adjustment in rows:
         family = adjustment.family
-        draft = invoices.get(family.id)
+        draft = invoices.get((family.id, main_id))
         if draft is None:
-            draft = invoices[family.id] = DraftInvoice(family.id, family.account_number,
-                                                       family.name, {})
+            draft = invoices[(family.id, main_id)] = DraftInvoice(
+                family.id, family.account_number, family.name, {}, regie_id=main_id)
         draft.lines[("~adjustment", adjustment.id)] = DraftLine(
             child_name=adjustment.child_name, label=adjustment.label,
             unit_price_cents=adjustment.amount_cents, activity_name="Régularisations",
             adjustment_ids=[adjustment.id])
 
 
-def _add_illness_credits(invoices, last):
+def _add_illness_credits(invoices, last, main_id):
     """Add to ``invoices`` a credit line "Absence pour maladie du …" for each day up to
     ``last`` declared ill, its certificate accepted, that an issued invoice had already
-    billed and no run has credited yet: an issued invoice is never edited. One query."""
+    billed and no run has credited yet (on the draft of the activity's régie): an
+    issued invoice is never edited. One query."""
     query = (Attendance
              .select(Attendance.id, Attendance.date, Attendance.child, Child.first_name,
                      Booking.price_cents, Activity.name, Family.id, Family.account_number,
-                     Family.name)
+                     Family.name, Activity.regie)
              .join(Booking, on=((Booking.child == Attendance.child)
                                 & (Booking.activity == Attendance.activity)
                                 & (Booking.date == Attendance.date)))
@@ -285,10 +298,12 @@ def _add_illness_credits(invoices, last):
                     & Attendance.credited_at.is_null() & (Attendance.date <= last))
              .order_by(Attendance.date, Attendance.id))
     for (mark_id, day, child_id, first_name, price, activity_name, family_id, account,
-         family_name) in query.tuples():
-        draft = invoices.get(family_id)
+         family_name, regie_id) in query.tuples():
+        regie_id = regie_id or main_id
+        draft = invoices.get((family_id, regie_id))
         if draft is None:
-            draft = invoices[family_id] = DraftInvoice(family_id, account, family_name, {})
+            draft = invoices[(family_id, regie_id)] = DraftInvoice(
+                family_id, account, family_name, {}, regie_id=regie_id)
         day = _as_date(day)
         draft.lines[(child_id, 10 ** 9, mark_id, 0, 0, 0)] = DraftLine(
             child_name=first_name, activity_name=activity_name,
@@ -297,17 +312,25 @@ def _add_illness_credits(invoices, last):
 
 
 def preview_month(year, month, zone):
-    """What issuing the month would bill: families, total, totals per activity, each
-    family's invoice (``drafts``: name, lines, amount), the days added on site and the
-    excused days left out."""
+    """What issuing the month would bill: families, invoices, total, totals per activity
+    and per régie, each invoice (``drafts``: family, régie, lines, amount), the days
+    added on site and the excused days left out."""
     drafts, closed = collect_month(year, month, zone)
+    regies = {regie.id: regie.name for regie in all_regies()}
     per_activity = defaultdict(lambda: [0, 0])
+    per_regie = defaultdict(lambda: [0, 0])
     for draft in drafts:
+        draft.regie_name = regies.get(draft.regie_id, "")
+        per_regie[draft.regie_id][0] += 1
+        per_regie[draft.regie_id][1] += draft.total_cents
         for line in draft.lines:
             per_activity[line.activity_name][0] += line.quantity
             per_activity[line.activity_name][1] += line.amount_cents
-    return {"families": len(drafts), "total_cents": sum(d.total_cents for d in drafts),
+    return {"families": len({d.family_id for d in drafts}), "invoices": len(drafts),
+            "total_cents": sum(d.total_cents for d in drafts),
             "per_activity": sorted((name, q, c) for name, (q, c) in per_activity.items()),
+            "per_regie": [(regies[i], n, c) for i, (n, c) in sorted(per_regie.items())]
+            if len(regies) > 1 else [],
             "closed_days": closed, "drafts": drafts,
             "added_days": sum(len(line.added_dates) for d in drafts for line in d.lines),
             "excused_days": sum(len(d.excused) for d in drafts)}
@@ -330,7 +353,8 @@ def take_numbers(prefix, year, count):
 
 
 def issue_month(year, month, zone, now, force=False):
-    """Bill the month's bookings not billed yet; returns the ids of the new invoices.
+    """Bill the month's bookings not billed yet, one invoice per family and régie, each
+    numbered in its régie's series; returns the ids of the new invoices.
 
     ``now`` is an aware datetime (the portal's clock): the issue date, the year of
     the numbers and the due date (``DUE_DAYS`` later) come from it. A month not over
@@ -340,17 +364,27 @@ def issue_month(year, month, zone, now, force=False):
     issued_at = clock.as_stored(now)
     due_date = now.date() + datetime.timedelta(days=DUE_DAYS)
     with write_transaction():
-        # The counter first: a concurrent run waits here, then sees the bookings billed.
-        lock_rows(NumberSequence, [_sequence_row(f"F-{now.year}").id], key_update=True)
+        # The counters first: a concurrent run waits here, then sees the bookings billed.
+        regies = {regie.id: regie for regie in all_regies()}
+        lock_rows(NumberSequence, [_sequence_row(f"{regie.invoice_prefix}-{now.year}").id
+                                   for regie in regies.values()], key_update=True)
         drafts, _ = collect_month(year, month, zone)
         if not drafts:
             return []
-        numbers = take_numbers("F", now.year, len(drafts))
-        invoice_rows = [{"family": d.family_id, "number": number, "kind": Invoice.INVOICE,
+        per_regie = defaultdict(list)
+        for draft in drafts:
+            per_regie[draft.regie_id].append(draft)
+        numbers = {}
+        for regie_id, group in sorted(per_regie.items()):
+            regie = regies.get(regie_id) or regie_of(regie_id)  # or made meanwhile
+            taken = take_numbers(regie.invoice_prefix, now.year, len(group))
+            numbers.update(zip(map(id, group), taken))
+        invoice_rows = [{"family": d.family_id, "number": numbers[id(d)],
+                         "kind": Invoice.INVOICE, "regie": d.regie_id,
                          "period_year": year, "period_month": month, "issued_at": issued_at,
                          "due_date": due_date, "total_cents": d.total_cents,
                          "status": Invoice.ISSUED}
-                        for d, number in zip(drafts, numbers)]
+                        for d in drafts]
         invoice_ids = _insert(Invoice, invoice_rows, returning=True, check="number")
         line_rows, line_drafts = [], []
         for draft, invoice_id in zip(drafts, invoice_ids):

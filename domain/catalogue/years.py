@@ -116,7 +116,8 @@ def prepare_next_year(year, zone, actor):
                 audience=activity.audience, open_to_other_schools=activity.open_to_other_schools,
                 weekdays=activity.weekdays, holiday_period=activity.holiday_period,
                 capacity=activity.capacity, tariff_label=activity.tariff_label,
-                position=activity.position, exclusive_group=activity.exclusive_group)
+                position=activity.position, exclusive_group=activity.exclusive_group,
+                regie=activity.regie_id)
             for modalite in activity.modalites.order_by(Modalite.position, Modalite.id):
                 new_modalite = Modalite.create(activity=copy, name=modalite.name,
                                                position=modalite.position)

@@ -356,6 +356,34 @@ def test_step_20_adds_the_waiting_lists(db):
     assert db.table_exists("waiting_list_entry")
 
 
+def test_step_21_puts_every_activity_and_invoice_in_one_main_regie_keeping_the_numbers(db):
+    """Step 21 makes one régie that bills every activity with today's numbering (F…, A…)
+    and the portal's PayFiP number: a commune with one régie sees nothing change."""
+    invoices = models.Invoice.select().count()
+    activities = models.Activity.select().count()
+    migrator = migrations.SchemaMigrator.from_database(db.obj)
+    sqlite = isinstance(db.obj, migrations.SqliteDatabase)
+    if sqlite:
+        db.obj.pragma("foreign_keys", 0)
+    extra = {"legacy": True} if sqlite else {}  # SQLite rebuilds a table to drop a foreign key
+    migrate(migrator.drop_column("activity", "regie_id", **extra),
+            migrator.drop_column("invoice", "regie_id", **extra))
+    if sqlite:
+        db.obj.pragma("foreign_keys", 1)
+    db.drop_tables([models.Regie])
+    SchemaVersion.update(version=20).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
+    [main] = models.Regie.select()
+    assert (main.name, main.invoice_prefix, main.credit_prefix, main.payfip_client) == (
+        "Régie des accueils périscolaires", "F", "A", "")
+    assert models.Activity.select().where(models.Activity.regie == main).count() \
+        == activities > 0
+    assert models.Invoice.select().where(models.Invoice.regie == main).count() \
+        == invoices > 0
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION  # again: nothing more
+    assert models.Regie.select().count() == 1
+
+
 def test_step_22_gives_each_family_account_its_guardian_and_who_made_each_change(db):
     """Step 22 adds who made each pending change and booking, and ties each existing
     family account to its guardian: the one with its email, else the first guardian."""

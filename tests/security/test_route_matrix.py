@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pytest
 
 import models
+from domain.billing import regies
 from domain.email_prefs import unsubscribe_token
 from domain.family.record import make_email_change_token
 from domain.files import store_bytes
@@ -207,6 +208,9 @@ MATRIX = {
     "staff.admin.edit_school": Row(ADMIN, "/agents/admin/ecoles/{school}/modifier"),
     "staff.admin.new_school": Row(ADMIN, "/agents/admin/ecoles/nouvelle"),
     "staff.admin.schools_page": Row(ADMIN, "/agents/admin/ecoles/"),
+    "staff.admin.regies_page": Row(ADMIN, "/agents/admin/facturation/regies/"),
+    "staff.admin.new_regie": Row(ADMIN, "/agents/admin/facturation/regies/nouvelle"),
+    "staff.admin.edit_regie": Row(ADMIN, "/agents/admin/facturation/regies/{regie}/modifier"),
     "staff.add_child": Row(STAFF, "/agents/familles/{family}/enfants/nouveau"),
     "staff.archive_child": Row(STAFF, "/agents/familles/{family}/enfants/{child}/archiver"),
     "staff.child_declaration_document": Row(STAFF, "/agents/validations/enfants/"
@@ -468,6 +472,7 @@ def objects(app):
             "waiting_choice": f"{JANUARY[2].isoformat()}:{modalite(CL, SANS).id}", "email_token": email_token,
             "bad_token": "pas-un-jeton", "import_token": "0" * 32,
             "school": models.School.select().order_by(models.School.id).first().id,
+            "regie": regies.main_regie().id,
             "child_declaration": child_declaration.id,
             "guardian_declaration": guardian_declaration.id, "line": f"{lena.id}-{activity(CL).id}",
             "enrolment": line.id,
