@@ -335,6 +335,18 @@ def parse_date(value):
         return None
 
 
+def back_to_calendar():
+    """Where a waiting-list form sent from the calendar (``retour=planning``) goes back:
+    the range it showed, at its line; None for the waiting-list page."""
+    if request.form.get("retour") != "planning":
+        return None
+    day_range = request_range(request.form)
+    child_id, _, activity_id = (request.form.get("ligne") or "").partition("-")
+    child_id, activity_id = parse_id(child_id), parse_id(activity_id)
+    anchor = f"ligne-{child_id}-{activity_id}" if child_id and activity_id else None
+    return url_for("planning.index", vue=day_range.view, du=day_range.first, _anchor=anchor)
+
+
 @bp.route("/liste-attente")
 def waiting_list_page():
     """The family's waiting lists: each day waited for, its rank, and "Quitter la liste"."""
@@ -359,12 +371,16 @@ def join_waiting_list():
         entry = waiting_list.join(current_user.family_id, child_id, activity_id, modalite_id,
                                   day, clock.now())
     except waiting_list.WaitingListError as error:
+        back = back_to_calendar()
+        if back:
+            flash(str(error), "error")
+            return redirect(back, code=303)
         entries = waiting_list.family_entries(current_user.family_id)
         return render_template("planning/waiting_list.html", entries=entries,
                                error=str(error)), 422
     flash(f"{entry.child.first_name} est sur la liste d'attente du {date_fr(entry.date)} : "
           f"rang {entry.rank}. Vous serez prévenu(e) par e-mail si une place se libère.", "info")
-    return redirect(url_for("planning.waiting_list_page"), code=303)
+    return redirect(back_to_calendar() or url_for("planning.waiting_list_page"), code=303)
 
 
 @bp.route("/liste-attente/<int:entry_id>/quitter", methods=["POST"])
@@ -373,7 +389,7 @@ def leave_waiting_list(entry_id):
     if not waiting_list.leave(current_user.family_id, entry_id):
         abort(404)
     flash("Vous avez quitté la liste d'attente.", "info")
-    return redirect(url_for("planning.waiting_list_page"), code=303)
+    return redirect(back_to_calendar() or url_for("planning.waiting_list_page"), code=303)
 
 
 def finish_on_behalf(now):

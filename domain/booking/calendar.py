@@ -4,8 +4,9 @@ A page shows, for each child and open line, the days of a range (a month, a
 fortnight or a week). Everything is loaded with one query per table, whatever
 the number of children, lines and days: lines (enrolment, child, family,
 activity, school year and modalités joined), booking windows, staff overrides,
-bookings (the family's and the counts for capacity in one grouped query) and
-the family's pending changes.
+bookings (the family's, with its days declared ill, and the counts for capacity in
+one grouped query, followed by the family's places on waiting lists) and the
+family's pending changes.
 """
 import datetime
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from domain.booking.days import (
     PAST_DAY_TEXT,
     DayStatus,
     EditState,
+    Waiting,
     closed_for_school,
     day_edit_state,
     edit_state_key,
@@ -37,6 +39,7 @@ from domain.fast_rows import attach, compiled_rows, model_instance
 from domain.formats import date_fr, month_fr
 from models import (
     Activity,
+    Attendance,
     Booking,
     BookingWindow,
     Child,
@@ -47,6 +50,7 @@ from models import (
     PendingChange,
     School,
     SchoolYear,
+    WaitingListEntry,
 )
 
 VIEWS = ("mensuel", "quinzaine", "semaine")
@@ -147,6 +151,11 @@ class Line:
                 chosen.append((status, modalite.name if modalite else "",
                                CELL_STATE_LABELS.get(status.css(modalite_id), "")))
         return chosen
+
+    @property
+    def has_waiting(self):
+        """Whether a day of the range offers its waiting list or holds the child's rank."""
+        return any(s.waiting is not None or s.can_wait for s in self.days.values())
 
     @property
     def desired(self):
@@ -252,38 +261,64 @@ def load_lines(family_id, day, child_id=None, activity_id=None):
     return family, list(lines.values())
 
 
+#: What the statement of :func:`load_bookings` puts in its illness column for a row that
+#: is a waiting-list entry (its certificate column: the entry's id; its count: the rank).
+WAITING_MARK = "liste"
 _BOOKINGS_SQL = (
     "SELECT b.{activity}, b.{date}, "
     "CASE WHEN c.{family} = {p} THEN b.{child} END, "
-    "CASE WHEN c.{family} = {p} THEN b.{modalite} END, COUNT(*) "
+    "CASE WHEN c.{family} = {p} THEN b.{modalite} END, "
+    "a.{illness}, a.{certificate}, COUNT(*) "
     "FROM {booking} AS b JOIN {child_table} AS c ON c.{child_pk} = b.{child} "
+    "LEFT JOIN {attendance} AS a ON c.{family} = {p} AND a.{a_child} = b.{child} "
+    "AND a.{a_activity} = b.{activity} AND a.{a_date} = b.{date} AND a.{illness} <> '' "
     "WHERE b.{activity} IN ({ids}) AND b.{date} >= {p} AND b.{date} <= {p} "
-    "GROUP BY 1, 2, 3, 4")
+    "GROUP BY 1, 2, 3, 4, 5, 6 "
+    # The family's waiting-list entries of the range, each with its rank (1 + the
+    # entries of the same day before it), WAITING_MARK in the illness column.
+    "UNION ALL SELECT w.{w_activity}, w.{w_date}, w.{w_child}, w.{w_modalite}, "
+    "'" + WAITING_MARK + "', w.{w_id}, 1 + (SELECT COUNT(*) FROM {waiting} AS x "
+    "WHERE x.{w_activity} = w.{w_activity} AND x.{w_date} = w.{w_date} "
+    "AND (x.{w_created} < w.{w_created} OR (x.{w_created} = w.{w_created} "
+    "AND x.{w_id} < w.{w_id}))) "
+    "FROM {waiting} AS w WHERE w.{w_family} = {p} AND w.{w_date} >= {p} AND w.{w_date} <= {p}")
 #: The statement of :func:`load_bookings`, by number of activities and database.
 _BOOKINGS_STATEMENTS: dict[tuple, str] = {}
 
 
 def load_bookings(family_id, activity_ids, first, last):
     """({(activity id, date): count of bookings}, {(child id, activity id, date):
-    modalité id of the family's bookings}), in one grouped query: the family's own
-    rows are kept apart, everyone else's only counted. Written as SQL: peewee took
-    longer to build this statement than the database to run it."""
+    modalité id of the family's bookings}, {(child id, activity id, date): (illness
+    review state, whether a certificate was sent)} of the family's booked days declared
+    ill, {(child id, activity id, date): Waiting} of the family's waiting-list entries
+    with their rank), in one query: the family's own rows are kept apart (with their
+    illness mark joined), everyone else's only counted, and the family's waiting-list
+    entries follow (UNION ALL) — the page's query budget has no room for one more
+    round trip. Written as SQL: peewee took longer to build this statement than the
+    database to run it."""
     if not activity_ids:
-        return {}, {}
+        return {}, {}, {}, {}
     database = Booking._meta.database
     key = ("bookings", len(activity_ids), database.param,
            type(getattr(database, "obj", database)).__name__)
     sql = _BOOKINGS_STATEMENTS.get(key)
     if sql is None:
         sql = _BOOKINGS_STATEMENTS[key] = _bookings_sql(database, len(activity_ids))
-    params = [family_id, family_id, *activity_ids, first, last]
-    counts, booked = {}, {}
-    for activity_id, day, child_id, modalite_id, count in database.execute_sql(sql, params):
+    params = [family_id, family_id, family_id, *activity_ids, first, last,
+              family_id, first, last]
+    counts, booked, ill, waiting = {}, {}, {}, {}
+    for activity_id, day, child_id, modalite_id, illness, certificate_id, count in \
+            database.execute_sql(sql, params):
         day = as_date(day)
+        if illness == WAITING_MARK:
+            waiting[(child_id, activity_id, day)] = Waiting(certificate_id, modalite_id, count)
+            continue
         counts[(activity_id, day)] = counts.get((activity_id, day), 0) + count
         if child_id is not None:
             booked[(child_id, activity_id, day)] = modalite_id
-    return counts, booked
+            if illness:
+                ill[(child_id, activity_id, day)] = (illness, certificate_id is not None)
+    return counts, booked, ill, waiting
 
 
 def _bookings_sql(database, id_count):
@@ -296,6 +331,20 @@ def _bookings_sql(database, id_count):
     return _BOOKINGS_SQL.format(
         p=database.param, ids=", ".join([database.param] * id_count),
         booking=quote(Booking._meta.table_name), child_table=quote(Child._meta.table_name),
+        attendance=quote(Attendance._meta.table_name),
+        illness=quote(Attendance.illness.column_name),
+        certificate=quote(Attendance.certificate.column_name),
+        a_child=quote(Attendance.child.column_name),
+        a_activity=quote(Attendance.activity.column_name),
+        a_date=quote(Attendance.date.column_name),
+        waiting=quote(WaitingListEntry._meta.table_name),
+        w_id=quote(WaitingListEntry.id.column_name),
+        w_family=quote(WaitingListEntry.family.column_name),
+        w_child=quote(WaitingListEntry.child.column_name),
+        w_activity=quote(WaitingListEntry.activity.column_name),
+        w_modalite=quote(WaitingListEntry.modalite.column_name),
+        w_date=quote(WaitingListEntry.date.column_name),
+        w_created=quote(WaitingListEntry.created_at.column_name),
         child_pk=quote(Child.id.column_name), family=quote(Child.family.column_name),
         activity=quote(Booking.activity.column_name), date=quote(Booking.date.column_name),
         child=quote(Booking.child.column_name), modalite=quote(Booking.modalite.column_name))
@@ -369,7 +418,8 @@ def fill_days(lines, first, last, now, zone, pending, override=False):
     activity_ids = sorted({line.activity.id for line in lines})
     windows = load_windows({line.activity.school_year_id for line in lines})
     opening, places, school_closed = load_all_overrides(activity_ids, first, last)
-    counts, booked = load_bookings(lines[0].child.family_id, activity_ids, first, last)
+    family_id = lines[0].child.family_id
+    counts, booked, ill, waiting = load_bookings(family_id, activity_ids, first, last)
     today, memo = now.astimezone(PARIS).date(), {}
     days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -411,7 +461,7 @@ def fill_days(lines, first, last, now, zone, pending, override=False):
             if line.closed_from is not None and day >= line.closed_from:
                 is_open = False  # the line is closed from that day
             line.days[day] = DayStatus(day, is_open, state, full, booked_id, desired,
-                                       change is not None)
+                                       change is not None, ill.get(key), waiting.get(key))
         line.state = range_states[activity_id]
 
 

@@ -13,11 +13,13 @@ import datetime
 from dataclasses import dataclass
 
 from domain import commune
+from domain.booking.illness import LABEL as ILL_LABEL
 from domain.catalogue.categories import BY_INSCRIPTION, MONTHLY, WINDOWED
 from domain.catalogue.school_calendar import holiday_period
 from domain.clock import PARIS
 from domain.dates import paris_instant
 from domain.formats import date_fr, day_label, month_fr, time_fr
+from models import Attendance
 
 # Messages shown to families (French, as the guide words it).
 BY_INSCRIPTION_TEXT = ("Cette ligne est réservée pour toute l'année par l'inscription : "
@@ -243,6 +245,25 @@ def overrides_for(activity_id, by_activity):
 
 #: What a screen reader says of a calendar cell, by its class (``DayStatus.css``).
 CELL_STATE_LABELS = {"b": "réservé", "p": "réservation en attente", "c": "annulation en attente"}
+#: Where the justification of a day declared ill stands, as a calendar cell says it.
+#: (review state, certificate sent) -> text; accepted and refused whatever was sent.
+ILL_REVIEW_TEXTS = {(Attendance.ILLNESS_PENDING, False): "certificat attendu",
+                    (Attendance.ILLNESS_PENDING, True): "justificatif à examiner",
+                    Attendance.ILLNESS_ACCEPTED: "justificatif accepté",
+                    Attendance.ILLNESS_REFUSED: "justificatif refusé"}
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The child's place on a full day's waiting list: its entry, modalité and rank."""
+
+    entry_id: int
+    modalite_id: int
+    rank: int
+
+    @property
+    def text(self):
+        return f"liste d'attente — rang {self.rank}"
 
 
 @dataclass
@@ -261,6 +282,10 @@ class DayStatus:
     booked: int | None = None
     desired: int | None = None
     pending: bool = False
+    #: (illness review state, certificate sent) of a booked day declared ill, else None.
+    ill: tuple | None = None
+    #: The child's place on this day's waiting list, else None.
+    waiting: Waiting | None = None
 
     def css(self, modalite_id):
         """The calendar's class of this day in the row of ``modalite_id``: ``x`` closed,
@@ -272,6 +297,25 @@ class DayStatus:
         if self.booked == modalite_id:
             return "c"
         return "f" if self.full else ""
+
+    @property
+    def ill_text(self):
+        """``absent (malade), justificatif accepté`` for a day declared ill, else ""."""
+        if self.ill is None:
+            return ""
+        review = ILL_REVIEW_TEXTS.get(self.ill) or ILL_REVIEW_TEXTS.get(self.ill[0], "")
+        return f"{ILL_LABEL}, {review}".rstrip(", ")
+
+    def is_ill(self, modalite_id):
+        """Whether the row of ``modalite_id`` holds this day's booking declared ill."""
+        return self.ill is not None and self.booked == modalite_id
+
+    @property
+    def can_wait(self):
+        """Full for the child, which is not on its list yet, and the day can still be
+        changed: the calendar offers « liste d'attente »."""
+        return (self.is_open and self.state.allowed and self.full_for_child
+                and self.waiting is None)
 
     @property
     def full_for_child(self):

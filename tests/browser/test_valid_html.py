@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 import pyotp
 import pytest
 
-from models import Message
+from models import Attendance, Booking, DayOverride, Message, WaitingListEntry
 from tests.conftest import AuthActions
 from tests.helpers import HTMX, crawl, csrf_from, staff_urls, unescaped
 from tests.planning_support import CL, JANUARY, SANS, activity, modalite, token
@@ -215,6 +215,23 @@ def collect(app, mailbox):
     pages.get("owner", owner, "/planning/recapitulatif", state=pending)
     assert owner.post("/planning/terminer", data={"csrf_token": csrf}).status_code == 303
     pages.get("owner", owner, "/planning/terminee", state=", after TERMINER")
+    # A day declared ill, a full day offering its waiting list, a place on another's.
+    lena = Booking.get((Booking.activity == activity(CL)) & (Booking.date == JANUARY[0])).child
+    Attendance.delete().where((Attendance.child == lena) & (Attendance.date == JANUARY[0])
+                              & (Attendance.activity == activity(CL))).execute()
+    Attendance.create(child=lena, activity=activity(CL), date=JANUARY[0],
+                      status=Attendance.EXCUSED, illness=Attendance.ILLNESS_PENDING)
+    Booking.delete().where((Booking.activity == activity(CL))
+                           & Booking.date.in_(JANUARY[2:])).execute()
+    for day in JANUARY[2:]:
+        DayOverride.create(activity=activity(CL), date=day, capacity=0)
+    WaitingListEntry.get_or_create(child=lena, activity=activity(CL), date=JANUARY[3],
+                                   defaults={"family": lena.family_id, "modalite": sans})
+    waiting = ", an ill day, a full day and a waiting place"
+    month_page = pages.get("owner", owner, "/planning/?du=2027-01-01",
+                           state=waiting).get_data(as_text=True)
+    assert all(f'class="{name}"' in month_page for name in ("pl-ill", "pl-join", "pl-wait"))
+    pages.get("owner", owner, edit, state=waiting)
 
     # The agent ticks LENA present on the register (htmx: the row comes back), on the day.
     register = f"/agents/presences/?date={JANUARY[0]}&activite={activity(CL).id}"

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from domain.transactions import is_sqlite
-from models import Booking, Child, Enrolment, Modalite, PendingChange
+from models import Attendance, Booking, Child, Enrolment, Modalite, PendingChange, WaitingListEntry
 from tests.helpers import HTMX, activity, sign_in
 from tests.planning_support import (
     FOUR_LINES,
@@ -103,6 +103,45 @@ def test_calendar_page_queries_are_the_same_for_1x1_and_4x4_and_at_most_8(small,
             counted(lambda: large[0].get(large_edit))[0]
         assert counted(lambda: small[0].get(small_edit, headers=HTMX))[0] == \
             counted(lambda: large[0].get(large_edit, headers=HTMX))[0]
+
+
+def ill_and_waiting(family, kids, lines):
+    """Each line's first booked day declared ill; each child's first line's last booked
+    day given up for a place on that day's waiting list. Returns (ill days, entries)."""
+    ill = waiting = 0
+    for kid in kids:
+        for index, name in enumerate(FOUR_LINES[:lines]):
+            days = booked_days(kid, name)
+            if not days:
+                continue
+            Attendance.create(child=kid, activity=activity(name), date=days[0],
+                              status=Attendance.EXCUSED, illness=Attendance.ILLNESS_PENDING)
+            ill += 1
+            if index == 0:
+                booking = Booking.get((Booking.child == kid) & (Booking.activity == activity(name))
+                                      & (Booking.date == days[-1]))
+                WaitingListEntry.create(family=family, child=kid, activity=booking.activity_id,
+                                        modalite=booking.modalite_id, date=booking.date)
+                booking.delete_instance()
+                waiting += 1
+    return ill, waiting
+
+
+def test_ill_days_and_waiting_lists_cost_no_query_more(small, large):
+    """The days declared ill and the family's places on waiting lists come with the
+    bookings' query: the page runs as many queries as before, for 1x1 as for 4x4, and
+    the 4x4 page still fits the first round trip."""
+    before = counted(lambda: large[0].get(PAGE))[0]
+    counts = []
+    for (client, family, kids), lines in ((small, 1), (large, 4)):
+        ill, waiting = ill_and_waiting(family, kids, lines)
+        count, response = counted(lambda: client.get(PAGE))
+        html = response.get_data(as_text=True)
+        assert html.count('<span class="pl-ill">absent (malade)</span>') == ill
+        assert html.count('<span class="pl-wait">liste d\'attente — rang ') == waiting == len(kids)
+        counts.append(count)
+    assert counts[0] == counts[1] == before <= 8
+    assert gzipped_size(html) <= 14 * 1024, gzipped_size(html)
 
 
 def test_toggle_queries_are_the_same_and_its_answer_fits_1_kb(small, large):

@@ -2,10 +2,12 @@
 "Liste d'attente" instead of a dead "complet", the family sees its rank on
 /planning/liste-attente and can leave the list; staff raising the places of the day
 books the first family waiting (tests/domain/test_waiting_list.py)."""
-from models import Booking, DayOverride, WaitingListEntry
+from domain import clock
+from domain.booking import waiting_list
+from models import Attendance, Booking, DayOverride, WaitingListEntry
 from tests import factories
 from tests.helpers import demo_family
-from tests.planning_support import CL, JANUARY, SANS, activity, csrf_from, modalite, text_of
+from tests.planning_support import CL, HTMX, JANUARY, SANS, activity, csrf_from, modalite, text_of
 
 DAY = JANUARY[2]
 
@@ -56,3 +58,74 @@ def test_a_day_with_places_left_is_booked_not_waited_for(client, lena):
     assert response.status_code == 422
     assert "n'est pas complet" in text_of(response.get_data(as_text=True))
     assert WaitingListEntry.select().count() == 0
+
+
+def test_the_calendar_cell_offers_the_list_shows_the_rank_and_leaves_it(client, lena, auth):
+    """Out of edit mode, the full day's cells offer « liste d'attente »; joined from
+    there, the family is back on its calendar, whose cell gives the rank and
+    « Quitter »; staff in the family's calendar see the rank but no button."""
+    cl, sans = _full_day(), modalite(CL, SANS)
+    month = f"/planning/?vue=mensuel&du={DAY.replace(day=1)}"
+    html = client.get(month).get_data(as_text=True)
+    assert f'name="attente" value="{DAY}:{sans.id}">liste d\'attente' in html
+    form = {"csrf_token": csrf_from(html), "ligne": f"{lena.id}-{cl.id}", "retour": "planning",
+            "vue": "mensuel", "du": DAY.replace(day=1).isoformat()}
+    joined = client.post("/planning/liste-attente", data={**form,
+                                                          "attente": f"{DAY}:{sans.id}"})
+    assert joined.status_code == 303
+    assert joined.headers["Location"] == f"{month}#ligne-{lena.id}-{cl.id}"
+    page = client.get(month).get_data(as_text=True)
+    assert "rang 1." in text_of(page)  # the flash
+    assert '<span class="pl-wait">liste d\'attente — rang 1</span>' in page
+    assert f'name="attente" value="{DAY}:{sans.id}"' not in page
+    entry = WaitingListEntry.get(WaitingListEntry.child == lena.id)
+    again = client.post("/planning/liste-attente", data={**form,
+                                                         "attente": f"{DAY}:{sans.id}"})
+    assert again.status_code == 303  # back to the calendar, the reason flashed
+    assert "déjà sur la liste d'attente" in text_of(client.get(month).get_data(as_text=True))
+
+    auth.logout()
+    auth.login("agent")
+    staff = client.get(f"/agents/familles/{lena.family_id}/planning{month.removeprefix('/planning')}")
+    assert staff.status_code == 200
+    staff_html = staff.get_data(as_text=True)
+    assert "liste d'attente — rang 1" in staff_html and 'name="attente"' not in staff_html
+    assert "/quitter" not in staff_html
+    auth.logout()
+    auth.login("famille 16122")
+
+    left = client.post(f"/planning/liste-attente/{entry.id}/quitter",
+                       data={**form, "csrf_token": csrf_from(client.get(month).get_data(
+                           as_text=True))})
+    assert left.status_code == 303 and left.headers["Location"].startswith(month)
+    assert WaitingListEntry.select().count() == 0
+    assert f'name="attente" value="{DAY}:{sans.id}"' in client.get(month).get_data(as_text=True)
+
+
+def test_a_day_declared_ill_says_so_in_the_calendar(client, lena):
+    """LENA's booked Wednesday declared ill: « absent (malade) » and whether the
+    certificate is awaited, accepted or refused, in words in the cell."""
+    cl = activity(CL)
+    factories.booking(lena, CL, DAY, modalite=SANS)
+    mark = Attendance.create(child=lena, activity=cl, date=DAY, status=Attendance.EXCUSED,
+                             illness=Attendance.ILLNESS_PENDING)
+    month = f"/planning/?du={DAY.replace(day=1)}"
+    for state, said in ((Attendance.ILLNESS_PENDING, "certificat attendu"),
+                        (Attendance.ILLNESS_ACCEPTED, "justificatif accepté"),
+                        (Attendance.ILLNESS_REFUSED, "justificatif refusé")):
+        mark.illness = state
+        mark.save()
+        cell = client.get(month).get_data(as_text=True).split('<td class="b m">')[1]
+        assert text_of(cell.split("</td>")[0]) == f"réservé, absent (malade) {said}"
+
+
+def test_the_edit_mode_gives_the_rank_and_quitter_on_the_grid_and_the_phone_list(client, lena):
+    cl, sans = _full_day(), modalite(CL, SANS)
+    entry = waiting_list.join(lena.family_id, lena.id, cl.id, sans.id, DAY, clock.now())
+    html = client.get(f"/planning/?ligne={lena.id}-{cl.id}&modifier=1&du={DAY}",
+                      headers=HTMX).get_data(as_text=True)
+    grid, phone = html.split('class="pl-list pl-phone"')
+    leave = f'formaction="/planning/liste-attente/{entry.id}/quitter" name="retour"'
+    for form in (grid, phone):
+        assert "liste d'attente — rang 1 Quitter la liste" in text_of(form) and leave in form
+        assert f'value="{DAY}:{sans.id}"' not in form  # no « Liste d'attente » to join again
