@@ -166,9 +166,11 @@ def _attendance_marks(first, last, bill_excused):
     """({(child, activity, day): justification} of the excused days not to bill,
     {(child, activity, day)} of the children added on site) of the month. One query.
 
-    A day declared ill by the family ("mon enfant est malade") is never billed once
-    staff accepted its certificate, whatever the commune's rule, and billed as usual
-    otherwise (no certificate, refused, or not examined yet)."""
+    A day declared ill by the family ("mon enfant est malade") is billed as any booked
+    day, whatever the commune's rule on excused days: once staff accepted its
+    certificate, a credit line of its price gives it back (:func:`_add_illness_credits`),
+    so the family reads the day and its credit; otherwise (no certificate, refused, or
+    not examined yet) the day is simply billed."""
     query = Attendance.select(Attendance.child, Attendance.activity, Attendance.date,
                               Attendance.status, Attendance.justification,
                               Attendance.added_on_site, Attendance.illness).where(
@@ -182,10 +184,7 @@ def _attendance_marks(first, last, bill_excused):
             added.add(key)
         if status != Attendance.EXCUSED:
             continue
-        if illness:
-            if illness == Attendance.ILLNESS_ACCEPTED:
-                excused[key] = "Absence pour maladie (certificat accepté)"
-        elif justification and not bill_excused:
+        if not illness and justification and not bill_excused:
             excused[key] = justification
     return excused, added
 
@@ -250,7 +249,9 @@ def collect_month(year, month, zone, bill_excused=None):
         if (child_id, activity_id, day) in added:
             line.added_dates.append(day)
     _add_adjustments(invoices, main_id)
-    _add_illness_credits(invoices, last, main_id)
+    _add_illness_credits(invoices, last, main_id,
+                         {booking_id for draft in invoices.values()
+                          for line in draft.lines.values() for booking_id in line.booking_ids})
     drafts = []
     for draft in invoices.values():
         draft.lines = [draft.lines[key] for key in sorted(draft.lines, key=lambda k: (
@@ -279,26 +280,30 @@ def _add_adjustments(invoices, main_id):
             adjustment_ids=[adjustment.id])
 
 
-def _add_illness_credits(invoices, last, main_id):
+def _add_illness_credits(invoices, last, main_id, drafted):
     """Add to ``invoices`` a credit line "Absence pour maladie du …" for each day up to
-    ``last`` declared ill, its certificate accepted, that an issued invoice had already
-    billed and no run has credited yet (on the draft of the activity's régie): an
-    issued invoice is never edited. One query."""
+    ``last`` declared ill, its certificate accepted, that no run has credited yet, and
+    whose booking is billed: by an issued invoice (never edited: the credit comes on the
+    next one) or by a line of these drafts (``drafted`` booking ids: the day and its
+    credit on the same invoice). On the draft of the activity's régie. One query."""
     query = (Attendance
              .select(Attendance.id, Attendance.date, Attendance.child, Child.first_name,
                      Booking.price_cents, Activity.name, Family.id, Family.account_number,
-                     Family.name, Activity.regie)
+                     Family.name, Activity.regie, Booking.id, InvoicedBooking.id)
              .join(Booking, on=((Booking.child == Attendance.child)
                                 & (Booking.activity == Attendance.activity)
                                 & (Booking.date == Attendance.date)))
-             .join(InvoicedBooking, on=(InvoicedBooking.booking == Booking.id))
+             .join(InvoicedBooking, JOIN.LEFT_OUTER,
+                   on=(InvoicedBooking.booking == Booking.id))
              .switch(Attendance).join(Activity, on=(Activity.id == Attendance.activity))
              .switch(Attendance).join(Child, on=(Child.id == Attendance.child)).join(Family)
              .where((Attendance.illness == Attendance.ILLNESS_ACCEPTED)
                     & Attendance.credited_at.is_null() & (Attendance.date <= last))
              .order_by(Attendance.date, Attendance.id))
     for (mark_id, day, child_id, first_name, price, activity_name, family_id, account,
-         family_name, regie_id) in query.tuples():
+         family_name, regie_id, booking_id, invoiced_id) in query.tuples():
+        if invoiced_id is None and booking_id not in drafted:
+            continue  # not billed (a closed day, a month not run yet): nothing to give back
         regie_id = regie_id or main_id
         draft = invoices.get((family_id, regie_id))
         if draft is None:

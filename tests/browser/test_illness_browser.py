@@ -60,7 +60,8 @@ def _sign_in(page, server, who):
 
 
 def _january_matin(server):
-    """(days, cents) of HUGO's ALAE Matin line on 16123's January invoice, issued now."""
+    """(days, cents) of HUGO's ALAE Matin line on 16123's January invoice, issued now,
+    and the cents of its illness credit lines."""
     result = server.app.test_cli_runner().invoke(args=["invoice", "2027-01"])
     assert result.exit_code == 0, result.output
     with server.app.app_context(), models.db.connection_context():
@@ -68,7 +69,10 @@ def _january_matin(server):
                 .where((Family.account_number == 16123) & (Invoice.period_month == 1)
                        & (InvoiceLine.child_name == "HUGO")
                        & InvoiceLine.label.startswith("ALAE Matin")).get())
-        return line.quantity, line.amount_cents
+        credits = [other.amount_cents for other in InvoiceLine.select().where(
+            (InvoiceLine.invoice == line.invoice_id)
+            & InvoiceLine.label.startswith("Absence pour maladie du 14/01/2027"))]
+        return line.quantity, line.amount_cents, credits
 
 
 def _declare(page, server, certificate):
@@ -81,10 +85,10 @@ def _declare(page, server, certificate):
     page.get_by_text("Absence pour maladie enregistrée (1 jour(s)).").wait_for()
 
 
-def test_the_ill_day_in_planning_accepted_by_staff_is_not_on_january(page, live_server):
+def test_the_ill_day_in_planning_accepted_by_staff_is_credited_on_january(page, live_server):
     """With a certificate: PLANNING's cell says « absent (malade) », justification to
     examine; staff accept it on the register; the cell says accepted; January's invoice
-    bills HUGO's ALAE Matin one day less (19 × 0,60 €)."""
+    bills HUGO's ALAE Matin (20 × 0,60 €) and credits the ill day (−0,60 €)."""
     live_server.app.config["PORTAIL_TODAY"] = "2027-01-14T07:30"
     browser_login(page, live_server, "famille 16123")
     _declare(page, live_server, certificate=True)
@@ -106,7 +110,7 @@ def test_the_ill_day_in_planning_accepted_by_staff_is_not_on_january(page, live_
     _sign_in(page, live_server, "famille 16123")
     assert "justificatif accepté" in said(_planning_cell(page, live_server))
     live_server.app.config["PORTAIL_TODAY"] = "2027-02-01T09:00"
-    assert _january_matin(live_server) == (19, 1140)
+    assert _january_matin(live_server) == (20, 1200, [-60])
 
 
 def test_without_a_certificate_the_day_says_so_then_is_billed(page, live_server):
@@ -119,4 +123,4 @@ def test_without_a_certificate_the_day_says_so_then_is_billed(page, live_server)
     assert "absent (malade)" in said(cell) and "certificat attendu" in said(cell)
     screenshot(page, "malade-planning-sans-certificat")
     live_server.app.config["PORTAIL_TODAY"] = "2027-02-01T09:00"
-    assert _january_matin(live_server) == (20, 1200)
+    assert _january_matin(live_server) == (20, 1200, [])

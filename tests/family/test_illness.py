@@ -47,7 +47,7 @@ def register_url(day=THURSDAY):
     return f"/agents/presences/?date={day.isoformat()}&activite={activity(MATIN).id}"
 
 
-def test_hugo_ill_with_a_certificate_accepted_is_not_billed(app, client, auth, db, runner):
+def test_hugo_ill_with_a_certificate_accepted_is_credited_on_january(app, client, auth, db, runner):
     at(app, "2027-01-14T07:30")  # past the deadline of January (20/12)
     auth.login("famille 16123")
     booking = hugo_booking()
@@ -76,7 +76,18 @@ def test_hugo_ill_with_a_certificate_accepted_is_not_billed(app, client, auth, d
     result = runner.invoke(args=["invoice", "2027-01"])
     assert result.exit_code == 0, result.output
     line = january_matin_line()
-    assert (line.quantity, line.amount_cents) == (19, 1140)
+    assert (line.quantity, line.amount_cents) == (20, 1200)
+    # The same invoice gives the day back: a credit line of that day's price.
+    credit = InvoiceLine.get(InvoiceLine.label == "Absence pour maladie du 14/01/2027 (ALAE Matin)")
+    assert credit.invoice_id == line.invoice_id
+    assert (credit.child_name, credit.quantity, credit.amount_cents) == ("HUGO", 1, -60)
+    assert credit.invoice.total_cents == sum(
+        other.amount_cents for other in credit.invoice.lines)
+    # A later run does not credit it again.
+    at(app, "2027-03-01T09:00")
+    runner.invoke(args=["invoice", "2027-02"])
+    assert InvoiceLine.select().where(
+        InvoiceLine.label.startswith("Absence pour maladie")).count() == 1
 
 
 def test_hugo_ill_without_a_certificate_after_the_delay_is_billed(app, client, auth, db, runner):
