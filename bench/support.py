@@ -13,7 +13,8 @@ def demo_app(database_url, now):
     the demo commune; mail kept in the outbox, cheapest password hashes."""
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": database_url,
                       "PORTAIL_TODAY": now, "MAIL_ASYNC": False, "MAIL_SUPPRESS_SEND": True,
-                      "UPLOAD_DIR": tempfile.mkdtemp(), "PASSWORD_HASH_PROFILE": "cheapest"})
+                      "UPLOAD_DIR": tempfile.mkdtemp(), "PASSWORD_HASH_PROFILE": "cheapest",
+                      "PUBLIC_URL": "http://localhost"})
     with app.app_context(), models.db.connection_context():
         migrations.upgrade(models.db.obj)
         if database_url.startswith("postgresql"):
