@@ -5,9 +5,11 @@ creates come from ``tests/factories.py``.
 """
 import html
 import re
+import threading
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import models
 from blueprints.common import STAFF_PREFIX
 from models import Activity, Child, Family, Modalite
 
@@ -45,6 +47,19 @@ def error_of(page, field_id):
     control = re.search(rf'<(?:input|select|textarea)[^>]*\bid="{field_id}"[^>]*>', page)
     assert control and f"{field_id}-error" in control.group(0), f"{field_id}: error not tied"
     return html.unescape(match.group(1))
+
+
+
+def all_at_once(target, count, timeout=60):
+    """Run ``target(index)`` for each index below ``count``, each in a thread of its own,
+    all at once (a race); wait for them, ``timeout`` seconds each at most, then open this
+    thread's database connection again."""
+    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    models.db.connect(reuse_if_open=True)
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
