@@ -6,6 +6,7 @@ INSCRIPTION. A second legal guardian from "Mes coordonnées": validated, it beco
 family's second guardian. Refused, the family reads the reason where it declared."""
 from domain import audit
 from domain.clock import utc_now
+from domain.family import record
 from domain.uploads import save_upload
 from models import Child, ChildDeclaration, Family, Guardian, GuardianDeclaration, School, db
 
@@ -97,15 +98,12 @@ def refuse_declaration(declaration, staff_user, reason):
 
 # --- A second legal guardian, declared from "Mes coordonnées" -------------------------
 
-GUARDIAN_FIELDS = ("civility", "last_name", "first_name", "email", "phone_mobile",
-                   "phone_home")
+GUARDIAN_FIELDS = record.SECOND_GUARDIAN_FIELDS
 
 
 def declare_guardian(family, user, **values):
     """Record the family's declaration of a second guardian (pending); audited."""
-    values = {name: (values.get(name) or "").strip() for name in GUARDIAN_FIELDS}
-    values["last_name"] = values["last_name"].upper()
-    values["email"] = values["email"].lower()
+    values = record.second_guardian_values(values)
     with db.atomic():
         declaration = GuardianDeclaration.create(family=family, **values)
         audit.record(user, family, audit.GUARDIAN_DECLARED,
