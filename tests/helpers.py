@@ -62,6 +62,16 @@ def all_at_once(target, count, timeout=60):
     models.db.connect(reuse_if_open=True)
 
 
+
+def enrol_online(client, auth, kid, *activities, raw=None):
+    """The signed-in family's INSCRIPTION form for ``kid``, sent with the ticked
+    activities (or the ``raw`` values)."""
+    values = raw if raw is not None else [str(a.id) for a in activities]
+    return client.post(f"/inscription/enfant/{kid.id}", data={
+        f"enfant-{kid.id}-csrf_token": auth.csrf("/inscription/"),
+        f"enfant-{kid.id}-activites": values})
+
+
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -20,7 +20,7 @@ from models import (
 )
 from tests.family.test_dossier_quotient import attestation_pdf
 from tests.family.test_messagerie import post_message
-from tests.helpers import demo_family as family, error_of, png_bytes, unescaped
+from tests.helpers import demo_family as family, enrol_online, error_of, png_bytes, unescaped
 from tests.planning_support import activity, child, modalite, page_token, text_of, token
 
 CL_ELEM = "CL Élémentaire Mercredis"
@@ -121,9 +121,7 @@ def test_validated_actualisation_sends_the_accuse_and_opens_inscription(client, 
     auth.logout()
     auth.login("famille 16124")
     tom, cl = child("TOM"), activity(CL_ELEM)
-    response = client.post(f"/inscription/enfant/{tom.id}", data={
-        f"enfant-{tom.id}-csrf_token": auth.csrf("/inscription/"),
-        f"enfant-{tom.id}-activites": [str(cl.id)]})
+    response = enrol_online(client, auth, tom, cl)
     assert response.status_code == 303
     assert Enrolment.get_or_none((Enrolment.child == tom) & (Enrolment.activity == cl))
 

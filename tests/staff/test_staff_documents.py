@@ -7,7 +7,7 @@ import pytest
 
 from domain import audit
 from models import Activity, AuditLog, Child, Document
-from tests.helpers import error_of, pdf_bytes, unescaped
+from tests.helpers import enrol_online, error_of, pdf_bytes, unescaped
 
 
 def pdf_text(data):
@@ -132,10 +132,7 @@ def test_enregistrer_puts_the_confirmation_pdf_in_the_family_documents(client, a
     auth.login("famille 16122")
     lena = Child.get(Child.first_name == "LENA")
     matin = Activity.get(Activity.name == "ALAE Matin")
-    token = auth.csrf("/inscription/")
-    response = client.post(f"/inscription/enfant/{lena.id}",
-                           data={f"enfant-{lena.id}-csrf_token": token,
-                                 f"enfant-{lena.id}-activites": [str(matin.id)]})
+    response = enrol_online(client, auth, lena, matin)
     assert response.status_code == 303
     assert "Votre confirmation d'inscription (PDF)" in unescaped(client.get("/inscription/"))
     [document] = Document.select().where((Document.family == lena.family_id)
