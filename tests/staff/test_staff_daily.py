@@ -32,6 +32,11 @@ def agent():
     return User.get(User.email == "agent@mairie.example.org")
 
 
+def refuse(client, path, prefix, token, reason):
+    """Refuser in a validation queue: the refusal form of one item (``prefix``), sent."""
+    return client.post(path, data={f"{prefix}-csrf_token": token, f"{prefix}-reason": reason})
+
+
 def send_actualisation(client, auth):
     """Family 16124 sends its actualisation with a PDF attachment, then signs out."""
     auth.login("famille 16124")
@@ -131,16 +136,15 @@ def test_refusal_needs_a_reason_next_to_the_field_then_is_sent(client, auth, db,
     auth.login("agent")
     validation = DossierValidation.get(DossierValidation.family == family(16124))
     token_ = auth.csrf("/agents/validations/dossiers")
-    response = client.post(f"/agents/validations/dossiers/{validation.id}/refuser",
-                           data={"csrf_token": token_, f"refus-{validation.id}-reason": "  "})
+    path = f"/agents/validations/dossiers/{validation.id}/refuser"
+    response = refuse(client, path, f"refus-{validation.id}", token_, "  ")
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Indiquez le motif du refus" in error_of(page, f"refus-{validation.id}-reason")
     assert DossierValidation.get_by_id(validation.id).status == DossierValidation.PENDING
     mailbox.clear()
-    response = client.post(f"/agents/validations/dossiers/{validation.id}/refuser", data={
-        f"refus-{validation.id}-csrf_token": token_,
-        f"refus-{validation.id}-reason": "Le justificatif de domicile manque."})
+    response = refuse(client, path, f"refus-{validation.id}", token_,
+                      "Le justificatif de domicile manque.")
     assert response.status_code == 303
     assert DossierValidation.get_by_id(validation.id).status == DossierValidation.REFUSED
     [mail] = mailbox.to("famille.petit@example.org")
@@ -218,15 +222,13 @@ def test_qf_refusal_and_bad_date_are_french_messages(client, auth, db, mailbox):
     assert response.status_code == 422
     assert error_of(response.get_data(as_text=True), f"{prefix}-effective_from") == \
         "Indiquez une date valide (JJ/MM/AAAA)."
-    response = client.post(f"/agents/validations/quotients/{declaration.id}/refuser", data={
-        f"{prefix}-refus-csrf_token": token_, f"{prefix}-refus-reason": ""})
+    path = f"/agents/validations/quotients/{declaration.id}/refuser"
+    response = refuse(client, path, f"{prefix}-refus", token_, "")
     assert response.status_code == 422
     assert "Indiquez le motif" in error_of(response.get_data(as_text=True),
                                            f"{prefix}-refus-reason")
     mailbox.clear()
-    response = client.post(f"/agents/validations/quotients/{declaration.id}/refuser", data={
-        f"{prefix}-refus-csrf_token": token_,
-        f"{prefix}-refus-reason": "L'attestation date de 2024."})
+    response = refuse(client, path, f"{prefix}-refus", token_, "L'attestation date de 2024.")
     assert response.status_code == 303
     assert QFDeclaration.get_by_id(declaration.id).status == QFDeclaration.REFUSED
     [mail] = mailbox.to("famille.petit@example.org")
