@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import axe_violations, make_app, screenshot, served
+from tests.conftest import axe_violations, make_app, screenshot, served, staff_nav
 
 pytestmark = pytest.mark.browser
 
@@ -46,9 +46,7 @@ def test_a_new_commune_from_create_admin_to_its_first_year(staff_page, empty_ser
     expect(page.get_by_text("Les paramètres de la commune sont enregistrés.")).to_be_visible()
     expect(page.locator(".site-header .commune")).to_contain_text("Ville de Castanet")
     # The first school year, from the standard catalogue.
-    page.get_by_role("navigation", name="Espace agents").get_by_role(
-        "link", name="L'année scolaire").click()
-    page.wait_for_load_state()
+    staff_nav(page, "L'année scolaire")
     expect(page.get_by_role("heading", name="Créer l'année scolaire")).to_be_visible()
     assert axe_violations(page) == [] and page.csp_errors == []
     screenshot(page, "going-live-create-year")
