@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import models
 from blueprints.common import STAFF_PREFIX
-from models import Activity, Child, Family, Modalite
+from models import Activity, Child, Enrolment, Family, Modalite
 
 #: The header htmx sends with each of its requests (a fragment is wanted).
 HTMX = {"HX-Request": "true"}
@@ -70,6 +70,15 @@ def enrol_online(client, auth, kid, *activities, raw=None):
     return client.post(f"/inscription/enfant/{kid.id}", data={
         f"enfant-{kid.id}-csrf_token": auth.csrf("/inscription/"),
         f"enfant-{kid.id}-activites": values})
+
+
+
+def assert_enrols_online(client, auth, kid, activity):
+    """The signed-in family enrols ``kid`` at ``activity`` online: accepted, and the
+    enrolment is made."""
+    response = enrol_online(client, auth, kid, activity)
+    assert response.status_code == 303
+    assert Enrolment.get_or_none((Enrolment.child == kid) & (Enrolment.activity == activity))
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

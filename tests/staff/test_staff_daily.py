@@ -20,7 +20,13 @@ from models import (
 )
 from tests.family.test_dossier_quotient import attestation_pdf
 from tests.family.test_messagerie import post_message
-from tests.helpers import demo_family as family, enrol_online, error_of, png_bytes, unescaped
+from tests.helpers import (
+    assert_enrols_online,
+    demo_family as family,
+    error_of,
+    png_bytes,
+    unescaped,
+)
 from tests.planning_support import activity, child, modalite, page_token, text_of, token
 
 CL_ELEM = "CL Élémentaire Mercredis"
@@ -126,9 +132,7 @@ def test_validated_actualisation_sends_the_accuse_and_opens_inscription(client, 
     auth.logout()
     auth.login("famille 16124")
     tom, cl = child("TOM"), activity(CL_ELEM)
-    response = enrol_online(client, auth, tom, cl)
-    assert response.status_code == 303
-    assert Enrolment.get_or_none((Enrolment.child == tom) & (Enrolment.activity == cl))
+    assert_enrols_online(client, auth, tom, cl)
 
 
 def test_refusal_needs_a_reason_next_to_the_field_then_is_sent(client, auth, db, mailbox):
