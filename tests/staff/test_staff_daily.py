@@ -54,8 +54,10 @@ def send_actualisation(client, auth):
     auth.logout()
 
 
-def declare_qf(client, auth, quotient, content, filename):
-    auth.login("famille 16124")
+def declare_qf(client, auth, quotient, content, filename, who="famille 16124", password=None):
+    """``who`` (a demo login, or an email with its ``password``) declares ``quotient`` with
+    the attestation ``content``, then signs out."""
+    auth.login(who, password=password)
     response = client.post("/mon-dossier/quotient", content_type="multipart/form-data", data={
         "csrf_token": auth.csrf("/mon-dossier/quotient"), "quotient": quotient,
         "attestation": (io.BytesIO(content), filename)})
