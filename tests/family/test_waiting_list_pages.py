@@ -4,7 +4,6 @@
 books the first family waiting (tests/domain/test_waiting_list.py)."""
 from models import Booking, DayOverride, WaitingListEntry
 from tests import factories
-from tests.helpers import demo_family
 from tests.planning_support import CL, JANUARY, SANS, activity, csrf_from, modalite, text_of
 
 DAY = JANUARY[2]
@@ -15,7 +14,7 @@ def _full_day():
     cl = activity(CL)
     Booking.delete().where((Booking.activity == cl) & (Booking.date == DAY)).execute()
     DayOverride.create(activity=cl, date=DAY, capacity=1)
-    holder = factories.child(demo_family(16124), "PLEIN", "PETIT", class_level="MS")
+    holder = factories.child(factories.family(16301), "PLEIN", class_level="MS")
     factories.enrolment(holder, CL)
     factories.booking(holder, CL, DAY, modalite=SANS)
     return cl
