@@ -32,24 +32,17 @@ import gzip  # noqa: E402
 import html  # noqa: E402
 import http.client  # noqa: E402
 import re  # noqa: E402
-import signal  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import urllib.parse  # noqa: E402
-import uuid  # noqa: E402
 
-from bench.load import Inbox, children, create_database, drop_database, free_port  # noqa: E402
+from bench import support  # noqa: E402
 
-NOW = "2026-11-26T10:00"
 JANUARY_1 = datetime.date(2027, 1, 1)
 PAGE = "/planning/?du=2027-01-01"
 TRIVIAL = "/static/js/portail.js"
-PASSWORD = "une phrase de passe pour le banc"
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ASSET_RE = re.compile(r'<(?:link[^>]+href|script[^>]+src)="(/static/[^"]+)"')
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class TimeUp(Exception):
@@ -90,7 +83,7 @@ class Client:
         return Answer(answer.status, dict(answer.getheaders()), data, seconds)
 
     def csrf(self, path=PAGE):
-        return CSRF_RE.search(self.request("GET", path).text).group(1)
+        return support.CSRF_RE.search(self.request("GET", path).text).group(1)
 
 
 class Answer:
@@ -151,51 +144,29 @@ class Family:
 
 def populate(url):
     """The demo commune and the two families (every open day of January booked)."""
-    import migrations
-    import models
-    from app import create_app
-    from demo import create_demo
-    from domain.family.passwords import hash_password
-    from models import Booking
-    from tests.planning_support import FOUR_LINES, activity, line_key, new_family
-    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "PORTAIL_TODAY": NOW,
-                      "UPLOAD_DIR": tempfile.mkdtemp()})
-    families = {}
-    with app.app_context(), models.db.connection_context():
-        migrations.upgrade(models.db.obj)
-        create_demo(datetime.date(2026, 11, 26), "C", "Banc d'essai")
-        password_hash = hash_password(PASSWORD)
+    from tests.planning_support import FOUR_LINES, activity, line_key
+
+    def add_families(password_hash):
+        families = {}
         for size, account, count in (("1x1", 91001, 1), ("4x4", 91002, 4)):
-            family, user, kids = new_family(account, count, count, book_month=JANUARY_1)
-            models.User.update(password_hash=password_hash).where(
-                models.User.id == user.id).execute()
-            bookings = [dict(child=b.child_id, activity=b.activity_id, modalite=b.modalite_id,
-                             date=b.date, price_cents=b.price_cents)
-                        for b in Booking.select().where(Booking.child.in_(kids))]
+            family, user, kids = support.signing_in_family(account, password_hash, count,
+                                                           count, book_month=JANUARY_1)
+            bookings, days = support.booked_rows(kids)
             name = FOUR_LINES[0]
-            days = sorted(b["date"] for b in bookings if b["child"] == kids[-1].id
-                          and b["activity"] == activity(name).id)
             families[size] = Family(str(account), [k.id for k in kids], bookings,
                                     line_key(kids[-1], name), days,
                                     activity(name).modalites.first().id)
             families[size].family_id = family.id
-    models.db.close()
-    return families
+        return families
+
+    return support.served_families(url, add_families)
 
 
-def pend_cancellations(url, family):
+def pend_again(family):
     """Every booked day of January back, each pending cancellation (what TERMINER does)."""
     import models
-    from models import Booking, PendingChange
     with models.db.connection_context():
-        with models.db.atomic():
-            Booking.delete().where(Booking.child.in_(family.kids)).execute()
-            PendingChange.delete().where(PendingChange.family == family.family_id).execute()
-            Booking.insert_many(family.bookings).execute()
-            PendingChange.insert_many([
-                dict(family=family.family_id, child=b["child"], activity=b["activity"],
-                     modalite=b["modalite"], date=b["date"], action=PendingChange.CANCEL)
-                for b in family.bookings]).execute()
+        support.pend_cancellations(family.family_id, family.kids, family.bookings)
 
 
 def gzipped(data):
@@ -240,28 +211,16 @@ def bench_backend(label, url, pg_url, database_name, runs, timeout):
 
     import models
     families = populate(url)
-    smtp_port = free_port()
-    smtp = Controller(Inbox(), hostname="127.0.0.1", port=smtp_port)
+    smtp_port = support.free_port()
+    smtp = Controller(support.Inbox(), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    port = free_port()
-    env = dict(os.environ, PORTAIL_ENV="development", SECRET_KEY=uuid.uuid4().hex,
-               DATABASE_URL=url, PORTAIL_TODAY=NOW, MAIL_SERVER="127.0.0.1",
-               MAIL_PORT=str(smtp_port), MAIL_ASYNC="true", UPLOAD_DIR=tempfile.mkdtemp())
-    server = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--workers", "1",
-         "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "bench.served:app"], cwd=ROOT, env=env, start_new_session=True)
+    servers, (base,) = support.start_servers(1, 1, support.served_env(url, smtp_port))
+    port = int(base.rsplit(":", 1)[1])
     Client.deadline = time.monotonic() + timeout
     results = {}
     try:
         trivial_client = Client(port)
-        for _ in range(300):  # up in 30 s at most
-            try:
-                if trivial_client.request("GET", TRIVIAL).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        (worker,) = children(server.pid)
+        (worker,) = support.children(servers[0].pid)
         models.init_database(url)
         meter = Meter(worker, pg_url, database_name)
         trivial = Samples()
@@ -270,11 +229,10 @@ def bench_backend(label, url, pg_url, database_name, runs, timeout):
             sign_in = Samples()
             for _ in range(max(3, runs // 10)):
                 client.cookies.clear()
-                token = client.csrf("/connexion")
+                page = client.request("GET", "/connexion").text
+                form = support.sign_in_form(family.account, page)
                 measure(client, meter, trivial_client, sign_in, trivial,
-                        lambda c: c.request("POST", "/connexion", {
-                            "identifier": family.account, "password": PASSWORD,
-                            "csrf_token": token}), expect=(302, 303))
+                        lambda c: c.request("POST", "/connexion", form), expect=(302, 303))
             csrf = client.csrf()
             for _ in range(5):  # warm-up: the worker's caches, PostgreSQL's backend
                 client.request("GET", PAGE)
@@ -296,7 +254,7 @@ def bench_backend(label, url, pg_url, database_name, runs, timeout):
                         expect=(303,))
             rows.update({"PLANNING": page, "tick": tick, "VALIDER": validate})
             recap, finish, done = Samples(), Samples(), Samples()
-            pend_cancellations(url, family)
+            pend_again(family)
             for _ in range(runs):
                 measure(client, meter, trivial_client, recap, trivial,
                         lambda c: c.request("GET", "/planning/recapitulatif"))
@@ -305,7 +263,7 @@ def bench_backend(label, url, pg_url, database_name, runs, timeout):
                 answer = measure(client, meter, trivial_client, finish, trivial,
                                  lambda c: c.request("POST", "/planning/terminer",
                                                      {"csrf_token": csrf}),
-                                 before=lambda: pend_cancellations(url, family),
+                                 before=lambda: pend_again(family),
                                  expect=(303,))
                 location = answer.headers["Location"]
                 page = measure(client, meter, trivial_client, done, trivial,
@@ -316,8 +274,7 @@ def bench_backend(label, url, pg_url, database_name, runs, timeout):
             first_load = first_load_bytes(client)
             results[size] = (rows, first_load)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        support.stop_servers(servers)
         smtp.stop()
         models.db.close()
     report(label, runs, trivial, results, pg_url is not None)
@@ -369,11 +326,11 @@ def main():
         url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
         bench_backend("SQLite", url, None, None, args.runs, args.timeout)
     if "postgresql" in backends and args.database_url:
-        name, url = create_database(args.database_url)
+        name, url = support.create_database(args.database_url)
         try:
             bench_backend("PostgreSQL", url, args.database_url, name, args.runs, args.timeout)
         finally:
-            drop_database(args.database_url, name)
+            support.drop_database(args.database_url, name)
 
 
 if __name__ == "__main__":

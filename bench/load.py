@@ -50,93 +50,41 @@ import argparse  # noqa: E402
 import collections  # noqa: E402
 import concurrent.futures  # noqa: E402
 import datetime  # noqa: E402
-import email  # noqa: E402
 import gzip  # noqa: E402
 import itertools  # noqa: E402
-import re  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 
 import psycopg2  # noqa: E402
 import requests  # noqa: E402
 
-NOW = "2026-11-26T10:00"
+from bench import support  # noqa: E402
+
 DAY = datetime.date(2027, 1, 13)
 CL = "CL Maternel Mercredis"
 SANS = "Après-midi SANS repas"
-PASSWORD = "une phrase de passe pour le banc"
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """What the SMTP server received: per recipient, the Message-IDs of their copies."""
-
-    def __init__(self):
-        self.received = collections.defaultdict(list)
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content)
-        for address in envelope.rcpt_tos:
-            self.received[address].append(message["Message-ID"])
-        return "250 OK"
-
-
-def create_database(server_url):
-    name = f"portail_load_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return name, server_url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(server_url, name):
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
 
 
 def populate(url, families, places):
     """The demo commune, ``families`` families with one child on CL, ``places`` on DAY."""
-    import migrations
     import models
-    from app import create_app
-    from demo import create_demo
-    from domain.family.passwords import hash_password
-    from tests.planning_support import activity, modalite, new_family
-    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "PORTAIL_TODAY": NOW,
-                      "UPLOAD_DIR": tempfile.mkdtemp()})
-    with app.app_context(), models.db.connection_context():
-        migrations.upgrade(models.db.obj)
-        create_demo(datetime.date(2026, 11, 26), "C", "Banc d'essai")
-        password_hash = hash_password(PASSWORD)
+    from tests.planning_support import activity, modalite
+
+    def add_families(password_hash):
         accounts = []
         cl, sans = activity(CL), modalite(CL, SANS)
         for index in range(families):
-            family, user, (kid,) = new_family(70000 + index, children=1, lines=2)
-            models.User.update(password_hash=password_hash).where(
-                models.User.id == user.id).execute()
+            family, user, (kid,) = support.signing_in_family(70000 + index, password_hash, 1, 2)
             accounts.append((str(70000 + index), user.email, f"{kid.id}-{cl.id}",
                              f"{sans.id}:{DAY.isoformat()}"))
         models.DayOverride.delete().where((models.DayOverride.activity == cl)
                                           & (models.DayOverride.date == DAY)).execute()
         models.DayOverride.create(activity=cl, date=DAY, capacity=places, reason="Banc d'essai")
-    models.db.close()
-    return accounts
+        return accounts
+
+    return support.served_families(url, add_families)
 
 
 def reset_day(url):
@@ -202,22 +150,17 @@ def one_family(bases, account, line, tick):
 def _one_family(base, account, line, tick, statuses):
     session = requests.Session()
 
-    def token(html):
-        match = CSRF_RE.search(html)
-        return match.group(1) if match else ""
-
     page = session.get(base + "/connexion", timeout=60)
     base.count(page)
     statuses.append(page.status_code)
-    answer = session.post(base + "/connexion", data={
-        "identifier": account, "password": PASSWORD, "csrf_token": token(page.text)},
-        allow_redirects=False, timeout=60)
+    answer = session.post(base + "/connexion", data=support.sign_in_form(account, page.text),
+                          allow_redirects=False, timeout=60)
     base.count(answer)
     statuses.append(answer.status_code)
     calendar = session.get(base + "/planning/?du=2027-01-01", timeout=60)
     base.count(calendar)
     statuses.append(calendar.status_code)
-    csrf = token(calendar.text)
+    csrf = support.page_token(calendar.text)
     toggled = session.post(base + "/planning/basculer", data={
         "ligne": line, "jours": tick, "du": "2027-01-01", "csrf_token": csrf},
         headers={"HX-Request": "true"}, timeout=60)
@@ -372,35 +315,6 @@ def backends(url, name):
     return [pid for (pid,) in rows]
 
 
-def start_servers(count, workers, env, root):
-    """``count`` gunicorn servers of ``workers`` workers each, up: (processes, base URLs)."""
-    servers, bases = [], []
-    for _ in range(count):
-        port = free_port()
-        servers.append(subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--workers",
-             str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-             "bench.served:app"], cwd=root, env=env, start_new_session=True))
-        bases.append(f"http://127.0.0.1:{port}")
-    for base in bases:
-        for _ in range(300):
-            try:
-                if requests.get(base + "/sante", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-    return servers, bases
-
-
-def stop_servers(servers):
-    for server in servers:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-        server.wait(timeout=30)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -417,41 +331,37 @@ def main():
     args = parser.parse_args()
 
     from aiosmtpd.controller import Controller
-    inbox = Inbox()
-    smtp_port = free_port()
+    inbox = support.Inbox()
+    smtp_port = support.free_port()
     smtp = {"server": Controller(inbox, hostname="127.0.0.1", port=smtp_port)}
     smtp["server"].start()
-    name, url = create_database(args.database_url)
+    name, url = support.create_database(args.database_url)
     servers = []
     faults = {}
     results = {}
     try:
         accounts = populate(url, args.families, args.places)
-        env = dict(os.environ, PORTAIL_ENV="development", SECRET_KEY=uuid.uuid4().hex,
-                   DATABASE_URL=url, PORTAIL_TODAY=NOW, MAIL_SERVER="127.0.0.1",
-                   MAIL_PORT=str(smtp_port), MAIL_ASYNC="true",
-                   UPLOAD_DIR=tempfile.mkdtemp())
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = support.served_env(url, smtp_port)
         server_counts = [int(n) for n in args.servers.split(",")]
         for count in server_counts:
-            servers, bases = start_servers(count, args.workers, env, root)
+            servers, bases = support.start_servers(count, args.workers, env)
 
             def meter():
                 app = sum(process_seconds(pid) for server in servers
-                          for pid in [server.pid] + children(server.pid))
+                          for pid in [server.pid] + support.children(server.pid))
                 return app, sum(process_seconds(pid) for pid in backends(url, name))
 
             results[count] = [run(bases, url, accounts, int(c), args.places, inbox,
                                   args.timeout, meter=meter)
                               for c in args.clients.split(",")]
             if count != server_counts[0]:
-                stop_servers(servers)
+                support.stop_servers(servers)
                 continue
             server = servers[0]
 
             def kill_worker():
                 for _ in range(3):
-                    os.kill(sorted(children(server.pid))[-1], signal.SIGKILL)
+                    os.kill(sorted(support.children(server.pid))[-1], signal.SIGKILL)
                     time.sleep(0.5)
 
             def restart_postgres():
@@ -476,7 +386,7 @@ def main():
                     time.sleep(1)
                 output = subprocess.run(
                     [os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "app",
-                     "send-mail"], cwd=root, env=env, check=True, capture_output=True,
+                     "send-mail"], cwd=support.ROOT, env=env, check=True, capture_output=True,
                     text=True)
                 return int(output.stdout.split()[0])
 
@@ -485,12 +395,12 @@ def main():
             for fault in filter(None, args.faults.split(",")):
                 faults[fault] = run(bases, url, accounts, args.fault_clients, args.places,
                                     inbox, args.timeout, fault=strikes[fault], drain=drain)
-            stop_servers(servers)
+            support.stop_servers(servers)
         servers = []
     finally:
-        stop_servers(servers)
+        support.stop_servers(servers)
         smtp["server"].stop()
-        drop_database(args.database_url, name)
+        support.drop_database(args.database_url, name)
 
     for count, runs in results.items():
         first = runs[0]
@@ -524,19 +434,6 @@ def main():
                   f"  {r['drained']:>10}  {r['resent']:>16}  {'; '.join(r['problems']) or 'ok'}")
     everything = [r for runs in results.values() for r in runs] + list(faults.values())
     sys.exit(1 if any(r["problems"] for r in everything) else 0)
-
-
-def children(pid):
-    """The ids of the processes whose parent is ``pid`` (gunicorn's workers)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                if entry.isdigit() and int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry))
-        except (OSError, ValueError):
-            continue
-    return found
 
 
 if __name__ == "__main__":

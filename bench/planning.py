@@ -26,8 +26,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import models  # noqa: E402
-from bench.support import demo_app  # noqa: E402
-from models import Booking, PendingChange  # noqa: E402
+from bench.support import NOW, booked_rows, demo_app, pend_cancellations  # noqa: E402
 from tests.planning_support import (  # noqa: E402
     FOUR_LINES,
     QueryCounter,
@@ -39,7 +38,6 @@ from tests.planning_support import (  # noqa: E402
     token,
 )
 
-NOW = "2026-11-26T10:00"
 JANUARY_1 = datetime.date(2027, 1, 1)
 PAGE = "/planning/?du=2027-01-01"
 TRIVIAL = "/static/js/portail.js"
@@ -81,12 +79,8 @@ class FamilyBench:
         self.client = app.test_client()
         sign_in(self.client, user)
         self.csrf = page_token(self.client)
-        self.bookings = [dict(child=b.child_id, activity=b.activity_id, modalite=b.modalite_id,
-                              date=b.date, price_cents=b.price_cents)
-                         for b in Booking.select().where(Booking.child.in_(self.kids))]
+        self.bookings, days = booked_rows(self.kids)
         name = FOUR_LINES[0]
-        days = sorted(b["date"] for b in self.bookings
-                      if b["child"] == self.kids[-1].id and b["activity"] == activity(name).id)
         only = activity(name).modalites.first()
         self.toggle_forms = [
             {"ligne": line_key(self.kids[-1], name), "vue": "mensuel", "du": "2027-01-01",
@@ -110,13 +104,7 @@ class FamilyBench:
 
     def pend_cancellations(self):
         """Every booked day of the family pending cancellation (restored first)."""
-        Booking.delete().where(Booking.child.in_(self.kids)).execute()
-        PendingChange.delete().where(PendingChange.family == self.family).execute()
-        Booking.insert_many(self.bookings).execute()
-        PendingChange.insert_many([
-            dict(family=self.family, child=b["child"], activity=b["activity"],
-                 modalite=b["modalite"], date=b["date"], action=PendingChange.CANCEL)
-            for b in self.bookings]).execute()
+        pend_cancellations(self.family, self.kids, self.bookings)
 
 
 def main():

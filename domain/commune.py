@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.formats import MONTHS_FR
+from domain.problems import FieldProblem
 from models import Commune
 
 DEFAULT_NAME = "Commune de Saint-Exemple"
@@ -176,12 +177,8 @@ def set_bills_excused_absences(billed: bool) -> bool:
 
 # --- Changing the settings (the administrateur's page) ---------------------------
 
-class SettingsProblem(ValueError):
+class SettingsProblem(FieldProblem):
     """A setting refused: ``field`` is the form field the French message goes next to."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
 
 
 #: The text settings: field -> maximum length.

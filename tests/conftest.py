@@ -24,9 +24,12 @@ from tests.fixtures.browser import (  # noqa: E402,F401
                                CHROMIUM,
                                VIEWPORTS,
                                axe_violations,
+                               book_lena,
                                browser_login,
                                opened_page,
                                screenshot,
+                               served,
+                               staff_nav,
 )
 from tests.fixtures.databases import TEST_NOW, make_app, make_demo_app  # noqa: E402,F401
 from tests.fixtures.mail import MailBox  # noqa: E402,F401

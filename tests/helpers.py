@@ -5,11 +5,13 @@ creates come from ``tests/factories.py``.
 """
 import html
 import re
+import threading
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import models
 from blueprints.common import STAFF_PREFIX
-from models import Activity, Child, Family, Modalite
+from models import Activity, Child, Enrolment, Family, Modalite
 
 #: The header htmx sends with each of its requests (a fragment is wanted).
 HTMX = {"HX-Request": "true"}
@@ -45,6 +47,38 @@ def error_of(page, field_id):
     control = re.search(rf'<(?:input|select|textarea)[^>]*\bid="{field_id}"[^>]*>', page)
     assert control and f"{field_id}-error" in control.group(0), f"{field_id}: error not tied"
     return html.unescape(match.group(1))
+
+
+
+def all_at_once(target, count, timeout=60):
+    """Run ``target(index)`` for each index below ``count``, each in a thread of its own,
+    all at once (a race); wait for them, ``timeout`` seconds each at most, then open this
+    thread's database connection again."""
+    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    models.db.connect(reuse_if_open=True)
+
+
+
+def enrol_online(client, auth, kid, *activities, raw=None):
+    """The signed-in family's INSCRIPTION form for ``kid``, sent with the ticked
+    activities (or the ``raw`` values)."""
+    values = raw if raw is not None else [str(a.id) for a in activities]
+    return client.post(f"/inscription/enfant/{kid.id}", data={
+        f"enfant-{kid.id}-csrf_token": auth.csrf("/inscription/"),
+        f"enfant-{kid.id}-activites": values})
+
+
+
+def assert_enrols_online(client, auth, kid, activity):
+    """The signed-in family enrols ``kid`` at ``activity`` online: accepted, and the
+    enrolment is made."""
+    response = enrol_online(client, auth, kid, activity)
+    assert response.status_code == 303
+    assert Enrolment.get_or_none((Enrolment.child == kid) & (Enrolment.activity == activity))
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -5,12 +5,13 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
 from blueprints.common import required_text
-from domain.messaging.messages import ATTACHMENT_LABELS, services, theme_problem
+from domain.messaging.messages import ATTACHMENT_LABELS, check_attachments, services, theme_problem
 from domain.uploads import MAX_ATTACHMENTS
 
 SERVICE_PLACEHOLDER = "--- Veuillez sélectionner un service ---"
 THEME_PLACEHOLDER = "--- Veuillez sélectionner un thème ---"
 ATTACHMENT_FIELDS = tuple(f"attachment_{n}" for n in range(1, MAX_ATTACHMENTS + 1))
+TOO_MANY_FILES = f"Vous pouvez joindre {MAX_ATTACHMENTS} fichiers au plus."
 ACCEPTED_TYPES = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 
 
@@ -91,3 +92,17 @@ def submitted_files(files):
         named.append((name, chosen[0]))
     named.sort(key=lambda pair: ATTACHMENT_FIELDS.index(pair[0]))
     return named, too_many
+
+
+def checked_reply(form, files):
+    """A reply and its attachments checked together, before any file is saved:
+    ``(checked files, None)``, or ``(None, (files_error, kept))`` with each file's error set
+    on its field and ``kept`` the names of the files that were fine (to show again)."""
+    named, too_many = submitted_files(files)
+    checked, file_errors = check_attachments(named)
+    if form.validate_on_submit() and not file_errors and not too_many:
+        return checked, None
+    for name, message in file_errors.items():
+        form[name].errors = list(form[name].errors) + [message]
+    kept = {name: f.filename for name, f in named if name not in file_errors}
+    return None, (TOO_MANY_FILES if too_many else None, kept)

@@ -11,13 +11,16 @@ from blueprints.common import (
 )
 from blueprints.htmx import current_actor, is_htmx, render
 from blueprints.messagerie import bp
-from blueprints.messagerie.forms import MessageForm, ReplyWithFilesForm, submitted_files
+from blueprints.messagerie.forms import (
+    TOO_MANY_FILES,
+    MessageForm,
+    ReplyWithFilesForm,
+    checked_reply,
+    submitted_files,
+)
 from domain.family.dossier import ACTUALISATION_SERVICE
 from domain.messaging import messages as messaging
 from domain.messaging.messages import ACTUALISATION_ATTACHMENT_HINTS
-from domain.uploads import MAX_ATTACHMENTS
-
-TOO_MANY_FILES = f"Vous pouvez joindre {MAX_ATTACHMENTS} fichiers au plus."
 
 
 @bp.route("/")
@@ -121,14 +124,9 @@ def reply(thread_id):
     (checked all together before any is saved, as in a new message)."""
     conversation = get_or_404(messaging.family_thread(current_family(), thread_id))
     form = ReplyWithFilesForm()
-    named, too_many = submitted_files(request.files)
-    checked, file_errors = messaging.check_attachments(named)
-    form_ok = form.validate_on_submit()
-    if not form_ok or file_errors or too_many:
-        for name, message in file_errors.items():
-            form[name].errors = list(form[name].errors) + [message]
-        kept = {name: f.filename for name, f in named if name not in file_errors}
-        return show_thread(conversation, form, TOO_MANY_FILES if too_many else None, kept, 422)
+    checked, refused = checked_reply(form, request.files)
+    if refused:
+        return show_thread(conversation, form, *refused, 422)
     messaging.family_writes_again(conversation, current_actor(),
                                   form.body.data.strip(), staff_thread_link, checked)
     flash("Votre message a été envoyé.", "success")

@@ -68,8 +68,7 @@ def account_new_family():
         except AccountProblem as problem:
             form[problem.field].errors.append(str(problem))
         else:
-            email_invitation(user)
-            record_invitation(current_actor(), user)
+            _invite(user)
             flash(f"Compte n° {user.family.account_number} créé pour la famille "
                   f"{user.family.name}. L'invitation à choisir un mot de passe est envoyée à "
                   f"{user.email}.", "success")
@@ -83,14 +82,22 @@ def _family_user(user_id):
                                           & (User.role == User.ROLE_FAMILY)))
 
 
+def _invite(user):
+    """Email ``user`` the link to choose a password; audited when it left (False: the
+    account has no email address)."""
+    sent = email_invitation(user)
+    if sent:
+        record_invitation(current_actor(), user)
+    return sent
+
+
 def _send_invitation(user, back):
     if has_password(user):
         flash("Ce compte a déjà un mot de passe : envoyez plutôt un lien de mot de passe.",
               "error")
     elif not user.is_active:
         flash("Ce compte est désactivé : réactivez-le d'abord.", "error")
-    elif email_invitation(user):
-        record_invitation(current_actor(), user)
+    elif _invite(user):
         flash(f"Invitation renvoyée à {user.email}.", "success")
     else:
         flash("Ce compte n'a pas d'adresse email : l'invitation n'a pas pu partir.", "error")
@@ -202,8 +209,7 @@ def staff_new():
         except AccountProblem as problem:
             form[problem.field].errors.append(str(problem))
         else:
-            email_invitation(user)
-            record_invitation(current_actor(), user)
+            _invite(user)
             flash(f"Compte {staff_accounts.ROLE_LABELS[user.role].lower()} créé pour "
                   f"{user.display_name} ; l'invitation est envoyée à {user.email}.", "success")
             return redirect(url_for("staff.admin.staff_list"), code=303)

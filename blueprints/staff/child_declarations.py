@@ -1,12 +1,13 @@
 """Espace agents: VALIDATIONS › Déclarations des familles — the children and second
 guardians families declared, validated (the child is created, the family can enrol it;
 the guardian joins the family) or refused with a reason."""
-from flask import abort, flash, redirect, url_for
+from flask import abort
 
-from blueprints.common import EmptyForm, form_status, get_or_404, send_stored_file
+from blueprints.common import EmptyForm, get_or_404, send_stored_file
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.forms import RefusalForm
+from blueprints.staff.review import review
 from domain.family import declarations
 from models import ChildDeclaration, Family, GuardianDeclaration, StoredFile
 
@@ -35,41 +36,51 @@ def child_declarations_page():
     return show()
 
 
-def _waiting(declaration_id):
-    return get_or_404(ChildDeclaration.select(ChildDeclaration, Family).join(Family)
-                      .where(ChildDeclaration.id == declaration_id))
+def _waiting(model, declaration_id):
+    """A child's or a guardian's declaration, with its family; else 404."""
+    return get_or_404(model.select(model, Family).join(Family).where(model.id == declaration_id))
+
+
+def _said(declaration, message):
+    """``message`` with the declared person's and the family's names filled in."""
+    return message.format(first=declaration.first_name, last=declaration.last_name,
+                          account=declaration.family.account_number,
+                          family=declaration.family.name)
+
+
+def _validate(declaration, act, success):
+    """Valider (a bare button: a forged form is a 400): ``act`` runs the domain's rule."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return review(EmptyForm(), declaration.id, show,
+                  lambda form: act(declaration, current_actor()),
+                  declarations.DeclarationReviewRefused,
+                  lambda form: _said(declaration, success), "staff.child_declarations_page")
+
+
+def _refuse(declaration, prefix, act, success):
+    """Refuser with a reason (required, shown by the field when missing)."""
+    return review(RefusalForm(prefix=f"{prefix}-{declaration.id}"), declaration.id, show,
+                  lambda form: act(declaration, current_actor(), form.reason.data),
+                  declarations.DeclarationReviewRefused,
+                  lambda form: _said(declaration, success), "staff.child_declarations_page")
 
 
 @bp.route("/validations/enfants/<int:declaration_id>/valider", methods=["POST"])
 def validate_child_declaration(declaration_id):
-    declaration = _waiting(declaration_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        child = declarations.validate_declaration(declaration, current_actor())
-    except declarations.DeclarationReviewRefused as error:
-        flash(str(error), "error")
-    else:
-        flash(f"{child.first_name} {child.last_name} est ajouté à la famille "
-              f"{declaration.family.account_number} – {declaration.family.name} : elle peut "
-              "l'inscrire aux activités.", "success")
-    return redirect(url_for("staff.child_declarations_page"), code=303)
+    """The declared child joins the family, who can now enrol it."""
+    return _validate(_waiting(ChildDeclaration, declaration_id),
+                     declarations.validate_declaration,
+                     "{first} {last} est ajouté à la famille {account} – {family} : elle peut "
+                     "l'inscrire aux activités.")
 
 
 @bp.route("/validations/enfants/<int:declaration_id>/refuser", methods=["POST"])
 def refuse_child_declaration(declaration_id):
-    declaration = _waiting(declaration_id)
-    form = RefusalForm(prefix=f"refus-enfant-{declaration.id}")
-    if not form.validate_on_submit():
-        return show(form, status=form_status(form))
-    try:
-        declarations.refuse_declaration(declaration, current_actor(), form.reason.data)
-    except declarations.DeclarationReviewRefused as error:
-        flash(str(error), "error")
-    else:
-        flash(f"Déclaration de {declaration.first_name} refusée : la famille voit le motif "
-              "dans « Mes enfants ».", "success")
-    return redirect(url_for("staff.child_declarations_page"), code=303)
+    return _refuse(_waiting(ChildDeclaration, declaration_id), "refus-enfant",
+                   declarations.refuse_declaration,
+                   "Déclaration de {first} refusée : la famille voit le motif dans "
+                   "« Mes enfants ».")
 
 
 @bp.route("/validations/enfants/<int:declaration_id>/document")
@@ -80,39 +91,17 @@ def child_declaration_document(declaration_id):
         .where(ChildDeclaration.id == declaration_id)))
 
 
-def _waiting_guardian(declaration_id):
-    return get_or_404(GuardianDeclaration.select(GuardianDeclaration, Family).join(Family)
-                      .where(GuardianDeclaration.id == declaration_id))
-
-
 @bp.route("/validations/responsables/<int:declaration_id>/valider", methods=["POST"])
 def validate_guardian_declaration(declaration_id):
     """The declared person becomes the family's second guardian."""
-    declaration = _waiting_guardian(declaration_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        declarations.validate_guardian_declaration(declaration, current_actor())
-    except declarations.DeclarationReviewRefused as error:
-        flash(str(error), "error")
-    else:
-        flash(f"{declaration.first_name} {declaration.last_name} est second responsable de la "
-              f"famille {declaration.family.account_number} – {declaration.family.name}.",
-              "success")
-    return redirect(url_for("staff.child_declarations_page"), code=303)
+    return _validate(_waiting(GuardianDeclaration, declaration_id),
+                     declarations.validate_guardian_declaration,
+                     "{first} {last} est second responsable de la famille {account} – {family}.")
 
 
 @bp.route("/validations/responsables/<int:declaration_id>/refuser", methods=["POST"])
 def refuse_guardian_declaration(declaration_id):
-    declaration = _waiting_guardian(declaration_id)
-    form = RefusalForm(prefix=f"refus-responsable-{declaration.id}")
-    if not form.validate_on_submit():
-        return show(form, status=form_status(form))
-    try:
-        declarations.refuse_guardian_declaration(declaration, current_actor(), form.reason.data)
-    except declarations.DeclarationReviewRefused as error:
-        flash(str(error), "error")
-    else:
-        flash(f"Déclaration de {declaration.first_name} {declaration.last_name} refusée : la "
-              "famille voit le motif dans « Mes coordonnées ».", "success")
-    return redirect(url_for("staff.child_declarations_page"), code=303)
+    return _refuse(_waiting(GuardianDeclaration, declaration_id), "refus-responsable",
+                   declarations.refuse_guardian_declaration,
+                   "Déclaration de {first} {last} refusée : la famille voit le motif dans "
+                   "« Mes coordonnées ».")

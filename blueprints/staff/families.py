@@ -1,4 +1,5 @@
-"""Espace agents: find a family, its whole file, edits and bookings on its behalf."""
+"""Espace agents: find a family, its whole file and edits (booking on its behalf is the
+family's own calendar, the ``staff_planning`` blueprint)."""
 from flask import flash, redirect, request, url_for
 
 from blueprints.common import EmptyForm, commune_settings, form_status, get_or_404
@@ -6,10 +7,10 @@ from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPe
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.family_forms import StaffChildForm
-from blueprints.staff.forms import OnBehalfForm, StaffCloseLineForm
-from domain import audit, clock, notifications
+from blueprints.staff.forms import StaffCloseLineForm
+from domain import audit, clock
 from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices
-from domain.booking import changes as booking_changes, closing
+from domain.booking import closing
 from domain.booking.calendar import load_planning, parse_range
 from domain.catalogue.years import current_school_year
 from domain.family import guardian_access, record, staff_edits
@@ -24,7 +25,6 @@ from models import (
     Enrolment,
     Family,
     MessageThread,
-    Modalite,
     PickupPerson,
     SchoolYear,
     parse_id,
@@ -180,69 +180,6 @@ def remove_pickup_person(family_id, person_id):
         staff_edits.remove_pickup_person(current_actor(), family, person)
         flash("La personne n'est plus autorisée à venir chercher les enfants.", "success")
     return redirect(url_for("staff.edit_pickup_people", family_id=family.id), code=303)
-
-
-# --- On behalf of the family -----------------------------------------------------
-
-
-def on_behalf_form(family, enrolments):
-    """The form with the family's lines and their modalités as choices."""
-    form = OnBehalfForm()
-    form.line.choices = [("", "Choisissez…")] + [
-        (f"{e.child.id}-{e.activity.id}", f"{e.child.first_name} – {e.activity.full_label}")
-        for e in enrolments]
-    modalites = (Modalite.select(Modalite, Activity).join(Activity)
-                 .where(Modalite.activity.in_([e.activity.id for e in enrolments] or [0]))
-                 .order_by(Activity.position, Activity.id, Modalite.position, Modalite.id))
-    form.modalite.choices = [("", "Choisissez…")] + [
-        (str(m.id), f"Réserver : {m.activity.name} – {m.name}") for m in modalites] + [
-        (OnBehalfForm.CANCEL, "Annuler la réservation de ce jour")]
-    return form
-
-
-@bp.route("/familles/<int:family_id>/reservation", methods=["GET", "POST"])
-def on_behalf(family_id):
-    """Book or cancel a day for a child, past the deadline or on a full day, with a
-    reason; the family gets the recap email ("modifié par le service")."""
-    family = _family(family_id)
-    enrolments = family_enrolments(family, clock.today())
-    form = on_behalf_form(family, enrolments)
-    if request.method == "GET":
-        form.line.data = request.args.get("ligne", "")
-    if form.validate_on_submit():
-        by_key = {f"{e.child.id}-{e.activity.id}": e for e in enrolments}
-        enrolment = by_key.get(form.line.data)
-        modalite_id = None if form.modalite.data == OnBehalfForm.CANCEL else \
-            parse_id(form.modalite.data)
-        modalite = Modalite.get_or_none(Modalite.id == modalite_id) if modalite_id else None
-        if enrolment is None:
-            form.line.errors.append("Choisissez une ligne d'activité de la famille.")
-        elif form.modalite.data != OnBehalfForm.CANCEL and modalite is None:
-            form.modalite.errors.append("Choisissez une modalité d'accueil de la liste.")
-        elif modalite_id is not None and (modalite is None
-                                          or modalite.activity_id != enrolment.activity.id):
-            form.modalite.errors.append("Cette modalité n'appartient pas à l'activité choisie.")
-        else:
-            try:
-                recap = booking_changes.change_on_behalf(
-                    family.id, enrolment.child, enrolment.activity, form.day.data,
-                    modalite_id, current_actor(), form.reason.data, clock.now(),
-                    commune_settings().holiday_zone)
-            except booking_changes.OnBehalfRefused as error:
-                form.day.errors.append(str(error))
-            else:
-                address = family_email_address(family)
-                if address:
-                    notifications.booking_recap(address, recap, clock.now(), by_service=True,
-                                                reason=form.reason.data.strip())
-                flash(f"{recap.summary} pour {enrolment.child.first_name} le "
-                      f"{date_fr(form.day.data)} ; la famille reçoit le récapitulatif par "
-                      "email.", "success")
-                return redirect(url_for("staff.family", family_id=family.id,
-                                        du=form.day.data.replace(day=1).isoformat())
-                                + "#planning", code=303)
-    return render("staff/families/on_behalf.html", family=family, form=form,
-                  status=form_status(form))
 
 
 # --- Closing a line ---------------------------------------------------------------

@@ -53,21 +53,6 @@ class QuotientCorrectionForm(FlaskForm):
         "Le motif ne doit pas dépasser 200 caractères."))])
 
 
-class OnBehalfForm(FlaskForm):
-    """Book or cancel one day of a child's line for the family, with a reason."""
-
-    CANCEL = "annuler"
-
-    line = SelectField("Enfant et activité", validate_choice=False, validators=[
-        DataRequired("Choisissez l'enfant et l'activité.")])
-    day = FrenchDateField("Jour", [DataRequired("Indiquez le jour.")])
-    modalite = SelectField("Réservation", validate_choice=False, validators=[
-        DataRequired("Choisissez la modalité d'accueil, ou « Annuler la réservation ».")])
-    reason = required_text("Motif",
-                           "Indiquez le motif de la modification.", 500, "Le motif",
-                           field=TextAreaField)
-
-
 class ChildForm(FlaskForm):
     """A child's identity and schooling, which only the service changes."""
 

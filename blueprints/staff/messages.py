@@ -4,8 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 
 from blueprints.common import EmptyForm, get_or_404, send_stored_file, thread_link
 from blueprints.htmx import current_actor, render
-from blueprints.messagerie.forms import submitted_files
-from blueprints.messagerie.routes import TOO_MANY_FILES
+from blueprints.messagerie.forms import checked_reply
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.forms import NewServiceForm, ServiceMailboxForm, StaffReplyForm
 from domain.messaging import messages as messaging
@@ -55,14 +54,9 @@ def message_reply(thread_id):
     with the text of the answer."""
     thread = _thread(thread_id)
     form = StaffReplyForm()
-    named, too_many = submitted_files(request.files)
-    checked, file_errors = messaging.check_attachments(named)
-    form_ok = form.validate_on_submit()
-    if not form_ok or file_errors or too_many:
-        for name, message in file_errors.items():
-            form[name].errors = list(form[name].errors) + [message]
-        kept = {name: f.filename for name, f in named if name not in file_errors}
-        return show_thread(thread, form, TOO_MANY_FILES if too_many else None, kept, 422)
+    checked, refused = checked_reply(form, request.files)
+    if refused:
+        return show_thread(thread, form, *refused, 422)
     messaging.staff_reply(thread, current_actor(), form.body.data.strip(),
                           thread_link, checked)
     flash("Votre réponse a été envoyée ; la famille est prévenue par email.", "success")

@@ -1,12 +1,13 @@
 """Espace agents: Dossiers à valider and Quotients à valider."""
 import os
 
-from flask import abort, flash, redirect, send_file, url_for
+from flask import abort, send_file
 
-from blueprints.common import EmptyForm, form_status, get_or_404, send_stored_file
+from blueprints.common import EmptyForm, get_or_404, send_stored_file
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.forms import QuotientCorrectionForm, QuotientValidationForm, RefusalForm
+from blueprints.staff.review import review
 from domain import actualisation, clock
 from domain.catalogue.pricing import bracket_for, quotient_in_force
 from domain.catalogue.years import current_school_year
@@ -53,29 +54,13 @@ def _waiting_dossier(validation_id):
                       .where(DossierValidation.id == validation_id))
 
 
-def _review(form, item_id, show, act, refused, success, page):
-    """The one path of every Valider / Refuser: a form with errors is shown again (nothing
-    lost); else the domain's ``act(form)`` runs, its refusal (``refused``, e.g. already
-    reviewed in another tab) or ``success(form)`` is flashed, and the list is shown again."""
-    form.item_id = item_id
-    if not form.validate_on_submit():
-        return show(form, status=form_status(form))
-    try:
-        act(form)
-    except refused as error:
-        flash(str(error), "error")
-    else:
-        flash(success(form), "success")
-    return redirect(url_for(page), code=303)
-
-
 def _refuse(family, item_id, prefix, show, refuse, refused, what, page):
     """Refuser: ``refuse(reason)`` with the reason required; "``what`` de la famille …
     refusé" is flashed."""
-    return _review(RefusalForm(prefix=prefix), item_id, show,
-                   lambda form: refuse(form.reason.data), refused,
-                   lambda form: f"{what} de la famille {family.account_number} – "
-                                f"{family.name} refusé : le motif lui est envoyé.", page)
+    return review(RefusalForm(prefix=prefix), item_id, show,
+                  lambda form: refuse(form.reason.data), refused,
+                  lambda form: f"{what} de la famille {family.account_number} – "
+                               f"{family.name} refusé : le motif lui est envoyé.", page)
 
 
 @bp.route("/validations/dossiers/<int:validation_id>/valider", methods=["POST"])
@@ -85,7 +70,7 @@ def validate_dossier(validation_id):
     family = validation.family
     if not EmptyForm().validate_on_submit():
         abort(400)
-    return _review(
+    return review(
         EmptyForm(), validation.id, show_dossiers,
         lambda form: actualisation.validate_actualisation(validation, current_actor(),
                                                           clock.now()),
@@ -167,7 +152,7 @@ def validate_quotient(declaration_id):
         quotients.validate_quotient(declaration, current_actor(), form.effective_from.data, year,
                                     family_email_address(family))
 
-    return _review(
+    return review(
         QuotientValidationForm(prefix=f"qf-{declaration.id}"), declaration.id, show_quotients,
         validate, quotients.QuotientReviewRefused,
         lambda form: f"Quotient {declaration.quotient} de la famille {family.account_number} "
@@ -181,7 +166,7 @@ def correct_quotient(declaration_id):
     """Correct the declared value (misread by the family) before validating; audited."""
     declaration = _waiting_declaration(declaration_id)
     family = declaration.family
-    return _review(
+    return review(
         QuotientCorrectionForm(prefix=f"qf-{declaration.id}-corr"), declaration.id,
         show_quotients,
         lambda form: quotients.correct_quotient(declaration, current_actor(), form.quotient.data,

@@ -6,9 +6,9 @@ TERMINER checks every change again under a lock — the deadline, the opening
 of the day, the places left — and applies all of them or none; the recap
 email leaves only once the transaction is committed.
 
-Staff change a day on a family's behalf through the same path
-(:func:`change_on_behalf`): one pending change, committed at once with the staff
-override (no deadline, no capacity limit), audited, and the usual recap email
+Staff change days on a family's behalf in the family's own calendar, through the same
+path (:func:`finish_on_behalf`): the pending changes committed with the staff override
+(no deadline, no capacity limit), audited with one reason, and the usual recap email
 marked "modifié par le service".
 """
 import datetime
@@ -724,55 +724,6 @@ def period_costs(recap):
 
 
 # --- On behalf of the family (staff) ---------------------------------------------
-
-
-class OnBehalfRefused(ValueError):
-    """A staff change that cannot be made; the French reason is the message."""
-
-
-def change_on_behalf(family_id, child, activity, day, modalite_id, staff_user, reason, now,
-                     zone):
-    """Staff book (``modalite_id``) or cancel (None) ``day`` of ``child``'s line for the
-    family, past its deadline or on a full day; returns the committed Recap.
-
-    One transaction: the family's own pending change of that day (if any) is replaced
-    by the staff's, which is committed at once through :func:`commit_pending` with the
-    override, and audited with the reason. The family's other pending changes and its
-    deadlines are untouched. Raises :class:`OnBehalfRefused`.
-    """
-    reason = (reason or "").strip()
-    if not reason:
-        raise OnBehalfRefused("Indiquez le motif de la modification.")
-    with write_transaction():
-        lock_rows(Family, [family_id])
-        booking = Booking.get_or_none((Booking.child == child.id)
-                                      & (Booking.activity == activity.id)
-                                      & (Booking.date == day))
-        if modalite_id is None and booking is None:
-            raise OnBehalfRefused("Ce jour n'est pas réservé : il n'y a rien à annuler.")
-        if booking is not None and booking.modalite_id == modalite_id:
-            raise OnBehalfRefused("Ce jour est déjà réservé avec cette modalité.")
-        PendingChange.delete().where((PendingChange.child == child.id)
-                                     & (PendingChange.activity == activity.id)
-                                     & (PendingChange.date == day)).execute()
-        pending = PendingChange.create(
-            family=family_id, child=child.id, activity=activity.id, date=day,
-            modalite=modalite_id if modalite_id is not None else booking.modalite_id,
-            action=PendingChange.BOOK if modalite_id is not None else PendingChange.CANCEL,
-            made_by=staff_user.id)
-        result = commit_pending(family_id, now, zone, only_ids=[pending.id], override=True)
-        if not result.committed:  # raising rolls back the staff's pending change too
-            problems = [line.problem for line in result.recap.problems]
-            raise OnBehalfRefused(" ".join(problems) or result.message)
-        audit.record(staff_user, family_id, audit.BOOKING_ON_BEHALF,
-                     summary="; ".join(f"{line.action.capitalize()} {line.email_day} : "
-                                       f"{line.element} ({euros(line.amount_cents)})"
-                                       for line in result.recap.lines),
-                     before={"modalité": booking.modalite.name if booking else None},
-                     after={"modalité": next((line.modalite.name for line in result.recap.lines
-                                              if line.action == RESERVATION), None)},
-                     reason=reason)
-    return result.recap
 
 
 def finish_on_behalf(family_id, staff_user, reason, now, zone, address):

@@ -29,6 +29,7 @@ from domain.booking.days import capacity_of, overrides_for, split_overrides
 from domain.clock import utc_now
 from domain.family.contact import family_email_address
 from domain.formats import date_fr
+from domain.problems import FieldProblem
 from domain.transactions import lock_rows, write_transaction
 from models import (
     Activity,
@@ -50,12 +51,8 @@ REASON_MAX = 200
 MAX_DAYS = 120
 
 
-class ClosureError(ValueError):
+class ClosureError(FieldProblem):
     """Bad input, with the field it concerns and a French message."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 @dataclass

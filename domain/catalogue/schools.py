@@ -2,17 +2,14 @@
 where a maternelle's GS pupils go for CP. A school is archived, never deleted (its
 children keep its name); an archived school is no longer offered in the forms."""
 from domain import audit
+from domain.problems import FieldProblem
 from models import Child, School, db
 
 FIELDS = ("name", "kind", "levels", "next_school")
 
 
-class SchoolProblem(ValueError):
+class SchoolProblem(FieldProblem):
     """A school that cannot be saved: ``field`` is the form field to show ``str()`` at."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
 
 
 def all_schools():

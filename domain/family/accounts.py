@@ -16,6 +16,7 @@ from domain import audit
 from domain.clock import utc_now
 from domain.family.contact import family_email_address
 from domain.family.passwords import hash_password
+from domain.problems import FieldProblem
 from models import Family, Guardian, User, db, parse_id
 
 RESET_SALT = "password-reset"
@@ -93,12 +94,8 @@ def reset_email_address(user):
 # --- Accounts created by staff ----------------------------------------------
 
 
-class AccountProblem(ValueError):
+class AccountProblem(FieldProblem):
     """An account that cannot be created: ``field`` is the form field to show ``str()`` at."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
 
 
 def has_password(user):

@@ -6,6 +6,7 @@ INSCRIPTION. A second legal guardian from "Mes coordonnées": validated, it beco
 family's second guardian. Refused, the family reads the reason where it declared."""
 from domain import audit
 from domain.clock import utc_now
+from domain.family import record
 from domain.uploads import save_upload
 from models import Child, ChildDeclaration, Family, Guardian, GuardianDeclaration, School, db
 
@@ -33,20 +34,29 @@ def declare_child(family, user, first_name, last_name, birth_date, sex, school_n
     return declaration
 
 
+def _not_validated(model, family):
+    """The family's declarations of ``model`` not validated (pending or refused), newest
+    first."""
+    return list(model.select().where((model.family == family)
+                                     & (model.status != model.VALIDATED))
+                .order_by(model.id.desc()))
+
+
+def _waiting(model):
+    """Every declaration of ``model`` waiting for staff, oldest first, with its family."""
+    return list(model.select(model, Family).join(Family).where(model.status == model.PENDING)
+                .order_by(model.declared_at, model.id))
+
+
 def family_declarations(family):
     """The family's declarations not yet turned into a child (pending or refused), newest
     first."""
-    return list(ChildDeclaration.select()
-                .where((ChildDeclaration.family == family)
-                       & (ChildDeclaration.status != ChildDeclaration.VALIDATED))
-                .order_by(ChildDeclaration.id.desc()))
+    return _not_validated(ChildDeclaration, family)
 
 
 def pending_declarations():
-    """Every declaration waiting for staff, oldest first, with its family."""
-    return list(ChildDeclaration.select(ChildDeclaration, Family).join(Family)
-                .where(ChildDeclaration.status == ChildDeclaration.PENDING)
-                .order_by(ChildDeclaration.declared_at, ChildDeclaration.id))
+    """Every child declaration waiting for staff, oldest first, with its family."""
+    return _waiting(ChildDeclaration)
 
 
 def pending_declarations_count():
@@ -58,11 +68,13 @@ def pending_declarations_count():
 
 
 def _claim(declaration, staff_user, status, comment=""):
-    """Mark it reviewed if still pending (one reviewer wins)."""
-    claimed = (ChildDeclaration.update(status=status, reviewed_by=staff_user,
-                                       reviewed_at=utc_now(), review_comment=comment)
-               .where((ChildDeclaration.id == declaration.id)
-                      & (ChildDeclaration.status == ChildDeclaration.PENDING)).execute())
+    """Mark a child's or a guardian's declaration reviewed if still pending (one reviewer
+    wins)."""
+    model = type(declaration)
+    claimed = (model.update(status=status, reviewed_by=staff_user, reviewed_at=utc_now(),
+                            review_comment=comment)
+               .where((model.id == declaration.id) & (model.status == model.PENDING))
+               .execute())
     if not claimed:
         raise DeclarationReviewRefused("Cette déclaration a déjà été traitée.")
 
@@ -97,15 +109,12 @@ def refuse_declaration(declaration, staff_user, reason):
 
 # --- A second legal guardian, declared from "Mes coordonnées" -------------------------
 
-GUARDIAN_FIELDS = ("civility", "last_name", "first_name", "email", "phone_mobile",
-                   "phone_home")
+GUARDIAN_FIELDS = record.SECOND_GUARDIAN_FIELDS
 
 
 def declare_guardian(family, user, **values):
     """Record the family's declaration of a second guardian (pending); audited."""
-    values = {name: (values.get(name) or "").strip() for name in GUARDIAN_FIELDS}
-    values["last_name"] = values["last_name"].upper()
-    values["email"] = values["email"].lower()
+    values = record.second_guardian_values(values)
     with db.atomic():
         declaration = GuardianDeclaration.create(family=family, **values)
         audit.record(user, family, audit.GUARDIAN_DECLARED,
@@ -116,32 +125,19 @@ def declare_guardian(family, user, **values):
 
 def family_guardian_declarations(family):
     """The family's guardian declarations not validated (pending or refused), newest first."""
-    return list(GuardianDeclaration.select()
-                .where((GuardianDeclaration.family == family)
-                       & (GuardianDeclaration.status != GuardianDeclaration.VALIDATED))
-                .order_by(GuardianDeclaration.id.desc()))
+    return _not_validated(GuardianDeclaration, family)
 
 
 def pending_guardian_declarations():
-    return list(GuardianDeclaration.select(GuardianDeclaration, Family).join(Family)
-                .where(GuardianDeclaration.status == GuardianDeclaration.PENDING)
-                .order_by(GuardianDeclaration.declared_at, GuardianDeclaration.id))
-
-
-def _claim_guardian(declaration, staff_user, status, comment=""):
-    claimed = (GuardianDeclaration.update(status=status, reviewed_by=staff_user,
-                                          reviewed_at=utc_now(), review_comment=comment)
-               .where((GuardianDeclaration.id == declaration.id)
-                      & (GuardianDeclaration.status == GuardianDeclaration.PENDING)).execute())
-    if not claimed:
-        raise DeclarationReviewRefused("Cette déclaration a déjà été traitée.")
+    """Every guardian declaration waiting for staff, oldest first, with its family."""
+    return _waiting(GuardianDeclaration)
 
 
 def validate_guardian_declaration(declaration, staff_user):
     """The declared person becomes the family's second guardian (replacing the one it had,
     before/after in the audit trail)."""
     with db.atomic():
-        _claim_guardian(declaration, staff_user, GuardianDeclaration.VALIDATED)
+        _claim(declaration, staff_user, GuardianDeclaration.VALIDATED)
         values = {name: getattr(declaration, name) for name in GUARDIAN_FIELDS}
         guardian = Guardian.get_or_none((Guardian.family == declaration.family_id)
                                         & (Guardian.position == 2))
@@ -160,7 +156,7 @@ def validate_guardian_declaration(declaration, staff_user):
 
 def refuse_guardian_declaration(declaration, staff_user, reason):
     with db.atomic():
-        _claim_guardian(declaration, staff_user, GuardianDeclaration.REFUSED, reason.strip())
+        _claim(declaration, staff_user, GuardianDeclaration.REFUSED, reason.strip())
         audit.record(staff_user, declaration.family_id, audit.GUARDIAN_EDITED,
                      "Second responsable déclaré par la famille : refusé.",
                      reason=reason.strip())

@@ -65,6 +65,11 @@ def _rows(query, exclude=()):
     return [model_to_dict(row, recurse=False, exclude=skipped) for row in query]
 
 
+def _where(model, condition):
+    """:func:`_rows` of every ``model`` row meeting ``condition``, in the order made."""
+    return _rows(model.select().where(condition).order_by(model.id))
+
+
 def family_data(family):
     """Everything held about ``family`` as one JSON-ready dict (ids kept, so that rows
     refer to each other as in the database)."""
@@ -83,31 +88,21 @@ def family_data(family):
                                      .order_by(Guardian.position, Guardian.id)),
         "comptes": _rows(users),
         "enfants": _rows(children),
-        "fiches_sanitaires": _rows(HealthRecord.select().where(
-            HealthRecord.child.in_(child_ids)).order_by(HealthRecord.id)),
-        "vaccinations": _rows(Vaccination.select().where(
-            Vaccination.child.in_(child_ids)).order_by(Vaccination.id)),
-        "personnes_autorisees": _rows(PickupPerson.select().where(
-            PickupPerson.family == family).order_by(PickupPerson.id)),
-        "declarations_quotient": _rows(QFDeclaration.select().where(
-            QFDeclaration.family == family).order_by(QFDeclaration.id)),
-        "declarations_enfants": _rows(ChildDeclaration.select().where(
-            ChildDeclaration.family == family).order_by(ChildDeclaration.id)),
-        "declarations_responsables": _rows(GuardianDeclaration.select().where(
-            GuardianDeclaration.family == family).order_by(GuardianDeclaration.id)),
-        "actualisations": _rows(DossierValidation.select().where(
-            DossierValidation.family == family).order_by(DossierValidation.id)),
+        "fiches_sanitaires": _where(HealthRecord, HealthRecord.child.in_(child_ids)),
+        "vaccinations": _where(Vaccination, Vaccination.child.in_(child_ids)),
+        "personnes_autorisees": _where(PickupPerson, PickupPerson.family == family),
+        "declarations_quotient": _where(QFDeclaration, QFDeclaration.family == family),
+        "declarations_enfants": _where(ChildDeclaration, ChildDeclaration.family == family),
+        "declarations_responsables": _where(GuardianDeclaration,
+                                            GuardianDeclaration.family == family),
+        "actualisations": _where(DossierValidation, DossierValidation.family == family),
         "inscriptions": _with_activity(Enrolment, child_ids),
         "reservations": _with_activity(Booking, child_ids),
-        "modifications_en_attente": _rows(PendingChange.select().where(
-            PendingChange.family == family).order_by(PendingChange.id)),
+        "modifications_en_attente": _where(PendingChange, PendingChange.family == family),
         "factures": _rows(invoices),
-        "lignes_de_facture": _rows(InvoiceLine.select().where(
-            InvoiceLine.invoice.in_(invoice_ids)).order_by(InvoiceLine.id)),
-        "paiements": _rows(Payment.select().where(
-            Payment.invoice.in_(invoice_ids)).order_by(Payment.id)),
-        "mandats_de_prelevement": _rows(Mandate.select().where(
-            Mandate.family == family).order_by(Mandate.id)),
+        "lignes_de_facture": _where(InvoiceLine, InvoiceLine.invoice.in_(invoice_ids)),
+        "paiements": _where(Payment, Payment.invoice.in_(invoice_ids)),
+        "mandats_de_prelevement": _where(Mandate, Mandate.family == family),
         "fils_de_messages": _rows(threads),
         "messages": _rows(messages),
         "journal": [dict(model_to_dict(row, recurse=False), details=audit.details_of(row),

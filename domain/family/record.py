@@ -23,6 +23,9 @@ PHONE_EXAMPLE = "Exemple : 06 12 34 56 78."
 #: Guardian fields a family may change itself (names go through the services).
 GUARDIAN_EDITABLE = ("phone_mobile", "phone_home", "phone_work", "profession", "employer")
 
+#: A second legal guardian's fields, declared by the family or entered by staff.
+SECOND_GUARDIAN_FIELDS = ("civility", "last_name", "first_name", "email", "phone_mobile",
+                          "phone_home")
 EMAIL_CHANGE_SALT = "email-change"
 EMAIL_CHANGE_MAX_AGE = 24 * 3600  # seconds the confirmation link stays valid
 
@@ -56,6 +59,15 @@ def normalize_phone(raw):
     if phonenumbers.region_code_for_number(number) not in FRENCH_REGIONS:
         raise InvalidPhone("Indiquez un numéro de téléphone français. " + PHONE_EXAMPLE)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def second_guardian_values(values):
+    """A second guardian's fields from ``values``, trimmed, as they are stored: the last
+    name in capitals, the email in lower case."""
+    values = {name: (values.get(name) or "").strip() for name in SECOND_GUARDIAN_FIELDS}
+    values["last_name"] = values["last_name"].upper()
+    values["email"] = values["email"].lower()
+    return values
 
 
 def family_guardians(family):

@@ -146,15 +146,12 @@ def archive_child(staff_user, child, archived=True):
     return child
 
 
-SECOND_GUARDIAN_FIELDS = ("civility", "last_name", "first_name", "email", "phone_mobile",
-                          "phone_home")
+SECOND_GUARDIAN_FIELDS = record.SECOND_GUARDIAN_FIELDS
 
 
 def set_second_guardian(staff_user, family, **values):
     """Add or edit the family's second legal guardian; audited before/after."""
-    values = {name: (values.get(name) or "").strip() for name in SECOND_GUARDIAN_FIELDS}
-    values["last_name"] = values["last_name"].upper()
-    values["email"] = values["email"].lower()
+    values = record.second_guardian_values(values)
     with db.atomic():
         guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
         before = {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS} \

@@ -21,6 +21,7 @@ from domain.family.dossier import (
     ACTUALISATION_THEMES,
     actualisation_submitted,
 )
+from domain.problems import FieldProblem
 from domain.uploads import UploadError, check_upload, save_upload
 from models import (
     Family,
@@ -255,12 +256,8 @@ def mark_treated(actor, thread, treated=True):
 # --- The services' own addresses ---------------------------------------------
 
 
-class ServiceProblem(ValueError):
+class ServiceProblem(FieldProblem):
     """A service setting refused: ``field`` is where the French message goes."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
 
 
 def parse_themes(text):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from domain import audit
 from domain.clock import utc_now
 from domain.mail import send_many
+from domain.problems import FieldProblem
 from models import (
     Activity,
     Booking,
@@ -41,12 +42,8 @@ SUBJECT_MAX, BODY_MAX = 150, 5000
 MAX_DAYS = 400
 
 
-class OutreachError(ValueError):
+class OutreachError(FieldProblem):
     """Bad input, with the field it concerns and a French message."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 @dataclass

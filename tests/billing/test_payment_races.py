@@ -14,6 +14,7 @@ from domain.billing.payments import PaymentNotPossible, payable_online
 from models import Payment
 from tests.billing_support import october_invoice, start_payment
 from tests.conftest import AuthActions, csrf_from
+from tests.helpers import all_at_once
 
 
 def test_six_parallel_payer_clicks_open_one_operation(app, db, served):
@@ -37,12 +38,7 @@ def test_six_parallel_payer_clicks_open_one_operation(app, db, served):
                                    data={"csrf_token": token})
             locations[index] = (response.status_code, response.headers.get("Location", ""))
 
-    threads = [threading.Thread(target=click, args=(i,)) for i in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    models.db.connect(reuse_if_open=True)
+    all_at_once(click, 6)
     assert [status for status, _ in locations] == [303] * 6, locations
     idops = {re.search(r"idop=(\w+)", location).group(1) for _, location in locations}
     assert len(idops) == 1

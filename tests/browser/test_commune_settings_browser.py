@@ -4,7 +4,7 @@ uploaded shows in the header; axe-clean, nothing blocked by the CSP."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import axe_violations, browser_login, screenshot
+from tests.conftest import axe_violations, browser_login, screenshot, staff_nav
 from tests.helpers import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -15,12 +15,7 @@ def test_administrateur_sets_the_commune_and_its_logo(staff_page, live_server, t
     logo = tmp_path / "logo.png"
     logo.write_bytes(png_bytes(size=(480, 160)))
     browser_login(page, live_server, "administrateur")
-    page.get_by_role("navigation", name="Espace agents").get_by_role(
-        "link", name="Administration").click()
-    page.wait_for_load_state()
-    page.get_by_role("navigation", name="Pages « Administration »").get_by_role(
-        "link", name="COMMUNE").click()
-    page.wait_for_load_state()
+    staff_nav(page, "COMMUNE")
     expect(page.get_by_role("heading", name="Paramètres de la commune")).to_be_visible()
     assert axe_violations(page) == [] and page.csp_errors == []
     screenshot(page, "commune-settings")

@@ -3,13 +3,11 @@ administrateur chooses a password there, signs in, fills « Paramètres de la co
 and creates the first school year from the standard catalogue; the guide's « CL
 Maternel Mercredis » is in its catalogue at the guide's prices."""
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from tests.conftest import axe_violations, make_app, screenshot
+from tests.conftest import axe_violations, make_app, screenshot, served, staff_nav
 
 pytestmark = pytest.mark.browser
 
@@ -19,15 +17,9 @@ PASSWORD = "Girafe bleue sur le toit 42"
 @pytest.fixture
 def empty_server(tmp_path, smtp_server):
     """The app on an empty SQLite database, served on a free local port."""
-    application = make_app("sqlite:///" + str(tmp_path / "vide.db"), tmp_path, smtp_server.port)
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_port}"
-    server.app = application
-    yield server
-    server.shutdown()
+    with served(make_app("sqlite:///" + str(tmp_path / "vide.db"), tmp_path,
+                         smtp_server.port)) as server:
+        yield server
 
 
 def test_a_new_commune_from_create_admin_to_its_first_year(staff_page, empty_server):
@@ -54,9 +46,7 @@ def test_a_new_commune_from_create_admin_to_its_first_year(staff_page, empty_ser
     expect(page.get_by_text("Les paramètres de la commune sont enregistrés.")).to_be_visible()
     expect(page.locator(".site-header .commune")).to_contain_text("Ville de Castanet")
     # The first school year, from the standard catalogue.
-    page.get_by_role("navigation", name="Espace agents").get_by_role(
-        "link", name="L'année scolaire").click()
-    page.wait_for_load_state()
+    staff_nav(page, "L'année scolaire")
     expect(page.get_by_role("heading", name="Créer l'année scolaire")).to_be_visible()
     assert axe_violations(page) == [] and page.csp_errors == []
     screenshot(page, "going-live-create-year")

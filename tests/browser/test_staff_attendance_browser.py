@@ -6,23 +6,17 @@ import pytest
 from playwright.sync_api import expect
 
 import models
-from models import Activity, Attendance, Booking, Child, Enrolment, Modalite
-from tests.conftest import axe_violations, browser_login, screenshot
+from models import Attendance, Booking, Child, Modalite
+from tests.conftest import axe_violations, book_lena, browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 WEDNESDAY = datetime.date(2027, 1, 6)
 
 
-def book_lena(server):
+def book_lena_today(server):
     """LENA booked on 06/01/2027, the day the register is ticked (a day to come is not)."""
     server.app.config["PORTAIL_TODAY"] = "2027-01-06T10:00"
-    with server.app.app_context(), models.db.connection_context():
-        lena = Child.get(Child.first_name == "LENA")
-        cl = Activity.get(Activity.name == "CL Maternel Mercredis")
-        Enrolment.create(child=lena, activity=cl)
-        sans = cl.modalites.where(Modalite.name == "Après-midi SANS repas").get()
-        Booking.create(child=lena, activity=cl, modalite=sans, date=WEDNESDAY, price_cents=520)
-        return cl.id
+    return book_lena(server, WEDNESDAY)[1]
 
 
 def status_of(server):
@@ -39,7 +33,7 @@ def open_register(page, server, cl_id):
 
 def test_an_agent_ticks_lena_with_one_tap(staff_page, live_server):
     page = staff_page
-    cl_id = book_lena(live_server)
+    cl_id = book_lena_today(live_server)
     open_register(page, live_server, cl_id)
     row = page.locator(".att-row", has_text="LENA")
     expect(row.get_by_text("PAI", exact=True)).to_be_visible()
@@ -67,7 +61,7 @@ def test_an_agent_ticks_lena_with_one_tap(staff_page, live_server):
 
 def test_ticking_works_without_javascript(page_without_js, live_server):
     page = page_without_js
-    cl_id = book_lena(live_server)
+    cl_id = book_lena_today(live_server)
     open_register(page, live_server, cl_id)
     page.locator(".att-row", has_text="LENA").get_by_role(
         "button", name="Absent : LENA DUPONT").click()
@@ -83,7 +77,7 @@ def test_a_long_register_opens_on_its_groups_then_one_group(staff_page, live_ser
     "Pointer" on her own group and ticks there."""
     from blueprints.staff.attendance import LONG_REGISTER
     from models import Family
-    cl_id = book_lena(live_server)
+    cl_id = book_lena_today(live_server)
     with live_server.app.app_context(), models.db.connection_context():
         sans = Modalite.get((Modalite.activity == cl_id)
                             & (Modalite.name == "Après-midi SANS repas"))
@@ -110,7 +104,7 @@ def test_a_long_register_opens_on_its_groups_then_one_group(staff_page, live_ser
 
 def test_print_meals_occupancy_and_closures_pages_are_axe_clean(staff_page, live_server):
     page = staff_page
-    cl_id = book_lena(live_server)
+    cl_id = book_lena_today(live_server)
     browser_login(page, live_server, "agent")
     for path in (f"/agents/presences/imprimer?date=2027-01-06&activite={cl_id}",
                  "/agents/repas/?date=2027-01-04&periode=mois",

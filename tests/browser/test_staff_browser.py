@@ -6,9 +6,8 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from blueprints.staff.navigation import GROUPS
 from domain.pdf import simple_document
-from tests.conftest import axe_violations, browser_login, screenshot
+from tests.conftest import axe_violations, browser_login, screenshot, staff_nav
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +19,6 @@ def pdf_file(tmp_path):
     path = tmp_path / "horaires-bus.pdf"
     path.write_bytes(simple_document("Horaires du bus", ["Départ 8h05."]))
     return str(path)
-
-
-def staff_nav(page, name):
-    """Go to the back office's page ``name`` as an agent would: its group, then the page."""
-    group = next(group for group in GROUPS if any(p.label == name for p in group.pages))
-    page.get_by_role("navigation", name="Espace agents").get_by_role(
-        "link", name=group.label).click()
-    page.wait_for_load_state()
-    page.get_by_role("navigation", name=f"Pages « {group.label} »").get_by_role(
-        "link", name=name).click()
-    page.wait_for_load_state()
 
 
 def assert_clean(page):

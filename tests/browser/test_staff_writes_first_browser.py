@@ -9,22 +9,11 @@ from playwright.sync_api import expect
 
 import models
 from domain.pdf import simple_document
-from models import Activity, Booking, Child, Enrolment, MessageThread, Modalite
-from tests.conftest import axe_violations, browser_login, opened_page, screenshot
+from models import Booking, Child, MessageThread
+from tests.conftest import axe_violations, book_lena, browser_login, opened_page, screenshot
 
 pytestmark = pytest.mark.browser
 WEDNESDAY = datetime.date(2027, 1, 6)
-
-
-def book_lena(server):
-    """LENA (Jules Ferry) booked at the CL on 06/01/2027."""
-    with server.app.app_context(), models.db.connection_context():
-        lena = Child.get(Child.first_name == "LENA")
-        cl = Activity.get(Activity.name == "CL Maternel Mercredis")
-        Enrolment.get_or_create(child=lena, activity=cl)
-        sans = cl.modalites.where(Modalite.name == "Après-midi SANS repas").get()
-        Booking.create(child=lena, activity=cl, modalite=sans, date=WEDNESDAY, price_cents=520)
-        return lena.id
 
 
 def lena_booked(server, child_id):
@@ -48,7 +37,7 @@ def fits(page):
 
 def test_a_school_closure_is_confirmed_then_reopened(staff_page, live_server):
     page = staff_page
-    lena = book_lena(live_server)
+    lena, _ = book_lena(live_server, WEDNESDAY)
     bookings, families = ferry_bookings(live_server)
     browser_login(page, live_server, "agent")
     page.goto(live_server.url + "/agents/fermetures/")
@@ -87,7 +76,7 @@ def test_a_school_closure_is_confirmed_then_reopened(staff_page, live_server):
 
 def test_a_message_to_wednesday_s_families_shows_its_recipients(staff_page, live_server):
     page = staff_page
-    book_lena(live_server)
+    book_lena(live_server, WEDNESDAY)
     browser_login(page, live_server, "agent")
     page.goto(live_server.url + "/agents/messages/")
     page.get_by_role("link", name="Écrire aux familles").click()

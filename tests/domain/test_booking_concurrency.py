@@ -4,7 +4,7 @@ import threading
 
 import models
 from models import Booking, OutgoingEmail, PendingChange
-from tests.helpers import activity, modalite, sign_in, text_of
+from tests.helpers import activity, all_at_once, modalite, sign_in, text_of
 from tests.planning_support import CL, JANUARY, SANS, new_family, page_token
 
 RACERS = 50
@@ -41,13 +41,7 @@ def test_fifty_families_commit_at_once_for_the_last_place(app, db, mailbox):
             except Exception as error:  # reported below, never lost in the thread
                 results[index] = (None, repr(error))
 
-    threads = [threading.Thread(target=race, args=(i,)) for i in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    models.db.connect(reuse_if_open=True)
+    all_at_once(race, RACERS, timeout=120)
     statuses = [status for status, _ in results]
     assert None not in statuses, [body for status, body in results if status is None][:1]
     assert 500 not in statuses

@@ -11,7 +11,7 @@ from domain.booking import changes, waiting_list
 from domain.clock import PARIS
 from models import Booking, DayOverride, OutgoingEmail, PendingChange, WaitingListEntry
 from tests import factories
-from tests.helpers import activity, demo_family, modalite
+from tests.helpers import activity, all_at_once, demo_family, modalite
 from tests.planning_support import CL, JANUARY, SANS, new_family
 
 NOW = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
@@ -124,12 +124,7 @@ def test_two_cancellations_racing_promote_two_families_never_the_same_twice(app,
             except Exception as error:  # reported below
                 results[index] = error
 
-    threads = [threading.Thread(target=race, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    models.db.connect(reuse_if_open=True)
+    all_at_once(race, 2)
     assert all(isinstance(r, changes.CommitResult) and r.committed for r in results), results
     day = [b.child_id for b in Booking.select().where((Booking.activity == cl)
                                                       & (Booking.date == DAY))]

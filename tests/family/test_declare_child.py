@@ -4,8 +4,16 @@ is read on "Mes enfants"."""
 import io
 
 from domain import audit
-from models import AuditLog, Child, ChildDeclaration, Enrolment, Guardian, GuardianDeclaration
-from tests.helpers import activity, demo_family, error_of, pdf_bytes, text_of, unescaped
+from models import AuditLog, Child, ChildDeclaration, Guardian, GuardianDeclaration
+from tests.helpers import (
+    activity,
+    assert_enrols_online,
+    demo_family,
+    error_of,
+    pdf_bytes,
+    text_of,
+    unescaped,
+)
 
 PAGE = "/mon-dossier/enfants/declarer"
 FERRY = "École maternelle Jules Ferry"
@@ -62,13 +70,7 @@ def test_a_family_declares_a_child_staff_validate_and_the_family_enrols_her(clie
 
     auth.login("famille 16122")
     assert "ROSE" in text_of(client.get("/inscription/").get_data(as_text=True))
-    line = activity("CL Maternel Mercredis")
-    response = client.post(f"/inscription/enfant/{rose.id}", data={
-        f"enfant-{rose.id}-csrf_token": auth.csrf("/inscription/"),
-        f"enfant-{rose.id}-activites": [str(line.id)]})
-    assert response.status_code == 303
-    assert Enrolment.select().where((Enrolment.child == rose)
-                                    & (Enrolment.activity == line)).exists()
+    assert_enrols_online(client, auth, rose, activity("CL Maternel Mercredis"))
 
 
 def test_a_refused_declaration_shows_its_reason_to_the_family(client, auth, db):

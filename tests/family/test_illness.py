@@ -34,6 +34,16 @@ def declare(client, booking, certificate=True):
     return client.post("/planning/malade", data=data, content_type="multipart/form-data")
 
 
+def send_certificate_later(client, booking):
+    """The certificate for ``booking``'s day, sent after the declaration: (its absence
+    mark, the answer)."""
+    mark = Attendance.get((Attendance.child == booking.child) & (Attendance.date == booking.date))
+    page = client.get("/planning/malade").get_data(as_text=True)
+    return mark, client.post("/planning/malade/certificat", content_type="multipart/form-data",
+                             data={"csrf_token": csrf_from(page), "absence": str(mark.id),
+                                   "certificat-suite": (io.BytesIO(PDF), "certificat.pdf")})
+
+
 def january_matin_line():
     invoice = (Invoice.select().join(Family).where((Family.account_number == 16123)
                                                    & (Invoice.period_month == 1)
@@ -99,11 +109,7 @@ def test_hugo_ill_without_a_certificate_after_the_delay_is_billed(app, client, a
     assert "absent (malade), certificat à envoyer avant le 21/01/2027" in page
     # Eight days later the certificate comes too late.
     at(app, "2027-01-22T09:00")
-    mark = Attendance.get((Attendance.child == booking.child) & (Attendance.date == THURSDAY))
-    page = client.get("/planning/malade").get_data(as_text=True)
-    late = client.post("/planning/malade/certificat", content_type="multipart/form-data", data={
-        "csrf_token": csrf_from(page), "absence": str(mark.id),
-        "certificat-suite": (io.BytesIO(PDF), "certificat.pdf")})
+    mark, late = send_certificate_later(client, booking)
     assert late.status_code == 400
     assert "Le délai de 7 jours pour envoyer le certificat est dépassé" in text_of(
         late.get_data(as_text=True))
@@ -121,11 +127,7 @@ def test_a_certificate_sent_within_the_delay_can_be_accepted(app, client, auth, 
     booking = hugo_booking()
     assert declare(client, booking, certificate=False).status_code == 303
     at(app, "2027-01-20T09:00")
-    mark = Attendance.get((Attendance.child == booking.child) & (Attendance.date == THURSDAY))
-    page = client.get("/planning/malade").get_data(as_text=True)
-    sent = client.post("/planning/malade/certificat", content_type="multipart/form-data", data={
-        "csrf_token": csrf_from(page), "absence": str(mark.id),
-        "certificat-suite": (io.BytesIO(PDF), "certificat.pdf")})
+    mark, sent = send_certificate_later(client, booking)
     assert sent.status_code == 303
     assert Attendance.get_by_id(mark.id).certificate is not None
 

@@ -23,7 +23,7 @@ from models import (
 )
 from tests import factories
 from tests.conftest import AuthActions
-from tests.helpers import activity, demo_child as child, demo_family, unescaped
+from tests.helpers import activity, demo_child as child, demo_family, enrol_online, unescaped
 
 LABEL_RE = re.compile(r"2026/2027 - ([^<]+?)\s*<")
 
@@ -50,15 +50,6 @@ def checkbox_names(fragment):
     """Names of the lines offered with a checkbox."""
     items = re.findall(r'<li class="line line-choice">(.*?)</li>', fragment, re.S)
     return [labels(item)[0] for item in items]
-
-
-def enrol(client, auth, kid, *activities, raw=None):
-    """POST the form of ``kid`` with the ticked activity ids (or ``raw`` values)."""
-    token = auth.csrf("/inscription/")
-    values = raw if raw is not None else [str(a.id) for a in activities]
-    return client.post(f"/inscription/enfant/{kid.id}",
-                       data={f"enfant-{kid.id}-csrf_token": token,
-                             f"enfant-{kid.id}-activites": values})
 
 
 # --- What is offered ---------------------------------------------------------
@@ -92,10 +83,10 @@ def test_holiday_lines_with_nothing_left_are_not_offered(client, auth, db):
     assert "CLV Élémentaire ou maternel Noël" in checkbox_names(lena)
     assert "CLV Élémentaire ou maternel Hiver" in checkbox_names(lena)
     assert lena.count("Réservations closes") == 1
-    response = enrol(client, auth, child("LENA"), activity("CLV Élémentaire ou maternel Automne"))
+    response = enrol_online(client, auth, child("LENA"), activity("CLV Élémentaire ou maternel Automne"))
     assert "les réservations de ces vacances sont closes depuis le 30/09/2026" in unescaped(response)
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 1
-    enrol(client, auth, child("LENA"), activity("CLV Élémentaire ou maternel Noël"))
+    enrol_online(client, auth, child("LENA"), activity("CLV Élémentaire ou maternel Noël"))
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 2
 
 
@@ -131,7 +122,7 @@ def test_two_children_each_get_their_own_group(client, auth, db):
 def test_enregistrer_opens_and_validates_the_line(client, auth, db):
     auth.login("famille 16122")
     lena, cl = child("LENA"), activity("CL Maternel Mercredis")
-    response = enrol(client, auth, lena, cl)
+    response = enrol_online(client, auth, lena, cl)
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/inscription/#enfant-%d" % lena.id)
     enrolment = Enrolment.get((Enrolment.child == lena) & (Enrolment.activity == cl))
@@ -151,7 +142,7 @@ def test_several_lines_at_once(client, auth, db):
     auth.login("famille 16122")
     lena = child("LENA")
     names = ["Garderie Mercredi Scolaire", "CL Maternel Mercredis", "Mercredi bus CL"]
-    response = enrol(client, auth, lena, *[activity(n) for n in names])
+    response = enrol_online(client, auth, lena, *[activity(n) for n in names])
     assert response.status_code == 303
     opened = {e.activity.name for e in Enrolment.select().where(Enrolment.child == lena)}
     assert opened == set(names) | {"Restauration Maternelle"}
@@ -164,7 +155,7 @@ def test_alae_line_books_every_open_school_day_from_its_start(client, auth, db, 
     auth.login("famille 16122")
     lena, alae = child("LENA"), activity(name)
     year = SchoolYear.get()
-    assert enrol(client, auth, lena, alae).status_code == 303
+    assert enrol_online(client, auth, lena, alae).status_code == 303
     bookings = list(Booking.select().where((Booking.child == lena) & (Booking.activity == alae))
                     .order_by(Booking.date))
     days = [b.date for b in bookings]
@@ -195,7 +186,7 @@ def test_alae_price_follows_the_familys_bracket(client, auth, db):
     # Soir 1 and Soir 2 exclude each other: HUGO's Soir 1 ends when Soir 2 would start.
     Enrolment.update(closed_from=datetime.date(2027, 1, 1)).where(
         (Enrolment.child == hugo) & (Enrolment.activity == activity("ALAE Soir 1"))).execute()
-    assert enrol(client, auth, hugo, soir2).status_code == 303
+    assert enrol_online(client, auth, hugo, soir2).status_code == 303
     prices = {b.price_cents for b in Booking.select().where(
         (Booking.child == hugo) & (Booking.activity == soir2))}
     assert prices == {110}  # QF 650: bracket 1
@@ -205,7 +196,7 @@ def test_alae_price_is_the_highest_without_a_validated_quotient(client, auth, db
     QFDeclaration.update(status=QFDeclaration.REFUSED).execute()
     auth.login("famille 16122")
     lena, soir2 = child("LENA"), activity("ALAE Soir 2")
-    assert enrol(client, auth, lena, soir2).status_code == 303
+    assert enrol_online(client, auth, lena, soir2).status_code == 303
     prices = {b.price_cents for b in Booking.select().where(Booking.child == lena)}
     assert prices == {210}
 
@@ -215,7 +206,7 @@ def test_alae_opening_keeps_days_already_booked(client, auth, db):
     day = datetime.date(2027, 1, 5)
     factories.booking(lena, "ALAE Matin", day, price_cents=1)
     auth.login("famille 16122")
-    assert enrol(client, auth, lena, matin).status_code == 303
+    assert enrol_online(client, auth, lena, matin).status_code == 303
     booked = Booking.select().where((Booking.child == lena) & (Booking.activity == matin))
     assert booked.where(Booking.date == day).get().price_cents == 1
     assert booked.count() == len(open_days(matin, datetime.date(2027, 1, 1),
@@ -228,9 +219,9 @@ def test_alae_opening_keeps_days_already_booked(client, auth, db):
 def test_double_submit_opens_the_line_once(client, auth, db):
     auth.login("famille 16122")
     lena, soir = child("LENA"), activity("ALAE Soir 1")
-    assert enrol(client, auth, lena, soir).status_code == 303
+    assert enrol_online(client, auth, lena, soir).status_code == 303
     count = Booking.select().count()
-    again = enrol(client, auth, lena, soir)
+    again = enrol_online(client, auth, lena, soir)
     assert again.status_code == 303
     assert "déjà ouvertes" in unescaped(client.get("/inscription/"))
     assert Enrolment.select().where((Enrolment.child == lena)
@@ -312,7 +303,7 @@ def test_outside_any_period_the_tab_is_read_only(app, client, auth, db):
         assert "subject=Inscription+LENA" in link
         form = unescaped(client.get(html.unescape(link)))
         assert 'value="Inscription LENA - 2026/2027"' in form
-    response = enrol(client, auth, child("LENA"), activity("CL Maternel Mercredis"))
+    response = enrol_online(client, auth, child("LENA"), activity("CL Maternel Mercredis"))
     assert response.status_code == 303
     assert "La période d'inscription est terminée" in unescaped(client.get("/inscription/"))
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 1
@@ -323,7 +314,7 @@ def test_the_last_minute_of_the_20th_is_still_open_in_june(app, client, auth, db
     auth.login("famille 16122")
     page = unescaped(client.get("/inscription/"))
     assert "prend effet le <strong>01/07/2027</strong>" in page
-    assert enrol(client, auth, child("LENA"), activity("ALAE Matin")).status_code == 303
+    assert enrol_online(client, auth, child("LENA"), activity("ALAE Matin")).status_code == 303
     days = [b.date for b in Booking.select().where(Booking.child == child("LENA"))
             .order_by(Booking.date)]
     assert days == [datetime.date(2027, 7, 1), datetime.date(2027, 7, 2)]
@@ -336,7 +327,7 @@ def test_unvalidated_dossier_is_read_only_and_points_to_mon_dossier(client, auth
     assert 'href="/mon-dossier/"' in page
     assert 'type="checkbox"' not in page and "ENREGISTRER" not in page
     tom, cl = child("TOM"), activity("CL Élémentaire Mercredis")
-    response = enrol(client, auth, tom, cl)
+    response = enrol_online(client, auth, tom, cl)
     assert response.status_code == 303
     assert "actualisez-le dans MON DOSSIER" in unescaped(client.get("/inscription/"))
     assert Enrolment.select().where(Enrolment.child == tom).count() == 0
@@ -348,7 +339,7 @@ def test_pending_dossier_is_not_enough(client, auth, db):
         DossierValidation.family == family).execute()
     auth.login("famille 16122")
     assert "n'est pas encore validé" in unescaped(client.get("/inscription/"))
-    enrol(client, auth, child("LENA"), activity("CL Maternel Mercredis"))
+    enrol_online(client, auth, child("LENA"), activity("CL Maternel Mercredis"))
     assert Enrolment.select().where(Enrolment.child == child("LENA")).count() == 1
 
 
@@ -385,7 +376,7 @@ def child_error(page, kid):
 def test_forged_ids_are_refused_with_a_french_message(client, auth, db, raw, message):
     auth.login("famille 16122")
     before = _counts()
-    response = enrol(client, auth, child("LENA"), raw=raw)
+    response = enrol_online(client, auth, child("LENA"), raw=raw)
     assert response.status_code == 422
     page = unescaped(response)
     assert message in child_error(page, child("LENA"))
@@ -401,7 +392,7 @@ def test_a_line_that_does_not_fit_the_child_is_refused(client, auth, db, name, r
     auth.login("famille 16122")
     before = _counts()
     # A valid line ticked with it is not opened either: all or nothing.
-    response = enrol(client, auth, child("LENA"), activity("ALAE Matin"), activity(name))
+    response = enrol_online(client, auth, child("LENA"), activity("ALAE Matin"), activity(name))
     page = unescaped(response)
     assert response.status_code == 422
     assert (f"« 2026/2027 - {name} » ne peut pas être ouverte pour LENA : {reason}."
@@ -415,12 +406,12 @@ def test_a_public_school_line_is_refused_to_a_private_school_child(client, auth,
     factories.dossier_validation(demo_family(16124))
     auth.login("famille 16124")
     before = _counts()
-    response = enrol(client, auth, child("TOM"), activity("ALAE Matin"))
+    response = enrol_online(client, auth, child("TOM"), activity("ALAE Matin"))
     assert response.status_code == 422
     assert ("réservée aux enfants des écoles publiques de la commune"
             in child_error(unescaped(response), child("TOM")))
     _nothing_changed(before)
-    assert enrol(client, auth, child("TOM"), activity("CL Élémentaire Mercredis")) \
+    assert enrol_online(client, auth, child("TOM"), activity("CL Élémentaire Mercredis")) \
         .status_code == 303
 
 
@@ -429,7 +420,7 @@ def test_an_activity_of_another_school_year_is_refused(client, auth, db):
                                 audience=Activity.FOR_MATERNEL)
     auth.login("famille 16122")
     before = _counts()
-    response = enrol(client, auth, child("LENA"), old_cl)
+    response = enrol_online(client, auth, child("LENA"), old_cl)
     assert response.status_code == 422
     assert ("« 2025/2026 - CL Maternel Mercredis » n'est pas une activité de l'année "
             "scolaire 2026/2027.") in child_error(unescaped(response), child("LENA"))
@@ -440,10 +431,10 @@ def test_another_familys_child_is_404(client, auth, db):
     auth.login("famille 16122")
     before = _counts()
     hugo = child("HUGO")
-    response = enrol(client, auth, hugo, activity("ALAE Soir 2"))
+    response = enrol_online(client, auth, hugo, activity("ALAE Soir 2"))
     assert response.status_code == 404
     assert "Page introuvable" in unescaped(response)
-    assert enrol(client, auth, hugo, raw=["1"]).status_code == 404
+    assert enrol_online(client, auth, hugo, raw=["1"]).status_code == 404
     assert client.post("/inscription/enfant/999999",
                        data={"enfant-999999-csrf_token": auth.csrf("/inscription/")}
                        ).status_code == 404

@@ -12,8 +12,16 @@ from domain.clock import PARIS
 from models import AuditLog, Booking, Enrolment, InvoicedBooking
 from tests import factories
 from tests.conftest import MailBox
-from tests.family.test_inscription import child_error, enrol
-from tests.helpers import activity, csrf_from, demo_child, error_of, text_of, unescaped
+from tests.family.test_inscription import child_error
+from tests.helpers import (
+    activity,
+    csrf_from,
+    demo_child,
+    enrol_online,
+    error_of,
+    text_of,
+    unescaped,
+)
 
 
 def lena_days(name, first=None, last=None):
@@ -42,7 +50,7 @@ def test_soir_1_and_soir_2_ticked_together_are_refused_by_the_field(client, auth
     the child's lines."""
     auth.login("famille 16122")
     lena = demo_child("LENA")
-    response = enrol(client, auth, lena, activity("ALAE Soir 1"), activity("ALAE Soir 2"))
+    response = enrol_online(client, auth, lena, activity("ALAE Soir 1"), activity("ALAE Soir 2"))
     assert response.status_code == 422
     message = child_error(unescaped(response), lena)
     assert "« ALAE Soir 1 » et « ALAE Soir 2 » s'excluent" in message
@@ -53,8 +61,8 @@ def test_soir_1_and_soir_2_ticked_together_are_refused_by_the_field(client, auth
 def test_soir_2_while_soir_1_is_open_is_refused_and_points_to_the_switch(client, auth, db):
     auth.login("famille 16122")
     lena = demo_child("LENA")
-    assert enrol(client, auth, lena, activity("ALAE Soir 1")).status_code == 303
-    response = enrol(client, auth, lena, activity("ALAE Soir 2"))
+    assert enrol_online(client, auth, lena, activity("ALAE Soir 1")).status_code == 303
+    response = enrol_online(client, auth, lena, activity("ALAE Soir 2"))
     assert response.status_code == 422
     message = child_error(unescaped(response), lena)
     assert "« ALAE Soir 1 » est déjà ouverte pour LENA" in message
@@ -68,7 +76,7 @@ def test_switching_soir_1_to_soir_2_from_february_moves_lena_between_the_registe
     01/02/2027 keeps her on Soir 1's register until 29/01 and on Soir 2's from 01/02."""
     auth.login("famille 16122")
     lena = demo_child("LENA")
-    enrol(client, auth, lena, activity("ALAE Soir 1"))
+    enrol_online(client, auth, lena, activity("ALAE Soir 1"))
     mailbox.clear()
     soir_1 = Enrolment.get(child=lena, activity=activity("ALAE Soir 1"))
     page = unescaped(client.get("/inscription/"))
@@ -96,7 +104,7 @@ def test_switching_soir_1_to_soir_2_from_february_moves_lena_between_the_registe
 def test_a_switch_before_the_first_changeable_date_is_refused_by_the_date(client, auth, db):
     auth.login("famille 16122")
     lena = demo_child("LENA")
-    enrol(client, auth, lena, activity("ALAE Soir 1"))
+    enrol_online(client, auth, lena, activity("ALAE Soir 1"))
     soir_1 = Enrolment.get(child=lena, activity=activity("ALAE Soir 1"))
     response = post_form(client, auth, f"/inscription/ligne/{soir_1.id}/changer",
                          f"changer-{soir_1.id}", target=str(activity("ALAE Soir 2").id),
@@ -243,7 +251,7 @@ def test_the_administrateur_groups_lines_in_the_catalogue_and_inscription_follow
     auth.logout()
     auth.login("famille 16122")
     lena = demo_child("LENA")
-    response = enrol(client, auth, lena, activity("ALAE Matin"), activity("ALAE Soir 1"))
+    response = enrol_online(client, auth, lena, activity("ALAE Matin"), activity("ALAE Soir 1"))
     assert response.status_code == 422
     assert "s'excluent" in child_error(unescaped(response), lena)
 

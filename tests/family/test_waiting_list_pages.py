@@ -6,7 +6,6 @@ from domain import clock
 from domain.booking import waiting_list
 from models import Attendance, Booking, DayOverride, WaitingListEntry
 from tests import factories
-from tests.helpers import demo_family
 from tests.planning_support import CL, HTMX, JANUARY, SANS, activity, csrf_from, modalite, text_of
 
 DAY = JANUARY[2]
@@ -17,7 +16,7 @@ def _full_day():
     cl = activity(CL)
     Booking.delete().where((Booking.activity == cl) & (Booking.date == DAY)).execute()
     DayOverride.create(activity=cl, date=DAY, capacity=1)
-    holder = factories.child(demo_family(16124), "PLEIN", "PETIT", class_level="MS")
+    holder = factories.child(factories.family(16301), "PLEIN", class_level="MS")
     factories.enrolment(holder, CL)
     factories.booking(holder, CL, DAY, modalite=SANS)
     return cl

@@ -113,7 +113,6 @@ FORMS = {
     "staff.write_to_families": ("agent", ["destinataires", "famille", "jour", "du", "au",
                                           "activite", "ecole", "service", "sujet", "message",
                                           "confirmer", "modifier"]),
-    "staff.on_behalf": ("agent", ["day", "line", "modalite", "reason"]),
     "staff.refuse_quotient": ("agent", ["qf-{declaration}-refus-reason"]),
     "staff.correct_quotient": ("agent", ["qf-{declaration}-corr-quotient",
                                          "qf-{declaration}-corr-reason"]),

@@ -16,7 +16,7 @@ from domain.family import throttle
 from domain.family.sign_in import TOO_MANY, WRONG_CREDENTIALS, sign_in
 from models import LoginThrottle
 from tests.conftest import csrf_from
-from tests.helpers import unescaped
+from tests.helpers import all_at_once, unescaped
 
 OWNER_PASSWORD = "famille-petit-16124"
 
@@ -164,12 +164,7 @@ def parallel(app, count, work):
             except Exception as error:  # reported below, never lost in the thread
                 results[index] = repr(error)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    models.db.connect(reuse_if_open=True)
+    all_at_once(run, count, timeout=120)
     return results
 
 

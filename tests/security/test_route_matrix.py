@@ -340,7 +340,6 @@ MATRIX = {
     "staff.news_new": Row(STAFF, "/agents/actualites/nouvelle"),
     "staff.news_publish": Row(STAFF, "/agents/actualites/{news}/publier"),
     "staff.news_withdraw": Row(STAFF, "/agents/actualites/{news}/retirer"),
-    "staff.on_behalf": Row(STAFF, "/agents/familles/{family}/reservation"),
     "staff.quotient_attestation": Row(STAFF, "/agents/validations/quotients/{declaration}/"
                                              "attestation", "ATTESTATION-SECRET-16122"),
     "staff.quotient_attestation_preview": Row(STAFF, "/agents/validations/quotients/"

@@ -5,24 +5,12 @@ password and an email already used are refused with a clear French message.
 """
 import re
 
-import pytest
-
 import models
 from models import AuditLog, User
-from tests.conftest import make_app
 from tests.helpers import csrf_from
 
 LINK = re.compile(r"http://localhost(/invitation/\S+)")
 STRONG = "girafe-violon-orage-31"
-
-
-@pytest.fixture
-def empty_app(database_url, tmp_path, smtp_server):
-    """An app on an empty database: no user, no school year, no activity."""
-    application = make_app(database_url, tmp_path, smtp_server.port)
-    yield application
-    if not models.db.is_closed():
-        models.db.close()
 
 
 def _users():

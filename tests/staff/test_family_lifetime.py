@@ -5,9 +5,18 @@ import json
 
 from domain import audit
 from domain.booking.attendance import register
-from models import AuditLog, Booking, Child, Enrolment, Family, Guardian, School, User
+from models import AuditLog, Booking, Child, Family, Guardian, School, User
 from tests import factories
-from tests.helpers import activity, demo_child, demo_family, error_of, sign_in, text_of, unescaped
+from tests.helpers import (
+    activity,
+    assert_enrols_online,
+    demo_child,
+    demo_family,
+    error_of,
+    sign_in,
+    text_of,
+    unescaped,
+)
 from tests.staff.test_staff_accounts import create_family
 
 JAURES = "École élémentaire Jean Jaurès"
@@ -54,13 +63,7 @@ def test_staff_add_a_child_to_16125_created_from_comptes_and_the_family_enrols_h
     sign_in(client, client_user)
     page = unescaped(client.get("/inscription/"))
     assert "INÈS" in page and "CL Maternel Mercredis" in page
-    line = activity("CL Maternel Mercredis")
-    response = client.post(f"/inscription/enfant/{ines.id}", data={
-        f"enfant-{ines.id}-csrf_token": auth.csrf("/inscription/"),
-        f"enfant-{ines.id}-activites": [str(line.id)]})
-    assert response.status_code == 303
-    assert Enrolment.select().where((Enrolment.child == ines)
-                                    & (Enrolment.activity == line)).exists()
+    assert_enrols_online(client, auth, ines, activity("CL Maternel Mercredis"))
 
 
 def test_an_archived_child_is_gone_from_planning_and_still_on_old_invoices(client, auth, db):

@@ -6,8 +6,6 @@ commune's zone."""
 import datetime
 import re
 
-import pytest
-
 import models
 from domain.catalogue.standard import SCHOOL_ACTIVITIES
 from models import (
@@ -20,7 +18,6 @@ from models import (
     SchoolYear,
     Tariff,
 )
-from tests.conftest import make_app
 from tests.helpers import csrf_from, error_of, text_of
 
 STRONG = "girafe-violon-orage-31"
@@ -29,15 +26,6 @@ SETTINGS = {"name": "Ville de Castanet", "address": "Mairie\n1 place de la Répu
             "regie_address": "Régie, 1 place de la République", "regie_hours": "Mardi 9h-12h",
             "holiday_zone": "C", "deadline_day": "20", "main_period_opens": "10/03",
             "main_period_closes": "20/08"}
-
-
-@pytest.fixture
-def empty_app(database_url, tmp_path, smtp_server):
-    """An app on an empty database, "today" the tests' 26/11/2026."""
-    application = make_app(database_url, tmp_path, smtp_server.port)
-    yield application
-    if not models.db.is_closed():
-        models.db.close()
 
 
 def signed_in_admin(application):

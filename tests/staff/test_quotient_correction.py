@@ -3,17 +3,21 @@ family typed 6500 for 650; the agent fixes it from the attestation, the journal 
 who changed what, and the validation then applies the corrected value."""
 from domain import audit
 from models import AuditLog, QFDeclaration
+from tests import factories
 from tests.family.test_dossier_quotient import attestation_pdf
-from tests.helpers import demo_family as family, error_of, text_of, unescaped
+from tests.helpers import error_of, text_of, unescaped
 from tests.staff.test_staff_daily import declare_qf
 
 PAGE = "/agents/validations/quotients"
+PASSWORD = "une phrase de passe pour le test"
 
 
 def test_an_agent_corrects_the_value_then_validates_it(client, auth, db, mailbox):
-    declare_qf(client, auth, "6500", attestation_pdf(), "caf.pdf")
+    family = factories.family(16300, "MARTIN", quotient=None, password=PASSWORD)
+    declare_qf(client, auth, "6500", attestation_pdf(), "caf.pdf",
+               who="f16300@example.org", password=PASSWORD)
     auth.login("agent")
-    declaration = QFDeclaration.get(QFDeclaration.family == family(16124))
+    declaration = QFDeclaration.get(QFDeclaration.family == family)
     prefix = f"qf-{declaration.id}-corr"
     page = unescaped(client.get(PAGE))
     assert f'id="{prefix}-quotient"' in page and 'value="6500"' in page
@@ -32,11 +36,11 @@ def test_an_agent_corrects_the_value_then_validates_it(client, auth, db, mailbox
     saved = QFDeclaration.get_by_id(declaration.id)
     assert (saved.quotient, saved.status) == (650, QFDeclaration.PENDING)
     log = AuditLog.get(AuditLog.action == audit.QUOTIENT_CORRECTED)
-    assert log.user.email == "agent@mairie.example.org" and log.family_id == family(16124).id
+    assert log.user.email == "agent@mairie.example.org" and log.family_id == family.id
     details = audit.details_of(log)
     assert (details["before"], details["after"], details["reason"]) == (
         {"quotient": 6500}, {"quotient": 650}, "Attestation : 650 €")
-    journal = text_of(client.get("/agents/journal/", query_string={"famille": "16124"}))
+    journal = text_of(client.get("/agents/journal/", query_string={"famille": "16300"}))
     assert "Quotient corrigé" in journal and "Quotient familial : 6500 → 650" in journal
 
     response = client.post(f"{PAGE}/{declaration.id}/valider", data={

@@ -82,9 +82,14 @@ def test_agent_enrols_then_signs_in_with_a_code_and_with_a_recovery_code(client,
     response = post_code(client, codes[0].upper().replace("-", " "))
     assert response.status_code == 303
     assert "il vous en reste 9" in unescaped(client.get("/agents/"))
+    assert_spent(client, auth, codes[0])
+
+
+def assert_spent(client, auth, code):
+    """Signed out and in again, ``code`` (used once already) is refused: still out."""
     auth.logout()
     auth.login("agent")
-    assert post_code(client, codes[0]).status_code == 401
+    assert post_code(client, code).status_code == 401
     assert client.get("/agents/").status_code == 302
 
 
@@ -100,10 +105,7 @@ def test_a_totp_code_works_once(client, auth):
     assert post_code(client, pyotp.TOTP(secret).at(enrolled_step * 30)).status_code == 401
     code = next_code(secret)
     assert post_code(client, code).status_code == 303
-    auth.logout()
-    auth.login("agent")
-    assert post_code(client, code).status_code == 401
-    assert client.get("/agents/").status_code == 302
+    assert_spent(client, auth, code)
 
 
 def test_wrong_codes_are_throttled(client, auth):

@@ -7,7 +7,7 @@ import pytest
 
 from domain import audit
 from models import Activity, AuditLog, Child, Document
-from tests.helpers import pdf_bytes, unescaped
+from tests.helpers import enrol_online, error_of, pdf_bytes, unescaped
 
 
 def pdf_text(data):
@@ -96,10 +96,8 @@ def test_bad_commune_document_input(client, auth, overrides, field, message):
     auth.login("agent")
     before = Document.select().count()
     response = commune_upload(client, auth, **overrides)
-    page = unescaped(response)
     assert response.status_code == 422
-    error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
-    assert error and message in error.group(1), page[page.find("error-summary"):][:2000]
+    assert message in (error_of(response, field) or ""), unescaped(response)[:2000]
     assert Document.select().count() == before
 
 
@@ -134,10 +132,7 @@ def test_enregistrer_puts_the_confirmation_pdf_in_the_family_documents(client, a
     auth.login("famille 16122")
     lena = Child.get(Child.first_name == "LENA")
     matin = Activity.get(Activity.name == "ALAE Matin")
-    token = auth.csrf("/inscription/")
-    response = client.post(f"/inscription/enfant/{lena.id}",
-                           data={f"enfant-{lena.id}-csrf_token": token,
-                                 f"enfant-{lena.id}-activites": [str(matin.id)]})
+    response = enrol_online(client, auth, lena, matin)
     assert response.status_code == 303
     assert "Votre confirmation d'inscription (PDF)" in unescaped(client.get("/inscription/"))
     [document] = Document.select().where((Document.family == lena.family_id)

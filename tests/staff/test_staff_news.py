@@ -2,14 +2,13 @@
 news follow the booking windows."""
 import datetime
 import json
-import re
 
 import pytest
 
 from domain import audit
 from domain.messaging.news import visible_news
 from models import AuditLog, News
-from tests.helpers import unescaped
+from tests.helpers import error_of, unescaped
 
 
 def news_data(auth, path="/agents/actualites/nouvelle", **overrides):
@@ -116,10 +115,8 @@ def test_bad_news_input_is_refused_next_to_the_field(client, auth, overrides, fi
     auth.login("agent")
     before = News.select().count()
     response = client.post("/agents/actualites/nouvelle", data=news_data(auth, **overrides))
-    page = unescaped(response)
     assert response.status_code == 422
-    error = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
-    assert error and message in error.group(1)
+    assert message in (error_of(response, field) or "")
     assert News.select().count() == before
 
 
