@@ -6,7 +6,9 @@ the recap, TERMINER): the one module that reaches into peewee's internals.
   machinery, which was a third of the recap's time;
 * :func:`attach` sets its related rows (``__rel__``);
 * :func:`compiled_rows` builds a query's SQL once and reuses it with new parameters,
-  finding where each parameter goes through sentinel values.
+  finding where each parameter goes through sentinel values;
+* :func:`insert_rows` inserts rows with a statement written once per model, columns and
+  number of rows.
 
 tests/domain/test_fast_rows.py pins what they promise, so that a peewee upgrade that
 changes these internals breaks that one named test (then fix this module, or drop it
@@ -76,6 +78,36 @@ def compiled_rows(key, build, **values):
         value = values[name] if index is None else values[name][index]
         params.append(value.isoformat() if kind is str else value)
     return database.execute_sql(sql, params)
+
+
+_INSERTS: dict[tuple, str] = {}
+
+
+def insert_rows(model, names, rows):
+    """``INSERT INTO <model> (names) VALUES (...), ...`` of ``rows`` (tuples of Python
+    values in the order of ``names``, converted by each field's ``db_value``); the fields
+    left out get their defaults, as ``insert_many`` gives them. peewee took longer to
+    build a tick's one-row insert than the database to run it."""
+    if not rows:
+        return
+    meta = model._meta
+    fields = [meta.fields[name] for name in names]
+    defaults = [field for field in meta.sorted_fields
+                if field.name not in names and field.default is not None]
+    database = db
+    key = (model, tuple(names), len(rows), database.param, type(database.obj).__name__)
+    sql = _INSERTS.get(key)
+    if sql is None:
+        columns = ", ".join(f'"{field.column_name}"' for field in fields + defaults)
+        marks = "(" + ", ".join([database.param] * (len(fields) + len(defaults))) + ")"
+        sql = _INSERTS[key] = (f'INSERT INTO "{meta.table_name}" ({columns}) VALUES '
+                               + ", ".join([marks] * len(rows)))
+    params = []
+    for row in rows:
+        params.extend(field.db_value(value) for field, value in zip(fields, row))
+        params.extend(field.db_value(field.default() if callable(field.default)
+                                     else field.default) for field in defaults)
+    database.execute_sql(sql, params)
 
 
 def _hashable(value):
