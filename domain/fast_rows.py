@@ -16,18 +16,84 @@ for plain peewee queries if they have become as fast: ``bench/planning.py``).
 """
 import datetime
 
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
 from models import db
 
 
 def model_instance(model, fields, values):
     """A model instance from raw column values (``fields`` in the same order, converted
     by each field's ``python_value``), without peewee's row machinery; related rows go
-    in ``__rel__``."""
+    in ``__rel__``. A value the database already gives as the field's Python type (an
+    int for an integer or a key, a str for a text) is kept as it is, and a date read as
+    ISO text (SQLite) is parsed by ``fromisoformat``: the same values, without a call
+    per column (``strptime`` for a date)."""
+    plan = _PLANS.get(id(fields))
+    if plan is None or plan[0] is not fields:
+        plan = _plan(fields)
     instance = model.__new__(model)
-    instance.__data__ = {field.name: field.python_value(value)
-                         for field, value in zip(fields, values)}
+    instance.__data__ = {name: value if type(value) in kept else convert(value)
+                         for (name, kept, convert), value in zip(plan[1], values)}
     instance._dirty, instance.__rel__ = set(), {}
     return instance
+
+
+#: The Python types a column's value may already have, by field class: kept as they are.
+_KEPT = {AutoField: frozenset({int, type(None)}), IntegerField: frozenset({int, type(None)}),
+         BigIntegerField: frozenset({int, type(None)}),
+         CharField: frozenset({str, type(None)}), TextField: frozenset({str, type(None)}),
+         DateField: frozenset({datetime.date, type(None)}),
+         DateTimeField: frozenset({datetime.datetime, type(None)})}
+_PLANS: dict[int, tuple] = {}
+
+
+def _iso_reader(field, parse):
+    """``field.python_value``, with ISO text parsed by ``parse`` first (what peewee's
+    ``strptime`` formats give for it); anything else as peewee reads it."""
+    def convert(value):
+        if isinstance(value, str):
+            try:
+                return parse(value)
+            except ValueError:
+                pass
+        return field.python_value(value)
+    return convert
+
+
+def _plan(fields):
+    """[(name, types kept as they are, conversion)] of ``fields``, kept per list (the
+    list itself is held, so that its id cannot be reused by another)."""
+    steps = []
+    for field in fields:
+        kind = type(field)
+        if kind is ForeignKeyField:
+            kind = type(field.rel_field)
+        convert = field.python_value
+        if kind is DateField:
+            convert = _iso_reader(field, datetime.date.fromisoformat)
+        elif kind is DateTimeField:
+            convert = _iso_reader(field, _naive_datetime)
+        steps.append((field.name, _KEPT.get(kind, frozenset()), convert))
+    if len(_PLANS) > 500:  # lists built on the fly: do not keep them all
+        _PLANS.clear()
+    plan = _PLANS[id(fields)] = (fields, steps)
+    return plan
+
+
+def _naive_datetime(text):
+    """A stored timestamp's text (``YYYY-MM-DD HH:MM:SS[.ffffff]``), as peewee reads it."""
+    if len(text) < 19 or text[10] != " ":
+        raise ValueError(text)
+    return datetime.datetime.fromisoformat(text)
 
 
 def attach(instance, **related):

@@ -96,3 +96,19 @@ def test_insert_rows_stores_what_insert_many_stores(db):
             == {k: v for k, v in peewees.__data__.items() if k not in ("id", "date")})
     assert isinstance(mine.created_at, datetime.datetime)
 
+
+def test_model_instance_reads_dates_and_timestamps_as_peewee_does(db):
+    """Dates and timestamps read as text (SQLite) are parsed to the values peewee gives;
+    text that is not a date is left to peewee."""
+    from models import OutgoingEmail, PendingChange
+    fields = [PendingChange.date, PendingChange.created_at, OutgoingEmail.sent_at]
+    for date_text, stamp_text in (("2027-01-06", "2026-11-26 09:00:00"),
+                                  ("2027-01-06", "2026-11-26 09:00:00.250000"),
+                                  ("2027-01-06 00:00:00", "2026-11-26"),
+                                  ("pas une date", "pas une heure")):
+        built = model_instance(PendingChange, fields, (date_text, stamp_text, None))
+        assert built.__data__ == {"date": PendingChange.date.python_value(date_text),
+                                  "created_at": PendingChange.created_at.python_value(stamp_text),
+                                  "sent_at": None}
+    assert model_instance(PendingChange, fields, (datetime.date(2027, 1, 6), None, None)
+                          ).date == datetime.date(2027, 1, 6)
