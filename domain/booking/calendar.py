@@ -259,41 +259,53 @@ _BOOKINGS_SQL = (
     "FROM {booking} AS b JOIN {child_table} AS c ON c.{child_pk} = b.{child} "
     "WHERE b.{activity} IN ({ids}) AND b.{date} >= {p} AND b.{date} <= {p} "
     "GROUP BY 1, 2, 3, 4")
+#: The same for one child's lines (a tick): only that child's rows kept apart.
+_CHILD_BOOKINGS_SQL = (
+    "SELECT b.{activity}, b.{date}, "
+    "CASE WHEN b.{child} = {p} THEN b.{child} END, "
+    "CASE WHEN b.{child} = {p} THEN b.{modalite} END, COUNT(*) "
+    "FROM {booking} AS b "
+    "WHERE b.{activity} IN ({ids}) AND b.{date} >= {p} AND b.{date} <= {p} "
+    "GROUP BY 1, 2, 3, 4")
 #: The statement of :func:`load_bookings`, by number of activities and database.
 _BOOKINGS_STATEMENTS: dict[tuple, str] = {}
 
 
-def load_bookings(family_id, activity_ids, first, last):
+def load_bookings(family_id, activity_ids, first, last, child_id=None):
     """({(activity id, date): count of bookings}, {(child id, activity id, date):
     modalité id of the family's bookings}), in one grouped query: the family's own
-    rows are kept apart, everyone else's only counted. Written as SQL: peewee took
-    longer to build this statement than the database to run it."""
+    rows are kept apart, everyone else's only counted; with ``child_id``, only that
+    child's rows are kept apart (the lines of one child: fewer rows). Written as SQL:
+    peewee took longer to build this statement than the database to run it."""
     if not activity_ids:
         return {}, {}
     database = Booking._meta.database
-    key = ("bookings", len(activity_ids), database.param,
+    one_child = child_id is not None
+    key = ("bookings", one_child, len(activity_ids), database.param,
            type(getattr(database, "obj", database)).__name__)
     sql = _BOOKINGS_STATEMENTS.get(key)
     if sql is None:
-        sql = _BOOKINGS_STATEMENTS[key] = _bookings_sql(database, len(activity_ids))
-    params = [family_id, family_id, *activity_ids, first, last]
-    counts, booked = {}, {}
-    for activity_id, day, child_id, modalite_id, count in database.execute_sql(sql, params):
-        day = as_date(day)
+        sql = _BOOKINGS_STATEMENTS[key] = _bookings_sql(
+            database, len(activity_ids), _CHILD_BOOKINGS_SQL if one_child else _BOOKINGS_SQL)
+    owner = child_id if one_child else family_id
+    params = [owner, owner, *activity_ids, first, last]
+    counts, booked, dates = {}, {}, {}
+    for activity_id, day, kid_id, modalite_id, count in database.execute_sql(sql, params):
+        day = dates.get(day) or dates.setdefault(day, as_date(day))
         counts[(activity_id, day)] = counts.get((activity_id, day), 0) + count
-        if child_id is not None:
-            booked[(child_id, activity_id, day)] = modalite_id
+        if kid_id is not None:
+            booked[(kid_id, activity_id, day)] = modalite_id
     return counts, booked
 
 
-def _bookings_sql(database, id_count):
+def _bookings_sql(database, id_count, template=_BOOKINGS_SQL):
     """The statement of :func:`load_bookings` for ``id_count`` activities."""
     left, right = database.quote[0], database.quote[-1]
 
     def quote(name):
         return f"{left}{name}{right}"
 
-    return _BOOKINGS_SQL.format(
+    return template.format(
         p=database.param, ids=", ".join([database.param] * id_count),
         booking=quote(Booking._meta.table_name), child_table=quote(Child._meta.table_name),
         child_pk=quote(Child.id.column_name), family=quote(Child.family.column_name),
@@ -369,7 +381,9 @@ def fill_days(lines, first, last, now, zone, pending, override=False):
     activity_ids = sorted({line.activity.id for line in lines})
     windows = load_windows({line.activity.school_year_id for line in lines})
     opening, places, school_closed = load_all_overrides(activity_ids, first, last)
-    counts, booked = load_bookings(lines[0].child.family_id, activity_ids, first, last)
+    children = {line.child.id for line in lines}
+    counts, booked = load_bookings(lines[0].child.family_id, activity_ids, first, last,
+                                   child_id=children.pop() if len(children) == 1 else None)
     today, memo = now.astimezone(PARIS).date(), {}
     days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
 
