@@ -179,11 +179,11 @@ def _active_tab():
 
 
 def _register_template_context(app):
-    from blueprints.common import message_url
+    from blueprints.common import message_url, public_base
     from blueprints.staff.navigation import navigation as staff_navigation
     from domain.booking.days import CELL_STATE_LABELS
     app.jinja_env.globals.update(message_url=message_url, CELL_STATE_LABELS=CELL_STATE_LABELS,
-                                 staff_navigation=staff_navigation)
+                                 staff_navigation=staff_navigation, public_base=public_base)
 
     @app.context_processor
     def commune_context():

@@ -198,14 +198,15 @@ def close_request_connection():
 _ROW_STATEMENTS: dict = {}
 
 
-def first_where(model, **equals):
+def first_where(model, leave_out=(), **equals):
     """The first row of ``model`` whose columns equal ``equals`` (all of them when none is
     given), or None: ``model.get_or_none(...)`` for the few rows read by every request
     (the signed-in user, the commune), its statement written once per model, columns and
-    backend (building it took peewee 30 times longer than SQLite took to run it)."""
+    backend (building it took peewee 30 times longer than SQLite took to run it). The
+    fields named in ``leave_out`` are not read (a blob no one needs)."""
     names = tuple(sorted(equals))
-    fields = model._meta.sorted_fields
-    key = (model, names, db.param, type(db.obj).__name__)
+    fields = [field for field in model._meta.sorted_fields if field.name not in leave_out]
+    key = (model, names, tuple(leave_out), db.param, type(db.obj).__name__)
     sql = _ROW_STATEMENTS.get(key)
     if sql is None:
         columns = ", ".join(f'"{field.column_name}"' for field in fields)

@@ -23,7 +23,7 @@ from typing import Any
 
 from domain.formats import MONTHS_FR
 from domain.problems import FieldProblem
-from models import Commune
+from models import Commune, first_where
 
 DEFAULT_NAME = "Commune de Saint-Exemple"
 DEFAULT_ZONE = "C"
@@ -98,8 +98,7 @@ def of_row(row) -> CommuneSettings:
 def load() -> CommuneSettings:
     """The commune's settings read from the database (the defaults before it is seeded);
     the logo's bytes are not read (see :func:`logo`)."""
-    fields = [f for f in Commune._meta.sorted_fields if f.name != "logo"]
-    row = Commune.select(*fields).first()
+    row = first_where(Commune, leave_out=("logo",))
     return CommuneSettings(DEFAULT_NAME, DEFAULT_ZONE) if row is None else of_row(row)
 
 

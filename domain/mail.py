@@ -18,7 +18,7 @@ import time
 from typing import Callable
 
 from domain.clock import utc_now
-from models import DATABASE_DOWN, OutgoingEmail
+from models import DATABASE_DOWN, OutgoingEmail, db, first_where
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -125,13 +125,35 @@ def _unclaimed(now):
             & (OutgoingEmail.claimed_until.is_null() | (OutgoingEmail.claimed_until < now)))
 
 
+def _statement(text):
+    """``text`` with the outbox's table, its columns and the database's parameter mark
+    (``{table}``, ``{sent_at}``..., ``{p}``): every delivery after a TERMINER runs these
+    few statements, which peewee took longer to build than the database to run."""
+    names = {name: f'"{field.column_name}"' for name, field in OutgoingEmail._meta.fields.items()}
+    return text.format(table=f'"{OutgoingEmail._meta.table_name}"', p=db.param, **names)
+
+
+_UNCLAIMED_SQL = ("{sent_at} IS NULL AND {attempts} < {p} "
+                  "AND ({claimed_until} IS NULL OR {claimed_until} < {p})")
+_CANDIDATES_SQL = "SELECT {id} FROM {table} WHERE " + _UNCLAIMED_SQL + " ORDER BY {id}"
+_CLAIM_SQL = "UPDATE {table} SET {claimed_until} = {p} WHERE {id} = {p} AND " + _UNCLAIMED_SQL
+_SENT_SQL = ("UPDATE {table} SET {sent_at} = {p}, {attempts} = {attempts} + 1, "
+             "{claimed_until} = NULL, {last_error} = '', {body_text} = {p}, "
+             "{body_html} = NULL WHERE {id} = {p}")
+
+
+def _stamp(moment):
+    return OutgoingEmail.claimed_until.db_value(moment)
+
+
 def claim(email_id):
     """Take the email ``email_id`` for this process, atomically: True when no other
     process had it (a conditional UPDATE: of concurrent claims exactly one changes
     the row, on SQLite as on PostgreSQL), False when it is sent or another has it."""
     now = _wall_clock()
-    return OutgoingEmail.update(claimed_until=now + CLAIM_LEASE).where(
-        (OutgoingEmail.id == email_id) & _unclaimed(now)).execute() == 1
+    cursor = db.execute_sql(_statement(_CLAIM_SQL), [
+        _stamp(now + CLAIM_LEASE), email_id, MAX_ATTEMPTS, _stamp(now)])
+    return cursor.rowcount == 1
 
 
 def deliver_pending():
@@ -139,12 +161,12 @@ def deliver_pending():
     before it is sent, so any number of workers, threads and ``flask send-mail`` send
     each email once. Returns the number this call sent."""
     sent = 0
-    candidates = [row.id for row in OutgoingEmail.select(OutgoingEmail.id).where(
-        _unclaimed(_wall_clock())).order_by(OutgoingEmail.id)]
+    candidates = [email_id for (email_id,) in db.execute_sql(
+        _statement(_CANDIDATES_SQL), [MAX_ATTEMPTS, _stamp(_wall_clock())]).fetchall()]
     for email_id in candidates:
         if not claim(email_id):
             continue  # sent meanwhile, or another process is sending it
-        email = OutgoingEmail.get_by_id(email_id)
+        email = first_where(OutgoingEmail, id=email_id)
         try:
             _Wiring.transport(email)
         except Exception as error:  # keep it and retry later
@@ -186,6 +208,11 @@ def _pause(seconds):
 REDACTED = "[Contenu effacé après l'envoi.]"
 
 
+def _record_sent(email_id):
+    """The UPDATE saying the email went: its body forgotten, its claim released."""
+    db.execute_sql(_statement(_SENT_SQL), [_stamp(utc_now()), REDACTED, email_id])
+
+
 def _mark_sent(email_id):
     """Record that the email went (and forget its body), even while the database
     restarts: an email sent but not recorded would go again once its claim lapsed (seen
@@ -194,10 +221,7 @@ def _mark_sent(email_id):
     for wait in (*MARK_SENT_WAITS, None):
         try:
             database.connect(reuse_if_open=True)
-            OutgoingEmail.update(sent_at=utc_now(), attempts=OutgoingEmail.attempts + 1,
-                                 claimed_until=None, last_error="", body_text=REDACTED,
-                                 body_html=None).where(
-                OutgoingEmail.id == email_id).execute()
+            _record_sent(email_id)
             return
         except DATABASE_DOWN:
             if wait is None or database.in_transaction():

@@ -46,7 +46,7 @@ def login():
     if form.validate_on_submit():
         named = find_user(form.identifier.data)
         result = sign_in(form.identifier.data, form.password.data, client_source(),
-                         device_for(named))
+                         device_for(named), named=named)
         error = result.error
         if result.user is not None:
             if second_factor_needed(result.user):  # staff: the code comes next

@@ -264,6 +264,15 @@ def load_lines(family_id, day, child_id=None, activity_id=None):
 #: What the statement of :func:`load_bookings` puts in its illness column for a row that
 #: is a waiting-list entry (its certificate column: the entry's id; its count: the rank).
 WAITING_MARK = "liste"
+# The family's (or, for a tick, one child's) waiting-list entries of the range, each with
+# its rank (1 + the entries of the same day before it), WAITING_MARK in the illness column.
+_WAITING_SQL = (
+    "UNION ALL SELECT w.{w_activity}, w.{w_date}, w.{w_child}, w.{w_modalite}, "
+    "'" + WAITING_MARK + "', w.{w_id}, 1 + (SELECT COUNT(*) FROM {waiting} AS x "
+    "WHERE x.{w_activity} = w.{w_activity} AND x.{w_date} = w.{w_date} "
+    "AND (x.{w_created} < w.{w_created} OR (x.{w_created} = w.{w_created} "
+    "AND x.{w_id} < w.{w_id}))) "
+    "FROM {waiting} AS w WHERE w.{w_owner} = {p} AND w.{w_date} >= {p} AND w.{w_date} <= {p}")
 _BOOKINGS_SQL = (
     "SELECT b.{activity}, b.{date}, "
     "CASE WHEN c.{family} = {p} THEN b.{child} END, "
@@ -273,20 +282,24 @@ _BOOKINGS_SQL = (
     "LEFT JOIN {attendance} AS a ON c.{family} = {p} AND a.{a_child} = b.{child} "
     "AND a.{a_activity} = b.{activity} AND a.{a_date} = b.{date} AND a.{illness} <> '' "
     "WHERE b.{activity} IN ({ids}) AND b.{date} >= {p} AND b.{date} <= {p} "
-    "GROUP BY 1, 2, 3, 4, 5, 6 "
-    # The family's waiting-list entries of the range, each with its rank (1 + the
-    # entries of the same day before it), WAITING_MARK in the illness column.
-    "UNION ALL SELECT w.{w_activity}, w.{w_date}, w.{w_child}, w.{w_modalite}, "
-    "'" + WAITING_MARK + "', w.{w_id}, 1 + (SELECT COUNT(*) FROM {waiting} AS x "
-    "WHERE x.{w_activity} = w.{w_activity} AND x.{w_date} = w.{w_date} "
-    "AND (x.{w_created} < w.{w_created} OR (x.{w_created} = w.{w_created} "
-    "AND x.{w_id} < w.{w_id}))) "
-    "FROM {waiting} AS w WHERE w.{w_family} = {p} AND w.{w_date} >= {p} AND w.{w_date} <= {p}")
+    "GROUP BY 1, 2, 3, 4, 5, 6 " + _WAITING_SQL)
+#: The same for one child's lines (a tick): only that child's rows kept apart, without
+#: the join to the children.
+_CHILD_BOOKINGS_SQL = (
+    "SELECT b.{activity}, b.{date}, "
+    "CASE WHEN b.{child} = {p} THEN b.{child} END, "
+    "CASE WHEN b.{child} = {p} THEN b.{modalite} END, "
+    "a.{illness}, a.{certificate}, COUNT(*) "
+    "FROM {booking} AS b "
+    "LEFT JOIN {attendance} AS a ON b.{child} = {p} AND a.{a_child} = b.{child} "
+    "AND a.{a_activity} = b.{activity} AND a.{a_date} = b.{date} AND a.{illness} <> '' "
+    "WHERE b.{activity} IN ({ids}) AND b.{date} >= {p} AND b.{date} <= {p} "
+    "GROUP BY 1, 2, 3, 4, 5, 6 " + _WAITING_SQL)
 #: The statement of :func:`load_bookings`, by number of activities and database.
 _BOOKINGS_STATEMENTS: dict[tuple, str] = {}
 
 
-def load_bookings(family_id, activity_ids, first, last):
+def load_bookings(family_id, activity_ids, first, last, child_id=None):
     """({(activity id, date): count of bookings}, {(child id, activity id, date):
     modalité id of the family's bookings}, {(child id, activity id, date): (illness
     review state, whether a certificate was sent)} of the family's booked days declared
@@ -294,41 +307,45 @@ def load_bookings(family_id, activity_ids, first, last):
     with their rank), in one query: the family's own rows are kept apart (with their
     illness mark joined), everyone else's only counted, and the family's waiting-list
     entries follow (UNION ALL) — the page's query budget has no room for one more
-    round trip. Written as SQL: peewee took longer to build this statement than the
-    database to run it."""
+    round trip. With ``child_id``, only that child's rows and entries are kept apart
+    (the lines of one child, a tick: fewer rows). Written as SQL: peewee took longer
+    to build this statement than the database to run it."""
     if not activity_ids:
         return {}, {}, {}, {}
     database = Booking._meta.database
-    key = ("bookings", len(activity_ids), database.param,
+    one_child = child_id is not None
+    key = ("bookings", one_child, len(activity_ids), database.param,
            type(getattr(database, "obj", database)).__name__)
     sql = _BOOKINGS_STATEMENTS.get(key)
     if sql is None:
-        sql = _BOOKINGS_STATEMENTS[key] = _bookings_sql(database, len(activity_ids))
-    params = [family_id, family_id, family_id, *activity_ids, first, last,
-              family_id, first, last]
-    counts, booked, ill, waiting = {}, {}, {}, {}
-    for activity_id, day, child_id, modalite_id, illness, certificate_id, count in \
+        sql = _BOOKINGS_STATEMENTS[key] = _bookings_sql(
+            database, len(activity_ids), _CHILD_BOOKINGS_SQL if one_child else _BOOKINGS_SQL,
+            one_child)
+    owner = child_id if one_child else family_id
+    params = [owner, owner, owner, *activity_ids, first, last, owner, first, last]
+    counts, booked, ill, waiting, dates = {}, {}, {}, {}, {}
+    for activity_id, day, kid_id, modalite_id, illness, certificate_id, count in \
             database.execute_sql(sql, params):
-        day = as_date(day)
+        day = dates.get(day) or dates.setdefault(day, as_date(day))
         if illness == WAITING_MARK:
-            waiting[(child_id, activity_id, day)] = Waiting(certificate_id, modalite_id, count)
+            waiting[(kid_id, activity_id, day)] = Waiting(certificate_id, modalite_id, count)
             continue
         counts[(activity_id, day)] = counts.get((activity_id, day), 0) + count
-        if child_id is not None:
-            booked[(child_id, activity_id, day)] = modalite_id
+        if kid_id is not None:
+            booked[(kid_id, activity_id, day)] = modalite_id
             if illness:
-                ill[(child_id, activity_id, day)] = (illness, certificate_id is not None)
+                ill[(kid_id, activity_id, day)] = (illness, certificate_id is not None)
     return counts, booked, ill, waiting
 
 
-def _bookings_sql(database, id_count):
+def _bookings_sql(database, id_count, template=_BOOKINGS_SQL, one_child=False):
     """The statement of :func:`load_bookings` for ``id_count`` activities."""
     left, right = database.quote[0], database.quote[-1]
 
     def quote(name):
         return f"{left}{name}{right}"
 
-    return _BOOKINGS_SQL.format(
+    return template.format(
         p=database.param, ids=", ".join([database.param] * id_count),
         booking=quote(Booking._meta.table_name), child_table=quote(Child._meta.table_name),
         attendance=quote(Attendance._meta.table_name),
@@ -339,7 +356,8 @@ def _bookings_sql(database, id_count):
         a_date=quote(Attendance.date.column_name),
         waiting=quote(WaitingListEntry._meta.table_name),
         w_id=quote(WaitingListEntry.id.column_name),
-        w_family=quote(WaitingListEntry.family.column_name),
+        w_owner=quote((WaitingListEntry.child if one_child
+                       else WaitingListEntry.family).column_name),
         w_child=quote(WaitingListEntry.child.column_name),
         w_activity=quote(WaitingListEntry.activity.column_name),
         w_modalite=quote(WaitingListEntry.modalite.column_name),
@@ -418,8 +436,10 @@ def fill_days(lines, first, last, now, zone, pending, override=False):
     activity_ids = sorted({line.activity.id for line in lines})
     windows = load_windows({line.activity.school_year_id for line in lines})
     opening, places, school_closed = load_all_overrides(activity_ids, first, last)
-    family_id = lines[0].child.family_id
-    counts, booked, ill, waiting = load_bookings(family_id, activity_ids, first, last)
+    children = {line.child.id for line in lines}
+    counts, booked, ill, waiting = load_bookings(
+        lines[0].child.family_id, activity_ids, first, last,
+        child_id=children.pop() if len(children) == 1 else None)
     today, memo = now.astimezone(PARIS).date(), {}
     days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
 

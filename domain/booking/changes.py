@@ -36,7 +36,7 @@ from domain.catalogue.opening import open_days
 from domain.catalogue.pricing import day_prices
 from domain.clock import PARIS, utc_now
 from domain.family import guardian_access
-from domain.fast_rows import attach, compiled_rows, model_instance
+from domain.fast_rows import attach, compiled_rows, insert_rows, model_instance
 from domain.formats import date_fr, day_label, euros, month_fr
 from domain.transactions import lock_rows, write_transaction
 from models import (
@@ -78,24 +78,27 @@ def save_choices(family_id, line, wanted_by_day, made_by=None):
         if wanted == status.booked:
             continue
         action = PendingChange.CANCEL if wanted is None else PendingChange.BOOK
-        rows.append({"family": family_id, "child": line.child.id, "activity": line.activity.id,
-                     "modalite": wanted if wanted is not None else status.booked,
-                     "date": day, "action": action, "made_by": made_by})
+        rows.append((family_id, line.child.id, line.activity.id,
+                     wanted if wanted is not None else status.booked, day, action, made_by))
     if not changed:
         return changed
     try:
         with db.atomic():
             _delete_pending_days(line.child.id, line.activity.id, changed)
-            if rows:
-                PendingChange.insert_many(rows).execute()
+            insert_rows(PendingChange, _PENDING_COLUMNS, rows)
     except IntegrityError:  # the same day changed at once from another screen
         raise ChoiceError(["Ces jours viennent d'être modifiés depuis un autre écran : "
                            "rechargez la page et recommencez."])
     for day in changed:  # only once stored: a refused change leaves the line as it was
         line.days[day].desired, line.days[day].pending = wanted_by_day[day], False
     for row in rows:
-        line.days[row["date"]].pending = True
+        line.days[row[4]].pending = True
     return changed
+
+
+#: The columns of a pending change that :func:`save_choices` writes (``created_at``: its
+#: default, the clock's now).
+_PENDING_COLUMNS = ("family", "child", "activity", "modalite", "date", "action", "made_by")
 
 
 def _delete_pending_days(child_id, activity_id, days):

@@ -32,10 +32,8 @@ def find_user(identifier):
         account_number = parse_id(identifier)
         if account_number is None:  # past what the column holds
             return None
-        family = Family.get_or_none(Family.account_number == account_number)
-        if family is None:
-            return None
-        return (User.select().where((User.family == family) & User.is_active)
+        return (User.select().join(Family, on=(User.family == Family.id))
+                .where((Family.account_number == account_number) & User.is_active)
                 .order_by(User.id).first())
     return User.get_or_none((User.email == identifier.lower()) & User.is_active)
 

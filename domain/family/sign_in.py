@@ -32,8 +32,12 @@ class SignIn:
     error: str | None = None
 
 
+#: :func:`sign_in` looks the user up itself.
+_LOOK_UP = object()
+
+
 def sign_in(identifier: str, password: str, source: str = "inconnue",
-            device: str | None = None, now=None) -> SignIn:
+            device: str | None = None, now=None, named=_LOOK_UP) -> SignIn:
     """Check ``identifier`` (account number or email) and ``password``, throttled.
 
     ``source``: the client's address (:func:`throttle.source_of`); ``device``: the
@@ -41,8 +45,10 @@ def sign_in(identifier: str, password: str, source: str = "inconnue",
     here before, or completed a reset): that device is then counted on its own and
     is not slowed down by failures from elsewhere. The attempt is counted before
     the password is checked (:func:`throttle.claim`), so parallel tries get no more.
+    ``named``: what :func:`find_user` gave for ``identifier``, when the caller asked it
+    already (a query less).
     """
-    user = find_user(identifier)
+    user = find_user(identifier) if named is _LOOK_UP else named
     if user is None:
         keys = {throttle.normalize(identifier): throttle.SOURCE}
     elif device:

@@ -24,7 +24,7 @@ import ipaddress
 import math
 from dataclasses import dataclass
 
-from peewee import IntegrityError
+from peewee import Case, IntegrityError
 
 from domain.clock import utc_now
 from domain.transactions import is_sqlite, write_transaction
@@ -116,8 +116,10 @@ def wait_remaining(identifier, now=None, policy=SOURCE):
 
 def _locked_rows(keys, now):
     """The rows of ``keys`` (created when missing), locked until the transaction ends."""
+    known = {identifier for (identifier,) in LoginThrottle.select(LoginThrottle.identifier)
+             .where(LoginThrottle.identifier.in_(keys)).tuples()}
     for key in keys:
-        if LoginThrottle.get_or_none(LoginThrottle.identifier == key) is None:
+        if key not in known:
             try:
                 with db.atomic():
                     LoginThrottle.create(identifier=key, day=now.date())
@@ -131,13 +133,14 @@ def _locked_rows(keys, now):
 
 
 def _count(key, now):
-    LoginThrottle.update(day_failures=LoginThrottle.day_failures + 1).where(
-        (LoginThrottle.identifier == key) & (LoginThrottle.day == now.date())).execute()
-    LoginThrottle.update(day=now.date(), day_failures=1).where(
-        (LoginThrottle.identifier == key)
-        & ((LoginThrottle.day != now.date()) | LoginThrottle.day.is_null())).execute()
+    """One failure more under ``key``: today's count (starting over on a new day) and
+    the failures in a row, in one statement."""
+    today = now.date()
     LoginThrottle.update(
-        consecutive_failures=LoginThrottle.consecutive_failures + 1, last_failure_at=now,
+        day_failures=Case(None, [(LoginThrottle.day == today,
+                                  LoginThrottle.day_failures + 1)], 1),
+        day=today, consecutive_failures=LoginThrottle.consecutive_failures + 1,
+        last_failure_at=now,
     ).where(LoginThrottle.identifier == key).execute()
 
 

@@ -70,3 +70,27 @@ def test_a_family_pays_online_on_another_port_without_public_url(unset_public_ur
             base + "/simulateur-payfip/paiementws.web?idop=")
     finally:
         server.shutdown()
+
+
+def test_the_booking_recap_links_follow_the_port_served(unset_public_url, mailbox):
+    """TERMINER without PUBLIC_URL: the bookings are made and the recap email's links
+    lead to the portal on the port served (it was a 500 before the recap was sent)."""
+    from tests.helpers import demo_child, modalite
+    from tests.planning_support import CL, JANUARY, SANS, enrol, line_key, token
+    base = {"base_url": "http://127.0.0.1:5001"}
+    client = unset_public_url.test_client()
+    with unset_public_url.app_context():
+        kid = demo_child("LENA")
+        enrol(kid, CL)
+        line, day = line_key(kid, CL), token(JANUARY[0], modalite(CL, SANS))
+    csrf = csrf_from(client.get("/connexion", **base).get_data(as_text=True))
+    client.post("/connexion", data={"identifier": "16122", "csrf_token": csrf,
+                                    "password": "famille-lena-16122"}, **base)
+    csrf = csrf_from(client.get("/planning/recapitulatif", **base).get_data(as_text=True))
+    client.post("/planning/basculer", data={"ligne": line, "vue": "mensuel",
+                                            "du": "2027-01-01", "jours": [day],
+                                            "csrf_token": csrf}, **base)
+    response = client.post("/planning/terminer", data={"csrf_token": csrf}, **base)
+    assert response.status_code == 303
+    [mail] = mailbox.to("famille.dupont@example.org")
+    assert "http://127.0.0.1:5001/planning/" in mailbox.text(mail)

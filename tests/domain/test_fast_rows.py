@@ -6,12 +6,13 @@ here, by name, and not somewhere in the calendar.
   peewee would (a date column read as a date on SQLite too), and not dirty;
 * ``attach``: its related rows read back without a query;
 * ``compiled_rows``: a statement built once, then run with other values (ints, dates,
-  lists of either) in their right places, the statement's own constants kept.
+  lists of either) in their right places, the statement's own constants kept;
+* ``insert_rows``: the rows stored as ``insert_many`` stores them, defaults included.
 """
 import datetime
 
-from domain.fast_rows import attach, compiled_rows, model_instance
-from models import Booking, Child, Family
+from domain.fast_rows import attach, compiled_rows, insert_rows, model_instance
+from models import Booking, Child, Family, PendingChange
 from tests.helpers import demo_family
 
 
@@ -74,3 +75,40 @@ def test_compiled_rows_places_dates_and_lists_of_any_length(db):
         found = compiled_rows("test: bookings", _bookings_query, child_ids=ids, first=first,
                               last=last).fetchall()
         assert [row[0] for row in found] == expected
+
+
+def test_insert_rows_stores_what_insert_many_stores(db):
+    from tests.helpers import activity, modalite
+    bernard = demo_family(16123)
+    kid = Child.select().where(Child.family == bernard).first()
+    cl = activity("CL Maternel Mercredis")
+    sans = modalite("CL Maternel Mercredis", "Après-midi SANS repas")
+    days = [datetime.date(2027, 1, 6), datetime.date(2027, 1, 13)]
+    columns = ("family", "child", "activity", "modalite", "date", "action")
+    insert_rows(PendingChange, columns, [(bernard.id, kid.id, cl.id, sans.id, day, "reservation")
+                                         for day in days[:1]])
+    insert_rows(PendingChange, columns, [])
+    PendingChange.insert_many([dict(zip(columns, (bernard.id, kid.id, cl.id, sans.id, days[1],
+                                                  "reservation")))]).execute()
+    mine, peewees = PendingChange.select().order_by(PendingChange.date)
+    assert mine.date == days[0] and peewees.date == days[1]
+    assert ({k: v for k, v in mine.__data__.items() if k not in ("id", "date")}
+            == {k: v for k, v in peewees.__data__.items() if k not in ("id", "date")})
+    assert isinstance(mine.created_at, datetime.datetime)
+
+
+def test_model_instance_reads_dates_and_timestamps_as_peewee_does(db):
+    """Dates and timestamps read as text (SQLite) are parsed to the values peewee gives;
+    text that is not a date is left to peewee."""
+    from models import OutgoingEmail, PendingChange
+    fields = [PendingChange.date, PendingChange.created_at, OutgoingEmail.sent_at]
+    for date_text, stamp_text in (("2027-01-06", "2026-11-26 09:00:00"),
+                                  ("2027-01-06", "2026-11-26 09:00:00.250000"),
+                                  ("2027-01-06 00:00:00", "2026-11-26"),
+                                  ("pas une date", "pas une heure")):
+        built = model_instance(PendingChange, fields, (date_text, stamp_text, None))
+        assert built.__data__ == {"date": PendingChange.date.python_value(date_text),
+                                  "created_at": PendingChange.created_at.python_value(stamp_text),
+                                  "sent_at": None}
+    assert model_instance(PendingChange, fields, (datetime.date(2027, 1, 6), None, None)
+                          ).date == datetime.date(2027, 1, 6)

@@ -123,19 +123,19 @@ def test_an_email_sent_while_the_database_drops_is_recorded_once_it_is_back(
     from domain import mail
     OutgoingEmail.create(recipient="famille@example.org", subject="Récapitulatif",
                          body_text="texte", body_html="<p>texte</p>")
-    real_update, failures, pauses = OutgoingEmail.update, [2], []
+    real_record, failures, pauses = mail._record_sent, [2], []
 
-    def update_while_the_database_restarts(*args, **kwargs):
-        if "sent_at" in kwargs and failures[0]:
+    def record_while_the_database_restarts(email_id):
+        if failures[0]:
             failures[0] -= 1
             raise peewee.OperationalError("server closed the connection unexpectedly")
-        return real_update(*args, **kwargs)
+        return real_record(email_id)
 
-    monkeypatch.setattr(OutgoingEmail, "update", update_while_the_database_restarts)
+    monkeypatch.setattr(mail, "_record_sent", record_while_the_database_restarts)
     monkeypatch.setattr(mail, "_pause", pauses.append)
     with app.app_context():
         assert deliver_pending() == 1
-    monkeypatch.setattr(OutgoingEmail, "update", real_update)
+    monkeypatch.setattr(mail, "_record_sent", real_record)
     mail_retry_time_passes(monkeypatch, minutes=10)
     with app.app_context():
         assert deliver_pending() == 0

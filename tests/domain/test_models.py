@@ -127,5 +127,8 @@ def test_first_where_reads_the_row_get_or_none_reads(db):
     assert first_where(User, id=user.id, is_active=False) is None
     assert first_where(User, id=models.MAX_ID, is_active=True) is None
     assert first_where(Commune).__data__ == Commune.select().first().__data__
+    fields = [f for f in Commune._meta.sorted_fields if f.name != "logo"]
+    assert first_where(Commune, leave_out=("logo",)).__data__ == \
+        Commune.select(*fields).first().__data__
     User.update(is_active=False).where(User.id == user.id).execute()
     assert first_where(User, id=user.id, is_active=True) is None

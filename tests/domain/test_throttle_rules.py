@@ -44,6 +44,22 @@ def test_a_right_answer_gives_the_claimed_attempt_back(db):
     assert row("k").day_failures == 0
 
 
+def test_a_failure_counts_today_anew_and_in_a_row_without_end(db):
+    next_day = NOW + datetime.timedelta(days=1)
+    for _ in range(2):
+        assert throttle.claim({"k": throttle.SOURCE}, NOW) is None
+    assert (row("k").day, row("k").day_failures, row("k").consecutive_failures) == \
+        (NOW.date(), 2, 2)
+    assert row("k").last_failure_at == NOW
+    throttle.claim({"k": throttle.SOURCE}, next_day)
+    assert (row("k").day, row("k").day_failures, row("k").consecutive_failures) == \
+        (next_day.date(), 1, 3)
+    assert row("k").last_failure_at == next_day
+    LoginThrottle.update(day=None).where(LoginThrottle.identifier == "k").execute()
+    throttle.claim({"k": throttle.SOURCE}, next_day + datetime.timedelta(hours=1))
+    assert (row("k").day, row("k").day_failures) == (next_day.date(), 1)
+
+
 def test_reset_links_three_per_source_then_one_an_hour_but_always_to_the_owners_device(db):
     user = User.get(User.family == Family.get(Family.account_number == 16122))
     allow = throttle.allow_reset_link

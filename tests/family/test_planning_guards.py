@@ -301,7 +301,8 @@ def test_tick_all_racing_another_screen_says_so_and_keeps_nothing(client, lena, 
     def clash(*args, **kwargs):  # what the unique index says when another screen won the race
         raise IntegrityError("UNIQUE constraint failed: pendingchange.child_id")
 
-    monkeypatch.setattr(PendingChange, "insert_many", clash)
+    from domain.booking import changes
+    monkeypatch.setattr(changes, "insert_rows", clash)
     response = client.post("/planning/cocher", data={
         "ligne": line_key(lena, CL), "vue": "mensuel", "du": "2027-01-01",
         "cocher": str(modalite(CL, SANS).id), "csrf_token": page_token(client)})
