@@ -5,6 +5,7 @@ from flask import current_app, url_for
 
 import migrations
 import models
+from blueprints.common import public_base
 from domain import clock, commune
 
 
@@ -40,8 +41,7 @@ def register(app):
                 raise click.ClickException(str(problem))
             if password is not None:
                 click.echo(f"Compte administrateur {user.email} créé, avec le mot de passe "
-                           "saisi. Connectez-vous sur " + current_app.config["PUBLIC_URL"]
-                           .rstrip("/") + "/connexion")
+                           "saisi. Connectez-vous sur " + public_base() + "/connexion")
                 return
             token = make_reset_token(current_app.config["SECRET_KEY"], user,
                                      salt=INVITATION_SALT)
@@ -50,7 +50,7 @@ def register(app):
         days = max(1, current_app.config["INVITATION_MAX_AGE"] // 86400)
         click.echo(f"Compte administrateur {user.email} créé, sans mot de passe.\n"
                    f"Lien pour choisir le mot de passe (une seule fois, valable {days} jour(s)) :"
-                   f"\n{current_app.config['PUBLIC_URL'].rstrip('/')}{path}")
+                   f"\n{public_base()}{path}")
 
     @app.cli.command("demo")
     def demo_command():
@@ -125,7 +125,7 @@ def register(app):
         """Email each family a few days before a booking deadline it has not booked for
         (cron, daily): each reminder once."""
         from domain.booking.deadline_reminders import send_due
-        link = current_app.config["PUBLIC_URL"].rstrip("/") + "/planning/"
+        link = public_base() + "/planning/"
         with models.db.connection_context():
             sent = send_due(clock.today(), link, current_app.config["DEADLINE_REMINDER_DAYS"])
         click.echo(f"{sent} rappel(s) envoyé(s).")

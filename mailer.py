@@ -18,6 +18,7 @@ from flask import current_app, g, has_request_context, render_template
 from flask_mail import Connection, Message
 
 import models
+from blueprints.common import public_base
 from domain import email_prefs, mail as outbox
 from extensions import mail
 
@@ -39,7 +40,7 @@ def _unsubscribe_url(user_id, kind):
     """The one-click link of ``blueprints.desabonnement`` (made without a request: the
     reminders' command sends too)."""
     token = email_prefs.unsubscribe_token(current_app.config["SECRET_KEY"], user_id, kind)
-    return current_app.config["PUBLIC_URL"].rstrip("/") + f"/desabonnement/{token}"
+    return public_base() + f"/desabonnement/{token}"
 
 
 def _render(template, context):

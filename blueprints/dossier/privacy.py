@@ -1,9 +1,16 @@
 """MON DOSSIER › « Notifications » (which emails I receive) and « Télécharger mes
 données » (the GDPR's right of access: a ZIP of everything held about the family)."""
-from flask import current_app, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
-from blueprints.common import EmptyForm, commune_settings, current_family, download, form_status
+from blueprints.common import (
+    EmptyForm,
+    commune_settings,
+    current_family,
+    download,
+    form_status,
+    public_url,
+)
 from blueprints.dossier import bp
 from blueprints.dossier.forms import NotificationsForm
 from blueprints.htmx import render
@@ -35,7 +42,7 @@ def my_data_page():
     form = EmptyForm()
     if form.validate_on_submit():
         family = current_family()
-        online = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("facturation.index")
+        online = public_url("facturation.index")
         try:
             name = commune_settings().name
             data = my_data.download(family, current_user,

@@ -94,3 +94,20 @@ def test_the_booking_recap_links_follow_the_port_served(unset_public_url, mailbo
     assert response.status_code == 303
     [mail] = mailbox.to("famille.dupont@example.org")
     assert "http://127.0.0.1:5001/planning/" in mailbox.text(mail)
+
+
+def test_the_reminders_command_links_to_the_development_address_without_public_url(
+        database_url, tmp_path, smtp_server, mailbox):
+    """``flask deadline-reminders`` (cron, no request) without PUBLIC_URL: each reminder
+    leads to the development address and its one-click unsubscribe link too (both read
+    PUBLIC_URL directly before, and the command stopped on None)."""
+    app = make_demo_app(database_url, tmp_path, smtp_server.port, PUBLIC_URL=None,
+                        PORTAIL_TODAY="2026-12-17T08:00")
+    smtp_server.clear()
+    result = app.test_cli_runner().invoke(args=["deadline-reminders"])
+    assert result.exit_code == 0, result.output
+    mails = mailbox.to("famille.dupont@example.org")
+    assert mails
+    for mail in mails:
+        assert "http://127.0.0.1:5000/planning/" in mailbox.text(mail)
+        assert mail["List-Unsubscribe"].startswith("<http://127.0.0.1:5000/desabonnement/")
