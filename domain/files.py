@@ -41,3 +41,30 @@ def store_bytes(data, original_name, content_type, family=None, user=None):
                              stored_name=stored_name, content_type=content_type,
                              size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                              uploaded_by=user)
+
+
+def keep_staff_file(data, original_name, content_type, user):
+    """Keep a file an agent uploads to check before it is applied (a families' import, a
+    bank's return file): stored without a family, under ``content_type`` (its kind);
+    returns its token."""
+    stored = store_bytes(data, original_name, content_type, user=user)
+    return stored.stored_name.split(".")[0]
+
+
+def kept_staff_file(token, user, content_type):
+    """``(data, filename)`` of the file of kind ``content_type`` that ``user`` kept under
+    ``token`` (:func:`keep_staff_file`), or None: another agent's, another kind's or a
+    malformed token gets None."""
+    if not (token.isascii() and token.isalnum() and len(token) == 32):
+        return None
+    stored = StoredFile.get_or_none((StoredFile.stored_name == token + ".bin")
+                                    & StoredFile.family.is_null()
+                                    & (StoredFile.uploaded_by == user)
+                                    & (StoredFile.content_type == content_type))
+    if stored is None:
+        return None
+    try:
+        with open(upload_path(stored.stored_name), "rb") as handle:
+            return handle.read(), stored.original_name
+    except OSError:
+        return None

@@ -20,9 +20,9 @@ from defusedxml.ElementTree import fromstring
 
 from domain import audit, clock
 from domain.billing import direct_debit
-from domain.files import store_bytes, upload_path
+from domain.files import keep_staff_file, kept_staff_file
 from domain.formats import euros, month_fr
-from models import DebitCollection, DebitItem, Family, Invoice, StoredFile
+from models import DebitCollection, DebitItem, Family, Invoice
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONTENT_TYPE = "application/x-retour-prelevement"
@@ -258,23 +258,10 @@ def record(collection, data, settings, actor, now):
 
 
 def keep_file(data, filename, user):
-    """Store the uploaded return file until it is recorded; returns its token."""
-    stored = store_bytes(data, (filename or "retour.xml")[:200], CONTENT_TYPE, user=user)
-    return stored.stored_name.split(".")[0]
+    """Keep the uploaded file until it is applied; returns its token."""
+    return keep_staff_file(data, (filename or "retour.xml")[:200], CONTENT_TYPE, user)
 
 
 def kept_file(token, user):
-    """``(data, filename)`` of the return file ``user`` uploaded under ``token``, or None."""
-    if not (token.isascii() and token.isalnum() and len(token) == 32):
-        return None
-    stored = StoredFile.get_or_none((StoredFile.stored_name == token + ".bin")
-                                    & StoredFile.family.is_null()
-                                    & (StoredFile.uploaded_by == user)
-                                    & (StoredFile.content_type == CONTENT_TYPE))
-    if stored is None:
-        return None
-    try:
-        with open(upload_path(stored.stored_name), "rb") as handle:
-            return handle.read(), stored.original_name
-    except OSError:
-        return None
+    """``(data, filename)`` of the file ``user`` kept under ``token``, or None."""
+    return kept_staff_file(token, user, CONTENT_TYPE)

@@ -18,8 +18,8 @@ from domain import audit, clock
 from domain.clock import utc_now
 from domain.family.accounts import FIRST_ACCOUNT_NUMBER, new_session_token
 from domain.family.import_file import column_letter, read_rows
-from domain.files import store_bytes, upload_path
-from models import MAX_ID, Child, Family, Guardian, QFDeclaration, School, StoredFile, User, db
+from domain.files import keep_staff_file, kept_staff_file
+from models import MAX_ID, Child, Family, Guardian, QFDeclaration, School, User, db
 
 BATCH = 400
 #: Rows per UPDATE … CASE statement: SQLite reads each CASE linearly, so smaller is faster.
@@ -500,23 +500,10 @@ IMPORT_CONTENT_TYPE = "application/octet-stream"
 
 
 def keep_file(data, filename, user):
-    """Store the uploaded file (uploads storage, no family) and return its token."""
-    stored = store_bytes(data, filename, IMPORT_CONTENT_TYPE, user=user)
-    return stored.stored_name.split(".")[0]
+    """Keep the uploaded file until it is applied; returns its token."""
+    return keep_staff_file(data, filename, IMPORT_CONTENT_TYPE, user)
 
 
 def kept_file(token, user):
-    """``(data, filename)`` of the file ``user`` uploaded under ``token``, or None."""
-    if not (token.isascii() and token.isalnum() and len(token) == 32):
-        return None
-    stored = StoredFile.get_or_none((StoredFile.stored_name == token + ".bin")
-                                    & StoredFile.family.is_null()
-                                    & (StoredFile.uploaded_by == user)
-                                    & (StoredFile.content_type == IMPORT_CONTENT_TYPE))
-    if stored is None:
-        return None
-    try:
-        with open(upload_path(stored.stored_name), "rb") as handle:
-            return handle.read(), stored.original_name
-    except OSError:
-        return None
+    """``(data, filename)`` of the file ``user`` kept under ``token``, or None."""
+    return kept_staff_file(token, user, IMPORT_CONTENT_TYPE)
