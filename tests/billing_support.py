@@ -7,8 +7,11 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
+import models
 from blueprints.payfip_simulator.routes import OPERATIONS
+from domain.billing.run import issue_month
 from models import Family, Invoice
+from tests.helpers import all_at_once
 
 
 @pytest.fixture
@@ -54,3 +57,27 @@ def choose(client, idop, choice):
 
 
 __all__ = ["OPERATIONS", "served", "october_invoice", "start_payment", "choose"]
+
+
+def race_billing_runs(app, now):
+    """Two runs of January 2027 and two of February, all at once (each its own
+    connection, started together): ``(results, errors)``, the invoices each run
+    issued and what any raised."""
+    db = models.db
+    db.close()
+    if app.config["DATABASE_URL"].startswith("postgresql"):
+        models.init_database(app.config["DATABASE_URL"], pool_size=10)
+    months = ((2027, 1), (2027, 1), (2027, 2), (2027, 2))
+    results, errors = [], []
+    start = threading.Barrier(len(months))
+
+    def run(index):
+        try:
+            with app.app_context(), db.connection_context():
+                start.wait()
+                results.append(issue_month(*months[index], "C", now, force=True))
+        except Exception as error:  # pragma: no cover - reported by the tests
+            errors.append(error)
+
+    all_at_once(run, len(months), timeout=120)
+    return results, errors

@@ -1,6 +1,5 @@
 """The monthly invoicing run: totals to the cent, idempotent, gapless numbers, credit notes."""
 import datetime
-import threading
 
 import pytest
 
@@ -21,6 +20,7 @@ from models import (
     NumberSequence,
     User,
 )
+from tests.billing_support import race_billing_runs
 from tests.planning_support import CL, JANUARY, SANS, activity, child, enrol, modalite, new_family
 
 FEB_1 = datetime.datetime(2027, 2, 1, 9, 0, tzinfo=clock.PARIS)
@@ -139,23 +139,7 @@ def test_two_runs_racing_make_gapless_numbers_and_bill_each_booking_once(app, db
     for account in range(60001, 60013):
         new_family(account, children=1, lines=2, book_month=datetime.date(2027, 1, 1))
         new_family(account + 100, children=1, lines=2, book_month=datetime.date(2027, 2, 1))
-    db.close()
-    results, errors = [], []
-
-    def run(year, month):
-        try:
-            with app.app_context(), models.db.connection_context():
-                results.append(issue_month(year, month, "C", FEB_1, force=True))
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=args)
-               for args in ((2027, 1), (2027, 1), (2027, 2), (2027, 2))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    db.connect(reuse_if_open=True)
+    results, errors = race_billing_runs(app, FEB_1)
     assert not errors
     # Family 16123's ALAE bookings are in both months too.
     assert sorted(len(r) for r in results) == [0, 0, 13, 13]

@@ -4,9 +4,7 @@ online with the régie's PayFiP client number, printed and exported under its na
 import csv
 import datetime
 import io
-import threading
 
-import models
 from blueprints.payfip_simulator.routes import OPERATIONS
 from domain import clock
 from domain.billing import regies
@@ -14,7 +12,7 @@ from domain.billing.adjustments import issue_credit_note
 from domain.billing.run import issue_month, preview_month
 from models import AuditLog, Booking, Family, Invoice, InvoicedBooking, InvoiceLine, Regie, User
 from tests.billing.test_pdf_text import text_of_pdf
-from tests.billing_support import choose, served, start_payment  # noqa: F401 (fixture)
+from tests.billing_support import choose, race_billing_runs, served, start_payment  # noqa: F401 (fixture)
 from tests.planning_support import CL, SANS, activity, enrol, modalite, new_family
 
 FEB_1 = datetime.datetime(2027, 2, 1, 9, 0, tzinfo=clock.PARIS)
@@ -80,27 +78,7 @@ def test_two_runs_racing_number_each_regie_without_gaps(app, db):
     for account in range(60001, 60009):
         new_family(account, children=1, lines=2, book_month=datetime.date(2027, 1, 1))
         new_family(account + 100, children=1, lines=2, book_month=datetime.date(2027, 2, 1))
-    db.close()
-    if app.config["DATABASE_URL"].startswith("postgresql"):
-        models.init_database(app.config["DATABASE_URL"], pool_size=10)
-    results, errors = [], []
-    start = threading.Barrier(4)
-
-    def run(year, month):
-        try:
-            with app.app_context(), models.db.connection_context():
-                start.wait()
-                results.append(issue_month(year, month, "C", FEB_1, force=True))
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=args)
-               for args in ((2027, 1), (2027, 1), (2027, 2), (2027, 2))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    db.connect(reuse_if_open=True)
+    results, errors = race_billing_runs(app, FEB_1)
     assert not errors
     assert sorted(len(r) for r in results)[:2] == [0, 0]
     mine = numbers(extra)  # our 16 families, and the demo's own CL days
