@@ -14,22 +14,14 @@ from domain import clock, commune
 from domain.billing import bank_returns, direct_debit, mandates
 from domain.billing.invoicing import due_cents_of
 from domain.billing.run import issue_month
-from models import AuditLog, DebitItem, Family, Invoice, Mandate, User
-from tests.helpers import csrf_from
+from models import AuditLog, DebitItem, Invoice, Mandate, User
+from tests.helpers import csrf_from, demo_family
 
 FEB_1 = datetime.datetime(2027, 2, 1, 9, 0, tzinfo=clock.PARIS)
 NS = {"p": direct_debit.NAMESPACE}
 IBAN_16123 = "FR76 3000 6000 0112 3456 7890 189"
 
 
-@pytest.fixture
-def in_app(app):
-    with app.app_context():
-        yield app
-
-
-def family(number):
-    return Family.get(Family.account_number == number)
 
 
 def admin():
@@ -38,7 +30,7 @@ def admin():
 
 def january_collection():
     """Family 16123 signs a mandate; January is billed and collected."""
-    mandates.sign(family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
     issue_month(2027, 1, "C", FEB_1)
     commune.set_billing_settings(
         sepa_creditor_id="FR72ZZZ123456", sepa_creditor_iban="FR7630001007941234567890185",
@@ -135,20 +127,20 @@ def test_a_pain002_rejection_is_recorded_like_one_by_hand(db, mailbox, in_app):
     assert bank_returns.record(collection, data, commune.billing_settings(), admin(),
                                FEB_1) == (0, 2)
     assert Invoice.select().where(Invoice.total_cents == 350).count() == 1
-    assert Mandate.get(Mandate.family == family(16123).id).rejections == 1
+    assert Mandate.get(Mandate.family == demo_family(16123).id).rejections == 1
 
 
 def test_a_camt054_return_is_read_and_a_second_rejection_suspends_the_mandate(db, mailbox, in_app):
     collection = january_collection()
     sent = sent_debits(collection)
-    Mandate.update(rejections=1).where(Mandate.family == family(16123).id).execute()
+    Mandate.update(rejections=1).where(Mandate.family == demo_family(16123).id).execute()
     e2e, amount = sent[16123]
     report = bank_returns.check(collection, camt054([(e2e, amount, "MD01")]))
     assert report.kind == "camt.054" and [line.returned.reason_code
                                           for line in report.to_record] == ["MD01"]
     bank_returns.record(collection, camt054([(e2e, amount, "MD01")]),
                         commune.billing_settings(), admin(), FEB_1)
-    assert Mandate.get(Mandate.family == family(16123).id).status == "suspendu"
+    assert Mandate.get(Mandate.family == demo_family(16123).id).status == "suspendu"
     assert "suspendus" in mailbox.text(mailbox.to("famille.bernard@example.org")[-1])
 
 

@@ -12,8 +12,8 @@ from domain.billing import direct_debit, mandates
 from domain.billing.invoicing import due_cents_of, refresh_status
 from domain.billing.payments import PaymentNotPossible, payable_online
 from domain.billing.run import issue_month
-from models import AuditLog, DebitItem, Family, Invoice, Mandate, Payment, User
-from tests.helpers import csrf_from
+from models import AuditLog, DebitItem, Invoice, Mandate, Payment, User
+from tests.helpers import csrf_from, demo_family
 
 FEB_1 = datetime.datetime(2027, 2, 1, 9, 0, tzinfo=clock.PARIS)
 IBAN_16123 = "FR76 3000 6000 0112 3456 7890 189"
@@ -21,15 +21,6 @@ WRONG_CHECKSUM = "FR76 3000 6000 0112 3456 7890 188"
 NS = {"p": direct_debit.NAMESPACE}
 
 
-@pytest.fixture
-def in_app(app):
-    """Domain calls that email need the app (its templates and its mail transport)."""
-    with app.app_context():
-        yield app
-
-
-def family(number):
-    return Family.get(Family.account_number == number)
 
 
 def sign_16123(client, auth, iban=IBAN_16123, consent="y", login=True):
@@ -52,7 +43,7 @@ def admin():
 
 
 def january_of(number):
-    return (Invoice.select().where((Invoice.family == family(number).id)
+    return (Invoice.select().where((Invoice.family == demo_family(number).id)
                                    & (Invoice.period_year == 2027) & (Invoice.period_month == 1)
                                    & (Invoice.kind == Invoice.INVOICE)).get())
 
@@ -101,18 +92,18 @@ def test_a_new_iban_makes_a_new_mandate_and_revoking_stops_it(client, auth, db):
     page = client.get("/facturation/prelevement").get_data(as_text=True)
     client.post("/facturation/prelevement/revoquer",
                 data={"revoquer-csrf_token": csrf_from(page)})
-    assert mandates.active_mandate(family(16123).id) is None
+    assert mandates.active_mandate(demo_family(16123).id) is None
 
 
 def test_another_familys_mandate_pdf_is_a_404(client, auth, db):
-    mandate = mandates.sign(family(16123).id, "BERNARD Sophie", IBAN_16123, "", None,
+    mandate = mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None,
                             clock.now())
     auth.login("famille 16122")
     assert client.get(f"/facturation/prelevement/mandat/{mandate.id}.pdf").status_code == 404
 
 
 def _january_collection(mailbox=None):
-    mandates.sign(family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
     issue_month(2027, 1, "C", FEB_1)
     creditor()
     return direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
@@ -164,7 +155,7 @@ def test_a_file_the_schema_refuses_is_never_given(db, mailbox, in_app):
 
 
 def test_a_family_paying_online_is_left_out_of_the_collection(db, mailbox, in_app):
-    mandates.sign(family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
     issue_month(2027, 1, "C", FEB_1)
     creditor()
     invoice = january_of(16123)
@@ -177,7 +168,7 @@ def test_a_family_paying_online_is_left_out_of_the_collection(db, mailbox, in_ap
 
 
 def test_an_invoice_already_paid_online_is_left_out_of_the_collection(db, mailbox, in_app):
-    mandates.sign(family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
     issue_month(2027, 1, "C", FEB_1)
     creditor()
     invoice = january_of(16123)
@@ -205,7 +196,7 @@ def test_the_debit_after_a_collected_first_one_is_recurring(db, mailbox, in_app)
 
 
 def test_less_than_14_days_notice_is_refused(db, in_app):
-    mandates.sign(family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
     issue_month(2027, 1, "C", FEB_1)
     creditor()
     with pytest.raises(direct_debit.CollectionError, match="14 jours"):
@@ -247,7 +238,7 @@ def test_a_rejection_makes_the_invoice_unpaid_and_the_second_suspends_the_mandat
 
 
 def test_staff_build_download_and_reject_through_the_pages(client, auth, db, mailbox, app):
-    mandates.sign(family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
     issue_month(2027, 1, "C", FEB_1)
     creditor()
     auth.login("administrateur")
@@ -277,7 +268,7 @@ def test_staff_build_download_and_reject_through_the_pages(client, auth, db, mai
 
 def test_an_agent_records_a_paper_mandate_and_cannot_build_a_collection(client, auth, db):
     auth.login("agent")
-    target = family(16122)
+    target = demo_family(16122)
     page = client.get(f"/agents/familles/{target.id}/mandat").get_data(as_text=True)
     response = client.post(f"/agents/familles/{target.id}/mandat", data={
         "csrf_token": csrf_from(page), "holder": "DUPONT Julie", "iban": IBAN_16123,
