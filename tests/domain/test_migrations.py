@@ -286,11 +286,16 @@ def test_step_16_adds_reminder_levels_keeping_the_invoices(db):
         == invoices
 
 
-def test_step_17_adds_the_calendar_feeds(db):
-    db.drop_tables([models.CalendarFeed])
-    SchemaVersion.update(version=16).execute()
+@pytest.mark.parametrize("step, model", [(17, models.CalendarFeed),
+                                         (20, models.WaitingListEntry)],
+                         ids=["17-calendar-feeds", "20-waiting-lists"])
+def test_a_step_that_adds_a_table_creates_it(db, step, model):
+    """Steps 17 (the families' calendar feeds) and 20 (the waiting lists of full days)
+    each create their table on a database of the version before."""
+    db.drop_tables([model])
+    SchemaVersion.update(version=step - 1).execute()
     assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
-    assert db.table_exists("calendar_feed")
+    assert db.table_exists(model._meta.table_name)
 
 
 def test_step_12_adds_closures_and_their_cancelled_bookings_keeping_the_overrides(db):
@@ -346,14 +351,6 @@ def test_step_19_adds_the_certificate_delay_and_the_declared_illness_columns(db)
     assert {"illness", "declared_at", "certificate_id", "credited_at"} <= {
         c.name for c in db.get_columns("attendance")}
     assert models.Attendance.select().count() == marks
-
-
-def test_step_20_adds_the_waiting_lists(db):
-    """Step 20 creates the waiting lists of full days."""
-    db.drop_tables([models.WaitingListEntry])
-    SchemaVersion.update(version=19).execute()
-    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION
-    assert db.table_exists("waiting_list_entry")
 
 
 def test_step_21_puts_every_activity_and_invoice_in_one_main_regie_keeping_the_numbers(db):
