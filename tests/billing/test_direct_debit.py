@@ -154,30 +154,35 @@ def test_a_file_the_schema_refuses_is_never_given(db, mailbox, in_app):
         direct_debit.pain008(collection, commune.billing_settings())
 
 
-def test_a_family_paying_online_is_left_out_of_the_collection(db, mailbox, in_app):
+def _january_of_16123_with_a_mandate():
+    """16123 signs a mandate, January is issued and the creditor set: its invoice."""
     mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
     issue_month(2027, 1, "C", FEB_1)
     creditor()
-    invoice = january_of(16123)
+    return january_of(16123)
+
+
+def _collection_of_january_refused():
+    """Building January's collection finds nothing to debit."""
+    with pytest.raises(direct_debit.CollectionError, match="Aucune facture"):
+        direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
+                                      commune.billing_settings(), admin(), FEB_1)
+
+
+def test_a_family_paying_online_is_left_out_of_the_collection(db, mailbox, in_app):
+    invoice = _january_of_16123_with_a_mandate()
     Payment.create(invoice=invoice, amount_cents=invoice.total_cents, transaction_id="idop-1",
                    status=Payment.PENDING, expires_at=clock.as_stored(FEB_1)
                    + datetime.timedelta(minutes=10))
-    with pytest.raises(direct_debit.CollectionError, match="Aucune facture"):
-        direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
-                                      commune.billing_settings(), admin(), FEB_1)
+    _collection_of_january_refused()
 
 
 def test_an_invoice_already_paid_online_is_left_out_of_the_collection(db, mailbox, in_app):
-    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
-    issue_month(2027, 1, "C", FEB_1)
-    creditor()
-    invoice = january_of(16123)
+    invoice = _january_of_16123_with_a_mandate()
     Payment.create(invoice=invoice, amount_cents=invoice.total_cents, transaction_id="idop-2",
                    status=Payment.PAID, verified_at=clock.as_stored(FEB_1))
     refresh_status(invoice.id)
-    with pytest.raises(direct_debit.CollectionError, match="Aucune facture"):
-        direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
-                                      commune.billing_settings(), admin(), FEB_1)
+    _collection_of_january_refused()
     assert DebitItem.select().count() == 0 and mailbox.to("famille.bernard@example.org") == []
 
 
