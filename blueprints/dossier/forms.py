@@ -215,15 +215,22 @@ class PhotoConsentForm(FlaskForm):
                     AnyOf(["oui", "non"], message="Choisissez « Oui » ou « Non ».")])
 
 
-class QuotientForm(FlaskForm):
-    """Déclarer mon quotient CAF: the QF and the CAF attestation."""
-
-    quotient = FrenchIntegerField("Mon quotient familial CAF (en euros)", [
-        InputRequired("Indiquez votre quotient familial."),
+def quotient_field(label, missing_message):
+    """A quotient familial CAF typed in euros: a whole number between QF_MIN and QF_MAX
+    (the family's declaration and staff's correction)."""
+    return FrenchIntegerField(label, [
+        InputRequired(missing_message),
         NumberRange(QF_MIN, QF_MAX, message=f"Le quotient familial est un nombre entre "
                                             f"{QF_MIN} et {QF_MAX}.")],
         invalid_value_message="Indiquez un nombre entier, sans virgule ni espace (ex. : 850).",
         render_kw={"inputmode": "numeric"})
+
+
+class QuotientForm(FlaskForm):
+    """Déclarer mon quotient CAF: the QF and the CAF attestation."""
+
+    quotient = quotient_field("Mon quotient familial CAF (en euros)",
+                              "Indiquez votre quotient familial.")
     attestation = FileField("Attestation de la CAF (PDF, JPEG ou PNG, 6 Mo au plus)",
                             [FileRequired("Joignez l'attestation de quotient familial de la "
                                           "CAF.")],

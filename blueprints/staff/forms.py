@@ -4,23 +4,13 @@ import datetime
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import (
-    AnyOf,
-    DataRequired,
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from blueprints.common import required_text
-from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
+from blueprints.dossier.forms import FrenchDateField, quotient_field
 from blueprints.messagerie.forms import ReplyWithFilesForm
 from domain.clock import today
 from domain.family.documents import COMMUNE_CATEGORIES, FAMILY_CATEGORIES
-from domain.family.quotient import QF_MAX, QF_MIN
 from domain.messaging.messages import MAX_SERVICE_NAME, service_names
 from domain.staff.accounts import ROLE_LABELS, STAFF_ROLES
 from models import Child
@@ -43,12 +33,7 @@ class QuotientValidationForm(FlaskForm):
 class QuotientCorrectionForm(FlaskForm):
     """Correct a declared quotient's value (misread) before validating it."""
 
-    quotient = FrenchIntegerField("Quotient lu sur l'attestation", [
-        InputRequired("Indiquez le quotient familial."),
-        NumberRange(QF_MIN, QF_MAX, message=f"Le quotient familial est un nombre entre "
-                                            f"{QF_MIN} et {QF_MAX}.")],
-        invalid_value_message="Indiquez un nombre entier, sans virgule ni espace (ex. : 850).",
-        render_kw={"inputmode": "numeric"})
+    quotient = quotient_field("Quotient lu sur l'attestation", "Indiquez le quotient familial.")
     reason = StringField("Motif (facultatif)", [Optional(), Length(max=200, message=(
         "Le motif ne doit pas dépasser 200 caractères."))])
 
