@@ -23,6 +23,7 @@ from tests import app_speedups, log_audit  # noqa: E402
 from tests.fixtures.browser import (  # noqa: E402,F401
                                CHROMIUM,
                                VIEWPORTS,
+                               accept_invitation,
                                axe_violations,
                                book_lena,
                                browser_login,

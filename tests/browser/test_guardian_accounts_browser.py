@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 import models
 from models import Guardian, PendingChange, User
-from tests.conftest import MailBox, axe_violations, browser_login, screenshot
+from tests.conftest import MailBox, accept_invitation, axe_violations, browser_login, screenshot
 from tests.planning_support import CL, SANS, activity, child, modalite
 
 pytestmark = pytest.mark.browser
@@ -52,14 +52,7 @@ def test_julie_gives_marc_access_from_the_dossier_and_he_signs_in(page, live_ser
     link = re.search(r"http://localhost(/invitation/\S+)", MailBox.text(mail)).group(1)
     assert "votre adresse email" in MailBox.text(mail)
     page.get_by_role("button", name="DÉCONNEXION").click()
-    page.goto(live_server.url + link)
-    page.get_by_label("Nouveau mot de passe (12 caractères au moins)*").fill(NEW_PASSWORD)
-    page.get_by_label("Confirmez le mot de passe*").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Enregistrer le mot de passe").click()
-    expect(page.get_by_text("Votre mot de passe est enregistré.")).to_be_visible()
-    page.get_by_label("N° de compte ou adresse email").fill("marc.dupont@example.org")
-    page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    accept_invitation(page, live_server, link, NEW_PASSWORD, "marc.dupont@example.org")
     expect(page.get_by_text("Mon compte: [16122]")).to_be_visible()
     page.goto(live_server.url + "/mon-dossier/")
     expect(page.locator("li.dossier-card", has_text="Marc DUPONT")).to_contain_text(

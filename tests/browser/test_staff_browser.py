@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.pdf import simple_document
-from tests.conftest import axe_violations, browser_login, screenshot, staff_nav
+from tests.conftest import accept_invitation, axe_violations, browser_login, screenshot, staff_nav
 
 pytestmark = pytest.mark.browser
 
@@ -72,13 +72,7 @@ def test_agent_creates_a_family_account_and_the_family_signs_in(
     page.get_by_role("button", name="DÉCONNEXION").click()
     page.goto(live_server.url + link)
     assert_clean(page)
-    page.get_by_label("Nouveau mot de passe (12 caractères au moins)*").fill(NEW_PASSWORD)
-    page.get_by_label("Confirmez le mot de passe*").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Enregistrer le mot de passe").click()
-    expect(page.get_by_text("Votre mot de passe est enregistré.")).to_be_visible()
-    page.get_by_label("N° de compte ou adresse email").fill("16125")
-    page.get_by_label("Mot de passe").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    accept_invitation(page, live_server, link, NEW_PASSWORD, "16125")
     expect(page.get_by_text("Mon compte: [16125]")).to_be_visible()
 
 
