@@ -152,7 +152,8 @@ def test_a_source_s_three_reset_links_come_back_the_next_day(db):
 def test_a_new_day_gives_the_account_three_links_without_spacing(db):
     user = User.get(User.family == Family.get(Family.account_number == 16122))
     allow = throttle.allow_reset_link
-    assert [allow(user, f"10.0.1.{n}", now=NOW) for n in range(4)] == [True, True, True, False]
-    tomorrow = datetime.datetime(2026, 12, 2, 0, 10)
+    late = datetime.datetime(2026, 12, 1, 23, 30)
+    assert [allow(user, f"10.0.1.{n}", now=late) for n in range(4)] == [True, True, True, False]
+    tomorrow = datetime.datetime(2026, 12, 2, 0, 10)  # not an hour after the last one
     assert [allow(user, f"10.0.2.{n}", now=tomorrow) for n in range(4)] == \
         [True, True, True, False]
