@@ -6,17 +6,20 @@ import datetime
 from domain.booking.calendar import Line
 from domain.booking.changes import (
     ANNULATION,
+    NO_PRICE_TEXT,
     NOT_ENROLLED_TEXT,
     RESERVATION,
     Recap,
     RecapLine,
     _month_span,
+    commit_pending,
     is_twin,
     load_recap,
     period_costs,
     twin_modalite,
 )
 from domain.booking.days import CLOSED_DAY_TEXT, FULL_TEXT, PAST_DAY_TEXT
+from domain.catalogue.pricing import day_prices
 from domain.clock import PARIS
 from models import (
     Activity,
@@ -227,12 +230,15 @@ def test_a_day_staff_closed_or_closed_for_the_child_s_school_is_refused(app, db)
     other = _kid(family, "AUTRE", school_name="Ailleurs")
     DayOverride.create(activity=None, date=JANUARY[0], is_open=False, school=school)
     DayOverride.create(activity=activity(CL_NAME), date=JANUARY[1], is_open=False)
+    DayOverride.create(activity=activity(CL_NAME), date=JANUARY[2], is_open=False, school=school)
     for kid in (pupil, other):
-        _pending(family, kid, JANUARY[0])
-        _pending(family, kid, JANUARY[1])
+        for day in JANUARY[:3]:
+            _pending(family, kid, day)
     assert sorted(_problems(family)) == [
         ("AUTRE", JANUARY[0], ""), ("AUTRE", JANUARY[1], CLOSED_DAY_TEXT),
-        ("ELEVE", JANUARY[0], CLOSED_DAY_TEXT), ("ELEVE", JANUARY[1], CLOSED_DAY_TEXT)]
+        ("AUTRE", JANUARY[2], ""),
+        ("ELEVE", JANUARY[0], CLOSED_DAY_TEXT), ("ELEVE", JANUARY[1], CLOSED_DAY_TEXT),
+        ("ELEVE", JANUARY[2], CLOSED_DAY_TEXT)]
 
 
 def test_staff_change_today_and_past_the_deadline_but_never_a_past_day(app, db):
@@ -245,3 +251,91 @@ def test_staff_change_today_and_past_the_deadline_but_never_a_past_day(app, db):
     _pending(family, kid, JANUARY[2])
     assert _problems(family, now, override=True) == [
         ("VERIF", JANUARY[0], PAST_DAY_TEXT), ("VERIF", today, ""), ("VERIF", JANUARY[2], "")]
+
+
+def test_each_row_is_checked_against_its_own_month_or_holiday_window(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    bus, noel = activity("Vacances bus CL"), activity("CLV Élémentaire ou maternel Noël")
+    for line_activity in (bus, noel):
+        Enrolment.get_or_create(child=kid, activity=line_activity)
+    december, christmas = datetime.date(2026, 12, 2), datetime.date(2026, 12, 21)
+    _pending(family, kid, december)  # its deadline was 20/11: closed
+    _pending(family, kid, JANUARY[0])  # open until 20/12
+    for line_activity in (bus, noel):  # the Noël window is open until 02/12
+        PendingChange.create(family=family, child=kid, activity=line_activity,
+                             modalite=line_activity.modalites.first(), date=christmas,
+                             action=PendingChange.BOOK)
+    winter = datetime.date(2027, 2, 8)  # the bus's Hiver window is not open yet
+    PendingChange.create(family=family, child=kid, activity=bus, modalite=bus.modalites.first(),
+                         date=winter, action=PendingChange.BOOK)
+    recap = load_recap(family.id, NOW, "C")
+    problems = {(line.activity.name, line.day): line.problem for line in recap.lines}
+    assert problems.pop((CL_NAME, december)).startswith(
+        "Les réservations de décembre 2026 ne sont plus modifiables")
+    assert problems.pop((bus.name, winter)).startswith(
+        "Les réservations des vacances d'Hiver ouvrent le ")
+    assert problems == {(CL_NAME, JANUARY[0]): "", (bus.name, christmas): "",
+                        (noel.name, christmas): ""}
+
+
+def test_a_day_is_past_for_staff_from_midnight_in_paris(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    _pending(family, kid, JANUARY[1])  # Wednesday 13/01
+    half_past_midnight = datetime.datetime(2027, 1, 14, 0, 30, tzinfo=PARIS)  # 23:30 UTC
+    assert _problems(family, half_past_midnight, override=True) == \
+        [("VERIF", JANUARY[1], PAST_DAY_TEXT)]
+
+
+def test_terminer_s_period_cost_adds_the_month_s_other_days_at_the_family_s_tariff(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    factories.booking(kid, CL_NAME, JANUARY[0], modalite=SANS, price_cents=777)
+    _pending(family, kid, JANUARY[1])
+    result = commit_pending(family.id, NOW, "C")
+    assert result.committed
+    sans = modalite(CL_NAME, SANS)
+    price = day_prices(family.id, activity(CL_NAME).school_year_id,
+                       [(sans.id, JANUARY[1])])[(sans.id, JANUARY[1])]
+    assert [line.amount_cents for line in result.recap.lines] == [price]
+    assert [cost["cost"] for cost in period_costs(result.recap)] == [777 + price]
+
+
+def test_committing_chosen_changes_leaves_the_others_pending(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    chosen = _pending(family, kid, JANUARY[1])
+    left = _pending(family, kid, JANUARY[2])
+    result = commit_pending(family.id, NOW, "C", only_ids=[chosen.id])
+    assert result.committed and [line.day for line in result.recap.lines] == [JANUARY[1]]
+    assert [p.id for p in PendingChange.select().where(PendingChange.child == kid)] == [left.id]
+
+
+def test_cancellations_give_their_price_back_take_no_place_and_keep_their_deadline(app, db):
+    family = demo_family(16123)
+    cl, sans = activity(CL_NAME), modalite(CL_NAME, SANS)
+    Booking.delete().where((Booking.activity == cl) & (Booking.date == JANUARY[1])).execute()
+    DayOverride.create(activity=cl, date=JANUARY[1], capacity=2)
+    anna, lena, tomy = _kid(family, "ANNA"), _kid(family, "LENA2"), _kid(family, "TOMY")
+    december = datetime.date(2026, 12, 2)
+    for day, price in ((december, 500), (JANUARY[0], 640), (JANUARY[1], 600)):
+        factories.booking(lena, CL_NAME, day, modalite=SANS, price_cents=price)
+        _pending(family, lena, day, PendingChange.CANCEL)
+    idle = _pending(family, anna, JANUARY[0], PendingChange.CANCEL)  # nothing to cancel
+    _pending(family, tomy, JANUARY[1])  # the place LENA2 leaves is not needed: 1 of 2
+    untariffed = Modalite.create(activity=cl, name="Sans tarif", position=99)
+    PendingChange.create(family=family, child=tomy, activity=cl, modalite=untariffed,
+                         date=JANUARY[2], action=PendingChange.BOOK)
+    recap = load_recap(family.id, NOW, "C")
+    assert recap.idle_ids == [idle.id]
+    rows = [(line.day, line.child.first_name, line.action, line.modalite.name,
+             line.amount_cents, line.problem[:40]) for line in recap.lines]
+    price = day_prices(family.id, cl.school_year_id, [(sans.id, JANUARY[1])])[
+        (sans.id, JANUARY[1])]
+    assert rows == [
+        (december, "LENA2", ANNULATION, SANS, -500, "Les réservations de décembre 2026 ne son"),
+        (JANUARY[0], "LENA2", ANNULATION, SANS, -640, ""),
+        (JANUARY[1], "LENA2", ANNULATION, SANS, -600, ""),
+        (JANUARY[1], "TOMY", RESERVATION, SANS, price, ""),
+        (JANUARY[2], "TOMY", RESERVATION, "Sans tarif", None, NO_PRICE_TEXT[:40])]
