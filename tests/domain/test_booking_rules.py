@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.booking.days import (
+    BY_INSCRIPTION_TEXT,
     FULL_TEXT,
     ONE_MODALITE_TEXT,
     ChoiceError,
@@ -16,13 +17,17 @@ from domain.booking.days import (
     EditState,
     booking_deadline,
     capacity_of,
+    closed_for_school,
     day_edit_state,
+    edit_state_key,
     is_full,
     overrides_for,
     parse_day_tokens,
+    radio_tokens,
     range_edit_state,
     resolve_choices,
     split_overrides,
+    split_school_closures,
     windows_by_period,
 )
 from models import Activity, BookingWindow, DayOverride, SchoolYear
@@ -277,3 +282,168 @@ def test_a_full_day_cannot_be_taken_but_a_booked_child_may_switch_modalite():
     statuses = days(d2_full=True, d2_booked=10, d2_desired=10)
     assert resolve_choices({D2: [9]}, statuses, {D2: 10}, prefer_new=False)[D2] == 9
     assert resolve_choices({}, statuses, {D2: 10}, prefer_new=False)[D2] is None  # cancel
+
+
+# --- The edges the first tests left open --------------------------------------------
+
+
+def test_a_closed_month_describes_why_not_its_last_minute():
+    closed = state(CL, datetime.date(2027, 1, 13), paris("2026-12-21T00:00"))
+    assert closed.describe() == closed.reason
+    assert closed == EditState(False, closed.reason, closes_at=paris("2026-12-21T00:00"))
+
+
+def test_today_is_not_past_while_its_window_is_open():
+    wide = windows_by_period([BookingWindow(school_year=YEAR, period="Noël", opens_on=None,
+                                            closes_on=datetime.date(2027, 1, 3))])
+    today = datetime.date(2026, 12, 21)
+    assert day_edit_state(NOEL, today, paris("2026-12-21T08:00"), wide, "C").allowed
+
+
+def test_a_day_is_past_from_midnight_in_paris_not_in_utc():
+    wide = windows_by_period([BookingWindow(school_year=YEAR, period="Noël", opens_on=None,
+                                            closes_on=datetime.date(2027, 1, 3))])
+    # 23:30 UTC on the 21st is 00:30 on the 22nd in Paris: the 21st is over.
+    result = day_edit_state(NOEL, datetime.date(2026, 12, 21), utc("2026-12-21T23:30"), wide, "C")
+    assert result == EditState(False, "Ce jour est passé : il ne peut plus être modifié.")
+
+
+def test_refusals_say_false_and_their_reason_exactly():
+    now = paris("2026-11-26T10:00")
+    alae = make_activity(Activity.ALAE)
+    assert state(alae, datetime.date(2027, 1, 12), now) == EditState(False, BY_INSCRIPTION_TEXT)
+    assert range_edit_state(alae, [datetime.date(2027, 1, 12)], now, WINDOWS, "C") == \
+        EditState(False, BY_INSCRIPTION_TEXT)
+    assert range_edit_state(CL, [], now, WINDOWS, "C") == \
+        EditState(False, "Pas d'accueil sur cette période.")
+    unknown = make_activity("atelier")
+    assert state(unknown, datetime.date(2027, 1, 12), now) == \
+        EditState(False, "Cette activité ne se réserve pas sur le portail.")
+
+
+def test_a_holiday_line_on_a_school_day_says_its_period_dates_are_not_set():
+    bus = make_activity(Activity.BUS_VACANCES)
+    result = state(bus, datetime.date(2027, 1, 12), paris("2026-11-26T10:00"))
+    assert result == EditState(
+        False, "Les dates de réservation de cette période ne sont pas encore fixées.")
+
+
+def test_window_states_carry_both_bounds_before_during_and_after():
+    opens, closes = paris("2026-11-02T00:00"), paris("2026-12-03T00:00")
+    for now, allowed in [("2026-11-01T23:59", False), ("2026-11-15T12:00", True),
+                         ("2026-12-03T00:00", False)]:
+        result = state(NOEL, NOEL_DAY, paris(now))
+        assert (result.allowed, result.opens_at, result.closes_at) == (allowed, opens, closes)
+        assert result.allowed is allowed
+
+
+def test_a_range_is_open_if_one_day_is_even_when_its_last_day_is_not():
+    bus = make_activity(Activity.BUS_VACANCES)
+    now = paris("2026-11-26T10:00")
+    noel, hiver = datetime.date(2026, 12, 21), datetime.date(2027, 2, 8)
+    result = range_edit_state(bus, [noel, hiver], now, WINDOWS, "C")
+    assert result.allowed and result.closes_at == paris("2026-12-03T00:00")
+
+
+def test_a_range_none_can_change_gives_the_reason_of_its_last_day():
+    bus = make_activity(Activity.BUS_VACANCES)
+    now = paris("2026-11-26T10:00")
+    days_ = [datetime.date(2026, 11, 25), datetime.date(2027, 2, 8), datetime.date(2027, 4, 12)]
+    result = range_edit_state(bus, days_, now, WINDOWS, "C")
+    assert result.reason == ("Les dates de réservation des vacances de Printemps ne sont pas "
+                             "encore fixées.")
+
+
+def test_days_of_one_key_share_their_state():
+    today = datetime.date(2026, 11, 26)
+    bus = make_activity(Activity.BUS_VACANCES)
+    assert edit_state_key(CL, datetime.date(2026, 11, 25), today, "C") == ("past",)
+    assert edit_state_key(CL, today, today, "C") == (2026, 11)
+    assert edit_state_key(CL, datetime.date(2027, 1, 13), today, "C") == (2027, 1)
+    assert edit_state_key(bus, datetime.date(2026, 12, 21), today, "C") == ("period", "Noël")
+    assert edit_state_key(NOEL, datetime.date(2027, 2, 8), today, "C") == ("period", "Noël")
+    assert edit_state_key(make_activity(Activity.ALAE), today, today, "C") == ()
+
+
+def test_school_closures_are_kept_apart_from_the_commune_s_overrides():
+    act = make_activity(Activity.CL_MERCREDI, capacity=24)
+    day, other = datetime.date(2027, 1, 13), datetime.date(2027, 1, 20)
+    rows = [DayOverride(activity=act, date=day, is_open=False, school_id=3),
+            DayOverride(activity=act, date=other, is_open=False),
+            DayOverride(activity=act, date=other, capacity=5)]
+    assert split_overrides(rows) == ({7: {other: False}}, {7: {other: 5}})
+
+
+def test_a_school_s_closure_closes_the_day_for_its_children_only():
+    act_id, day, other = 7, datetime.date(2027, 1, 13), datetime.date(2027, 1, 20)
+    rows = [DayOverride(activity=None, date=day, is_open=False, school_id=3),
+            DayOverride(activity_id=act_id, date=other, is_open=False, school_id=3),
+            DayOverride(activity_id=act_id, date=other, is_open=True, school_id=4),
+            DayOverride(activity=None, date=other, is_open=False, school_id=99),
+            DayOverride(activity=None, date=other, is_open=False)]
+    closed = split_school_closures(rows, {3: "Jules Ferry", 4: "Pasteur"})
+    assert closed == {("Jules Ferry", None): {day}, ("Jules Ferry", act_id): {other}}
+    assert closed_for_school(closed, "Jules Ferry", act_id, day)  # every activity
+    assert closed_for_school(closed, "Jules Ferry", act_id, other)  # this activity
+    assert not closed_for_school(closed, "Jules Ferry", 8, other)
+    assert not closed_for_school(closed, "Pasteur", act_id, day)
+    assert not closed_for_school(closed, "", act_id, day)
+    assert not closed_for_school({}, "Jules Ferry", act_id, day)
+
+
+def test_an_activity_without_overrides_gets_the_commune_s():
+    day = datetime.date(2027, 1, 13)
+    assert overrides_for(8, {None: {day: False}, 7: {day: True}}) == {day: False}
+
+
+def test_calendar_cell_classes():
+    def cell(**fields):
+        return DayStatus(D1, fields.pop("is_open", True), OPEN, **fields)
+    assert cell(is_open=False, booked=10, desired=10).css(10) == "x"
+    assert cell(booked=10, desired=10).css(10) == "b"
+    assert cell(desired=10).css(10) == "p"
+    assert cell(booked=10).css(10) == "c"
+    assert cell(booked=10, desired=9).css(10) == "c"
+    assert cell(booked=10, desired=9).css(9) == "p"
+    assert cell(full=True).css(10) == "f"
+    assert cell().css(10) == ""
+
+
+def test_choice_errors_join_their_messages():
+    assert str(ChoiceError(["Un.", "Deux."])) == "Un.; Deux."
+
+
+def test_every_forged_token_is_reported_each_with_its_day():
+    with pytest.raises(ChoiceError) as error:
+        parse_day_tokens(["x" * 60, "abc", "99:2027-01-06", "10:2027-02-03"], {9, 10}, days())
+    assert error.value.messages == [
+        f"Choix invalide : « {'x' * 40} ».", "Choix invalide : « abc ».",
+        "Le 06/01/2027 : cette modalité n'appartient pas à cette activité.",
+        "Le 03/02/2027 n'est pas dans la période affichée."]
+
+
+def test_every_refused_day_is_reported_with_its_date():
+    with pytest.raises(ChoiceError) as error:
+        resolve_choices({D1: [10, 9], D2: [10, 9]}, days(), {}, prefer_new=False)
+    assert error.value.messages == [f"Me 06 (06/01/2027) : {ONE_MODALITE_TEXT}",
+                                    f"Me 13 (13/01/2027) : {ONE_MODALITE_TEXT}"]
+    # A pending booking on a day now full may not move to another modalité (it would
+    # take a second place): each such day is refused, with its date.
+    pending = days(d1_full=True, d1_desired=10, d2_full=True, d2_desired=10)
+    with pytest.raises(ChoiceError) as error:
+        resolve_choices({D1: [9], D2: [9]}, pending, {D1: 10, D2: 10}, prefer_new=False)
+    assert error.value.messages == [f"Me 06 (06/01/2027) : {FULL_TEXT}",
+                                    f"Me 13 (13/01/2027) : {FULL_TEXT}"]
+
+
+def test_a_pending_booking_on_a_day_now_full_may_be_kept_or_withdrawn():
+    statuses = days(d2_full=True, d2_desired=10, d2_pending=True)
+    assert resolve_choices({D2: [10]}, statuses, {D2: 10}, prefer_new=False)[D2] == 10
+    assert resolve_choices({}, statuses, {D2: 10}, prefer_new=False)[D2] is None
+
+
+def test_phone_radios_give_tokens_and_the_days_shown():
+    items = [("csrf_token", "t"), ("j-2027-01-06", "10"), ("j-2027-01-13", "0"),
+             ("j-2027-01-20", "9")]
+    assert radio_tokens(items) == (["10:2027-01-06", "9:2027-01-20"],
+                                   ["2027-01-06", "2027-01-13", "2027-01-20"])

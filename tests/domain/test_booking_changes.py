@@ -1,0 +1,341 @@
+"""The recap's sums and the confirmation's "Coût de la période", at their edges, and
+how a choice maps onto a brother's or sister's line (rows built in memory); then what
+TERMINER checks, row by row, on the database's rows."""
+import datetime
+
+from domain.booking.calendar import Line
+from domain.booking.changes import (
+    ANNULATION,
+    NO_PRICE_TEXT,
+    NOT_ENROLLED_TEXT,
+    RESERVATION,
+    Recap,
+    RecapLine,
+    _month_span,
+    commit_pending,
+    is_twin,
+    load_recap,
+    period_costs,
+    twin_modalite,
+)
+from domain.booking.days import CLOSED_DAY_TEXT, FULL_TEXT, PAST_DAY_TEXT
+from domain.catalogue.pricing import day_prices
+from domain.clock import PARIS
+from models import (
+    Activity,
+    Booking,
+    Child,
+    DayOverride,
+    Enrolment,
+    Modalite,
+    PendingChange,
+    School,
+    SchoolYear,
+)
+from tests import factories
+from tests.helpers import activity, demo_family, modalite
+from tests.planning_support import CL as CL_NAME, JANUARY, SANS
+
+YEAR = SchoolYear(id=1, label="2026/2027")
+OTHER_YEAR = SchoolYear(id=2, label="2027/2028")
+LENA = Child(id=1, first_name="LENA")
+TOM = Child(id=2, first_name="TOM")
+CL = Activity(id=7, school_year=YEAR, name="CL Maternel Mercredis", position=2,
+              category=Activity.CL_MERCREDI, tariff_label="Tarif A")
+CANTEEN = Activity(id=8, school_year=YEAR, name="Restauration", position=1,
+                   category=Activity.RESTAURATION)
+APRES_MIDI = Modalite(id=10, name="Après-midi SANS repas")
+JOURNEE = Modalite(id=11, name="Journée AVEC repas")
+
+
+def line(day, action=RESERVATION, amount=520, child=LENA, activity=CL, pending_id=1,
+         problem="", modalite=APRES_MIDI):
+    return RecapLine(day=day, child=child, activity=activity, modalite=modalite, action=action,
+                     amount_cents=amount, pending_id=pending_id, problem=problem)
+
+
+def booking(id_, day, price, child=LENA, activity=CL):
+    return Booking(id=id_, child=child.id, activity=activity.id, date=day, price_cents=price)
+
+
+def test_the_period_cost_is_every_day_of_the_month_once_committed():
+    jan6, jan13, jan20, feb3 = (datetime.date(2027, 1, 6), datetime.date(2027, 1, 13),
+                                datetime.date(2027, 1, 20), datetime.date(2027, 2, 3))
+    recap = Recap(lines=[line(jan13, ANNULATION, -480), line(jan20)])
+    recap.month_bookings = {
+        (1, 7, jan6): booking(100, jan6, 520),  # kept
+        (1, 7, jan13): booking(101, jan13, 480),  # cancelled by the recap
+        (1, 7, feb3): booking(102, feb3, 700),  # another month: not touched
+        (2, 7, jan6): booking(103, jan6, 300, child=TOM),  # another child
+        (1, 8, jan6): booking(104, jan6, 350, activity=CANTEEN),  # another line
+    }
+    recap.removed_booking_ids = [101]
+    recap.new_bookings = [{"child": 1, "activity": 7, "date": jan20, "price_cents": 610},
+                          {"child": 1, "activity": 7, "date": jan6, "price_cents": None}]
+    assert period_costs(recap) == [{
+        "child": "LENA", "child_id": 1, "activity_id": 7,
+        "line": "2026/2027 - CL Maternel Mercredis", "month": "Janvier 2027",
+        "first": "2027-01-01", "cost": 520 + 610}]
+
+
+def test_period_costs_come_by_month_then_child_then_line_position():
+    jan6, feb3 = datetime.date(2027, 1, 6), datetime.date(2027, 2, 3)
+    recap = Recap(lines=[line(feb3, child=LENA), line(jan6, child=TOM),
+                         line(jan6, child=LENA, activity=CL),
+                         line(jan6, child=LENA, activity=CANTEEN)])
+    recap.new_bookings = [
+        {"child": 1, "activity": 7, "date": feb3, "price_cents": 1},
+        {"child": 2, "activity": 7, "date": jan6, "price_cents": 2},
+        {"child": 1, "activity": 7, "date": jan6, "price_cents": 3},
+        {"child": 1, "activity": 8, "date": jan6, "price_cents": 4}]
+    costs = period_costs(recap)
+    assert [(c["month"], c["child"], c["activity_id"], c["cost"]) for c in costs] == [
+        ("Janvier 2027", "LENA", 8, 4), ("Janvier 2027", "LENA", 7, 3),
+        ("Janvier 2027", "TOM", 7, 2), ("Février 2027", "LENA", 7, 1)]
+    assert period_costs(Recap()) == []
+
+
+def test_the_recap_sums_signed_amounts_and_says_how_many():
+    jan6 = datetime.date(2027, 1, 6)
+    one = Recap(lines=[line(jan6, amount=520)])
+    assert one.summary == "1 modification à l'unité : 5,20\u00a0€"
+    recap = Recap(lines=[line(jan6, ANNULATION, -520, pending_id=3),
+                         line(jan6, amount=610, pending_id=3),
+                         line(datetime.date(2027, 1, 13), amount=None, pending_id=4,
+                              problem="Aucun tarif")],
+                  idle_ids=[9, 2])
+    assert (recap.count, recap.total_cents) == (3, 90)
+    assert recap.summary == "3 modifications à l'unité : 0,90\u00a0€"
+    assert recap.pending_ids == [2, 3, 4, 9]
+    assert [p.day for p in recap.problems] == [datetime.date(2027, 1, 13)]
+    assert recap.email_rows() == [
+        ("Mer. 06/01/2027", "LENA", "CL Maternel Mercredis - Après-midi SANS repas",
+         "Annulation", "-5,20\u00a0€", "Tarif A"),
+        ("Mer. 06/01/2027", "LENA", "CL Maternel Mercredis - Après-midi SANS repas",
+         "Réservation", "6,10\u00a0€", "Tarif A"),
+        ("Mer. 13/01/2027", "LENA", "CL Maternel Mercredis - Après-midi SANS repas",
+         "Réservation", "", "Tarif A")]
+    assert recap.lines[0].element == \
+        "LENA - 2026/2027 - CL Maternel Mercredis - Après-midi SANS repas"
+    zero = Recap(lines=[line(jan6, amount=0)])
+    assert zero.email_rows()[0][4] == "0,00\u00a0€"
+
+
+def test_a_month_span_runs_from_the_first_to_the_last_day_of_the_months():
+    assert _month_span([datetime.date(2027, 2, 17), datetime.date(2027, 1, 6)]) == \
+        (datetime.date(2027, 1, 1), datetime.date(2027, 2, 28))
+    assert _month_span([datetime.date(2026, 12, 31)]) == \
+        (datetime.date(2026, 12, 1), datetime.date(2026, 12, 31))
+    assert _month_span([datetime.date(2028, 2, 1)]) == \
+        (datetime.date(2028, 2, 1), datetime.date(2028, 2, 29))
+
+
+def twin_line(child, activity, modalites):
+    return Line(child=child, activity=activity, modalites=modalites)
+
+
+def test_a_twin_is_another_child_s_line_of_the_same_kind_year_and_period():
+    lena = twin_line(LENA, CL, [APRES_MIDI])
+    elementaire = Activity(id=9, school_year=YEAR, name="CL Elémentaire Mercredis",
+                           category=Activity.CL_MERCREDI)
+    assert is_twin(lena, twin_line(TOM, elementaire, []))
+    assert not is_twin(lena, twin_line(LENA, elementaire, []))  # the same child
+    assert not is_twin(lena, twin_line(TOM, CANTEEN, []))  # another kind
+    next_year = Activity(id=12, school_year=OTHER_YEAR, category=Activity.CL_MERCREDI)
+    assert not is_twin(lena, twin_line(TOM, next_year, []))
+    noel = Activity(id=13, school_year=YEAR, category=Activity.CLV, holiday_period="Noël")
+    hiver = Activity(id=14, school_year=YEAR, category=Activity.CLV, holiday_period="Hiver")
+    assert is_twin(twin_line(LENA, noel, []), twin_line(TOM, noel, []))
+    assert not is_twin(twin_line(LENA, noel, []), twin_line(TOM, hiver, []))
+    alae = Activity(id=15, school_year=YEAR, category=Activity.ALAE)
+    assert not is_twin(twin_line(LENA, alae, []), twin_line(TOM, alae, []))
+
+
+def test_a_twin_modalite_is_the_one_of_the_same_name_else_of_the_same_rank():
+    lena = twin_line(LENA, CL, [JOURNEE, APRES_MIDI])
+    same_names = twin_line(TOM, CL, [Modalite(id=20, name="Après-midi SANS repas"),
+                                     Modalite(id=21, name="Journée AVEC repas")])
+    assert twin_modalite(lena, 10, same_names) == 20
+    assert twin_modalite(lena, 11, same_names) == 21
+    other_names = twin_line(TOM, CL, [Modalite(id=30, name="Matin"),
+                                      Modalite(id=31, name="Soir")])
+    assert twin_modalite(lena, 11, other_names) == 30
+    assert twin_modalite(lena, 10, other_names) == 31
+    shorter = twin_line(TOM, CL, [Modalite(id=40, name="Matin")])
+    assert twin_modalite(lena, 10, shorter) is None  # rank 1 does not exist
+    assert twin_modalite(lena, 99, same_names) is None
+
+
+# --- What TERMINER checks, row by row (the database's rows) ------------------------
+
+NOW = datetime.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
+
+
+def _kid(family, name="VERIF", **fields):
+    kid = factories.child(family, name, family.name, class_level="MS", **fields)
+    factories.enrolment(kid, CL_NAME)
+    return kid
+
+
+def _pending(family, kid, day, action=PendingChange.BOOK):
+    return PendingChange.create(family=family, child=kid, activity=activity(CL_NAME),
+                                modalite=modalite(CL_NAME, SANS), date=day, action=action)
+
+
+def _problems(family, now=NOW, override=False):
+    recap = load_recap(family.id, now, "C", override=override)
+    return [(line.child.first_name, line.day, line.problem) for line in recap.lines]
+
+
+def test_the_recap_reads_the_family_s_own_pending_changes(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    _pending(family, kid, JANUARY[1])
+    assert _problems(family) == [("VERIF", JANUARY[1], "")]
+
+
+def test_places_taken_by_the_same_terminer_count_against_the_last_ones(app, db):
+    family = demo_family(16123)
+    cl = activity(CL_NAME)
+    day = JANUARY[1]
+    Booking.delete().where((Booking.activity == cl) & (Booking.date == day)).execute()
+    DayOverride.create(activity=cl, date=day, capacity=2)
+    for name in ("UN", "DEUX", "TROIS"):
+        _pending(family, _kid(family, name), day)
+    # Checked in the recap's order (day, then first name): the third finds the day full.
+    assert _problems(family) == [("DEUX", day, ""), ("TROIS", day, ""), ("UN", day, FULL_TEXT)]
+
+
+def test_a_line_closed_from_a_day_refuses_that_day_not_the_one_before(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    Enrolment.update(closed_from=JANUARY[1]).where(Enrolment.child == kid).execute()
+    _pending(family, kid, JANUARY[0])
+    _pending(family, kid, JANUARY[1])
+    assert _problems(family) == [("VERIF", JANUARY[0], ""),
+                                 ("VERIF", JANUARY[1], NOT_ENROLLED_TEXT)]
+
+
+def test_a_change_on_a_line_never_opened_is_refused(app, db):
+    family = demo_family(16123)
+    kid = factories.child(family, "SANSLIGNE", family.name, class_level="MS")
+    _pending(family, kid, JANUARY[0])
+    assert _problems(family) == [("SANSLIGNE", JANUARY[0], NOT_ENROLLED_TEXT)]
+
+
+def test_a_day_staff_closed_or_closed_for_the_child_s_school_is_refused(app, db):
+    family = demo_family(16123)
+    school = School.create(name="École des Tests")
+    pupil = _kid(family, "ELEVE", school_name=school.name)
+    other = _kid(family, "AUTRE", school_name="Ailleurs")
+    DayOverride.create(activity=None, date=JANUARY[0], is_open=False, school=school)
+    DayOverride.create(activity=activity(CL_NAME), date=JANUARY[1], is_open=False)
+    DayOverride.create(activity=activity(CL_NAME), date=JANUARY[2], is_open=False, school=school)
+    for kid in (pupil, other):
+        for day in JANUARY[:3]:
+            _pending(family, kid, day)
+    assert sorted(_problems(family)) == [
+        ("AUTRE", JANUARY[0], ""), ("AUTRE", JANUARY[1], CLOSED_DAY_TEXT),
+        ("AUTRE", JANUARY[2], ""),
+        ("ELEVE", JANUARY[0], CLOSED_DAY_TEXT), ("ELEVE", JANUARY[1], CLOSED_DAY_TEXT),
+        ("ELEVE", JANUARY[2], CLOSED_DAY_TEXT)]
+
+
+def test_staff_change_today_and_past_the_deadline_but_never_a_past_day(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    today = JANUARY[1]
+    now = datetime.datetime.combine(today, datetime.time(9), tzinfo=PARIS)
+    _pending(family, kid, JANUARY[0])
+    _pending(family, kid, today)
+    _pending(family, kid, JANUARY[2])
+    assert _problems(family, now, override=True) == [
+        ("VERIF", JANUARY[0], PAST_DAY_TEXT), ("VERIF", today, ""), ("VERIF", JANUARY[2], "")]
+
+
+def test_each_row_is_checked_against_its_own_month_or_holiday_window(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    bus, noel = activity("Vacances bus CL"), activity("CLV Élémentaire ou maternel Noël")
+    for line_activity in (bus, noel):
+        Enrolment.get_or_create(child=kid, activity=line_activity)
+    december, christmas = datetime.date(2026, 12, 2), datetime.date(2026, 12, 21)
+    _pending(family, kid, december)  # its deadline was 20/11: closed
+    _pending(family, kid, JANUARY[0])  # open until 20/12
+    for line_activity in (bus, noel):  # the Noël window is open until 02/12
+        PendingChange.create(family=family, child=kid, activity=line_activity,
+                             modalite=line_activity.modalites.first(), date=christmas,
+                             action=PendingChange.BOOK)
+    winter = datetime.date(2027, 2, 8)  # the bus's Hiver window is not open yet
+    PendingChange.create(family=family, child=kid, activity=bus, modalite=bus.modalites.first(),
+                         date=winter, action=PendingChange.BOOK)
+    recap = load_recap(family.id, NOW, "C")
+    problems = {(line.activity.name, line.day): line.problem for line in recap.lines}
+    assert problems.pop((CL_NAME, december)).startswith(
+        "Les réservations de décembre 2026 ne sont plus modifiables")
+    assert problems.pop((bus.name, winter)).startswith(
+        "Les réservations des vacances d'Hiver ouvrent le ")
+    assert problems == {(CL_NAME, JANUARY[0]): "", (bus.name, christmas): "",
+                        (noel.name, christmas): ""}
+
+
+def test_a_day_is_past_for_staff_from_midnight_in_paris(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    _pending(family, kid, JANUARY[1])  # Wednesday 13/01
+    half_past_midnight = datetime.datetime(2027, 1, 14, 0, 30, tzinfo=PARIS)  # 23:30 UTC
+    assert _problems(family, half_past_midnight, override=True) == \
+        [("VERIF", JANUARY[1], PAST_DAY_TEXT)]
+
+
+def test_terminer_s_period_cost_adds_the_month_s_other_days_at_the_family_s_tariff(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    factories.booking(kid, CL_NAME, JANUARY[0], modalite=SANS, price_cents=777)
+    _pending(family, kid, JANUARY[1])
+    result = commit_pending(family.id, NOW, "C")
+    assert result.committed
+    sans = modalite(CL_NAME, SANS)
+    price = day_prices(family.id, activity(CL_NAME).school_year_id,
+                       [(sans.id, JANUARY[1])])[(sans.id, JANUARY[1])]
+    assert [line.amount_cents for line in result.recap.lines] == [price]
+    assert [cost["cost"] for cost in period_costs(result.recap)] == [777 + price]
+
+
+def test_committing_chosen_changes_leaves_the_others_pending(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    chosen = _pending(family, kid, JANUARY[1])
+    left = _pending(family, kid, JANUARY[2])
+    result = commit_pending(family.id, NOW, "C", only_ids=[chosen.id])
+    assert result.committed and [line.day for line in result.recap.lines] == [JANUARY[1]]
+    assert [p.id for p in PendingChange.select().where(PendingChange.child == kid)] == [left.id]
+
+
+def test_cancellations_give_their_price_back_take_no_place_and_keep_their_deadline(app, db):
+    family = demo_family(16123)
+    cl, sans = activity(CL_NAME), modalite(CL_NAME, SANS)
+    Booking.delete().where((Booking.activity == cl) & (Booking.date == JANUARY[1])).execute()
+    DayOverride.create(activity=cl, date=JANUARY[1], capacity=2)
+    anna, lena, tomy = _kid(family, "ANNA"), _kid(family, "LENA2"), _kid(family, "TOMY")
+    december = datetime.date(2026, 12, 2)
+    for day, price in ((december, 500), (JANUARY[0], 640), (JANUARY[1], 600)):
+        factories.booking(lena, CL_NAME, day, modalite=SANS, price_cents=price)
+        _pending(family, lena, day, PendingChange.CANCEL)
+    idle = _pending(family, anna, JANUARY[0], PendingChange.CANCEL)  # nothing to cancel
+    _pending(family, tomy, JANUARY[1])  # the place LENA2 leaves is not needed: 1 of 2
+    untariffed = Modalite.create(activity=cl, name="Sans tarif", position=99)
+    PendingChange.create(family=family, child=tomy, activity=cl, modalite=untariffed,
+                         date=JANUARY[2], action=PendingChange.BOOK)
+    recap = load_recap(family.id, NOW, "C")
+    assert recap.idle_ids == [idle.id]
+    rows = [(line.day, line.child.first_name, line.action, line.modalite.name,
+             line.amount_cents, line.problem[:40]) for line in recap.lines]
+    price = day_prices(family.id, cl.school_year_id, [(sans.id, JANUARY[1])])[
+        (sans.id, JANUARY[1])]
+    assert rows == [
+        (december, "LENA2", ANNULATION, SANS, -500, "Les réservations de décembre 2026 ne son"),
+        (JANUARY[0], "LENA2", ANNULATION, SANS, -640, ""),
+        (JANUARY[1], "LENA2", ANNULATION, SANS, -600, ""),
+        (JANUARY[1], "TOMY", RESERVATION, SANS, price, ""),
+        (JANUARY[2], "TOMY", RESERVATION, "Sans tarif", None, NO_PRICE_TEXT[:40])]
