@@ -188,7 +188,7 @@ def test_only_the_illness_days_credited_are_marked_credited(app, db):
                             status=Attendance.EXCUSED, illness=Attendance.ILLNESS_ACCEPTED)
     later = Attendance.create(child=lena, activity=act, date=february[0], justification="x",
                               status=Attendance.EXCUSED, illness=Attendance.ILLNESS_PENDING)
-    not_billed = Attendance.create(child=lena, activity=act, date=february[1],
+    same_month = Attendance.create(child=lena, activity=act, date=february[1],
                                    justification="x", status=Attendance.EXCUSED,
                                    illness=Attendance.ILLNESS_ACCEPTED)
     present = Attendance.create(child=lena, activity=act, date=JANUARY[1],
@@ -197,18 +197,25 @@ def test_only_the_illness_days_credited_are_marked_credited(app, db):
     drafts, _ = run.collect_month(2027, 3, "C")
     assert 16122 not in [d.account_number for d in drafts]
     [ours] = [d for d in run.collect_month(2027, 2, "C")[0] if d.account_number == 16122]
+    # February's two days billed, January's ill day credited, and February's ill day
+    # credited on the invoice that bills it (the credit counts under its activity).
     assert [(line.activity_name, line.amount_cents) for line in ours.lines] == [
-        (CL, 520), (CL, -390)]  # the credit counts under its activity in the preview
+        (CL, 1040), (CL, -390), (CL, -520)]
     run.issue_month(2027, 2, "C", MAR_1)
     assert Attendance.get_by_id(ill.id).credited_at == clock.as_stored(MAR_1)
-    assert Attendance.get_by_id(later.id).credited_at is None
-    assert Attendance.get_by_id(not_billed.id).credited_at is None  # never billed: no credit
+    assert Attendance.get_by_id(same_month.id).credited_at == clock.as_stored(MAR_1)
+    assert Attendance.get_by_id(later.id).credited_at is None  # not accepted: billed only
     assert Attendance.get_by_id(present.id).credited_at is None
-    [credit] = InvoiceLine.select().where(InvoiceLine.amount_cents < 0)
-    assert (credit.label, credit.quantity, credit.unit_price_cents) == (
-        f"Absence pour maladie du 06/01/2027 ({CL})", 1, -390)
-    february_invoice = credit.invoice
-    assert february_invoice.total_cents == 520 - 390  # february[0] billed, february[1] not
+    credits = list(InvoiceLine.select().where(InvoiceLine.amount_cents < 0)
+                   .order_by(InvoiceLine.id))
+    assert [(c.label, c.quantity, c.unit_price_cents) for c in credits] == [
+        (f"Absence pour maladie du 06/01/2027 ({CL})", 1, -390),
+        (f"Absence pour maladie du {february[1].strftime('%d/%m/%Y')} ({CL})", 1, -520)]
+    february_invoice = credits[0].invoice
+    assert february_invoice.total_cents == 2 * 520 - 390 - 520
+    # A later run credits nothing again.
+    run.issue_month(2027, 3, "C", datetime.datetime(2027, 4, 1, 9, 0, tzinfo=clock.PARIS))
+    assert InvoiceLine.select().where(InvoiceLine.amount_cents < 0).count() == 2
 
 
 def test_a_day_closed_on_the_first_or_the_last_of_the_month_is_not_billed(app, db):
@@ -226,7 +233,7 @@ def test_a_day_closed_on_the_first_or_the_last_of_the_month_is_not_billed(app, d
     assert not {day for line in draft.lines for day in line.dates} & set(edges)
 
 
-def test_excused_and_ill_days_on_the_months_edges_are_left_out_and_said_why(app, db):
+def test_excused_and_ill_days_on_the_months_edges_are_left_out_or_credited(app, db):
     family, _, [kid] = new_family(70002, children=1, lines=3, book_month=D(2027, 6, 1))
     canteen, wednesdays = activity("Restauration Maternelle"), activity(CL)
     first, middle, last = D(2027, 6, 1), D(2027, 6, 2), D(2027, 6, 30)
@@ -242,15 +249,21 @@ def test_excused_and_ill_days_on_the_months_edges_are_left_out_and_said_why(app,
         [draft] = [d for d in drafts if d.family_id == family.id]
         return draft, {(line.activity_name, day) for line in draft.lines for day in line.dates}
 
+    ill_credit = f"Absence pour maladie du 30/06/2027 ({CL})"
     draft, billed = ours(False)
-    assert draft.excused == [
-        ("ENFANT1", "Restauration Maternelle", first, "Rendez-vous médical"),
-        ("ENFANT1", CL, last, "Absence pour maladie (certificat accepté)")]
-    assert ("Restauration Maternelle", first) not in billed and (CL, last) not in billed
+    # The excused day is left out and said why; the accepted ill day is billed and given
+    # back by a credit line of its price on the same invoice.
+    assert draft.excused == [("ENFANT1", "Restauration Maternelle", first, "Rendez-vous médical")]
+    assert ("Restauration Maternelle", first) not in billed and (CL, last) in billed
+    [credit] = [line for line in draft.lines if line.credit_mark_ids]
+    [ill_day_line] = [line for line in draft.lines
+                      if last in line.dates and line.activity_name == CL]
+    assert (credit.label, credit.amount_cents) == (ill_credit, -ill_day_line.unit_price_cents)
     assert [line.added_dates for line in draft.lines if line.added_dates] == [[middle]]
-    draft, billed = ours(True)  # the commune bills excused days, never an accepted illness
-    assert [e[2] for e in draft.excused] == [last]
-    assert ("Restauration Maternelle", first) in billed and (CL, last) not in billed
+    draft, billed = ours(True)  # the commune bills excused days; the illness still credited
+    assert draft.excused == []
+    assert ("Restauration Maternelle", first) in billed and (CL, last) in billed
+    assert [line.label for line in draft.lines if line.credit_mark_ids] == [ill_credit]
 
 
 def test_excused_days_are_listed_by_first_name_then_day(app, db):

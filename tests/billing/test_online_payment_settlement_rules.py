@@ -29,6 +29,12 @@ class FakePayFiP:
         self.detail, self.error, self.idop = detail, error, idop
         self.created, self.reads = [], 0
 
+    def for_client(self, numcli):
+        """The client of the invoice's régie: the demo's one régie has the portal's
+        number, so the same fake answers."""
+        assert numcli == self.settings.numcli
+        return self
+
     def create_operation(self, amount_cents, refdet, email, exer, objet):
         if self.error:
             raise self.error
