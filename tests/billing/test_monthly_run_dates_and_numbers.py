@@ -321,3 +321,24 @@ def test_an_ill_last_day_of_the_month_already_billed_is_credited_by_that_months_
     drafts, _ = run.collect_month(2027, 6, "C")
     labels = [line.label for d in drafts if d.family_id == family.id for line in d.lines]
     assert labels == [f"Absence pour maladie du 30/06/2027 ({CL})", "Régularisation"]
+
+
+def test_two_children_of_one_name_keep_their_excused_days_apart(app, db):
+    """Twins both called ZOE: each child's excused days are listed together, the first
+    child's then the second's, not mixed day by day."""
+    family, _, kids = new_family(70004, children=2, lines=1, book_month=D(2027, 6, 1))
+    for kid in kids:
+        kid.first_name = "ZOE"
+        kid.save()
+    canteen = activity("Restauration Maternelle")
+    days = [D(2027, 6, 3), D(2027, 6, 8)]
+    for kid in kids:
+        for day in days:
+            Attendance.create(child=kid, activity=canteen, date=day,
+                              status=Attendance.EXCUSED, justification=f"Rendez-vous {kid.id}")
+    drafts, _ = run.collect_month(2027, 6, "C", bill_excused=False)
+    [draft] = [d for d in drafts if d.family_id == family.id]
+    first, second = sorted(kid.id for kid in kids)
+    assert [(day, why) for _, _, day, why in draft.excused] == [
+        (days[0], f"Rendez-vous {first}"), (days[1], f"Rendez-vous {first}"),
+        (days[0], f"Rendez-vous {second}"), (days[1], f"Rendez-vous {second}")]
