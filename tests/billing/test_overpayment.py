@@ -24,6 +24,14 @@ def review_page(app):
     return text_of(staff.get("/agents/facturation/").get_data(as_text=True))
 
 
+def assert_flagged_for_refund(app, balance_and_refund):
+    """16123's October invoice (46,00 €) is listed under « Paiements à vérifier », in
+    « Trop-perçus à rembourser », with its balance below zero and the sum to refund."""
+    page = review_page(app)
+    assert "Paiements à vérifier" in page and "Trop-perçus à rembourser" in page
+    assert f"F2026-00002 16123 – BERNARD 46,00 € {balance_and_refund}" in page
+
+
 def test_a_counter_payment_while_the_family_pays_online_is_flagged_for_refund(
         app, client, auth, db, served):
     invoice = october_invoice()  # 46,00 €
@@ -34,10 +42,7 @@ def test_a_counter_payment_while_the_family_pays_online_is_flagged_for_refund(
     payment = Payment.get(Payment.transaction_id == idop)
     assert payment.status == Payment.PAID
     assert payment.outcome.startswith("Trop-perçu de 10,00\u00a0€ à rembourser.")
-    page = review_page(app)
-    assert "Paiements à vérifier" in page
-    assert "Trop-perçus à rembourser" in page
-    assert "F2026-00002 16123 – BERNARD 46,00 € -10,00 € 10,00 €" in page
+    assert_flagged_for_refund(app, "-10,00 € 10,00 €")
 
 
 def test_a_credit_note_on_a_paid_invoice_is_flagged_for_refund(app, db):
@@ -45,9 +50,7 @@ def test_a_credit_note_on_a_paid_invoice_is_flagged_for_refund(app, db):
     record_counter_payment(invoice.id, 4600, "especes", "", agent(), NOW)
     assert "Paiements à vérifier" not in review_page(app)
     issue_credit_note(invoice.id, 760, "Sortie annulée", agent(), NOW)
-    page = review_page(app)
-    assert "Paiements à vérifier" in page
-    assert "F2026-00002 16123 – BERNARD 46,00 € -7,60 € 7,60 €" in page
+    assert_flagged_for_refund(app, "-7,60 € 7,60 €")
 
 
 def test_an_invoice_paid_exactly_is_not_flagged(app, db):

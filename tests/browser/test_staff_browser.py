@@ -26,6 +26,13 @@ def assert_clean(page):
     assert page.csp_errors == []
 
 
+def agent_opens(page, server, item):
+    """The agent signs in and opens ``item`` of the staff navigation: a clean page."""
+    browser_login(page, server, "agent")
+    staff_nav(page, item)
+    assert_clean(page)
+
+
 def test_agent_answers_a_message_with_an_attachment_and_marks_it_treated(
         staff_page, live_server, smtp_server, pdf_file):
     page = staff_page
@@ -50,9 +57,7 @@ def test_agent_answers_a_message_with_an_attachment_and_marks_it_treated(
 def test_agent_creates_a_family_account_and_the_family_signs_in(
         staff_page, live_server, smtp_server):
     page = staff_page
-    browser_login(page, live_server, "agent")
-    staff_nav(page, "COMPTES")
-    assert_clean(page)
+    agent_opens(page, live_server, "COMPTES")
     page.get_by_role("link", name="Créer un compte famille").click()
     page.wait_for_url("**/agents/comptes/nouvelle-famille")
     page.get_by_role("button", name="Créer le compte et envoyer l'invitation").click()
@@ -78,9 +83,7 @@ def test_agent_creates_a_family_account_and_the_family_signs_in(
 
 def test_agent_writes_previews_and_schedules_a_news_item(staff_page, live_server):
     page = staff_page
-    browser_login(page, live_server, "agent")
-    staff_nav(page, "ACTUALITÉS")
-    assert_clean(page)
+    agent_opens(page, live_server, "ACTUALITÉS")
     page.get_by_role("link", name="Écrire une actualité").click()
     page.get_by_label("Titre*").fill("Fête de l'école")
     page.get_by_label("Texte*").fill("Rendez-vous samedi à 10h.")
@@ -100,9 +103,7 @@ def test_agent_writes_previews_and_schedules_a_news_item(staff_page, live_server
 def test_documents_page_refuses_a_missing_file_next_to_the_field(staff_page, live_server,
                                                                  pdf_file):
     page = staff_page
-    browser_login(page, live_server, "agent")
-    staff_nav(page, "DOCUMENTS")
-    assert_clean(page)
+    agent_opens(page, live_server, "DOCUMENTS")
     form = page.locator("form[action*='/documents/commune']")
     form.get_by_label("Catégorie*").select_option("menu")
     form.get_by_label("Titre*").fill("Menus de décembre")
@@ -119,9 +120,7 @@ def test_documents_page_refuses_a_missing_file_next_to_the_field(staff_page, liv
 
 def test_agent_enrols_an_authenticator(staff_page, live_server):
     page = staff_page
-    browser_login(page, live_server, "agent")
-    staff_nav(page, "SÉCURITÉ")
-    assert_clean(page)
+    agent_opens(page, live_server, "SÉCURITÉ")
     page.get_by_role("link", name="Activer la double authentification").click()
     expect(page.locator("svg.totp-qr")).to_be_visible()
     assert_clean(page)
