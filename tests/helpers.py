@@ -3,15 +3,25 @@
 Fixtures live in ``tests/fixtures/`` (loaded by ``tests/conftest.py``); rows a test
 creates come from ``tests/factories.py``.
 """
+import datetime
 import html
 import re
 import threading
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import models
 from blueprints.common import STAFF_PREFIX
-from models import Activity, Child, Enrolment, Family, Modalite
+from models import Activity, Child, Enrolment, Family, Modalite, SchoolYear
+
+#: Europe/Paris as the tests spell it, not the app's constant: a test of the time rules
+#: must not lean on what it checks.
+PARIS = ZoneInfo("Europe/Paris")
+#: 2026/2027 as the commune's zone C calendar has it, unsaved: for the rules tested
+#: without a database.
+GUIDE_YEAR = SchoolYear(id=1, label="2026/2027", start_date=datetime.date(2026, 9, 1),
+                        end_date=datetime.date(2027, 7, 2))
 
 #: The header htmx sends with each of its requests (a fragment is wanted).
 HTMX = {"HX-Request": "true"}

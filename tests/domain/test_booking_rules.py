@@ -4,7 +4,6 @@ Pure functions: no database, no app. Deadlines are Paris instants, so the
 tests give "now" both in Paris time and in UTC across the daylight-saving changes.
 """
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,14 +29,13 @@ from domain.booking.days import (
     split_school_closures,
     windows_by_period,
 )
-from models import Activity, BookingWindow, DayOverride, SchoolYear
+from models import Activity, BookingWindow, DayOverride
+from tests.helpers import GUIDE_YEAR, PARIS
 
 pytestmark = pytest.mark.usefixtures("guide_commune")  # no database: the guide's deadline
 
-PARIS = ZoneInfo("Europe/Paris")
 UTC = datetime.timezone.utc
-YEAR = SchoolYear(id=1, label="2026/2027", start_date=datetime.date(2026, 9, 1),
-                  end_date=datetime.date(2027, 7, 2))
+YEAR = GUIDE_YEAR
 
 
 def paris(text):

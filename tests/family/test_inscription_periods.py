@@ -1,6 +1,5 @@
 """Inscription periods as pure functions of ``now`` (no database, no app)."""
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,15 +10,13 @@ from domain.booking.inscription import (
 )
 from domain.catalogue.categories import main_inscription_period
 from models import SchoolYear
+from tests.helpers import GUIDE_YEAR, PARIS
 
 pytestmark = pytest.mark.usefixtures("guide_commune")  # no database: the guide's periods
 
-PARIS = ZoneInfo("Europe/Paris")
 UTC = datetime.timezone.utc
 D = datetime.date
-
-#: 2026/2027 as the commune's zone C calendar has it (unsaved: no database needed).
-YEAR = SchoolYear(label="2026/2027", start_date=D(2026, 9, 1), end_date=D(2027, 7, 2))
+YEAR = GUIDE_YEAR
 
 
 def paris(*args):
