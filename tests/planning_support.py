@@ -59,12 +59,14 @@ def new_family(account, children=1, lines=1, book_month=None, qf=850):
         for name in FOUR_LINES[:lines]:
             enrol(kid, name)
             if book_month:
-                _book_month(kid, activity(name), book_month, family)
+                book_whole_month(kid, activity(name), book_month, family)
         kids.append(kid)
     return family, user, kids
 
 
-def _book_month(kid, act, month, family):
+def book_whole_month(kid, act, month, family):
+    """Book every open day of ``month`` (a date in it) of ``act`` for ``kid``, at the
+    first modalité's price for the family's quotient."""
     last = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) \
         - datetime.timedelta(days=1)
     first_modalite = act.modalites.order_by(Modalite.position).first()

@@ -38,13 +38,14 @@ from domain.billing.payments import (
     payable_online,
     start_online_payment,
 )
+from domain.billing.regies import regie_names
 from domain.formats import month_fr
 from extensions import csrf
 from models import Invoice, Payment, parse_id
 
 
 def _context(invoices, **extra):
-    return dict(amount_due=amount_due_cents, paid=paid_cents,
+    return dict(amount_due=amount_due_cents, paid=paid_cents, regie_names=regie_names(),
                 handed_over_text=HANDED_OVER_TEXT,
                 minimum=ONLINE_MINIMUM_CENTS, status_labels=STATUS_LABELS, month_fr=month_fr,
                 days_text=days_text,

@@ -46,6 +46,13 @@ def all_regies():
     return list(Regie.select().order_by(Regie.id))
 
 
+def regie_names():
+    """{régie id: name} when the commune bills through several régies (each invoice then
+    says which one it is from), else {} (one régie: nothing to tell apart)."""
+    regies = all_regies()
+    return {regie.id: regie.name for regie in regies} if len(regies) > 1 else {}
+
+
 def regie_of(regie_id):
     """The régie ``regie_id`` (None: the main one)."""
     return Regie.get_or_none(Regie.id == regie_id) if regie_id else main_regie()

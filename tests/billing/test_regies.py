@@ -10,10 +10,19 @@ from domain import clock
 from domain.billing import regies
 from domain.billing.adjustments import issue_credit_note
 from domain.billing.run import issue_month, preview_month
+from domain.family.passwords import hash_password
 from models import AuditLog, Booking, Family, Invoice, InvoicedBooking, InvoiceLine, Regie, User
 from tests.billing.test_pdf_text import text_of_pdf
 from tests.billing_support import choose, race_billing_runs, served, start_payment  # noqa: F401 (fixture)
-from tests.planning_support import CL, SANS, activity, enrol, modalite, new_family
+from tests.planning_support import (
+    CL,
+    SANS,
+    activity,
+    book_whole_month,
+    enrol,
+    modalite,
+    new_family,
+)
 
 FEB_1 = datetime.datetime(2027, 2, 1, 9, 0, tzinfo=clock.PARIS)
 CANTEEN = "Restauration Maternelle"
@@ -203,3 +212,33 @@ def test_a_regie_keeps_its_prefix_once_it_has_issued_invoices(app, client, auth,
     assert "ses préfixes ne changent plus" in response.get_data(as_text=True)
     assert Regie.get_by_id(main.id).invoice_prefix == "F"
 
+
+
+def test_the_family_reads_which_regie_each_invoice_is_from(app, client, auth, db):
+    """Two régies: FACTURATION names each invoice's régie (to pay and to consult); with
+    one régie, nothing is said."""
+    with app.app_context():
+        family, user, _ = new_family(60001, children=1, lines=2,
+                                     book_month=datetime.date(2027, 1, 1))
+        user.password_hash = hash_password("un-mot-de-passe-solide")
+        user.save()
+        issue_month(2027, 1, "C", FEB_1, force=True)  # canteen and CL: one régie, one invoice
+    auth.login("60001", "un-mot-de-passe-solide")
+    page = client.get("/facturation/factures?mois=2027-01").get_data(as_text=True)
+    assert "Émise le" in page and regies.main_regie().name not in page
+    with app.app_context():
+        centre_de_loisirs()
+        kid = family.children.get()
+        for line in (CANTEEN, CL):  # February booked as January was
+            book_whole_month(kid, activity(line), datetime.date(2027, 2, 1), family)
+        issue_month(2027, 2, "C", datetime.datetime(2027, 3, 1, 9, tzinfo=clock.PARIS),
+                    force=True)
+    february = list(Invoice.select().where((Invoice.family == family)
+                                           & (Invoice.period_month == 2)))
+    assert len(february) == 2
+    page = client.get("/facturation/factures?mois=2027-02").get_data(as_text=True)
+    to_pay = client.get("/facturation/").get_data(as_text=True)
+    for invoice in february:
+        name = Regie.get_by_id(invoice.regie_id).name
+        assert f"{name} · Émise le" in page
+        assert f"(02/2027, {name})" in to_pay
