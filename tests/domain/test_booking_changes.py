@@ -3,26 +3,37 @@ how a choice maps onto a brother's or sister's line (rows built in memory); then
 TERMINER checks, row by row, on the database's rows."""
 import datetime
 
-from domain.booking.calendar import Line
+import pytest
+
+from domain import audit
+from domain.booking import changes
+from domain.booking.calendar import Line, as_date
 from domain.booking.changes import (
+    _PENDING_FIELDS,
     ANNULATION,
     NO_PRICE_TEXT,
     NOT_ENROLLED_TEXT,
     RESERVATION,
     Recap,
     RecapLine,
+    _bookings_query,
+    _counts_query,
+    _days_query,
     _month_span,
+    _pending_rows_query,
     commit_pending,
     is_twin,
     load_recap,
     period_costs,
+    save_choices,
     twin_modalite,
 )
-from domain.booking.days import CLOSED_DAY_TEXT, FULL_TEXT, PAST_DAY_TEXT
+from domain.booking.days import CLOSED_DAY_TEXT, FULL_TEXT, PAST_DAY_TEXT, ChoiceError, DayStatus
 from domain.catalogue.pricing import day_prices
 from domain.clock import PARIS
 from models import (
     Activity,
+    AuditLog,
     Booking,
     Child,
     DayOverride,
@@ -339,3 +350,202 @@ def test_cancellations_give_their_price_back_take_no_place_and_keep_their_deadli
         (JANUARY[1], "LENA2", ANNULATION, SANS, -600, ""),
         (JANUARY[1], "TOMY", RESERVATION, SANS, price, ""),
         (JANUARY[2], "TOMY", RESERVATION, "Sans tarif", None, NO_PRICE_TEXT[:40])]
+
+
+# --- The rows each query of the recap selects (built once per process: asked here) ---
+
+BOOKING_NAMES = [f.name for f in Booking._meta.sorted_fields]
+MODALITE_NAMES = [f.name for f in Modalite._meta.sorted_fields]
+
+
+def _booked(query, kids):
+    """(child's first name, date, modalité's name) of each booking row of ``kids``."""
+    names = {kid.id: kid.first_name for kid in kids}
+    split = len(BOOKING_NAMES)
+    rows = [(names.get(row[BOOKING_NAMES.index("child")]),
+             as_date(row[BOOKING_NAMES.index("date")]),
+             row[split + MODALITE_NAMES.index("name")]) for row in query.tuples()]
+    return sorted(row for row in rows if row[0] is not None)
+
+
+def test_a_month_s_bookings_are_the_family_s_own_on_its_lines_first_to_last_day(app, db):
+    family, other = demo_family(16123), demo_family(16122)
+    kid, stranger = _kid(family, "MOIS"), _kid(other, "VOISIN")
+    first, last = datetime.date(2027, 1, 1), datetime.date(2027, 1, 31)
+    for day in (datetime.date(2026, 12, 31), first, JANUARY[1], last, datetime.date(2027, 2, 1)):
+        factories.booking(kid, CL_NAME, day, modalite=SANS)
+    factories.booking(stranger, CL_NAME, JANUARY[1], modalite=SANS)
+    canteen = factories.booking(kid, "Restauration Maternelle", JANUARY[2])
+    query = _bookings_query(family.id, [activity(CL_NAME).id], first, last)
+    assert _booked(query, [kid, stranger]) == [
+        ("MOIS", first, SANS), ("MOIS", JANUARY[1], SANS), ("MOIS", last, SANS)]
+    both = _bookings_query(family.id, [activity(CL_NAME).id, canteen.activity_id], first, last)
+    assert ("MOIS", JANUARY[2], canteen.modalite.name) in _booked(both, [kid])
+
+
+def test_a_day_s_bookings_are_the_family_s_own_on_its_lines_those_days_only(app, db):
+    family, other = demo_family(16123), demo_family(16122)
+    kid, stranger = _kid(family, "JOURS"), _kid(other, "VOISIN")
+    for day in JANUARY:
+        factories.booking(kid, CL_NAME, day, modalite=SANS)
+        factories.booking(stranger, CL_NAME, day, modalite=SANS)
+    factories.booking(kid, "Restauration Maternelle", JANUARY[1])
+    query = _days_query(family.id, [activity(CL_NAME).id], [JANUARY[1], JANUARY[3]])
+    assert _booked(query, [kid, stranger]) == [("JOURS", JANUARY[1], SANS),
+                                               ("JOURS", JANUARY[3], SANS)]
+
+
+def test_the_places_taken_count_every_family_s_bookings_of_each_line_and_day(app, db):
+    cl, canteen = activity(CL_NAME), activity("Restauration Maternelle")
+    for act in (cl, canteen):
+        Booking.delete().where((Booking.activity == act) & Booking.date.in_(JANUARY)).execute()
+    first, second = _kid(demo_family(16123), "UN"), _kid(demo_family(16122), "DEUX")
+    for kid in (first, second):
+        factories.booking(kid, CL_NAME, JANUARY[0], modalite=SANS)
+        factories.booking(kid, "Restauration Maternelle", JANUARY[0])
+    factories.booking(first, CL_NAME, JANUARY[1], modalite=SANS)
+    factories.booking(first, CL_NAME, JANUARY[2], modalite=SANS)
+    factories.booking(_kid(demo_family(16124), "TROIS"), CL_NAME, JANUARY[0], modalite=SANS)
+    counts = {(activity_id, as_date(day)): count for activity_id, day, count
+              in _counts_query([cl.id, canteen.id], [JANUARY[0], JANUARY[1]]).tuples()}
+    assert counts == {(cl.id, JANUARY[0]): 3, (canteen.id, JANUARY[0]): 2,
+                      (cl.id, JANUARY[1]): 1}
+
+
+def test_the_pending_rows_are_the_family_s_own_by_day_name_and_line_with_the_line_s_end(app, db):
+    family, other = demo_family(16123), demo_family(16122)
+    zoe, anna, unlined = _kid(family, "ZOE"), _kid(family, "ANNA"), _kid(family, "NOLINE")
+    Enrolment.update(closed_from=JANUARY[3]).where(Enrolment.child == zoe).execute()
+    Enrolment.delete().where(Enrolment.child == unlined).execute()
+    later = _pending(family, zoe, JANUARY[1])
+    zoe_first = _pending(family, zoe, JANUARY[0])
+    anna_first = _pending(family, anna, JANUARY[0])
+    unopened = _pending(family, unlined, JANUARY[2])
+    _pending(other, _kid(other, "VOISIN"), JANUARY[0])
+    names = [f.name for group in _PENDING_FIELDS for f in group] + ["closed_from", "line"]
+
+    def read(ids=None):
+        return [(row[names.index("first_name")], row[0], as_date(row[-2]), row[-1] is not None)
+                for row in _pending_rows_query(family.id, ids).tuples()]
+
+    assert read() == [("ANNA", anna_first.id, None, True), ("ZOE", zoe_first.id, JANUARY[3], True),
+                      ("ZOE", later.id, JANUARY[3], True), ("NOLINE", unopened.id, None, False)]
+    assert read([later.id, unopened.id]) == [("ZOE", later.id, JANUARY[3], True),
+                                             ("NOLINE", unopened.id, None, False)]
+
+
+# --- Keeping choices, and TERMINER's outcome -------------------------------------------
+
+def _line(kid, booked_by_day):
+    """The kid's CL line over ``booked_by_day``'s days ({date: committed modalité id})."""
+    cl = activity(CL_NAME)
+    days = {day: DayStatus(day=day, is_open=True, state=None, booked=booked, desired=booked)
+            for day, booked in booked_by_day.items()}
+    return Line(child=kid, activity=cl, modalites=list(cl.modalites), days=days)
+
+
+def _kept(kid):
+    return [(p.date, p.action, p.modalite_id) for p in
+            PendingChange.select().where(PendingChange.child == kid).order_by(PendingChange.date)]
+
+
+def test_a_kept_choice_books_or_cancels_and_going_back_to_the_booking_forgets_it(app, db):
+    family = demo_family(16123)
+    kid, sans = _kid(family), modalite(CL_NAME, SANS).id
+    line = _line(kid, {JANUARY[0]: None, JANUARY[1]: sans, JANUARY[2]: None})
+    changed = save_choices(family.id, line, {JANUARY[0]: None, JANUARY[1]: None,
+                                             JANUARY[2]: sans})
+    assert changed == [JANUARY[1], JANUARY[2]]  # the day left as it was is no change
+    assert _kept(kid) == [(JANUARY[1], PendingChange.CANCEL, sans),
+                          (JANUARY[2], PendingChange.BOOK, sans)]
+    assert [(s.desired, s.pending) for s in line.days.values()] == [
+        (None, False), (None, True), (sans, True)]
+    assert save_choices(family.id, line, {JANUARY[1]: sans, JANUARY[2]: None}) == \
+        [JANUARY[1], JANUARY[2]]
+    assert _kept(kid) == []
+    assert [(s.desired, s.pending) for s in line.days.values()] == [
+        (None, False), (sans, False), (None, False)]
+
+
+def test_a_day_changed_at_once_from_another_screen_asks_to_reload(app, db, monkeypatch):
+    family = demo_family(16123)
+    kid, sans = _kid(family), modalite(CL_NAME, SANS).id
+    line = _line(kid, {JANUARY[0]: None})
+    save_choices(family.id, line, {JANUARY[0]: sans})
+    line = _line(kid, {JANUARY[0]: None})  # the other screen's line, shown before
+    monkeypatch.setattr(changes, "_delete_pending_days", lambda *args: None)
+    with pytest.raises(ChoiceError) as refused:
+        save_choices(family.id, line, {JANUARY[0]: sans})
+    assert refused.value.messages == ["Ces jours viennent d'être modifiés depuis un autre "
+                                      "écran : rechargez la page et recommencez."]
+    assert (line.days[JANUARY[0]].desired, line.days[JANUARY[0]].pending) == (None, False)
+
+
+def test_terminer_says_when_nothing_waits_or_nothing_holds_and_commits_nothing(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    empty = commit_pending(family.id, NOW, "C")
+    assert (empty.committed, empty.message) == (
+        False, "Aucune modification en attente : rien n'a été enregistré.")
+    _pending(family, kid, datetime.date(2026, 12, 2))  # past December's deadline
+    refused = commit_pending(family.id, NOW, "C")
+    assert refused.committed is False and refused.message == (
+        "Aucune modification n'a été enregistrée : certaines ne sont plus possibles.")
+    staff = commit_pending(family.id, NOW, "C", override=True)  # staff: no deadline
+    assert (staff.committed, staff.message) == (True, "")
+    assert Booking.select().where(Booking.child == kid).count() == 1
+
+
+def test_terminer_books_as_who_made_each_change_and_audits_the_family_s_own(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    user = factories.family_user(family, "parent.terminer@example.org")
+    partner = factories.family_user(family, "autre.parent@example.org")
+    _pending(family, kid, JANUARY[0])  # kept before who made it was recorded
+    made = _pending(family, kid, JANUARY[1])
+    PendingChange.update(made_by=partner).where(PendingChange.id == made.id).execute()
+    assert commit_pending(family.id, NOW, "C", actor=user).committed
+    assert [(b.date, b.booked_by_id) for b in
+            Booking.select().where(Booking.child == kid).order_by(Booking.date)] == [
+        (JANUARY[0], user.id), (JANUARY[1], partner.id)]
+    assert [(row.user_id, row.family_id) for row in AuditLog.select().where(
+        AuditLog.action == audit.BOOKING_COMMITTED)] == [(user.id, family.id)]
+    _pending(family, kid, JANUARY[2])
+    assert commit_pending(family.id, NOW, "C").committed  # no actor: no audit row
+    assert AuditLog.select().where(AuditLog.action == audit.BOOKING_COMMITTED).count() == 1
+
+
+def test_a_day_booked_at_once_from_another_screen_leaves_terminer_undone(app, db, monkeypatch):
+    family = demo_family(16123)
+    kid = _kid(family)
+    pending = _pending(family, kid, JANUARY[1])
+    checked = changes.load_recap
+
+    def another_screen_books_meanwhile(*args, **kwargs):
+        recap = checked(*args, **kwargs)
+        factories.booking(kid, CL_NAME, JANUARY[1], modalite=SANS)
+        return recap
+
+    monkeypatch.setattr(changes, "load_recap", another_screen_books_meanwhile)
+    result = commit_pending(family.id, NOW, "C")
+    assert (result.committed, result.message) == (
+        False, "Ces jours viennent d'être réservés depuis un autre écran : rien n'a été "
+               "enregistré, vérifiez votre planning.")
+    assert [line.day for line in result.recap.lines] == [JANUARY[1]]
+    assert [p.id for p in PendingChange.select().where(PendingChange.child == kid)] == [
+        pending.id]
+
+
+def test_the_pending_rows_of_one_day_come_by_first_name_child_then_line_position(app, db):
+    family, cl = demo_family(16123), activity(CL_NAME)
+    zoe, twin = _kid(family, "ZOE"), _kid(family, "ZOE")
+    same = Activity.create(school_year=cl.school_year, name="Même rang", position=cl.position,
+                           category=cl.category)
+    before = Activity.create(school_year=cl.school_year, name="Avant", position=cl.position - 1,
+                             category=cl.category)
+    for kid, line in ((twin, cl), (zoe, same), (zoe, cl), (zoe, before)):
+        PendingChange.create(family=family, child=kid, activity=line,
+                             modalite=Modalite.create(activity=line, name=f"M{kid.id}"),
+                             date=JANUARY[1], action=PendingChange.BOOK)
+    rows = [(row.child_id, row.activity_id) for row in _pending_rows_query(family.id)]
+    assert rows == [(zoe.id, before.id), (zoe.id, cl.id), (zoe.id, same.id), (twin.id, cl.id)]
