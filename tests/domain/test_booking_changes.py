@@ -2,8 +2,10 @@
 how a choice maps onto a brother's or sister's line (rows built in memory); then what
 TERMINER checks, row by row, on the database's rows."""
 import datetime
+import json
 
 import pytest
+from peewee import fn
 
 from domain import audit
 from domain.booking import changes
@@ -22,15 +24,26 @@ from domain.booking.changes import (
     _month_span,
     _pending_rows_query,
     commit_pending,
+    finish,
+    finish_on_behalf,
     is_twin,
     load_recap,
+    mirror_choices,
     period_costs,
     save_choices,
     twin_modalite,
 )
-from domain.booking.days import CLOSED_DAY_TEXT, FULL_TEXT, PAST_DAY_TEXT, ChoiceError, DayStatus
+from domain.booking.days import (
+    CLOSED_DAY_TEXT,
+    FULL_TEXT,
+    PAST_DAY_TEXT,
+    ChoiceError,
+    DayStatus,
+    EditState,
+)
 from domain.catalogue.pricing import day_prices
 from domain.clock import PARIS
+from domain.formats import date_fr, day_label, euros, time_fr
 from models import (
     Activity,
     AuditLog,
@@ -39,6 +52,7 @@ from models import (
     DayOverride,
     Enrolment,
     Modalite,
+    OutgoingEmail,
     PendingChange,
     School,
     SchoolYear,
@@ -549,3 +563,103 @@ def test_the_pending_rows_of_one_day_come_by_first_name_child_then_line_position
                              date=JANUARY[1], action=PendingChange.BOOK)
     rows = [(row.child_id, row.activity_id) for row in _pending_rows_query(family.id)]
     assert rows == [(zoe.id, before.id), (zoe.id, cl.id), (zoe.id, same.id), (twin.id, cl.id)]
+
+
+# --- TERMINER's email and audit, by the family or by staff ------------------------------
+
+def _mails(since):
+    return [(m.recipient, m.subject, m.body_text) for m in
+            OutgoingEmail.select().where(OutgoingEmail.id > since).order_by(OutgoingEmail.id)]
+
+
+def _last_mail_id():
+    return OutgoingEmail.select(fn.MAX(OutgoingEmail.id)).scalar() or 0
+
+
+def test_the_recap_email_goes_once_committed_to_the_address_given_and_only_then(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    user = factories.family_user(family, "parent.fin@example.org")
+    since = _last_mail_id()
+    with app.app_context():
+        assert not finish(family.id, "parent.fin@example.org", NOW, "C").committed  # nothing
+        _pending(family, kid, datetime.date(2026, 12, 2))  # past December's deadline
+        assert not finish(family.id, "parent.fin@example.org", NOW, "C").committed
+        PendingChange.delete().where(PendingChange.child == kid).execute()
+        _pending(family, kid, JANUARY[1])
+        assert finish(family.id, "parent.fin@example.org", NOW, "C", actor=user).committed
+        _pending(family, kid, JANUARY[2])
+        assert finish(family.id, "", NOW, "C").committed  # no address: no email
+    subject = f"Récapitulatif de vos réservations du {date_fr(NOW)} à {time_fr(NOW)}"
+    assert [(to, title) for to, title, _ in _mails(since)] == [("parent.fin@example.org",
+                                                                subject)]
+    assert [(row.user_id, row.family_id) for row in AuditLog.select().where(
+        AuditLog.action == audit.BOOKING_COMMITTED)] == [(user.id, family.id)]
+
+
+def test_staff_finishing_for_the_family_passes_the_deadline_audits_why_and_tells_it(app, db,
+                                                                                  mailbox):
+    family = demo_family(16123)
+    kid = _kid(family)
+    staff = factories.staff_user("agent.terminer@example.org")
+    since = _last_mail_id()
+    with app.app_context():
+        idle = finish_on_behalf(family.id, staff, "Appel", NOW, "C", "parent.fin@example.org")
+        assert not idle.committed
+        _pending(family, kid, datetime.date(2026, 12, 2))  # past December's deadline
+        result = finish_on_behalf(family.id, staff, "Appel de la famille", NOW, "C",
+                                  "parent.fin@example.org")
+        _pending(family, kid, JANUARY[1])
+        assert finish_on_behalf(family.id, staff, "Sans adresse", NOW, "C", "").committed
+    assert result.committed
+    line = result.recap.lines[0]
+    rows = list(AuditLog.select().where(AuditLog.action == audit.BOOKING_ON_BEHALF)
+                .order_by(AuditLog.id))
+    assert [(row.user_id, row.family_id) for row in rows] == [(staff.id, family.id)] * 2
+    assert json.loads(rows[0].details) == {
+        "summary": f"Réservation {line.email_day} : {line.element} "
+                   f"({euros(line.amount_cents)})",
+        "after": {"modifications": 1}, "reason": "Appel de la famille"}
+    mails = _mails(since)
+    assert [(to, title) for to, title, _ in mails] == [(
+        "parent.fin@example.org", f"Récapitulatif de vos réservations du {date_fr(NOW)} à "
+                                  f"{time_fr(NOW)} (modifié par le service)")]
+    assert ["Appel de la famille" in mailbox.text(m)
+            for m in mailbox.to("parent.fin@example.org")] == [True]
+
+
+# --- "Appliquer aussi à": the same days for a brother's or sister's line ----------------
+
+def _status(day, booked=None, desired=None, is_open=True, allowed=True, full=False):
+    return DayStatus(day=day, is_open=is_open, state=EditState(allowed, "" if allowed else "Délai"),
+                     full=full, booked=booked, desired=desired)
+
+
+def test_a_twin_gets_the_days_changed_and_booked_unless_its_own_rules_refuse_them(app, db):
+    family, cl = demo_family(16123), activity(CL_NAME)
+    anna, tom = _kid(family, "ANNA"), _kid(family, "TOM")
+    sans = modalite(CL_NAME, SANS).id
+    feb3, feb10, feb17 = (datetime.date(2027, 2, day) for day in (3, 10, 17))
+    line = Line(child=anna, activity=cl, modalites=list(cl.modalites), days={
+        JANUARY[0]: _status(JANUARY[0], desired=sans),  # ticked now
+        JANUARY[1]: _status(JANUARY[1], sans, sans),  # booked, untouched: copied
+        JANUARY[2]: _status(JANUARY[2], sans, None),  # unticked now
+        JANUARY[3]: _status(JANUARY[3], desired=sans),
+        feb3: _status(feb3, desired=sans), feb10: _status(feb10, desired=sans),
+        feb17: _status(feb17, sans, sans)})  # not among the twin's days
+    twin = Line(child=tom, activity=cl, modalites=list(cl.modalites), days={
+        JANUARY[0]: _status(JANUARY[0]), JANUARY[1]: _status(JANUARY[1]),
+        JANUARY[2]: _status(JANUARY[2], sans, sans),
+        JANUARY[3]: _status(JANUARY[3], is_open=False),  # closed for TOM
+        feb3: _status(feb3, full=True),  # no place left for TOM
+        feb10: _status(feb10, sans, sans, allowed=False)})  # already as wanted
+    done, refusals = mirror_choices(family.id, line, [JANUARY[0], JANUARY[2], JANUARY[3],
+                                                      feb3, feb10],
+                                    list(line.days), [twin])
+    assert done == [(twin, [JANUARY[0], JANUARY[1], JANUARY[2]])]
+    assert refusals == [f"TOM – {day_label(JANUARY[3])} ({date_fr(JANUARY[3])}) : "
+                        f"{CLOSED_DAY_TEXT}",
+                        f"TOM – {day_label(feb3)} ({date_fr(feb3)}) : {FULL_TEXT}"]
+    assert _kept(tom) == [(JANUARY[0], PendingChange.BOOK, sans),
+                          (JANUARY[1], PendingChange.BOOK, sans),
+                          (JANUARY[2], PendingChange.CANCEL, sans)]
