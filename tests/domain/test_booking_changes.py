@@ -7,7 +7,7 @@ import json
 import pytest
 from peewee import fn
 
-from domain import audit
+from domain import audit, fast_rows
 from domain.booking import changes
 from domain.booking.calendar import Line, as_date
 from domain.booking.changes import (
@@ -606,6 +606,10 @@ def test_staff_finishing_for_the_family_passes_the_deadline_audits_why_and_tells
     with app.app_context():
         idle = finish_on_behalf(family.id, staff, "Appel", NOW, "C", "parent.fin@example.org")
         assert not idle.committed
+        _pending(family, kid, datetime.date(2026, 11, 25))  # yesterday: refused even to staff
+        assert not finish_on_behalf(family.id, staff, "Trop tard", NOW, "C",
+                                    "parent.fin@example.org").committed
+        PendingChange.delete().where(PendingChange.child == kid).execute()
         _pending(family, kid, datetime.date(2026, 12, 2))  # past December's deadline
         result = finish_on_behalf(family.id, staff, "Appel de la famille", NOW, "C",
                                   "parent.fin@example.org")
@@ -639,14 +643,16 @@ def test_a_twin_gets_the_days_changed_and_booked_unless_its_own_rules_refuse_the
     family, cl = demo_family(16123), activity(CL_NAME)
     anna, tom = _kid(family, "ANNA"), _kid(family, "TOM")
     sans = modalite(CL_NAME, SANS).id
-    feb3, feb10, feb17 = (datetime.date(2027, 2, day) for day in (3, 10, 17))
+    feb3, feb10, feb17, feb24 = (datetime.date(2027, 2, day) for day in (3, 10, 17, 24))
+    user = factories.family_user(family, "parent.jumeaux@example.org")
     line = Line(child=anna, activity=cl, modalites=list(cl.modalites), days={
         JANUARY[0]: _status(JANUARY[0], desired=sans),  # ticked now
         JANUARY[1]: _status(JANUARY[1], sans, sans),  # booked, untouched: copied
         JANUARY[2]: _status(JANUARY[2], sans, None),  # unticked now
         JANUARY[3]: _status(JANUARY[3], desired=sans),
         feb3: _status(feb3, desired=sans), feb10: _status(feb10, desired=sans),
-        feb17: _status(feb17, sans, sans)})  # not among the twin's days
+        feb17: _status(feb17, sans, sans),  # not among the twin's days
+        feb24: _status(feb24, desired=sans)})  # changed, not among the twin's days
     twin = Line(child=tom, activity=cl, modalites=list(cl.modalites), days={
         JANUARY[0]: _status(JANUARY[0]), JANUARY[1]: _status(JANUARY[1]),
         JANUARY[2]: _status(JANUARY[2], sans, sans),
@@ -654,12 +660,83 @@ def test_a_twin_gets_the_days_changed_and_booked_unless_its_own_rules_refuse_the
         feb3: _status(feb3, full=True),  # no place left for TOM
         feb10: _status(feb10, sans, sans, allowed=False)})  # already as wanted
     done, refusals = mirror_choices(family.id, line, [JANUARY[0], JANUARY[2], JANUARY[3],
-                                                      feb3, feb10],
-                                    list(line.days), [twin])
+                                                      feb3, feb10, feb24],
+                                    list(line.days), [twin], made_by=user.id)
     assert done == [(twin, [JANUARY[0], JANUARY[1], JANUARY[2]])]
     assert refusals == [f"TOM – {day_label(JANUARY[3])} ({date_fr(JANUARY[3])}) : "
                         f"{CLOSED_DAY_TEXT}",
-                        f"TOM – {day_label(feb3)} ({date_fr(feb3)}) : {FULL_TEXT}"]
+                        f"TOM – {day_label(feb3)} ({date_fr(feb3)}) : {FULL_TEXT}",
+                        f"TOM – {day_label(feb24)} ({date_fr(feb24)}) : {CLOSED_DAY_TEXT}"]
+    assert {p.made_by_id for p in PendingChange.select().where(PendingChange.child == tom)} \
+        == {user.id}
     assert _kept(tom) == [(JANUARY[0], PendingChange.BOOK, sans),
                           (JANUARY[1], PendingChange.BOOK, sans),
                           (JANUARY[2], PendingChange.CANCEL, sans)]
+
+
+def _many(count, made_by=None, by=""):
+    """``count`` recap lines, one a day from 4 January 2027, the last a cancellation."""
+    first = datetime.date(2027, 1, 4)
+    return [RecapLine(day=first + datetime.timedelta(days=n), child=LENA, activity=CL,
+                      modalite=APRES_MIDI, amount_cents=520, pending_id=n,
+                      action=ANNULATION if n == count - 1 else RESERVATION,
+                      made_by=made_by if n == 0 else None, by=by if n == 0 else "")
+            for n in range(count)]
+
+
+def test_the_family_s_audit_row_names_twenty_changes_and_who_else_made_them(app, db):
+    family = demo_family(16123)
+    user = factories.family_user(family, "parent.audit@example.org")
+    partner = factories.family_user(family, "autre.audit@example.org")
+    for count in (20, 21):
+        changes._audit_family_commit(user, family.id, Recap(lines=_many(count, partner.id,
+                                                                         "Nadia BERNARD")))
+    changes._audit_family_commit(user, family.id, Recap(lines=_many(2, user.id, "Moi")))
+    rows = [json.loads(row.details) for row in AuditLog.select().where(
+        AuditLog.action == audit.BOOKING_COMMITTED).order_by(AuditLog.id)]
+    twenty, more, own = (row["summary"] for row in rows)
+    assert [row["after"] for row in rows] == [{"reservees": 19, "annulations": 1},
+                                              {"reservees": 20, "annulations": 1},
+                                              {"reservees": 1, "annulations": 1}]
+    first = _many(1)[0]
+    assert twenty.startswith(f"19 réservation(s), 1 annulation(s) : Réservation "
+                             f"{first.email_day} : {first.element} (par Nadia BERNARD); "
+                             f"Réservation ")
+    assert twenty.count("; ") == 19 and twenty.endswith(f"Annulation {_many(20)[-1].email_day}"
+                                                        f" : {first.element}")
+    assert more.count("; ") == 19 and more.endswith(f"{first.element} …")
+    assert own == (f"1 réservation(s), 1 annulation(s) : Réservation {first.email_day} : "
+                   f"{first.element}; Annulation {_many(2)[1].email_day} : {first.element}")
+
+
+def test_the_confirmation_lists_twenty_changes_and_counts_the_others(app):
+    lines = _many(22, 5, "Nadia BERNARD")
+    shown = changes.done_changes(Recap(lines=lines))
+    assert shown["more"] == 2 and len(shown["lines"]) == 20
+    assert shown["lines"][0] == {"day": lines[0].email_day, "element": lines[0].element,
+                                 "action": RESERVATION, "by": "Nadia BERNARD"}
+    assert changes.done_changes(Recap(lines=lines[:3])) == {"lines": [
+        {"day": line.email_day, "element": line.element, "action": line.action, "by": line.by}
+        for line in lines[:3]], "more": 0}
+
+
+def test_the_pending_count_is_the_family_s_own(app, db):
+    family, other = demo_family(16123), demo_family(16122)
+    for day in JANUARY[:2]:
+        _pending(family, _kid(family, f"K{day.day}"), day)
+    _pending(other, _kid(other, "AUTRE"), JANUARY[0])
+    assert (changes.pending_count(family.id), changes.pending_count(other.id)) == (2, 1)
+
+
+def test_the_recap_s_queries_are_built_again_in_a_fresh_process(app, db, monkeypatch):
+    family = demo_family(16123)
+    kid = _kid(family)
+    factories.booking(kid, CL_NAME, JANUARY[0], modalite=SANS, price_cents=777)
+    chosen = _pending(family, kid, JANUARY[1])
+    _pending(family, kid, JANUARY[2])
+    monkeypatch.setattr(fast_rows, "_COMPILED", {})  # no statement kept from another test
+    assert _problems(family) == [("VERIF", JANUARY[1], ""), ("VERIF", JANUARY[2], "")]
+    result = commit_pending(family.id, NOW, "C", only_ids=[chosen.id])
+    assert [line.day for line in result.recap.lines] == [JANUARY[1]]
+    assert [cost["cost"] for cost in period_costs(result.recap)] == [
+        777 + result.recap.lines[0].amount_cents]
