@@ -614,12 +614,16 @@ def test_staff_finishing_for_the_family_passes_the_deadline_audits_why_and_tells
         result = finish_on_behalf(family.id, staff, "Appel de la famille", NOW, "C",
                                   "parent.fin@example.org")
         _pending(family, kid, JANUARY[1])
-        assert finish_on_behalf(family.id, staff, "Sans adresse", NOW, "C", "").committed
+        _pending(family, kid, JANUARY[2])
+        both = finish_on_behalf(family.id, staff, "Sans adresse", NOW, "C", "")
     assert result.committed
     line = result.recap.lines[0]
     rows = list(AuditLog.select().where(AuditLog.action == audit.BOOKING_ON_BEHALF)
                 .order_by(AuditLog.id))
     assert [(row.user_id, row.family_id) for row in rows] == [(staff.id, family.id)] * 2
+    assert both.committed and json.loads(rows[1].details)["summary"] == "; ".join(
+        f"Réservation {line.email_day} : {line.element} ({euros(line.amount_cents)})"
+        for line in both.recap.lines)
     assert json.loads(rows[0].details) == {
         "summary": f"Réservation {line.email_day} : {line.element} "
                    f"({euros(line.amount_cents)})",
