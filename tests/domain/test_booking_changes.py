@@ -2,32 +2,57 @@
 how a choice maps onto a brother's or sister's line (rows built in memory); then what
 TERMINER checks, row by row, on the database's rows."""
 import datetime
+import json
 
-from domain.booking.calendar import Line
+import pytest
+from peewee import fn
+
+from domain import audit, fast_rows
+from domain.booking import changes
+from domain.booking.calendar import Line, as_date
 from domain.booking.changes import (
+    _PENDING_FIELDS,
     ANNULATION,
     NO_PRICE_TEXT,
     NOT_ENROLLED_TEXT,
     RESERVATION,
     Recap,
     RecapLine,
+    _bookings_query,
+    _counts_query,
+    _days_query,
     _month_span,
+    _pending_rows_query,
     commit_pending,
+    finish,
+    finish_on_behalf,
     is_twin,
     load_recap,
+    mirror_choices,
     period_costs,
+    save_choices,
     twin_modalite,
 )
-from domain.booking.days import CLOSED_DAY_TEXT, FULL_TEXT, PAST_DAY_TEXT
+from domain.booking.days import (
+    CLOSED_DAY_TEXT,
+    FULL_TEXT,
+    PAST_DAY_TEXT,
+    ChoiceError,
+    DayStatus,
+    EditState,
+)
 from domain.catalogue.pricing import day_prices
 from domain.clock import PARIS
+from domain.formats import date_fr, day_label, euros, time_fr
 from models import (
     Activity,
+    AuditLog,
     Booking,
     Child,
     DayOverride,
     Enrolment,
     Modalite,
+    OutgoingEmail,
     PendingChange,
     School,
     SchoolYear,
@@ -339,3 +364,383 @@ def test_cancellations_give_their_price_back_take_no_place_and_keep_their_deadli
         (JANUARY[1], "LENA2", ANNULATION, SANS, -600, ""),
         (JANUARY[1], "TOMY", RESERVATION, SANS, price, ""),
         (JANUARY[2], "TOMY", RESERVATION, "Sans tarif", None, NO_PRICE_TEXT[:40])]
+
+
+# --- The rows each query of the recap selects (built once per process: asked here) ---
+
+BOOKING_NAMES = [f.name for f in Booking._meta.sorted_fields]
+MODALITE_NAMES = [f.name for f in Modalite._meta.sorted_fields]
+
+
+def _booked(query, kids):
+    """(child's first name, date, modalité's name) of each booking row of ``kids``."""
+    names = {kid.id: kid.first_name for kid in kids}
+    split = len(BOOKING_NAMES)
+    rows = [(names.get(row[BOOKING_NAMES.index("child")]),
+             as_date(row[BOOKING_NAMES.index("date")]),
+             row[split + MODALITE_NAMES.index("name")]) for row in query.tuples()]
+    return sorted(row for row in rows if row[0] is not None)
+
+
+def test_a_month_s_bookings_are_the_family_s_own_on_its_lines_first_to_last_day(app, db):
+    family, other = demo_family(16123), demo_family(16122)
+    kid, stranger = _kid(family, "MOIS"), _kid(other, "VOISIN")
+    first, last = datetime.date(2027, 1, 1), datetime.date(2027, 1, 31)
+    for day in (datetime.date(2026, 12, 31), first, JANUARY[1], last, datetime.date(2027, 2, 1)):
+        factories.booking(kid, CL_NAME, day, modalite=SANS)
+    factories.booking(stranger, CL_NAME, JANUARY[1], modalite=SANS)
+    canteen = factories.booking(kid, "Restauration Maternelle", JANUARY[2])
+    query = _bookings_query(family.id, [activity(CL_NAME).id], first, last)
+    assert _booked(query, [kid, stranger]) == [
+        ("MOIS", first, SANS), ("MOIS", JANUARY[1], SANS), ("MOIS", last, SANS)]
+    both = _bookings_query(family.id, [activity(CL_NAME).id, canteen.activity_id], first, last)
+    assert ("MOIS", JANUARY[2], canteen.modalite.name) in _booked(both, [kid])
+
+
+def test_a_day_s_bookings_are_the_family_s_own_on_its_lines_those_days_only(app, db):
+    family, other = demo_family(16123), demo_family(16122)
+    kid, stranger = _kid(family, "JOURS"), _kid(other, "VOISIN")
+    for day in JANUARY:
+        factories.booking(kid, CL_NAME, day, modalite=SANS)
+        factories.booking(stranger, CL_NAME, day, modalite=SANS)
+    factories.booking(kid, "Restauration Maternelle", JANUARY[1])
+    query = _days_query(family.id, [activity(CL_NAME).id], [JANUARY[1], JANUARY[3]])
+    assert _booked(query, [kid, stranger]) == [("JOURS", JANUARY[1], SANS),
+                                               ("JOURS", JANUARY[3], SANS)]
+
+
+def test_the_places_taken_count_every_family_s_bookings_of_each_line_and_day(app, db):
+    cl, canteen = activity(CL_NAME), activity("Restauration Maternelle")
+    for act in (cl, canteen):
+        Booking.delete().where((Booking.activity == act) & Booking.date.in_(JANUARY)).execute()
+    first, second = _kid(demo_family(16123), "UN"), _kid(demo_family(16122), "DEUX")
+    for kid in (first, second):
+        factories.booking(kid, CL_NAME, JANUARY[0], modalite=SANS)
+        factories.booking(kid, "Restauration Maternelle", JANUARY[0])
+    factories.booking(first, CL_NAME, JANUARY[1], modalite=SANS)
+    factories.booking(first, CL_NAME, JANUARY[2], modalite=SANS)
+    factories.booking(_kid(demo_family(16124), "TROIS"), CL_NAME, JANUARY[0], modalite=SANS)
+    counts = {(activity_id, as_date(day)): count for activity_id, day, count
+              in _counts_query([cl.id, canteen.id], [JANUARY[0], JANUARY[1]]).tuples()}
+    assert counts == {(cl.id, JANUARY[0]): 3, (canteen.id, JANUARY[0]): 2,
+                      (cl.id, JANUARY[1]): 1}
+
+
+def test_the_pending_rows_are_the_family_s_own_by_day_name_and_line_with_the_line_s_end(app, db):
+    family, other = demo_family(16123), demo_family(16122)
+    zoe, anna, unlined = _kid(family, "ZOE"), _kid(family, "ANNA"), _kid(family, "NOLINE")
+    Enrolment.update(closed_from=JANUARY[3]).where(Enrolment.child == zoe).execute()
+    Enrolment.delete().where(Enrolment.child == unlined).execute()
+    later = _pending(family, zoe, JANUARY[1])
+    zoe_first = _pending(family, zoe, JANUARY[0])
+    anna_first = _pending(family, anna, JANUARY[0])
+    unopened = _pending(family, unlined, JANUARY[2])
+    _pending(other, _kid(other, "VOISIN"), JANUARY[0])
+    names = [f.name for group in _PENDING_FIELDS for f in group] + ["closed_from", "line"]
+
+    def read(ids=None):
+        return [(row[names.index("first_name")], row[0], as_date(row[-2]), row[-1] is not None)
+                for row in _pending_rows_query(family.id, ids).tuples()]
+
+    assert read() == [("ANNA", anna_first.id, None, True), ("ZOE", zoe_first.id, JANUARY[3], True),
+                      ("ZOE", later.id, JANUARY[3], True), ("NOLINE", unopened.id, None, False)]
+    assert read([later.id, unopened.id]) == [("ZOE", later.id, JANUARY[3], True),
+                                             ("NOLINE", unopened.id, None, False)]
+
+
+# --- Keeping choices, and TERMINER's outcome -------------------------------------------
+
+def _line(kid, booked_by_day):
+    """The kid's CL line over ``booked_by_day``'s days ({date: committed modalité id})."""
+    cl = activity(CL_NAME)
+    days = {day: DayStatus(day=day, is_open=True, state=None, booked=booked, desired=booked)
+            for day, booked in booked_by_day.items()}
+    return Line(child=kid, activity=cl, modalites=list(cl.modalites), days=days)
+
+
+def _kept(kid):
+    return [(p.date, p.action, p.modalite_id) for p in
+            PendingChange.select().where(PendingChange.child == kid).order_by(PendingChange.date)]
+
+
+def test_a_kept_choice_books_or_cancels_and_going_back_to_the_booking_forgets_it(app, db):
+    family = demo_family(16123)
+    kid, sans = _kid(family), modalite(CL_NAME, SANS).id
+    line = _line(kid, {JANUARY[0]: None, JANUARY[1]: sans, JANUARY[2]: None})
+    changed = save_choices(family.id, line, {JANUARY[0]: None, JANUARY[1]: None,
+                                             JANUARY[2]: sans})
+    assert changed == [JANUARY[1], JANUARY[2]]  # the day left as it was is no change
+    assert _kept(kid) == [(JANUARY[1], PendingChange.CANCEL, sans),
+                          (JANUARY[2], PendingChange.BOOK, sans)]
+    assert [(s.desired, s.pending) for s in line.days.values()] == [
+        (None, False), (None, True), (sans, True)]
+    assert save_choices(family.id, line, {JANUARY[1]: sans, JANUARY[2]: None}) == \
+        [JANUARY[1], JANUARY[2]]
+    assert _kept(kid) == []
+    assert [(s.desired, s.pending) for s in line.days.values()] == [
+        (None, False), (sans, False), (None, False)]
+
+
+def test_a_day_changed_at_once_from_another_screen_asks_to_reload(app, db, monkeypatch):
+    family = demo_family(16123)
+    kid, sans = _kid(family), modalite(CL_NAME, SANS).id
+    line = _line(kid, {JANUARY[0]: None})
+    save_choices(family.id, line, {JANUARY[0]: sans})
+    line = _line(kid, {JANUARY[0]: None})  # the other screen's line, shown before
+    monkeypatch.setattr(changes, "_delete_pending_days", lambda *args: None)
+    with pytest.raises(ChoiceError) as refused:
+        save_choices(family.id, line, {JANUARY[0]: sans})
+    assert refused.value.messages == ["Ces jours viennent d'être modifiés depuis un autre "
+                                      "écran : rechargez la page et recommencez."]
+    assert (line.days[JANUARY[0]].desired, line.days[JANUARY[0]].pending) == (None, False)
+
+
+def test_terminer_says_when_nothing_waits_or_nothing_holds_and_commits_nothing(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    empty = commit_pending(family.id, NOW, "C")
+    assert (empty.committed, empty.message) == (
+        False, "Aucune modification en attente : rien n'a été enregistré.")
+    _pending(family, kid, datetime.date(2026, 12, 2))  # past December's deadline
+    refused = commit_pending(family.id, NOW, "C")
+    assert refused.committed is False and refused.message == (
+        "Aucune modification n'a été enregistrée : certaines ne sont plus possibles.")
+    staff = commit_pending(family.id, NOW, "C", override=True)  # staff: no deadline
+    assert (staff.committed, staff.message) == (True, "")
+    assert Booking.select().where(Booking.child == kid).count() == 1
+
+
+def test_terminer_books_as_who_made_each_change_and_audits_the_family_s_own(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    user = factories.family_user(family, "parent.terminer@example.org")
+    partner = factories.family_user(family, "autre.parent@example.org")
+    _pending(family, kid, JANUARY[0])  # kept before who made it was recorded
+    made = _pending(family, kid, JANUARY[1])
+    PendingChange.update(made_by=partner).where(PendingChange.id == made.id).execute()
+    assert commit_pending(family.id, NOW, "C", actor=user).committed
+    assert [(b.date, b.booked_by_id) for b in
+            Booking.select().where(Booking.child == kid).order_by(Booking.date)] == [
+        (JANUARY[0], user.id), (JANUARY[1], partner.id)]
+    assert [(row.user_id, row.family_id) for row in AuditLog.select().where(
+        AuditLog.action == audit.BOOKING_COMMITTED)] == [(user.id, family.id)]
+    _pending(family, kid, JANUARY[2])
+    assert commit_pending(family.id, NOW, "C").committed  # no actor: no audit row
+    assert AuditLog.select().where(AuditLog.action == audit.BOOKING_COMMITTED).count() == 1
+
+
+def test_a_day_booked_at_once_from_another_screen_leaves_terminer_undone(app, db, monkeypatch):
+    family = demo_family(16123)
+    kid = _kid(family)
+    pending = _pending(family, kid, JANUARY[1])
+    checked = changes.load_recap
+
+    def another_screen_books_meanwhile(*args, **kwargs):
+        recap = checked(*args, **kwargs)
+        factories.booking(kid, CL_NAME, JANUARY[1], modalite=SANS)
+        return recap
+
+    monkeypatch.setattr(changes, "load_recap", another_screen_books_meanwhile)
+    result = commit_pending(family.id, NOW, "C")
+    assert (result.committed, result.message) == (
+        False, "Ces jours viennent d'être réservés depuis un autre écran : rien n'a été "
+               "enregistré, vérifiez votre planning.")
+    assert [line.day for line in result.recap.lines] == [JANUARY[1]]
+    assert [p.id for p in PendingChange.select().where(PendingChange.child == kid)] == [
+        pending.id]
+
+
+def test_the_pending_rows_of_one_day_come_by_first_name_child_then_line_position(app, db):
+    family, cl = demo_family(16123), activity(CL_NAME)
+    zoe, twin = _kid(family, "ZOE"), _kid(family, "ZOE")
+    same = Activity.create(school_year=cl.school_year, name="Même rang", position=cl.position,
+                           category=cl.category)
+    before = Activity.create(school_year=cl.school_year, name="Avant", position=cl.position - 1,
+                             category=cl.category)
+    for kid, line in ((twin, cl), (zoe, same), (zoe, cl), (zoe, before)):
+        PendingChange.create(family=family, child=kid, activity=line,
+                             modalite=Modalite.create(activity=line, name=f"M{kid.id}"),
+                             date=JANUARY[1], action=PendingChange.BOOK)
+    rows = [(row.child_id, row.activity_id) for row in _pending_rows_query(family.id)]
+    assert rows == [(zoe.id, before.id), (zoe.id, cl.id), (zoe.id, same.id), (twin.id, cl.id)]
+
+
+# --- TERMINER's email and audit, by the family or by staff ------------------------------
+
+def _mails(since):
+    return [(m.recipient, m.subject, m.body_text) for m in
+            OutgoingEmail.select().where(OutgoingEmail.id > since).order_by(OutgoingEmail.id)]
+
+
+def _last_mail_id():
+    return OutgoingEmail.select(fn.MAX(OutgoingEmail.id)).scalar() or 0
+
+
+def test_the_recap_email_goes_once_committed_to_the_address_given_and_only_then(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    user = factories.family_user(family, "parent.fin@example.org")
+    since = _last_mail_id()
+    with app.app_context():
+        assert not finish(family.id, "parent.fin@example.org", NOW, "C").committed  # nothing
+        _pending(family, kid, datetime.date(2026, 12, 2))  # past December's deadline
+        assert not finish(family.id, "parent.fin@example.org", NOW, "C").committed
+        PendingChange.delete().where(PendingChange.child == kid).execute()
+        _pending(family, kid, JANUARY[1])
+        assert finish(family.id, "parent.fin@example.org", NOW, "C", actor=user).committed
+        _pending(family, kid, JANUARY[2])
+        assert finish(family.id, "", NOW, "C").committed  # no address: no email
+    subject = f"Récapitulatif de vos réservations du {date_fr(NOW)} à {time_fr(NOW)}"
+    assert [(to, title) for to, title, _ in _mails(since)] == [("parent.fin@example.org",
+                                                                subject)]
+    assert [(row.user_id, row.family_id) for row in AuditLog.select().where(
+        AuditLog.action == audit.BOOKING_COMMITTED)] == [(user.id, family.id)]
+
+
+def test_staff_finishing_for_the_family_passes_the_deadline_audits_why_and_tells_it(app, db,
+                                                                                  mailbox):
+    family = demo_family(16123)
+    kid = _kid(family)
+    staff = factories.staff_user("agent.terminer@example.org")
+    since = _last_mail_id()
+    with app.app_context():
+        idle = finish_on_behalf(family.id, staff, "Appel", NOW, "C", "parent.fin@example.org")
+        assert not idle.committed
+        _pending(family, kid, datetime.date(2026, 11, 25))  # yesterday: refused even to staff
+        assert not finish_on_behalf(family.id, staff, "Trop tard", NOW, "C",
+                                    "parent.fin@example.org").committed
+        PendingChange.delete().where(PendingChange.child == kid).execute()
+        _pending(family, kid, datetime.date(2026, 12, 2))  # past December's deadline
+        result = finish_on_behalf(family.id, staff, "Appel de la famille", NOW, "C",
+                                  "parent.fin@example.org")
+        _pending(family, kid, JANUARY[1])
+        _pending(family, kid, JANUARY[2])
+        both = finish_on_behalf(family.id, staff, "Sans adresse", NOW, "C", "")
+    assert result.committed
+    line = result.recap.lines[0]
+    rows = list(AuditLog.select().where(AuditLog.action == audit.BOOKING_ON_BEHALF)
+                .order_by(AuditLog.id))
+    assert [(row.user_id, row.family_id) for row in rows] == [(staff.id, family.id)] * 2
+    assert both.committed and json.loads(rows[1].details)["summary"] == "; ".join(
+        f"Réservation {line.email_day} : {line.element} ({euros(line.amount_cents)})"
+        for line in both.recap.lines)
+    assert json.loads(rows[0].details) == {
+        "summary": f"Réservation {line.email_day} : {line.element} "
+                   f"({euros(line.amount_cents)})",
+        "after": {"modifications": 1}, "reason": "Appel de la famille"}
+    mails = _mails(since)
+    assert [(to, title) for to, title, _ in mails] == [(
+        "parent.fin@example.org", f"Récapitulatif de vos réservations du {date_fr(NOW)} à "
+                                  f"{time_fr(NOW)} (modifié par le service)")]
+    assert ["Appel de la famille" in mailbox.text(m)
+            for m in mailbox.to("parent.fin@example.org")] == [True]
+
+
+# --- "Appliquer aussi à": the same days for a brother's or sister's line ----------------
+
+def _status(day, booked=None, desired=None, is_open=True, allowed=True, full=False):
+    return DayStatus(day=day, is_open=is_open, state=EditState(allowed, "" if allowed else "Délai"),
+                     full=full, booked=booked, desired=desired)
+
+
+def test_a_twin_gets_the_days_changed_and_booked_unless_its_own_rules_refuse_them(app, db):
+    family, cl = demo_family(16123), activity(CL_NAME)
+    anna, tom = _kid(family, "ANNA"), _kid(family, "TOM")
+    sans = modalite(CL_NAME, SANS).id
+    feb3, feb10, feb17, feb24 = (datetime.date(2027, 2, day) for day in (3, 10, 17, 24))
+    user = factories.family_user(family, "parent.jumeaux@example.org")
+    line = Line(child=anna, activity=cl, modalites=list(cl.modalites), days={
+        JANUARY[0]: _status(JANUARY[0], desired=sans),  # ticked now
+        JANUARY[1]: _status(JANUARY[1], sans, sans),  # booked, untouched: copied
+        JANUARY[2]: _status(JANUARY[2], sans, None),  # unticked now
+        JANUARY[3]: _status(JANUARY[3], desired=sans),
+        feb3: _status(feb3, desired=sans), feb10: _status(feb10, desired=sans),
+        feb17: _status(feb17, sans, sans),  # not among the twin's days
+        feb24: _status(feb24, desired=sans)})  # changed, not among the twin's days
+    twin = Line(child=tom, activity=cl, modalites=list(cl.modalites), days={
+        JANUARY[0]: _status(JANUARY[0]), JANUARY[1]: _status(JANUARY[1]),
+        JANUARY[2]: _status(JANUARY[2], sans, sans),
+        JANUARY[3]: _status(JANUARY[3], is_open=False),  # closed for TOM
+        feb3: _status(feb3, full=True),  # no place left for TOM
+        feb10: _status(feb10, sans, sans, allowed=False)})  # already as wanted
+    done, refusals = mirror_choices(family.id, line, [JANUARY[0], JANUARY[2], JANUARY[3],
+                                                      feb3, feb10, feb24],
+                                    list(line.days), [twin], made_by=user.id)
+    assert done == [(twin, [JANUARY[0], JANUARY[1], JANUARY[2]])]
+    assert refusals == [f"TOM – {day_label(JANUARY[3])} ({date_fr(JANUARY[3])}) : "
+                        f"{CLOSED_DAY_TEXT}",
+                        f"TOM – {day_label(feb3)} ({date_fr(feb3)}) : {FULL_TEXT}",
+                        f"TOM – {day_label(feb24)} ({date_fr(feb24)}) : {CLOSED_DAY_TEXT}"]
+    assert {p.made_by_id for p in PendingChange.select().where(PendingChange.child == tom)} \
+        == {user.id}
+    assert _kept(tom) == [(JANUARY[0], PendingChange.BOOK, sans),
+                          (JANUARY[1], PendingChange.BOOK, sans),
+                          (JANUARY[2], PendingChange.CANCEL, sans)]
+
+
+def _many(count, made_by=None, by=""):
+    """``count`` recap lines, one a day from 4 January 2027, the last a cancellation."""
+    first = datetime.date(2027, 1, 4)
+    return [RecapLine(day=first + datetime.timedelta(days=n), child=LENA, activity=CL,
+                      modalite=APRES_MIDI, amount_cents=520, pending_id=n,
+                      action=ANNULATION if n == count - 1 else RESERVATION,
+                      made_by=made_by if n == 0 else None, by=by if n == 0 else "")
+            for n in range(count)]
+
+
+def test_the_family_s_audit_row_names_twenty_changes_and_who_else_made_them(app, db):
+    family = demo_family(16123)
+    user = factories.family_user(family, "parent.audit@example.org")
+    partner = factories.family_user(family, "autre.audit@example.org")
+    for count in (20, 21):
+        changes._audit_family_commit(user, family.id, Recap(lines=_many(count, partner.id,
+                                                                         "Nadia BERNARD")))
+    changes._audit_family_commit(user, family.id, Recap(lines=_many(2, user.id, "Moi")))
+    rows = [json.loads(row.details) for row in AuditLog.select().where(
+        AuditLog.action == audit.BOOKING_COMMITTED).order_by(AuditLog.id)]
+    twenty, more, own = (row["summary"] for row in rows)
+    assert [row["after"] for row in rows] == [{"reservees": 19, "annulations": 1},
+                                              {"reservees": 20, "annulations": 1},
+                                              {"reservees": 1, "annulations": 1}]
+    first = _many(1)[0]
+    assert twenty.startswith(f"19 réservation(s), 1 annulation(s) : Réservation "
+                             f"{first.email_day} : {first.element} (par Nadia BERNARD); "
+                             f"Réservation ")
+    assert twenty.count("; ") == 19 and twenty.endswith(f"Annulation {_many(20)[-1].email_day}"
+                                                        f" : {first.element}")
+    assert more.count("; ") == 19 and more.endswith(f"{first.element} …")
+    assert own == (f"1 réservation(s), 1 annulation(s) : Réservation {first.email_day} : "
+                   f"{first.element}; Annulation {_many(2)[1].email_day} : {first.element}")
+
+
+def test_the_confirmation_lists_twenty_changes_and_counts_the_others(app):
+    lines = _many(22, 5, "Nadia BERNARD")
+    shown = changes.done_changes(Recap(lines=lines))
+    assert shown["more"] == 2 and len(shown["lines"]) == 20
+    assert shown["lines"][0] == {"day": lines[0].email_day, "element": lines[0].element,
+                                 "action": RESERVATION, "by": "Nadia BERNARD"}
+    assert changes.done_changes(Recap(lines=lines[:3])) == {"lines": [
+        {"day": line.email_day, "element": line.element, "action": line.action, "by": line.by}
+        for line in lines[:3]], "more": 0}
+
+
+def test_the_pending_count_is_the_family_s_own(app, db):
+    family, other = demo_family(16123), demo_family(16122)
+    for day in JANUARY[:2]:
+        _pending(family, _kid(family, f"K{day.day}"), day)
+    _pending(other, _kid(other, "AUTRE"), JANUARY[0])
+    assert (changes.pending_count(family.id), changes.pending_count(other.id)) == (2, 1)
+
+
+def test_the_recap_s_queries_are_built_again_in_a_fresh_process(app, db, monkeypatch):
+    family = demo_family(16123)
+    kid = _kid(family)
+    factories.booking(kid, CL_NAME, JANUARY[0], modalite=SANS, price_cents=777)
+    chosen = _pending(family, kid, JANUARY[1])
+    _pending(family, kid, JANUARY[2])
+    monkeypatch.setattr(fast_rows, "_COMPILED", {})  # no statement kept from another test
+    assert _problems(family) == [("VERIF", JANUARY[1], ""), ("VERIF", JANUARY[2], "")]
+    result = commit_pending(family.id, NOW, "C", only_ids=[chosen.id])
+    assert [line.day for line in result.recap.lines] == [JANUARY[1]]
+    assert [cost["cost"] for cost in period_costs(result.recap)] == [
+        777 + result.recap.lines[0].amount_cents]

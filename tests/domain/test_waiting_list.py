@@ -8,8 +8,9 @@ import pytest
 
 import models
 from domain.booking import changes, waiting_list
+from domain.catalogue.pricing import day_prices
 from domain.clock import PARIS
-from models import Booking, DayOverride, OutgoingEmail, PendingChange, WaitingListEntry
+from models import Booking, DayOverride, Enrolment, OutgoingEmail, PendingChange, WaitingListEntry
 from tests import factories
 from tests.helpers import activity, all_at_once, demo_family, modalite
 from tests.planning_support import CL, JANUARY, SANS, new_family
@@ -154,3 +155,51 @@ def test_raising_the_places_books_the_first_families_waiting(app, db):
     assert Booking.select().where((Booking.activity == cl) & (Booking.date == DAY)
                                   & (Booking.child == kids[0].id)).exists()
     assert [e.rank for e in waiting_list.family_entries(waiting[1].id)] == [1]
+
+
+def _waits(family, kid, minutes):
+    return WaitingListEntry.create(family=family, child=kid, activity=activity(CL),
+                                   modalite=modalite(CL, SANS), date=DAY,
+                                   created_at=NOW + datetime.timedelta(minutes=minutes))
+
+
+def test_a_family_booked_meanwhile_or_refused_by_the_rules_lets_the_next_one_have_it(app, db):
+    _capacity(2)
+    holder, booked, closed, last = (new_family(94300 + i)[0] for i in range(4))
+    holder_kid, booked_kid, closed_kid, last_kid = (_kid(f) for f in (holder, booked, closed,
+                                                                      last))
+    factories.booking(holder_kid, CL, DAY, modalite=SANS)
+    factories.booking(booked_kid, CL, DAY, modalite=SANS)  # staff booked it meanwhile
+    Enrolment.update(closed_from=DAY).where(Enrolment.child == closed_kid).execute()
+    _waits(booked, booked_kid, 1)
+    kept = _waits(closed, closed_kid, 2)  # its line closes that day: refused, keeps its rank
+    _waits(last, last_kid, 3)
+    with app.app_context():
+        result = _cancel(holder, holder_kid)
+    assert [family_id for family_id, _ in result.promoted] == [last.id]
+    assert sorted(b.child_id for b in Booking.select().where(Booking.date == DAY)
+                  .where(Booking.activity == activity(CL))) == sorted([booked_kid.id,
+                                                                     last_kid.id])
+    assert [e.id for e in WaitingListEntry.select()] == [kept.id]
+
+
+def test_a_family_given_a_place_books_that_day_alone_at_its_own_tariff(app, db):
+    cl, sans = _capacity(1), modalite(CL, SANS)
+    holder, (waiter, _, (kid,)) = new_family(94400)[0], new_family(94401, qf=200)
+    holder_kid = _kid(holder)
+    factories.enrolment(kid, CL)
+    factories.booking(holder_kid, CL, DAY, modalite=SANS)
+    canteen = activity("Restauration Maternelle")
+    for line, day in ((cl, DAY), (cl, JANUARY[0]), (canteen, DAY)):  # ticked again, others
+        PendingChange.create(family=waiter, child=kid, activity=line,
+                             modalite=line.modalites.first(), date=day,
+                             action=PendingChange.BOOK)
+    _waits(waiter, kid, 1)
+    with app.app_context():
+        assert _cancel(holder, holder_kid).committed
+    booked = Booking.get((Booking.child == kid) & (Booking.date == DAY))
+    price = day_prices(waiter.id, cl.school_year_id, [(sans.id, DAY)])[(sans.id, DAY)]
+    assert (booked.activity_id, booked.price_cents) == (cl.id, price)
+    assert Booking.select().where(Booking.child == kid).count() == 1
+    assert sorted((p.activity_id, p.date) for p in PendingChange.select().where(
+        PendingChange.child == kid)) == sorted([(cl.id, JANUARY[0]), (canteen.id, DAY)])
