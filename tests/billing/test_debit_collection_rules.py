@@ -1,0 +1,105 @@
+"""Direct debit: the default debit day leaves 14 days' notice (the 28th at most, into the
+next year after December); a refused collection or rejection says why by its field; a
+rejection undoes only its own debit, says the bank's reason on the payment, bills a fee
+only when the commune set one, and the collections list what was rejected, newest first."""
+import datetime
+
+import pytest
+
+from domain import commune
+from domain.billing import direct_debit, mandates
+from domain.billing.direct_debit import CollectionError
+from domain.billing.run import issue_month
+from models import DebitItem, Family, Invoice, Mandate, Payment
+from tests.billing.test_direct_debit import FEB_1, IBAN_16123, admin, creditor
+from tests.helpers import demo_family
+
+
+@pytest.mark.parametrize("today, day, expected", [
+    (datetime.date(2027, 2, 1), 31, datetime.date(2027, 2, 28)),
+    (datetime.date(2026, 12, 10), 5, datetime.date(2027, 1, 5)),
+    (datetime.date(2026, 11, 20), 2, datetime.date(2027, 1, 2)),
+    (datetime.date(2026, 12, 1), 15, datetime.date(2026, 12, 15)),
+])
+def test_the_default_debit_day_leaves_14_days_notice(today, day, expected):
+    assert direct_debit.default_collection_date(today, day) == expected
+
+
+def two_families_debited(fee_cents=0):
+    """16123 and another family with a mandate, January billed, debited on the 15th."""
+    issue_month(2027, 1, "C", FEB_1)
+    other = (Family.select().where(Family.id != demo_family(16123).id)
+             .order_by(Family.account_number).first())
+    january = Invoice.get((Invoice.family == demo_family(16123).id)
+                          & (Invoice.period_year == 2027) & (Invoice.period_month == 1))
+    fields = {k: v for k, v in january.__data__.items() if k != "id"}
+    Invoice.create(**dict(fields, family=other.id, number="F2027-99999"))
+    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    mandates.sign(other.id, "AUTRE Nom", "GB33BUKB20201555555555", "", None, FEB_1)
+    creditor()
+    commune.set_billing_settings(debit_rejection_fee_cents=fee_cents)
+    collection = direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 15),
+                                               commune.billing_settings(), admin(), FEB_1)
+    items = {i.invoice.family_id: i for i in DebitItem.select().where(
+        DebitItem.collection == collection)}
+    return collection, items[demo_family(16123).id], items[other.id]
+
+
+def test_too_early_a_date_is_refused_by_the_date_field(db, in_app):
+    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    issue_month(2027, 1, "C", FEB_1)
+    creditor()
+    with pytest.raises(CollectionError) as refused:
+        direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 12),
+                                      commune.billing_settings(), admin(), FEB_1)
+    assert refused.value.field == "collection_date"
+
+
+def test_a_rejection_undoes_its_own_debit_only_and_says_the_reason(db, mailbox, in_app):
+    collection, mine, theirs = two_families_debited()
+    with pytest.raises(CollectionError) as refused:
+        direct_debit.record_debit_rejection(mine.id, "XX99", commune.billing_settings(),
+                                            admin(), FEB_1)
+    assert (str(refused.value), refused.value.field) == \
+        ("Choisissez le motif du rejet donné par la banque.", "reason")
+    invoices_before = Invoice.select().count()
+    direct_debit.record_debit_rejection(mine.id, "AM04", commune.billing_settings(), admin(),
+                                        FEB_1)
+    assert Invoice.select().count() == invoices_before  # no fee set: no fee invoice
+    payment = Payment.get_by_id(mine.payment_id)
+    assert (payment.status, payment.outcome) == \
+        (Payment.REFUSED, "Prélèvement rejeté : AM04 Provision insuffisante")
+    other_payment = Payment.get_by_id(theirs.payment_id)
+    assert other_payment.status == Payment.PAID and not other_payment.outcome
+    assert DebitItem.get_by_id(theirs.id).status == DebitItem.COLLECTED
+    assert DebitItem.get_by_id(mine.id).status == DebitItem.REJECTED
+    assert Mandate.get_by_id(mine.mandate_id).first_collected_on is None
+    assert Mandate.get_by_id(theirs.mandate_id).first_collected_on == datetime.date(2027, 2, 15)
+    with pytest.raises(CollectionError) as again:
+        direct_debit.record_debit_rejection(mine.id, "AM04", commune.billing_settings(),
+                                            admin(), FEB_1)
+    assert (str(again.value), again.value.field) == \
+        ("Ce prélèvement est déjà enregistré comme rejeté.", "reason")
+    [listed] = direct_debit.collections()
+    assert listed.id == collection.id and listed.rejected_cents == mine.amount_cents
+
+
+def test_a_fee_of_one_cent_is_billed(db, mailbox, in_app):
+    _, mine, _ = two_families_debited(fee_cents=1)
+    direct_debit.record_debit_rejection(mine.id, "AC04", commune.billing_settings(), admin(),
+                                        FEB_1)
+    fee = Invoice.get(Invoice.total_cents == 1)
+    assert fee.family_id == demo_family(16123).id
+    assert DebitItem.get_by_id(mine.id).fee_cents == 1
+
+
+def test_collections_are_listed_newest_first_with_nothing_rejected_as_zero(db, mailbox, in_app):
+    first, mine, theirs = two_families_debited()
+    direct_debit.record_debit_rejection(mine.id, "AM04", commune.billing_settings(), admin(),
+                                        FEB_1)
+    later = FEB_1 + datetime.timedelta(days=10)
+    second = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 1),
+                                           commune.billing_settings(), admin(), later)
+    listed = direct_debit.collections()
+    assert [c.id for c in listed] == [second.id, first.id]
+    assert (listed[0].rejected_cents, listed[1].rejected_cents) == (0, mine.amount_cents)
