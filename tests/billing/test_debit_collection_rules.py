@@ -6,11 +6,11 @@ import datetime
 
 import pytest
 
-from domain import commune
+from domain import audit, commune
 from domain.billing import direct_debit, mandates
 from domain.billing.direct_debit import CollectionError
 from domain.billing.run import issue_month
-from models import DebitItem, Family, Invoice, Mandate, Payment
+from models import AuditLog, DebitItem, Family, Invoice, Mandate, Payment
 from tests.billing.test_direct_debit import FEB_1, IBAN_16123, admin, creditor
 from tests.helpers import demo_family
 
@@ -103,3 +103,49 @@ def test_collections_are_listed_newest_first_with_nothing_rejected_as_zero(db, m
     listed = direct_debit.collections()
     assert [c.id for c in listed] == [second.id, first.id]
     assert (listed[0].rejected_cents, listed[1].rejected_cents) == (0, mine.amount_cents)
+
+
+def test_a_rejection_is_mailed_audited_and_its_fee_billed_like_an_invoice(db, mailbox, in_app):
+    _, mine, theirs = two_families_debited(fee_cents=500)
+    invoice = Invoice.get_by_id(mine.invoice_id)
+    assert direct_debit.debit_of(invoice.id).id == mine.id
+    mailbox.clear()
+    direct_debit.record_debit_rejection(mine.id, "AM04", commune.billing_settings(), admin(),
+                                        FEB_1)
+    assert direct_debit.debit_of(invoice.id) is None
+    assert direct_debit.debit_of(theirs.invoice_id).id == theirs.id
+    fee = Invoice.get(Invoice.total_cents == 500)
+    assert fee.kind == Invoice.INVOICE and fee.regie_id == invoice.regie_id
+    assert fee.number.startswith(f"{invoice.number[0]}2027-")
+    assert fee.issued_at == datetime.datetime(2027, 2, 1, 8, 0)
+    assert fee.due_date > datetime.date(2027, 2, 1)
+    assert (fee.period_year, fee.period_month) == (2027, 1)
+    [line] = fee.lines
+    assert (line.child_name, line.quantity, line.unit_price_cents, line.amount_cents) == \
+        ("", 1, 500, 500)
+    assert line.label == f"Frais de rejet de prélèvement (facture N° {invoice.number})"
+    [mail] = mailbox.to("famille.bernard@example.org")
+    assert mail["Subject"] == f"Prélèvement rejeté : facture N° {invoice.number}"
+    body = mailbox.text(mail).replace("\xa0", " ").replace("\r\n", "\n")
+    amount = f"{mine.amount_cents // 100},{mine.amount_cents % 100:02d} €"
+    assert (f"Votre banque a rejeté le prélèvement de {amount} pour la facture "
+            f"N° {invoice.number} (motif : Provision insuffisante)") in body
+    assert f"facture N° {fee.number}, 5,00 €" in body and "suspendus" not in body
+    entry = AuditLog.get(AuditLog.action == audit.DEBIT_REJECTED)
+    assert (entry.user_id, entry.family_id) == (admin().id, invoice.family_id)
+    details = audit.details_of(entry)
+    assert details["summary"].replace("\xa0", " ") == (
+        f"Prélèvement de {amount} rejeté sur la facture N° {invoice.number} "
+        "(Provision insuffisante)")
+    assert details["after"] == {"reason": "AM04", "fee_cents": 500,
+                                "mandate_status": Mandate.ACTIVE}
+
+
+def test_the_second_rejection_says_the_mandate_is_suspended_in_the_audit(db, mailbox, in_app):
+    _, mine, _ = two_families_debited()
+    Mandate.update(rejections=1).where(Mandate.id == mine.mandate_id).execute()
+    direct_debit.record_debit_rejection(mine.id, "AC04", commune.billing_settings(), admin(),
+                                        FEB_1)
+    details = audit.details_of(AuditLog.get(AuditLog.action == audit.DEBIT_REJECTED))
+    assert details["summary"].endswith("(Compte clôturé) ; mandat suspendu")
+    assert details["after"]["mandate_status"] == Mandate.SUSPENDED
