@@ -149,3 +149,31 @@ def test_the_second_rejection_says_the_mandate_is_suspended_in_the_audit(db, mai
     details = audit.details_of(AuditLog.get(AuditLog.action == audit.DEBIT_REJECTED))
     assert details["summary"].endswith("(Compte clôturé) ; mandat suspendu")
     assert details["after"]["mandate_status"] == Mandate.SUSPENDED
+
+
+def test_a_collection_is_refused_with_what_is_missing_or_wrong(db, mailbox, in_app):
+    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+    issue_month(2027, 1, "C", FEB_1)
+    commune.set_billing_settings(sepa_creditor_id="", sepa_creditor_iban="",
+                                 sepa_creditor_bic="", debit_day=15)
+
+    def refusal(day, year=2027, month=1):
+        with pytest.raises(CollectionError) as refused:
+            direct_debit.build_collection(year, month, day, commune.billing_settings(), admin(),
+                                          FEB_1)
+        return str(refused.value), refused.value.field
+
+    assert refusal(datetime.date(2027, 2, 15)) == (
+        "Complétez d'abord dans les paramètres : l'identifiant créancier SEPA (ICS) de la "
+        "commune, l'IBAN du compte de la commune, le BIC du compte de la commune.", "settings")
+    assert refusal(datetime.date(2027, 2, 14)) == (
+        "Les familles doivent être prévenues 14 jours avant le prélèvement : choisissez le "
+        "15/02/2027 ou plus tard.", "collection_date")
+    assert refusal(datetime.date(2027, 2, 20)) == (
+        "Les banques ne prélèvent pas le samedi ni le dimanche : choisissez un jour de semaine.",
+        "collection_date")
+    creditor()
+    assert refusal(datetime.date(2027, 2, 15), month=2) == (
+        "Aucune facture de février 2027 à prélever : aucune famille avec un mandat n'a de "
+        "facture à payer.", "period")
+    assert DebitItem.select().count() == 0
