@@ -44,8 +44,11 @@ from extensions import csrf
 from models import Invoice, Payment, parse_id
 
 
-def _context(invoices, **extra):
-    return dict(amount_due=amount_due_cents, paid=paid_cents, regie_names=regie_names(),
+def _context(invoices, named=False, **extra):
+    """What FACTURATION's pages share. ``named``: the page lists ``invoices``, each with
+    its régie's name when the commune has several (read in one query, only then)."""
+    return dict(amount_due=amount_due_cents, paid=paid_cents,
+                regie_names=regie_names() if named and invoices else {},
                 handed_over_text=HANDED_OVER_TEXT,
                 minimum=ONLINE_MINIMUM_CENTS, status_labels=STATUS_LABELS, month_fr=month_fr,
                 days_text=days_text,
@@ -61,8 +64,8 @@ def index():
     error = None
     if request.args.get("erreur") == "choix":
         error = "Choisissez la facture à payer."
-    return render("facturation/index.html", **_context(invoices), invoices=invoices,
-                  pending=pending, error=error, **summary)
+    return render("facturation/index.html", **_context(invoices, named=True),
+                  invoices=invoices, pending=pending, error=error, **summary)
 
 
 def _month_key(invoice):
@@ -90,8 +93,8 @@ def invoices():
     previous = months[index - 1] if wanted and index > 0 else None
     following = months[index + 1] if wanted and index + 1 < len(months) else None
     return render("facturation/invoices.html", "facturation/_month.html",
-                  **_context(invoices), shown=shown, month=wanted, previous=previous,
-                  following=following, **account_summary(invoices))
+                  **_context(invoices, named=True), shown=shown, month=wanted,
+                  previous=previous, following=following, **account_summary(invoices))
 
 
 @bp.route("/historique")

@@ -36,14 +36,15 @@ def day_headers(line):
 
 def ill_cell(status, attributes=""):
     """A booked day declared ill: « absent (malade) » and where its justification stands,
-    as text (not a colour)."""
+    for screen readers; on screen a « ✚ » (CSS), the words in the sentence under the
+    grid, so that the day's column keeps its width."""
     return (f'<td class="b m"{attributes}><span class="visually-hidden">réservé, </span>'
             f'{ill_texts(status)}</td>')
 
 
 def ill_texts(status):
-    """« absent (malade) » and the justification's state, short enough for a narrow
-    column (« justificatif » said to screen readers only)."""
+    """« absent (malade) » and the justification's state (hidden on screen in the grid,
+    where the cell shows « ✚ »)."""
     label, _, review = status.ill_text.partition(", ")
     if review.startswith("justificatif "):
         review = ('<span class="visually-hidden">justificatif </span>'
@@ -52,31 +53,22 @@ def ill_texts(status):
                                                       else "")
 
 
-def waiting_cell(line, status, modalite, actions):
-    """A full day seen out of edit mode: the child's rank on its waiting list (and
-    « Quitter » with ``actions``), or « liste d'attente » to join it; else as before."""
-    waiting, when = status.waiting, date_fr(status.day)
+def waiting_cell(status, modalite):
+    """A day the child waits for, seen out of edit mode: its rank, in words for screen
+    readers and as « n°1 » on screen (CSS content from ``data-rang``), so that the day's
+    column keeps its width; the sentence under the grid says it and holds « Quitter »."""
+    waiting = status.waiting
     if waiting is not None and waiting.modalite_id == modalite.id:
-        leave = ""
-        if actions:
-            url = url_for("planning.leave_waiting_list", entry_id=waiting.entry_id)
-            leave = (f'<button type="submit" class="pl-leave" formaction="{url}" name="retour" '
-                     f'value="planning">Quitter<span class="visually-hidden"> la liste '
-                     f'd\'attente du {when}</span></button>')
-        return f'<td class="f w"><span class="pl-wait">{waiting.text}</span>{leave}</td>'
-    if actions and status.can_wait:
-        return (f'<td class="f"><button type="submit" class="pl-join" name="attente" '
-                f'value="{status.day}:{modalite.id}">liste d\'attente<span '
-                f'class="visually-hidden"> du {when} : {escape(modalite.name)}</span></button>'
-                "</td>")
+        return (f'<td class="f w" data-rang="{waiting.rank}"><span class="pl-wait">'
+                f'{waiting.text}</span></td>')
     return _VIEW_CELL[status.css(modalite.id)]
 
 
-def view_rows(line, actions=False):
+def view_rows(line):
     """The body rows of a line's table out of edit mode: one per modalité. A day
-    declared ill says so; a full day shows the child's rank on its waiting list, or
-    (``actions``: the family's own calendar, inside the line's waiting-list form)
-    offers to join it."""
+    declared ill says so; a day the child waits for gives its rank. The cells hold
+    no button and no visible sentence, so that every day's column keeps its width:
+    the sentence under the grid (``special_days``) says them and holds the buttons."""
     statuses = list(line.days.values())
     rows = []
     for modalite in line.modalites:
@@ -85,8 +77,8 @@ def view_rows(line, actions=False):
         for s in statuses:
             if s.ill is not None and s.booked == mid:
                 cells.append(ill_cell(s))
-            elif s.booked is None and (s.waiting is not None or (actions and s.full)):
-                cells.append(waiting_cell(line, s, modalite, actions))
+            elif s.waiting is not None and s.booked is None:
+                cells.append(waiting_cell(s, modalite))
             else:
                 cells.append(_VIEW_CELL[s.css(mid)])
         rows.append(f'<tr><th scope="row">{escape(modalite.name)}</th>'
@@ -94,23 +86,37 @@ def view_rows(line, actions=False):
     return Markup("\n".join(rows))
 
 
-def special_days(line):
-    """On a phone, where the month's grid scrolls sideways: the days of the range
-    declared ill or on a waiting list, said in a sentence under the grid (the cells
-    themselves hold the buttons); "" when there is none."""
+def special_days(line, actions=False):
+    """Under the grid, on a phone as on a desktop: the days of the range declared ill,
+    on a waiting list or full, one sentence each (the cells show only an icon, so that
+    the month fits its width). With ``actions`` (the family's own calendar, inside the
+    line's waiting-list form) a waiting day offers « Quitter la liste d'attente » and a
+    full day one « Liste d'attente » button per modalité; "" when there is none."""
     said = []
     for s in line.days.values():
         when = f"{day_label(s.day)}/{s.day.strftime('%m')}"
+        full_date = date_fr(s.day)
         if s.ill is not None and s.booked is not None:
-            said.append(f"{when} : {s.ill_text}")
+            said.append(f"<li>{when} : {escape(s.ill_text)}</li>")
         if s.waiting is not None:
-            said.append(f"{when} : {s.waiting.text}")
+            leave = ""
+            if actions:
+                url = url_for("planning.leave_waiting_list", entry_id=s.waiting.entry_id)
+                leave = (f' <button type="submit" class="button pl-leave" formaction="{url}" '
+                         'name="retour" value="planning">Quitter la liste d\'attente<span '
+                         f'class="visually-hidden"> du {full_date}</span></button>')
+            said.append(f"<li>{when} : {s.waiting.text}{leave}</li>")
+        elif s.can_wait and actions:
+            buttons = "".join(
+                f' <button type="submit" class="button pl-join" name="attente" '
+                f'value="{s.day}:{m.id}">Liste d\'attente<span class="visually-hidden"> du '
+                f'{full_date}</span> : {escape(m.name)}</button>' for m in line.modalites)
+            said.append(f"<li>{when} : complet.{buttons}</li>")
         elif s.can_wait:
-            said.append(f"{when} : complet, liste d'attente possible")
+            said.append(f"<li>{when} : complet, liste d'attente possible</li>")
     if not said:
         return ""
-    return Markup(f'<p class="pl-special pl-phone">{escape(" · ".join(said))} (faites '
-                  "défiler le calendrier jusqu'au jour).</p>")
+    return Markup(f'<ul class="pl-special">{"".join(said)}</ul>')
 
 
 def edit_cell(line, status, modalite, ticked=None, oob=False):
@@ -134,9 +140,8 @@ def edit_cell(line, status, modalite, ticked=None, oob=False):
                  f'{" checked" if checked else ""}>')
     elif css in SR:
         inner = f'<span class="visually-hidden">{SR[css]}{", " if ill else ""}</span>'
-    if ill:
-        inner += ('<span class="pl-ill" aria-hidden="true">malade</span>' if status.changeable
-                  else ill_texts(status))
+    if ill and not status.changeable:  # ticked or not, the checkbox's label says it
+        inner += ill_texts(status)
     return Markup(f'<td id="cell-{line.key}-{modalite.id}-{day}"{attributes}>{inner}</td>')
 
 

@@ -48,9 +48,10 @@ def all_regies():
 
 def regie_names():
     """{régie id: name} when the commune bills through several régies (each invoice then
-    says which one it is from), else {} (one régie: nothing to tell apart)."""
-    regies = all_regies()
-    return {regie.id: regie.name for regie in regies} if len(regies) > 1 else {}
+    says which one it is from), else {} (one régie, or none made yet: nothing to tell
+    apart). One query: FACTURATION's pages ask on every visit."""
+    names = dict(Regie.select(Regie.id, Regie.name).order_by(Regie.id).tuples())
+    return names if len(names) > 1 else {}
 
 
 def regie_of(regie_id):

@@ -17,6 +17,7 @@ from tests.billing_support import choose, race_billing_runs, served, start_payme
 from tests.planning_support import (
     CL,
     SANS,
+    QueryCounter,
     activity,
     book_whole_month,
     enrol,
@@ -242,3 +243,32 @@ def test_the_family_reads_which_regie_each_invoice_is_from(app, client, auth, db
         name = Regie.get_by_id(invoice.regie_id).name
         assert f"{name} · Émise le" in page
         assert f"(02/2027, {name})" in to_pay
+
+
+def test_facturation_reads_the_regies_names_in_one_query(app, client, auth, db):
+    """The FACTURATION pages that list invoices name the régies (several: each invoice
+    says its own) in one query, their ids and names, without making sure first that the
+    main régie exists (two before); the history, which names none, reads none (two
+    before)."""
+    with app.app_context():
+        family, user, _ = new_family(60002, children=1, lines=2,
+                                     book_month=datetime.date(2027, 1, 1))
+        user.password_hash = hash_password("un-mot-de-passe-solide")
+        user.save()
+        extra = centre_de_loisirs()
+        issue_month(2027, 1, "C", FEB_1, force=True)
+        with QueryCounter() as counter:
+            names = regies.regie_names()
+        assert counter.count == 1
+        main = regies.main_regie()
+        assert names == {main.id: main.name, extra.id: "Régie extrascolaire"}
+    auth.login("60002", "un-mot-de-passe-solide")
+    for url, reads in (("/facturation/", 1), ("/facturation/factures?mois=2027-01", 1),
+                       ("/facturation/historique", 0)):
+        with QueryCounter() as counter:
+            page = client.get(url)
+        assert page.status_code == 200
+        assert ("Régie extrascolaire ·" in page.get_data(as_text=True)
+                or ", Régie extrascolaire)" in page.get_data(as_text=True)) == bool(reads)
+        regie_reads = [sql for sql in counter.statements if 'FROM "regie"' in sql]
+        assert len(regie_reads) == reads, regie_reads

@@ -230,7 +230,8 @@ def collect(app, mailbox):
     waiting = ", an ill day, a full day and a waiting place"
     month_page = pages.get("owner", owner, "/planning/?du=2027-01-01",
                            state=waiting).get_data(as_text=True)
-    assert all(f'class="{name}"' in month_page for name in ("pl-ill", "pl-join", "pl-wait"))
+    assert all(f'class="{name}"' in month_page
+               for name in ("pl-ill", "button pl-join", "button pl-leave", "pl-wait"))
     pages.get("owner", owner, edit, state=waiting)
 
     # The agent ticks LENA present on the register (htmx: the row comes back), on the day.

@@ -1,7 +1,9 @@
 """A waiting list that moves, in Chromium on a phone (360×740) and a desktop: one place
 on Wednesday 13/01/2027, booked by 16122's LENA; 16123 puts CHLOE on the list from
-PLANNING's cell (rank 1), can leave it from there; 16122 cancels through PLANNING and
-TERMINER: CHLOE is booked and 16123 emailed once (read back from the SMTP server)."""
+the sentence under PLANNING's grid (rank 1, « n°1 » in the cell), can leave it from
+there; on a desktop (1280 and 1024 px) the month fits its box, every day's column as
+wide as the others; 16122 cancels through PLANNING and TERMINER: CHLOE is booked and
+16123 emailed once (read back from the SMTP server)."""
 import datetime
 import re
 
@@ -59,6 +61,32 @@ def sign_in_as(page, server, who):
     page.get_by_text("Janvier 2027", exact=True).wait_for()
 
 
+def day_columns(line):
+    """The 31 day headers of ``line``'s January, after checking that every column is as
+    wide as the others (a waiting or ill day included)."""
+    days = line.locator("thead th")
+    assert days.count() == 31
+    widths = [round(days.nth(i).bounding_box()["width"]) for i in range(31)]
+    assert max(widths) - min(widths) <= 1, widths
+    return days
+
+
+def assert_the_month_fits(line):
+    """Every day's column of ``line``'s month as wide as the others, the whole month
+    inside its box with nothing to scroll, and the texts of the grid and of the
+    sentence under it readable (0.75 rem at least)."""
+    region = line.locator(".pl-scroll")
+    box = region.bounding_box()
+    days = day_columns(line)
+    last = days.nth(30).bounding_box()
+    assert days.nth(30).inner_text().split()[:2] == ["Di", "31"]
+    assert last["x"] + last["width"] <= box["x"] + box["width"] + 0.5, (last, box)
+    assert region.evaluate("e => e.scrollWidth <= e.clientWidth")
+    for text in (days.first, line.locator("tbody th").first, line.locator(".pl-special li").first):
+        size = text.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 12, size
+
+
 def big_enough(locator):
     box = locator.bounding_box()
     return box["width"] >= 44 and box["height"] >= 44
@@ -87,13 +115,21 @@ def test_chloe_waits_for_the_full_wednesday_and_gets_lenas_place(page, live_serv
     ill = hugo.locator("td.m")
     assert ill.count() == 1
     assert "absent (malade)" in said(ill) and "justificatif accepté" in said(ill)
-    if page.device == "phone":  # the grid scrolls sideways: a sentence says the days too
-        sentences = ("Me 13/01 : liste d'attente — rang 1", "Je 14/01 : absent (malade), "
-                "justificatif accepté")
-        assert sentences[0] in line.locator(".pl-special").inner_text()
-        assert sentences[1] in hugo.locator(".pl-special").inner_text()
+    # The cells show « n°1 » and « ✚ »; a sentence under each grid says the days in words.
+    sentences = ("Me 13/01 : liste d'attente — rang 1", "Je 14/01 : absent (malade), "
+                 "justificatif accepté")
+    assert sentences[0] in line.locator(".pl-special").inner_text()
+    assert sentences[1] in hugo.locator(".pl-special").inner_text()
+    assert line.locator(".pl-special").get_by_role("button", name=LEAVE).is_visible()
+    if page.device == "phone":  # the month scrolls sideways, its columns all alike
+        for region in (line, hugo):
+            day_columns(region)
     else:
-        assert page.locator(".pl-special").first.is_hidden()
+        for width in (1280, 1024):
+            page.set_viewport_size({"width": width, "height": 900})
+            for region in (line, hugo):
+                assert_the_month_fits(region)
+        page.set_viewport_size({"width": 1366, "height": 900})
     cell.scroll_into_view_if_needed()
     ill.scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

@@ -59,14 +59,15 @@ def test_a_day_with_places_left_is_booked_not_waited_for(client, lena):
     assert WaitingListEntry.select().count() == 0
 
 
-def test_the_calendar_cell_offers_the_list_shows_the_rank_and_leaves_it(client, lena, auth):
-    """Out of edit mode, the full day's cells offer « liste d'attente »; joined from
-    there, the family is back on its calendar, whose cell gives the rank and
-    « Quitter »; staff in the family's calendar see the rank but no button."""
+def test_the_calendar_offers_the_list_shows_the_rank_and_leaves_it(client, lena, auth):
+    """Out of edit mode, the sentence under the grid offers the full day's « Liste
+    d'attente »; joined from there, the family is back on its calendar, whose cell gives
+    the rank (« n°1 » on screen, no button to widen its column) and whose sentence says
+    it with « Quitter »; staff in the family's calendar see the rank but no button."""
     cl, sans = _full_day(), modalite(CL, SANS)
     month = f"/planning/?vue=mensuel&du={DAY.replace(day=1)}"
     html = client.get(month).get_data(as_text=True)
-    assert f'name="attente" value="{DAY}:{sans.id}">liste d\'attente' in html
+    assert f'name="attente" value="{DAY}:{sans.id}">Liste d\'attente' in html
     form = {"csrf_token": csrf_from(html), "ligne": f"{lena.id}-{cl.id}", "retour": "planning",
             "vue": "mensuel", "du": DAY.replace(day=1).isoformat()}
     joined = client.post("/planning/liste-attente", data={**form,
@@ -75,7 +76,11 @@ def test_the_calendar_cell_offers_the_list_shows_the_rank_and_leaves_it(client, 
     assert joined.headers["Location"] == f"{month}#ligne-{lena.id}-{cl.id}"
     page = client.get(month).get_data(as_text=True)
     assert "rang 1." in text_of(page)  # the flash
-    assert '<span class="pl-wait">liste d\'attente — rang 1</span>' in page
+    assert ('<td class="f w" data-rang="1"><span class="pl-wait">liste d\'attente — rang 1'
+            '</span></td>') in page
+    special = page.split('<ul class="pl-special">')[1].split("</ul>")[0]
+    assert text_of(special).startswith(
+        "Me 20/01 : liste d'attente — rang 1 Quitter la liste d'attente du 20/01/2027")
     assert f'name="attente" value="{DAY}:{sans.id}"' not in page
     entry = WaitingListEntry.get(WaitingListEntry.child == lena.id)
     again = client.post("/planning/liste-attente", data={**form,
