@@ -78,6 +78,7 @@ GUARDIAN_EDITED = "guardian.edited"
 GUARDIAN_DECLARED = "guardian.declared"
 GUARDIAN_ACCESS_GIVEN = "guardian.access_given"
 GUARDIAN_ACCESS_REMOVED = "guardian.access_removed"
+GUARDIAN_SIGN_IN_EMAIL_FOLLOWED = "guardian.sign_in_email_followed"
 SCHOOL_EDITED = "school.edited"
 MANDATE_SIGNED = "mandate.signed"
 MANDATE_REVOKED = "mandate.revoked"
@@ -153,6 +154,7 @@ ACTION_LABELS = {
     GUARDIAN_DECLARED: "Second responsable déclaré par la famille",
     GUARDIAN_ACCESS_GIVEN: "Accès au portail donné à un responsable",
     GUARDIAN_ACCESS_REMOVED: "Accès au portail retiré à un responsable",
+    GUARDIAN_SIGN_IN_EMAIL_FOLLOWED: "Adresse de connexion d'un responsable modifiée",
     SCHOOL_EDITED: "École modifiée",
     MANDATE_SIGNED: "Mandat de prélèvement signé",
     MANDATE_REVOKED: "Mandat de prélèvement révoqué",

@@ -6,7 +6,7 @@ the fields that changed.
 """
 from domain import audit
 from domain.clock import utc_now
-from domain.family import record
+from domain.family import guardian_access, record
 from models import Child, Guardian, db
 
 GUARDIAN_FIELDS = record.GUARDIAN_EDITABLE
@@ -150,7 +150,9 @@ SECOND_GUARDIAN_FIELDS = record.SECOND_GUARDIAN_FIELDS
 
 
 def set_second_guardian(staff_user, family, **values):
-    """Add or edit the family's second legal guardian; audited before/after."""
+    """Add or edit the family's second legal guardian; audited before/after. Their portal
+    account's sign-in email follows a new email (see :func:`guardian_access.follow_email`,
+    whose :class:`~guardian_access.AccessProblem` leaves everything unchanged)."""
     values = record.second_guardian_values(values)
     with db.atomic():
         guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
@@ -164,6 +166,7 @@ def set_second_guardian(staff_user, family, **values):
         _audit_changes(staff_user, family, audit.GUARDIAN_EDITED,
                        "Second responsable légal enregistré par le service.", before,
                        {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS})
+        guardian_access.follow_email(staff_user, guardian)
     return guardian
 
 
