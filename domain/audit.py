@@ -83,6 +83,7 @@ SCHOOL_EDITED = "school.edited"
 MANDATE_SIGNED = "mandate.signed"
 MANDATE_REVOKED = "mandate.revoked"
 DEBIT_COLLECTION_BUILT = "debit.collection_built"
+DEBIT_COLLECTION_CANCELLED = "debit.collection_cancelled"
 DEBIT_REJECTED = "debit.rejected"
 DEBIT_RETURN_IMPORTED = "debit.return_imported"
 DEBIT_SETTINGS_SET = "debit.settings_set"
@@ -159,6 +160,7 @@ ACTION_LABELS = {
     MANDATE_SIGNED: "Mandat de prélèvement signé",
     MANDATE_REVOKED: "Mandat de prélèvement révoqué",
     DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
+    DEBIT_COLLECTION_CANCELLED: "Prélèvement annulé",
     DEBIT_REJECTED: "Prélèvement rejeté",
     DEBIT_RETURN_IMPORTED: "Retour de la banque importé",
     DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",

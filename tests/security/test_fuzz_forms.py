@@ -84,6 +84,7 @@ FORMS = {
     "facturation.sign_mandate": ("owner", ["holder", "iban", "bic", "consent"]),
     "staff.message_reply": ("agent", ["body"]),
     "staff.admin.direct_debit_build": ("admin", ["period", "collection_date"]),
+    "staff.admin.direct_debit_cancel": ("admin", ["reason"]),
     "staff.admin.billing_settings": ("admin", ["sepa_creditor_id", "sepa_creditor_iban",
                                                "sepa_creditor_bic", "debit_day", "amount",
                                                "reminder_days"]),
