@@ -202,9 +202,10 @@ def direct_debit_cancel(collection_id):
         except direct_debit.CollectionError as refusal:
             form.reason.errors.append(str(refusal))
         else:
-            flash(f"Prélèvement annulé : aucun des {collection.count} débit(s) n'aura lieu. "
-                  "Les factures sont de nouveau à payer (en ligne, ou par un nouveau "
-                  "prélèvement du mois) et les familles sont prévenues par email.", "success")
+            flash(f"Prélèvement annulé : aucun débit n'aura lieu ({collection.count} "
+                  f"facture(s), {euros(collection.total_cents)}). Les factures sont de "
+                  "nouveau à payer (en ligne, ou par un nouveau prélèvement du mois) et les "
+                  "familles sont prévenues par email.", "success")
             return redirect(back, code=303)
     return render("staff/direct_debit/cancel.html", collection=collection, form=form,
                   month_fr=month_fr, status=form_status(form))

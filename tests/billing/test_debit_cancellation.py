@@ -15,6 +15,7 @@ from domain import audit, commune
 from domain.billing import debit_cancellation, direct_debit
 from domain.billing.invoicing import due_cents_of
 from domain.billing.payments import payable_online
+from domain.formats import euros
 from models import AuditLog, DebitCollection, DebitItem, Invoice, Mandate, Payment
 from tests.billing.test_bank_returns import FEB_1, admin, january_collection
 from tests.helpers import csrf_from, error_of, text_of
@@ -145,7 +146,8 @@ def test_the_administrateur_cancels_through_the_pages(client, auth, db, mailbox,
         as_text=True)), "reason": REASON})
     assert done.status_code == 303 and done.headers["Location"] == page_url
     shown = text_of(client.get(page_url).get_data(as_text=True))
-    assert "Prélèvement annulé : aucun des 1 débit(s) n'aura lieu." in shown
+    assert (f"Prélèvement annulé : aucun débit n'aura lieu (1 facture(s), "
+            f"{euros(invoice.total_cents).replace(chr(160), ' ')}).") in shown
     assert "Prélèvement annulé le" in shown and f"Motif : {REASON}" in shown
     assert "Enregistrer le rejet" not in shown and "Importer le retour" not in shown
     listing = text_of(client.get("/agents/facturation/prelevements/").get_data(as_text=True))
