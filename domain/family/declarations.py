@@ -154,7 +154,7 @@ def validate_guardian_declaration(declaration, staff_user):
                      "Second responsable déclaré par la famille : validé.", before=before,
                      after=values)
         try:
-            guardian_access.follow_email(staff_user, guardian)
+            guardian_access.follow_email(staff_user, guardian, (before or {}).get("email", ""))
         except guardian_access.AccessProblem as problem:
             raise DeclarationReviewRefused(f"Déclaration non validée : {problem}") from None
     return guardian

@@ -138,17 +138,8 @@ def remove(actor, guardian, reason=""):
     return user
 
 
-def sign_in_email_problem(guardian, new_email):
-    """Why ``guardian``'s email cannot become ``new_email`` (French, shown next to the
-    field), or None. A guardian with a portal account signs in with their email, and the
-    sign-in email follows the guardian's (see :func:`follow_email`): so the new address
-    must not be another account's, and cannot be left blank while the access is active."""
-    if guardian is None or guardian.id is None:
-        return None
-    user = account_of(guardian)
-    email = normalize_email(new_email)
-    if user is None or not user.is_active or email == user.email:
-        return None
+def _sign_in_problem(guardian, user, email):
+    """Why ``user`` (``guardian``'s active account) cannot sign in with ``email``, or None."""
     if not email:
         return (f"{guardian_name(guardian)} se connecte au portail avec son adresse email : "
                 "indiquez sa nouvelle adresse (ou retirez d'abord son accès au portail).")
@@ -159,20 +150,39 @@ def sign_in_email_problem(guardian, new_email):
     return None
 
 
-def follow_email(actor, guardian):
-    """After ``guardian``'s email was changed (by staff, or a family's declaration they
-    validated): the sign-in email of the guardian's active account becomes the same, the
-    old address is told (someone who took over the address book would otherwise go
-    unnoticed), and the change is audited. Call it inside the transaction that saved the
-    guardian. Returns the old sign-in address (None when nothing changed); raises
-    :class:`AccessProblem` (nothing to save) when the address cannot be taken."""
-    problem = sign_in_email_problem(guardian, guardian.email)
-    if problem:
-        raise AccessProblem(problem)
+def sign_in_email_problem(guardian, new_email):
+    """Why ``guardian``'s email cannot become ``new_email`` (French, shown next to the
+    field), or None. A guardian with a portal account signs in with their email, and the
+    sign-in email follows a change of the guardian's (see :func:`follow_email`): so a new
+    address must not be another account's, and cannot be blank while the access is
+    active. An email left as it was changes nothing."""
+    if guardian is None or guardian.id is None:
+        return None
+    email = normalize_email(new_email)
+    if email == normalize_email(guardian.email):
+        return None
     user = account_of(guardian)
-    email = normalize_email(guardian.email)
     if user is None or not user.is_active or email == user.email:
         return None
+    return _sign_in_problem(guardian, user, email)
+
+
+def follow_email(actor, guardian, previous_email):
+    """After ``guardian``'s email changed from ``previous_email`` (by staff, or a family's
+    declaration they validated): the sign-in email of the guardian's active account
+    becomes the same, the old address is told (someone who took over the address would
+    otherwise go unnoticed), and the change is audited. Call it inside the transaction
+    that saved the guardian. Returns the old sign-in address (None when nothing changed);
+    raises :class:`AccessProblem` (roll back) when the address cannot be taken."""
+    email = normalize_email(guardian.email)
+    if email == normalize_email(previous_email):
+        return None
+    user = account_of(guardian)
+    if user is None or not user.is_active or email == user.email:
+        return None
+    problem = _sign_in_problem(guardian, user, email)
+    if problem:
+        raise AccessProblem(problem)
     old_email = user.email
     try:
         with db.atomic():

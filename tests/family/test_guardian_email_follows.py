@@ -6,7 +6,9 @@ another account's is refused next to the field, and nothing is saved.
 Demo family 16123 (BERNARD): Karim, the second guardian, signs in with
 karim.bernard@example.org.
 """
+import html
 import json
+import re
 
 from demo import DEMO_LOGINS
 from domain import audit
@@ -129,3 +131,67 @@ def test_a_declaration_with_another_accounts_address_is_not_validated(app, clien
                                                   .get_data(as_text=True))
     assert karim().email == KARIM_EMAIL and signs_in(app, KARIM_EMAIL)
     assert GuardianDeclaration.get_by_id(declaration.id).status == GuardianDeclaration.PENDING
+
+
+def coordonnees_form(client, auth, family):
+    """The staff's « Modifier les coordonnées » of ``family`` as it is shown."""
+    path = f"/agents/familles/{family.id}/coordonnees"
+    page = client.get(path).get_data(as_text=True)
+    data = {"csrf_token": auth.csrf(path)}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
+        data.setdefault(name, html.unescape(value))
+    for name in re.findall(r'<input[^>]*name="([^"]+)"', page):
+        data.setdefault(name, "")
+    return path, data
+
+
+def test_staff_change_the_first_guardians_email_on_the_coordonnees_page(app, client, auth, db,
+                                                                       mailbox):
+    """Nadia (16123's first guardian) signs in with famille.bernard@example.org: the
+    service corrects her email, her sign-in email follows, the old address is told."""
+    family = Family.get(Family.account_number == 16123)
+    nadia = Guardian.get(Guardian.first_name == "Nadia")
+    old = nadia.email
+    account = User.get(User.guardian == nadia)
+    assert account.email == old == "famille.bernard@example.org"
+    auth.login("agent")
+    path, data = coordonnees_form(client, auth, family)
+    assert data["guardians-0-email"] == old
+    # A phone changed, the email left as it was: the sign-in email stays, nobody is told.
+    assert client.post(path, data=dict(data, **{"guardians-0-phone_work": "01 23 45 67 89"})
+                       ).status_code == 303
+    assert User.get_by_id(account.id).email == old and mailbox.to(old) == []
+    # Another account's address: said next to Nadia's email field, nothing saved.
+    refused = client.post(path, data=dict(data, **{"guardians-0-email": KARIM_EMAIL,
+                                                   "address": "5 rue Neuve"}))
+    assert refused.status_code == 422
+    assert error_of(refused, "guardians-0-email").startswith(
+        f"L'adresse {KARIM_EMAIL} est déjà celle d'un autre compte du portail")
+    assert Family.get_by_id(family.id).address != "5 rue Neuve"
+    # Her new address.
+    assert client.post(path, data=dict(data, **{"guardians-0-email": "Nadia.B@Exemple.fr"})
+                       ).status_code == 303
+    assert Guardian.get_by_id(nadia.id).email == "nadia.b@exemple.fr"
+    assert User.get_by_id(account.id).email == "nadia.b@exemple.fr"
+    assert signs_in(app, "nadia.b@exemple.fr", DEMO_LOGINS["famille 16123"][1])
+    assert "désormais nadia.b@exemple.fr" in mailbox.text(mailbox.to(old)[-1])
+    edited = AuditLog.select().where(AuditLog.action == audit.FAMILY_EDITED) \
+        .order_by(AuditLog.id.desc()).get()
+    changed = json.loads(edited.details)
+    assert (changed["before"]["Nadia BERNARD : email"], changed["after"]["Nadia BERNARD : email"]
+            ) == (old, "nadia.b@exemple.fr")
+    assert AuditLog.select().where(
+        AuditLog.action == audit.GUARDIAN_SIGN_IN_EMAIL_FOLLOWED).count() == 1
+
+
+def test_an_email_out_of_step_with_the_account_does_not_block_other_changes(app, client,
+                                                                           auth, db):
+    """A guardian whose email differs from their sign-in email (set before this rule):
+    editing their phone leaves both as they are."""
+    Guardian.update(email="").where(Guardian.first_name == "Karim").execute()
+    family = Family.get(Family.account_number == 16123)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, email="", phone_mobile="06 11 22 33 44")
+    assert client.post(path, data=data).status_code == 303
+    assert karim().phone_mobile == "06 11 22 33 44"
+    assert signs_in(app, KARIM_EMAIL)

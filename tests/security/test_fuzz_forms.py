@@ -104,6 +104,7 @@ FORMS = {
                                             "famille-title"]),
     "staff.edit_coordonnees": ("agent", ["address", "postal_code", "city",
                                          "guardians-0-phone_mobile", "guardians-0-profession",
+                                         "guardians-0-email", "guardians-1-email",
                                          "guardians-5-phone_home"]),
     "staff.edit_child_health": ("agent", ["allergies", "diet", "doctor_name", "doctor_phone",
                                           "has_pai", "pai_details"]),
