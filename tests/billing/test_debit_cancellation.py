@@ -163,3 +163,6 @@ def test_the_administrateur_cancels_through_the_pages(client, auth, db, mailbox,
     auth.login("famille 16123")
     to_pay = text_of(client.get("/facturation/").get_data(as_text=True))
     assert f"Facture N° {invoice.number} (01/2027" in to_pay
+    # Nor does its history say it was debited.
+    assert "Prélevé le" not in text_of(client.get("/facturation/historique").get_data(
+        as_text=True))
