@@ -204,6 +204,13 @@ def _guardians_accounts(database, migrator):
             models.User.update(guardian=match.id).where(models.User.id == user.id).execute()
 
 
+def _debit_collection_cancelled(database, migrator):
+    """23: a collection cancelled by the administrateur (the bank refused the whole file):
+    when, by whom and why."""
+    _add_missing_columns(database, migrator, models.DebitCollection, "cancelled_at",
+                         "cancelled_by", "cancel_reason")
+
+
 def _not_here_yet(database, migrator):
     """A version taken by work merged separately: nothing to do in this tree."""
 
@@ -216,7 +223,7 @@ STEPS = {2: _outbox_claims, 3: _qf_effective_from, 4: _back_office_accounts_and_
          15: _add_direct_debit, 16: _add_reminder_levels,
          17: _add_calendar_feeds, 18: _family_data_and_notifications,
          19: _declared_illness, 20: _waiting_list, 21: _regies,
-         22: _guardians_accounts}
+         22: _guardians_accounts, 23: _debit_collection_cancelled}
 
 
 def current_version(database):

@@ -40,7 +40,7 @@ db = DatabaseProxy()
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 #: Bumped by every migration in ``migrations.py``; stored in ``SchemaVersion``.
-SCHEMA_VERSION = 22
+SCHEMA_VERSION = 23
 
 
 #: The largest value of an "integer" column on PostgreSQL: every id, every account number.
@@ -1016,12 +1016,21 @@ class DebitCollection(BaseModel):
     message_id = CharField(unique=True)
     total_cents = IntegerField(default=0)
     count = IntegerField(default=0)
+    # Cancelled by the administrateur (the bank refused the whole file): nothing debited.
+    cancelled_at = DateTimeField(null=True)
+    cancelled_by = ForeignKeyField(User, null=True, on_delete="SET NULL",
+                                   backref="cancelled_collections")
+    cancel_reason = TextField(default="")
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None
 
 
 class DebitItem(BaseModel):
     """One invoice debited in a collection, under one mandate (FRST or RCUR)."""
 
-    COLLECTED, REJECTED = "preleve", "rejete"
+    COLLECTED, REJECTED, CANCELLED = "preleve", "rejete", "annule"
 
     collection = ForeignKeyField(DebitCollection, backref="items", on_delete="CASCADE")
     invoice = ForeignKeyField(Invoice, backref="debits", on_delete="RESTRICT")

@@ -78,10 +78,12 @@ GUARDIAN_EDITED = "guardian.edited"
 GUARDIAN_DECLARED = "guardian.declared"
 GUARDIAN_ACCESS_GIVEN = "guardian.access_given"
 GUARDIAN_ACCESS_REMOVED = "guardian.access_removed"
+GUARDIAN_SIGN_IN_EMAIL_FOLLOWED = "guardian.sign_in_email_followed"
 SCHOOL_EDITED = "school.edited"
 MANDATE_SIGNED = "mandate.signed"
 MANDATE_REVOKED = "mandate.revoked"
 DEBIT_COLLECTION_BUILT = "debit.collection_built"
+DEBIT_COLLECTION_CANCELLED = "debit.collection_cancelled"
 DEBIT_REJECTED = "debit.rejected"
 DEBIT_RETURN_IMPORTED = "debit.return_imported"
 DEBIT_SETTINGS_SET = "debit.settings_set"
@@ -153,10 +155,12 @@ ACTION_LABELS = {
     GUARDIAN_DECLARED: "Second responsable déclaré par la famille",
     GUARDIAN_ACCESS_GIVEN: "Accès au portail donné à un responsable",
     GUARDIAN_ACCESS_REMOVED: "Accès au portail retiré à un responsable",
+    GUARDIAN_SIGN_IN_EMAIL_FOLLOWED: "Adresse de connexion d'un responsable modifiée",
     SCHOOL_EDITED: "École modifiée",
     MANDATE_SIGNED: "Mandat de prélèvement signé",
     MANDATE_REVOKED: "Mandat de prélèvement révoqué",
     DEBIT_COLLECTION_BUILT: "Prélèvement préparé",
+    DEBIT_COLLECTION_CANCELLED: "Prélèvement annulé",
     DEBIT_REJECTED: "Prélèvement rejeté",
     DEBIT_RETURN_IMPORTED: "Retour de la banque importé",
     DEBIT_SETTINGS_SET: "Paramètres de la facturation modifiés",

@@ -36,10 +36,12 @@ def email_change_link(address, link, hours, family):
                       hours=hours, family=family)
 
 
-def email_changed(old_address, new_address, family):
-    """Tell the old address that the sign-in address changed."""
+def email_changed(old_address, new_address, family, by_service=False):
+    """Tell the old address that the sign-in address changed (``by_service``: the
+    municipal service changed the guardian's email, and the sign-in address followed)."""
     return send_email(old_address, "Portail Famille : votre adresse email a changé",
-                      "dossier/email/email_changed", new_email=new_address, family=family)
+                      "dossier/email/email_changed", new_email=new_address, family=family,
+                      by_service=by_service)
 
 
 def actualisation_validated(address, family, school_year, validation):

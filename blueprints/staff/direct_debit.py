@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from blueprints.common import EmptyForm, download, form_status, get_or_404
@@ -18,7 +18,7 @@ from blueprints.htmx import current_actor, render
 from blueprints.staff import admin_bp, bp
 from blueprints.staff.billing import AmountForm
 from domain import audit, clock, commune
-from domain.billing import bank_returns, direct_debit, mandates
+from domain.billing import bank_returns, debit_cancellation, direct_debit, mandates
 from domain.billing.run import parse_month
 from domain.formats import euros, month_fr
 from models import DebitCollection, DebitItem, Family, Invoice
@@ -51,6 +51,17 @@ class ReturnFileForm(FlaskForm):
     fichier = FileField("Fichier de retour de la banque (XML pain.002 ou camt.054)",
                         [FileRequired("Choisissez le fichier de retour donné par la banque.")],
                         render_kw={"accept": ".xml,application/xml,text/xml"})
+
+
+class CancellationForm(FlaskForm):
+    """Annuler ce prélèvement: the reason, written in the journal."""
+
+    reason = TextAreaField("Motif de l'annulation", validators=[
+        DataRequired("Indiquez le motif de l'annulation (par exemple le motif du refus "
+                     "donné par la banque)."),
+        Length(max=debit_cancellation.MAX_REASON,
+               message=f"Le motif tient en {debit_cancellation.MAX_REASON} caractères au "
+                       "plus.")])
 
 
 class PaperMandateForm(FlaskForm):
@@ -156,7 +167,8 @@ def _collection_page(collection, forms=None, status=200, return_form=None):
     items = direct_debit.collection_items(collection.id)
     forms = forms or {}
     return render("staff/direct_debit/collection.html", status=status, collection=collection,
-                  return_form=return_form or ReturnFileForm(),
+                  return_form=return_form or ReturnFileForm(), is_admin=_is_admin(),
+                  cancel_problem=debit_cancellation.cancel_problem(collection, items),
                   items=items, forms={item.id: forms.get(item.id) or
                                       RejectionForm(prefix=f"rejet-{item.id}")
                                       for item in items},
@@ -169,6 +181,34 @@ def direct_debit_collection(collection_id):
     """One collection: its debits, FRST or RCUR, collected or rejected."""
     return _collection_page(get_or_404(DebitCollection.select().where(
         DebitCollection.id == collection_id)))
+
+
+@admin_bp.route("/facturation/prelevements/<int:collection_id>/annuler",
+                methods=["GET", "POST"])
+def direct_debit_cancel(collection_id):
+    """Annuler ce prélèvement (the bank refused the whole file): a page that says what it
+    does and asks the reason, then the cancellation (audited, the families emailed)."""
+    collection = get_or_404(DebitCollection.select().where(DebitCollection.id == collection_id))
+    back = url_for("staff.direct_debit_collection", collection_id=collection.id)
+    problem = debit_cancellation.cancel_problem(collection)
+    if problem:
+        flash(problem, "error")
+        return redirect(back, code=303)
+    form = CancellationForm()
+    if form.validate_on_submit():
+        try:
+            debit_cancellation.cancel_collection(collection.id, form.reason.data,
+                                                 current_actor(), clock.now())
+        except direct_debit.CollectionError as refusal:
+            form.reason.errors.append(str(refusal))
+        else:
+            flash(f"Prélèvement annulé : aucun débit n'aura lieu ({collection.count} "
+                  f"facture(s), {euros(collection.total_cents)}). Les factures sont de "
+                  "nouveau à payer (en ligne, ou par un nouveau prélèvement du mois) et les "
+                  "familles sont prévenues par email.", "success")
+            return redirect(back, code=303)
+    return render("staff/direct_debit/cancel.html", collection=collection, form=form,
+                  month_fr=month_fr, status=form_status(form))
 
 
 @bp.route("/facturation/prelevements/<int:collection_id>/pain008.xml")

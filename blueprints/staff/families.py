@@ -3,10 +3,10 @@ family's own calendar, the ``staff_planning`` blueprint)."""
 from flask import flash, redirect, request, url_for
 
 from blueprints.common import EmptyForm, commune_settings, form_status, get_or_404
-from blueprints.dossier.forms import CoordonneesForm, HealthRecordForm, PickupPersonForm
+from blueprints.dossier.forms import HealthRecordForm, PickupPersonForm
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
-from blueprints.staff.family_forms import StaffChildForm
+from blueprints.staff.family_forms import StaffChildForm, StaffCoordonneesForm
 from blueprints.staff.forms import StaffCloseLineForm
 from domain import audit, clock
 from domain.billing.invoicing import account_summary, amount_due_cents, family_invoices
@@ -133,25 +133,47 @@ def edit_child(family_id, child_id):
                   status=form_status(form))
 
 
+def _sign_in_emails_refused(guardians, form):
+    """A guardian's new email that cannot become their sign-in email (another account's):
+    said next to that field, nothing saved."""
+    refused = False
+    for guardian, sub in zip(guardians, form.guardians):
+        problem = guardian_access.sign_in_email_problem(guardian, sub.email.data)
+        if problem:
+            sub.email.errors.append(problem)
+            refused = True
+    return refused
+
+
 @bp.route("/familles/<int:family_id>/coordonnees", methods=["GET", "POST"])
 def edit_coordonnees(family_id):
     """Staff edit the address and the guardians' phones and work; audited before/after."""
     family = _family(family_id)
     guardians = record.family_guardians(family)
-    form = CoordonneesForm(data={
+    form = StaffCoordonneesForm(data={
         "address": family.address, "postal_code": family.postal_code, "city": family.city,
-        "guardians": [{name: getattr(g, name) for name in record.GUARDIAN_EDITABLE}
+        "guardians": [{name: getattr(g, name) for name in staff_edits.STAFF_GUARDIAN_FIELDS}
                       for g in guardians]})
-    if form.validate_on_submit():
-        staff_edits.update_coordonnees(
-            current_actor(), family, form.address.data.strip(), form.postal_code.data.strip(),
-            form.city.data.strip(), list(zip(guardians, (e.data for e in form.guardians))))
-        flash("Les coordonnées de la famille sont enregistrées.", "success")
-        return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
-                        code=303)
+    # A refused email is appended to its field after validation: the nested form's
+    # ``errors`` were computed then, so the refusal is carried apart.
+    refused = False
+    if form.validate_on_submit() and not (refused := _sign_in_emails_refused(guardians, form)):
+        try:
+            staff_edits.update_coordonnees(
+                current_actor(), family, form.address.data.strip(),
+                form.postal_code.data.strip(), form.city.data.strip(),
+                list(zip(guardians, (e.data for e in form.guardians))))
+        except staff_edits.GuardianEmailProblem as problem:  # taken in between
+            form.guardians[guardians.index(problem.guardian)].email.errors.append(
+                str(problem))
+            refused = True
+        else:
+            flash("Les coordonnées de la famille sont enregistrées.", "success")
+            return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
+                            code=303)
     return render("staff/families/edit_coordonnees.html", family=family, form=form,
-                  guardian_forms=list(zip(guardians, form.guardians)),
-                  status=form_status(form))
+                  guardian_forms=list(zip(guardians, form.guardians)), refused=refused,
+                  status=422 if refused else form_status(form))
 
 
 @bp.route("/familles/<int:family_id>/personnes-autorisees", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from blueprints.common import EmptyForm, form_status, get_or_404
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
 from blueprints.staff.family_forms import GuardianForm, NewChildForm
-from domain.family import staff_edits
+from domain.family import guardian_access, staff_edits
 from models import Child, Family, Guardian
 
 
@@ -45,18 +45,31 @@ def archive_child(family_id, child_id):
     return _back(family)
 
 
+def _sign_in_email_refused(form, guardian):
+    """The new email cannot become the guardian's sign-in email (another account has
+    it): said next to the field, nothing saved."""
+    problem = guardian_access.sign_in_email_problem(guardian, form.email.data)
+    if problem:
+        form.email.errors.append(problem)
+    return bool(problem)
+
+
 @bp.route("/familles/<int:family_id>/second-responsable", methods=["GET", "POST"])
 def edit_second_guardian(family_id):
     """Add or edit the second legal guardian (at least one way to reach them)."""
     family = _family(family_id)
     guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
     form = GuardianForm(obj=guardian)
-    if form.validate_on_submit():
-        staff_edits.set_second_guardian(current_actor(), family, **{
-            name: getattr(form, name).data for name in staff_edits.SECOND_GUARDIAN_FIELDS})
-        flash("Le second responsable légal est enregistré.", "success")
-        return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
-                        code=303)
+    if form.validate_on_submit() and not _sign_in_email_refused(form, guardian):
+        try:
+            staff_edits.set_second_guardian(current_actor(), family, **{
+                name: getattr(form, name).data for name in staff_edits.SECOND_GUARDIAN_FIELDS})
+        except guardian_access.AccessProblem as problem:  # taken in between
+            form.email.errors.append(str(problem))
+        else:
+            flash("Le second responsable légal est enregistré.", "success")
+            return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
+                            code=303)
     return render("staff/families/second_guardian.html", family=family, form=form,
                   guardian=guardian, status=form_status(form))
 

@@ -1,18 +1,25 @@
 """Forms of the families' import, invitations, children and schools (back office)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import FieldList, FormField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import (
     AnyOf,
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     ValidationError,
 )
 
 from blueprints.dossier.declare import GuardianForm  # noqa: F401  (staff use it too)
-from blueprints.dossier.forms import FrenchDateField, FrenchIntegerField
+from blueprints.dossier.forms import (
+    CoordonneesForm,
+    FrenchDateField,
+    FrenchIntegerField,
+    GuardianForm as GuardianContactForm,
+)
 from blueprints.staff.forms import ChildForm
 from domain.catalogue import schools
 from models import Child, School
@@ -86,3 +93,18 @@ class SchoolForm(FlaskForm):
             raise ValidationError("Cochez au moins une classe.")
         if any(level not in Child.LEVELS for level in field.data):
             raise ValidationError("Choisissez des classes de la liste.")
+
+
+class StaffGuardianContactForm(GuardianContactForm):
+    """A guardian's phones and work, and their email: the service corrects it (a family
+    changes its own sign-in email through a link sent to the new address)."""
+
+    email = StringField("Email", [Optional(), Length(max=200, message="200 caractères au plus."),
+                                  Email("Indiquez une adresse email valide.")],
+                        render_kw={"autocomplete": "off"})
+
+
+class StaffCoordonneesForm(CoordonneesForm):
+    """The family's coordonnées as staff edit them: with each guardian's email."""
+
+    guardians = FieldList(FormField(StaffGuardianContactForm))

@@ -150,8 +150,9 @@ def _pain002(report):
         reason = _reason(_child(group, "StsRsnInf"))
         raise ReturnFileError(
             f"La banque a refusé le fichier entier (motif {reason}) : aucun prélèvement n'a "
-            "eu lieu. Ce n'est pas un rejet de débits : voyez avec la banque avant de "
-            "renvoyer le fichier.")
+            "eu lieu. Ce n'est pas un rejet de débits : l'administrateur annule ce "
+            "prélèvement (« Annuler ce prélèvement », sur cette page), les factures sont "
+            "de nouveau à payer ; voyez avec la banque avant d'en préparer un nouveau.")
     returned = []
     for transaction in transactions:
         if _text(transaction, "TxSts") != "RJCT":
@@ -225,6 +226,8 @@ def _problem(line, collection, seen):
     if returned.reason_code not in direct_debit.REJECTION_REASONS:
         return (f"Motif {returned.reason_code} inconnu : enregistrez ce rejet à la main "
                 "avec le motif le plus proche.")
+    if item.status == DebitItem.CANCELLED:
+        return "Ce prélèvement est annulé : ce débit n'a pas eu lieu."
     if item.status == DebitItem.REJECTED:
         return (f"Déjà enregistré comme rejeté le "
                 f"{clock.to_paris(item.rejected_at).strftime('%d/%m/%Y')}.")

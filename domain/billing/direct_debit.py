@@ -336,6 +336,9 @@ def record_debit_rejection(item_id, reason_code, settings, actor, now):
         if item.status == DebitItem.REJECTED:
             raise CollectionError("Ce prélèvement est déjà enregistré comme rejeté.",
                                   field="reason")
+        if item.status == DebitItem.CANCELLED:
+            raise CollectionError("Ce prélèvement est annulé : ce débit n'a pas eu lieu.",
+                                  field="reason")
         Payment.update(status=Payment.REFUSED,
                        outcome=f"Prélèvement rejeté : {reason_code} "
                                f"{REJECTION_REASONS[reason_code]}").where(

@@ -6,7 +6,7 @@ INSCRIPTION. A second legal guardian from "Mes coordonnées": validated, it beco
 family's second guardian. Refused, the family reads the reason where it declared."""
 from domain import audit
 from domain.clock import utc_now
-from domain.family import record
+from domain.family import guardian_access, record
 from domain.uploads import save_upload
 from models import Child, ChildDeclaration, Family, Guardian, GuardianDeclaration, School, db
 
@@ -135,7 +135,9 @@ def pending_guardian_declarations():
 
 def validate_guardian_declaration(declaration, staff_user):
     """The declared person becomes the family's second guardian (replacing the one it had,
-    before/after in the audit trail)."""
+    before/after in the audit trail); the sign-in email of that guardian's portal account
+    follows the declared email. Raises :class:`DeclarationReviewRefused` (nothing saved)
+    when that address is another account's."""
     with db.atomic():
         _claim(declaration, staff_user, GuardianDeclaration.VALIDATED)
         values = {name: getattr(declaration, name) for name in GUARDIAN_FIELDS}
@@ -151,6 +153,10 @@ def validate_guardian_declaration(declaration, staff_user):
         audit.record(staff_user, declaration.family_id, audit.GUARDIAN_EDITED,
                      "Second responsable déclaré par la famille : validé.", before=before,
                      after=values)
+        try:
+            guardian_access.follow_email(staff_user, guardian, (before or {}).get("email", ""))
+        except guardian_access.AccessProblem as problem:
+            raise DeclarationReviewRefused(f"Déclaration non validée : {problem}") from None
     return guardian
 
 

@@ -14,7 +14,7 @@ still names it) and a new invitation gives the access back, with a new password.
 """
 from dataclasses import dataclass
 
-from peewee import JOIN
+from peewee import JOIN, IntegrityError
 
 from domain import audit, notifications
 from domain.family.accounts import new_session_token, normalize_email
@@ -136,6 +136,66 @@ def remove(actor, guardian, reason=""):
                      before={"accès": "actif"}, after={"accès": "retiré"},
                      reason=reason.strip())
     return user
+
+
+def _sign_in_problem(guardian, user, email):
+    """Why ``user`` (``guardian``'s active account) cannot sign in with ``email``, or None."""
+    if not email:
+        return (f"{guardian_name(guardian)} se connecte au portail avec son adresse email : "
+                "indiquez sa nouvelle adresse (ou retirez d'abord son accès au portail).")
+    if User.select().where((User.email == email) & (User.id != user.id)).exists():
+        return (f"L'adresse {email} est déjà celle d'un autre compte du portail : "
+                f"{guardian_name(guardian)} ne pourrait plus se connecter. "
+                "Indiquez une autre adresse.")
+    return None
+
+
+def sign_in_email_problem(guardian, new_email):
+    """Why ``guardian``'s email cannot become ``new_email`` (French, shown next to the
+    field), or None. A guardian with a portal account signs in with their email, and the
+    sign-in email follows a change of the guardian's (see :func:`follow_email`): so a new
+    address must not be another account's, and cannot be blank while the access is
+    active. An email left as it was changes nothing."""
+    if guardian is None or guardian.id is None:
+        return None
+    email = normalize_email(new_email)
+    if email == normalize_email(guardian.email):
+        return None
+    user = account_of(guardian)
+    if user is None or not user.is_active or email == user.email:
+        return None
+    return _sign_in_problem(guardian, user, email)
+
+
+def follow_email(actor, guardian, previous_email):
+    """After ``guardian``'s email changed from ``previous_email`` (by staff, or a family's
+    declaration they validated): the sign-in email of the guardian's active account
+    becomes the same, the old address is told (someone who took over the address would
+    otherwise go unnoticed), and the change is audited. Call it inside the transaction
+    that saved the guardian. Returns the old sign-in address (None when nothing changed);
+    raises :class:`AccessProblem` (roll back) when the address cannot be taken."""
+    email = normalize_email(guardian.email)
+    if email == normalize_email(previous_email):
+        return None
+    user = account_of(guardian)
+    if user is None or not user.is_active or email == user.email:
+        return None
+    problem = _sign_in_problem(guardian, user, email)
+    if problem:
+        raise AccessProblem(problem)
+    old_email = user.email
+    try:
+        with db.atomic():
+            User.update(email=email).where(User.id == user.id).execute()
+    except IntegrityError:  # taken in between by another account
+        raise AccessProblem(f"L'adresse {email} est déjà celle d'un autre compte du portail.")
+    if old_email:
+        notifications.email_changed(old_email, email, guardian.family, by_service=True)
+    audit.record(actor, guardian.family_id, audit.GUARDIAN_SIGN_IN_EMAIL_FOLLOWED,
+                 f"Adresse de connexion de {guardian_name(guardian)} : {email} (suit l'email "
+                 "du responsable ; l'ancienne adresse est prévenue)",
+                 before={"email": old_email}, after={"email": email})
+    return old_email
 
 
 def several_accounts(family_id):

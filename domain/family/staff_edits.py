@@ -6,18 +6,30 @@ the fields that changed.
 """
 from domain import audit
 from domain.clock import utc_now
-from domain.family import record
+from domain.family import guardian_access, record
 from models import Child, Guardian, db
 
 GUARDIAN_FIELDS = record.GUARDIAN_EDITABLE
+#: What staff change of a guardian on the coordonnées page: the family's fields and the
+#: email (which the guardian's sign-in email follows).
+STAFF_GUARDIAN_FIELDS = GUARDIAN_FIELDS + ("email",)
 HEALTH_FIELDS = ("doctor_name", "doctor_phone", "allergies", "has_pai", "pai_details", "diet")
+
+
+class GuardianEmailProblem(guardian_access.AccessProblem):
+    """A guardian's new email refused (see :func:`guardian_access.follow_email`), with the
+    ``guardian`` whose field says it."""
+
+    def __init__(self, guardian, message):
+        super().__init__(message)
+        self.guardian = guardian
 
 
 def _coordonnees(family, guardians):
     values = {"adresse": family.address, "code_postal": family.postal_code,
               "ville": family.city}
     for guardian in guardians:
-        for name in GUARDIAN_FIELDS:
+        for name in STAFF_GUARDIAN_FIELDS:
             values[f"{guardian.first_name} {guardian.last_name} : {name}"] = getattr(guardian,
                                                                                    name)
     return values
@@ -33,15 +45,28 @@ def _audit_changes(staff_user, family, action, summary, before, after):
 
 
 def update_coordonnees(staff_user, family, address, postal_code, city, guardian_changes):
-    """The family's coordonnées changed by staff (see :func:`record.update_coordonnees`);
-    returns {field: (before, after)} of what changed."""
+    """The family's coordonnées changed by staff (see :func:`record.update_coordonnees`),
+    and each guardian's ``email`` when given: the sign-in email of their portal account
+    follows it (:func:`guardian_access.follow_email`; :class:`GuardianEmailProblem`
+    leaves everything unchanged). Returns {field: (before, after)} of what changed."""
     guardians = [guardian for guardian, _ in guardian_changes]
     with db.atomic():
         before = _coordonnees(family, guardians)
+        previous = [guardian.email for guardian in guardians]
         record.update_coordonnees(family, address, postal_code, city, guardian_changes)
-        return _audit_changes(staff_user, family, audit.FAMILY_EDITED,
-                              "Coordonnées modifiées par le service.", before,
-                              _coordonnees(family, guardians))
+        for guardian, values in guardian_changes:
+            if values.get("email") is not None:
+                guardian.email = values["email"].strip().lower()
+                guardian.save(only=[Guardian.email])
+        changed = _audit_changes(staff_user, family, audit.FAMILY_EDITED,
+                                 "Coordonnées modifiées par le service.", before,
+                                 _coordonnees(family, guardians))
+        for guardian, previous_email in zip(guardians, previous):
+            try:
+                guardian_access.follow_email(staff_user, guardian, previous_email)
+            except guardian_access.AccessProblem as problem:
+                raise GuardianEmailProblem(guardian, str(problem)) from None
+        return changed
 
 
 CHILD_FIELDS = ("last_name", "first_name", "birth_date", "sex", "school_name", "school_type",
@@ -150,7 +175,9 @@ SECOND_GUARDIAN_FIELDS = record.SECOND_GUARDIAN_FIELDS
 
 
 def set_second_guardian(staff_user, family, **values):
-    """Add or edit the family's second legal guardian; audited before/after."""
+    """Add or edit the family's second legal guardian; audited before/after. Their portal
+    account's sign-in email follows a new email (see :func:`guardian_access.follow_email`,
+    whose :class:`~guardian_access.AccessProblem` leaves everything unchanged)."""
     values = record.second_guardian_values(values)
     with db.atomic():
         guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
@@ -164,6 +191,7 @@ def set_second_guardian(staff_user, family, **values):
         _audit_changes(staff_user, family, audit.GUARDIAN_EDITED,
                        "Second responsable légal enregistré par le service.", before,
                        {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS})
+        guardian_access.follow_email(staff_user, guardian, before.get("email", ""))
     return guardian
 
 

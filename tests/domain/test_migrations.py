@@ -1,4 +1,6 @@
 """The schema has a version and a migration path that keeps families' data."""
+import datetime
+
 import pytest
 from peewee import CharField, SqliteDatabase
 from playhouse.migrate import migrate
@@ -409,3 +411,24 @@ def test_step_22_gives_each_family_account_its_guardian_and_who_made_each_change
     nadia = models.User.get(models.User.email == "famille.bernard@example.org")
     assert nadia.guardian.first_name == "Nadia"
     assert models.Booking.select().count() == bookings
+
+
+def test_step_23_adds_the_cancellation_of_a_collection_keeping_the_collections(db):
+    """Step 23: when, by whom and why a debit collection was cancelled (the bank refused
+    the whole file); the collections there were stay, none cancelled."""
+    models.DebitCollection.create(period_year=2027, period_month=1,
+                                  collection_date=datetime.date(2027, 2, 15),
+                                  message_id="PF-AVANT-23", total_cents=100, count=1)
+    m = migrations.SchemaMigrator.from_database(db.obj)
+    migrate(m.drop_column("debit_collection", "cancelled_at"),
+            m.drop_column("debit_collection", "cancel_reason"))
+    if not isinstance(db.obj, migrations.SqliteDatabase):  # SQLite keeps its foreign keys
+        migrate(m.drop_column("debit_collection", "cancelled_by_id"))
+    assert "cancel_reason" not in [c.name for c in db.get_columns("debit_collection")]
+    SchemaVersion.update(version=22).execute()
+    assert migrations.upgrade(db.obj) == models.SCHEMA_VERSION == 23
+    columns = {c.name for c in db.get_columns("debit_collection")}
+    assert {"cancelled_at", "cancelled_by_id", "cancel_reason"} <= columns
+    [kept] = models.DebitCollection.select()
+    assert kept.message_id == "PF-AVANT-23" and not kept.is_cancelled
+    assert kept.cancel_reason == ""

@@ -277,6 +277,9 @@ MATRIX = {
                                                "/agents/admin/facturation/absences-excusees"),
     "staff.admin.billing_run": Row(ADMIN, "/agents/admin/facturation/emission"),
     "staff.admin.direct_debit_build": Row(ADMIN, "/agents/admin/facturation/prelevements/"),
+    # The administrateur's « Annuler ce prélèvement »: once done, the page sends back (303).
+    "staff.admin.direct_debit_cancel": Row(ADMIN, "/agents/admin/facturation/prelevements/"
+                                                  "{collection}/annuler"),
     "staff.admin.billing_settings": Row(ADMIN,
                                              "/agents/admin/facturation/parametres"),
     "staff.admin.service_mailbox": Row(ADMIN, "/agents/admin/services/1"),

@@ -1,0 +1,139 @@
+"""A direct debit collection cancelled: the bank refused the whole file.
+
+A bank may refuse a pain.008 as a whole (a pain.002 whose group status is RJCT: a wrong
+creditor identifier, a file sent twice, a cut-off missed...): then no debit of it takes
+place, and the import of return files (:mod:`domain.billing.bank_returns`) has nothing
+to record. The administrateur cancels the collection instead, with a reason:
+
+* each debit's payment is cancelled, so each invoice owes again what the debit was to
+  pay: the family may pay it online, and the month's next collection debits it (a
+  cancelled debit, like a rejected one, does not keep its invoice out of a collection);
+* a mandate whose first debit (FRST) was in this collection gets its next debit as a
+  FRST again, unless another debit under it is in force: as if the collection never was;
+* each family is told by email that its debit will not take place;
+* the cancellation is audited, and the collection reads « annulé » in the list.
+
+The portal records no debit as individually paid (a debit counts as paid from the
+file's making, and only a rejection is recorded afterwards). So a collection can be
+cancelled while none of its debits was recorded as rejected (the bank then processed
+the file, debit by debit) and each debit's payment is still the one the collection made.
+"""
+from domain import audit, clock
+from domain.billing.direct_debit import BATCH, FIRST, CollectionError
+from domain.billing.invoicing import still_owing
+from domain.family.contact import billing_addresses
+from domain.formats import euros, month_fr
+from domain.mail import send_many
+from domain.transactions import lock_rows, write_transaction
+from models import DebitCollection, DebitItem, Invoice, Mandate, Payment
+
+MAX_REASON = 500
+PAYMENT_OUTCOME = "Prélèvement annulé : le fichier n'a pas été pris par la banque"
+
+
+def cancel_problem(collection, items=None):
+    """Why ``collection`` cannot be cancelled (French), or "" when it can. ``items``:
+    its debits when already read."""
+    if collection.is_cancelled:
+        return (f"Ce prélèvement est déjà annulé (le "
+                f"{clock.to_paris(collection.cancelled_at).strftime('%d/%m/%Y')}).")
+    if items is None:
+        items = list(DebitItem.select().where(DebitItem.collection == collection.id))
+    rejected = sum(1 for item in items if item.status == DebitItem.REJECTED)
+    if rejected:
+        return (f"{rejected} débit(s) de ce prélèvement sont enregistrés comme rejetés : la "
+                "banque a donc traité le fichier, débit par débit. Il ne peut plus être "
+                "annulé ; enregistrez les autres rejets un par un.")
+    payments = [item.payment_id for item in items if item.payment_id is not None]
+    if payments and Payment.select().where(
+            Payment.id.in_(payments) & (Payment.status != Payment.PAID)).exists():
+        return ("Le paiement d'un débit de ce prélèvement a changé depuis qu'il a été "
+                "préparé : il ne peut plus être annulé d'un bloc.")
+    return ""
+
+
+def cancel_collection(collection_id, reason, actor, now):
+    """Cancel the collection (see the module): its payments undone, its invoices owed
+    again, its FRST mandates as before, its families emailed, audited with ``reason``.
+    Returns the collection; :class:`CollectionError` (field ``reason``) when the reason
+    is missing or :func:`cancel_problem` refuses."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CollectionError("Indiquez le motif de l'annulation (par exemple le motif "
+                              "du refus donné par la banque).", field="reason")
+    if len(reason) > MAX_REASON:
+        raise CollectionError(f"Le motif tient en {MAX_REASON} caractères au plus.",
+                              field="reason")
+    stored_now = clock.as_stored(now)
+    with write_transaction():
+        invoice_ids = [invoice_id for (invoice_id,) in DebitItem.select(DebitItem.invoice)
+                       .where(DebitItem.collection == collection_id).tuples()]
+        lock_rows(Invoice, invoice_ids)  # no payment lands on them meanwhile
+        collection = DebitCollection.get_by_id(collection_id)
+        items = list(DebitItem.select().where(DebitItem.collection == collection_id)
+                     .order_by(DebitItem.id))
+        problem = cancel_problem(collection, items)
+        if problem:
+            raise CollectionError(problem, field="reason")
+        for start in range(0, len(items), BATCH):
+            batch = items[start:start + BATCH]
+            Payment.update(status=Payment.CANCELLED, outcome=PAYMENT_OUTCOME).where(
+                Payment.id.in_([item.payment_id for item in batch
+                                if item.payment_id is not None])).execute()
+            DebitItem.update(status=DebitItem.CANCELLED).where(
+                DebitItem.id.in_([item.id for item in batch])).execute()
+            _owed_again([item.invoice_id for item in batch])
+        _first_debits_again([item.mandate_id for item in items if item.sequence == FIRST])
+        DebitCollection.update(cancelled_at=stored_now, cancelled_by=actor,
+                               cancel_reason=reason).where(
+            DebitCollection.id == collection_id).execute()
+        _tell_families(collection, items)
+        audit.record(actor, None, audit.DEBIT_COLLECTION_CANCELLED,
+                     summary=f"Prélèvement de "
+                             f"{month_fr(collection.period_year, collection.period_month).lower()}"
+                             f" du {collection.collection_date.strftime('%d/%m/%Y')} annulé : "
+                             f"{len(items)} débit(s), {euros(collection.total_cents)} ; les "
+                             "factures sont de nouveau à payer",
+                     before={"collection": collection.id, "count": len(items),
+                             "total_cents": collection.total_cents},
+                     after={"etat": "annulé"}, reason=reason)
+    return DebitCollection.get_by_id(collection_id)
+
+
+def _owed_again(invoice_ids):
+    """Each of these invoices that owes something now the debit is undone is ``emise``
+    again (one paid otherwise, at the counter meanwhile, stays paid)."""
+    invoices = Invoice.select().where(Invoice.id.in_(invoice_ids)
+                                      & (Invoice.kind == Invoice.INVOICE)
+                                      & (Invoice.status == Invoice.PAID))
+    owing = [invoice.id for invoice in still_owing(invoices)]
+    if owing:
+        Invoice.update(status=Invoice.ISSUED).where(Invoice.id.in_(owing)).execute()
+
+
+def _first_debits_again(mandate_ids):
+    """The mandates whose first debit was cancelled: the next debit is a FRST again,
+    unless another debit under the mandate is in force."""
+    mandate_ids = sorted(set(mandate_ids))
+    for start in range(0, len(mandate_ids), BATCH):
+        chunk = mandate_ids[start:start + BATCH]
+        in_force = DebitItem.select(DebitItem.mandate).where(
+            DebitItem.mandate.in_(chunk) & (DebitItem.status == DebitItem.COLLECTED))
+        Mandate.update(first_collected_on=None).where(
+            Mandate.id.in_(chunk) & Mandate.id.not_in(in_force)).execute()
+
+
+def _tell_families(collection, items):
+    """One email per debit to the family's billing addresses: it will not take place."""
+    numbers = dict(Invoice.select(Invoice.id, Invoice.number)
+                   .where(Invoice.id.in_([item.invoice_id for item in items])).tuples())
+    families = dict(Invoice.select(Invoice.id, Invoice.family)
+                    .where(Invoice.id.in_(list(numbers))).tuples())
+    emails = billing_addresses(set(families.values()))
+    date = collection.collection_date.strftime("%d/%m/%Y")
+    send_many([(email, f"Prélèvement du {date} annulé : facture N° {numbers[item.invoice_id]}",
+                "facturation/email/debit_cancelled",
+                {"number": numbers[item.invoice_id], "amount": euros(item.amount_cents),
+                 "date": collection.collection_date})
+               for item in items
+               for email in emails.get(families[item.invoice_id], [])])

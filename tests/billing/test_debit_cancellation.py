@@ -1,0 +1,168 @@
+"""The bank refused a whole direct debit file (a pain.002 « RJCT » for the group): the
+administrateur cancels the collection. No debit of it takes place: each invoice is to pay
+again (online, and by the month's next collection, under a FRST again), each family is
+told, the journal keeps the reason, and the list reads « annulé ». Not once the bank has
+rejected some of its debits one by one: then it processed the file.
+
+Family 16123 signs a mandate; January 2027 is billed and collected on 15/02/2027."""
+import datetime
+import json
+import re
+
+import pytest
+
+from domain import audit, commune
+from domain.billing import debit_cancellation, direct_debit
+from domain.billing.invoicing import due_cents_of
+from domain.billing.payments import payable_online
+from domain.formats import euros
+from models import AuditLog, DebitCollection, DebitItem, Invoice, Mandate, Payment
+from tests.billing.test_bank_returns import FEB_1, admin, january_collection
+from tests.helpers import csrf_from, error_of, text_of
+
+LATER = FEB_1 + datetime.timedelta(days=2)
+REASON = "Fichier refusé par la banque le 03/02 (FF01 : format invalide)"
+BERNARD = "famille.bernard@example.org"
+
+
+def january_invoice(collection):
+    [item] = DebitItem.select().where(DebitItem.collection == collection.id)
+    return Invoice.get_by_id(item.invoice_id), item
+
+
+def test_a_cancelled_collection_debits_nobody_and_its_invoice_is_to_pay_again(db, mailbox,
+                                                                             in_app):
+    collection = january_collection()
+    invoice, item = january_invoice(collection)
+    assert Invoice.get_by_id(invoice.id).status == Invoice.PAID
+    assert Mandate.get().first_collected_on == datetime.date(2027, 2, 15)
+    mailbox.clear()
+
+    debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+
+    # The invoice owes its whole amount again and may be paid online.
+    assert Invoice.get_by_id(invoice.id).status == Invoice.ISSUED
+    assert due_cents_of(invoice.id)[1] == invoice.total_cents
+    assert payable_online(invoice.id, invoice.family_id)[1] == invoice.total_cents
+    payment = Payment.get_by_id(item.payment_id)
+    assert (payment.status, payment.outcome) == (Payment.CANCELLED,
+                                                 debit_cancellation.PAYMENT_OUTCOME)
+    assert DebitItem.get_by_id(item.id).status == DebitItem.CANCELLED
+    cancelled = DebitCollection.get_by_id(collection.id)
+    assert cancelled.is_cancelled and cancelled.cancel_reason == REASON
+    assert cancelled.cancelled_by.email == "admin@mairie.example.org"
+    # The mandate is as if the collection never was: its next debit is a first one.
+    assert Mandate.get().first_collected_on is None
+    # The family is told, through the test SMTP server.
+    [mail] = mailbox.to(BERNARD)
+    assert mail["Subject"] == f"Prélèvement du 15/02/2027 annulé : facture N° {invoice.number}"
+    body = re.sub(r"\s+", " ", mailbox.text(mail))
+    assert "prévu le 15/02/2027" in body and "n'aura pas lieu" in body
+    assert "rien ne sera débité de votre compte" in body
+    assert "La facture reste à payer" in body
+    entry = AuditLog.get(AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+    details = json.loads(entry.details)
+    assert details["reason"] == REASON and details["before"]["count"] == 1
+    assert "janvier 2027 du 15/02/2027 annulé" in details["summary"]
+
+    # The month's next collection takes the invoice again, as a first debit.
+    again = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 1),
+                                          commune.billing_settings(), admin(), LATER)
+    [debit] = DebitItem.select().where(DebitItem.collection == again.id)
+    assert (debit.invoice_id, debit.sequence, debit.amount_cents) == (
+        invoice.id, direct_debit.FIRST, invoice.total_cents)
+    assert Invoice.get_by_id(invoice.id).status == Invoice.PAID
+    # Nothing is cancelled twice; a cancelled debit cannot be rejected.
+    with pytest.raises(direct_debit.CollectionError, match="déjà annulé"):
+        debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    with pytest.raises(direct_debit.CollectionError, match="annulé"):
+        direct_debit.record_debit_rejection(item.id, "AM04", commune.billing_settings(),
+                                            admin(), LATER)
+
+
+def test_once_a_debit_was_rejected_the_collection_cannot_be_cancelled(db, mailbox, in_app):
+    collection = january_collection()
+    invoice, item = january_invoice(collection)
+    direct_debit.record_debit_rejection(item.id, "AM04", commune.billing_settings(), admin(),
+                                        LATER)
+    mailbox.clear()
+    with pytest.raises(direct_debit.CollectionError, match="enregistrés comme rejetés"):
+        debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    assert not DebitCollection.get_by_id(collection.id).is_cancelled
+    assert DebitItem.get_by_id(item.id).status == DebitItem.REJECTED
+    assert mailbox.to(BERNARD) == []
+    assert not AuditLog.select().where(
+        AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED).exists()
+
+
+def test_a_cancellation_without_a_reason_changes_nothing(db, mailbox, in_app):
+    collection = january_collection()
+    invoice, item = january_invoice(collection)
+    with pytest.raises(direct_debit.CollectionError, match="Indiquez le motif"):
+        debit_cancellation.cancel_collection(collection.id, "  ", admin(), LATER)
+    assert Invoice.get_by_id(invoice.id).status == Invoice.PAID
+    assert DebitItem.get_by_id(item.id).status == DebitItem.COLLECTED
+
+
+def test_the_cancelled_first_debit_stays_when_another_debit_under_the_mandate_is_in_force(
+        db, mailbox, in_app):
+    """January's FRST, then a later collection of the month (RCUR, a fee invoice): cancelling
+    the later one leaves the mandate's first debit as it is."""
+    first = january_collection()
+    fee = direct_debit._fee_invoice(january_invoice(first)[0], 250, FEB_1)
+    later = FEB_1 + datetime.timedelta(days=20)
+    second = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 8),
+                                           commune.billing_settings(), admin(), later)
+    debit_cancellation.cancel_collection(second.id, REASON, admin(), later)
+    assert Mandate.get().first_collected_on == datetime.date(2027, 2, 15)
+    assert Invoice.get_by_id(fee.id).status == Invoice.ISSUED
+    assert Invoice.get_by_id(january_invoice(first)[0].id).status == Invoice.PAID
+
+
+def test_the_administrateur_cancels_through_the_pages(client, auth, db, mailbox, app):
+    with app.app_context():
+        collection = january_collection()
+        invoice, _ = january_invoice(collection)
+    page_url = f"/agents/facturation/prelevements/{collection.id}"
+    cancel_url = f"/agents/admin/facturation/prelevements/{collection.id}/annuler"
+    auth.login("agent")
+    assert "Annuler ce prélèvement" not in text_of(client.get(page_url).get_data(as_text=True))
+    assert client.get(cancel_url).status_code == 403
+    auth.logout()
+
+    auth.login("administrateur")
+    page = client.get(page_url).get_data(as_text=True)
+    assert f'href="{cancel_url}"' in page
+    confirm = client.get(cancel_url)
+    text = text_of(confirm.get_data(as_text=True))
+    assert "Annuler le prélèvement de janvier 2027" in text
+    assert "Prévu le 15/02/2027 : 1 débit(s)" in text
+    refused = client.post(cancel_url, data={"csrf_token": csrf_from(confirm.get_data(
+        as_text=True)), "reason": ""})
+    assert refused.status_code == 422
+    assert error_of(refused, "reason").startswith("Indiquez le motif de l'annulation")
+    assert not DebitCollection.get_by_id(collection.id).is_cancelled
+    done = client.post(cancel_url, data={"csrf_token": csrf_from(confirm.get_data(
+        as_text=True)), "reason": REASON})
+    assert done.status_code == 303 and done.headers["Location"] == page_url
+    shown = text_of(client.get(page_url).get_data(as_text=True))
+    assert (f"Prélèvement annulé : aucun débit n'aura lieu (1 facture(s), "
+            f"{euros(invoice.total_cents).replace(chr(160), ' ')}).") in shown
+    assert "Prélèvement annulé le" in shown and f"Motif : {REASON}" in shown
+    assert "Enregistrer le rejet" not in shown and "Importer le retour" not in shown
+    listing = text_of(client.get("/agents/facturation/prelevements/").get_data(as_text=True))
+    assert "Janvier 2027 annulé" in listing
+    # Once cancelled, the page sends back with the reason it cannot be done again.
+    again = client.get(cancel_url)
+    assert again.status_code == 303
+    assert "déjà annulé" in text_of(client.get(again.headers["Location"]).get_data(
+        as_text=True))
+    auth.logout()
+
+    # The family sees the invoice to pay again.
+    auth.login("famille 16123")
+    to_pay = text_of(client.get("/facturation/").get_data(as_text=True))
+    assert f"Facture N° {invoice.number} (01/2027" in to_pay
+    # Nor does its history say it was debited.
+    assert "Prélevé le" not in text_of(client.get("/facturation/historique").get_data(
+        as_text=True))

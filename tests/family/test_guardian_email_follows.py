@@ -1,0 +1,197 @@
+"""A guardian's portal account signs in with their email: when the service changes that
+email (the second guardian's page, or a family's declaration it validates), the sign-in
+email follows, the old address is told, the journal keeps it; an address that is already
+another account's is refused next to the field, and nothing is saved.
+
+Demo family 16123 (BERNARD): Karim, the second guardian, signs in with
+karim.bernard@example.org.
+"""
+import html
+import json
+import re
+
+from demo import DEMO_LOGINS
+from domain import audit
+from models import AuditLog, Family, Guardian, GuardianDeclaration, User
+from tests.conftest import AuthActions
+from tests.helpers import error_of, text_of, unescaped
+
+KARIM_EMAIL, KARIM_PASSWORD = DEMO_LOGINS["famille 16123 (Karim)"]
+NEW_EMAIL = "karim.b@exemple.fr"
+
+
+def karim():
+    return Guardian.get(Guardian.first_name == "Karim")
+
+
+def second_guardian_form(auth, family, **changes):
+    path = f"/agents/familles/{family.id}/second-responsable"
+    data = {"csrf_token": auth.csrf(path), "civility": "M.", "last_name": "BERNARD",
+            "first_name": "Karim", "email": KARIM_EMAIL, "phone_mobile": "",
+            "phone_home": ""}
+    return path, dict(data, **changes)
+
+
+def signs_in(app, login, password=KARIM_PASSWORD):
+    return AuthActions(app.test_client()).login(login, password).status_code == 303
+
+
+def test_staff_change_karims_email_and_he_signs_in_with_the_new_one(app, client, auth, db,
+                                                                   mailbox):
+    family = Family.get(Family.account_number == 16123)
+    account = User.get(User.email == KARIM_EMAIL)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, email="Karim.B@Exemple.fr")
+    assert "un nouvel email devient aussi son adresse de connexion" in text_of(
+        client.get(path).get_data(as_text=True))
+    assert client.post(path, data=data).status_code == 303
+
+    assert karim().email == NEW_EMAIL
+    assert User.get_by_id(account.id).email == NEW_EMAIL
+    assert signs_in(app, NEW_EMAIL) and not signs_in(app, KARIM_EMAIL)
+    # The family's page shows the access under the new address.
+    page = text_of(client.get(f"/agents/familles/{family.id}").get_data(as_text=True))
+    assert f"actif ({NEW_EMAIL})" in page
+    # The old address is told, through the test SMTP server.
+    [notice] = mailbox.to(KARIM_EMAIL)
+    assert notice["Subject"] == "Portail Famille : votre adresse email a changé"
+    body = mailbox.text(notice)
+    assert "Le service enfance de la mairie a enregistré votre nouvelle adresse email." in body
+    assert f"n° 16123 est désormais {NEW_EMAIL}" in body
+    entry = AuditLog.get(AuditLog.action == audit.GUARDIAN_SIGN_IN_EMAIL_FOLLOWED)
+    details = json.loads(entry.details)
+    assert (entry.family_id, details["before"], details["after"]) == (
+        family.id, {"email": KARIM_EMAIL}, {"email": NEW_EMAIL})
+    assert entry.user.email == "agent@mairie.example.org"
+
+
+def test_an_address_of_another_account_is_refused_next_to_the_field(app, client, auth, db,
+                                                                    mailbox):
+    family = Family.get(Family.account_number == 16123)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, email="famille.dupont@example.org",
+                                      phone_mobile="06 11 22 33 44")
+    refused = client.post(path, data=data)
+    assert refused.status_code == 422
+    assert error_of(refused, "email") == (
+        "L'adresse famille.dupont@example.org est déjà celle d'un autre compte du portail : "
+        "Karim BERNARD ne pourrait plus se connecter. Indiquez une autre adresse.")
+    # What was typed is still there; nothing is saved, nobody is told.
+    page = unescaped(refused)
+    assert 'value="famille.dupont@example.org"' in page and 'value="06 11 22 33 44"' in page
+    assert karim().email == KARIM_EMAIL and karim().phone_mobile != "06 11 22 33 44"
+    assert User.select().where(User.email == KARIM_EMAIL).exists()
+    assert mailbox.to(KARIM_EMAIL) == []
+    # A blank email would leave him without a way to sign in.
+    blank = client.post(path, data=dict(data, email=""))
+    assert error_of(blank, "email") == (
+        "Karim BERNARD se connecte au portail avec son adresse email : indiquez sa nouvelle "
+        "adresse (ou retirez d'abord son accès au portail).")
+    assert signs_in(app, KARIM_EMAIL)
+
+
+def test_a_declared_second_guardian_validated_carries_the_sign_in_email(app, client, auth,
+                                                                        db, mailbox):
+    """MON DOSSIER: Nadia declares Karim again with his new email; nothing changes before
+    the service validates it, then his sign-in email follows."""
+    auth.login("famille 16123")
+    path = "/mon-dossier/coordonnees/second-responsable"
+    assert client.post(path, data={
+        "csrf_token": auth.csrf(path), "civility": "M.", "last_name": "Bernard",
+        "first_name": "Karim", "email": NEW_EMAIL, "phone_mobile": "",
+        "phone_home": ""}).status_code == 303
+    assert signs_in(app, KARIM_EMAIL)  # pending: nothing changed yet
+    auth.logout()
+    auth.login("agent")
+    declaration = GuardianDeclaration.get()
+    assert client.post(f"/agents/validations/responsables/{declaration.id}/valider",
+                       data={"csrf_token": auth.csrf("/agents/validations/enfants")}
+                       ).status_code == 303
+    assert karim().email == NEW_EMAIL
+    assert signs_in(app, NEW_EMAIL) and not signs_in(app, KARIM_EMAIL)
+    assert "désormais " + NEW_EMAIL in mailbox.text(mailbox.to(KARIM_EMAIL)[-1])
+    assert AuditLog.select().where(
+        AuditLog.action == audit.GUARDIAN_SIGN_IN_EMAIL_FOLLOWED).count() == 1
+
+
+def test_a_declaration_with_another_accounts_address_is_not_validated(app, client, auth, db):
+    auth.login("famille 16123")
+    path = "/mon-dossier/coordonnees/second-responsable"
+    client.post(path, data={"csrf_token": auth.csrf(path), "civility": "M.",
+                            "last_name": "Bernard", "first_name": "Karim",
+                            "email": "famille.dupont@example.org", "phone_mobile": "",
+                            "phone_home": ""})
+    auth.logout()
+    auth.login("agent")
+    declaration = GuardianDeclaration.get()
+    response = client.post(f"/agents/validations/responsables/{declaration.id}/valider",
+                           data={"csrf_token": auth.csrf("/agents/validations/enfants")})
+    assert "Déclaration non validée : L'adresse famille.dupont@example.org est déjà celle " \
+        "d'un autre compte du portail" in text_of(client.get(response.location)
+                                                  .get_data(as_text=True))
+    assert karim().email == KARIM_EMAIL and signs_in(app, KARIM_EMAIL)
+    assert GuardianDeclaration.get_by_id(declaration.id).status == GuardianDeclaration.PENDING
+
+
+def coordonnees_form(client, auth, family):
+    """The staff's « Modifier les coordonnées » of ``family`` as it is shown."""
+    path = f"/agents/familles/{family.id}/coordonnees"
+    page = client.get(path).get_data(as_text=True)
+    data = {"csrf_token": auth.csrf(path)}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
+        data.setdefault(name, html.unescape(value))
+    for name in re.findall(r'<input[^>]*name="([^"]+)"', page):
+        data.setdefault(name, "")
+    return path, data
+
+
+def test_staff_change_the_first_guardians_email_on_the_coordonnees_page(app, client, auth, db,
+                                                                       mailbox):
+    """Nadia (16123's first guardian) signs in with famille.bernard@example.org: the
+    service corrects her email, her sign-in email follows, the old address is told."""
+    family = Family.get(Family.account_number == 16123)
+    nadia = Guardian.get(Guardian.first_name == "Nadia")
+    old = nadia.email
+    account = User.get(User.guardian == nadia)
+    assert account.email == old == "famille.bernard@example.org"
+    auth.login("agent")
+    path, data = coordonnees_form(client, auth, family)
+    assert data["guardians-0-email"] == old
+    # A phone changed, the email left as it was: the sign-in email stays, nobody is told.
+    assert client.post(path, data=dict(data, **{"guardians-0-phone_work": "01 23 45 67 89"})
+                       ).status_code == 303
+    assert User.get_by_id(account.id).email == old and mailbox.to(old) == []
+    # Another account's address: said next to Nadia's email field, nothing saved.
+    refused = client.post(path, data=dict(data, **{"guardians-0-email": KARIM_EMAIL,
+                                                   "address": "5 rue Neuve"}))
+    assert refused.status_code == 422
+    assert error_of(refused, "guardians-0-email").startswith(
+        f"L'adresse {KARIM_EMAIL} est déjà celle d'un autre compte du portail")
+    assert Family.get_by_id(family.id).address != "5 rue Neuve"
+    # Her new address.
+    assert client.post(path, data=dict(data, **{"guardians-0-email": "Nadia.B@Exemple.fr"})
+                       ).status_code == 303
+    assert Guardian.get_by_id(nadia.id).email == "nadia.b@exemple.fr"
+    assert User.get_by_id(account.id).email == "nadia.b@exemple.fr"
+    assert signs_in(app, "nadia.b@exemple.fr", DEMO_LOGINS["famille 16123"][1])
+    assert "désormais nadia.b@exemple.fr" in mailbox.text(mailbox.to(old)[-1])
+    edited = AuditLog.select().where(AuditLog.action == audit.FAMILY_EDITED) \
+        .order_by(AuditLog.id.desc()).get()
+    changed = json.loads(edited.details)
+    assert (changed["before"]["Nadia BERNARD : email"], changed["after"]["Nadia BERNARD : email"]
+            ) == (old, "nadia.b@exemple.fr")
+    assert AuditLog.select().where(
+        AuditLog.action == audit.GUARDIAN_SIGN_IN_EMAIL_FOLLOWED).count() == 1
+
+
+def test_an_email_out_of_step_with_the_account_does_not_block_other_changes(app, client,
+                                                                           auth, db):
+    """A guardian whose email differs from their sign-in email (set before this rule):
+    editing their phone leaves both as they are."""
+    Guardian.update(email="").where(Guardian.first_name == "Karim").execute()
+    family = Family.get(Family.account_number == 16123)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, email="", phone_mobile="06 11 22 33 44")
+    assert client.post(path, data=data).status_code == 303
+    assert karim().phone_mobile == "06 11 22 33 44"
+    assert signs_in(app, KARIM_EMAIL)
