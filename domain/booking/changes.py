@@ -41,6 +41,7 @@ from domain.formats import date_fr, day_label, euros, month_fr
 from domain.transactions import lock_rows, write_transaction
 from models import (
     Activity,
+    AuditLog,
     Booking,
     Child,
     Enrolment,
@@ -531,6 +532,7 @@ class CommitResult:
     committed: bool
     message: str = ""
     promoted: list = field(default_factory=list)  # (family id, Recap) from waiting lists
+    audit_id: int | None = None  # the audit row of a family's commit (its changes listed)
 
 
 class _Refused(Exception):
@@ -547,7 +549,7 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
     the same transaction, so staff read the family's own bookings and cancellations in
     the audit log.
     """
-    recap, message = Recap(), ""
+    recap, message, audit_id = Recap(), "", None
     try:
         with write_transaction():
             lock_rows(Family, [family_id])
@@ -564,7 +566,7 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
                     booking["booked_by"] = booking["booked_by"] or actor.id
             _apply(recap)
             if actor is not None:
-                _audit_family_commit(actor, family_id, recap)
+                audit_id = _audit_family_commit(actor, family_id, recap).id
             promoted = promote_waiting(
                 {(line.activity.id, line.day) for line in recap.lines
                  if line.action == ANNULATION}, now, zone, locked=True)
@@ -575,7 +577,7 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
         return CommitResult(recap, False, "Ces jours viennent d'être réservés depuis un autre "
                                           "écran : rien n'a été enregistré, vérifiez votre "
                                           "planning.")
-    return CommitResult(recap, True, message, promoted)
+    return CommitResult(recap, True, message, promoted, audit_id)
 
 
 def promote_waiting(freed, now, zone, locked=False):
@@ -656,17 +658,19 @@ def _delete_ids(model, ids):
 
 def _audit_family_commit(actor, family_id, recap):
     """One audit row for a family's TERMINER: what it booked and cancelled, each change
-    naming who made it when another guardian did (both share the pending changes)."""
+    naming who made it when another guardian did (both share the pending changes), and
+    what the confirmation page shows (:func:`confirmation`). Returns the row."""
     booked = [line for line in recap.lines if line.action == RESERVATION]
     cancelled = [line for line in recap.lines if line.action != RESERVATION]
-    audit.record(actor, family_id, audit.BOOKING_COMMITTED,
+    return audit.record(actor, family_id, audit.BOOKING_COMMITTED,
                  f"{len(booked)} réservation(s), {len(cancelled)} annulation(s) : "
                  + "; ".join(f"{line.action.capitalize()} {line.email_day} : {line.element}"
                              + (f" (par {line.by})" if line.by and line.made_by != actor.id
                                 else "")
                              for line in recap.lines[:20])
                  + (" …" if len(recap.lines) > 20 else ""),
-                 after={"reservees": len(booked), "annulations": len(cancelled)})
+                 after={"reservees": len(booked), "annulations": len(cancelled)},
+                 listed={"periods": period_costs(recap), "changes": done_changes(recap)})
 
 
 def finish(family_id, address, now, zone, actor=None):
@@ -678,18 +682,29 @@ def finish(family_id, address, now, zone, actor=None):
     return result
 
 
-#: How many changes the confirmation lists by name (kept in the session cookie).
+#: How many changes the confirmation lists by name (kept in TERMINER's audit row).
 DONE_CHANGES_SHOWN = 20
 
 
 def done_changes(recap):
-    """The first committed changes as plain values for the confirmation page (kept in the
-    session cookie, hence at most :data:`DONE_CHANGES_SHOWN`): ``{"lines": [{"day",
+    """The first committed changes as plain values for the confirmation page (kept in
+    TERMINER's audit row, at most :data:`DONE_CHANGES_SHOWN`): ``{"lines": [{"day",
     "element", "action", "by"}], "more": how many are not listed}``, ``by`` naming who
     made each."""
     return {"lines": [{"day": line.email_day, "element": line.element, "action": line.action,
                        "by": line.by} for line in recap.lines[:DONE_CHANGES_SHOWN]],
             "more": max(0, len(recap.lines) - DONE_CHANGES_SHOWN)}
+
+
+def confirmation(family_id, audit_id):
+    """What the confirmation page shows of the family's TERMINER audited as row
+    ``audit_id``, read back from that row (the session cookie keeps only its id):
+    ``{"periods": period_costs, "changes": done_changes}``; None when that row is not
+    one of the family's commits."""
+    row = AuditLog.select(AuditLog.details).where(
+        (AuditLog.id == audit_id) & (AuditLog.family == family_id)
+        & (AuditLog.action == audit.BOOKING_COMMITTED)).first() if audit_id else None
+    return audit.details_of(row).get("listed") if row is not None else None
 
 
 def period_costs(recap):
