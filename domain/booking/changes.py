@@ -263,7 +263,10 @@ class Recap:
         return sorted({line.pending_id for line in self.lines} | set(self.idle_ids))
 
 
-_PENDING_FIELDS = [PendingChange._meta.sorted_fields, Child._meta.sorted_fields,
+#: The columns read for the recap and TERMINER: not a pending change's ``created_at`` nor
+#: a booking's ``created_at`` and ``booked_by`` (a timestamp parsed per row, never used).
+_PENDING_FIELDS = [[f for f in PendingChange._meta.sorted_fields if f.name != "created_at"],
+                   Child._meta.sorted_fields,
                    Activity._meta.sorted_fields, SchoolYear._meta.sorted_fields,
                    Modalite._meta.sorted_fields]
 
@@ -327,8 +330,12 @@ def _pending_rows(family_id, ids=None):
     return rows
 
 
+_BOOKED_FIELDS = [f for f in Booking._meta.sorted_fields if f.name not in ("created_at",
+                                                                          "booked_by")]
+
+
 def _bookings_query(family_id, activity_ids, first, last):
-    return (Booking.select(*Booking._meta.sorted_fields, *Modalite._meta.sorted_fields)
+    return (Booking.select(*_BOOKED_FIELDS, *Modalite._meta.sorted_fields)
             .join(Modalite)
             .where(Booking.child.in_(Child.select(Child.id).where(Child.family == family_id))
                    & Booking.activity.in_(activity_ids)
@@ -342,7 +349,7 @@ def _month_span(days):
 
 
 def _days_query(family_id, activity_ids, days):
-    return (Booking.select(*Booking._meta.sorted_fields, *Modalite._meta.sorted_fields)
+    return (Booking.select(*_BOOKED_FIELDS, *Modalite._meta.sorted_fields)
             .join(Modalite)
             .where(Booking.child.in_(Child.select(Child.id).where(Child.family == family_id))
                    & Booking.activity.in_(activity_ids) & Booking.date.in_(days)))
@@ -355,7 +362,7 @@ def _bookings_of(family_id, rows, whole_months=False):
     One query."""
     if not rows:
         return {}
-    booking_names = Booking._meta.sorted_fields
+    booking_names = _BOOKED_FIELDS
     modalite_names = Modalite._meta.sorted_fields
     modalites, bookings = {}, {}
     split = len(booking_names)
