@@ -3,8 +3,9 @@
 Every staff write to a family's data (and a few family writes that staff need
 to see, such as opening a line) goes through :func:`record`, with an action
 from the constants below: one naming style, ``area.verb``. ``AuditLog.details``
-holds a JSON object ``{"summary", "before", "after", "reason"}``; nothing edits
-or deletes a row once written.
+holds a JSON object ``{"summary", "before", "after", "reason"}`` (and, for an action
+that needs it, a value read back by the portal: TERMINER's ``"listed"`` changes, which
+its confirmation page shows); nothing edits or deletes a row once written.
 """
 import datetime
 import json
@@ -173,9 +174,11 @@ ACTION_LABELS = {
 
 def record(actor: User | int | None, family: Family | int | None, action: str,
            summary: str = "", before: Any = None, after: Any = None,
-           reason: str = "", at: datetime.datetime | None = None) -> AuditLog:
+           reason: str = "", at: datetime.datetime | None = None,
+           listed: Any = None) -> AuditLog:
     """Write one audit row. ``before``/``after`` are plain values (dicts, strings,
-    numbers, dates) of what changed; ``at`` defaults to the portal's clock."""
+    numbers, dates) of what changed; ``at`` defaults to the portal's clock; ``listed``:
+    plain values the portal reads back from the row (not shown in the audit log)."""
     if action not in ACTION_LABELS:
         raise ValueError(f"Unknown audit action {action!r}")
     details = {"summary": summary}
@@ -185,6 +188,8 @@ def record(actor: User | int | None, family: Family | int | None, action: str,
         details["after"] = after
     if reason:
         details["reason"] = reason
+    if listed is not None:
+        details["listed"] = listed
     return AuditLog.create(user=actor, family=family, action=action,
                            at=at or clock.utc_now(),
                            details=json.dumps(details, ensure_ascii=False, default=str,

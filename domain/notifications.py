@@ -4,6 +4,8 @@ Each takes the address and the plain values its message shows (links are made
 by the caller, which knows the site's URLs) and queues the mail in the outbox
 (``domain.mail``), which the app delivers after the commit.
 """
+from markupsafe import Markup, escape
+
 from domain import email_prefs
 from domain.formats import date_fr, time_fr
 from domain.mail import send_email, send_many, unsubscribe_headers, unsubscribe_url
@@ -111,8 +113,20 @@ def booking_recap(address, recap, now, by_service=False, reason=""):
     subject = f"Récapitulatif de vos réservations du {date_fr(now)} à {time_fr(now)}"
     if by_service:
         subject += " (modifié par le service)"
+    rows_text, rows_html = recap_table(recap.email_rows())
     return send_email(address, subject, "planning/email/recap", title=subject, recap=recap,
-                      rows=recap.email_rows(), by_service=by_service, reason=reason)
+                      rows_text=rows_text, rows_html=rows_html, by_service=by_service,
+                      reason=reason)
+
+
+def recap_table(rows):
+    """(text, HTML) of the recap email's table rows: ``a | b | …`` lines, and ``<tr>`` rows
+    with each cell escaped. Joined here in one pass: a family's whole month (96 rows and
+    more) through the templates' loops was most of the email's rendering."""
+    text = "".join(" | ".join(row) + "\n" for row in rows)
+    html = "".join("\n<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
+                   for row in rows)
+    return text, Markup(html)
 
 
 def waiting_list_booked(address, recap):

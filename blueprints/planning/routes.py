@@ -296,10 +296,8 @@ def finish():
         flash("Vos modifications étaient déjà enregistrées : aucun e-mail n'est envoyé.", "info")
         return redirect(url_for(ep("index")), code=303)
     if result.committed:
-        periods = booking_changes.period_costs(result.recap)
-        session["planning_done"] = {"periods": periods, "email": current_user.email,
-                                    "du": periods[0]["first"] if periods else None,
-                                    "changes": booking_changes.done_changes(result.recap)}
+        # What the confirmation shows is read back from TERMINER's audit row (see done).
+        session["planning_done"] = {"audit": result.audit_id}
         return redirect(url_for(ep("done")), code=303)
     if not result.recap.lines:
         flash(result.message, "error")
@@ -313,7 +311,15 @@ def done():
     """"VOTRE RESERVATION EST TERMINEE": per child and line, the period's cost (every day
     booked in it, added up by TERMINER) and that period's calendar, as the guide shows:
     only the lines TERMINER changed are loaded."""
-    done_ = session.get("planning_done")
+    kept = session.get("planning_done")
+    listed = (booking_changes.confirmation(acting_family_id(), kept.get("audit"))
+              if kept else None)
+    done_ = changes = None
+    if listed is not None:
+        periods = listed["periods"]
+        done_ = {"periods": periods, "email": current_user.email,
+                 "du": periods[0]["first"] if periods else None}
+        changes = listed["changes"] if show_by() else None  # who made each change
     calendars = {}
     periods = (done_ or {}).get("periods", [])
     for first in sorted({p["first"] for p in periods}):
@@ -324,7 +330,7 @@ def done():
         for line in planning.lines:
             calendars[(line.child.id, line.activity.id, first)] = (line, day_range)
     return render_template("planning/done.html", done=done_, calendars=calendars,
-                           show_by=bool(done_) and show_by())
+                           show_by=changes is not None, changes=changes)
 
 
 def parse_date(value):

@@ -273,25 +273,16 @@ _WAITING_SQL = (
     "AND (x.{w_created} < w.{w_created} OR (x.{w_created} = w.{w_created} "
     "AND x.{w_id} < w.{w_id}))) "
     "FROM {waiting} AS w WHERE w.{w_owner} = {p} AND w.{w_date} >= {p} AND w.{w_date} <= {p}")
+#: ``{owner}``: the column of the children's table that keeps a row apart: ``family`` (the
+#: family's page) or the child's own id (one child's lines, a tick: fewer rows kept apart);
+#: ``{w_owner}`` the same column of the waiting list.
 _BOOKINGS_SQL = (
     "SELECT b.{activity}, b.{date}, "
-    "CASE WHEN c.{family} = {p} THEN b.{child} END, "
-    "CASE WHEN c.{family} = {p} THEN b.{modalite} END, "
+    "CASE WHEN c.{owner} = {p} THEN b.{child} END, "
+    "CASE WHEN c.{owner} = {p} THEN b.{modalite} END, "
     "a.{illness}, a.{certificate}, COUNT(*) "
     "FROM {booking} AS b JOIN {child_table} AS c ON c.{child_pk} = b.{child} "
-    "LEFT JOIN {attendance} AS a ON c.{family} = {p} AND a.{a_child} = b.{child} "
-    "AND a.{a_activity} = b.{activity} AND a.{a_date} = b.{date} AND a.{illness} <> '' "
-    "WHERE b.{activity} IN ({ids}) AND b.{date} >= {p} AND b.{date} <= {p} "
-    "GROUP BY 1, 2, 3, 4, 5, 6 " + _WAITING_SQL)
-#: The same for one child's lines (a tick): only that child's rows kept apart, without
-#: the join to the children.
-_CHILD_BOOKINGS_SQL = (
-    "SELECT b.{activity}, b.{date}, "
-    "CASE WHEN b.{child} = {p} THEN b.{child} END, "
-    "CASE WHEN b.{child} = {p} THEN b.{modalite} END, "
-    "a.{illness}, a.{certificate}, COUNT(*) "
-    "FROM {booking} AS b "
-    "LEFT JOIN {attendance} AS a ON b.{child} = {p} AND a.{a_child} = b.{child} "
+    "LEFT JOIN {attendance} AS a ON c.{owner} = {p} AND a.{a_child} = b.{child} "
     "AND a.{a_activity} = b.{activity} AND a.{a_date} = b.{date} AND a.{illness} <> '' "
     "WHERE b.{activity} IN ({ids}) AND b.{date} >= {p} AND b.{date} <= {p} "
     "GROUP BY 1, 2, 3, 4, 5, 6 " + _WAITING_SQL)
@@ -318,9 +309,7 @@ def load_bookings(family_id, activity_ids, first, last, child_id=None):
            type(getattr(database, "obj", database)).__name__)
     sql = _BOOKINGS_STATEMENTS.get(key)
     if sql is None:
-        sql = _BOOKINGS_STATEMENTS[key] = _bookings_sql(
-            database, len(activity_ids), _CHILD_BOOKINGS_SQL if one_child else _BOOKINGS_SQL,
-            one_child)
+        sql = _BOOKINGS_STATEMENTS[key] = _bookings_sql(database, len(activity_ids), one_child)
     owner = child_id if one_child else family_id
     params = [owner, owner, owner, *activity_ids, first, last, owner, first, last]
     counts, booked, ill, waiting, dates = {}, {}, {}, {}, {}
@@ -338,14 +327,15 @@ def load_bookings(family_id, activity_ids, first, last, child_id=None):
     return counts, booked, ill, waiting
 
 
-def _bookings_sql(database, id_count, template=_BOOKINGS_SQL, one_child=False):
-    """The statement of :func:`load_bookings` for ``id_count`` activities."""
+def _bookings_sql(database, id_count, one_child=False):
+    """The statement of :func:`load_bookings` for ``id_count`` activities, the rows of
+    one child kept apart (``one_child``) or the family's."""
     left, right = database.quote[0], database.quote[-1]
 
     def quote(name):
         return f"{left}{name}{right}"
 
-    return template.format(
+    return _BOOKINGS_SQL.format(
         p=database.param, ids=", ".join([database.param] * id_count),
         booking=quote(Booking._meta.table_name), child_table=quote(Child._meta.table_name),
         attendance=quote(Attendance._meta.table_name),
@@ -363,7 +353,8 @@ def _bookings_sql(database, id_count, template=_BOOKINGS_SQL, one_child=False):
         w_modalite=quote(WaitingListEntry.modalite.column_name),
         w_date=quote(WaitingListEntry.date.column_name),
         w_created=quote(WaitingListEntry.created_at.column_name),
-        child_pk=quote(Child.id.column_name), family=quote(Child.family.column_name),
+        child_pk=quote(Child.id.column_name),
+        owner=quote((Child.id if one_child else Child.family).column_name),
         activity=quote(Booking.activity.column_name), date=quote(Booking.date.column_name),
         child=quote(Booking.child.column_name), modalite=quote(Booking.modalite.column_name))
 

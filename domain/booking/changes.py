@@ -41,6 +41,7 @@ from domain.formats import date_fr, day_label, euros, month_fr
 from domain.transactions import lock_rows, write_transaction
 from models import (
     Activity,
+    AuditLog,
     Booking,
     Child,
     Enrolment,
@@ -262,7 +263,10 @@ class Recap:
         return sorted({line.pending_id for line in self.lines} | set(self.idle_ids))
 
 
-_PENDING_FIELDS = [PendingChange._meta.sorted_fields, Child._meta.sorted_fields,
+#: The columns read for the recap and TERMINER: not a pending change's ``created_at`` nor
+#: a booking's ``created_at`` and ``booked_by`` (a timestamp parsed per row, never used).
+_PENDING_FIELDS = [[f for f in PendingChange._meta.sorted_fields if f.name != "created_at"],
+                   Child._meta.sorted_fields,
                    Activity._meta.sorted_fields, SchoolYear._meta.sorted_fields,
                    Modalite._meta.sorted_fields]
 
@@ -326,8 +330,12 @@ def _pending_rows(family_id, ids=None):
     return rows
 
 
+_BOOKED_FIELDS = [f for f in Booking._meta.sorted_fields if f.name not in ("created_at",
+                                                                          "booked_by")]
+
+
 def _bookings_query(family_id, activity_ids, first, last):
-    return (Booking.select(*Booking._meta.sorted_fields, *Modalite._meta.sorted_fields)
+    return (Booking.select(*_BOOKED_FIELDS, *Modalite._meta.sorted_fields)
             .join(Modalite)
             .where(Booking.child.in_(Child.select(Child.id).where(Child.family == family_id))
                    & Booking.activity.in_(activity_ids)
@@ -341,7 +349,7 @@ def _month_span(days):
 
 
 def _days_query(family_id, activity_ids, days):
-    return (Booking.select(*Booking._meta.sorted_fields, *Modalite._meta.sorted_fields)
+    return (Booking.select(*_BOOKED_FIELDS, *Modalite._meta.sorted_fields)
             .join(Modalite)
             .where(Booking.child.in_(Child.select(Child.id).where(Child.family == family_id))
                    & Booking.activity.in_(activity_ids) & Booking.date.in_(days)))
@@ -354,7 +362,7 @@ def _bookings_of(family_id, rows, whole_months=False):
     One query."""
     if not rows:
         return {}
-    booking_names = Booking._meta.sorted_fields
+    booking_names = _BOOKED_FIELDS
     modalite_names = Modalite._meta.sorted_fields
     modalites, bookings = {}, {}
     split = len(booking_names)
@@ -531,6 +539,7 @@ class CommitResult:
     committed: bool
     message: str = ""
     promoted: list = field(default_factory=list)  # (family id, Recap) from waiting lists
+    audit_id: int | None = None  # the audit row of a family's commit (its changes listed)
 
 
 class _Refused(Exception):
@@ -547,7 +556,7 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
     the same transaction, so staff read the family's own bookings and cancellations in
     the audit log.
     """
-    recap, message = Recap(), ""
+    recap, message, audit_id = Recap(), "", None
     try:
         with write_transaction():
             lock_rows(Family, [family_id])
@@ -564,7 +573,7 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
                     booking["booked_by"] = booking["booked_by"] or actor.id
             _apply(recap)
             if actor is not None:
-                _audit_family_commit(actor, family_id, recap)
+                audit_id = _audit_family_commit(actor, family_id, recap).id
             promoted = promote_waiting(
                 {(line.activity.id, line.day) for line in recap.lines
                  if line.action == ANNULATION}, now, zone, locked=True)
@@ -575,7 +584,7 @@ def commit_pending(family_id, now, zone, only_ids=None, override=False, actor=No
         return CommitResult(recap, False, "Ces jours viennent d'être réservés depuis un autre "
                                           "écran : rien n'a été enregistré, vérifiez votre "
                                           "planning.")
-    return CommitResult(recap, True, message, promoted)
+    return CommitResult(recap, True, message, promoted, audit_id)
 
 
 def promote_waiting(freed, now, zone, locked=False):
@@ -656,17 +665,19 @@ def _delete_ids(model, ids):
 
 def _audit_family_commit(actor, family_id, recap):
     """One audit row for a family's TERMINER: what it booked and cancelled, each change
-    naming who made it when another guardian did (both share the pending changes)."""
+    naming who made it when another guardian did (both share the pending changes), and
+    what the confirmation page shows (:func:`confirmation`). Returns the row."""
     booked = [line for line in recap.lines if line.action == RESERVATION]
     cancelled = [line for line in recap.lines if line.action != RESERVATION]
-    audit.record(actor, family_id, audit.BOOKING_COMMITTED,
+    return audit.record(actor, family_id, audit.BOOKING_COMMITTED,
                  f"{len(booked)} réservation(s), {len(cancelled)} annulation(s) : "
                  + "; ".join(f"{line.action.capitalize()} {line.email_day} : {line.element}"
                              + (f" (par {line.by})" if line.by and line.made_by != actor.id
                                 else "")
                              for line in recap.lines[:20])
                  + (" …" if len(recap.lines) > 20 else ""),
-                 after={"reservees": len(booked), "annulations": len(cancelled)})
+                 after={"reservees": len(booked), "annulations": len(cancelled)},
+                 listed={"periods": period_costs(recap), "changes": done_changes(recap)})
 
 
 def finish(family_id, address, now, zone, actor=None):
@@ -678,18 +689,29 @@ def finish(family_id, address, now, zone, actor=None):
     return result
 
 
-#: How many changes the confirmation lists by name (kept in the session cookie).
+#: How many changes the confirmation lists by name (kept in TERMINER's audit row).
 DONE_CHANGES_SHOWN = 20
 
 
 def done_changes(recap):
-    """The first committed changes as plain values for the confirmation page (kept in the
-    session cookie, hence at most :data:`DONE_CHANGES_SHOWN`): ``{"lines": [{"day",
+    """The first committed changes as plain values for the confirmation page (kept in
+    TERMINER's audit row, at most :data:`DONE_CHANGES_SHOWN`): ``{"lines": [{"day",
     "element", "action", "by"}], "more": how many are not listed}``, ``by`` naming who
     made each."""
     return {"lines": [{"day": line.email_day, "element": line.element, "action": line.action,
                        "by": line.by} for line in recap.lines[:DONE_CHANGES_SHOWN]],
             "more": max(0, len(recap.lines) - DONE_CHANGES_SHOWN)}
+
+
+def confirmation(family_id, audit_id):
+    """What the confirmation page shows of the family's TERMINER audited as row
+    ``audit_id``, read back from that row (the session cookie keeps only its id):
+    ``{"periods": period_costs, "changes": done_changes}``; None when that row is not
+    one of the family's commits."""
+    row = AuditLog.select(AuditLog.details).where(
+        (AuditLog.id == audit_id) & (AuditLog.family == family_id)
+        & (AuditLog.action == audit.BOOKING_COMMITTED)).first() if audit_id else None
+    return audit.details_of(row).get("listed") if row is not None else None
 
 
 def period_costs(recap):

@@ -13,6 +13,7 @@ from peewee import IntegrityError
 from domain.booking.calendar import as_date, load_all_overrides
 from domain.booking.days import capacity_of, overrides_for
 from domain.clock import PARIS
+from domain.fast_rows import compiled_rows, model_instance
 from domain.transactions import write_transaction
 from models import Activity, Booking, Child, Enrolment, Modalite, User, WaitingListEntry
 
@@ -32,16 +33,22 @@ def ordered(query):
     return query.order_by(WaitingListEntry.created_at, WaitingListEntry.id)
 
 
+def _days_query(activity_ids, days):
+    return ordered(WaitingListEntry.select().where(
+        WaitingListEntry.activity.in_(activity_ids) & WaitingListEntry.date.in_(days)))
+
+
 def entries_of_days(pairs):
     """{(activity id, date): entries in rank order} of those days, in one query."""
     pairs = set(pairs)
     found = {}
     if not pairs:
         return found
-    query = ordered(WaitingListEntry.select().where(
-        WaitingListEntry.activity.in_(sorted({a for a, _ in pairs}))
-        & WaitingListEntry.date.in_(sorted({d for _, d in pairs}))))
-    for entry in query:
+    fields = WaitingListEntry._meta.sorted_fields
+    rows = compiled_rows("waiting of days", _days_query,
+                         activity_ids=sorted({a for a, _ in pairs}),
+                         days=sorted({d for _, d in pairs}))
+    for entry in (model_instance(WaitingListEntry, fields, row) for row in rows):
         key = (entry.activity_id, as_date(entry.date))
         if key in pairs:
             found.setdefault(key, []).append(entry)

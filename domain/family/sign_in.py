@@ -62,8 +62,7 @@ def sign_in(identifier: str, password: str, source: str = "inconnue",
     if user is None:
         dummy_verify(password)
     elif verify_password(user.password_hash, password):
-        for key in keys:
-            throttle.record_success(key, claimed=True)
+        throttle.record_success(list(keys), claimed=True)  # every key, one statement
         if needs_rehash(user.password_hash):
             User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
         return SignIn(user)

@@ -115,16 +115,21 @@ def wait_remaining(identifier, now=None, policy=SOURCE):
 
 
 def _locked_rows(keys, now):
-    """The rows of ``keys`` (created when missing), locked until the transaction ends."""
-    known = {identifier for (identifier,) in LoginThrottle.select(LoginThrottle.identifier)
-             .where(LoginThrottle.identifier.in_(keys)).tuples()}
-    for key in keys:
-        if key not in known:
-            try:
-                with db.atomic():
-                    LoginThrottle.create(identifier=key, day=now.date())
-            except IntegrityError:
-                pass
+    """The rows of ``keys`` (created when missing), locked until the transaction ends.
+    One statement when they all exist (a returning user): created, then read again."""
+    rows = _lock(keys)
+    missing = [key for key in keys if key not in rows]
+    for key in missing:
+        try:
+            with db.atomic():
+                LoginThrottle.create(identifier=key, day=now.date())
+        except IntegrityError:
+            pass
+    return _lock(keys) if missing else rows
+
+
+def _lock(keys):
+    """{identifier: row} of the existing rows of ``keys``, locked (PostgreSQL)."""
     query = LoginThrottle.select().where(LoginThrottle.identifier.in_(keys)) \
         .order_by(LoginThrottle.identifier)
     if not is_sqlite():
@@ -133,15 +138,16 @@ def _locked_rows(keys, now):
 
 
 def _count(key, now):
-    """One failure more under ``key``: today's count (starting over on a new day) and
-    the failures in a row, in one statement."""
+    """One failure more under ``key`` (or each of a list of keys): today's count
+    (starting over on a new day) and the failures in a row, in one statement."""
     today = now.date()
+    keys = key if isinstance(key, list) else [key]
     LoginThrottle.update(
         day_failures=Case(None, [(LoginThrottle.day == today,
                                   LoginThrottle.day_failures + 1)], 1),
         day=today, consecutive_failures=LoginThrottle.consecutive_failures + 1,
         last_failure_at=now,
-    ).where(LoginThrottle.identifier == key).execute()
+    ).where(LoginThrottle.identifier.in_(keys)).execute()
 
 
 def claim(keys, now=None):
@@ -156,8 +162,7 @@ def claim(keys, now=None):
                  if (wait := _wait(rows.get(key), now, policy))]
         if waits:
             return max(waits)
-        for key in keys:
-            _count(key, now)
+        _count(sorted(keys), now)  # every key in one statement
     return None
 
 
@@ -172,12 +177,15 @@ def record_failure(identifier, now=None):
 
 def record_success(identifier, claimed=False):
     """The right answer: the failures in a row start over (``claimed``: the attempt
-    :func:`claim` counted is given back to the day's count too)."""
+    :func:`claim` counted is given back to the day's count too). ``identifier``: a key,
+    or a list of keys (one statement for all)."""
+    keys = [normalize(key) for key in identifier] if isinstance(identifier, list) \
+        else [normalize(identifier)]
     query = LoginThrottle.update(consecutive_failures=0)
     if claimed:
         query = LoginThrottle.update(consecutive_failures=0,
                                      day_failures=LoginThrottle.day_failures - 1)
-    query.where((LoginThrottle.identifier == normalize(identifier))
+    query.where(LoginThrottle.identifier.in_(keys)
                 & (LoginThrottle.day_failures > 0 if claimed else True)).execute()
 
 

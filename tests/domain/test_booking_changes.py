@@ -11,6 +11,7 @@ from domain import audit, fast_rows
 from domain.booking import changes
 from domain.booking.calendar import Line, as_date
 from domain.booking.changes import (
+    _BOOKED_FIELDS,
     _PENDING_FIELDS,
     ANNULATION,
     NO_PRICE_TEXT,
@@ -368,7 +369,7 @@ def test_cancellations_give_their_price_back_take_no_place_and_keep_their_deadli
 
 # --- The rows each query of the recap selects (built once per process: asked here) ---
 
-BOOKING_NAMES = [f.name for f in Booking._meta.sorted_fields]
+BOOKING_NAMES = [f.name for f in _BOOKED_FIELDS]  # the columns the statements read
 MODALITE_NAMES = [f.name for f in Modalite._meta.sorted_fields]
 
 

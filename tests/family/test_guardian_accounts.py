@@ -11,6 +11,7 @@ import re
 
 from demo import DEMO_LOGINS
 from domain import audit
+from domain.booking import changes as booking_changes
 from models import (
     AuditLog,
     Booking,
@@ -139,6 +140,30 @@ def choose_password(app, path):
                                        "csrf_token": csrf_from(page.get_data(as_text=True))})
     assert response.status_code == 303, text_of(response.get_data(as_text=True))
     return client
+
+
+def session_of(app, client):
+    """The client's Flask session as the server reads it from its cookie."""
+    cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+def test_the_confirmation_reads_its_changes_back_from_the_database_not_the_cookie(app, db):
+    nadia = signed_in(app, "famille 16123")
+    signed_in(app, KARIM)  # two accounts: the confirmation names who made each change
+    _, done = book_one_day(nadia, datetime.date(2027, 1, 6))
+    assert ("Modifications enregistrées Mer. 06/01/2027 : CHLOE - 2026/2027 - CL Maternel "
+            "Mercredis - Après-midi SANS repas par Nadia BERNARD") in done
+    commit = AuditLog.get(AuditLog.action == audit.BOOKING_COMMITTED)
+    assert session_of(app, nadia)["planning_done"] == {"audit": commit.id}  # no list
+    # Read again, the page still lists it; another family's row is never read.
+    again = text_of(nadia.get("/planning/terminee").get_data(as_text=True))
+    assert "Après-midi SANS repas par Nadia BERNARD" in again
+    other = Family.get(Family.account_number == 16122)
+    assert booking_changes.confirmation(other.id, commit.id) is None
+    listed = booking_changes.confirmation(commit.family_id, commit.id)
+    assert listed["changes"]["lines"][0]["by"] == "Nadia BERNARD"
+    assert [period["cost"] for period in listed["periods"]] == [1170]
 
 
 def test_a_removed_guardian_is_invited_again_by_staff_with_a_new_password(app, db, mailbox):
