@@ -57,6 +57,7 @@ from models import (
     PendingChange,
     School,
     SchoolYear,
+    User,
 )
 from tests import factories
 from tests.helpers import activity, demo_family, modalite
@@ -745,3 +746,17 @@ def test_the_recap_s_queries_are_built_again_in_a_fresh_process(app, db, monkeyp
     assert [line.day for line in result.recap.lines] == [JANUARY[1]]
     assert [cost["cost"] for cost in period_costs(result.recap)] == [
         777 + result.recap.lines[0].amount_cents]
+
+
+def test_each_recap_line_names_the_guardian_who_made_it(app, db):
+    family = demo_family(16123)
+    kid = _kid(family)
+    guardian = User.select().where(User.family == family.id).order_by(User.id).first()
+    made = _pending(family, kid, JANUARY[0])
+    made.made_by = guardian
+    made.save()
+    _pending(family, kid, JANUARY[1])  # made before the portal kept who made it
+    recap = load_recap(family.id, NOW, "C")
+    lines = {line.day: line for line in recap.lines}
+    assert (lines[JANUARY[0]].made_by, lines[JANUARY[0]].by) == (guardian.id, "Nadia BERNARD")
+    assert lines[JANUARY[1]].made_by is None and not lines[JANUARY[1]].by
