@@ -1,11 +1,17 @@
 """An outside probe of round 3's features: régies, the bank's return file, a login per
 guardian. Each test is a hole found (it failed before its fix) or a door tried that held.
 """
+import io
 import re
+import time
 
+import pytest
+
+from domain.billing import bank_returns
 from models import Family, Guardian, OutgoingEmail, User
 from tests.conftest import AuthActions
-from tests.helpers import csrf_from
+from tests.helpers import csrf_from, text_of
+from tests.security.test_route_matrix import client_as, csrf_token, objects
 
 NEW_PASSWORD = "un-mot-de-passe-solide-2027"
 
@@ -65,3 +71,124 @@ def test_an_invitation_link_is_dead_once_the_access_is_removed_and_given_again(
     assert app.test_client().get(again).status_code == 400
     assert AuthActions(app.test_client()).login("marc.nouveau@example.org",
                                                 NEW_PASSWORD).status_code == 303
+
+
+# --- The bank's return file ------------------------------------------------------------
+
+def camt(entries):
+    return (b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02">'
+            b"<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>AVIS-1</MsgId></GrpHdr>"
+            b"<Ntfctn><Id>N1</Id>" + entries + b"</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>")
+
+
+def returned(e2e, amount="1.00", code="AM04"):
+    return (f"<NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs>"
+            f"<AmtDtls><InstdAmt><Amt Ccy=\"EUR\">{amount}</Amt></InstdAmt></AmtDtls>"
+            f"<RtrInf><Rsn><Cd>{code}</Cd></Rsn></RtrInf></TxDtls></NtryDtls>").encode()
+
+
+def upload(app, data):
+    """The agent uploads ``data`` on the matrix's collection (debit MATRICE-1, 1,00 €):
+    ``(response, the dry run's page text or the field's error)``."""
+    ids = objects(app)
+    client = client_as(app, "agent")
+    url = f"/agents/facturation/prelevements/{ids['collection']}/retour"
+    response = client.post(url, content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client), "fichier": (io.BytesIO(data), "retour.xml")})
+    assert response.status_code in (303, 422), response.status_code
+    if response.status_code == 422:
+        error = re.search(r'id="fichier-error">([^<]+)<', response.get_data(as_text=True))
+        assert error, "the refusal is said by the field"
+        return response, error.group(1)
+    page = client.get(response.location)
+    assert page.status_code == 200
+    return response, text_of(page.get_data(as_text=True))
+
+
+def test_entries_nested_in_entries_are_not_read_again_and_again(app, db):
+    """Hole: each ``Ntry`` read every ``TxDtls`` below it, its nested ``Ntry``'s too: one
+    debit under 300 nested entries gave 300 lines (and 5 MB of them hours of CPU: the
+    reading was quadratic). Only the schema's path (Ntfctn/Ntry/NtryDtls/TxDtls) is read."""
+    depth = 300
+    data = camt(b"<Ntry>" * depth + returned("MATRICE-1") + b"</Ntry>" * depth)
+    kind, _, lines = bank_returns.parse(data)
+    assert kind == bank_returns.CAMT054 and len(lines) <= 1
+
+
+def test_a_deeply_nested_file_is_read_in_linear_time(app, db):
+    depth = 200_000
+    data = camt(b"<Ntry>" * depth + returned("MATRICE-1") + b"</Ntry>" * depth)
+    started = time.monotonic()
+    response, said = upload(app, data)
+    assert time.monotonic() - started < 30
+    assert response.status_code == 422 and "aucun prélèvement rejeté" in said
+
+
+def test_a_camt_with_thousands_of_entries_is_checked(app, db):
+    """3,000 returned debits (a large commune's collection): the dry run lists them."""
+    entries = b"".join(b"<Ntry>" + returned(f"INCONNU-{n}") + b"</Ntry>" for n in range(3000))
+    response, said = upload(app, camt(entries + b"<Ntry>" + returned("MATRICE-1")
+                                      + b"</Ntry>"))
+    assert response.status_code == 303
+    assert "1 à enregistrer, 3000 laissé(s) de côté" in said
+
+
+def test_a_camt_with_more_entries_than_any_collection_is_refused_in_french(app, db):
+    """Bounded: 40,000 distinct references (under 5 MB) were looked up in one query
+    (a 40,000-parameter IN, at the mercy of the database's limit) and gave a dry run
+    page of 40,000 lines, read again on every visit. More returned debits than any
+    collection holds is now refused by the field; lookups go by chunks."""
+    entries = b"".join(b"<Ntry><NtryDtls><TxDtls><Refs><EndToEndId>X%d</EndToEndId></Refs>"
+                       b"<RtrInf/></TxDtls></NtryDtls></Ntry>" % n for n in range(40_000))
+    data = camt(entries)
+    assert len(data) < bank_returns.MAX_FILE_BYTES
+    response, said = upload(app, data)
+    assert response.status_code == 422 and "rejets" in said
+
+
+@pytest.mark.parametrize("amount", ["١.٠٠", "１.００", "1_0.0", "1.00.0", "1e0", "-1.00"])
+def test_an_amount_that_is_not_plain_digits_is_left_out(app, db, amount):
+    """Hole (low): Decimal read "١.٠٠" (Arabic-Indic digits) and "1_0" as numbers, so a
+    garbled amount could match. An amount the bank gives must read as ISO 20022 digits,
+    else the line is left out for a rejection by hand."""
+    response, said = upload(app, camt(b"<Ntry>" + returned("MATRICE-1", amount) + b"</Ntry>"))
+    assert response.status_code == 303
+    assert "0 à enregistrer, 1 laissé(s) de côté" in said, said
+    assert "montant" in said
+
+
+BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+        b"<Document><CstmrPmtStsRpt>&lol3;</CstmrPmtStsRpt></Document>")
+XXE = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+       b"<Document><CstmrPmtStsRpt>&x;</CstmrPmtStsRpt></Document>")
+
+
+@pytest.mark.parametrize("data", [
+    BOMB, XXE, b"\x00" * 1000, b"\xff\xfe<\x00D\x00", "<Document>é</Document>".encode("latin-1"),
+    b"<Document><CstmrPmtStsRpt>" * 50, b"<" + b"a" * 100_000,
+    b"<Document/>" + b" " * (5 * 1024 * 1024), camt(b"<Ntry>" + returned("x" * 200_000) * 2
+                                                 + b"</Ntry>")])
+def test_garbled_files_and_xml_bombs_are_refused_in_french(app, db, data):
+    """Held: defusedxml refuses DTDs and entities, the size is capped, and every
+    refusal is a French message by the field (a long reference is only not found)."""
+    response, said = upload(app, data)
+    assert response.status_code in (303, 422)
+    if response.status_code == 422:
+        assert "fichier" in said.lower() or "rejet" in said.lower()
+
+
+def test_the_amount_of_each_transaction_of_an_entry_is_checked(app, db):
+    """Hole: the amount under ``TxDtls/AmtDtls`` was never read (``a or b`` on XML
+    elements: one without children is false), so a batch entry's returned debit was
+    recorded whatever amount the bank gave. Two debits in one entry, one at 9,99 €."""
+    entry = (b'<Ntry><Amt Ccy="EUR">10.99</Amt><NtryDtls>'
+             + returned("MATRICE-1", "9.99")[len(b"<NtryDtls>"):-len(b"</NtryDtls>")]
+             + returned("AUTRE-1", "1.00")[len(b"<NtryDtls>"):-len(b"</NtryDtls>")]
+             + b"</NtryDtls></Ntry>")
+    response, said = upload(app, camt(entry))
+    assert response.status_code == 303
+    assert "0 à enregistrer, 2 laissé(s) de côté" in said
+    assert "La banque indique 9,99 €, le débit était de 1,00 €" in said
