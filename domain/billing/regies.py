@@ -17,7 +17,7 @@ from domain.transactions import write_transaction
 from models import MAIN_REGIE_NAME, Activity, Invoice, NumberSequence, Regie, SchoolYear, db
 
 PREFIX = re.compile(r"[A-Z]{1,4}")
-PAYFIP_CLIENT = re.compile(r"\d{6}")
+PAYFIP_CLIENT = re.compile(r"[0-9]{6}")  # not \d: it takes "١٢٣٤٥٦" too
 TAKEN = "Ce nom ou ces préfixes viennent d'être pris par une autre régie : réessayez."
 
 

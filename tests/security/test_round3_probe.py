@@ -1,14 +1,15 @@
 """An outside probe of round 3's features: régies, the bank's return file, a login per
 guardian. Each test is a hole found (it failed before its fix) or a door tried that held.
 """
+import html
 import io
 import re
 import time
 
 import pytest
 
-from domain.billing import bank_returns
-from models import Family, Guardian, OutgoingEmail, User
+from domain.billing import bank_returns, mandates
+from models import Family, Guardian, OutgoingEmail, Regie, User
 from tests.conftest import AuthActions
 from tests.helpers import csrf_from, text_of
 from tests.security.test_route_matrix import client_as, csrf_token, objects
@@ -192,3 +193,61 @@ def test_the_amount_of_each_transaction_of_an_entry_is_checked(app, db):
     assert response.status_code == 303
     assert "0 à enregistrer, 2 laissé(s) de côté" in said
     assert "La banque indique 9,99 €, le débit était de 1,00 €" in said
+
+
+# --- Régies ----------------------------------------------------------------------------
+
+def regie_form(app):
+    client = client_as(app, "admin")
+    return client, {"csrf_token": csrf_token(client), "name": "Régie extrascolaire",
+                    "invoice_prefix": "CL", "credit_prefix": "ACL", "payfip_client": ""}
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("payfip_client", "١٢٣٤٥٦", "Le numéro client PayFiP compte 6 chiffres."),
+    ("payfip_client", "１２３４５６", "Le numéro client PayFiP compte 6 chiffres."),
+    ("invoice_prefix", "F C", "De 1 à 4 lettres majuscules sans accent"),
+    ("invoice_prefix", "ÉTÉ", "De 1 à 4 lettres majuscules sans accent"),
+    ("invoice_prefix", "X" * 5000, "4 lettres au plus."),
+    ("invoice_prefix", "A", "Le préfixe A est celui de la régie"),  # the main one's credits
+    ("credit_prefix", "F", "Le préfixe F est celui de la régie"),   # the main one's invoices
+    ("credit_prefix", "cl", "Les factures et les avoirs ont chacun leur préfixe."),
+    ("name", "  régie DES accueils   PÉRISCOLAIRES ", "Une régie s'appelle déjà"),
+    ("name", "   ", "Indiquez le nom de la régie."),
+    ("name", "x" * 121, "120 caractères au plus."),
+])
+def test_a_refused_regie_says_why_by_its_field_and_saves_nothing(app, db, field, value,
+                                                                 message):
+    """Hole: the PayFiP number was checked with ``\\d``, which takes every script's digits:
+    "١٢٣٤٥٦" was saved, and PayFiP refuses every payment of the régie. Held: prefixes
+    with spaces, accents or 5,000 letters, those of another régie (either kind),
+    a name already taken under other case and spacing."""
+    client, data = regie_form(app)
+    data[field] = value
+    before = Regie.select().count()
+    response = client.post("/agents/admin/facturation/regies/nouvelle", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = re.search(rf'id="{field}-error"[^>]*>(.*?)</', page, re.S)
+    assert error and message in html.unescape(error.group(1))
+    assert Regie.select().count() == before
+
+
+@pytest.mark.parametrize("query", ["999999", "١", "0", "-1", "1 OR 1=1", "x" * 5000, ""])
+def test_an_unknown_regie_is_a_404_on_the_exports_and_its_page(app, db, query):
+    client = client_as(app, "agent")
+    for kind in ("factures", "paiements"):
+        response = client.get(f"/agents/facturation/export/{kind}.csv",
+                              query_string={"regie": query})
+        assert response.status_code == (200 if query == "" else 404)
+    admin = client_as(app, "admin")
+    assert admin.get(f"/agents/admin/facturation/regies/{query or 0}/modifier"
+                     ).status_code == 404
+
+
+def test_the_creditor_identifier_takes_ascii_digits_only():
+    """Hole (found on the way): the ICS check read "FR٧٢ZZZ123456" as valid (``\\d`` and
+    ``int()`` take Arabic-Indic digits), and the pain.008 would carry it to the bank."""
+    assert mandates.valid_creditor_id("FR72ZZZ123456")
+    assert not mandates.valid_creditor_id("FR٧٢ZZZ123456")
+    assert not mandates.valid_creditor_id("FR72ZZZ١٢٣٤٥٦")
