@@ -8,8 +8,9 @@ import time
 
 import pytest
 
+from domain import audit
 from domain.billing import bank_returns, mandates
-from models import Family, Guardian, OutgoingEmail, Regie, User
+from models import AuditLog, Family, Guardian, OutgoingEmail, Regie, User
 from tests.conftest import AuthActions
 from tests.helpers import csrf_from, text_of
 from tests.security.test_route_matrix import client_as, csrf_token, objects
@@ -251,3 +252,123 @@ def test_the_creditor_identifier_takes_ascii_digits_only():
     assert mandates.valid_creditor_id("FR72ZZZ123456")
     assert not mandates.valid_creditor_id("FR٧٢ZZZ123456")
     assert not mandates.valid_creditor_id("FR72ZZZ١٢٣٤٥٦")
+
+
+# --- A login per guardian: what held --------------------------------------------------
+
+KARIM = "famille 16123 (Karim)"
+
+
+def test_a_removed_guardians_session_is_dead_at_once(app, db):
+    """Karim is signed in (page open, CSRF token in hand) when staff remove his access:
+    his next page and his next write go to the sign-in page; Nadia's session lives on."""
+    family = Family.get(Family.account_number == 16123)
+    karim_guardian = Guardian.get(Guardian.first_name == "Karim")
+    karim, nadia = signed_in(app, KARIM), signed_in(app, "famille 16123")
+    token = csrf_from(karim.get("/mon-dossier/"))
+    staff_post(app, f"/agents/familles/{family.id}/responsables/{karim_guardian.id}/acces/"
+                    "retirer", family, motif="Décision du juge")
+    for response in (karim.get("/mon-dossier/"), karim.get("/planning/"),
+                     karim.post("/messagerie/envoyer", data={
+                         "csrf_token": token, "service": "ALAE - Restauration",
+                         "theme": "Informations", "subject": "s", "body": "b"})):
+        assert response.status_code in (302, 303, 401)
+        assert "/connexion" in response.headers.get("Location", response.headers.get(
+            "HX-Redirect", ""))
+    assert AuthActions(app.test_client()).login(KARIM).status_code == 401
+    assert nadia.get("/mon-dossier/").status_code == 200
+
+
+def test_the_second_guardian_cannot_invite_the_first_nor_anyone_else(app, db):
+    """Karim (guardian 2 of 16123): inviting Nadia (active) is refused with a message,
+    a guardian of another family is a 404; nothing is sent, no account is made."""
+    karim = signed_in(app, KARIM)
+    page = karim.get("/mon-dossier/").get_data(as_text=True)
+    nadia = Guardian.get(Guardian.first_name == "Nadia")
+    marc = Guardian.get(Guardian.first_name == "Marc")
+    users, mails = User.select().count(), OutgoingEmail.select().count()
+    response = karim.post(f"/mon-dossier/responsables/{nadia.id}/acces",
+                          data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 303
+    assert "Vous ne pouvez pas donner d'ici accès" in html.unescape(
+        karim.get(response.location).get_data(as_text=True))
+    assert karim.post(f"/mon-dossier/responsables/{marc.id}/acces",
+                      data={"csrf_token": csrf_from(page)}).status_code == 404
+    # No family route removes an access: the staff's is a 404 for him.
+    family = Family.get(Family.account_number == 16123)
+    assert karim.post(f"/agents/familles/{family.id}/responsables/{nadia.id}/acces/retirer",
+                      data={"csrf_token": csrf_from(page), "motif": ""}).status_code == 404
+    assert (User.select().count(), OutgoingEmail.select().count()) == (users, mails)
+    assert User.get(User.email == "famille.bernard@example.org").is_active
+
+
+def test_an_invitation_to_another_familys_address_is_refused(app, db):
+    """Marc's email (16122) is set to Nadia's sign-in address (16123), in other case and
+    with spaces: Julie's invitation is refused by name, no account is made."""
+    marc = Guardian.get(Guardian.first_name == "Marc")
+    Guardian.update(email="  Famille.BERNARD@example.org ").where(
+        Guardian.id == marc.id).execute()
+    julie = signed_in(app, "famille 16122")
+    page = julie.get("/mon-dossier/").get_data(as_text=True)
+    response = julie.post(f"/mon-dossier/responsables/{marc.id}/acces",
+                          data={"csrf_token": csrf_from(page)})
+    assert "L'adresse famille.bernard@example.org est déjà celle d'un autre compte" in \
+        html.unescape(julie.get(response.location).get_data(as_text=True))
+    assert not User.select().where(User.guardian == marc).exists()
+
+
+def test_an_expired_invitation_and_one_opened_by_another_family(app, db, mailbox):
+    """The link expires (INVITATION_MAX_AGE); opened by a signed-in family (16123) it
+    sets Marc's password but the session stays 16123's and shows nothing of 16122."""
+    julie = signed_in(app, "famille 16122")
+    marc = Guardian.get(Guardian.first_name == "Marc")
+    julie.post(f"/mon-dossier/responsables/{marc.id}/acces",
+               data={"csrf_token": csrf_from(julie.get("/mon-dossier/"))})
+    link = invitation_paths(mailbox, "marc.dupont@example.org")[-1]
+    app.config["INVITATION_MAX_AGE"] = -1
+    assert app.test_client().get(link).status_code == 400
+    app.config["INVITATION_MAX_AGE"] = 7 * 24 * 3600
+    other = signed_in(app, "famille 16123")
+    page = other.get(link)
+    assert page.status_code == 200
+    other.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+                           "csrf_token": csrf_from(page.get_data(as_text=True))})
+    dossier = html.unescape(other.get("/mon-dossier/").get_data(as_text=True))
+    assert "16123" in dossier and "LENA" not in dossier
+    assert other.get(link).status_code == 400  # used
+
+
+# --- Every staff write on these features names its agent in the journal -------------
+
+def test_each_staff_write_of_these_features_is_audited_under_its_agent(app, db):
+    family = Family.get(Family.account_number == 16122)
+    marc = Guardian.get(Guardian.first_name == "Marc")
+    agent = User.get(User.email == "agent@mairie.example.org")
+    admin = User.get(User.email == "admin@mairie.example.org")
+    base = f"/agents/familles/{family.id}/responsables/{marc.id}/acces"
+    assert staff_post(app, base, family).status_code == 303
+    assert staff_post(app, base + "/retirer", family, motif="Séparation").status_code == 303
+    client, data = regie_form(app)
+    assert client.post("/agents/admin/facturation/regies/nouvelle", data=data
+                       ).status_code == 303
+    regie = Regie.get(Regie.name == "Régie extrascolaire")
+    data["name"] = "Régie des mercredis"
+    assert client.post(f"/agents/admin/facturation/regies/{regie.id}/modifier", data=data
+                       ).status_code == 303
+    ids = objects(app)
+    staff = client_as(app, "agent")
+    response = staff.post(
+        f"/agents/facturation/prelevements/{ids['collection']}/retour",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(staff), "fichier": (io.BytesIO(
+            camt(b"<Ntry>" + returned("MATRICE-1") + b"</Ntry>")), "retour.xml")})
+    assert staff.post(response.location, data={"csrf_token": csrf_token(staff)}
+                      ).status_code == 303
+    expected = {audit.GUARDIAN_ACCESS_GIVEN: agent, audit.GUARDIAN_ACCESS_REMOVED: agent,
+                audit.REGIE_CREATED: admin, audit.REGIE_UPDATED: admin,
+                audit.DEBIT_RETURN_IMPORTED: agent, "debit.rejected": agent}
+    for action, who in expected.items():
+        rows = list(AuditLog.select().where(AuditLog.action == action))
+        assert len(rows) == 1 and rows[0].user_id == who.id, action
+    removed = AuditLog.get(AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED)
+    assert removed.family_id == family.id and "Séparation" in removed.details
