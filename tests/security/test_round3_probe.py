@@ -372,3 +372,26 @@ def test_each_staff_write_of_these_features_is_audited_under_its_agent(app, db):
         assert len(rows) == 1 and rows[0].user_id == who.id, action
     removed = AuditLog.get(AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED)
     assert removed.family_id == family.id and "Séparation" in removed.details
+
+
+@pytest.mark.parametrize("kind", ["factures", "paiements"])
+def test_a_regies_csv_neutralises_formulas_and_has_one_charset(app, db, kind):
+    """Held: one régie's export writes a family name that is a formula as text, in UTF-8
+    with one BOM, said once in the header; the file is named by the régie's prefix."""
+    ids = objects(app)
+    Family.update(name="=HYPERLINK(\"http://x\";\"é\")").where(
+        Family.account_number == 16122).execute()
+    client = client_as(app, "agent")
+    main = Regie.select().order_by(Regie.id).first()
+    response = client.get(f"/agents/facturation/export/{kind}.csv",
+                          query_string={"regie": main.id, "du": "2026-01-01",
+                                        "au": "2027-12-31"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert f"{kind}-{main.invoice_prefix}-" in response.headers["Content-Disposition"]
+    body = response.data
+    assert body.startswith("\ufeff".encode()) and body.count("\ufeff".encode()) == 1
+    text = body.decode("utf-8")
+    if kind == "factures" or ids["payment"]:
+        assert ";'=HYPERLINK(" in text or ";\"'=HYPERLINK(" in text
+    assert ";=HYPERLINK" not in text and ";\"=HYPERLINK" not in text
