@@ -9,10 +9,11 @@ import time
 import pytest
 
 from domain import audit
-from domain.billing import bank_returns, mandates
+from domain.billing import bank_returns, mandates, regies
 from models import AuditLog, Family, Guardian, OutgoingEmail, Regie, User
 from tests.conftest import AuthActions
 from tests.helpers import csrf_from, text_of
+from tests.security.test_lockouts import parallel, postgres_only
 from tests.security.test_route_matrix import client_as, csrf_token, objects
 
 NEW_PASSWORD = "un-mot-de-passe-solide-2027"
@@ -395,3 +396,31 @@ def test_a_regies_csv_neutralises_formulas_and_has_one_charset(app, db, kind):
     if kind == "factures" or ids["payment"]:
         assert ";'=HYPERLINK(" in text or ";\"'=HYPERLINK(" in text
     assert ";=HYPERLINK" not in text and ";\"=HYPERLINK" not in text
+
+
+def test_two_regies_saved_at_once_cannot_cross_their_prefixes(app, db, monkeypatch):
+    """Hole (PostgreSQL): two administrateurs saving at once « R / S » and « S / R » both
+    passed the check (each read before the other wrote, and no unique index spans the
+    two columns): S then numbered one's credit notes and the other's invoices, in one
+    counter, so neither series ran without gaps. Régie writes now take the main
+    régie's row lock first."""
+    postgres_only(app)
+    checked = regies._checked
+
+    def slow_check(*args):
+        values = checked(*args)
+        time.sleep(0.5)  # both read before either writes
+        return values
+    monkeypatch.setattr(regies, "_checked", slow_check)
+    with app.app_context():
+        admin = User.get(User.email == "admin@mairie.example.org")
+        regies.main_regie()
+    pairs = [("Régie une", "R", "S"), ("Régie deux", "S", "R")]
+
+    def save(index):
+        name, invoice, credit = pairs[index]
+        return regies.create_regie(admin, name, invoice, credit, "", []).name
+    results = parallel(app, 2, save)
+    assert sorted(str(r) for r in results).count("Régie une") + \
+        sorted(str(r) for r in results).count("Régie deux") == 1, results
+    assert any("est celui de la régie" in str(r) for r in results), results
