@@ -365,7 +365,9 @@ def test_each_staff_write_of_these_features_is_audited_under_its_agent(app, db):
             camt(b"<Ntry>" + returned("MATRICE-1") + b"</Ntry>")), "retour.xml")})
     assert staff.post(response.location, data={"csrf_token": csrf_token(staff)}
                       ).status_code == 303
-    expected = {audit.GUARDIAN_ACCESS_GIVEN: agent, audit.GUARDIAN_ACCESS_REMOVED: agent,
+    assert staff.post(f"/agents/presences/maladie/{ids['illness_mark']}", data={
+        "csrf_token": csrf_token(staff), "decision": "refuser"}).status_code in (302, 303)
+    expected = {audit.ILLNESS_REVIEWED: agent, audit.GUARDIAN_ACCESS_GIVEN: agent, audit.GUARDIAN_ACCESS_REMOVED: agent,
                 audit.REGIE_CREATED: admin, audit.REGIE_UPDATED: admin,
                 audit.DEBIT_RETURN_IMPORTED: agent, "debit.rejected": agent}
     for action, who in expected.items():
