@@ -10,7 +10,7 @@ import pytest
 
 from domain import audit
 from domain.billing import bank_returns, mandates, regies
-from models import AuditLog, Family, Guardian, OutgoingEmail, Regie, User
+from models import AuditLog, CalendarFeed, Family, Guardian, OutgoingEmail, Regie, User
 from tests.conftest import AuthActions
 from tests.helpers import csrf_from, text_of
 from tests.security.test_lockouts import parallel, postgres_only
@@ -426,3 +426,31 @@ def test_two_regies_saved_at_once_cannot_cross_their_prefixes(app, db, monkeypat
     assert sorted(str(r) for r in results).count("Régie une") + \
         sorted(str(r) for r in results).count("Régie deux") == 1, results
     assert any("est celui de la régie" in str(r) for r in results), results
+
+
+def test_a_removed_guardian_keeps_no_calendar_address(app, db):
+    """Hole: the family's private calendar address (PLANNING › agenda) is the family's,
+    and a bearer key. Karim copied it while he had access; after staff removed it (a
+    judge's decision, say) his calendar app kept reading where and when the children
+    are, for ever. Removing an access now revokes the family's address (410); Nadia
+    makes a new one from PLANNING, which Karim cannot see."""
+    family = Family.get(Family.account_number == 16123)
+    karim = signed_in(app, KARIM)
+    page = karim.get("/planning/agenda").get_data(as_text=True)
+    karim.post("/planning/agenda/renouveler", data={"renouveler-csrf_token": csrf_from(page)})
+    token = CalendarFeed.get(CalendarFeed.family == family).token
+    outside = app.test_client()
+    assert outside.get(f"/agenda/{token}.ics").status_code == 200
+    karim_guardian = Guardian.get(Guardian.first_name == "Karim")
+    response = staff_post(app, f"/agents/familles/{family.id}/responsables/"
+                               f"{karim_guardian.id}/acces/retirer", family, motif="Juge")
+    assert response.status_code == 303
+    assert outside.get(f"/agenda/{token}.ics").status_code == 410
+    removed = AuditLog.get(AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED)
+    assert "agenda" in removed.details
+    nadia = signed_in(app, "famille 16123")
+    page = nadia.get("/planning/agenda").get_data(as_text=True)
+    nadia.post("/planning/agenda/renouveler", data={"renouveler-csrf_token": csrf_from(page)})
+    fresh = CalendarFeed.get((CalendarFeed.family == family)
+                             & CalendarFeed.revoked_at.is_null())
+    assert outside.get(f"/agenda/{fresh.token}.ics").status_code == 200
