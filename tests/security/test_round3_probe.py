@@ -1,6 +1,7 @@
 """An outside probe of round 3's features: régies, the bank's return file, a login per
 guardian. Each test is a hole found (it failed before its fix) or a door tried that held.
 """
+import datetime
 import html
 import io
 import re
@@ -10,9 +11,20 @@ import pytest
 
 from domain import audit
 from domain.billing import bank_returns, mandates, regies
-from models import AuditLog, CalendarFeed, Family, Guardian, OutgoingEmail, Regie, User
+from domain.booking import illness
+from models import (
+    Attendance,
+    AuditLog,
+    Booking,
+    CalendarFeed,
+    Family,
+    Guardian,
+    OutgoingEmail,
+    Regie,
+    User,
+)
 from tests.conftest import AuthActions
-from tests.helpers import csrf_from, text_of
+from tests.helpers import activity, csrf_from, demo_child, text_of
 from tests.security.test_lockouts import parallel, postgres_only
 from tests.security.test_route_matrix import client_as, csrf_token, objects
 
@@ -454,3 +466,45 @@ def test_a_removed_guardian_keeps_no_calendar_address(app, db):
     fresh = CalendarFeed.get((CalendarFeed.family == family)
                              & CalendarFeed.revoked_at.is_null())
     assert outside.get(f"/agenda/{fresh.token}.ics").status_code == 200
+
+
+# --- PLANNING: illness cells ------------------------------------------------------------
+
+ILL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def declare_ill(client, booking):
+    page = client.get("/planning/malade").get_data(as_text=True)
+    return client.post("/planning/malade", content_type="multipart/form-data", data={
+        "csrf_token": csrf_from(page), "jour": str(booking.id),
+        "certificat": (io.BytesIO(ILL_PDF), "certificat.pdf")})
+
+
+def hugo_matin(day):
+    return Booking.get((Booking.child == demo_child("HUGO"))
+                       & (Booking.activity == activity("ALAE Matin")) & (Booking.date == day))
+
+
+def test_a_day_staff_reviewed_or_saw_present_cannot_be_declared_again(app, db):
+    """Hole: « Mon enfant est malade » posted again for a day already declared reset it:
+    a certificate staff had refused (the day billed) went back to « en attente » with a
+    new file, the refusal wiped; and a day staff had ticked « présent » (the child came)
+    became « excusé, malade ». The page offers neither; the POST now refuses both."""
+    app.config["PORTAIL_TODAY"] = "2027-01-14T07:30"
+    thursday, friday = datetime.date(2027, 1, 14), datetime.date(2027, 1, 15)
+    nadia = signed_in(app, "famille 16123")
+    assert declare_ill(nadia, hugo_matin(friday)).status_code == 303
+    mark = Attendance.get((Attendance.child == demo_child("HUGO")) & (Attendance.date == friday))
+    agent = User.get(User.email == "agent@mairie.example.org")
+    illness.review(mark.id, False, agent)
+    again = declare_ill(nadia, hugo_matin(friday))
+    assert again.status_code == 400
+    assert "déjà" in html.unescape(again.get_data(as_text=True))
+    assert Attendance.get_by_id(mark.id).illness == Attendance.ILLNESS_REFUSED
+
+    Attendance.create(child=demo_child("HUGO"), activity=activity("ALAE Matin"),
+                      date=thursday, status=Attendance.PRESENT, marked_by=agent)
+    present = declare_ill(nadia, hugo_matin(thursday))
+    assert present.status_code == 400
+    assert Attendance.get((Attendance.child == demo_child("HUGO"))
+                          & (Attendance.date == thursday)).status == Attendance.PRESENT
