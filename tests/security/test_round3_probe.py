@@ -508,3 +508,23 @@ def test_a_day_staff_reviewed_or_saw_present_cannot_be_declared_again(app, db):
     assert present.status_code == 400
     assert Attendance.get((Attendance.child == demo_child("HUGO"))
                           & (Attendance.date == thursday)).status == Attendance.PRESENT
+
+
+@pytest.mark.parametrize("name", ["Régie 🦄 des 𝔐ercredis", "Régie \u202etxet\u202c ١٢ 漢字",
+                                  "<b>Régie</b> & « ÉTÉ » \u0301"])
+def test_an_invoice_pdf_of_a_regie_with_any_name_is_made(app, db, name):
+    """Held: a régie named with emoji, bidi controls, other scripts or markup: its
+    invoices' PDF is made, for staff and the family (glyphs the font lacks are left
+    out, nothing is interpreted)."""
+    ids = objects(app)
+    client, data = regie_form(app)
+    main = Regie.select().order_by(Regie.id).first()
+    Regie.create(name="Régie seconde", invoice_prefix="Q", credit_prefix="QA")
+    data.update(name=name, invoice_prefix=main.invoice_prefix,
+                credit_prefix=main.credit_prefix)
+    saved = client.post(f"/agents/admin/facturation/regies/{main.id}/modifier", data=data)
+    assert saved.status_code == 303, saved.get_data(as_text=True)[-2000:]
+    for who, url in (("agent", f"/agents/facturation/factures/{ids['invoice']}.pdf"),
+                     ("owner", f"/facturation/factures/{ids['invoice']}.pdf")):
+        response = client_as(app, who).get(url)
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
