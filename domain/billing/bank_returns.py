@@ -12,6 +12,7 @@ then applies to each match the very rule of a rejection recorded by hand
 rejected twice, so importing the same file again records nothing.
 """
 import decimal
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
@@ -27,6 +28,12 @@ from models import DebitCollection, DebitItem, Family, Invoice
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONTENT_TYPE = "application/x-retour-prelevement"
 PAIN002, CAMT054 = "pain.002", "camt.054"
+#: More returned debits than any commune's collection holds: not a return file of ours.
+MAX_LINES = 10_000
+#: How many references one query looks up (SQLite takes at most 32,766 parameters).
+LOOKUP_CHUNK = 500
+#: An ISO 20022 amount: ASCII digits, a dot, at most 5 decimals (never "1e0", "١٢").
+AMOUNT = re.compile(r"[0-9]{1,13}(\.[0-9]{1,5})?")
 #: A reason the bank did not give: the R-transaction code for "no reason communicated".
 NO_REASON = "MS03"
 
@@ -42,6 +49,7 @@ class Returned:
     end_to_end_id: str
     reason_code: str
     amount_cents: int | None
+    amount_text: str = ""  # as the file writes it, when it gives one
 
 
 @dataclass
@@ -102,15 +110,18 @@ def _descendants(element, name):
 
 
 def _cents(element):
-    if element is None:
+    """The amount of ``element`` in cents; None when absent or not an ISO amount."""
+    text = _amount_text(element)
+    if not AMOUNT.fullmatch(text):
         return None
-    try:
-        amount = decimal.Decimal((element.text or "").strip())
-    except decimal.InvalidOperation:
-        return None
-    if not amount.is_finite() or amount < 0 or amount > 10**9:
+    amount = decimal.Decimal(text)
+    if amount > 10**9:
         return None
     return int((amount * 100).to_integral_value())
+
+
+def _amount_text(element):
+    return (element.text or "").strip()[:40] if element is not None else ""
 
 
 def _reason(element):
@@ -157,28 +168,51 @@ def _pain002(report):
     for transaction in transactions:
         if _text(transaction, "TxSts") != "RJCT":
             continue
+        amount = _child(transaction, "OrgnlTxRef", "Amt", "InstdAmt")
         returned.append(Returned(
             end_to_end_id=_text(transaction, "OrgnlEndToEndId"),
             reason_code=_reason(_child(transaction, "StsRsnInf")),
-            amount_cents=_cents(_child(transaction, "OrgnlTxRef", "Amt", "InstdAmt"))))
+            amount_cents=_cents(amount), amount_text=_amount_text(amount)))
+        _not_too_many(returned)
     return returned
 
 
+def _not_too_many(returned):
+    if len(returned) > MAX_LINES:
+        raise ReturnFileError(f"Ce fichier signale plus de {MAX_LINES:,} rejets".replace(",", " ")
+                              + " : ce n'est pas le retour d'un prélèvement de la commune.")
+
+
+def _children(element, name):
+    return [kid for kid in element if _name(kid) == name]
+
+
 def _camt054(notification):
+    """The returned debits along the schema's path Ntfctn/Ntry/NtryDtls/TxDtls only (an
+    entry nested in an entry is not one: reading every descendant of each entry read
+    the nested ones again, quadratic in the file's depth)."""
     returned = []
-    for entry in _descendants(notification, "Ntry"):
-        details = _descendants(entry, "TxDtls")
+    entries = [entry for note in _children(notification, "Ntfctn")
+               for entry in _children(note, "Ntry")]
+    for entry in entries:
+        details = [transaction for batch in _children(entry, "NtryDtls")
+                   for transaction in _children(batch, "TxDtls")]
         for transaction in details:
             back = _child(transaction, "RtrInf")
             if back is None:
                 continue
-            amount = (_child(transaction, "AmtDtls", "InstdAmt", "Amt")
-                      or _child(transaction, "AmtDtls", "TxAmt", "Amt")
-                      or _child(transaction, "Amt")
-                      or (_child(entry, "Amt") if len(details) == 1 else None))
+            # Not ``a or b``: an element without children is false, a leaf amount too.
+            amount = next((found for found in (
+                _child(transaction, "AmtDtls", "InstdAmt", "Amt"),
+                _child(transaction, "AmtDtls", "TxAmt", "Amt"),
+                _child(transaction, "Amt"),
+                _child(entry, "Amt") if len(details) == 1 else None) if found is not None),
+                None)
             returned.append(Returned(
                 end_to_end_id=_text(transaction, "Refs", "EndToEndId"),
-                reason_code=_reason(back), amount_cents=_cents(amount)))
+                reason_code=_reason(back), amount_cents=_cents(amount),
+                amount_text=_amount_text(amount)))
+            _not_too_many(returned)
     return returned
 
 
@@ -194,11 +228,13 @@ def check(collection, data):
         report.warning = (f"Ce fichier répond au message {message_id}, et non à ce "
                           f"prélèvement ({collection.message_id}) : seuls les débits de ce "
                           "prélèvement peuvent y être enregistrés.")
-    ids = [r.end_to_end_id for r in returned if r.end_to_end_id]
-    items = {item.end_to_end_id: item for item in
-             DebitItem.select(DebitItem, Invoice, Family, DebitCollection)
-             .join(Invoice).join(Family).switch(DebitItem).join(DebitCollection)
-             .where(DebitItem.end_to_end_id.in_(ids))} if ids else {}
+    ids = sorted({r.end_to_end_id for r in returned if r.end_to_end_id})
+    items = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        items.update((item.end_to_end_id, item) for item in
+                     DebitItem.select(DebitItem, Invoice, Family, DebitCollection)
+                     .join(Invoice).join(Family).switch(DebitItem).join(DebitCollection)
+                     .where(DebitItem.end_to_end_id.in_(ids[start:start + LOOKUP_CHUNK])))
     seen = set()
     for one in returned:
         line = Line(returned=one, item=items.get(one.end_to_end_id))
@@ -231,6 +267,9 @@ def _problem(line, collection, seen):
     if item.status == DebitItem.REJECTED:
         return (f"Déjà enregistré comme rejeté le "
                 f"{clock.to_paris(item.rejected_at).strftime('%d/%m/%Y')}.")
+    if returned.amount_text and returned.amount_cents is None:
+        return (f"La banque indique un montant illisible (« {returned.amount_text} ») : "
+                "vérifiez avec la banque, puis enregistrez le rejet à la main.")
     if returned.amount_cents is not None and returned.amount_cents != item.amount_cents:
         return (f"La banque indique {euros(returned.amount_cents)}, le débit était de "
                 f"{euros(item.amount_cents)} : vérifiez avec la banque, puis enregistrez "

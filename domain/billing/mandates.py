@@ -78,7 +78,8 @@ def valid_creditor_id(text):
     """Whether ``text`` is a SEPA creditor identifier (ICS), e.g. FR72ZZZ123456, checksum
     included (ISO 7064 mod 97-10 over the national identifier and the country)."""
     ics = re.sub(r"\s+", "", text or "").upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{3}[A-Z0-9]{1,28}", ics):
+    # [0-9], not \d: "FR٧٢ZZZ…" would pass, and the bank refuses the whole pain.008.
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}", ics):
         return False
     rearranged = ics[7:] + ics[:2] + ics[2:4]
     digits = "".join(str(int(char, 36)) for char in rearranged)

@@ -13,11 +13,11 @@ import re
 from peewee import IntegrityError
 
 from domain import audit
-from domain.transactions import write_transaction
+from domain.transactions import lock_rows, write_transaction
 from models import MAIN_REGIE_NAME, Activity, Invoice, NumberSequence, Regie, SchoolYear, db
 
 PREFIX = re.compile(r"[A-Z]{1,4}")
-PAYFIP_CLIENT = re.compile(r"\d{6}")
+PAYFIP_CLIENT = re.compile(r"[0-9]{6}")  # not \d: it takes "١٢٣٤٥٦" too
 TAKEN = "Ce nom ou ces préfixes viennent d'être pris par une autre régie : réessayez."
 
 
@@ -118,6 +118,15 @@ def _checked(name, invoice_prefix, credit_prefix, payfip, regie_id):
     return name, invoice_prefix, credit_prefix, payfip
 
 
+def _serialised():
+    """The main régie's id, its row locked until the transaction ends (PostgreSQL): régie
+    writes go one at a time, so each checks prefixes against the others' saved ones (no
+    unique index spans "one's invoices" and "another's credit notes")."""
+    main_id = main_regie().id
+    lock_rows(Regie, [main_id])
+    return main_id
+
+
 def _has_invoices(regie, main_id):
     query = Invoice.select(Invoice.id)
     if regie.id == main_id:
@@ -150,7 +159,7 @@ def _assign(regie, activity_ids, main_id):
 def create_regie(actor, name, invoice_prefix, credit_prefix, payfip, activity_ids):
     """A new régie with these activities (audited); RegieError by the field."""
     with write_transaction():
-        main_id = main_regie().id
+        main_id = _serialised()
         name, invoice_prefix, credit_prefix, payfip = _checked(
             name, invoice_prefix, credit_prefix, payfip, None)
         for value, field in ((invoice_prefix, "invoice_prefix"), (credit_prefix, "credit_prefix")):
@@ -173,7 +182,7 @@ def update_regie(actor, regie_id, name, invoice_prefix, credit_prefix, payfip, a
     """Change a régie and its activities (audited). Its prefixes stay once it has issued
     an invoice: its numbers must keep running without gaps."""
     with write_transaction():
-        main_id = main_regie().id
+        main_id = _serialised()
         regie = Regie.get_by_id(regie_id)
         before = _described(regie, [a.name for a in activities_by_regie(main_id)
                                     .get(regie.id, [])])

@@ -111,14 +111,21 @@ def declare(family, booking_ids, certificate, actor):
             raise IllnessError("Un des jours cochés ne peut pas être déclaré : seuls les jours "
                                f"réservés d'aujourd'hui aux {HORIZON_DAYS} prochains jours "
                                "le peuvent.")
+        marks = {booking.id: Attendance.get_or_none(
+            (Attendance.child == booking.child_id) & (Attendance.activity == booking.activity_id)
+            & (Attendance.date == booking.date)) for booking in bookings}
+        # Declared already (its review, a refusal say, must stand) or seen present by
+        # staff (the child came): the page offers neither, a forged POST gets neither.
+        if any(mark is not None and (mark.illness or mark.status == Attendance.PRESENT)
+               for mark in marks.values()):
+            raise IllnessError("Un des jours cochés est déjà déclaré malade ou pointé présent "
+                               "par le service : il ne peut pas l'être de nouveau.")
         stored = (store_bytes(certificate.data, certificate.filename,
                               certificate.content_type, family=family, user=actor)
                   if certificate else None)
         now = utc_now()
         for booking in bookings:
-            mark = Attendance.get_or_none((Attendance.child == booking.child_id)
-                                          & (Attendance.activity == booking.activity_id)
-                                          & (Attendance.date == booking.date))
+            mark = marks[booking.id]
             if mark is None:
                 mark = Attendance(child=booking.child_id, activity=booking.activity_id,
                                   date=booking.date)

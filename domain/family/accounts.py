@@ -57,8 +57,13 @@ def set_password(user, password):
 
 
 def _fingerprint(user):
-    # Changes when the password changes, so that a reset link works once.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    # Changes when the password changes, so that a reset link works once. An account
+    # without a password yet (invited, or invited again after its access was removed)
+    # also has its session token in it: each invitation gives a new one, so a new
+    # invitation kills the links of the earlier ones, which went perhaps to another
+    # address (they would otherwise all read "no password yet").
+    secret = user.password_hash or f"invited:{user.session_token}"
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
 def make_reset_token(secret_key, user, salt=RESET_SALT):

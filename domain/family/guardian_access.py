@@ -9,16 +9,17 @@ is recorded under their name (bookings, messages, the audit trail).
 
 An invitation creates the account without a password and queues its single-use link
 through the outbox, like the staff's « Inviter les familles ». Removing an access
-deactivates that account and ends its sessions at once; the account is kept (what it did
+deactivates that account and ends its sessions at once, and revokes the family's calendar
+address (a key that account may have copied); the account is kept (what it did
 still names it) and a new invitation gives the access back, with a new password.
 """
 from dataclasses import dataclass
 
 from peewee import JOIN, IntegrityError
 
-from domain import audit, notifications
+from domain import audit, clock, notifications
 from domain.family.accounts import new_session_token, normalize_email
-from models import Guardian, InvitationSent, User, db
+from models import CalendarFeed, Guardian, InvitationSent, User, db
 
 ACTIVE, INVITED, REMOVED, NONE = "actif", "invite", "retire", "aucun"
 STATE_LABELS = {ACTIVE: "actif", INVITED: "invitation envoyée", REMOVED: "retiré",
@@ -131,8 +132,15 @@ def remove(actor, guardian, reason=""):
         user.is_active, user.session_token = False, new_session_token()
         User.update(is_active=False, session_token=user.session_token).where(
             User.id == user.id).execute()
+        # The family's calendar address is a key the removed guardian may have kept:
+        # it goes too (the other guardian makes a new one from PLANNING).
+        feed_revoked = CalendarFeed.update(revoked_at=clock.as_stored(clock.now())).where(
+            (CalendarFeed.family == guardian.family_id)
+            & CalendarFeed.revoked_at.is_null()).execute()
         audit.record(actor, guardian.family_id, audit.GUARDIAN_ACCESS_REMOVED,
-                     f"Accès au portail retiré à {guardian_name(guardian)} ({user.email})",
+                     f"Accès au portail retiré à {guardian_name(guardian)} ({user.email})"
+                     + (" ; l'adresse d'agenda de la famille est révoquée" if feed_revoked
+                        else ""),
                      before={"accès": "actif"}, after={"accès": "retiré"},
                      reason=reason.strip())
     return user

@@ -179,8 +179,8 @@ STAFF_GETS = {
     "staff.exports_index": ["du", "au"],
     "staff.export_bookings": ["du", "au"],
     "staff.billing": ["echues", "du", "au"],
-    "staff.billing_export_invoices": ["du", "au"],
-    "staff.billing_export_payments": ["du", "au"],
+    "staff.billing_export_invoices": ["du", "au", "regie"],
+    "staff.billing_export_payments": ["du", "au", "regie"],
     "staff.messages": ["service", "etat"],
 }
 
