@@ -12,6 +12,7 @@ import re
 
 from demo import DEMO_LOGINS
 from domain import audit
+from domain.family.accounts import make_reset_token
 from models import AuditLog, Family, Guardian, GuardianDeclaration, User
 from tests.conftest import AuthActions
 from tests.helpers import error_of, text_of, unescaped
@@ -224,3 +225,16 @@ def test_a_declaration_of_another_person_ends_the_old_guardians_access(app, clie
         AuditLog.action == audit.GUARDIAN_SIGN_IN_EMAIL_FOLLOWED).count() == 0
     assert AuditLog.select().where(
         AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED).count() == 1
+
+
+def test_a_link_sent_to_the_old_address_no_longer_works(app, client, auth, db, mailbox):
+    """The service changes Karim's email (his old mailbox may be someone else's now): a
+    reset link already sent to the old address must not set the password of the account
+    that now signs in with the new one."""
+    family = Family.get(Family.account_number == 16123)
+    token = make_reset_token(app.config["SECRET_KEY"], User.get(User.email == KARIM_EMAIL))
+    assert app.test_client().get(f"/reinitialiser/{token}").status_code == 200
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, email=NEW_EMAIL)
+    assert client.post(path, data=data).status_code == 303
+    assert app.test_client().get(f"/reinitialiser/{token}").status_code == 400
