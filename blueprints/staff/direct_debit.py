@@ -215,6 +215,11 @@ def direct_debit_cancel(collection_id):
 def direct_debit_file(collection_id):
     """The collection's pain.008 file for the bank (audited as an export)."""
     collection = get_or_404(DebitCollection.select().where(DebitCollection.id == collection_id))
+    if collection.is_cancelled:  # sent again, it would debit invoices owed again: twice
+        flash("Ce prélèvement est annulé : son fichier ne doit plus être envoyé à la banque.",
+              "error")
+        return redirect(url_for("staff.direct_debit_collection", collection_id=collection.id),
+                        code=303)
     settings = commune.billing_settings()
     problems = direct_debit.creditor_problems(settings)
     if problems:

@@ -70,7 +70,13 @@ def make_reset_token(secret_key, user, salt=RESET_SALT):
     """A signed link token for ``user``: a reset link, or an invitation with
     ``salt=INVITATION_SALT`` (each kind is refused where the other is expected)."""
     return URLSafeTimedSerializer(secret_key, salt=salt).dumps(
-        {"u": user.id, "f": _fingerprint(user)})
+        {"u": user.id, "f": _fingerprint(user), "e": _address_print(user)})
+
+
+def _address_print(user):
+    # Changes when the sign-in email changes (the service may change it): a link sent to
+    # the old address, whose mailbox may be someone else's now, no longer works.
+    return hashlib.sha256((user.email or "").encode()).hexdigest()[:16]
 
 
 def user_for_reset_token(secret_key, token, max_age, salt=RESET_SALT):
@@ -83,6 +89,8 @@ def user_for_reset_token(secret_key, token, max_age, salt=RESET_SALT):
         return None
     user = User.get_or_none((User.id == data.get("u")) & User.is_active)
     if user is None or _fingerprint(user) != data.get("f"):
+        return None
+    if "e" in data and _address_print(user) != data["e"]:  # links made before: no "e"
         return None
     return user
 

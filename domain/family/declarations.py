@@ -136,7 +136,8 @@ def pending_guardian_declarations():
 def validate_guardian_declaration(declaration, staff_user):
     """The declared person becomes the family's second guardian (replacing the one it had,
     before/after in the audit trail); the sign-in email of that guardian's portal account
-    follows the declared email. Raises :class:`DeclarationReviewRefused` (nothing saved)
+    follows the declared email when the same person is declared again, and the access is
+    removed when another person replaces them. Raises :class:`DeclarationReviewRefused` (nothing saved)
     when that address is another account's."""
     with db.atomic():
         _claim(declaration, staff_user, GuardianDeclaration.VALIDATED)
@@ -147,6 +148,8 @@ def validate_guardian_declaration(declaration, staff_user):
             else None
         if guardian is None:
             guardian = Guardian(family=declaration.family_id, position=2)
+        elif not _same_person(guardian, values):
+            _end_replaced_access(staff_user, guardian, values)
         for name, value in values.items():
             setattr(guardian, name, value)
         guardian.save()
@@ -158,6 +161,26 @@ def validate_guardian_declaration(declaration, staff_user):
         except guardian_access.AccessProblem as problem:
             raise DeclarationReviewRefused(f"Déclaration non validée : {problem}") from None
     return guardian
+
+
+def _same_person(guardian, values):
+    """Whether the declared ``values`` name the guardian already recorded (same first and
+    last name, whatever the case and spacing)."""
+    def name(first, last):
+        return (" ".join(first.split()).casefold(), " ".join(last.split()).casefold())
+    return name(guardian.first_name, guardian.last_name) == name(values["first_name"],
+                                                                 values["last_name"])
+
+
+def _end_replaced_access(staff_user, guardian, values):
+    """Another person replaces ``guardian``: the replaced guardian's portal account must
+    not become the new one's sign-in (its password is the replaced person's), so its
+    access is removed; the service invites the new guardian if the family asks."""
+    access = guardian_access.account_of(guardian)
+    if access is not None and access.is_active:
+        guardian_access.remove(staff_user, guardian,
+                               reason=f"Remplacé comme second responsable par "
+                                      f"{values['first_name']} {values['last_name']}")
 
 
 def refuse_guardian_declaration(declaration, staff_user, reason):

@@ -166,3 +166,21 @@ def test_the_administrateur_cancels_through_the_pages(client, auth, db, mailbox,
     # Nor does its history say it was debited.
     assert "Prélevé le" not in text_of(client.get("/facturation/historique").get_data(
         as_text=True))
+
+
+def test_a_cancelled_collections_file_is_no_longer_given(client, auth, db, mailbox, app):
+    """Sent again to the bank, the old file would debit invoices that are to pay again
+    (online, or by the month's next collection): twice."""
+    with app.app_context():
+        collection = january_collection()
+        debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    page_url = f"/agents/facturation/prelevements/{collection.id}"
+    file_url = f"{page_url}/pain008.xml"
+    auth.login("agent")
+    assert f'href="{file_url}"' not in client.get(page_url).get_data(as_text=True)
+    assert f'href="{file_url}"' not in client.get("/agents/facturation/prelevements/") \
+        .get_data(as_text=True)
+    refused = client.get(file_url)
+    assert refused.status_code == 303 and refused.headers["Location"] == page_url
+    assert "Ce prélèvement est annulé : son fichier ne doit plus être envoyé à la banque." \
+        in text_of(client.get(page_url).get_data(as_text=True))

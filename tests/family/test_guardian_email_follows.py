@@ -12,6 +12,7 @@ import re
 
 from demo import DEMO_LOGINS
 from domain import audit
+from domain.family.accounts import make_reset_token
 from models import AuditLog, Family, Guardian, GuardianDeclaration, User
 from tests.conftest import AuthActions
 from tests.helpers import error_of, text_of, unescaped
@@ -195,3 +196,45 @@ def test_an_email_out_of_step_with_the_account_does_not_block_other_changes(app,
     assert client.post(path, data=data).status_code == 303
     assert karim().phone_mobile == "06 11 22 33 44"
     assert signs_in(app, KARIM_EMAIL)
+
+
+def test_a_declaration_of_another_person_ends_the_old_guardians_access(app, client, auth, db,
+                                                                      mailbox):
+    """Nadia declares Paul MARTIN in Karim's place: Karim's account must not become Paul's
+    sign-in (Karim would sign in with his password under Paul's address, and be told it):
+    his access is removed instead (the service may then invite Paul)."""
+    karims_account = User.get(User.email == KARIM_EMAIL)
+    auth.login("famille 16123")
+    path = "/mon-dossier/coordonnees/second-responsable"
+    assert client.post(path, data={
+        "csrf_token": auth.csrf(path), "civility": "M.", "last_name": "Martin",
+        "first_name": "Paul", "email": "paul.martin@exemple.fr", "phone_mobile": "",
+        "phone_home": ""}).status_code == 303
+    auth.logout()
+    auth.login("agent")
+    declaration = GuardianDeclaration.get()
+    assert client.post(f"/agents/validations/responsables/{declaration.id}/valider",
+                       data={"csrf_token": auth.csrf("/agents/validations/enfants")}
+                       ).status_code == 303
+    account = User.get_by_id(karims_account.id)
+    assert not account.is_active and account.email == KARIM_EMAIL
+    assert not signs_in(app, "paul.martin@exemple.fr") and not signs_in(app, KARIM_EMAIL)
+    assert all("paul.martin" not in mailbox.text(message)
+               for message in mailbox.to(KARIM_EMAIL))
+    assert AuditLog.select().where(
+        AuditLog.action == audit.GUARDIAN_SIGN_IN_EMAIL_FOLLOWED).count() == 0
+    assert AuditLog.select().where(
+        AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED).count() == 1
+
+
+def test_a_link_sent_to_the_old_address_no_longer_works(app, client, auth, db, mailbox):
+    """The service changes Karim's email (his old mailbox may be someone else's now): a
+    reset link already sent to the old address must not set the password of the account
+    that now signs in with the new one."""
+    family = Family.get(Family.account_number == 16123)
+    token = make_reset_token(app.config["SECRET_KEY"], User.get(User.email == KARIM_EMAIL))
+    assert app.test_client().get(f"/reinitialiser/{token}").status_code == 200
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, email=NEW_EMAIL)
+    assert client.post(path, data=data).status_code == 303
+    assert app.test_client().get(f"/reinitialiser/{token}").status_code == 400
