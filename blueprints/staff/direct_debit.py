@@ -166,9 +166,11 @@ def direct_debit_build():
 def _collection_page(collection, forms=None, status=200, return_form=None):
     items = direct_debit.collection_items(collection.id)
     forms = forms or {}
+    is_admin = _is_admin()  # only an administrateur may cancel: the others need no check
     return render("staff/direct_debit/collection.html", status=status, collection=collection,
-                  return_form=return_form or ReturnFileForm(), is_admin=_is_admin(),
-                  cancel_problem=debit_cancellation.cancel_problem(collection, items),
+                  return_form=return_form or ReturnFileForm(), is_admin=is_admin,
+                  cancel_problem=is_admin and debit_cancellation.cancel_problem(collection,
+                                                                                 items),
                   items=items, forms={item.id: forms.get(item.id) or
                                       RejectionForm(prefix=f"rejet-{item.id}")
                                       for item in items},

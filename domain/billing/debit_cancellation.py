@@ -44,12 +44,30 @@ def cancel_problem(collection, items=None):
         return (f"{rejected} débit(s) de ce prélèvement sont enregistrés comme rejetés : la "
                 "banque a donc traité le fichier, débit par débit. Il ne peut plus être "
                 "annulé ; enregistrez les autres rejets un par un.")
+    later = _later_debits_after_first(collection, items)
+    if later:
+        return (f"{later} débit(s) d'un prélèvement préparé depuis suivent le premier "
+                "débit (FRST) d'un mandat de celui-ci : annulez d'abord ce prélèvement "
+                "plus récent, sans quoi la banque rejetterait ses débits récurrents.")
     payments = [item.payment_id for item in items if item.payment_id is not None]
     if payments and Payment.select().where(
             Payment.id.in_(payments) & (Payment.status != Payment.PAID)).exists():
         return ("Le paiement d'un débit de ce prélèvement a changé depuis qu'il a été "
                 "préparé : il ne peut plus être annulé d'un bloc.")
     return ""
+
+
+def _later_debits_after_first(collection, items):
+    """How many debits in force in a later collection are under a mandate whose first
+    debit (FRST) is in ``collection``: sent as recurring (RCUR), they would be rejected
+    once that first debit is undone."""
+    firsts = sorted({item.mandate_id for item in items if item.sequence == FIRST})
+    if not firsts:
+        return 0
+    return (DebitItem.select().where(DebitItem.mandate.in_(firsts)
+                                     & (DebitItem.collection > collection.id)
+                                     & (DebitItem.status == DebitItem.COLLECTED))
+            .count())
 
 
 def cancel_collection(collection_id, reason, actor, now):

@@ -119,6 +119,31 @@ def test_the_cancelled_first_debit_stays_when_another_debit_under_the_mandate_is
     assert Invoice.get_by_id(january_invoice(first)[0].id).status == Invoice.PAID
 
 
+def test_a_first_debit_followed_by_a_later_collection_is_cancelled_after_it(
+        db, mailbox, in_app):
+    """January's FRST, then a later collection under the same mandate (RCUR, a fee
+    invoice): the first cannot be cancelled while the later one stands, or the bank would
+    reject a recurring debit that follows no first one. Once the later one is cancelled,
+    the first can be, and the mandate's next debit is a first one again."""
+    first = january_collection()
+    fee = direct_debit._fee_invoice(january_invoice(first)[0], 250, FEB_1)
+    later = FEB_1 + datetime.timedelta(days=20)
+    second = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 8),
+                                           commune.billing_settings(), admin(), later)
+    assert "annulez d'abord ce prélèvement plus récent" in debit_cancellation.cancel_problem(
+        DebitCollection.get_by_id(first.id))
+    with pytest.raises(direct_debit.CollectionError, match="1 débit"):
+        debit_cancellation.cancel_collection(first.id, REASON, admin(), later)
+    assert not DebitCollection.get_by_id(first.id).is_cancelled
+    assert Invoice.get_by_id(january_invoice(first)[0].id).status == Invoice.PAID
+
+    debit_cancellation.cancel_collection(second.id, REASON, admin(), later)
+    debit_cancellation.cancel_collection(first.id, REASON, admin(), later)
+    assert Mandate.get().first_collected_on is None
+    assert Invoice.get_by_id(fee.id).status == Invoice.ISSUED
+    assert Invoice.get_by_id(january_invoice(first)[0].id).status == Invoice.ISSUED
+
+
 def test_the_administrateur_cancels_through_the_pages(client, auth, db, mailbox, app):
     with app.app_context():
         collection = january_collection()
