@@ -171,10 +171,12 @@ def _camt054(notification):
             back = _child(transaction, "RtrInf")
             if back is None:
                 continue
-            amount = (_child(transaction, "AmtDtls", "InstdAmt", "Amt")
-                      or _child(transaction, "AmtDtls", "TxAmt", "Amt")
-                      or _child(transaction, "Amt")
-                      or (_child(entry, "Amt") if len(details) == 1 else None))
+            # The first amount found (an element without children is false: no ``or``).
+            found = [_child(transaction, "AmtDtls", "InstdAmt", "Amt"),
+                     _child(transaction, "AmtDtls", "TxAmt", "Amt"),
+                     _child(transaction, "Amt"),
+                     _child(entry, "Amt") if len(details) == 1 else None]
+            amount = next((element for element in found if element is not None), None)
             returned.append(Returned(
                 end_to_end_id=_text(transaction, "Refs", "EndToEndId"),
                 reason_code=_reason(back), amount_cents=_cents(amount)))
