@@ -203,7 +203,8 @@ def test_an_update_moves_activities_back_to_the_main_regie_and_is_audited(db):
                   "activités": sorted([second.name, third.name])}}
     # A régie without invoices may still change its prefixes (and keep its own name).
     regies.update_regie(admin(), extra.id, "Extra bis", "CLB", "ACLB", "", [second.id])
-    assert Regie.get_by_id(extra.id).invoice_prefix == "CLB"
+    saved = Regie.get_by_id(extra.id)
+    assert (saved.invoice_prefix, saved.credit_prefix) == ("CLB", "ACLB")
     # The main régie keeps what it lets go of: no other régie takes it.
     regies.update_regie(admin(), main.id, MAIN, "F", "A", "", [])
     assert Activity.get_by_id(first.id).regie_id == main.id
@@ -240,3 +241,33 @@ def test_a_name_or_prefix_taken_meanwhile_is_refused_on_the_name(db, monkeypatch
     extra = Regie.create(name="Extra", invoice_prefix="CL", credit_prefix="ACL")
     assert refusal("Extra", "CL", "ACL", "", regie_id=extra.id) == (regies.TAKEN, "name")
     assert Regie.get_by_id(extra.id).name == "Extra"
+
+
+def test_the_main_regie_renamed_with_other_prefixes_stays_the_only_main_one(db):
+    main = regies.main_regie()
+    Regie.update(name="Régie Enfance", invoice_prefix="G", credit_prefix="B").execute()
+    assert regies.main_regie().id == main.id and Regie.select().count() == 1
+    assert regies.regie_of(None).name == "Régie Enfance"
+
+
+def test_the_main_regie_audit_lists_the_activities_no_regie_took(db):
+    main = regies.main_regie()
+    first, second, third = activities(3)
+    Activity.update(regie=None).execute()
+    extra = regies.create_regie(admin(), "Extra", "CL", "ACL", "", [third.id])
+    regies.update_regie(admin(), main.id, "Principale", "F", "A", "", [])
+    [(_, details)] = audits("regie.updated")
+    assert first.name in details["before"]["activités"]
+    assert first.name in details["after"]["activités"]
+    assert third.name not in details["after"]["activités"]
+    assert extra.id != main.id
+
+
+def test_the_main_regie_may_change_prefixes_while_only_others_issued_invoices(db):
+    main = regies.main_regie()
+    extra = regies.create_regie(admin(), "Extra", "CL", "ACL", "", [])
+    own_invoices(1)
+    Invoice.update(regie=extra.id).execute()
+    regies.update_regie(admin(), main.id, MAIN, "G", "B", "", [])
+    saved = Regie.get_by_id(main.id)
+    assert (saved.invoice_prefix, saved.credit_prefix) == ("G", "B")
