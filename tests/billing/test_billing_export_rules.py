@@ -131,3 +131,16 @@ def test_one_regies_payments_only(db):
     assert numbers(None) == ["T-ANCIENNE", "CL-1"]
     assert numbers(main) == ["T-ANCIENNE"]
     assert numbers(extra) == ["CL-1"]
+
+
+def test_payments_received_at_the_same_time_keep_the_order_they_were_recorded(db):
+    family = factories.family(70001, "MARTIN")
+    older = invoice(family, "T-1", paris(2027, 2, 1, 9))
+    newer = invoice(family, "T-2", paris(2027, 2, 2, 9))
+    at = paris(2027, 3, 2, 9)
+    for n, bill in enumerate((newer, older, newer, older)):
+        payment(bill, f"P-{n}", at, provider=Payment.COUNTER, method="especes",
+                reference=f"n° {n}")
+    rows = rows_of(payments_csv(MARCH_1, MARCH_31))
+    assert [(row[1], row[5]) for row in rows[1:] if row[2] == "70001"] == \
+        [("T-2", "n° 0"), ("T-1", "n° 1"), ("T-2", "n° 2"), ("T-1", "n° 3")]
