@@ -169,3 +169,21 @@ def test_many_lines_break_the_page_20_mm_above_its_foot():
     labels = [text for text, *_ in first if text.startswith("Ligne ")]
     assert (labels[0], labels[-1]) == ("Ligne 0", "Ligne 22")
     assert [text for text, *_ in second][:2] == ["LÉA", "Ligne 23"]
+
+
+def test_rows_fill_the_page_down_to_20_mm_above_its_foot_exactly():
+    day = [datetime.date(2026, 11, 3)]
+    lines = [line(label=f"Ligne {n}", days=day if n < 4 else None) for n in range(30)]
+    data = pdf_of(invoice(lines=lines))
+    bottoms = [297 - (float(y) + min(float(h), 0)) * 25.4 / 72
+               for _, y, _, h in rectangles(data, 0)]
+    assert round(max(bottoms), 1) == 277.0
+
+
+def test_both_addresses_wrap_at_90_mm():
+    commune_address = "m" * 21 + "i" * 11 + " xx"  # 90 mm and a little at 10 pt
+    family = SimpleNamespace(name="MARTIN", address="m" * 19 + "i" * 10 + " xx",
+                             postal_code="", city="", account_number=16123)
+    texts = [text for text, *_ in runs(pdf_of(family=family, address=commune_address))]
+    assert texts[2:7] == ["m" * 21 + "i" * 11, "xx", "Famille MARTIN", "m" * 19 + "i" * 10,
+                          "xx"]
