@@ -187,3 +187,18 @@ def test_both_addresses_wrap_at_90_mm():
     texts = [text for text, *_ in runs(pdf_of(family=family, address=commune_address))]
     assert texts[2:7] == ["m" * 21 + "i" * 11, "xx", "Famille MARTIN", "m" * 19 + "i" * 10,
                           "xx"]
+
+
+def test_a_line_after_one_with_days_is_printed_as_the_others():
+    day = [datetime.date(2026, 11, 3)]
+    found = runs(pdf_of(invoice(lines=[line(label="Avec jours", days=day),
+                                       line(label="Sans jours")])))
+    sizes = {text: (size, bold) for text, _, _, size, bold in found}
+    assert sizes["Avec jours"] == sizes["Sans jours"] == (10.0, False)
+    assert sizes["Le 03/11"] == (8.0, False)
+
+
+def test_without_an_address_the_commune_prints_none():
+    data = invoice_pdf(invoice(), FAMILY, "Saint-Exemple", "à la régie.", "https://p/f")
+    assert [text for text, *_ in runs(data)][:3] == [
+        "Saint-Exemple", "Service Enfance - Régie des accueils périscolaires", "Famille MARTIN"]
