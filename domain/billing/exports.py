@@ -11,6 +11,8 @@ from models import Family, Invoice, Payment
 
 COUNTER_LABELS = {"especes": "Espèces", "cheque": "Chèque", "cesu": "CESU",
                   "cheque_vacances": "Chèque vacances"}
+#: A direct debit's payment (its reference is the mandate's RUM).
+DEBIT_LABEL = "Prélèvement SEPA"
 
 
 def invoices_csv(first, last, regie=None):
@@ -53,6 +55,7 @@ def payments_csv(first, last, regie=None):
     rows = []
     for payment in query:
         mode = ("Carte bancaire (PayFiP)" if payment.provider == Payment.ONLINE
+                else DEBIT_LABEL if payment.provider == Payment.DEBIT
                 else COUNTER_LABELS.get(payment.method, payment.method))
         rows.append([date_fr(payment.verified_at), payment.invoice.number,
                      payment.invoice.family.account_number, payment.invoice.family.name,
