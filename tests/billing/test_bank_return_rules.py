@@ -83,8 +83,9 @@ def test_a_file_the_bank_refused_whole_says_so(collection):
         b"</GrpSts>", b"</GrpSts><StsRsnInf><Rsn><Cd>ff01</Cd></Rsn></StsRsnInf>")
     assert refusal(collection, data) == (
         "La banque a refusé le fichier entier (motif FF01) : aucun prélèvement n'a eu lieu. "
-        "Ce n'est pas un rejet de débits : voyez avec la banque avant de renvoyer le "
-        "fichier.")
+        "Ce n'est pas un rejet de débits : l'administrateur annule ce prélèvement "
+        "(« Annuler ce prélèvement », sur cette page), les factures sont de nouveau à "
+        "payer ; voyez avec la banque avant d'en préparer un nouveau.")
 
 
 def test_a_declared_document_type_is_refused_even_without_entities(db, mailbox, in_app):
@@ -206,8 +207,12 @@ def test_an_entry_of_two_transactions_gives_neither_its_amount(db, mailbox, in_a
     ("0.50", "La banque indique 0,50\xa0€"),
     ("100.00", "La banque indique 100,00\xa0€"),
     ("1000000000", "La banque indique 1\u202f000\u202f000\u202f000,00\xa0€"),
-    # Not an amount: none is compared, the rejection is recorded.
-    ("-57.40", ""), ("NaN", ""), ("Infinity", ""), ("abc", ""), ("1000000000.01", ""),
+    # Not an amount: the line is left out, to be checked and recorded by hand.
+    ("-57.40", "La banque indique un montant illisible (« -57.40 »)"),
+    ("NaN", "La banque indique un montant illisible (« NaN »)"),
+    ("Infinity", "La banque indique un montant illisible (« Infinity »)"),
+    ("abc", "La banque indique un montant illisible (« abc »)"),
+    ("1000000000.01", "La banque indique un montant illisible (« 1000000000.01 »)"),
 ])
 def test_which_amounts_of_the_file_are_compared(db, mailbox, in_app, text, problem):
     collection = january_collection()
