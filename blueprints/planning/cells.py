@@ -94,9 +94,12 @@ def special_days(line, actions=False):
     full day one « Liste d'attente » button per modalité; "" when there is none."""
     said = []
     for s in line.days.values():
+        ill = s.ill is not None and s.booked is not None
+        if not (ill or s.waiting is not None or s.can_wait):
+            continue  # most days: nothing to say (this runs for every day of every line)
         when = f"{day_label(s.day)}/{s.day.strftime('%m')}"
         full_date = date_fr(s.day)
-        if s.ill is not None and s.booked is not None:
+        if ill:
             said.append(f"<li>{when} : {escape(s.ill_text)}</li>")
         if s.waiting is not None:
             leave = ""
