@@ -135,10 +135,9 @@ def pending_guardian_declarations():
 
 def validate_guardian_declaration(declaration, staff_user):
     """The declared person becomes the family's second guardian (replacing the one it had,
-    before/after in the audit trail); the sign-in email of that guardian's portal account
-    follows the declared email when the same person is declared again, and the access is
-    removed when another person replaces them. Raises :class:`DeclarationReviewRefused` (nothing saved)
-    when that address is another account's."""
+    before/after in the audit trail); the access of that guardian's portal account is
+    removed when another person replaces them. The account's sign-in email never follows
+    a declared one (see below)."""
     with db.atomic():
         _claim(declaration, staff_user, GuardianDeclaration.VALIDATED)
         values = {name: getattr(declaration, name) for name in GUARDIAN_FIELDS}
@@ -156,10 +155,10 @@ def validate_guardian_declaration(declaration, staff_user):
         audit.record(staff_user, declaration.family_id, audit.GUARDIAN_EDITED,
                      "Second responsable déclaré par la famille : validé.", before=before,
                      after=values)
-        try:
-            guardian_access.follow_email(staff_user, guardian, (before or {}).get("email", ""))
-        except guardian_access.AccessProblem as problem:
-            raise DeclarationReviewRefused(f"Déclaration non validée : {problem}") from None
+        # The sign-in email of the guardian's own account does not follow: the declaration
+        # may come from the other parent's account, and following it would hand them a
+        # way into this one (a reset link to an address they chose). The guardian changes
+        # it from their account (confirmed by a link to the new address), or staff do.
     return guardian
 
 
