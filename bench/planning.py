@@ -46,10 +46,20 @@ TRIVIAL = "/static/js/portail.js"
 CLOCK = time.perf_counter
 
 
-def timed(call, runs, before=None):
-    """[milliseconds] of ``runs`` calls (``before`` runs untimed before each)."""
-    times = []
-    for _ in range(runs):
+BLOCK = 20
+
+
+def timed(call, runs, before=None, trivial=None):
+    """[milliseconds] of ``runs`` calls (``before`` runs untimed before each). With
+    ``trivial``: ``(times, trivial times)``, as many trivial requests timed in blocks of
+    ``BLOCK`` before each block of calls, so that a drift of the machine's speed during
+    the run (another process, the CPU's frequency) weighs on both sides of the ratio
+    alike (in blocks, not one by one: a trivial request right after a heavy one pays
+    the caches it emptied, which would flatter the ratio)."""
+    times, trivial_times = [], []
+    for n in range(runs):
+        if trivial and n % BLOCK == 0:
+            trivial_times.extend(timed(trivial, BLOCK))
         if before:
             before()
         start = CLOCK()
@@ -57,7 +67,7 @@ def timed(call, runs, before=None):
         times.append((CLOCK() - start) * 1000)
         assert response.status_code < 400, response.status_code
         response.close()
-    return times
+    return (times, trivial_times) if trivial else times
 
 
 def p95(values):
@@ -125,26 +135,34 @@ def main():
         for _ in range(5):
             bench.page().close()
             bench.recap().close()
-    trivial = timed(lambda: trivial_client.get(TRIVIAL), args.runs)
-    base = statistics.median(trivial)
+    def trivial():
+        return trivial_client.get(TRIVIAL)
+
+    trivial_times = timed(trivial, args.runs)
     print(f"database: {url.split(':')[0]}; clock: {'CPU' if args.cpu else 'wall'}; "
           f"runs: {args.runs} (TERMINER: {args.runs // 4}); "
-          f"trivial route {TRIVIAL}: median {base:.2f} ms, p95 {p95(trivial):.2f} ms")
+          f"trivial route {TRIVIAL}: median {statistics.median(trivial_times):.2f} ms, "
+          f"p95 {p95(trivial_times):.2f} ms; each action's ratio is to the trivial route "
+          f"timed in blocks of {BLOCK} between blocks of its calls (its median: column "
+          "'trivial ms')")
     print(f"{'action':<10}{'family':>7}{'median ms':>11}{'p95 ms':>9}{'x trivial':>11}"
-          f"{'p95 x':>8}{'queries':>9}")
+          f"{'p95 x':>8}{'queries':>9}{'trivial ms':>12}")
     for size, bench in benches.items():
         page_html = bench.page().get_data()
-        rows = [("page", timed(bench.page, args.runs), queries(bench.page)),
-                ("toggle", timed(bench.toggle, args.runs), queries(bench.toggle))]
+        rows = [("page", timed(bench.page, args.runs, trivial=trivial), queries(bench.page)),
+                ("toggle", timed(bench.toggle, args.runs, trivial=trivial),
+                 queries(bench.toggle))]
         bench.pend_cancellations()
-        rows.append(("recap", timed(bench.recap, args.runs), queries(bench.recap)))
-        finish_times = timed(bench.finish, args.runs // 4, before=bench.pend_cancellations)
+        rows.append(("recap", timed(bench.recap, args.runs, trivial=trivial),
+                     queries(bench.recap)))
+        finish_times = timed(bench.finish, args.runs // 4, before=bench.pend_cancellations,
+                             trivial=trivial)
         bench.pend_cancellations()
         rows.append(("TERMINER", finish_times, queries(bench.finish)))
-        for name, times, count in rows:
-            median = statistics.median(times)
+        for name, (times, paired), count in rows:
+            median, base = statistics.median(times), statistics.median(paired)
             print(f"{name:<10}{size:>7}{median:>11.2f}{p95(times):>9.2f}{median / base:>11.1f}"
-                  f"{p95(times) / base:>8.1f}{count:>9}")
+                  f"{p95(times) / base:>8.1f}{count:>9}{base:>12.2f}")
         print(f"{'':<10}{size:>7}  page: {len(page_html)} bytes, "
               f"{len(gzip.compress(page_html))} gzipped; "
               f"{len(bench.bookings)} bookings, "
