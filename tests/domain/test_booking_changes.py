@@ -15,6 +15,7 @@ from domain.booking.changes import (
     _PENDING_FIELDS,
     ANNULATION,
     NO_PRICE_TEXT,
+    NO_TWIN_TEXT,
     NOT_ENROLLED_TEXT,
     RESERVATION,
     Recap,
@@ -61,7 +62,7 @@ from models import (
 )
 from tests import factories
 from tests.helpers import activity, demo_family, modalite
-from tests.planning_support import CL as CL_NAME, JANUARY, SANS
+from tests.planning_support import AVEC, CL as CL_NAME, JANUARY, SANS
 
 YEAR = SchoolYear(id=1, label="2026/2027")
 OTHER_YEAR = SchoolYear(id=2, label="2027/2028")
@@ -680,6 +681,45 @@ def test_a_twin_gets_the_days_changed_and_booked_unless_its_own_rules_refuse_the
                           (JANUARY[2], PendingChange.CANCEL, sans)]
 
 
+def test_a_twin_refuses_a_modalite_it_lacks_and_a_full_day_it_has_pending_otherwise(app, db):
+    family, cl = demo_family(16123), activity(CL_NAME)
+    anna, tom, leo = _kid(family, "ANNA"), _kid(family, "TOM"), _kid(family, "LEO")
+    sans, avec = modalite(CL_NAME, SANS), modalite(CL_NAME, AVEC)
+    first, second = JANUARY[0], JANUARY[1]
+    _pending(family, leo, first)  # LEO's day kept « SANS repas » before it became full
+    line = Line(child=anna, activity=cl, modalites=[sans, avec], days={
+        first: _status(first, desired=avec.id), second: _status(second, desired=sans.id)})
+    only_sans = Line(child=tom, activity=cl, modalites=[sans], days={  # no « AVEC repas »
+        first: _status(first), second: _status(second)})
+    full = Line(child=leo, activity=cl, modalites=[sans, avec], days={
+        first: _status(first, desired=sans.id, full=True), second: _status(second)})
+    done, refusals = mirror_choices(family.id, line, [first, second], list(line.days),
+                                    [only_sans, full])
+    assert done == [(only_sans, [second]), (full, [second])]
+    assert refusals == [f"TOM – {day_label(first)} ({date_fr(first)}) : {NO_TWIN_TEXT}",
+                        f"LEO – {day_label(first)} ({date_fr(first)}) : {FULL_TEXT}"]
+    assert _kept(tom) == [(second, PendingChange.BOOK, sans.id)]
+    assert _kept(leo) == [(first, PendingChange.BOOK, sans.id),  # left as it was
+                          (second, PendingChange.BOOK, sans.id)]
+
+
+def test_a_twin_s_day_changed_at_once_from_another_screen_is_named_and_left(app, db,
+                                                                             monkeypatch):
+    family, cl = demo_family(16123), activity(CL_NAME)
+    anna, tom = _kid(family, "ANNA"), _kid(family, "TOM")
+    sans = modalite(CL_NAME, SANS)
+    day = JANUARY[0]
+    line = Line(child=anna, activity=cl, modalites=[sans],
+                days={day: _status(day, desired=sans.id)})
+    twin = Line(child=tom, activity=cl, modalites=[sans], days={day: _status(day)})
+    _pending(family, tom, day)  # kept meanwhile from another screen, after TOM's line was read
+    monkeypatch.setattr(changes, "_delete_pending_days", lambda *args: None)
+    done, refusals = mirror_choices(family.id, line, [day], [day], [twin])
+    assert (done, refusals) == ([], ["TOM : Ces jours viennent d'être modifiés depuis un "
+                                     "autre écran : rechargez la page et recommencez."])
+    assert (twin.days[day].desired, twin.days[day].pending) == (None, False)
+
+
 def _many(count, made_by=None, by=""):
     """``count`` recap lines, one a day from 4 January 2027, the last a cancellation."""
     first = datetime.date(2027, 1, 4)
@@ -760,3 +800,35 @@ def test_each_recap_line_names_the_guardian_who_made_it(app, db):
     lines = {line.day: line for line in recap.lines}
     assert (lines[JANUARY[0]].made_by, lines[JANUARY[0]].by) == (guardian.id, "Nadia BERNARD")
     assert lines[JANUARY[1]].made_by is None and not lines[JANUARY[1]].by
+
+
+def test_a_family_whose_id_is_also_a_child_s_and_a_line_s_reads_each_row_s_own(app, db):
+    """The recap builds each child and line once, by its own id, never by the family id
+    its row also holds: here BOB's and his line's id are the family's."""
+    shared = 900_001  # far past the demo's ids, so that no other row has it
+    family = factories.family(90001, id=shared)
+    anna = _kid(family, "ANNA")
+    bob = factories.child(family, "BOB", id=shared)
+    Enrolment.create(id=shared, child=bob, activity=activity(CL_NAME), closed_from=JANUARY[0])
+    clara = _kid(family, "CLARA")
+    DayOverride.create(activity=activity(CL_NAME), date=JANUARY[1], capacity=99)  # room for all
+    for kid in (anna, bob, clara):
+        _pending(family, kid, JANUARY[1])
+    assert _problems(family) == [("ANNA", JANUARY[1], ""),
+                                 ("BOB", JANUARY[1], NOT_ENROLLED_TEXT),
+                                 ("CLARA", JANUARY[1], "")]
+
+
+def test_terminer_of_no_chosen_change_commits_none(app, db):
+    """An empty choice commits nothing, not even the change of id 1."""
+    family = demo_family(16123)
+    kid = _kid(family)
+    PendingChange.delete().where(PendingChange.id == 1).execute()
+    PendingChange.create(id=1, family=family, child=kid, activity=activity(CL_NAME),
+                         modalite=modalite(CL_NAME, SANS), date=JANUARY[1],
+                         action=PendingChange.BOOK)
+    result = commit_pending(family.id, NOW, "C", only_ids=[])
+    assert (result.committed, result.message, result.recap.lines) == (
+        False, "Aucune modification en attente : rien n'a été enregistré.", [])
+    assert _kept(kid) == [(JANUARY[1], PendingChange.BOOK, modalite(CL_NAME, SANS).id)]
+    assert Booking.select().where(Booking.child == kid).count() == 0
