@@ -289,3 +289,38 @@ def test_the_kept_file_keeps_its_name_or_a_default(db, in_app):
     long_name = "r" * 240 + ".xml"
     token = bank_returns.keep_file(b"<Document/>", long_name, agent)
     assert bank_returns.kept_file(token, agent) == (b"<Document/>", long_name[:200])
+
+
+def test_an_empty_amount_is_no_amount_and_an_unreadable_one_is_shown_cut(db, mailbox, in_app):
+    """A return without its amount's text compares none (the rejection is recorded); an
+    unreadable one is shown to staff, its first 40 characters, with what to do."""
+    collection = january_collection()
+    e2e, _ = sent_debits(collection)[16123]
+    assert amount_report(collection, pain002(collection, [(e2e, "", "AM04")])) == ""
+    garbled = "x" * 39 + "yz"
+    assert amount_report(collection, pain002(collection, [(e2e, garbled, "AM04")])) == (
+        f"La banque indique un montant illisible (« {'x' * 39}y ») : vérifiez avec la "
+        "banque, puis enregistrez le rejet à la main.")
+
+
+def test_a_debit_of_a_cancelled_collection_is_not_recorded_from_a_return(db, mailbox,
+                                                                          in_app):
+    collection = january_collection()
+    e2e, amount = sent_debits(collection)[16123]
+    DebitItem.update(status=DebitItem.CANCELLED).where(
+        DebitItem.collection == collection.id).execute()
+    assert amount_report(collection, pain002(collection, [(e2e, amount, "AM04")])) == \
+        "Ce prélèvement est annulé : ce débit n'a pas eu lieu."
+
+
+def test_a_file_of_more_rejections_than_the_limit_is_refused_in_full(db, mailbox, in_app,
+                                                                    monkeypatch):
+    collection = january_collection()
+    rejections = [(f"PF-{n}", "1.00", "AM04") for n in range(3)]
+    monkeypatch.setattr(bank_returns, "MAX_LINES", 3)
+    assert len(bank_returns.check(collection, pain002(collection, rejections)).lines) == 3
+    monkeypatch.undo()
+    many = [(f"PF-{n}", "1.00", "AM04") for n in range(bank_returns.MAX_LINES + 1)]
+    assert refusal(collection, pain002(collection, many)) == (
+        "Ce fichier signale plus de 10 000 rejets : ce n'est pas le retour d'un prélèvement "
+        "de la commune.")
