@@ -12,13 +12,24 @@ import re
 import pytest
 
 from domain import audit, commune
-from domain.billing import debit_cancellation, direct_debit
+from domain.billing import debit_cancellation, direct_debit, mandates
 from domain.billing.invoicing import due_cents_of
 from domain.billing.payments import payable_online
 from domain.formats import euros
-from models import AuditLog, DebitCollection, DebitItem, Invoice, Mandate, Payment
+from models import (
+    AuditLog,
+    DebitCollection,
+    DebitItem,
+    Family,
+    Guardian,
+    Invoice,
+    Mandate,
+    Payment,
+    User,
+)
 from tests.billing.test_bank_returns import FEB_1, admin, january_collection
-from tests.helpers import csrf_from, error_of, text_of
+from tests.billing.test_debit_collection_rules import two_families_debited
+from tests.helpers import csrf_from, demo_family, error_of, text_of
 
 LATER = FEB_1 + datetime.timedelta(days=2)
 REASON = "Fichier refusé par la banque le 03/02 (FF01 : format invalide)"
@@ -130,8 +141,10 @@ def test_a_first_debit_followed_by_a_later_collection_is_cancelled_after_it(
     later = FEB_1 + datetime.timedelta(days=20)
     second = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 8),
                                            commune.billing_settings(), admin(), later)
-    assert "annulez d'abord ce prélèvement plus récent" in debit_cancellation.cancel_problem(
-        DebitCollection.get_by_id(first.id))
+    assert debit_cancellation.cancel_problem(DebitCollection.get_by_id(first.id)) == (
+        "1 débit(s) d'un prélèvement préparé depuis suivent le premier débit (FRST) d'un "
+        "mandat de celui-ci : annulez d'abord ce prélèvement plus récent, sans quoi la "
+        "banque rejetterait ses débits récurrents.")
     with pytest.raises(direct_debit.CollectionError, match="1 débit"):
         debit_cancellation.cancel_collection(first.id, REASON, admin(), later)
     assert not DebitCollection.get_by_id(first.id).is_cancelled
@@ -209,3 +222,134 @@ def test_a_cancelled_collections_file_is_no_longer_given(client, auth, db, mailb
     assert refused.status_code == 303 and refused.headers["Location"] == page_url
     assert "Ce prélèvement est annulé : son fichier ne doit plus être envoyé à la banque." \
         in text_of(client.get(page_url).get_data(as_text=True))
+
+
+def test_every_first_debit_of_a_cancelled_collection_is_undone_and_each_family_told(
+        db, mailbox, in_app, monkeypatch):
+    """Two families' first debits, cancelled in batches of one: both mandates' next debit
+    is a first one again, both invoices are owed again, and each family reads its own
+    invoice's number and amount."""
+    collection, ours, theirs = two_families_debited()
+    monkeypatch.setattr(debit_cancellation, "BATCH", 1)
+    mailbox.clear()
+    debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    for item in (ours, theirs):
+        assert Mandate.get_by_id(item.mandate_id).first_collected_on is None
+        assert Invoice.get_by_id(item.invoice_id).status == Invoice.ISSUED
+    body = re.sub(r"\s+", " ", mailbox.text(mailbox.to(BERNARD)[-1]))
+    number = Invoice.get_by_id(ours.invoice_id).number
+    assert (f"Le prélèvement de {euros(ours.amount_cents).replace(chr(160), ' ')} prévu le 15/02/2027 pour votre "
+            f"facture N° {number} n'aura pas lieu") in body
+
+
+def test_only_the_cancelled_collections_mandates_start_again(db, mailbox, in_app):
+    """16123's first debit is in January's collection; another family's first debit is in
+    a collection built after, and a third family's mandate was already used before the
+    portal (its first debit is dated, without a debit here). Cancelling January's gives
+    16123 a first debit again and leaves the two others as they were."""
+    first = january_collection()
+    others = list(Family.select().where(Family.id != demo_family(16123).id)
+                  .order_by(Family.account_number).limit(2))
+    january = january_invoice(first)[0]
+    fields = {k: v for k, v in january.__data__.items() if k not in ("id", "status")}
+    Invoice.create(**dict(fields, family=others[0].id, number="F2027-99999",
+                          status=Invoice.ISSUED))
+    mandates.sign(others[0].id, "AUTRE Nom", "GB33BUKB20201555555555", "", None, FEB_1)
+    old = mandates.sign(others[1].id, "ANCIEN Nom", "DE89370400440532013000", "", None, FEB_1)
+    Mandate.update(first_collected_on=datetime.date(2026, 10, 5)).where(
+        Mandate.id == old.id).execute()
+    later = FEB_1 + datetime.timedelta(days=3)
+    second = direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 22),
+                                           commune.billing_settings(), admin(), later)
+    [theirs] = DebitItem.select().where(DebitItem.collection == second.id)
+    assert theirs.sequence == direct_debit.FIRST
+
+    debit_cancellation.cancel_collection(first.id, REASON, admin(), later)
+    assert Mandate.get_by_id(january_invoice(first)[1].mandate_id).first_collected_on is None
+    assert Mandate.get_by_id(theirs.mandate_id).first_collected_on == datetime.date(2027, 2,
+                                                                                    22)
+    assert Mandate.get_by_id(old.id).first_collected_on == datetime.date(2026, 10, 5)
+    assert DebitItem.get_by_id(theirs.id).status == DebitItem.COLLECTED
+
+
+def refused(collection_id, reason):
+    """The refusal's message and field when ``reason`` is given to cancel the collection."""
+    with pytest.raises(direct_debit.CollectionError) as refusal:
+        debit_cancellation.cancel_collection(collection_id, reason, admin(), LATER)
+    return str(refusal.value), refusal.value.field
+
+
+def test_each_refusal_says_why_in_full_by_the_reason_field(db, mailbox, in_app):
+    collection = january_collection()
+    reason_missing = ("Indiquez le motif de l'annulation (par exemple le motif du refus "
+                      "donné par la banque).", "reason")
+    assert refused(collection.id, None) == reason_missing
+    assert refused(collection.id, " \n ") == reason_missing
+    assert refused(collection.id, "x" * 501) == (
+        "Le motif tient en 500 caractères au plus.", "reason")
+    invoice, item = january_invoice(collection)
+    Payment.update(status=Payment.CANCELLED).where(Payment.id == item.payment_id).execute()
+    assert refused(collection.id, REASON) == (
+        "Le paiement d'un débit de ce prélèvement a changé depuis qu'il a été préparé : il "
+        "ne peut plus être annulé d'un bloc.", "reason")
+    Payment.update(status=Payment.PAID).where(Payment.id == item.payment_id).execute()
+    direct_debit.record_debit_rejection(item.id, "AM04", commune.billing_settings(), admin(),
+                                        LATER)
+    assert refused(collection.id, REASON) == (
+        "1 débit(s) de ce prélèvement sont enregistrés comme rejetés : la banque a donc "
+        "traité le fichier, débit par débit. Il ne peut plus être annulé ; enregistrez les "
+        "autres rejets un par un.", "reason")
+
+
+def test_a_reason_of_500_characters_is_kept_and_the_journal_says_what_was_undone(
+        db, mailbox, in_app):
+    collection = january_collection()
+    debit_cancellation.cancel_collection(collection.id, "x" * 500, admin(), LATER)
+    cancelled = DebitCollection.get_by_id(collection.id)
+    assert cancelled.cancel_reason == "x" * 500
+    entry = AuditLog.get(AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+    assert entry.user.email == "admin@mairie.example.org"
+    details = json.loads(entry.details)
+    assert details["summary"] == (
+        f"Prélèvement de janvier 2027 du 15/02/2027 annulé : 1 débit(s), "
+        f"{euros(collection.total_cents)} ; les factures sont de nouveau à payer")
+    assert details["before"] == {"collection": collection.id, "count": 1,
+                                 "total_cents": collection.total_cents}
+    assert details["after"] == {"etat": "annulé"}
+    assert refused(collection.id, REASON) == (
+        "Ce prélèvement est déjà annulé (le 03/02/2027).", "reason")
+
+
+def test_a_later_rejection_elsewhere_does_not_stop_a_cancellation(db, mailbox, in_app):
+    """16123's first debit in January's collection; another family's in a later one,
+    rejected by the bank. January's can still be cancelled (the rejection is the other
+    collection's), and the other family's rejected debit stays as it is."""
+    first = january_collection()
+    other = (Family.select().where(Family.id != demo_family(16123).id)
+             .order_by(Family.account_number).first())
+    fields = {k: v for k, v in january_invoice(first)[0].__data__.items() if k != "id"}
+    Invoice.create(**dict(fields, family=other.id, number="F2027-99999",
+                          status=Invoice.ISSUED))
+    mandates.sign(other.id, "AUTRE Nom", "GB33BUKB20201555555555", "", None, FEB_1)
+    later = FEB_1 + datetime.timedelta(days=3)
+    second = direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 22),
+                                           commune.billing_settings(), admin(), later)
+    [theirs] = DebitItem.select().where(DebitItem.collection == second.id)
+    direct_debit.record_debit_rejection(theirs.id, "AM04", commune.billing_settings(),
+                                        admin(), later)
+    assert debit_cancellation.cancel_problem(DebitCollection.get_by_id(first.id)) == ""
+    debit_cancellation.cancel_collection(first.id, REASON, admin(), later)
+    assert DebitItem.get_by_id(theirs.id).status == DebitItem.REJECTED
+
+
+def test_a_family_without_any_address_has_its_debit_cancelled_without_email(
+        db, mailbox, in_app):
+    collection = january_collection()
+    family = demo_family(16123).id
+    User.update(is_active=False).where(User.family == family).execute()
+    Guardian.update(email="").where(Guardian.family == family).execute()
+    mailbox.clear()
+    debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    assert DebitItem.get_by_id(january_invoice(collection)[1].id).status == \
+        DebitItem.CANCELLED
+    assert mailbox.messages == []
