@@ -353,3 +353,16 @@ def test_a_family_without_any_address_has_its_debit_cancelled_without_email(
     assert DebitItem.get_by_id(january_invoice(collection)[1].id).status == \
         DebitItem.CANCELLED
     assert mailbox.messages == []
+
+
+def test_a_cancelled_debit_is_refused_as_a_rejection_by_the_reason_field(db, mailbox, in_app):
+    collection = january_collection()
+    invoice, item = january_invoice(collection)
+    debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    with pytest.raises(direct_debit.CollectionError) as refusal:
+        direct_debit.record_debit_rejection(item.id, "AM04", commune.billing_settings(),
+                                            admin(), LATER)
+    assert (str(refusal.value), refusal.value.field) == (
+        "Ce prélèvement est annulé : ce débit n'a pas eu lieu.", "reason")
+    assert DebitItem.get_by_id(item.id).status == DebitItem.CANCELLED
+    assert Invoice.get_by_id(invoice.id).status == Invoice.ISSUED
