@@ -35,7 +35,7 @@ def test_administrateur_sets_the_commune_and_its_logo(staff_page, live_server, t
     expect(page.get_by_label("Jour limite du mois")).to_have_value("15")
     header_logo = page.locator(".site-header img.commune-logo")
     expect(header_logo).to_be_visible()
-    assert page.evaluate("document.querySelector('.site-header img.commune-logo').naturalWidth")\
-        == 480
+    # Visible is not loaded: wait for the image's own width (0 until it has arrived).
+    expect(header_logo).to_have_js_property("naturalWidth", 480)
     assert axe_violations(page) == [] and page.csp_errors == []
     screenshot(page, "commune-settings-saved")
