@@ -24,11 +24,11 @@ import ipaddress
 import math
 from dataclasses import dataclass
 
-from peewee import Case, IntegrityError
+from peewee import Case
 
 from domain.clock import utc_now
 from domain.transactions import is_sqlite, write_transaction
-from models import LoginThrottle, db
+from models import LoginThrottle
 
 
 @dataclass(frozen=True)
@@ -116,15 +116,14 @@ def wait_remaining(identifier, now=None, policy=SOURCE):
 
 def _locked_rows(keys, now):
     """The rows of ``keys`` (created when missing), locked until the transaction ends.
-    One statement when they all exist (a returning user): created, then read again."""
+    One statement when they all exist (a returning user); else the missing ones
+    created in one statement, then all read again."""
     rows = _lock(keys)
     missing = [key for key in keys if key not in rows]
-    for key in missing:
-        try:
-            with db.atomic():
-                LoginThrottle.create(identifier=key, day=now.date())
-        except IntegrityError:
-            pass
+    if missing:  # one statement; a row another worker just made is left as it is
+        LoginThrottle.insert_many(
+            [{"identifier": key, "day": now.date()} for key in missing]
+        ).on_conflict_ignore().execute()
     return _lock(keys) if missing else rows
 
 

@@ -4,6 +4,7 @@ import datetime
 
 from domain.family import throttle
 from models import Family, LoginThrottle, User
+from tests.planning_support import QueryCounter
 
 NOW = datetime.datetime(2026, 12, 1, 10, 0)
 
@@ -42,6 +43,20 @@ def test_a_right_answer_gives_the_claimed_attempt_back(db):
     LoginThrottle.update(day_failures=0).where(LoginThrottle.identifier == "k").execute()
     throttle.record_success("k", claimed=True)  # never below zero
     assert row("k").day_failures == 0
+
+
+def test_a_first_claim_creates_its_missing_rows_in_one_statement(db):
+    """The rush's first sign-in of the day: the missing rows are created together (no
+    savepoint per row), a row that exists is kept as it is, and each counts the try."""
+    throttle.claim({"kept": throttle.SOURCE}, NOW)
+    with QueryCounter() as counter:
+        assert throttle.claim({"kept": throttle.SOURCE, "new 1": throttle.SOURCE,
+                               "new 2": throttle.ACCOUNT}, NOW) is None
+    inserts = [sql for sql in counter.statements if sql.lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 1 and not any("SAVEPOINT" in sql for sql in counter.statements)
+    assert len(counter.statements) == 4  # locked read, insert, locked read, the count
+    assert [(row(key).day, row(key).day_failures) for key in ("kept", "new 1", "new 2")] == \
+        [(NOW.date(), 2), (NOW.date(), 1), (NOW.date(), 1)]
 
 
 def test_a_failure_counts_today_anew_and_in_a_row_without_end(db):
