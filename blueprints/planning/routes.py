@@ -375,7 +375,7 @@ def join_waiting_list():
         if modalite_id is None or day is None:
             raise waiting_list.WaitingListError("Choisissez le jour et la modalité.")
         entry = waiting_list.join(current_user.family_id, child_id, activity_id, modalite_id,
-                                  day, clock.now())
+                                  day, clock.now(), zone())
     except waiting_list.WaitingListError as error:
         back = back_to_calendar()
         if back:

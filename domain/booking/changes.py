@@ -24,6 +24,7 @@ from domain.booking.days import (
     BY_INSCRIPTION,
     CLOSED_DAY_TEXT,
     FULL_TEXT,
+    NOT_ENROLLED_TEXT,
     PAST_DAY_TEXT,
     ChoiceError,
     capacity_of,
@@ -55,7 +56,6 @@ from models import (
 
 WEEKDAYS_EMAIL = ("Lun.", "Mar.", "Mer.", "Jeu.", "Ven.", "Sam.", "Dim.")
 RESERVATION, ANNULATION = "Réservation", "annulation"
-NOT_ENROLLED_TEXT = "Cette ligne d'activité n'est plus ouverte pour cet enfant."
 NO_PRICE_TEXT = "Aucun tarif n'est fixé pour cette modalité : écrivez au service."
 NO_TWIN_TEXT = "cette modalité n'existe pas pour cette activité."
 

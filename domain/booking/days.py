@@ -28,6 +28,7 @@ PAST_DAY_TEXT = "Ce jour est passé : il ne peut plus être modifié."
 CLOSED_DAY_TEXT = "Pas d'accueil ce jour-là."
 FULL_TEXT = "Complet : il n'y a plus de place ce jour-là."
 ONE_MODALITE_TEXT = "Une seule modalité d'accueil par jour."
+NOT_ENROLLED_TEXT = "Cette ligne d'activité n'est plus ouverte pour cet enfant."
 
 
 @dataclass(frozen=True)

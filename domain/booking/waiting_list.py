@@ -1,21 +1,23 @@
 """Waiting lists of full days.
 
-A family joins the list of a full day for one child, activity and modalité; its
-rank is its order of arrival (``created_at``, then id). When a place frees — a
-booking cancelled through TERMINER — :func:`domain.booking.changes.commit_pending`
-hands the freed places to the first families whose booking the rules still allow
-(:func:`domain.booking.changes.promote_waiting`, also run when staff raise a day's
-places), in the same transaction and under the activity's lock, so two places freed
-at once never go to the same family twice nor exceed the capacity.
+A family joins the list of a full day for one child, activity and modalité — a day the
+child could book but for its places (enrolled, the line open that day, before its
+deadline), as the calendar offers it; its rank is its order of arrival (``created_at``,
+then id). When a place frees — a booking cancelled through TERMINER —
+:func:`domain.booking.changes.commit_pending` hands the freed places to the first
+families whose booking the rules still allow (:func:`domain.booking.changes.promote_waiting`,
+also run when staff raise a day's places), in the same transaction and under the
+activity's lock, so two places freed at once never go to the same family twice nor
+exceed the capacity.
 """
 from peewee import IntegrityError
 
-from domain.booking.calendar import as_date, load_all_overrides
-from domain.booking.days import capacity_of, overrides_for
+from domain.booking.calendar import as_date, fill_days, load_all_overrides, load_lines
+from domain.booking.days import CLOSED_DAY_TEXT, NOT_ENROLLED_TEXT, capacity_of, overrides_for
 from domain.clock import PARIS
 from domain.fast_rows import compiled_rows, model_instance
 from domain.transactions import write_transaction
-from models import Activity, Booking, Child, Enrolment, Modalite, User, WaitingListEntry
+from models import Activity, Booking, Child, Modalite, User, WaitingListEntry
 
 NOT_FULL_TEXT = "Ce jour n'est pas complet : réservez-le directement."
 ALREADY_BOOKED_TEXT = "Ce jour est déjà réservé pour cet enfant."
@@ -92,18 +94,35 @@ def is_family_child(family_id, child_id):
     return Child.select().where((Child.id == child_id) & (Child.family == family_id)).exists()
 
 
-def join(family_id, child_id, activity_id, modalite_id, day, now):
-    """Put the family's child on the list of a full day; returns the entry (with its
-    ``rank``). Raises :class:`WaitingListError` with the reason when it cannot."""
-    child = Child.get_or_none((Child.id == child_id) & (Child.family == family_id))
-    activity = Activity.get_or_none(Activity.id == activity_id)
-    modalite = Modalite.get_or_none((Modalite.id == modalite_id)
-                                    & (Modalite.activity == activity_id))
-    if child is None or activity is None or modalite is None or not Enrolment.select().where(
-            (Enrolment.child == child.id) & (Enrolment.activity == activity.id)).exists():
+def _bookable_line(family_id, child_id, activity_id, modalite_id, day, now, zone):
+    """The child's line of ``day``, its DayStatus filled as the calendar shows it, when
+    booking that day would be allowed but for its places; raises
+    :class:`WaitingListError` with the reason booking it would be refused for (the
+    line, the modalité, the enrolment's end, the line's opening, the deadline)."""
+    _, lines = load_lines(family_id, day, child_id, activity_id)
+    if not lines or modalite_id not in lines[0].modalite_ids:
         raise WaitingListError(NOT_OPEN_TEXT)
+    line = lines[0]
     if day < now.astimezone(PARIS).date():
         raise WaitingListError(PAST_TEXT)
+    fill_days(lines, day, day, now, zone, {})
+    status = line.days[day]
+    if line.closed_from is not None and day >= line.closed_from:
+        raise WaitingListError(NOT_ENROLLED_TEXT)
+    if not status.is_open:
+        raise WaitingListError(CLOSED_DAY_TEXT)
+    if not status.state.allowed:
+        raise WaitingListError(status.state.reason)
+    return line
+
+
+def join(family_id, child_id, activity_id, modalite_id, day, now, zone):
+    """Put the family's child on the list of a full day; returns the entry (with its
+    ``rank``). Raises :class:`WaitingListError` with the reason when it cannot: the day
+    must be one the child could book, were a place left (``zone``: the holiday zone its
+    opening and booking windows follow)."""
+    line = _bookable_line(family_id, child_id, activity_id, modalite_id, day, now, zone)
+    child, activity = line.child, line.activity
     with write_transaction():
         if Booking.select().where((Booking.child == child.id) & (Booking.activity == activity.id)
                                   & (Booking.date == day)).exists():
@@ -113,7 +132,7 @@ def join(family_id, child_id, activity_id, modalite_id, day, now):
         try:
             with WaitingListEntry._meta.database.atomic():
                 entry = WaitingListEntry.create(family=family_id, child=child.id,
-                                                activity=activity.id, modalite=modalite.id,
+                                                activity=activity.id, modalite=modalite_id,
                                                 date=day, created_at=now)
         except IntegrityError:
             raise WaitingListError(ALREADY_WAITING_TEXT) from None

@@ -2,10 +2,11 @@
 GDPR's right of access asks (article 15).
 
 One ZIP, built in memory: ``donnees.json`` (readable, indented, French keys for the
-sections) with the family, its guardians, accounts, children and their health records,
-vaccinations and declarations, pickup people, quotient declarations, enrolments,
-bookings, pending changes, invoices with their lines and payments, mandates, messages
-and their threads, the audit rows about the family and the consents given; then
+sections) with the family, its guardians, its accounts (not a removed access: that
+account is the removed person's), children and their health records, vaccinations and
+declarations, pickup people, quotient declarations, enrolments, bookings, pending
+changes, invoices with their lines and payments, mandates, messages and their threads,
+the audit rows about the family and the consents given; then
 ``fichiers/`` with every file the family uploaded or received (attestations, message
 attachments, documents) and ``factures/`` with each invoice's PDF. Every row is
 selected by the family's id (directly or through its children, threads, invoices), so
@@ -81,7 +82,10 @@ def family_data(family):
                 .where(MessageThread.family == family).order_by(Message.id))
     invoices = Invoice.select().where(Invoice.family == family).order_by(Invoice.id)
     invoice_ids = [i.id for i in invoices]
-    users = User.select().where(User.family == family).order_by(User.id)
+    # The accounts that sign in for the family: a removed access (staff's « Retirer
+    # l'accès », or a guardian replaced by a declaration naming another person) is that
+    # person's, no longer the family's (its rows elsewhere keep its id).
+    users = User.select().where((User.family == family) & User.is_active).order_by(User.id)
     return {
         "famille": model_to_dict(family, recurse=False),
         "responsables_legaux": _rows(Guardian.select().where(Guardian.family == family)

@@ -46,7 +46,7 @@ def test_a_cancellation_books_the_first_family_waiting_and_emails_it_once(app, d
     lena, other = _kid(first), _kid(second)
     factories.booking(lena, CL, DAY, modalite=SANS)
     assert waiting_list.is_day_full(cl, DAY)
-    entry = waiting_list.join(second.id, other.id, cl.id, sans.id, DAY, NOW)
+    entry = waiting_list.join(second.id, other.id, cl.id, sans.id, DAY, NOW, "C")
     assert entry.rank == 1
     emails_before = OutgoingEmail.select().count()
 
@@ -73,7 +73,7 @@ def test_the_families_behind_move_up_and_a_family_can_leave(app, db):
     holder_kid = _kid(holder)
     factories.booking(holder_kid, CL, DAY, modalite=SANS)
     entries = [waiting_list.join(f.id, k.id, cl.id, sans.id, DAY,
-                                 NOW + datetime.timedelta(minutes=i))
+                                 NOW + datetime.timedelta(minutes=i), "C")
                for i, (f, k) in enumerate(zip(families, kids))]
     assert [e.rank for e in entries] == [1, 2, 3]
     assert waiting_list.leave(families[1].id, entries[0].id) == 0  # never another's entry
@@ -91,10 +91,10 @@ def test_joining_needs_a_full_day_and_an_open_line(db):
     family = new_family(94020)[0]
     kid = _kid(family)
     with pytest.raises(waiting_list.WaitingListError, match="pas complet"):
-        waiting_list.join(family.id, kid.id, cl.id, sans.id, DAY, NOW)
+        waiting_list.join(family.id, kid.id, cl.id, sans.id, DAY, NOW, "C")
     stranger = demo_family(16124)
     with pytest.raises(waiting_list.WaitingListError, match="pas ouverte"):
-        waiting_list.join(stranger.id, kid.id, cl.id, sans.id, DAY, NOW)
+        waiting_list.join(stranger.id, kid.id, cl.id, sans.id, DAY, NOW, "C")
 
 
 def test_two_cancellations_racing_promote_two_families_never_the_same_twice(app, db):
@@ -109,7 +109,7 @@ def test_two_cancellations_racing_promote_two_families_never_the_same_twice(app,
     waiting_kids = [_kid(f) for f in waiting]
     for i, (family, kid) in enumerate(zip(waiting, waiting_kids)):
         waiting_list.join(family.id, kid.id, cl.id, sans.id, DAY,
-                          NOW + datetime.timedelta(minutes=i))
+                          NOW + datetime.timedelta(minutes=i), "C")
     for family, kid in zip(holders, holder_kids):
         PendingChange.create(family=family, child=kid, activity=cl, modalite=sans, date=DAY,
                              action=PendingChange.CANCEL)
@@ -147,7 +147,7 @@ def test_raising_the_places_books_the_first_families_waiting(app, db):
     kids = [_kid(f) for f in waiting]
     for i, (family, kid) in enumerate(zip(waiting, kids)):
         waiting_list.join(family.id, kid.id, cl.id, sans.id, DAY,
-                          NOW + datetime.timedelta(minutes=i))
+                          NOW + datetime.timedelta(minutes=i), "C")
     staff = models.User.get(models.User.email == "agent@mairie.example.org")
     with app.app_context():
         promoted = closures.set_capacity(cl, DAY, 2, staff, NOW, "C")

@@ -92,14 +92,14 @@ def test_an_address_of_another_account_is_refused_next_to_the_field(app, client,
     assert signs_in(app, KARIM_EMAIL)
 
 
-def declare_karim(client, auth, email):
-    """Nadia, signed in as 16123, declares Karim again with ``email``; an agent validates
-    it."""
+def declare_second_guardian(client, auth, first_name, last_name, email):
+    """Nadia, signed in as 16123, declares ``first_name last_name`` (with ``email``) as her
+    second guardian; an agent validates it."""
     auth.login("famille 16123")
     path = "/mon-dossier/coordonnees/second-responsable"
     assert client.post(path, data={
-        "csrf_token": auth.csrf(path), "civility": "M.", "last_name": "Bernard",
-        "first_name": "Karim", "email": email, "phone_mobile": "",
+        "csrf_token": auth.csrf(path), "civility": "M.", "last_name": last_name,
+        "first_name": first_name, "email": email, "phone_mobile": "",
         "phone_home": ""}).status_code == 303
     auth.logout()
     auth.login("agent")
@@ -117,7 +117,7 @@ def test_a_declared_email_never_moves_the_other_guardians_sign_in(app, client, a
     Karim's contact email, but his account still signs in with his own: following it
     would let Nadia ask a reset link there and sign in as Karim. He changes it from his
     account (confirmed by a link to the new address), or the service does."""
-    declare_karim(client, auth, NEW_EMAIL)
+    declare_second_guardian(client, auth, "Karim", "Bernard", NEW_EMAIL)
     assert karim().email == NEW_EMAIL  # his contact email
     assert User.get(User.guardian == karim().id).email == KARIM_EMAIL  # his sign-in
     assert signs_in(app, KARIM_EMAIL) and not signs_in(app, NEW_EMAIL)
@@ -127,7 +127,7 @@ def test_a_declared_email_never_moves_the_other_guardians_sign_in(app, client, a
 
 
 def test_a_declaration_with_another_accounts_address_moves_no_account(app, client, auth, db):
-    declare_karim(client, auth, "famille.dupont@example.org")
+    declare_second_guardian(client, auth, "Karim", "Bernard", "famille.dupont@example.org")
     assert karim().email == "famille.dupont@example.org"
     assert User.get(User.guardian == karim().id).email == KARIM_EMAIL
     assert signs_in(app, KARIM_EMAIL)
@@ -204,18 +204,7 @@ def test_a_declaration_of_another_person_ends_the_old_guardians_access(app, clie
     sign-in (Karim would sign in with his password under Paul's address, and be told it):
     his access is removed instead (the service may then invite Paul)."""
     karims_account = User.get(User.email == KARIM_EMAIL)
-    auth.login("famille 16123")
-    path = "/mon-dossier/coordonnees/second-responsable"
-    assert client.post(path, data={
-        "csrf_token": auth.csrf(path), "civility": "M.", "last_name": "Martin",
-        "first_name": "Paul", "email": "paul.martin@exemple.fr", "phone_mobile": "",
-        "phone_home": ""}).status_code == 303
-    auth.logout()
-    auth.login("agent")
-    declaration = GuardianDeclaration.get()
-    assert client.post(f"/agents/validations/responsables/{declaration.id}/valider",
-                       data={"csrf_token": auth.csrf("/agents/validations/enfants")}
-                       ).status_code == 303
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
     account = User.get_by_id(karims_account.id)
     assert not account.is_active and account.email == KARIM_EMAIL
     assert not signs_in(app, "paul.martin@exemple.fr") and not signs_in(app, KARIM_EMAIL)

@@ -6,7 +6,8 @@ import json
 import zipfile
 
 from domain import audit
-from models import AuditLog, Booking, Child, Invoice, StoredFile
+from models import AuditLog, Booking, Child, Guardian, Invoice, StoredFile, User
+from tests.family.test_guardian_email_follows import declare_second_guardian
 from tests.family.test_messagerie import post_message
 from tests.helpers import demo_family, pdf_bytes, text_of
 
@@ -81,6 +82,44 @@ def test_another_familys_names_files_and_ids_are_never_in_it(client, auth, db):
     data = json.loads(text)
     assert {row["family"] for row in data["journal"]} <= {demo_family(16123).id}
     assert data["famille"]["id"] != other.id
+
+
+def _accounts_in_zip(client, auth):
+    """The emails of the « comptes » in 16123's ZIP, downloaded by Nadia (signed in)."""
+    data = json.loads(_zip_of(_download(client, auth)).read("donnees.json"))
+    return {account["email"] for account in data["comptes"]}
+
+
+def test_an_access_staff_removed_is_no_longer_an_account_of_the_family(client, auth, db):
+    """Staff remove Karim's access (separated parents): Nadia's ZIP no longer lists his
+    account (his sign-in email, his last sign-in) among the family's; he stays one of
+    the responsables légaux."""
+    auth.login("famille 16123")
+    assert _accounts_in_zip(client, auth) == {"famille.bernard@example.org",
+                                               "karim.bernard@example.org"}
+    family = demo_family(16123)
+    karim = Guardian.get(Guardian.first_name == "Karim")
+    auth.logout()
+    auth.login("agent")
+    assert client.post(f"/agents/familles/{family.id}/responsables/{karim.id}/acces/retirer",
+                       data={"motif": "Séparation",
+                             "csrf_token": auth.csrf(f"/agents/familles/{family.id}")}
+                       ).status_code == 303
+    assert not User.get(User.guardian == karim).is_active
+    auth.logout()
+    auth.login("famille 16123")
+    assert _accounts_in_zip(client, auth) == {"famille.bernard@example.org"}
+
+
+def test_a_guardian_replaced_by_a_declaration_is_no_longer_an_account_of_the_family(
+        client, auth, db):
+    """Nadia declares Paul MARTIN in Karim's place, validated: Karim's access is removed,
+    and his account is no longer in Nadia's ZIP."""
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
+    assert not User.get(User.email == "karim.bernard@example.org").is_active
+    auth.logout()
+    auth.login("famille 16123")
+    assert _accounts_in_zip(client, auth) == {"famille.bernard@example.org"}
 
 
 def test_each_download_is_audited_with_who_and_when(client, auth, db):

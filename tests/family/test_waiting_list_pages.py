@@ -2,23 +2,27 @@
 "Liste d'attente" instead of a dead "complet", the family sees its rank on
 /planning/liste-attente and can leave the list; staff raising the places of the day
 books the first family waiting (tests/domain/test_waiting_list.py)."""
+import datetime
+
+import pytest
+
 from domain import clock
 from domain.booking import waiting_list
-from models import Attendance, Booking, DayOverride, WaitingListEntry
+from models import Attendance, Booking, DayOverride, Enrolment, WaitingListEntry
 from tests import factories
 from tests.planning_support import CL, HTMX, JANUARY, SANS, activity, csrf_from, modalite, text_of
 
 DAY = JANUARY[2]
 
 
-def _full_day():
-    """CL on DAY: one place, taken by another family's child."""
+def _full_day(day=DAY):
+    """CL on ``day``: one place, taken by another family's child."""
     cl = activity(CL)
-    Booking.delete().where((Booking.activity == cl) & (Booking.date == DAY)).execute()
-    DayOverride.create(activity=cl, date=DAY, capacity=1)
+    Booking.delete().where((Booking.activity == cl) & (Booking.date == day)).execute()
+    DayOverride.create(activity=cl, date=day, capacity=1)
     holder = factories.child(factories.family(16301), "PLEIN", class_level="MS")
     factories.enrolment(holder, CL)
-    factories.booking(holder, CL, DAY, modalite=SANS)
+    factories.booking(holder, CL, day, modalite=SANS)
     return cl
 
 
@@ -56,6 +60,37 @@ def test_a_day_with_places_left_is_booked_not_waited_for(client, lena):
         "attente": f"{JANUARY[3].isoformat()}:{sans.id}"})
     assert response.status_code == 422
     assert "n'est pas complet" in text_of(response.get_data(as_text=True))
+    assert WaitingListEntry.select().count() == 0
+
+
+def _unenrolled_from(kid, day):
+    Enrolment.update(closed_from=day).where(Enrolment.child == kid.id).execute()
+    return day
+
+
+@pytest.mark.parametrize("day_of, reason", [
+    # LENA is désinscrite from DAY: booking it is refused, so is waiting for it.
+    (lambda kid: _unenrolled_from(kid, DAY),
+     "Cette ligne d'activité n'est plus ouverte pour cet enfant."),
+    # CL Mercredis does not open on the Thursday (full all the same: staff's places).
+    (lambda kid: DAY + datetime.timedelta(days=1), "Pas d'accueil ce jour-là."),
+    # December's deadline (20/11) has passed at the test "now" (26/11/2026).
+    (lambda kid: datetime.date(2026, 12, 16),
+     "Les réservations de décembre 2026 ne sont plus modifiables depuis le 21/11/2026"),
+], ids=["désinscrit", "pas d'accueil", "date limite passée"])
+def test_a_day_that_cannot_be_booked_cannot_be_waited_for(client, lena, day_of, reason):
+    """The calendar offers « Liste d'attente » only on days the child could book; a form
+    posted for another day (out of the enrolment, a day the line does not open, past its
+    deadline) is refused as booking it would be, and nothing is stored."""
+    day = day_of(lena)
+    cl, sans = _full_day(day), modalite(CL, SANS)
+    assert waiting_list.is_day_full(cl, day)
+    html = client.get("/planning/liste-attente").get_data(as_text=True)
+    response = client.post("/planning/liste-attente", data={
+        "csrf_token": csrf_from(html), "ligne": f"{lena.id}-{cl.id}",
+        "attente": f"{day.isoformat()}:{sans.id}"})
+    assert response.status_code == 422
+    assert reason in text_of(response.get_data(as_text=True))
     assert WaitingListEntry.select().count() == 0
 
 
@@ -125,7 +160,7 @@ def test_a_day_declared_ill_says_so_in_the_calendar(client, lena):
 
 def test_the_edit_mode_gives_the_rank_and_quitter_on_the_grid_and_the_phone_list(client, lena):
     cl, sans = _full_day(), modalite(CL, SANS)
-    entry = waiting_list.join(lena.family_id, lena.id, cl.id, sans.id, DAY, clock.now())
+    entry = waiting_list.join(lena.family_id, lena.id, cl.id, sans.id, DAY, clock.now(), "C")
     html = client.get(f"/planning/?ligne={lena.id}-{cl.id}&modifier=1&du={DAY}",
                       headers=HTMX).get_data(as_text=True)
     grid, phone = html.split('class="pl-list pl-phone"')
