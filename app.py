@@ -1,4 +1,5 @@
 """Portail Famille: the application factory."""
+import datetime
 import os
 import secrets
 
@@ -39,6 +40,9 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     _ensure_secret_key(app)
+    # A session cookie is refused once older than this (kept or not, as Flask does).
+    app.config["PERMANENT_SESSION_LIFETIME"] = datetime.timedelta(
+        days=max(1, app.config["REMEMBER_DAYS"]))
     if app.config["ENV_NAME"] == "production" and not app.config.get("PUBLIC_URL"):
         raise RuntimeError("PUBLIC_URL must be set in production (PORTAIL_ENV=production): "
                            "the address of the links sent by email and of PayFiP's return.")

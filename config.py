@@ -68,3 +68,9 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: « Rester connecté sur cet appareil » (families only): days the browser stays
+    #: signed in from the sign-in, whatever it does meanwhile; 0 hides the choice.
+    REMEMBER_DAYS = int(os.environ.get("REMEMBER_DAYS", "30"))
+    #: A session cookie is sent again only when the session changes (a kept session's
+    #: cookie then ends REMEMBER_DAYS after its sign-in, as the server decides).
+    SESSION_REFRESH_EACH_REQUEST = False

@@ -1,6 +1,6 @@
 """Forms of the auth blueprint."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from domain.family.passwords import password_problem
@@ -12,6 +12,7 @@ class LoginForm(FlaskForm):
                                          Length(max=200)])
     password = PasswordField("Mot de passe",
                              validators=[DataRequired("Indiquez votre mot de passe.")])
+    remember = BooleanField("Rester connecté sur cet appareil")
     next = HiddenField()
     submit = SubmitField("Se connecter")
 

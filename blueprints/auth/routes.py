@@ -14,9 +14,16 @@ from blueprints.auth.links import email_reset_link
 from blueprints.auth.second_factor import second_factor_needed, start as start_second_factor
 from blueprints.common import EmptyForm, form_status, home_for, safe_next
 from blueprints.htmx import current_actor, is_htmx_request, redirect_page
+from domain.clock import utc_now
 from domain.family import throttle
 from domain.family.accounts import end_sessions, find_user, set_password, user_for_reset_token
-from domain.family.sign_in import current_password_problem, session_user, sign_in
+from domain.family.sign_in import (
+    current_password_problem,
+    session_user,
+    sign_in,
+    stay_has_ended,
+    stay_signed_in_until,
+)
 from extensions import login_manager
 
 
@@ -54,10 +61,35 @@ def login():
                                        result.user)
             session.clear()  # a new session at sign-in
             login_user(result.user)
+            if form.remember.data:
+                _stay_signed_in(result.user)
             return remember_device(redirect(safe_next(form.next.data, result.user), code=303),
                                    result.user)
     status = form_status(form) if error is None else 401  # 401: wrong credentials
     return render_template("auth/login.html", form=form, error=error), status
+
+
+#: The session's key holding until when a kept sign-in lasts (ISO, UTC).
+STAY_KEY = "rester_connecte_jusqu_au"
+
+
+def _stay_signed_in(user):
+    """« Rester connecté sur cet appareil »: the session outlives the browser's closing,
+    until REMEMBER_DAYS after this sign-in (families only). DÉCONNEXION, a new
+    password or staff removing the access still end it, on every device."""
+    until = stay_signed_in_until(user, utc_now(), current_app.config["REMEMBER_DAYS"])
+    if until is not None:
+        session.permanent = True
+        session[STAY_KEY] = until.isoformat(timespec="seconds")
+
+
+@bp.before_app_request
+def end_a_kept_sign_in_when_due():
+    """A kept sign-in ends REMEMBER_DAYS after it began, whatever the browser does."""
+    if request.endpoint != "static" and STAY_KEY in session \
+            and stay_has_ended(session[STAY_KEY], utc_now()):
+        logout_user()
+        session.clear()
 
 
 @bp.route("/deconnexion", methods=["POST"])

@@ -6,6 +6,7 @@ known one (``dummy_verify``). A session cookie holds ``id:token`` and is valid
 while the token is the user's current one (it changes at sign-out and password
 change, so a copied cookie dies with them).
 """
+import datetime
 from dataclasses import dataclass
 
 from domain.family import throttle
@@ -84,6 +85,25 @@ def session_user(session_id: str) -> User | None:
     if user is None or user.session_token != token:
         return None
     return user
+
+
+def stay_signed_in_until(user: User, now: datetime.datetime,
+                         days: int) -> datetime.datetime | None:
+    """Until when a browser where ``user`` ticked « Rester connecté sur cet appareil »
+    stays signed in: ``days`` from ``now``; None when it may not stay (a staff account:
+    they sign in with a second factor each time, and reach every family's file)."""
+    if user.role != User.ROLE_FAMILY or days <= 0:
+        return None
+    return now + datetime.timedelta(days=days)
+
+
+def stay_has_ended(until: str, now: datetime.datetime) -> bool:
+    """Whether a kept sign-in (``until``, as :func:`stay_signed_in_until` gave it, in ISO
+    form) is over at ``now``; an unreadable one is over."""
+    try:
+        return now >= datetime.datetime.fromisoformat(until)
+    except (TypeError, ValueError):
+        return True
 
 
 def current_password_problem(user: User, password: str) -> str | None:
