@@ -143,10 +143,11 @@ def _first_debits_again(mandate_ids):
 
 def _tell_families(collection, items):
     """One email per debit to the family's billing addresses: it will not take place."""
-    numbers = dict(Invoice.select(Invoice.id, Invoice.number)
-                   .where(Invoice.id.in_([item.invoice_id for item in items])).tuples())
-    families = dict(Invoice.select(Invoice.id, Invoice.family)
-                    .where(Invoice.id.in_(list(numbers))).tuples())
+    numbers, families = {}, {}
+    for invoice_id, number, family_id in (
+            Invoice.select(Invoice.id, Invoice.number, Invoice.family)
+            .where(Invoice.id.in_([item.invoice_id for item in items])).tuples()):
+        numbers[invoice_id], families[invoice_id] = number, family_id
     emails = billing_addresses(set(families.values()))
     date = collection.collection_date.strftime("%d/%m/%Y")
     send_many([(email, f"Prélèvement du {date} annulé : facture N° {numbers[item.invoice_id]}",

@@ -15,6 +15,7 @@ from domain import audit, commune
 from domain.billing import debit_cancellation, direct_debit, mandates
 from domain.billing.invoicing import due_cents_of
 from domain.billing.payments import payable_online
+from domain.family.contact import billing_addresses
 from domain.formats import euros
 from models import (
     AuditLog,
@@ -30,6 +31,7 @@ from models import (
 from tests.billing.test_bank_returns import FEB_1, admin, january_collection
 from tests.billing.test_debit_collection_rules import two_families_debited
 from tests.helpers import csrf_from, demo_family, error_of, text_of
+from tests.planning_support import QueryCounter
 
 LATER = FEB_1 + datetime.timedelta(days=2)
 REASON = "Fichier refusé par la banque le 03/02 (FF01 : format invalide)"
@@ -240,6 +242,29 @@ def test_every_first_debit_of_a_cancelled_collection_is_undone_and_each_family_t
     number = Invoice.get_by_id(ours.invoice_id).number
     assert (f"Le prélèvement de {euros(ours.amount_cents).replace(chr(160), ' ')} prévu le 15/02/2027 pour votre "
             f"facture N° {number} n'aura pas lieu") in body
+
+
+def test_the_families_are_told_after_one_read_of_the_invoices(db, mailbox, in_app):
+    """Each debit's email names its own invoice's number and goes to its own family's
+    addresses: the invoices' numbers and families are read together, in one query."""
+    collection, ours, theirs = two_families_debited()
+    items = list(DebitItem.select().where(DebitItem.collection == collection.id)
+                 .order_by(DebitItem.id))
+    mailbox.clear()
+    with QueryCounter() as counter:
+        debit_cancellation._tell_families(collection, items)
+    invoice_reads = [sql for sql in counter.statements if 'FROM "invoice"' in sql]
+    assert len(invoice_reads) == 1, invoice_reads
+    addresses = billing_addresses([Invoice.get_by_id(item.invoice_id).family_id
+                                   for item in (ours, theirs)])
+    told = sorted((address, m["Subject"]) for m in mailbox.messages
+                  for address in m.envelope_rcpt)
+    assert told == sorted(
+        (address, "Prélèvement du 15/02/2027 annulé : facture N° "
+                  f"{Invoice.get_by_id(item.invoice_id).number}")
+        for item in (ours, theirs)
+        for address in addresses[Invoice.get_by_id(item.invoice_id).family_id])
+    assert BERNARD in dict(told) and len(addresses) == 2
 
 
 def test_only_the_cancelled_collections_mandates_start_again(db, mailbox, in_app):
