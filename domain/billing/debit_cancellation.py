@@ -131,7 +131,10 @@ def _owed_again(invoice_ids):
 
 def _first_debits_again(mandate_ids):
     """The mandates whose first debit was cancelled: the next debit is a FRST again,
-    unless another debit under the mandate is in force."""
+    unless another debit under the mandate is in force. Such a debit is an earlier
+    collection's (a later one's refuses the cancellation, see :func:`cancel_problem`): a
+    recurring debit collected before the first one was rejected, which made the mandate's
+    next debit (the one cancelled) a FRST again."""
     mandate_ids = sorted(set(mandate_ids))
     for start in range(0, len(mandate_ids), BATCH):
         chunk = mandate_ids[start:start + BATCH]
