@@ -15,6 +15,7 @@ from domain import audit, commune
 from domain.billing import debit_cancellation, direct_debit, mandates
 from domain.billing.invoicing import due_cents_of
 from domain.billing.payments import payable_online
+from domain.family import my_data
 from domain.family.contact import billing_addresses
 from domain.formats import euros
 from models import (
@@ -30,6 +31,7 @@ from models import (
 )
 from tests.billing.test_bank_returns import FEB_1, admin, january_collection
 from tests.billing.test_debit_collection_rules import two_families_debited
+from tests.billing.test_debit_file_and_notice_rules import plain
 from tests.helpers import csrf_from, demo_family, error_of, text_of
 from tests.planning_support import QueryCounter
 
@@ -73,7 +75,8 @@ def test_a_cancelled_collection_debits_nobody_and_its_invoice_is_to_pay_again(db
     assert "prévu le 15/02/2027" in body and "n'aura pas lieu" in body
     assert "rien ne sera débité de votre compte" in body
     assert "La facture reste à payer" in body
-    entry = AuditLog.get(AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+    entry = AuditLog.get((AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+                          & AuditLog.family.is_null())
     details = json.loads(entry.details)
     assert details["reason"] == REASON and details["before"]["count"] == 1
     assert "janvier 2027 du 15/02/2027 annulé" in details["summary"]
@@ -285,15 +288,16 @@ def test_every_first_debit_of_a_cancelled_collection_is_undone_and_each_family_t
 
 def test_the_families_are_told_after_one_read_of_the_invoices(db, mailbox, in_app):
     """Each debit's email names its own invoice's number and goes to its own family's
-    addresses: the invoices' numbers and families are read together, in one query."""
+    addresses: the invoices' numbers and families are read together, in one query. The
+    cancellation reads the invoices three times in all: those to owe again, their credit
+    notes, then the numbers and families (for the emails and the families' journals)."""
     collection, ours, theirs = two_families_debited()
-    items = list(DebitItem.select().where(DebitItem.collection == collection.id)
-                 .order_by(DebitItem.id))
     mailbox.clear()
     with QueryCounter() as counter:
-        debit_cancellation._tell_families(collection, items)
-    invoice_reads = [sql for sql in counter.statements if 'FROM "invoice"' in sql]
-    assert len(invoice_reads) == 1, invoice_reads
+        debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    invoice_reads = [sql for sql in counter.statements if sql.startswith("SELECT")
+                     and 'FROM "invoice"' in sql and " FOR " not in sql]
+    assert len(invoice_reads) == 3, invoice_reads
     addresses = billing_addresses([Invoice.get_by_id(item.invoice_id).family_id
                                    for item in (ours, theirs)])
     told = sorted((address, m["Subject"]) for m in mailbox.messages
@@ -304,6 +308,60 @@ def test_the_families_are_told_after_one_read_of_the_invoices(db, mailbox, in_ap
         for item in (ours, theirs)
         for address in addresses[Invoice.get_by_id(item.invoice_id).family_id])
     assert BERNARD in dict(told) and len(addresses) == 2
+
+
+def journal_of(client, family_id):
+    """The « Journal des modifications » of the family's staff page, as read."""
+    page = client.get(f"/agents/familles/{family_id}").get_data(as_text=True)
+    return plain(text_of(page[page.index('<h2 id="journal"'):].split("</section>")[0]))
+
+
+def test_each_family_s_journal_and_data_have_its_own_debits_built_then_cancelled(
+        client, auth, db, mailbox, app, monkeypatch):
+    """The collection is audited once for the whole (the journal of all families), and
+    once for each family with its own invoices: the family's page « Journal » and its
+    « Télécharger mes données » show that its debit was prepared, then cancelled and
+    why; not the other family's. (The families' rows written one per insert here.)"""
+    monkeypatch.setattr(audit, "BATCH", 1)
+    with app.app_context():
+        collection, ours, theirs = two_families_debited()
+        families = {item.id: Invoice.get_by_id(item.invoice_id) for item in (ours, theirs)}
+    amount = {item.id: plain(euros(item.amount_cents)) for item in (ours, theirs)}
+    auth.login("administrateur")
+    built, cancelled = {}, {}
+    for item in (ours, theirs):
+        invoice = families[item.id]
+        built[item.id] = (f"Prélèvement préparé Prélèvement de janvier 2027 : facture N° "
+                          f"{invoice.number}, {amount[item.id]}, le 15/02/2027")
+        journal = journal_of(client, invoice.family_id)
+        assert built[item.id] in journal
+        assert "Prélèvement de janvier 2027 : 2 facture(s)" not in journal
+    assert families[theirs.id].number not in journal_of(client, families[ours.id].family_id)
+
+    with app.app_context():
+        debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    for item in (ours, theirs):
+        invoice = families[item.id]
+        cancelled[item.id] = (f"Prélèvement annulé Prélèvement de janvier 2027 du 15/02/2027 "
+                              f"annulé : facture N° {invoice.number}, {amount[item.id]} ; la "
+                              f"facture est de nouveau à payer")
+        journal = journal_of(client, invoice.family_id)
+        assert cancelled[item.id] in journal and REASON in journal
+        assert journal.index(cancelled[item.id]) < journal.index(built[item.id])
+    with app.app_context():
+        data = my_data.family_data(Family.get_by_id(families[ours.id].family_id))
+    journal = [row for row in data["journal"]
+               if row["action"] in (audit.DEBIT_COLLECTION_BUILT,
+                                    audit.DEBIT_COLLECTION_CANCELLED)]
+    assert [(row["libelle"], plain(row["details"]["summary"]),
+             row["details"].get("reason")) for row in journal] == [
+        ("Prélèvement préparé", built[ours.id].removeprefix("Prélèvement préparé "), None),
+        ("Prélèvement annulé", cancelled[ours.id].removeprefix("Prélèvement annulé "),
+         REASON)]
+    assert journal[0]["details"]["after"] == {
+        "collection": collection.id, "factures": [families[ours.id].number],
+        "total_cents": ours.amount_cents}
+    assert journal[0]["user"] == journal[1]["user"] == admin().id
 
 
 def test_only_the_cancelled_collections_mandates_start_again(db, mailbox, in_app):
@@ -371,7 +429,8 @@ def test_a_reason_of_500_characters_is_kept_and_the_journal_says_what_was_undone
     debit_cancellation.cancel_collection(collection.id, "x" * 500, admin(), LATER)
     cancelled = DebitCollection.get_by_id(collection.id)
     assert cancelled.cancel_reason == "x" * 500
-    entry = AuditLog.get(AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+    entry = AuditLog.get((AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+                          & AuditLog.family.is_null())
     assert entry.user.email == "admin@mairie.example.org"
     details = json.loads(entry.details)
     assert details["summary"] == (
