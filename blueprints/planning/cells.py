@@ -95,7 +95,8 @@ def special_days(line, actions=False):
     said = []
     for s in line.days.values():
         ill = s.ill is not None and s.booked is not None
-        if not (ill or s.waiting is not None or s.can_wait):
+        can_wait = s.can_wait
+        if not (ill or s.waiting is not None or can_wait):
             continue  # most days: nothing to say (this runs for every day of every line)
         when = f"{day_label(s.day)}/{s.day.strftime('%m')}"
         full_date = date_fr(s.day)
@@ -109,13 +110,13 @@ def special_days(line, actions=False):
                          'name="retour" value="planning">Quitter la liste d\'attente<span '
                          f'class="visually-hidden"> du {full_date}</span></button>')
             said.append(f"<li>{when} : {s.waiting.text}{leave}</li>")
-        elif s.can_wait and actions:
+        elif can_wait and actions:
             buttons = "".join(
                 f' <button type="submit" class="button pl-join" name="attente" '
                 f'value="{s.day}:{m.id}">Liste d\'attente<span class="visually-hidden"> du '
                 f'{full_date}</span> : {escape(m.name)}</button>' for m in line.modalites)
             said.append(f"<li>{when} : complet.{buttons}</li>")
-        elif s.can_wait:
+        elif can_wait:
             said.append(f"<li>{when} : complet, liste d'attente possible</li>")
     if not said:
         return ""

@@ -11,7 +11,8 @@ to record. The administrateur cancels the collection instead, with a reason:
 * a mandate whose first debit (FRST) was in this collection gets its next debit as a
   FRST again, unless another debit under it is in force: as if the collection never was;
 * each family is told by email that its debit will not take place;
-* the cancellation is audited, and the collection reads « annulé » in the list.
+* the cancellation is audited (once for the whole, and in each family's journal with
+  its own debits), and the collection reads « annulé » in the list.
 
 The portal records no debit as individually paid (a debit counts as paid from the
 file's making, and only a rejection is recorded afterwards). So a collection can be
@@ -19,7 +20,7 @@ cancelled while none of its debits was recorded as rejected (the bank then proce
 the file, debit by debit) and each debit's payment is still the one the collection made.
 """
 from domain import audit, clock
-from domain.billing.direct_debit import BATCH, FIRST, CollectionError
+from domain.billing.direct_debit import BATCH, FIRST, CollectionError, by_family, invoices_label
 from domain.billing.invoicing import still_owing
 from domain.family.contact import billing_addresses
 from domain.formats import euros, month_fr
@@ -105,16 +106,18 @@ def cancel_collection(collection_id, reason, actor, now):
         DebitCollection.update(cancelled_at=stored_now, cancelled_by=actor,
                                cancel_reason=reason).where(
             DebitCollection.id == collection_id).execute()
-        _tell_families(collection, items)
+        invoices = _invoices_of(items)
+        _tell_families(collection, items, invoices)
+        period = month_fr(collection.period_year, collection.period_month).lower()
+        date = collection.collection_date.strftime("%d/%m/%Y")
         audit.record(actor, None, audit.DEBIT_COLLECTION_CANCELLED,
-                     summary=f"Prélèvement de "
-                             f"{month_fr(collection.period_year, collection.period_month).lower()}"
-                             f" du {collection.collection_date.strftime('%d/%m/%Y')} annulé : "
-                             f"{len(items)} débit(s), {euros(collection.total_cents)} ; les "
-                             "factures sont de nouveau à payer",
+                     summary=f"Prélèvement de {period} du {date} annulé : {len(items)} "
+                             f"débit(s), {euros(collection.total_cents)} ; les factures sont "
+                             "de nouveau à payer",
                      before={"collection": collection.id, "count": len(items),
                              "total_cents": collection.total_cents},
                      after={"etat": "annulé"}, reason=reason)
+        _journal_families(actor, collection, items, invoices, reason, f"{period} du {date}")
     return DebitCollection.get_by_id(collection_id)
 
 
@@ -131,7 +134,10 @@ def _owed_again(invoice_ids):
 
 def _first_debits_again(mandate_ids):
     """The mandates whose first debit was cancelled: the next debit is a FRST again,
-    unless another debit under the mandate is in force."""
+    unless another debit under the mandate is in force. Such a debit is an earlier
+    collection's (a later one's refuses the cancellation, see :func:`cancel_problem`): a
+    recurring debit collected before the first one was rejected, which made the mandate's
+    next debit (the one cancelled) a FRST again."""
     mandate_ids = sorted(set(mandate_ids))
     for start in range(0, len(mandate_ids), BATCH):
         chunk = mandate_ids[start:start + BATCH]
@@ -141,17 +147,39 @@ def _first_debits_again(mandate_ids):
             Mandate.id.in_(chunk) & Mandate.id.not_in(in_force)).execute()
 
 
-def _tell_families(collection, items):
-    """One email per debit to the family's billing addresses: it will not take place."""
-    numbers = dict(Invoice.select(Invoice.id, Invoice.number)
-                   .where(Invoice.id.in_([item.invoice_id for item in items])).tuples())
-    families = dict(Invoice.select(Invoice.id, Invoice.family)
-                    .where(Invoice.id.in_(list(numbers))).tuples())
-    emails = billing_addresses(set(families.values()))
+def _journal_families(actor, collection, items, invoices, reason, when):
+    """In each family's journal (so in its data export), its own debits cancelled.
+    ``when``: ``janvier 2027 du 15/02/2027``."""
+    debits = by_family((invoices[item.invoice_id][1], invoices[item.invoice_id][0],
+                        item.amount_cents) for item in items)
+    audit.record_each(actor, audit.DEBIT_COLLECTION_CANCELLED, {
+        family_id: (f"Prélèvement de {when} annulé : {invoices_label(numbers)}, "
+                    f"{euros(cents)} ; "
+                    + ("la facture est" if len(numbers) == 1 else "les factures sont")
+                    + " de nouveau à payer",
+                    {"collection": collection.id, "factures": numbers, "total_cents": cents},
+                    {"etat": "annulé"})
+        for family_id, (numbers, cents) in debits.items()}, reason=reason)
+
+
+def _invoices_of(items):
+    """{invoice id: (number, family id)} of the debits ``items``, in one query."""
+    return {invoice_id: (number, family_id) for invoice_id, number, family_id in
+            Invoice.select(Invoice.id, Invoice.number, Invoice.family)
+            .where(Invoice.id.in_([item.invoice_id for item in items])).tuples()}
+
+
+def _tell_families(collection, items, invoices):
+    """One email per debit to the family's billing addresses: it will not take place.
+    ``invoices``: :func:`_invoices_of` the items."""
+    emails = billing_addresses({family_id for _, family_id in invoices.values()})
     date = collection.collection_date.strftime("%d/%m/%Y")
-    send_many([(email, f"Prélèvement du {date} annulé : facture N° {numbers[item.invoice_id]}",
-                "facturation/email/debit_cancelled",
-                {"number": numbers[item.invoice_id], "amount": euros(item.amount_cents),
-                 "date": collection.collection_date})
-               for item in items
-               for email in emails.get(families[item.invoice_id], [])])
+    mails = []
+    for item in items:
+        number, family_id = invoices[item.invoice_id]
+        mails.extend((email, f"Prélèvement du {date} annulé : facture N° {number}",
+                      "facturation/email/debit_cancelled",
+                      {"number": number, "amount": euros(item.amount_cents),
+                       "date": collection.collection_date})
+                     for email in emails.get(family_id, []))
+    send_many(mails)

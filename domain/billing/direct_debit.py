@@ -6,7 +6,8 @@ online nor waiting on an online payment, is debited once, at a date the commune
 sets — at least 14 days ahead, since each family is told the amount and the date by
 email (SEPA pre-notification) when the collection is built. A debit settles its
 invoice (a ``Payment`` of ``prelevement``), so it is never offered for online
-payment; the first debit under a mandate is a FRST, the next ones RCUR.
+payment; the first debit under a mandate is a FRST, the next ones RCUR. The build is
+audited once for the whole, and in each family's journal with its own debits.
 
 The file for the bank is a pain.008.001.02 made by ``sepaxml`` and validated against
 its schema. When the bank rejects a debit (an R-transaction), staff record it: the
@@ -209,13 +210,37 @@ def build_collection(year, month, collection_date, settings, actor, now):
                      "creditor_id": settings.sepa_creditor_id})
                    for invoice, mandate, due in rows
                    for email in emails.get(invoice.family_id, [])])
+        period, date = month_fr(year, month).lower(), collection_date.strftime("%d/%m/%Y")
         audit.record(actor, None, audit.DEBIT_COLLECTION_BUILT,
-                     summary=f"Prélèvement de {month_fr(year, month).lower()} : {len(rows)} facture(s), "
-                             f"{euros(collection.total_cents)}, le "
-                             f"{collection_date.strftime('%d/%m/%Y')}",
+                     summary=f"Prélèvement de {period} : {len(rows)} facture(s), "
+                             f"{euros(collection.total_cents)}, le {date}",
                      after={"collection": collection.id, "count": len(rows),
                             "total_cents": collection.total_cents})
+        # And in each family's journal (so in its data export), its own debits.
+        audit.record_each(actor, audit.DEBIT_COLLECTION_BUILT, {
+            family_id: (f"Prélèvement de {period} : {invoices_label(numbers)}, "
+                        f"{euros(cents)}, le {date}", None,
+                        {"collection": collection.id, "factures": numbers,
+                         "total_cents": cents})
+            for family_id, (numbers, cents) in by_family(
+                (invoice.family_id, invoice.number, due) for invoice, _, due in rows).items()})
     return collection
+
+
+def by_family(debits):
+    """{family id: ([invoice numbers], total cents)} of ``debits``, (family id, invoice
+    number, cents) each, the families in the order of their first debit."""
+    families: dict = {}
+    for family_id, number, cents in debits:
+        numbers, total = families.get(family_id, ([], 0))
+        numbers.append(number)
+        families[family_id] = (numbers, total + cents)
+    return families
+
+
+def invoices_label(numbers):
+    """``facture N° F2027-00001``, or ``factures N° F2027-00001, F2027-00002``."""
+    return ("facture N° " if len(numbers) == 1 else "factures N° ") + ", ".join(numbers)
 
 
 def _record_debits(collection, rows, firsts, actor, stored_now, settled_at):

@@ -15,6 +15,8 @@ from domain import audit, commune
 from domain.billing import debit_cancellation, direct_debit, mandates
 from domain.billing.invoicing import due_cents_of
 from domain.billing.payments import payable_online
+from domain.family import my_data
+from domain.family.contact import billing_addresses
 from domain.formats import euros
 from models import (
     AuditLog,
@@ -29,7 +31,9 @@ from models import (
 )
 from tests.billing.test_bank_returns import FEB_1, admin, january_collection
 from tests.billing.test_debit_collection_rules import two_families_debited
+from tests.billing.test_debit_file_and_notice_rules import plain
 from tests.helpers import csrf_from, demo_family, error_of, text_of
+from tests.planning_support import QueryCounter
 
 LATER = FEB_1 + datetime.timedelta(days=2)
 REASON = "Fichier refusé par la banque le 03/02 (FF01 : format invalide)"
@@ -71,7 +75,8 @@ def test_a_cancelled_collection_debits_nobody_and_its_invoice_is_to_pay_again(db
     assert "prévu le 15/02/2027" in body and "n'aura pas lieu" in body
     assert "rien ne sera débité de votre compte" in body
     assert "La facture reste à payer" in body
-    entry = AuditLog.get(AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+    entry = AuditLog.get((AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+                          & AuditLog.family.is_null())
     details = json.loads(entry.details)
     assert details["reason"] == REASON and details["before"]["count"] == 1
     assert "janvier 2027 du 15/02/2027 annulé" in details["summary"]
@@ -155,6 +160,45 @@ def test_a_first_debit_followed_by_a_later_collection_is_cancelled_after_it(
     assert Mandate.get().first_collected_on is None
     assert Invoice.get_by_id(fee.id).status == Invoice.ISSUED
     assert Invoice.get_by_id(january_invoice(first)[0].id).status == Invoice.ISSUED
+
+
+def test_a_first_debit_again_cancelled_stays_undone_while_an_earlier_debit_is_in_force(
+        db, mailbox, in_app):
+    """January's FRST (15/02), then a RCUR under the same mandate (08/03); the debtor has
+    January's debit refunded (MD06, recorded on 10/03): the mandate's next debit is a FRST
+    again, in a collection of 24/03. Cancelling that one refuses nothing (no collection
+    built since), and the 08/03 debit is still in force: the mandate keeps a first debit
+    done, and the next collection debits it as a recurring one. (What the later debits'
+    refusal in ``cancel_problem`` does not cover: the debit in force is an earlier one.)"""
+    first = january_collection()
+    january, first_item = january_invoice(first)
+    fee = direct_debit._fee_invoice(january, 250, FEB_1)
+    march = datetime.datetime(2027, 3, 1, 9, 0, tzinfo=FEB_1.tzinfo)
+    second = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 8),
+                                           commune.billing_settings(), admin(),
+                                           FEB_1 + datetime.timedelta(days=20))
+    [recurring] = DebitItem.select().where(DebitItem.collection == second.id)
+    assert (recurring.invoice_id, recurring.sequence) == (fee.id, direct_debit.RECURRING)
+    direct_debit.record_debit_rejection(first_item.id, "MD06", commune.billing_settings(),
+                                        admin(), march + datetime.timedelta(days=9))
+    assert Mandate.get().first_collected_on is None
+    third = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 24),
+                                          commune.billing_settings(), admin(),
+                                          march + datetime.timedelta(days=9))
+    [again] = DebitItem.select().where(DebitItem.collection == third.id)
+    assert (again.invoice_id, again.sequence) == (january.id, direct_debit.FIRST)
+
+    assert debit_cancellation.cancel_problem(DebitCollection.get_by_id(third.id)) == ""
+    debit_cancellation.cancel_collection(third.id, REASON, admin(),
+                                         march + datetime.timedelta(days=11))
+    assert Mandate.get().first_collected_on == datetime.date(2027, 3, 24)
+    assert DebitItem.get_by_id(recurring.id).status == DebitItem.COLLECTED
+    fourth = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 29),
+                                           commune.billing_settings(), admin(),
+                                           march + datetime.timedelta(days=11))
+    [next_debit] = DebitItem.select().where(DebitItem.collection == fourth.id)
+    assert (next_debit.invoice_id, next_debit.sequence) == (january.id,
+                                                            direct_debit.RECURRING)
 
 
 def test_the_administrateur_cancels_through_the_pages(client, auth, db, mailbox, app):
@@ -242,6 +286,84 @@ def test_every_first_debit_of_a_cancelled_collection_is_undone_and_each_family_t
             f"facture N° {number} n'aura pas lieu") in body
 
 
+def test_the_families_are_told_after_one_read_of_the_invoices(db, mailbox, in_app):
+    """Each debit's email names its own invoice's number and goes to its own family's
+    addresses: the invoices' numbers and families are read together, in one query. The
+    cancellation reads the invoices three times in all: those to owe again, their credit
+    notes, then the numbers and families (for the emails and the families' journals)."""
+    collection, ours, theirs = two_families_debited()
+    mailbox.clear()
+    with QueryCounter() as counter:
+        debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    invoice_reads = [sql for sql in counter.statements if sql.startswith("SELECT")
+                     and 'FROM "invoice"' in sql and " FOR " not in sql]
+    assert len(invoice_reads) == 3, invoice_reads
+    addresses = billing_addresses([Invoice.get_by_id(item.invoice_id).family_id
+                                   for item in (ours, theirs)])
+    told = sorted((address, m["Subject"]) for m in mailbox.messages
+                  for address in m.envelope_rcpt)
+    assert told == sorted(
+        (address, "Prélèvement du 15/02/2027 annulé : facture N° "
+                  f"{Invoice.get_by_id(item.invoice_id).number}")
+        for item in (ours, theirs)
+        for address in addresses[Invoice.get_by_id(item.invoice_id).family_id])
+    assert BERNARD in dict(told) and len(addresses) == 2
+
+
+def journal_of(client, family_id):
+    """The « Journal des modifications » of the family's staff page, as read."""
+    page = client.get(f"/agents/familles/{family_id}").get_data(as_text=True)
+    return plain(text_of(page[page.index('<h2 id="journal"'):].split("</section>")[0]))
+
+
+def test_each_family_s_journal_and_data_have_its_own_debits_built_then_cancelled(
+        client, auth, db, mailbox, app, monkeypatch):
+    """The collection is audited once for the whole (the journal of all families), and
+    once for each family with its own invoices: the family's page « Journal » and its
+    « Télécharger mes données » show that its debit was prepared, then cancelled and
+    why; not the other family's. (The families' rows written one per insert here.)"""
+    monkeypatch.setattr(audit, "BATCH", 1)
+    with app.app_context():
+        collection, ours, theirs = two_families_debited()
+        families = {item.id: Invoice.get_by_id(item.invoice_id) for item in (ours, theirs)}
+    amount = {item.id: plain(euros(item.amount_cents)) for item in (ours, theirs)}
+    auth.login("administrateur")
+    built, cancelled = {}, {}
+    for item in (ours, theirs):
+        invoice = families[item.id]
+        built[item.id] = (f"Prélèvement préparé Prélèvement de janvier 2027 : facture N° "
+                          f"{invoice.number}, {amount[item.id]}, le 15/02/2027")
+        journal = journal_of(client, invoice.family_id)
+        assert built[item.id] in journal
+        assert "Prélèvement de janvier 2027 : 2 facture(s)" not in journal
+    assert families[theirs.id].number not in journal_of(client, families[ours.id].family_id)
+
+    with app.app_context():
+        debit_cancellation.cancel_collection(collection.id, REASON, admin(), LATER)
+    for item in (ours, theirs):
+        invoice = families[item.id]
+        cancelled[item.id] = (f"Prélèvement annulé Prélèvement de janvier 2027 du 15/02/2027 "
+                              f"annulé : facture N° {invoice.number}, {amount[item.id]} ; la "
+                              f"facture est de nouveau à payer")
+        journal = journal_of(client, invoice.family_id)
+        assert cancelled[item.id] in journal and REASON in journal
+        assert journal.index(cancelled[item.id]) < journal.index(built[item.id])
+    with app.app_context():
+        data = my_data.family_data(Family.get_by_id(families[ours.id].family_id))
+    journal = [row for row in data["journal"]
+               if row["action"] in (audit.DEBIT_COLLECTION_BUILT,
+                                    audit.DEBIT_COLLECTION_CANCELLED)]
+    assert [(row["libelle"], plain(row["details"]["summary"]),
+             row["details"].get("reason")) for row in journal] == [
+        ("Prélèvement préparé", built[ours.id].removeprefix("Prélèvement préparé "), None),
+        ("Prélèvement annulé", cancelled[ours.id].removeprefix("Prélèvement annulé "),
+         REASON)]
+    assert journal[0]["details"]["after"] == {
+        "collection": collection.id, "factures": [families[ours.id].number],
+        "total_cents": ours.amount_cents}
+    assert journal[0]["user"] == journal[1]["user"] == admin().id
+
+
 def test_only_the_cancelled_collections_mandates_start_again(db, mailbox, in_app):
     """16123's first debit is in January's collection; another family's first debit is in
     a collection built after, and a third family's mandate was already used before the
@@ -307,7 +429,8 @@ def test_a_reason_of_500_characters_is_kept_and_the_journal_says_what_was_undone
     debit_cancellation.cancel_collection(collection.id, "x" * 500, admin(), LATER)
     cancelled = DebitCollection.get_by_id(collection.id)
     assert cancelled.cancel_reason == "x" * 500
-    entry = AuditLog.get(AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+    entry = AuditLog.get((AuditLog.action == audit.DEBIT_COLLECTION_CANCELLED)
+                          & AuditLog.family.is_null())
     assert entry.user.email == "admin@mairie.example.org"
     details = json.loads(entry.details)
     assert details["summary"] == (

@@ -3,9 +3,11 @@ counted from the planning page to the recap, the line kept in view after each ta
 VALIDER, the tabs' height on every family page, unique ids with two lines in edit mode,
 axe-core on the new views."""
 import collections
+import io
 import re
 
 import pytest
+from PIL import Image
 
 import models
 from tests.browser.test_planning_browser import WEDNESDAYS, recap_then_finish
@@ -303,3 +305,49 @@ def test_touch_targets_are_at_least_44_px(phone, live_server, lena_line):
         assert big_enough(button)
     screenshot(page, "planning-recap-targets")
     assert page.csp_errors == []
+
+
+def test_the_links_under_the_calendar_have_their_bullet_on_their_first_line(
+        phone, live_server, lena_line):
+    """« Mon enfant est malade… » and the links after it wrap on a phone: each bullet is
+    drawn beside the first line of its link (it was beside the last, as the baseline of an
+    inline-block is its last line's), and each link is still a 44 px target."""
+    page = phone
+    browser_login(page, live_server)
+    page.goto(live_server.url + "/planning/")
+    more = page.locator("ul.pl-more")
+    more.scroll_into_view_if_needed()
+    image = Image.open(io.BytesIO(more.screenshot())).convert("L")
+    list_box = more.bounding_box()
+    scale = image.width / list_box["width"]
+    screenshot(page, "planning-links")
+    links = more.get_by_role("link").all()
+    assert len(links) == 3
+    wrapped = 0
+    for link in links:
+        box = link.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44
+        # The link's lines, as the text's fragments say them (top, bottom), in order.
+        lines = link.evaluate("""a => {
+            const range = document.createRange();
+            range.selectNodeContents(a);
+            const tops = new Map();
+            for (const r of range.getClientRects()) {
+                if (r.width > 0 && !tops.has(Math.round(r.top)))
+                    tops.set(Math.round(r.top), [r.top, r.bottom]);
+            }
+            return [...tops.values()].sort((a, b) => a[0] - b[0]);
+        }""")
+        wrapped += len(lines) > 1
+        item = link.locator("xpath=..").bounding_box()
+        # The bullet: the dark pixels left of the link, in its item's height.
+        left = int((item["x"] - list_box["x"]) * scale)
+        top = int((item["y"] - list_box["y"]) * scale)
+        bottom = int((item["y"] + item["height"] - list_box["y"]) * scale)
+        rows = [y for y in range(max(top, 0), min(bottom, image.height))
+                if any(image.getpixel((x, y)) < 128 for x in range(left))]
+        assert rows, "no bullet drawn"
+        middle = list_box["y"] + (rows[0] + rows[-1]) / 2 / scale
+        first_top, first_bottom = lines[0]
+        assert first_top <= middle <= first_bottom, (link.inner_text(), middle, lines)
+    assert wrapped, "no link wraps at 360 px: nothing to check"
