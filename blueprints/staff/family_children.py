@@ -60,14 +60,22 @@ def edit_second_guardian(family_id):
     family = _family(family_id)
     guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
     form = GuardianForm(obj=guardian)
-    if form.validate_on_submit() and not _sign_in_email_refused(form, guardian):
+    # Another person (not a spelling corrected): the guardian's account is not theirs, so
+    # its sign-in email is not the new email's concern.
+    replaced = guardian is not None and form.is_submitted() and not guardian_access.same_person(
+        guardian, form.first_name.data or "", form.last_name.data or "")
+    if form.validate_on_submit() and (replaced or not _sign_in_email_refused(form, guardian)):
+        access = guardian_access.account_of(guardian) if replaced else None
         try:
             staff_edits.set_second_guardian(current_actor(), family, **{
                 name: getattr(form, name).data for name in staff_edits.SECOND_GUARDIAN_FIELDS})
         except guardian_access.AccessProblem as problem:  # taken in between
             form.email.errors.append(str(problem))
         else:
-            flash("Le second responsable légal est enregistré.", "success")
+            flash("Le second responsable légal est enregistré."
+                  + (f" L'accès au portail de {guardian_access.guardian_name(guardian)} est "
+                     "retiré : la nouvelle personne peut être invitée depuis la fiche."
+                     if access is not None and access.is_active else ""), "success")
             return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees",
                             code=303)
     return render("staff/families/second_guardian.html", family=family, form=form,

@@ -135,9 +135,10 @@ def pending_guardian_declarations():
 
 def validate_guardian_declaration(declaration, staff_user):
     """The declared person becomes the family's second guardian (replacing the one it had,
-    before/after in the audit trail); the access of that guardian's portal account is
-    removed when another person replaces them. The account's sign-in email never follows
-    a declared one (see below)."""
+    before/after in the audit trail). When another person replaces them, their portal
+    account's access is removed and the account leaves the row, still naming them
+    (:func:`guardian_access.end_person`). The account's sign-in email never follows a
+    declared one (see below)."""
     with db.atomic():
         _claim(declaration, staff_user, GuardianDeclaration.VALIDATED)
         values = {name: getattr(declaration, name) for name in GUARDIAN_FIELDS}
@@ -147,8 +148,11 @@ def validate_guardian_declaration(declaration, staff_user):
             else None
         if guardian is None:
             guardian = Guardian(family=declaration.family_id, position=2)
-        elif not _same_person(guardian, values):
-            _end_replaced_access(staff_user, guardian, values)
+        elif not guardian_access.same_person(guardian, values["first_name"],
+                                             values["last_name"]):
+            guardian_access.end_person(staff_user, guardian,
+                                       f"Remplacé comme second responsable par "
+                                       f"{values['first_name']} {values['last_name']}")
         for name, value in values.items():
             setattr(guardian, name, value)
         guardian.save()
@@ -160,26 +164,6 @@ def validate_guardian_declaration(declaration, staff_user):
         # way into this one (a reset link to an address they chose). The guardian changes
         # it from their account (confirmed by a link to the new address), or staff do.
     return guardian
-
-
-def _same_person(guardian, values):
-    """Whether the declared ``values`` name the guardian already recorded (same first and
-    last name, whatever the case and spacing)."""
-    def name(first, last):
-        return (" ".join(first.split()).casefold(), " ".join(last.split()).casefold())
-    return name(guardian.first_name, guardian.last_name) == name(values["first_name"],
-                                                                 values["last_name"])
-
-
-def _end_replaced_access(staff_user, guardian, values):
-    """Another person replaces ``guardian``: the replaced guardian's portal account must
-    not become the new one's sign-in (its password is the replaced person's), so its
-    access is removed; the service invites the new guardian if the family asks."""
-    access = guardian_access.account_of(guardian)
-    if access is not None and access.is_active:
-        guardian_access.remove(staff_user, guardian,
-                               reason=f"Remplacé comme second responsable par "
-                                      f"{values['first_name']} {values['last_name']}")
 
 
 def refuse_guardian_declaration(declaration, staff_user, reason):

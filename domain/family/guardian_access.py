@@ -11,7 +11,10 @@ An invitation creates the account without a password and queues its single-use l
 through the outbox, like the staff's « Inviter les familles ». Removing an access
 deactivates that account and ends its sessions at once, and revokes the family's calendar
 address (a key that account may have copied); the account is kept (what it did
-still names it) and a new invitation gives the access back, with a new password.
+still names it) and a new invitation gives the access back, with a new password. When
+another person takes the guardian's place (a validated declaration, staff's edit), or staff
+withdraw the second guardian, the account also leaves the guardian row, keeping the
+replaced person's name (:func:`end_person`).
 """
 from dataclasses import dataclass
 
@@ -65,6 +68,28 @@ def accesses(family):
                  .order_by(User.id)):
         accounts[user.guardian_id] = user
     return [Access(guardian, accounts.get(guardian.id)) for guardian in guardians]
+
+
+def same_person(guardian, first_name, last_name):
+    """Whether ``first_name last_name`` still name ``guardian`` (same first and last name
+    whatever the case and spacing: a spelling corrected), rather than another person."""
+    def name(first, last):
+        return (" ".join(first.split()).casefold(), " ".join(last.split()).casefold())
+    return name(guardian.first_name, guardian.last_name) == name(first_name, last_name)
+
+
+def end_person(actor, guardian, reason):
+    """``guardian``'s person leaves the row (another person replaces them, or staff
+    withdraw the second guardian): call it before the row changes. Their access ends
+    (:func:`remove`, audited with ``reason``), and each of their accounts leaves the
+    guardian row, keeping its family and their name (``display_name``): what they did
+    still names them, never the row's next person, who has no account (invited, they get
+    a new one, not the replaced person's with its history)."""
+    access = account_of(guardian)
+    if access is not None and access.is_active:
+        remove(actor, guardian, reason=reason)
+    User.update(guardian=None, display_name=guardian_name(guardian)).where(
+        User.guardian == guardian.id).execute()
 
 
 def account_of(guardian):

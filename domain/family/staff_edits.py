@@ -177,7 +177,10 @@ SECOND_GUARDIAN_FIELDS = record.SECOND_GUARDIAN_FIELDS
 def set_second_guardian(staff_user, family, **values):
     """Add or edit the family's second legal guardian; audited before/after. Their portal
     account's sign-in email follows a new email (see :func:`guardian_access.follow_email`,
-    whose :class:`~guardian_access.AccessProblem` leaves everything unchanged)."""
+    whose :class:`~guardian_access.AccessProblem` leaves everything unchanged). Names of
+    another person (not a spelling corrected, see :func:`guardian_access.same_person`)
+    replace the guardian: the replaced person's account is theirs, not the new one's
+    (:func:`guardian_access.end_person`)."""
     values = record.second_guardian_values(values)
     with db.atomic():
         guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
@@ -185,6 +188,11 @@ def set_second_guardian(staff_user, family, **values):
             if guardian else {}
         if guardian is None:
             guardian = Guardian(family=family, position=2)
+        elif not guardian_access.same_person(guardian, values["first_name"],
+                                             values["last_name"]):
+            guardian_access.end_person(staff_user, guardian,
+                                       f"Remplacé comme second responsable par "
+                                       f"{values['first_name']} {values['last_name']}")
         for name, value in values.items():
             setattr(guardian, name, value)
         guardian.save()
@@ -196,12 +204,15 @@ def set_second_guardian(staff_user, family, **values):
 
 
 def remove_second_guardian(staff_user, family):
-    """Withdraw the second legal guardian; False when there is none."""
+    """Withdraw the second legal guardian; False when there is none. Their portal access
+    ends with them, and their account keeps their name (:func:`guardian_access.end_person`)."""
     with db.atomic():
         guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
         if guardian is None:
             return False
         before = {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS}
+        guardian_access.end_person(staff_user, guardian,
+                                   "Retiré comme second responsable par le service")
         guardian.delete_instance()
         audit.record(staff_user, family, audit.GUARDIAN_EDITED,
                      "Second responsable légal retiré par le service.", before=before)

@@ -12,6 +12,7 @@ import re
 from demo import DEMO_LOGINS
 from domain import audit
 from domain.booking import changes as booking_changes
+from domain.family.accounts import make_reset_token
 from models import (
     AuditLog,
     Booking,
@@ -23,6 +24,7 @@ from models import (
     User,
 )
 from tests.conftest import AuthActions
+from tests.family.test_guardian_email_follows import declare_second_guardian
 from tests.helpers import activity, csrf_from, demo_child, modalite, text_of, unescaped
 from tests.planning_support import CL, SANS, line_key, token
 
@@ -270,3 +272,85 @@ def test_each_guardians_message_shows_its_author(app, db):
     staff = signed_in(app, "agent")
     assert "Famille BERNARD (Karim BERNARD)" in text_of(
         staff.get(f"/agents/messages/{thread.id}").get_data(as_text=True))
+
+
+def karim_writes(app, subject):
+    """Karim writes to a service; returns the thread."""
+    karim = signed_in(app, KARIM)
+    page = karim.get("/messagerie/envoyer").get_data(as_text=True)
+    assert karim.post("/messagerie/envoyer", data={
+        "service": "ALAE - Restauration", "theme": "Informations", "subject": subject,
+        "body": "HUGO sera absent.", "csrf_token": csrf_from(page)}).status_code == 303
+    return MessageThread.get(MessageThread.subject == subject)
+
+
+def test_what_a_replaced_guardian_did_still_names_him(app, db, client, auth):
+    """Karim books a day and writes to a service; then Nadia declares Paul MARTIN in his
+    place, validated: his booking, his message and his journal lines still name Karim,
+    never Paul (who did none of it)."""
+    karim_user = User.get(User.email == DEMO_LOGINS[KARIM][0])
+    book_one_day(signed_in(app, KARIM), datetime.date(2027, 1, 20))
+    thread = karim_writes(app, "Sortie du 6")
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
+    assert guardian("Paul").last_name == "MARTIN"
+
+    staff = signed_in(app, "agent")
+    journal = text_of(staff.get("/agents/journal/?famille=16123").get_data(as_text=True))
+    assert "Karim BERNARD (karim.bernard@example.org) 16123 – BERNARD Réservations de la " \
+        "famille 1 réservation(s), 0 annulation(s) : Réservation Mer. 20/01/2027" in journal
+    assert "Paul MARTIN (karim.bernard" not in journal
+    assert "Famille BERNARD (Karim BERNARD)" in text_of(
+        staff.get(f"/agents/messages/{thread.id}").get_data(as_text=True))
+    nadia = signed_in(app, "famille 16123")
+    text = text_of(nadia.get(f"/messagerie/fil/{thread.id}").get_data(as_text=True))
+    assert "Karim BERNARD , le 26/11/2026" in text and "Paul MARTIN" not in text
+    assert booking_changes.confirmation(
+        karim_user.family_id, AuditLog.get(AuditLog.action == audit.BOOKING_COMMITTED).id
+    )["changes"]["lines"][0]["by"] == "Karim BERNARD"
+    # His account is his, kept with the family's history, no longer Paul's guardian row.
+    account = User.get_by_id(karim_user.id)
+    assert (account.is_active, account.guardian_id, account.family_id, account.email) == (
+        False, None, karim_user.family_id, "karim.bernard@example.org")
+
+
+def test_the_guardian_who_replaced_another_is_invited_with_a_new_account(app, db, client,
+                                                                         auth, mailbox):
+    """After the replacement, Nadia's MON DOSSIER shows Paul without an access (not
+    « retiré »: Karim's was removed, not Paul's) and lets her invite him, like any
+    guardian without one; Paul gets a new account, Karim's stays his and inactive, and
+    neither Karim's password nor a link sent to Karim opens Paul's."""
+    karim_user = User.get(User.email == DEMO_LOGINS[KARIM][0])
+    reset = make_reset_token(app.config["SECRET_KEY"], karim_user)
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
+    paul = guardian("Paul")
+    auth.logout()
+    auth.login("famille 16123")
+    page = client.get("/mon-dossier/").get_data(as_text=True)
+    text = text_of(page)
+    assert "Accès au portail : aucun Donner accès au portail à Paul MARTIN" in text
+    assert "retiré" not in text
+    response = client.post(f"/mon-dossier/responsables/{paul.id}/acces",
+                           data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 303
+    assert "Invitation envoyée à paul.martin@exemple.fr" in text_of(
+        client.get(response.location).get_data(as_text=True))
+
+    account = User.get(User.guardian == paul)
+    assert account.id != karim_user.id and account.email == "paul.martin@exemple.fr"
+    assert account.family_id == paul.family_id and account.password_hash == ""
+    karims = User.get_by_id(karim_user.id)
+    assert not karims.is_active and karims.email == "karim.bernard@example.org"
+    assert karims.guardian_id is None and karims.person_name == "Karim BERNARD"
+    assert "Accès au portail donné à Paul MARTIN" in AuditLog.get(
+        AuditLog.action == audit.GUARDIAN_ACCESS_GIVEN).details
+    for login in ("paul.martin@exemple.fr", "karim.bernard@example.org"):
+        assert AuthActions(app.test_client()).login(login, DEMO_LOGINS[KARIM][1]
+                                                    ).status_code == 401
+    assert app.test_client().get(f"/reinitialiser/{reset}").status_code == 400
+    choose_password(app, invitation_path(mailbox, "paul.martin@exemple.fr"))
+    paul_client = app.test_client()
+    assert AuthActions(paul_client).login("paul.martin@exemple.fr", NEW_PASSWORD) \
+        .status_code == 303
+    assert "Mon compte: [16123]" in unescaped(paul_client.get("/mon-dossier/"))
+    assert "Accès au portail : actif (vous)" in text_of(
+        paul_client.get("/mon-dossier/").get_data(as_text=True))

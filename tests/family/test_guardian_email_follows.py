@@ -227,3 +227,75 @@ def test_a_link_sent_to_the_old_address_no_longer_works(app, client, auth, db, m
     path, data = second_guardian_form(auth, family, email=NEW_EMAIL)
     assert client.post(path, data=data).status_code == 303
     assert app.test_client().get(f"/reinitialiser/{token}").status_code == 400
+
+
+def test_staff_naming_another_person_end_the_old_guardians_access(app, client, auth, db,
+                                                                 mailbox):
+    """The service enters Paul MARTIN in Karim's place (his address left blank, then
+    Paul's): Karim's account does not follow Paul's email (he would sign in as Paul with
+    his own password); his access ends, his account keeps his name, and Paul is a
+    guardian without an access, whom the service may invite."""
+    family = Family.get(Family.account_number == 16123)
+    karims_account = User.get(User.email == KARIM_EMAIL)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, first_name="Paul", last_name="Martin",
+                                      email="paul.martin@exemple.fr")
+    response = client.post(path, data=data)
+    assert response.status_code == 303
+    assert ("Le second responsable légal est enregistré. L'accès au portail de Karim BERNARD "
+            "est retiré") in unescaped(client.get(response.location))
+    account = User.get_by_id(karims_account.id)
+    assert (account.is_active, account.email, account.guardian_id, account.person_name) == (
+        False, KARIM_EMAIL, None, "Karim BERNARD")
+    assert not signs_in(app, "paul.martin@exemple.fr") and not signs_in(app, KARIM_EMAIL)
+    assert mailbox.to(KARIM_EMAIL) == []
+    assert not AuditLog.select().where(
+        AuditLog.action == audit.GUARDIAN_SIGN_IN_EMAIL_FOLLOWED).exists()
+    assert AuditLog.select().where(
+        AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED).count() == 1
+    page = text_of(client.get(f"/agents/familles/{family.id}").get_data(as_text=True))
+    assert "paul.martin@exemple.fr" in page and "aucun Inviter Paul MARTIN" in page
+
+
+def test_staff_leave_a_replacing_persons_email_blank(app, client, auth, db):
+    """Paul has no email yet: that is no reason to refuse him (the sign-in email of
+    Karim's account is not his concern)."""
+    family = Family.get(Family.account_number == 16123)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, first_name="Paul", last_name="Martin",
+                                      email="", phone_mobile="06 11 22 33 44")
+    assert client.post(path, data=data).status_code == 303
+    paul = Guardian.get(Guardian.first_name == "Paul")
+    assert paul.email == "" and not User.select().where(User.guardian == paul).exists()
+    assert not signs_in(app, KARIM_EMAIL)
+
+
+def test_staff_correcting_the_spelling_keep_the_guardians_access(app, client, auth, db):
+    family = Family.get(Family.account_number == 16123)
+    account = User.get(User.email == KARIM_EMAIL)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, first_name=" karim ", last_name="Bernard")
+    assert client.post(path, data=data).status_code == 303
+    second = Guardian.get((Guardian.family == family) & (Guardian.position == 2))
+    assert second.first_name == "karim" and User.get_by_id(account.id).guardian_id == second.id
+    assert signs_in(app, KARIM_EMAIL)
+    assert not AuditLog.select().where(
+        AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED).exists()
+
+
+def test_staff_withdrawing_the_second_guardian_end_his_access(app, client, auth, db):
+    """« Retirer le second responsable »: Karim's account must not go on signing in for
+    the family without a guardian; it keeps his name for what he did."""
+    family = Family.get(Family.account_number == 16123)
+    account = User.get(User.email == KARIM_EMAIL)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family)
+    assert client.post(f"/agents/familles/{family.id}/second-responsable/retirer",
+                       data={"csrf_token": data["csrf_token"]}).status_code == 303
+    assert not Guardian.select().where(Guardian.first_name == "Karim").exists()
+    account = User.get_by_id(account.id)
+    assert (account.is_active, account.guardian_id, account.person_name) == (
+        False, None, "Karim BERNARD")
+    assert not signs_in(app, KARIM_EMAIL)
+    assert "Retiré comme second responsable par le service" in AuditLog.get(
+        AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED).details
