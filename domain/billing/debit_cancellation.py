@@ -8,8 +8,9 @@ to record. The administrateur cancels the collection instead, with a reason:
 * each debit's payment is cancelled, so each invoice owes again what the debit was to
   pay: the family may pay it online, and the month's next collection debits it (a
   cancelled debit, like a rejected one, does not keep its invoice out of a collection);
-* a mandate whose first debit (FRST) was in this collection gets its next debit as a
-  FRST again, unless another debit under it is in force: as if the collection never was;
+* a mandate with a debit in this collection gets its next debit as a FRST again once no
+  debit under it stands (its FRST here or rejected, no other debit collected): as if the
+  collection never was (:func:`direct_debit.first_debit_again`, the rule of a rejection);
 * each family is told by email that its debit will not take place;
 * the cancellation is audited (once for the whole, and in each family's journal with
   its own debits), and the collection reads « annulé » in the list.
@@ -20,13 +21,20 @@ cancelled while none of its debits was recorded as rejected (the bank then proce
 the file, debit by debit) and each debit's payment is still the one the collection made.
 """
 from domain import audit, clock
-from domain.billing.direct_debit import BATCH, FIRST, CollectionError, by_family, invoices_label
+from domain.billing.direct_debit import (
+    BATCH,
+    FIRST,
+    CollectionError,
+    by_family,
+    first_debit_again,
+    invoices_label,
+)
 from domain.billing.invoicing import still_owing
 from domain.family.contact import billing_addresses
 from domain.formats import euros, month_fr
 from domain.mail import send_many
 from domain.transactions import lock_rows, write_transaction
-from models import DebitCollection, DebitItem, Invoice, Mandate, Payment
+from models import DebitCollection, DebitItem, Invoice, Payment
 
 MAX_REASON = 500
 PAYMENT_OUTCOME = "Prélèvement annulé : le fichier n'a pas été pris par la banque"
@@ -73,7 +81,7 @@ def _later_debits_after_first(collection, items):
 
 def cancel_collection(collection_id, reason, actor, now):
     """Cancel the collection (see the module): its payments undone, its invoices owed
-    again, its FRST mandates as before, its families emailed, audited with ``reason``.
+    again, its mandates as before, its families emailed, audited with ``reason``.
     Returns the collection; :class:`CollectionError` (field ``reason``) when the reason
     is missing or :func:`cancel_problem` refuses."""
     reason = (reason or "").strip()
@@ -102,7 +110,7 @@ def cancel_collection(collection_id, reason, actor, now):
             DebitItem.update(status=DebitItem.CANCELLED).where(
                 DebitItem.id.in_([item.id for item in batch])).execute()
             _owed_again([item.invoice_id for item in batch])
-        _first_debits_again([item.mandate_id for item in items if item.sequence == FIRST])
+        first_debit_again([item.mandate_id for item in items])
         DebitCollection.update(cancelled_at=stored_now, cancelled_by=actor,
                                cancel_reason=reason).where(
             DebitCollection.id == collection_id).execute()
@@ -130,21 +138,6 @@ def _owed_again(invoice_ids):
     owing = [invoice.id for invoice in still_owing(invoices)]
     if owing:
         Invoice.update(status=Invoice.ISSUED).where(Invoice.id.in_(owing)).execute()
-
-
-def _first_debits_again(mandate_ids):
-    """The mandates whose first debit was cancelled: the next debit is a FRST again,
-    unless another debit under the mandate is in force. Such a debit is an earlier
-    collection's (a later one's refuses the cancellation, see :func:`cancel_problem`): a
-    recurring debit collected before the first one was rejected, which made the mandate's
-    next debit (the one cancelled) a FRST again."""
-    mandate_ids = sorted(set(mandate_ids))
-    for start in range(0, len(mandate_ids), BATCH):
-        chunk = mandate_ids[start:start + BATCH]
-        in_force = DebitItem.select(DebitItem.mandate).where(
-            DebitItem.mandate.in_(chunk) & (DebitItem.status == DebitItem.COLLECTED))
-        Mandate.update(first_collected_on=None).where(
-            Mandate.id.in_(chunk) & Mandate.id.not_in(in_force)).execute()
 
 
 def _journal_families(actor, collection, items, invoices, reason, when):

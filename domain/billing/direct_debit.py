@@ -6,7 +6,9 @@ online nor waiting on an online payment, is debited once, at a date the commune
 sets — at least 14 days ahead, since each family is told the amount and the date by
 email (SEPA pre-notification) when the collection is built. A debit settles its
 invoice (a ``Payment`` of ``prelevement``), so it is never offered for online
-payment; the first debit under a mandate is a FRST, the next ones RCUR. The build is
+payment; the first debit under a mandate is a FRST, the next ones RCUR (once no debit under a
+mandate stands, its FRST rejected or cancelled and no later debit collected, the next is a
+FRST again: :func:`first_debit_again`). The build is
 audited once for the whole, and in each family's journal with its own debits.
 
 The file for the bank is a pain.008.001.02 made by ``sepaxml`` and validated against
@@ -377,9 +379,7 @@ def record_debit_rejection(item_id, reason_code, settings, actor, now):
                          fee_cents=settings.debit_rejection_fee_cents).where(
             DebitItem.id == item.id).execute()
         mandate = record_rejection(item.mandate_id)
-        if item.sequence == FIRST:
-            # A rejected first debit: the next one is a first debit again.
-            Mandate.update(first_collected_on=None).where(Mandate.id == mandate.id).execute()
+        first_debit_again([item.mandate_id])
         for email in billing_addresses([invoice.family_id]).get(invoice.family_id, []):
             send_email(email, f"Prélèvement rejeté : facture N° {invoice.number}",
                        "facturation/email/debit_rejected", invoice=invoice,
@@ -394,6 +394,30 @@ def record_debit_rejection(item_id, reason_code, settings, actor, now):
                      after={"reason": reason_code, "fee_cents": settings.debit_rejection_fee_cents,
                             "mandate_status": mandate.status})
     return DebitItem.get_by_id(item_id)
+
+
+def standing_debits(mandate_ids):
+    """The mandates among ``mandate_ids`` with a debit that stands (neither rejected nor
+    in a cancelled collection), as a subquery: such a mandate was used."""
+    return DebitItem.select(DebitItem.mandate).where(
+        DebitItem.mandate.in_(mandate_ids) & (DebitItem.status == DebitItem.COLLECTED))
+
+
+def first_debit_again(mandate_ids):
+    """After debits under ``mandate_ids`` were rejected or cancelled (inside the caller's
+    transaction): each of these mandates none of whose debits stands any more has its next
+    debit as a FRST again (SEPA: a mandate whose first debit was returned or never took
+    place starts over, unless a later debit under it was collected). A mandate with a
+    standing debit stays recurring, whichever of its debits was undone; so does one without
+    any FRST here, its first debit made before the portal."""
+    mandate_ids = sorted(set(mandate_ids))
+    for start in range(0, len(mandate_ids), BATCH):
+        chunk = mandate_ids[start:start + BATCH]
+        made_first = DebitItem.select(DebitItem.mandate).where(
+            DebitItem.mandate.in_(chunk) & (DebitItem.sequence == FIRST))
+        Mandate.update(first_collected_on=None).where(
+            Mandate.id.in_(chunk) & Mandate.id.in_(made_first)
+            & Mandate.id.not_in(standing_debits(chunk))).execute()
 
 
 def _fee_invoice(invoice, fee_cents, now):

@@ -28,9 +28,14 @@ def admin():
     return User.get(User.email == "admin@mairie.example.org")
 
 
-def january_collection():
-    """Family 16123 signs a mandate; January is billed and collected."""
-    mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None, FEB_1)
+def january_collection(used_since=None):
+    """Family 16123 signs a mandate; January is billed and collected. ``used_since``: the
+    date of the mandate's first debit, made before the portal."""
+    mandate = mandates.sign(demo_family(16123).id, "BERNARD Sophie", IBAN_16123, "", None,
+                            FEB_1)
+    if used_since:
+        Mandate.update(first_collected_on=used_since).where(
+            Mandate.id == mandate.id).execute()
     issue_month(2027, 1, "C", FEB_1)
     commune.set_billing_settings(
         sepa_creditor_id="FR72ZZZ123456", sepa_creditor_iban="FR7630001007941234567890185",
@@ -142,6 +147,45 @@ def test_a_camt054_return_is_read_and_a_second_rejection_suspends_the_mandate(db
                         commune.billing_settings(), admin(), FEB_1)
     assert Mandate.get(Mandate.family == demo_family(16123).id).status == "suspendu"
     assert "suspendus" in mailbox.text(mailbox.to("famille.bernard@example.org")[-1])
+
+
+def test_a_first_debit_refunded_after_a_recurring_one_leaves_the_mandate_recurring(
+        db, mailbox, in_app):
+    """January's FRST is collected on 15/02, a RCUR under the same mandate on 08/03; then
+    the bank returns January's debit (MD06, refund asked by the debtor). The mandate was
+    used by the 08/03 debit, which stands: its next debit is a RCUR, not a FRST again."""
+    collection = january_collection()
+    [first] = DebitItem.select().where(DebitItem.collection == collection.id)
+    fee = direct_debit._fee_invoice(Invoice.get_by_id(first.invoice_id), 250, FEB_1)
+    second = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 8),
+                                           commune.billing_settings(), admin(),
+                                           FEB_1 + datetime.timedelta(days=20))
+    [recurring] = DebitItem.select().where(DebitItem.collection == second.id)
+    assert (recurring.invoice_id, recurring.sequence) == (fee.id, direct_debit.RECURRING)
+    e2e, amount = sent_debits(collection)[16123]
+    march_10 = datetime.datetime(2027, 3, 10, 9, 0, tzinfo=clock.PARIS)
+    assert bank_returns.record(collection, camt054([(e2e, amount, "MD06")]),
+                               commune.billing_settings(), admin(), march_10) == (1, 0)
+    assert DebitItem.get_by_id(first.id).status == DebitItem.REJECTED
+    assert Mandate.get().first_collected_on == datetime.date(2027, 2, 15)
+    third = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 24),
+                                          commune.billing_settings(), admin(), march_10)
+    [again] = DebitItem.select().where(DebitItem.collection == third.id)
+    assert (again.invoice_id, again.sequence) == (first.invoice_id, direct_debit.RECURRING)
+
+
+def test_a_first_debit_rejected_with_no_other_debit_makes_the_next_one_first(
+        db, mailbox, in_app):
+    collection = january_collection()
+    e2e, amount = sent_debits(collection)[16123]
+    bank_returns.record(collection, camt054([(e2e, amount, "AM04")]),
+                        commune.billing_settings(), admin(), FEB_1)
+    assert Mandate.get().first_collected_on is None
+    later = FEB_1 + datetime.timedelta(days=2)
+    again = direct_debit.build_collection(2027, 1, datetime.date(2027, 2, 22),
+                                          commune.billing_settings(), admin(), later)
+    [debit] = DebitItem.select().where(DebitItem.collection == again.id)
+    assert debit.sequence == direct_debit.FIRST
 
 
 @pytest.mark.parametrize("code, amount, problem", [

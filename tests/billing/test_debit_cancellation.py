@@ -162,14 +162,13 @@ def test_a_first_debit_followed_by_a_later_collection_is_cancelled_after_it(
     assert Invoice.get_by_id(january_invoice(first)[0].id).status == Invoice.ISSUED
 
 
-def test_a_first_debit_again_cancelled_stays_undone_while_an_earlier_debit_is_in_force(
+def test_a_refunded_first_debit_keeps_the_mandate_recurring_until_no_debit_stands(
         db, mailbox, in_app):
     """January's FRST (15/02), then a RCUR under the same mandate (08/03); the debtor has
-    January's debit refunded (MD06, recorded on 10/03): the mandate's next debit is a FRST
-    again, in a collection of 24/03. Cancelling that one refuses nothing (no collection
-    built since), and the 08/03 debit is still in force: the mandate keeps a first debit
-    done, and the next collection debits it as a recurring one. (What the later debits'
-    refusal in ``cancel_problem`` does not cover: the debit in force is an earlier one.)"""
+    January's debit refunded (MD06, recorded on 10/03): the 08/03 debit stands, so the
+    mandate was used and its next debit, in a collection of 24/03, is a RCUR. Cancelling
+    that one leaves the mandate as it is (the 08/03 debit still stands). Once the 08/03
+    debit is rejected too, no debit under the mandate stands: its next one is a FRST."""
     first = january_collection()
     january, first_item = january_invoice(first)
     fee = direct_debit._fee_invoice(january, 250, FEB_1)
@@ -181,24 +180,58 @@ def test_a_first_debit_again_cancelled_stays_undone_while_an_earlier_debit_is_in
     assert (recurring.invoice_id, recurring.sequence) == (fee.id, direct_debit.RECURRING)
     direct_debit.record_debit_rejection(first_item.id, "MD06", commune.billing_settings(),
                                         admin(), march + datetime.timedelta(days=9))
-    assert Mandate.get().first_collected_on is None
+    assert Mandate.get().first_collected_on == datetime.date(2027, 2, 15)
     third = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 24),
                                           commune.billing_settings(), admin(),
                                           march + datetime.timedelta(days=9))
     [again] = DebitItem.select().where(DebitItem.collection == third.id)
-    assert (again.invoice_id, again.sequence) == (january.id, direct_debit.FIRST)
+    assert (again.invoice_id, again.sequence) == (january.id, direct_debit.RECURRING)
 
     assert debit_cancellation.cancel_problem(DebitCollection.get_by_id(third.id)) == ""
     debit_cancellation.cancel_collection(third.id, REASON, admin(),
                                          march + datetime.timedelta(days=11))
-    assert Mandate.get().first_collected_on == datetime.date(2027, 3, 24)
+    assert Mandate.get().first_collected_on == datetime.date(2027, 2, 15)
     assert DebitItem.get_by_id(recurring.id).status == DebitItem.COLLECTED
-    fourth = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 29),
+
+    direct_debit.record_debit_rejection(recurring.id, "AM04", commune.billing_settings(),
+                                        admin(), march + datetime.timedelta(days=12))
+    assert Mandate.get().first_collected_on is None
+
+
+def test_cancelling_the_only_debit_standing_after_a_refunded_first_one_starts_over(
+        db, mailbox, in_app):
+    """January's FRST (15/02) refunded (MD06) while a RCUR of 08/03 stands: the mandate
+    stays recurring. The bank then refuses the 08/03 file: once it is cancelled, no debit
+    under the mandate stands, and the next one is a FRST again."""
+    first = january_collection()
+    january, first_item = january_invoice(first)
+    direct_debit._fee_invoice(january, 250, FEB_1)
+    second = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 8),
                                            commune.billing_settings(), admin(),
-                                           march + datetime.timedelta(days=11))
-    [next_debit] = DebitItem.select().where(DebitItem.collection == fourth.id)
-    assert (next_debit.invoice_id, next_debit.sequence) == (january.id,
-                                                            direct_debit.RECURRING)
+                                           FEB_1 + datetime.timedelta(days=20))
+    direct_debit.record_debit_rejection(first_item.id, "MD06", commune.billing_settings(),
+                                        admin(), FEB_1 + datetime.timedelta(days=22))
+    assert Mandate.get().first_collected_on == datetime.date(2027, 2, 15)
+    debit_cancellation.cancel_collection(second.id, REASON, admin(),
+                                         FEB_1 + datetime.timedelta(days=23))
+    assert Mandate.get().first_collected_on is None
+    later = FEB_1 + datetime.timedelta(days=24)
+    again = direct_debit.build_collection(2027, 1, datetime.date(2027, 3, 22),
+                                          commune.billing_settings(), admin(), later)
+    assert {item.sequence for item in DebitItem.select().where(
+        DebitItem.collection == again.id)} == {direct_debit.FIRST}
+
+
+def test_a_mandate_used_before_the_portal_stays_recurring_when_its_debit_is_rejected(
+        db, mailbox, in_app):
+    """A mandate whose first debit was made before the portal (dated, without a debit
+    here): its first debit here is a RCUR, and its rejection leaves it recurring."""
+    collection = january_collection(used_since=datetime.date(2026, 10, 5))
+    invoice, item = january_invoice(collection)
+    assert item.sequence == direct_debit.RECURRING
+    direct_debit.record_debit_rejection(item.id, "AM04", commune.billing_settings(), admin(),
+                                        LATER)
+    assert Mandate.get().first_collected_on == datetime.date(2026, 10, 5)
 
 
 def test_the_administrateur_cancels_through_the_pages(client, auth, db, mailbox, app):
