@@ -4,7 +4,10 @@ gunicorn serves the portal with several workers on loopback, on a fresh PostgreS
 database with the demo commune and ``--families`` more families (one child each,
 CL Maternel Mercredis open); the Wednesday 13/01/2027 gets ``--places`` places.
 For each number of clients (``--clients 1,8,32``), that many threads play families:
-sign in, open the calendar, tick the day, TERMINER. Each run is bounded in families
+sign in, open the calendar, tick the day, TERMINER. With ``--remembered`` (a share, 0 by
+default), that share of the families ticked « Rester connecté sur cet appareil » at an
+earlier visit (made before the runs, not measured): they come back with that browser's
+cookies and go straight to the calendar. Each run is bounded in families
 and in time. Printed per run: families per second, p50/p95 of TERMINER and of a whole
 family, as ratios to the 1-client run. Checked after each run: no 5xx, bookings never
 past the places, every committed booking in the database and in exactly one recap
@@ -39,7 +42,7 @@ gunicorn), PostgreSQL's CPU (its backends for the bench's database), the SQL sta
 
     .venv/bin/python bench/load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
         [--families 120] [--places 20] [--workers 4] [--servers 1] [--clients 1,8,32]
-        [--timeout 120] [--faults kill-worker,restart-postgres,smtp-down] [--fault-clients 8]
+        [--remembered 0] [--timeout 120] [--faults kill-worker,restart-postgres,smtp-down] [--fault-clients 8]
 """
 import os
 import sys
@@ -129,34 +132,60 @@ class Servers:
         return answer
 
 
-def one_family(bases, account, line, tick):
-    """Sign in, calendar, tick DAY, TERMINER: a dict with the outcome ("booked", "full",
-    "HTTP <status>" or "no answer"), the seconds of TERMINER and of all, the statuses,
-    the statements and bytes of its requests. ``bases``: the servers' base URLs."""
+def kept_signed_in(bases, account):
+    """An earlier visit of ``account`` that ticked « Rester connecté sur cet appareil »:
+    the cookies its browser keeps (the session, the device mark)."""
+    session = requests.Session()
+    base = Servers(bases, start=int(account))
+    page = session.get(base + "/connexion", timeout=60)
+    answer = session.post(base + "/connexion", data=dict(
+        support.sign_in_form(account, page.text), remember="y"), allow_redirects=False,
+        timeout=60)
+    assert answer.status_code == 303, f"{account}: {answer.status_code}"
+    assert [cookie.expires for cookie in session.cookies if cookie.name == "session"] != \
+        [None], "the session cookie dies with the browser: not kept"
+    return session.cookies  # each run copies them, with their domain and path
+
+
+def remembered_accounts(accounts, share):
+    """The accounts that kept their sign-in: ``share`` of them, spread evenly."""
+    return {account for index, (account, *_) in enumerate(accounts)
+            if int((index + 1) * share) > int(index * share)}
+
+
+def one_family(bases, account, line, tick, kept=None):
+    """Sign in (unless ``kept``: the cookies of a browser kept signed in), calendar, tick
+    DAY, TERMINER: a dict with the outcome ("booked", "full", "HTTP <status>" or "no
+    answer"), the seconds of TERMINER and of all, the statuses, the statements and bytes
+    of its requests. ``bases``: the servers' base URLs."""
     started = time.perf_counter()
     statuses = []
     base = Servers(bases, start=int(account))
     try:
-        outcome, terminer = _one_family(base, account, line, tick, statuses)
+        outcome, terminer = _one_family(base, account, line, tick, statuses, kept)
     except requests.RequestException:  # a killed worker, a server restarting
         outcome, terminer = "no answer", 0.0
-        statuses.append(f"no answer at {STEPS[min(len(statuses), len(STEPS) - 1)]}")
+        step = len(statuses) + (2 if kept else 0)
+        statuses.append(f"no answer at {STEPS[min(step, len(STEPS) - 1)]}")
     return {"outcome": outcome, "terminer": terminer, "seconds": time.perf_counter() - started,
             "statuses": statuses, "child": int(line.split("-")[0]),
             "started": started, "ended": time.perf_counter(), "queries": base.queries,
             "bytes": base.bytes, "gzipped": base.gzipped}
 
 
-def _one_family(base, account, line, tick, statuses):
+def _one_family(base, account, line, tick, statuses, kept):
     session = requests.Session()
-
-    page = session.get(base + "/connexion", timeout=60)
-    base.count(page)
-    statuses.append(page.status_code)
-    answer = session.post(base + "/connexion", data=support.sign_in_form(account, page.text),
-                          allow_redirects=False, timeout=60)
-    base.count(answer)
-    statuses.append(answer.status_code)
+    if kept:
+        session.cookies.update(kept)
+    else:
+        page = session.get(base + "/connexion", timeout=60)
+        base.count(page)
+        statuses.append(page.status_code)
+        answer = session.post(base + "/connexion",
+                              data=support.sign_in_form(account, page.text),
+                              allow_redirects=False, timeout=60)
+        base.count(answer)
+        statuses.append(answer.status_code)
     calendar = session.get(base + "/planning/?du=2027-01-01", timeout=60)
     base.count(calendar)
     statuses.append(calendar.status_code)
@@ -190,11 +219,12 @@ def percentile(values, fraction):
 
 
 def run(base, url, accounts, clients, places, inbox, deadline, fault=None, drain=None,
-        meter=None):
+        meter=None, kept=None):
     """One run of every family at ``clients`` at once; ``fault`` (a callable) strikes in a
     thread once 10 families are done; ``drain`` (a callable) then empties the outbox.
     ``base``: the servers' base URLs; ``meter``: a callable giving the CPU seconds so far
-    of the app servers and of PostgreSQL for the bench's database."""
+    of the app servers and of PostgreSQL for the bench's database; ``kept``: {account:
+    cookies} of the families kept signed in."""
     reset_day(url)
     inbox.received.clear()
     cpu_before = meter() if meter else None
@@ -209,7 +239,7 @@ def run(base, url, accounts, clients, places, inbox, deadline, fault=None, drain
 
     striker = threading.Thread(target=strike) if fault else None
     with concurrent.futures.ThreadPoolExecutor(clients) as pool:
-        futures = [pool.submit(one_family, base, account, line, tick)
+        futures = [pool.submit(one_family, base, account, line, tick, (kept or {}).get(account))
                    for account, _, line, tick in accounts]
         for future in concurrent.futures.as_completed(futures, timeout=deadline):
             results.append(future.result())
@@ -324,6 +354,8 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--servers", default="1", help="numbers of gunicorn servers, e.g. 1,2,4")
     parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--remembered", type=float, default=0.0,
+                        help="share of the families kept signed in from an earlier visit")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per run at most")
     parser.add_argument("--faults", default="kill-worker,smtp-down,restart-postgres",
                         help="one run per fault, after the measured runs ('' for none)")
@@ -343,8 +375,12 @@ def main():
         accounts = populate(url, args.families, args.places)
         env = support.served_env(url, smtp_port)
         server_counts = [int(n) for n in args.servers.split(",")]
+        kept = None
         for count in server_counts:
             servers, bases = support.start_servers(count, args.workers, env)
+            if kept is None:  # the earlier visits, once, before anything is measured
+                kept = {account: kept_signed_in(bases, account)
+                        for account in remembered_accounts(accounts, args.remembered)}
 
             def meter():
                 app = sum(process_seconds(pid) for server in servers
@@ -352,7 +388,7 @@ def main():
                 return app, sum(process_seconds(pid) for pid in backends(url, name))
 
             results[count] = [run(bases, url, accounts, int(c), args.places, inbox,
-                                  args.timeout, meter=meter)
+                                  args.timeout, meter=meter, kept=kept)
                               for c in args.clients.split(",")]
             if count != server_counts[0]:
                 support.stop_servers(servers)
@@ -394,7 +430,8 @@ def main():
                        "smtp-down": smtp_down}
             for fault in filter(None, args.faults.split(",")):
                 faults[fault] = run(bases, url, accounts, args.fault_clients, args.places,
-                                    inbox, args.timeout, fault=strikes[fault], drain=drain)
+                                    inbox, args.timeout, fault=strikes[fault], drain=drain,
+                                    kept=kept)
             support.stop_servers(servers)
         servers = []
     finally:
@@ -404,8 +441,8 @@ def main():
 
     for count, runs in results.items():
         first = runs[0]
-        print(f"{args.families} families, {args.places} places on {DAY:%d/%m/%Y}, "
-              f"{count} gunicorn server(s) -w {args.workers}, one PostgreSQL")
+        print(f"{args.families} families ({len(kept)} kept signed in), {args.places} places "
+              f"on {DAY:%d/%m/%Y}, {count} gunicorn server(s) -w {args.workers}, one PostgreSQL")
         print("clients  families/s (×1 client)  TERMINER p50 / p95 (ms, p95/p50)  "
               "family p50 / p95 (ms)  booked  checks")
         for r in runs:
