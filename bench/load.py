@@ -328,16 +328,6 @@ def check(url, accounts, results, places, inbox, fault_window=None):
     return problems
 
 
-def process_seconds(pid):
-    """CPU seconds of a process so far, every thread, dead ones too (``/proc/<pid>/stat``)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def backends(url, name):
     """The PostgreSQL backends connected to the database ``name`` (but this look-up's)."""
     rows = count_rows(url, "SELECT pid FROM pg_stat_activity WHERE datname = %s "
@@ -383,9 +373,9 @@ def main():
                         for account in remembered_accounts(accounts, args.remembered)}
 
             def meter():
-                app = sum(process_seconds(pid) for server in servers
+                app = sum(support.process_seconds(pid) for server in servers
                           for pid in [server.pid] + support.children(server.pid))
-                return app, sum(process_seconds(pid) for pid in backends(url, name))
+                return app, sum(support.process_seconds(pid) for pid in backends(url, name))
 
             results[count] = [run(bases, url, accounts, int(c), args.places, inbox,
                                   args.timeout, meter=meter, kept=kept)
