@@ -11,6 +11,8 @@ import html
 import json
 import re
 
+import pytest
+
 from demo import DEMO_LOGINS
 from domain import audit
 from domain.family.accounts import make_reset_token
@@ -281,6 +283,24 @@ def test_staff_correcting_the_spelling_keep_the_guardians_access(app, client, au
     assert signs_in(app, KARIM_EMAIL)
     assert not AuditLog.select().where(
         AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED).exists()
+
+
+@pytest.mark.parametrize("first_name, last_name", [
+    ("Kârim", "BERNARD"), ("Karim", "BERNÂRD"), ("Karim", "Ber-nard"), ("Karim", "Ber'nard")])
+def test_an_accent_hyphen_or_apostrophe_corrected_keep_the_guardians_access(
+        app, client, auth, db, first_name, last_name):
+    """Capitals often lose their accents (LEFEVRE for Lefèvre): putting one back, or a
+    hyphen (Jean Pierre, Jean-Pierre), an apostrophe (D ANGELO, D'ANGELO), is the
+    spelling corrected the page speaks of, not another person: the access stays."""
+    family = Family.get(Family.account_number == 16123)
+    account = User.get(User.email == KARIM_EMAIL)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, first_name=first_name,
+                                      last_name=last_name)
+    assert client.post(path, data=data).status_code == 303
+    second = Guardian.get((Guardian.family == family) & (Guardian.position == 2))
+    assert User.get_by_id(account.id).guardian_id == second.id
+    assert signs_in(app, KARIM_EMAIL)
 
 
 def test_staff_withdrawing_the_second_guardian_end_his_access(app, client, auth, db):
