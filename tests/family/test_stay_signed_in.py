@@ -8,7 +8,7 @@ import pytest
 
 from demo import DEMO_LOGINS
 from domain.family.sign_in import stay_has_ended, stay_signed_in_until
-from models import User
+from models import Guardian, User
 from tests.fixtures.databases import TEST_NOW
 from tests.helpers import csrf_from
 
@@ -108,3 +108,30 @@ def test_an_unreadable_end_is_an_end_and_staff_get_none():
     assert stay_signed_in_until(User(role=User.ROLE_FAMILY), NOW, 0) is None
     assert stay_signed_in_until(User(role=User.ROLE_FAMILY), NOW, 30) == \
         NOW + datetime.timedelta(days=30)
+
+
+def test_a_new_password_chosen_elsewhere_ends_it(app, client):
+    sign_in(client)
+    other = app.test_client()
+    sign_in(other, remember=False)
+    password = DEMO_LOGINS["famille 16122"][1]
+    answer = other.post("/mot-de-passe", data={
+        "current": password, "password": "trois petits chats sur le toit",
+        "confirm": "trois petits chats sur le toit",
+        "csrf_token": csrf_from(other.get("/mot-de-passe").get_data(as_text=True))})
+    assert answer.status_code == 303 and signed_in(other)
+    assert not signed_in(client)
+
+
+def test_staff_removing_the_access_ends_it(app, client):
+    """Karim kept his sign-in; the service removes his access (separated parents): his
+    browser is signed out at its next request."""
+    sign_in(client, "famille 16123 (Karim)")
+    family_id = User.get(User.email == DEMO_LOGINS["famille 16123 (Karim)"][0]).family_id
+    karim = Guardian.get(Guardian.first_name == "Karim")
+    staff = app.test_client()
+    sign_in(staff, "agent", remember=False)
+    token = csrf_from(staff.get(f"/agents/familles/{family_id}").get_data(as_text=True))
+    assert staff.post(f"/agents/familles/{family_id}/responsables/{karim.id}/acces/retirer",
+                      data={"motif": "", "csrf_token": token}).status_code == 303
+    assert not signed_in(client)
