@@ -113,6 +113,40 @@ def declare_second_guardian(client, auth, first_name, last_name, email):
         GuardianDeclaration.VALIDATED
 
 
+def declare_only(client, auth, first_name, last_name):
+    """Nadia declares ``first_name last_name`` as second guardian; an agent is signed in
+    after, the declaration still waiting."""
+    auth.login("famille 16123")
+    path = "/mon-dossier/coordonnees/second-responsable"
+    assert client.post(path, data={
+        "csrf_token": auth.csrf(path), "civility": "M.", "last_name": last_name,
+        "first_name": first_name, "email": "", "phone_mobile": "06 11 22 33 44",
+        "phone_home": ""}).status_code == 303
+    auth.logout()
+    auth.login("agent")
+
+
+def test_staff_see_whom_a_declaration_replaces_and_that_his_access_ends(client, auth, db):
+    """One parent may declare another person in the other's place: before « Valider »,
+    the service reads that Karim BERNARD is replaced and loses his access; then, that it
+    is removed."""
+    declare_only(client, auth, "Paul", "Martin")
+    page = text_of(client.get("/agents/validations/enfants").get_data(as_text=True))
+    assert "Remplace Karim BERNARD : son accès au portail lui sera retiré" in page
+    declaration = GuardianDeclaration.get()
+    response = client.post(f"/agents/validations/responsables/{declaration.id}/valider",
+                           data={"csrf_token": auth.csrf("/agents/validations/enfants")})
+    assert response.status_code == 303
+    assert "Paul MARTIN est second responsable de la famille 16123 – BERNARD. L'accès au " \
+        "portail de Karim BERNARD est retiré." in unescaped(client.get(response.location))
+
+
+def test_a_declaration_correcting_the_spelling_replaces_nobody(client, auth, db):
+    declare_only(client, auth, "Karim", "Bernârd")
+    page = text_of(client.get("/agents/validations/enfants").get_data(as_text=True))
+    assert "second responsable M. Karim BERNÂRD" in page and "Remplace" not in page
+
+
 def test_a_declared_email_never_moves_the_other_guardians_sign_in(app, client, auth, db,
                                                                  mailbox):
     """MON DOSSIER: Nadia declares Karim again with an address she chose. Validated, it is
