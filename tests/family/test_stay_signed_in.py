@@ -135,3 +135,17 @@ def test_staff_removing_the_access_ends_it(app, client):
     assert staff.post(f"/agents/familles/{family_id}/responsables/{karim.id}/acces/retirer",
                       data={"motif": "", "csrf_token": token}).status_code == 303
     assert not signed_in(client)
+
+
+def test_a_new_password_chosen_on_this_device_keeps_it_here(app, client):
+    """The other sessions end; this browser, kept signed in, stays so until the same
+    day as before (a new password does not restart the 30 days)."""
+    sign_in(client)
+    password = DEMO_LOGINS["famille 16122"][1]
+    answer = client.post("/mot-de-passe", data={
+        "current": password, "password": "trois petits chats sur le toit",
+        "confirm": "trois petits chats sur le toit",
+        "csrf_token": csrf_from(client.get("/mot-de-passe").get_data(as_text=True))})
+    assert answer.status_code == 303 and expires(session_cookie(answer)) is not None
+    app.config["PORTAIL_TODAY"] = (NOW + datetime.timedelta(days=30, minutes=1)).isoformat()
+    assert not signed_in(client)
