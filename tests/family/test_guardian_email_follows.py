@@ -344,8 +344,14 @@ def test_staff_withdrawing_the_second_guardian_end_his_access(app, client, auth,
     account = User.get(User.email == KARIM_EMAIL)
     auth.login("agent")
     path, data = second_guardian_form(auth, family)
-    assert client.post(f"/agents/familles/{family.id}/second-responsable/retirer",
-                       data={"csrf_token": data["csrf_token"]}).status_code == 303
+    assert "Retirer le second responsable Son accès au portail, s'il en a un, lui est aussi " \
+        "retiré." in text_of(
+        client.get(path).get_data(as_text=True))
+    response = client.post(f"/agents/familles/{family.id}/second-responsable/retirer",
+                           data={"csrf_token": data["csrf_token"]})
+    assert response.status_code == 303
+    assert "Le second responsable légal est retiré. L'accès au portail de Karim BERNARD est " \
+        "retiré." in unescaped(client.get(response.location))
     assert not Guardian.select().where(Guardian.first_name == "Karim").exists()
     account = User.get_by_id(account.id)
     assert (account.is_active, account.guardian_id, account.person_name) == (
