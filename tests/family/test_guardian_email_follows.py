@@ -331,6 +331,10 @@ def test_an_accent_hyphen_or_apostrophe_corrected_keep_the_guardians_access(
     auth.login("agent")
     path, data = second_guardian_form(auth, family, first_name=first_name,
                                       last_name=last_name)
+    assert "Si vous indiquez une autre personne, Karim BERNARD perd son accès au portail, et " \
+        "la nouvelle personne peut être invitée depuis la fiche ; corriger les majuscules, " \
+        "les accents, les espaces, les tirets ou les apostrophes de son nom ne le lui retire " \
+        "pas." in text_of(client.get(path).get_data(as_text=True))
     assert client.post(path, data=data).status_code == 303
     second = Guardian.get((Guardian.family == family) & (Guardian.position == 2))
     assert User.get_by_id(account.id).guardian_id == second.id
