@@ -149,3 +149,9 @@ def test_a_new_password_chosen_on_this_device_keeps_it_here(app, client):
     assert answer.status_code == 303 and expires(session_cookie(answer)) is not None
     app.config["PORTAIL_TODAY"] = (NOW + datetime.timedelta(days=30, minutes=1)).isoformat()
     assert not signed_in(client)
+
+
+@pytest.mark.app_config(REMEMBER_DAYS=1)
+def test_one_day_is_said_in_the_singular(client):
+    assert "vous restez connecté 1 jour, même après" in client.get("/connexion").get_data(
+        as_text=True)
