@@ -40,9 +40,11 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     _ensure_secret_key(app)
-    # A session cookie is refused once older than this (kept or not, as Flask does).
-    app.config["PERMANENT_SESSION_LIFETIME"] = datetime.timedelta(
-        days=max(1, app.config["REMEMBER_DAYS"]))
+    # A kept session's cookie lasts REMEMBER_DAYS; Flask refuses any session cookie
+    # signed longer ago than this (31 days, Flask's own, when nothing is kept).
+    if app.config["REMEMBER_DAYS"] > 0:
+        app.config["PERMANENT_SESSION_LIFETIME"] = datetime.timedelta(
+            days=app.config["REMEMBER_DAYS"])
     if app.config["ENV_NAME"] == "production" and not app.config.get("PUBLIC_URL"):
         raise RuntimeError("PUBLIC_URL must be set in production (PORTAIL_ENV=production): "
                            "the address of the links sent by email and of PayFiP's return.")

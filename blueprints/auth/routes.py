@@ -156,8 +156,11 @@ def change_password():
         else:
             user = current_actor()
             set_password(user, form.password.data)
+            kept_until = session.get(STAY_KEY)  # this browser stays as it was kept
             session.clear()
             login_user(user)
+            if kept_until is not None:
+                session.permanent, session[STAY_KEY] = True, kept_until
             flash("Votre mot de passe est changé.", "success")
             return redirect(home_for(current_user), code=303)
     return render_template("auth/change_password.html", form=form), form_status(form)

@@ -23,10 +23,11 @@ def _items(pending, prefix, refusal):
 
 
 def show(refusal=None, status=200):
+    guardian_declarations = declarations.pending_guardian_declarations()
     return render("staff/validations/children.html",
                   items=_items(declarations.pending_declarations(), "refus-enfant", refusal),
-                  guardian_items=_items(declarations.pending_guardian_declarations(),
-                                        "refus-responsable", refusal),
+                  guardian_items=_items(guardian_declarations, "refus-responsable", refusal),
+                  replaced=declarations.replaced_guardians(guardian_declarations),
                   status=status)
 
 
@@ -93,10 +94,16 @@ def child_declaration_document(declaration_id):
 
 @bp.route("/validations/responsables/<int:declaration_id>/valider", methods=["POST"])
 def validate_guardian_declaration(declaration_id):
-    """The declared person becomes the family's second guardian."""
-    return _validate(_waiting(GuardianDeclaration, declaration_id),
-                     declarations.validate_guardian_declaration,
-                     "{first} {last} est second responsable de la famille {account} – {family}.")
+    """The declared person becomes the family's second guardian (when another person
+    replaces one with an access, the message says that access is removed)."""
+    declaration = _waiting(GuardianDeclaration, declaration_id)
+    guardian, access = declarations.replaced_guardians([declaration]).get(
+        declaration.id, (None, False))
+    removed = (f" L'accès au portail de {guardian.first_name} {guardian.last_name} est "
+               "retiré.").replace("{", "{{").replace("}", "}}") if access else ""
+    return _validate(declaration, declarations.validate_guardian_declaration,
+                     "{first} {last} est second responsable de la famille {account} – "
+                     "{family}." + removed)
 
 
 @bp.route("/validations/responsables/<int:declaration_id>/refuser", methods=["POST"])

@@ -85,6 +85,10 @@ def edit_second_guardian(family_id):
 @bp.route("/familles/<int:family_id>/second-responsable/retirer", methods=["POST"])
 def remove_second_guardian(family_id):
     family = _family(family_id)
+    guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
+    access = guardian_access.account_of(guardian) if guardian is not None else None
     if EmptyForm().validate_on_submit() and staff_edits.remove_second_guardian(current_actor(), family):
-        flash("Le second responsable légal est retiré.", "success")
+        flash("Le second responsable légal est retiré."
+              + (f" L'accès au portail de {guardian_access.guardian_name(guardian)} est retiré."
+                 if access is not None and access.is_active else ""), "success")
     return redirect(url_for("staff.family", family_id=family.id) + "#coordonnees", code=303)

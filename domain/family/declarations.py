@@ -8,7 +8,7 @@ from domain import audit
 from domain.clock import utc_now
 from domain.family import guardian_access, record
 from domain.uploads import save_upload
-from models import Child, ChildDeclaration, Family, Guardian, GuardianDeclaration, School, db
+from models import Child, ChildDeclaration, Family, Guardian, GuardianDeclaration, School, User, db
 
 SCHOOL_TYPES = {School.PRIVEE: Child.SCHOOL_PRIVATE, School.HORS_COMMUNE: Child.SCHOOL_OUTSIDE}
 
@@ -131,6 +131,26 @@ def family_guardian_declarations(family):
 def pending_guardian_declarations():
     """Every guardian declaration waiting for staff, oldest first, with its family."""
     return _waiting(GuardianDeclaration)
+
+
+def replaced_guardians(declarations):
+    """{declaration id: (the second guardian it would replace, whether their portal access
+    is active)} of the guardian ``declarations`` naming another person than the family's
+    second guardian (see :func:`guardian_access.same_person`): validating one ends that
+    access, which the service reads before « Valider »."""
+    family_ids = {declaration.family_id for declaration in declarations}
+    if not family_ids:
+        return {}
+    guardians = {guardian.family_id: guardian for guardian in Guardian.select().where(
+        Guardian.family.in_(family_ids) & (Guardian.position == 2))}
+    with_access = {guardian_id for (guardian_id,) in User.select(User.guardian).where(
+        User.guardian.in_([guardian.id for guardian in guardians.values()])
+        & User.is_active).tuples()} if guardians else set()
+    return {declaration.id: (guardian, guardian.id in with_access)
+            for declaration in declarations
+            if (guardian := guardians.get(declaration.family_id)) is not None
+            and not guardian_access.same_person(guardian, declaration.first_name,
+                                                declaration.last_name)}
 
 
 def validate_guardian_declaration(declaration, staff_user):

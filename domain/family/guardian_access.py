@@ -16,6 +16,7 @@ another person takes the guardian's place (a validated declaration, staff's edit
 withdraw the second guardian, the account also leaves the guardian row, keeping the
 replaced person's name (:func:`end_person`).
 """
+import unicodedata
 from dataclasses import dataclass
 
 from peewee import JOIN, IntegrityError
@@ -72,10 +73,16 @@ def accesses(family):
 
 def same_person(guardian, first_name, last_name):
     """Whether ``first_name last_name`` still name ``guardian`` (same first and last name
-    whatever the case and spacing: a spelling corrected), rather than another person."""
-    def name(first, last):
-        return (" ".join(first.split()).casefold(), " ".join(last.split()).casefold())
-    return name(guardian.first_name, guardian.last_name) == name(first_name, last_name)
+    whatever the case, accents, spaces, hyphens and apostrophes: a spelling corrected,
+    LEFEVRE becoming LEFÈVRE, Jean Pierre Jean-Pierre), rather than another person."""
+    return (_letters(guardian.first_name), _letters(guardian.last_name)) == \
+        (_letters(first_name), _letters(last_name))
+
+
+def _letters(name):
+    """``name``'s letters and digits, without accents, in one case."""
+    return "".join(char for char in unicodedata.normalize("NFKD", name).casefold()
+                   if char.isalnum())
 
 
 def end_person(actor, guardian, reason):

@@ -11,6 +11,8 @@ import html
 import json
 import re
 
+import pytest
+
 from demo import DEMO_LOGINS
 from domain import audit
 from domain.family.accounts import make_reset_token
@@ -109,6 +111,40 @@ def declare_second_guardian(client, auth, first_name, last_name, email):
                        ).status_code == 303
     assert GuardianDeclaration.get_by_id(declaration.id).status == \
         GuardianDeclaration.VALIDATED
+
+
+def declare_only(client, auth, first_name, last_name):
+    """Nadia declares ``first_name last_name`` as second guardian; an agent is signed in
+    after, the declaration still waiting."""
+    auth.login("famille 16123")
+    path = "/mon-dossier/coordonnees/second-responsable"
+    assert client.post(path, data={
+        "csrf_token": auth.csrf(path), "civility": "M.", "last_name": last_name,
+        "first_name": first_name, "email": "", "phone_mobile": "06 11 22 33 44",
+        "phone_home": ""}).status_code == 303
+    auth.logout()
+    auth.login("agent")
+
+
+def test_staff_see_whom_a_declaration_replaces_and_that_his_access_ends(client, auth, db):
+    """One parent may declare another person in the other's place: before « Valider »,
+    the service reads that Karim BERNARD is replaced and loses his access; then, that it
+    is removed."""
+    declare_only(client, auth, "Paul", "Martin")
+    page = text_of(client.get("/agents/validations/enfants").get_data(as_text=True))
+    assert "Remplace Karim BERNARD : son accès au portail lui sera retiré" in page
+    declaration = GuardianDeclaration.get()
+    response = client.post(f"/agents/validations/responsables/{declaration.id}/valider",
+                           data={"csrf_token": auth.csrf("/agents/validations/enfants")})
+    assert response.status_code == 303
+    assert "Paul MARTIN est second responsable de la famille 16123 – BERNARD. L'accès au " \
+        "portail de Karim BERNARD est retiré." in unescaped(client.get(response.location))
+
+
+def test_a_declaration_correcting_the_spelling_replaces_nobody(client, auth, db):
+    declare_only(client, auth, "Karim", "Bernârd")
+    page = text_of(client.get("/agents/validations/enfants").get_data(as_text=True))
+    assert "second responsable M. Karim BERNÂRD" in page and "Remplace" not in page
 
 
 def test_a_declared_email_never_moves_the_other_guardians_sign_in(app, client, auth, db,
@@ -283,6 +319,28 @@ def test_staff_correcting_the_spelling_keep_the_guardians_access(app, client, au
         AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED).exists()
 
 
+@pytest.mark.parametrize("first_name, last_name", [
+    ("Kârim", "BERNARD"), ("Karim", "BERNÂRD"), ("Karim", "Ber-nard"), ("Karim", "Ber'nard")])
+def test_an_accent_hyphen_or_apostrophe_corrected_keep_the_guardians_access(
+        app, client, auth, db, first_name, last_name):
+    """Capitals often lose their accents (LEFEVRE for Lefèvre): putting one back, or a
+    hyphen (Jean Pierre, Jean-Pierre), an apostrophe (D ANGELO, D'ANGELO), is the
+    spelling corrected the page speaks of, not another person: the access stays."""
+    family = Family.get(Family.account_number == 16123)
+    account = User.get(User.email == KARIM_EMAIL)
+    auth.login("agent")
+    path, data = second_guardian_form(auth, family, first_name=first_name,
+                                      last_name=last_name)
+    assert "Si vous indiquez une autre personne, Karim BERNARD perd son accès au portail, et " \
+        "la nouvelle personne peut être invitée depuis la fiche ; corriger les majuscules, " \
+        "les accents, les espaces, les tirets ou les apostrophes de son nom ne le lui retire " \
+        "pas." in text_of(client.get(path).get_data(as_text=True))
+    assert client.post(path, data=data).status_code == 303
+    second = Guardian.get((Guardian.family == family) & (Guardian.position == 2))
+    assert User.get_by_id(account.id).guardian_id == second.id
+    assert signs_in(app, KARIM_EMAIL)
+
+
 def test_staff_withdrawing_the_second_guardian_end_his_access(app, client, auth, db):
     """« Retirer le second responsable »: Karim's account must not go on signing in for
     the family without a guardian; it keeps his name for what he did."""
@@ -290,8 +348,14 @@ def test_staff_withdrawing_the_second_guardian_end_his_access(app, client, auth,
     account = User.get(User.email == KARIM_EMAIL)
     auth.login("agent")
     path, data = second_guardian_form(auth, family)
-    assert client.post(f"/agents/familles/{family.id}/second-responsable/retirer",
-                       data={"csrf_token": data["csrf_token"]}).status_code == 303
+    assert "Retirer le second responsable Son accès au portail, s'il en a un, lui est aussi " \
+        "retiré." in text_of(
+        client.get(path).get_data(as_text=True))
+    response = client.post(f"/agents/familles/{family.id}/second-responsable/retirer",
+                           data={"csrf_token": data["csrf_token"]})
+    assert response.status_code == 303
+    assert "Le second responsable légal est retiré. L'accès au portail de Karim BERNARD est " \
+        "retiré." in unescaped(client.get(response.location))
     assert not Guardian.select().where(Guardian.first_name == "Karim").exists()
     account = User.get_by_id(account.id)
     assert (account.is_active, account.guardian_id, account.person_name) == (

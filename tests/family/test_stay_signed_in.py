@@ -8,7 +8,7 @@ import pytest
 
 from demo import DEMO_LOGINS
 from domain.family.sign_in import stay_has_ended, stay_signed_in_until
-from models import User
+from models import Guardian, User
 from tests.fixtures.databases import TEST_NOW
 from tests.helpers import csrf_from
 
@@ -95,7 +95,9 @@ def test_deconnexion_elsewhere_ends_it_on_every_device(app, client):
 
 
 @pytest.mark.app_config(REMEMBER_DAYS=0)
-def test_a_commune_may_not_offer_it(client):
+def test_a_commune_may_not_offer_it(app, client):
+    # Sessions then keep Flask's own limit (not a day: staff would be cut off mid-work).
+    assert app.permanent_session_lifetime == datetime.timedelta(days=31)
     assert 'name="remember"' not in client.get("/connexion").get_data(as_text=True)
     assert expires(session_cookie(sign_in(client))) is None
 
@@ -108,3 +110,50 @@ def test_an_unreadable_end_is_an_end_and_staff_get_none():
     assert stay_signed_in_until(User(role=User.ROLE_FAMILY), NOW, 0) is None
     assert stay_signed_in_until(User(role=User.ROLE_FAMILY), NOW, 30) == \
         NOW + datetime.timedelta(days=30)
+
+
+def test_a_new_password_chosen_elsewhere_ends_it(app, client):
+    sign_in(client)
+    other = app.test_client()
+    sign_in(other, remember=False)
+    password = DEMO_LOGINS["famille 16122"][1]
+    answer = other.post("/mot-de-passe", data={
+        "current": password, "password": "trois petits chats sur le toit",
+        "confirm": "trois petits chats sur le toit",
+        "csrf_token": csrf_from(other.get("/mot-de-passe").get_data(as_text=True))})
+    assert answer.status_code == 303 and signed_in(other)
+    assert not signed_in(client)
+
+
+def test_staff_removing_the_access_ends_it(app, client):
+    """Karim kept his sign-in; the service removes his access (separated parents): his
+    browser is signed out at its next request."""
+    sign_in(client, "famille 16123 (Karim)")
+    family_id = User.get(User.email == DEMO_LOGINS["famille 16123 (Karim)"][0]).family_id
+    karim = Guardian.get(Guardian.first_name == "Karim")
+    staff = app.test_client()
+    sign_in(staff, "agent", remember=False)
+    token = csrf_from(staff.get(f"/agents/familles/{family_id}").get_data(as_text=True))
+    assert staff.post(f"/agents/familles/{family_id}/responsables/{karim.id}/acces/retirer",
+                      data={"motif": "", "csrf_token": token}).status_code == 303
+    assert not signed_in(client)
+
+
+def test_a_new_password_chosen_on_this_device_keeps_it_here(app, client):
+    """The other sessions end; this browser, kept signed in, stays so until the same
+    day as before (a new password does not restart the 30 days)."""
+    sign_in(client)
+    password = DEMO_LOGINS["famille 16122"][1]
+    answer = client.post("/mot-de-passe", data={
+        "current": password, "password": "trois petits chats sur le toit",
+        "confirm": "trois petits chats sur le toit",
+        "csrf_token": csrf_from(client.get("/mot-de-passe").get_data(as_text=True))})
+    assert answer.status_code == 303 and expires(session_cookie(answer)) is not None
+    app.config["PORTAIL_TODAY"] = (NOW + datetime.timedelta(days=30, minutes=1)).isoformat()
+    assert not signed_in(client)
+
+
+@pytest.mark.app_config(REMEMBER_DAYS=1)
+def test_one_day_is_said_in_the_singular(client):
+    assert "vous restez connecté 1 jour, même après" in client.get("/connexion").get_data(
+        as_text=True)
