@@ -522,3 +522,22 @@ def test_a_cancelled_debit_is_refused_as_a_rejection_by_the_reason_field(db, mai
         "Ce prélèvement est annulé : ce débit n'a pas eu lieu.", "reason")
     assert DebitItem.get_by_id(item.id).status == DebitItem.CANCELLED
     assert Invoice.get_by_id(invoice.id).status == Invoice.ISSUED
+
+
+@pytest.mark.parametrize("batch", [1, 500])
+def test_each_mandate_of_a_batch_is_judged_on_its_own_debits(db, mailbox, in_app,
+                                                            monkeypatch, batch):
+    """Two mandates undone together, in batches of one or all at once: the one whose only
+    debit was undone starts over with a FRST, the one whose debit stands stays recurring
+    (a standing debit elsewhere in the batch changes nothing for the other), one UPDATE a
+    batch."""
+    monkeypatch.setattr(direct_debit, "BATCH", batch)
+    collection, first, second = two_families_debited()
+    undone, standing = sorted([first, second], key=lambda item: item.mandate_id)[::-1]
+    DebitItem.update(status=DebitItem.REJECTED).where(DebitItem.id == undone.id).execute()
+    with QueryCounter() as counter:
+        direct_debit.first_debit_again([undone.mandate_id, standing.mandate_id])
+    assert Mandate.get_by_id(undone.mandate_id).first_collected_on is None
+    assert Mandate.get_by_id(standing.mandate_id).first_collected_on == \
+        datetime.date(2027, 2, 15)
+    assert len(counter.statements) == (2 if batch == 1 else 1)

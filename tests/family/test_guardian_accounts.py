@@ -7,6 +7,7 @@ Demo family 16123 (BERNARD): Nadia (first guardian, « 16123 ») and Karim (seco
 his own email) both have a login; the test "now" is 26/11/2026, January is open.
 """
 import datetime
+import json
 import re
 
 from demo import DEMO_LOGINS
@@ -354,3 +355,19 @@ def test_the_guardian_who_replaced_another_is_invited_with_a_new_account(app, db
     assert "Mon compte: [16123]" in unescaped(paul_client.get("/mon-dossier/"))
     assert "Accès au portail : actif (vous)" in text_of(
         paul_client.get("/mon-dossier/").get_data(as_text=True))
+
+
+def test_the_agent_removes_the_replaced_guardians_access_and_nobody_else_changes(
+        app, db, client, auth):
+    """The replacement's journal row names the agent who validated and why; every other
+    account (Nadia's, other families') keeps its guardian and its name."""
+    karim_user = User.get(User.email == DEMO_LOGINS[KARIM][0])
+    others = {user.id: (user.guardian_id, user.display_name, user.is_active)
+              for user in User.select().where(User.id != karim_user.id)}
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
+    assert {user.id: (user.guardian_id, user.display_name, user.is_active)
+            for user in User.select().where(User.id.in_(list(others)))} == others
+    entry = AuditLog.get(AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED)
+    assert entry.user.email == "agent@mairie.example.org"
+    assert entry.family_id == karim_user.family_id
+    assert json.loads(entry.details)["reason"] == "Remplacé comme second responsable par Paul MARTIN"

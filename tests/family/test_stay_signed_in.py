@@ -108,6 +108,8 @@ def test_an_unreadable_end_is_an_end_and_staff_get_none():
     assert stay_has_ended(NOW.isoformat(), NOW)
     assert stay_signed_in_until(User(role=User.ROLE_AGENT), NOW, 30) is None
     assert stay_signed_in_until(User(role=User.ROLE_FAMILY), NOW, 0) is None
+    assert stay_signed_in_until(User(role=User.ROLE_FAMILY), NOW, 1) == \
+        NOW + datetime.timedelta(days=1)
     assert stay_signed_in_until(User(role=User.ROLE_FAMILY), NOW, 30) == \
         NOW + datetime.timedelta(days=30)
 
