@@ -299,12 +299,16 @@ FIELD_LABELS = {
     "annulees": "Réservations annulées", "retablies": "Réservations rétablies",
     "emails": "Emails envoyés", "message": "Message", "fil": "Fil", "tarifs": "Tarifs",
     "reservees": "Réservations", "annulations": "Annulations",
+    "décision": "Nom modifié",
 }
 #: How stored codes read ("en_attente" -> "en attente").
 VALUE_LABELS = {
     "en_attente": "en attente", "validee": "validée", "refusee": "refusée",
     "en_cours": "en cours", "present": "présent", "absent": "absent", "excuse": "excusé",
     "agent": "agent", "administrateur": "administrateur", "family": "famille",
+    # A guardian's names changed by staff (domain.family.guardian_access.take_over).
+    "correction": "orthographe corrigée (même personne)",
+    "autre-personne": "une autre personne remplace le responsable",
 }
 
 

@@ -6,9 +6,10 @@ from flask import abort
 from blueprints.common import EmptyForm, get_or_404, send_stored_file
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
+from blueprints.staff.family_forms import GuardianDecisionForm, ask_who, no_answer
 from blueprints.staff.forms import RefusalForm
 from blueprints.staff.review import review
-from domain.family import declarations
+from domain.family import declarations, guardian_access
 from models import ChildDeclaration, Family, GuardianDeclaration, StoredFile
 
 
@@ -22,12 +23,33 @@ def _items(pending, prefix, refusal):
     return items
 
 
-def show(refusal=None, status=200):
+def _decisions(guardian_declarations, replaced, answered):
+    """{declaration id: the question of its « Valider »} for those whose names change a
+    second guardian who has or had an account; ``answered``: the form sent (with its
+    error), kept for its declaration."""
+    questions = {}
+    for declaration in guardian_declarations:
+        guardian, had_account = replaced.get(declaration.id, (None, False))
+        if not had_account:
+            continue
+        form = answered if answered is not None and answered.item_id == declaration.id \
+            else GuardianDecisionForm(formdata=None)
+        form.decision.choices = guardian_access.decision_choices(guardian)
+        questions[declaration.id] = form
+    return questions
+
+
+def show(form=None, status=200):
+    """The page; ``form``: a refusal or a « Valider » sent with errors (shown again)."""
+    decision = form if isinstance(form, GuardianDecisionForm) else None
+    refusal = None if decision is not None else form
     guardian_declarations = declarations.pending_guardian_declarations()
+    replaced = declarations.replaced_guardians(guardian_declarations)
     return render("staff/validations/children.html",
                   items=_items(declarations.pending_declarations(), "refus-enfant", refusal),
                   guardian_items=_items(guardian_declarations, "refus-responsable", refusal),
-                  replaced=declarations.replaced_guardians(guardian_declarations),
+                  replaced=replaced,
+                  decisions=_decisions(guardian_declarations, replaced, decision),
                   status=status)
 
 
@@ -94,16 +116,33 @@ def child_declaration_document(declaration_id):
 
 @bp.route("/validations/responsables/<int:declaration_id>/valider", methods=["POST"])
 def validate_guardian_declaration(declaration_id):
-    """The declared person becomes the family's second guardian (when another person
-    replaces one with an access, the message says that access is removed)."""
+    """The declared person becomes the family's second guardian. When the names change a
+    guardian who has or had an account, the agent says whose they are (required): a
+    spelling corrected keeps the access, another person's removes it (the message says
+    so)."""
     declaration = _waiting(GuardianDeclaration, declaration_id)
-    guardian, access = declarations.replaced_guardians([declaration]).get(
+    form = GuardianDecisionForm()
+    guardian, had_account = declarations.replaced_guardians([declaration]).get(
         declaration.id, (None, False))
+    asked = had_account and ask_who(form, guardian, declaration.first_name,
+                                    declaration.last_name)
+    if not form.validate_on_submit():  # a forged form is a 400, as for the others
+        abort(400)
+    if asked and no_answer(form, guardian):
+        form.item_id = declaration.id
+        return show(form, status=422)
+    decision = form.decision.data if asked else None
+    account = guardian_access.account_of(guardian) if asked else None
     removed = (f" L'accès au portail de {guardian.first_name} {guardian.last_name} est "
-               "retiré.").replace("{", "{{").replace("}", "}}") if access else ""
-    return _validate(declaration, declarations.validate_guardian_declaration,
-                     "{first} {last} est second responsable de la famille {account} – "
-                     "{family}." + removed)
+               "retiré.").replace("{", "{{").replace("}", "}}") \
+        if decision == guardian_access.OTHER_PERSON and account.is_active else ""
+    return review(form, declaration.id, show,
+                  lambda form: declarations.validate_guardian_declaration(
+                      declaration, current_actor(), decision),
+                  declarations.DeclarationReviewRefused,
+                  lambda form: _said(declaration, "{first} {last} est second responsable de "
+                                     "la famille {account} – {family}." + removed),
+                  "staff.child_declarations_page")
 
 
 @bp.route("/validations/responsables/<int:declaration_id>/refuser", methods=["POST"])

@@ -5,7 +5,7 @@ from flask import flash, redirect, url_for
 from blueprints.common import EmptyForm, form_status, get_or_404
 from blueprints.htmx import current_actor, render
 from blueprints.staff import bp
-from blueprints.staff.family_forms import GuardianForm, NewChildForm
+from blueprints.staff.family_forms import NewChildForm, StaffGuardianForm, ask_who, no_answer
 from domain.family import guardian_access, staff_edits
 from models import Child, Family, Guardian
 
@@ -59,16 +59,25 @@ def edit_second_guardian(family_id):
     """Add or edit the second legal guardian (at least one way to reach them)."""
     family = _family(family_id)
     guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
-    form = GuardianForm(obj=guardian)
-    # Another person (not a spelling corrected): the guardian's account is not theirs, so
-    # its sign-in email is not the new email's concern.
-    replaced = guardian is not None and form.is_submitted() and not guardian_access.same_person(
-        guardian, form.first_name.data or "", form.last_name.data or "")
-    if form.validate_on_submit() and (replaced or not _sign_in_email_refused(form, guardian)):
+    form = StaffGuardianForm(obj=guardian)
+    # New names on a guardian with an account: the agent says whose they are (a spelling
+    # corrected keeps the access; another person's are not the account's concern).
+    asked = form.is_submitted() and ask_who(form, guardian, form.first_name.data,
+                                            form.last_name.data)
+    replaced = asked and form.decision.data == guardian_access.OTHER_PERSON
+    valid = form.validate_on_submit()
+    if asked and no_answer(form, guardian):
+        valid = False
+    if valid and (replaced or not _sign_in_email_refused(form, guardian)):
         access = guardian_access.account_of(guardian) if replaced else None
         try:
-            staff_edits.set_second_guardian(current_actor(), family, **{
-                name: getattr(form, name).data for name in staff_edits.SECOND_GUARDIAN_FIELDS})
+            staff_edits.set_second_guardian(
+                current_actor(), family, decision=form.decision.data if asked else None,
+                **{name: getattr(form, name).data
+                   for name in staff_edits.SECOND_GUARDIAN_FIELDS})
+        except guardian_access.DecisionNeeded as problem:  # an account given in between
+            ask_who(form, guardian, form.first_name.data, form.last_name.data)
+            form.decision.errors = [*form.decision.errors, str(problem)]
         except guardian_access.AccessProblem as problem:  # taken in between
             form.email.errors.append(str(problem))
         else:

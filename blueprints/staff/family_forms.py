@@ -1,7 +1,7 @@
 """Forms of the families' import, invitations, children and schools (back office)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FieldList, FormField, SelectField, SelectMultipleField, StringField
+from wtforms import FieldList, FormField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -13,7 +13,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from blueprints.dossier.declare import GuardianForm  # noqa: F401  (staff use it too)
+from blueprints.dossier.declare import GuardianForm
 from blueprints.dossier.forms import (
     CoordonneesForm,
     FrenchDateField,
@@ -22,7 +22,46 @@ from blueprints.dossier.forms import (
 )
 from blueprints.staff.forms import ChildForm
 from domain.catalogue import schools
+from domain.family import guardian_access
 from models import Child, School
+
+
+def decision_field():
+    """Whose are a guardian's new names: its choices and its error are the route's (the
+    question is asked only when :func:`guardian_access.asks_who`), none chosen by
+    default."""
+    return RadioField("Nom modifié", choices=[], validate_choice=False)
+
+
+def ask_who(form, guardian, first_name, last_name):
+    """Ask ``form``'s question when staff must say whose the new names are
+    (:func:`guardian_access.asks_who`); True when asked."""
+    if not guardian_access.asks_who(guardian, first_name, last_name):
+        return False
+    form.decision.choices = guardian_access.decision_choices(guardian)
+    return True
+
+
+def no_answer(form, guardian):
+    """The question asked and not answered: the error is said next to it (True)."""
+    if form.decision.data in (guardian_access.CORRECTION, guardian_access.OTHER_PERSON):
+        return False
+    form.decision.errors = [*form.decision.errors, guardian_access.decision_problem(guardian)]
+    return True
+
+
+class StaffGuardianForm(GuardianForm):
+    """The second legal guardian, edited by staff: and, when the names change on a
+    guardian with a portal account, whether it is a spelling corrected or another
+    person."""
+
+    decision = decision_field()
+
+
+class GuardianDecisionForm(FlaskForm):
+    """« Valider » a family's declaration of a second guardian: the same question."""
+
+    decision = decision_field()
 
 
 class ImportForm(FlaskForm):

@@ -134,31 +134,34 @@ def pending_guardian_declarations():
 
 
 def replaced_guardians(declarations):
-    """{declaration id: (the second guardian it would replace, whether their portal access
-    is active)} of the guardian ``declarations`` naming another person than the family's
-    second guardian (see :func:`guardian_access.same_person`): validating one ends that
-    access, which the service reads before « Valider »."""
+    """{declaration id: (the second guardian whose names it would change, whether they
+    have or had a portal account)} of the guardian ``declarations`` naming another person
+    than the family's second guardian as far as :func:`guardian_access.same_person`
+    knows: with an account, the service says whose names they are before « Valider »
+    (:func:`guardian_access.take_over`)."""
     family_ids = {declaration.family_id for declaration in declarations}
     if not family_ids:
         return {}
     guardians = {guardian.family_id: guardian for guardian in Guardian.select().where(
         Guardian.family.in_(family_ids) & (Guardian.position == 2))}
-    with_access = {guardian_id for (guardian_id,) in User.select(User.guardian).where(
-        User.guardian.in_([guardian.id for guardian in guardians.values()])
-        & User.is_active).tuples()} if guardians else set()
-    return {declaration.id: (guardian, guardian.id in with_access)
+    with_account = {guardian_id for (guardian_id,) in User.select(User.guardian).where(
+        User.guardian.in_([guardian.id for guardian in guardians.values()])).tuples()} \
+        if guardians else set()
+    return {declaration.id: (guardian, guardian.id in with_account)
             for declaration in declarations
             if (guardian := guardians.get(declaration.family_id)) is not None
             and not guardian_access.same_person(guardian, declaration.first_name,
                                                 declaration.last_name)}
 
 
-def validate_guardian_declaration(declaration, staff_user):
+def validate_guardian_declaration(declaration, staff_user, decision=None):
     """The declared person becomes the family's second guardian (replacing the one it had,
-    before/after in the audit trail). When another person replaces them, their portal
-    account's access is removed and the account leaves the row, still naming them
-    (:func:`guardian_access.end_person`). The account's sign-in email never follows a
-    declared one (see below)."""
+    before/after in the audit trail). Names of the second guardian changed, when they have
+    an account, are what staff's ``decision`` says (:func:`guardian_access.take_over`): a
+    spelling corrected keeps their account on the row; another person ends their access
+    and the account leaves the row, still naming them (:func:`guardian_access.end_person`);
+    no decision is refused (:class:`DeclarationReviewRefused`, nothing saved). The
+    account's sign-in email never follows a declared one (see below)."""
     with db.atomic():
         _claim(declaration, staff_user, GuardianDeclaration.VALIDATED)
         values = {name: getattr(declaration, name) for name in GUARDIAN_FIELDS}
@@ -166,19 +169,29 @@ def validate_guardian_declaration(declaration, staff_user):
                                         & (Guardian.position == 2))
         before = {name: getattr(guardian, name) for name in GUARDIAN_FIELDS} if guardian \
             else None
+        taken = None
         if guardian is None:
             guardian = Guardian(family=declaration.family_id, position=2)
-        elif not guardian_access.same_person(guardian, values["first_name"],
-                                             values["last_name"]):
-            guardian_access.end_person(staff_user, guardian,
-                                       f"Remplacé comme second responsable par "
-                                       f"{values['first_name']} {values['last_name']}")
+        else:
+            name_before = guardian_access.guardian_name(guardian)
+            try:
+                taken = guardian_access.take_over(
+                    staff_user, guardian, values["first_name"], values["last_name"],
+                    decision, f"Remplacé comme second responsable par {values['first_name']} "
+                              f"{values['last_name']}")
+            except guardian_access.DecisionNeeded as problem:
+                raise DeclarationReviewRefused(str(problem)) from None
         for name, value in values.items():
             setattr(guardian, name, value)
         guardian.save()
-        audit.record(staff_user, declaration.family_id, audit.GUARDIAN_EDITED,
-                     "Second responsable déclaré par la famille : validé.", before=before,
-                     after=values)
+        summary = "Second responsable déclaré par la famille : validé."
+        after = dict(values)
+        if taken is not None:
+            summary = ("Second responsable déclaré par la famille : validé ; "
+                       f"{guardian_access.decision_sentence(name_before, taken)}.")
+            after["décision"] = taken
+        audit.record(staff_user, declaration.family_id, audit.GUARDIAN_EDITED, summary,
+                     before=before, after=after)
         # The sign-in email of the guardian's own account does not follow: the declaration
         # may come from the other parent's account, and following it would hand them a
         # way into this one (a reset link to an address they chose). The guardian changes

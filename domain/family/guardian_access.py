@@ -14,7 +14,9 @@ address (a key that account may have copied); the account is kept (what it did
 still names it) and a new invitation gives the access back, with a new password. When
 another person takes the guardian's place (a validated declaration, staff's edit), or staff
 withdraw the second guardian, the account also leaves the guardian row, keeping the
-replaced person's name (:func:`end_person`).
+replaced person's name (:func:`end_person`). New names that are not the same person's
+(:func:`same_person`) on a guardian who has or had an account are the service's to read:
+a spelling corrected, or another person (:func:`take_over`, told which by staff).
 """
 import unicodedata
 from dataclasses import dataclass
@@ -97,6 +99,75 @@ def end_person(actor, guardian, reason):
         remove(actor, guardian, reason=reason)
     User.update(guardian=None, display_name=guardian_name(guardian)).where(
         User.guardian == guardian.id).execute()
+
+
+#: What staff say of a guardian's new names when :func:`same_person` cannot tell.
+CORRECTION, OTHER_PERSON = "correction", "autre-personne"
+
+
+class DecisionNeeded(AccessProblem):
+    """New names on a guardian with an account, and staff did not say whose they are."""
+
+
+def asks_who(guardian, first_name, last_name):
+    """Whether staff must say whose ``first_name last_name`` are before they replace
+    ``guardian``'s (:data:`CORRECTION` or :data:`OTHER_PERSON`): names that
+    :func:`same_person` does not recognise (a typo corrected, Karim → Karime, is not
+    one it knows), on a guardian who has or had a portal account. Without an account
+    there is nothing to keep or end: no question."""
+    return (guardian is not None and guardian.id is not None
+            and not same_person(guardian, first_name or "", last_name or "")
+            and account_of(guardian) is not None)
+
+
+def decision_choices(guardian):
+    """[(decision, French label)] of the question :func:`asks_who` asks about
+    ``guardian``, in the words of the staff's pages."""
+    name, user = guardian_name(guardian), account_of(guardian)
+    pronoun = "elle" if guardian.civility == "Mme" else "il"
+    if user is not None and user.is_active:
+        kept, ended = f"{pronoun} garde son accès au portail",             "son accès au portail lui est retiré"
+    else:
+        kept, ended = f"{pronoun} garde son compte du portail (accès retiré)",             "son compte du portail reste à son nom"
+    return [(CORRECTION, f"Corriger l'orthographe du nom de {name} : {kept}"),
+            (OTHER_PERSON, f"Une autre personne remplace {name} : {ended}")]
+
+
+def decision_problem(guardian):
+    """The French error shown by the question when no answer was chosen."""
+    return (f"Le nom n'est plus celui de {guardian_name(guardian)}, qui a un compte sur le "
+            "portail : indiquez s'il s'agit de corriger l'orthographe de son nom ou d'une "
+            "autre personne qui le remplace.")
+
+
+def take_over(actor, guardian, first_name, last_name, decision, reason):
+    """``first_name last_name`` are about to replace ``guardian``'s names (call it before
+    the row changes): the one rule of staff's edit and of a declaration they validate.
+    When :func:`asks_who`, ``decision`` says whose they are: :data:`CORRECTION` keeps the
+    account and access on the row (they take the new names); :data:`OTHER_PERSON` ends the
+    person (:func:`end_person`, with ``reason``); None raises :class:`DecisionNeeded`.
+    Otherwise (same person, or no account) ``decision`` is not read and a different
+    person's row is simply renamed. Returns the decision applied, or None."""
+    if not asks_who(guardian, first_name, last_name):
+        return None
+    if decision == CORRECTION:
+        return CORRECTION
+    if decision == OTHER_PERSON:
+        end_person(actor, guardian, reason)
+        return OTHER_PERSON
+    raise DecisionNeeded(decision_problem(guardian))
+
+
+def decision_sentence(name_before, decision):
+    """The journal's words for staff's ``decision`` about the guardian who was named
+    ``name_before`` (empty when none was taken)."""
+    if decision == CORRECTION:
+        return (f"orthographe du nom de {name_before} corrigée : même personne, son compte "
+                "du portail reste le sien")
+    if decision == OTHER_PERSON:
+        return (f"une autre personne remplace {name_before} : son accès au portail lui "
+                "est retiré")
+    return ""
 
 
 def account_of(guardian):

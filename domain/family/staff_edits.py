@@ -174,31 +174,40 @@ def archive_child(staff_user, child, archived=True):
 SECOND_GUARDIAN_FIELDS = record.SECOND_GUARDIAN_FIELDS
 
 
-def set_second_guardian(staff_user, family, **values):
+def set_second_guardian(staff_user, family, decision=None, **values):
     """Add or edit the family's second legal guardian; audited before/after. Their portal
     account's sign-in email follows a new email (see :func:`guardian_access.follow_email`,
-    whose :class:`~guardian_access.AccessProblem` leaves everything unchanged). Names of
-    another person (not a spelling corrected, see :func:`guardian_access.same_person`)
-    replace the guardian: the replaced person's account is theirs, not the new one's
-    (:func:`guardian_access.end_person`)."""
+    whose :class:`~guardian_access.AccessProblem` leaves everything unchanged). New names
+    on a guardian with an account are what staff's ``decision`` says
+    (:func:`guardian_access.take_over`): a spelling corrected keeps the account on the
+    row; another person replaces the guardian, and the replaced person's account is
+    theirs, not the new one's (:func:`guardian_access.end_person`); no decision raises
+    :class:`~guardian_access.DecisionNeeded`, nothing saved. The decision is in the
+    audit row's sentence and details."""
     values = record.second_guardian_values(values)
     with db.atomic():
         guardian = Guardian.get_or_none((Guardian.family == family) & (Guardian.position == 2))
         before = {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS} \
             if guardian else {}
+        taken = None
         if guardian is None:
             guardian = Guardian(family=family, position=2)
-        elif not guardian_access.same_person(guardian, values["first_name"],
-                                             values["last_name"]):
-            guardian_access.end_person(staff_user, guardian,
-                                       f"Remplacé comme second responsable par "
-                                       f"{values['first_name']} {values['last_name']}")
+        else:
+            name_before = guardian_access.guardian_name(guardian)
+            taken = guardian_access.take_over(
+                staff_user, guardian, values["first_name"], values["last_name"], decision,
+                f"Remplacé comme second responsable par {values['first_name']} "
+                f"{values['last_name']}")
         for name, value in values.items():
             setattr(guardian, name, value)
         guardian.save()
-        _audit_changes(staff_user, family, audit.GUARDIAN_EDITED,
-                       "Second responsable légal enregistré par le service.", before,
-                       {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS})
+        after = {name: getattr(guardian, name) for name in SECOND_GUARDIAN_FIELDS}
+        summary = "Second responsable légal enregistré par le service."
+        if taken is not None:
+            summary = ("Second responsable légal enregistré par le service : "
+                       f"{guardian_access.decision_sentence(name_before, taken)}.")
+            after["décision"] = taken
+        _audit_changes(staff_user, family, audit.GUARDIAN_EDITED, summary, before, after)
         guardian_access.follow_email(staff_user, guardian, before.get("email", ""))
     return guardian
 

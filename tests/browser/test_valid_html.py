@@ -25,7 +25,15 @@ from html.parser import HTMLParser
 import pyotp
 import pytest
 
-from models import Attendance, Booking, DayOverride, Message, WaitingListEntry
+from models import (
+    Attendance,
+    Booking,
+    DayOverride,
+    Guardian,
+    GuardianDeclaration,
+    Message,
+    WaitingListEntry,
+)
 from tests.conftest import AuthActions
 from tests.helpers import HTMX, crawl, csrf_from, staff_urls, unescaped
 from tests.planning_support import CL, JANUARY, SANS, activity, modalite, token
@@ -289,6 +297,23 @@ def collect(app, mailbox):
         for htmx in (False, True):
             pages.post(role, client, url, {**form, "csrf_token": csrf}, htmx=htmx,
                        state=", sent empty")
+
+    # Whose are a guardian's new names (Karim BERNARD, 16123, has an account): the agent
+    # is asked on « Modifier le second responsable » and on a declaration's « Valider ».
+    karim = Guardian.get(Guardian.first_name == "Karim")
+    path = f"/agents/familles/{karim.family_id}/second-responsable"
+    csrf = csrf_from(agent.get(path))
+    asked = pages.post("agent", agent, path, {
+        "csrf_token": csrf, "civility": "M.", "last_name": "BERNARD", "first_name": "Karime",
+        "email": karim.email, "phone_mobile": "", "phone_home": ""},
+        state=", whose are the new names")
+    assert asked.status_code == 422 and 'id="decision-error"' in asked.get_data(as_text=True)
+    declared = GuardianDeclaration.create(family=karim.family_id, last_name="BERNART",
+                                          first_name="Karim", phone_mobile="0601020304")
+    pages.get("agent", agent, "/agents/validations/enfants", state=", whose are the names")
+    asked = pages.post("agent", agent, f"/agents/validations/responsables/{declared.id}/valider",
+                       {"csrf_token": csrf}, state=", whose are the declared names")
+    assert asked.status_code == 422
 
     # Signing in: the reset link's form, an invitation, the staff's second factor.
     csrf = csrf_from(anonymous.get("/mot-de-passe-oublie"))

@@ -292,7 +292,8 @@ def test_what_a_replaced_guardian_did_still_names_him(app, db, client, auth):
     karim_user = User.get(User.email == DEMO_LOGINS[KARIM][0])
     book_one_day(signed_in(app, KARIM), datetime.date(2027, 1, 20))
     thread = karim_writes(app, "Sortie du 6")
-    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr",
+                            decision="autre-personne")
     assert guardian("Paul").last_name == "MARTIN"
 
     staff = signed_in(app, "agent")
@@ -322,7 +323,8 @@ def test_the_guardian_who_replaced_another_is_invited_with_a_new_account(app, db
     neither Karim's password nor a link sent to Karim opens Paul's."""
     karim_user = User.get(User.email == DEMO_LOGINS[KARIM][0])
     reset = make_reset_token(app.config["SECRET_KEY"], karim_user)
-    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr",
+                            decision="autre-personne")
     paul = guardian("Paul")
     auth.logout()
     auth.login("famille 16123")

@@ -94,9 +94,10 @@ def test_an_address_of_another_account_is_refused_next_to_the_field(app, client,
     assert signs_in(app, KARIM_EMAIL)
 
 
-def declare_second_guardian(client, auth, first_name, last_name, email):
+def declare_second_guardian(client, auth, first_name, last_name, email, decision=None):
     """Nadia, signed in as 16123, declares ``first_name last_name`` (with ``email``) as her
-    second guardian; an agent validates it."""
+    second guardian; an agent validates it (saying ``decision`` of the new names: a
+    spelling corrected or another person, when asked)."""
     auth.login("famille 16123")
     path = "/mon-dossier/coordonnees/second-responsable"
     assert client.post(path, data={
@@ -106,9 +107,11 @@ def declare_second_guardian(client, auth, first_name, last_name, email):
     auth.logout()
     auth.login("agent")
     declaration = GuardianDeclaration.get()
+    data = {"csrf_token": auth.csrf("/agents/validations/enfants")}
+    if decision:
+        data["decision"] = decision
     assert client.post(f"/agents/validations/responsables/{declaration.id}/valider",
-                       data={"csrf_token": auth.csrf("/agents/validations/enfants")}
-                       ).status_code == 303
+                       data=data).status_code == 303
     assert GuardianDeclaration.get_by_id(declaration.id).status == \
         GuardianDeclaration.VALIDATED
 
@@ -128,14 +131,19 @@ def declare_only(client, auth, first_name, last_name):
 
 def test_staff_see_whom_a_declaration_replaces_and_that_his_access_ends(client, auth, db):
     """One parent may declare another person in the other's place: before « Valider »,
-    the service reads that Karim BERNARD is replaced and loses his access; then, that it
+    the service reads whom the declaration would replace, and says whether it is another
+    person (Karim loses his access) or his name's spelling corrected; then, that his access
     is removed."""
     declare_only(client, auth, "Paul", "Martin")
     page = text_of(client.get("/agents/validations/enfants").get_data(as_text=True))
-    assert "Remplace Karim BERNARD : son accès au portail lui sera retiré" in page
+    assert "Second responsable actuel Karim BERNARD (compte sur le portail)" in page
+    assert "Le nom a changé : s'agit-il de la même personne ?* Corriger l'orthographe du " \
+        "nom de Karim BERNARD : il garde son accès au portail Une autre personne remplace " \
+        "Karim BERNARD : son accès au portail lui est retiré" in page
     declaration = GuardianDeclaration.get()
     response = client.post(f"/agents/validations/responsables/{declaration.id}/valider",
-                           data={"csrf_token": auth.csrf("/agents/validations/enfants")})
+                           data={"csrf_token": auth.csrf("/agents/validations/enfants"),
+                                 "decision": "autre-personne"})
     assert response.status_code == 303
     assert "Paul MARTIN est second responsable de la famille 16123 – BERNARD. L'accès au " \
         "portail de Karim BERNARD est retiré." in unescaped(client.get(response.location))
@@ -240,7 +248,8 @@ def test_a_declaration_of_another_person_ends_the_old_guardians_access(app, clie
     sign-in (Karim would sign in with his password under Paul's address, and be told it):
     his access is removed instead (the service may then invite Paul)."""
     karims_account = User.get(User.email == KARIM_EMAIL)
-    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr",
+                            decision="autre-personne")
     account = User.get_by_id(karims_account.id)
     assert not account.is_active and account.email == KARIM_EMAIL
     assert not signs_in(app, "paul.martin@exemple.fr") and not signs_in(app, KARIM_EMAIL)
@@ -275,7 +284,8 @@ def test_staff_naming_another_person_end_the_old_guardians_access(app, client, a
     karims_account = User.get(User.email == KARIM_EMAIL)
     auth.login("agent")
     path, data = second_guardian_form(auth, family, first_name="Paul", last_name="Martin",
-                                      email="paul.martin@exemple.fr")
+                                      email="paul.martin@exemple.fr",
+                                      decision="autre-personne")
     response = client.post(path, data=data)
     assert response.status_code == 303
     assert ("Le second responsable légal est enregistré. L'accès au portail de Karim BERNARD "
@@ -299,7 +309,8 @@ def test_staff_leave_a_replacing_persons_email_blank(app, client, auth, db):
     family = Family.get(Family.account_number == 16123)
     auth.login("agent")
     path, data = second_guardian_form(auth, family, first_name="Paul", last_name="Martin",
-                                      email="", phone_mobile="06 11 22 33 44")
+                                      email="", phone_mobile="06 11 22 33 44",
+                                      decision="autre-personne")
     assert client.post(path, data=data).status_code == 303
     paul = Guardian.get(Guardian.first_name == "Paul")
     assert paul.email == "" and not User.select().where(User.guardian == paul).exists()

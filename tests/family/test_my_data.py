@@ -115,7 +115,8 @@ def test_a_guardian_replaced_by_a_declaration_is_no_longer_an_account_of_the_fam
         client, auth, db):
     """Nadia declares Paul MARTIN in Karim's place, validated: Karim's access is removed,
     and his account is no longer in Nadia's ZIP."""
-    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr",
+                            decision="autre-personne")
     assert not User.get(User.email == "karim.bernard@example.org").is_active
     auth.logout()
     auth.login("famille 16123")
