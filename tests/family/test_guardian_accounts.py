@@ -366,7 +366,8 @@ def test_the_agent_removes_the_replaced_guardians_access_and_nobody_else_changes
     karim_user = User.get(User.email == DEMO_LOGINS[KARIM][0])
     others = {user.id: (user.guardian_id, user.display_name, user.is_active)
               for user in User.select().where(User.id != karim_user.id)}
-    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr")
+    declare_second_guardian(client, auth, "Paul", "Martin", "paul.martin@exemple.fr",
+                            decision="autre-personne")
     assert {user.id: (user.guardian_id, user.display_name, user.is_active)
             for user in User.select().where(User.id.in_(list(others)))} == others
     entry = AuditLog.get(AuditLog.action == audit.GUARDIAN_ACCESS_REMOVED)
