@@ -203,3 +203,36 @@ def test_a_family_given_a_place_books_that_day_alone_at_its_own_tariff(app, db):
     assert Booking.select().where(Booking.child == kid).count() == 1
     assert sorted((p.activity_id, p.date) for p in PendingChange.select().where(
         PendingChange.child == kid)) == sorted([(cl.id, JANUARY[0]), (canteen.id, DAY)])
+
+
+def test_a_child_booked_that_day_waits_for_no_place_and_an_entry_keeps_its_time(db):
+    cl, sans = _capacity(1), modalite(CL, SANS)
+    family = new_family(94030)[0]
+    kid = _kid(family)
+    factories.booking(kid, CL, DAY, modalite=SANS)  # the day's one place is its own
+    with pytest.raises(waiting_list.WaitingListError) as refused:
+        waiting_list.join(family.id, kid.id, cl.id, sans.id, DAY, NOW, "C")
+    assert str(refused.value) == waiting_list.ALREADY_BOOKED_TEXT
+    # Its booking of another day does not keep it off this full day's list.
+    other_day = JANUARY[3]
+    _capacity(1, other_day)
+    factories.booking(_kid(new_family(94031)[0]), CL, other_day, modalite=SANS)
+    entry = waiting_list.join(family.id, kid.id, cl.id, sans.id, other_day, NOW, "C")
+    assert (entry.rank, entry.created_at) == (1, NOW)
+
+
+def test_a_past_day_is_said_past_by_the_communes_clock(db):
+    """At 00:30 in Paris (23:30 UTC the day before), yesterday in Paris is past, even
+    where the server's own clock still says it is today; today is not said past."""
+    cl, sans = _capacity(1), modalite(CL, SANS)
+    family = new_family(94032)[0]
+    kid = _kid(family)
+    just_after_midnight = datetime.datetime(2026, 11, 26, 0, 30, tzinfo=PARIS)
+    yesterday, today = datetime.date(2026, 11, 25), datetime.date(2026, 11, 26)
+    with pytest.raises(waiting_list.WaitingListError) as refused:
+        waiting_list.join(family.id, kid.id, cl.id, sans.id, yesterday, just_after_midnight,
+                          "C")
+    assert str(refused.value) == waiting_list.PAST_TEXT
+    with pytest.raises(waiting_list.WaitingListError) as refused:
+        waiting_list.join(family.id, kid.id, cl.id, sans.id, today, just_after_midnight, "C")
+    assert str(refused.value) != waiting_list.PAST_TEXT
