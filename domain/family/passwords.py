@@ -77,6 +77,10 @@ def _dummy_hash(h):
     return h.hash("pas-un-vrai-mot-de-passe")
 
 
+#: The longest password zxcvbn 4.5 scores (its ``max_length``).
+ZXCVBN_MAX = 72
+
+
 @lru_cache(maxsize=1)
 def breached_passwords():
     """The bundled list of common breached passwords, lower-cased."""
@@ -90,7 +94,9 @@ def password_problem(password, user_inputs=()):
     if password.lower() in breached_passwords():
         return ("Ce mot de passe figure dans les listes de mots de passe divulgués. "
                 "Choisissez-en un autre.")
-    if zxcvbn(password[:100], user_inputs=list(user_inputs))["score"] < 3:
+    # zxcvbn scores at most ZXCVBN_MAX characters (it raises beyond): a longer passphrase
+    # is judged on its beginning, which is then long enough to pass or not.
+    if zxcvbn(password[:ZXCVBN_MAX], user_inputs=list(user_inputs))["score"] < 3:
         return ("Ce mot de passe est trop facile à deviner. Préférez une phrase de "
                 "plusieurs mots sans rapport entre eux.")
     return None

@@ -155,6 +155,24 @@ def test_weak_or_breached_password_is_refused(client, auth, password, message):
     assert post_login(client, "16122", "famille-lena-16122").status_code == 303
 
 
+@pytest.mark.parametrize("password, message", [
+    ("x" * 73, "trop facile à deviner"),  # zxcvbn raised beyond 72 characters: a 500
+    ("x" * 300, "trop facile à deviner"),
+    ("trois petits chats sur le toit de la mairie, " * 2, None),  # 92 characters
+])
+def test_a_password_longer_than_zxcvbn_scores_is_judged_not_a_500(client, auth, password,
+                                                                  message):
+    auth.login()
+    response = client.post("/mot-de-passe", data={
+        "current": "famille-lena-16122", "password": password, "confirm": password,
+        "csrf_token": auth.csrf("/mot-de-passe")})
+    if message is None:
+        assert response.status_code == 303
+    else:
+        assert response.status_code == 422
+        assert message in error_of(response.get_data(as_text=True), "password")
+
+
 def test_forgotten_password_link_works_once(app, client, mailbox):
     page = client.get("/mot-de-passe-oublie").get_data(as_text=True)
     response = client.post("/mot-de-passe-oublie", data={
